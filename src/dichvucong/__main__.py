@@ -1,0 +1,3 @@
+from dichvucong.cli import main
+
+main()

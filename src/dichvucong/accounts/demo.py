@@ -1,0 +1,81 @@
+"""Demo accounts: one for every role of DESIGN.md §1, all with the same demo password."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from dichvucong.accounts.models import Membership, Role, User
+from dichvucong.agencies.models import Agency
+
+DEMO_PASSWORD = "demo-dichvucong"  # noqa: S105 - published demo credential, demo mode only
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    username: str
+    full_name: str
+    role: str | None  # None: a citizen
+    agency: str | None  # agency name, or None
+    description: str
+
+
+HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
+CITY = "Ủy ban nhân dân thành phố Đà Nẵng"
+JUSTICE = "Sở Tư pháp"
+
+DEMO_ACCOUNTS = [
+    DemoAccount("congdan", "Nguyễn Văn An", None, None, "Công dân"),
+    DemoAccount("doanhnghiep", "Trần Thị Bích", None, None, "Doanh nghiệp, hộ kinh doanh"),
+    DemoAccount("daily.buudien", "Lê Văn Cường", Role.SERVICE_AGENT, HAI_CHAU,
+                "Đại lý dịch vụ công (bưu điện)"),
+    DemoAccount("tocongnghe", "Phạm Thị Dung", Role.DIGITAL_TEAM, HAI_CHAU,
+                "Tổ công nghệ số cộng đồng"),
+    DemoAccount("motcua.haichau", "Hoàng Văn Em", Role.RECEPTION_OFFICER, HAI_CHAU,
+                "Cán bộ một cửa phường Hải Châu"),
+    DemoAccount("chuyenvien.haichau", "Võ Thị Phương", Role.SPECIALIST, HAI_CHAU,
+                "Chuyên viên phường Hải Châu"),
+    DemoAccount("lanhdao.haichau", "Đặng Văn Giang", Role.LEADER, HAI_CHAU,
+                "Lãnh đạo phường Hải Châu"),
+    DemoAccount("motcua.sotuphap", "Bùi Thị Hạnh", Role.RECEPTION_OFFICER, JUSTICE,
+                "Cán bộ một cửa Sở Tư pháp"),
+    DemoAccount("chuyenvien.sotuphap", "Đỗ Văn Khoa", Role.SPECIALIST, JUSTICE,
+                "Chuyên viên Sở Tư pháp"),
+    DemoAccount("lanhdao.sotuphap", "Ngô Thị Lan", Role.LEADER, JUSTICE,
+                "Lãnh đạo Sở Tư pháp"),
+    DemoAccount("thutruong.sotuphap", "Dương Văn Minh", Role.AGENCY_HEAD, JUSTICE,
+                "Giám đốc Sở Tư pháp"),
+    DemoAccount("kiemsoat", "Lý Thị Ngọc", Role.PROCEDURE_CONTROLLER, CITY,
+                "Cán bộ kiểm soát thủ tục hành chính"),
+    DemoAccount("quantri.thutuc", "Trịnh Văn Ơn", Role.SERVICE_DESIGNER, JUSTICE,
+                "Quản trị thủ tục Sở Tư pháp"),
+    DemoAccount("ioc", "Mai Thị Phúc", Role.IOC_OPERATOR, CITY, "Cán bộ Trung tâm IOC"),
+    DemoAccount("kiemtra", "Tạ Văn Quang", Role.INSPECTOR, CITY, "Cán bộ kiểm tra"),
+]
+
+
+@transaction.atomic
+def create_demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
+    agencies = {a.name: a for a in Agency.objects.filter(name__in={HAI_CHAU, CITY, JUSTICE})}
+    missing = {HAI_CHAU, CITY, JUSTICE} - set(agencies)
+    if missing:
+        raise RuntimeError(f"Thiếu cơ quan: {', '.join(sorted(missing))}; nạp dữ liệu cơ quan trước.")
+    for account in DEMO_ACCOUNTS:
+        user, created = User.objects.get_or_create(
+            username=account.username, defaults={"full_name": account.full_name}
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        if account.role:
+            Membership.objects.get_or_create(user=user, agency=agencies[account.agency],
+                                             role=account.role)
+    admin, created = User.objects.get_or_create(
+        username="admin", defaults={"full_name": "Quản trị hệ thống", "is_staff": True,
+                                    "is_superuser": True}
+    )
+    if created:
+        admin.set_password(password)
+        admin.save()
+    return DEMO_ACCOUNTS

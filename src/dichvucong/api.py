@@ -1,0 +1,14 @@
+"""The JSON API, versioned under /api/v1/, with its OpenAPI 3 description at /api/v1/openapi.json
+and interactive docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from dichvucong.catalog.api import router as catalog_router
+
+api = NinjaAPI(
+    title="dichvucong API",
+    version="1",
+    description="API của Cổng dịch vụ công — public service portal API",
+    urls_namespace="api-v1",
+)
+api.add_router("/catalog", catalog_router)

@@ -1,0 +1,68 @@
+"""Catalog endpoints of the JSON API (/api/v1/catalog/…)."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+
+from dichvucong.catalog import queries
+from dichvucong.catalog.definition import json_schema
+
+router = Router(tags=["catalog"])
+
+
+class ProcedureSummary(Schema):
+    code: str
+    name: str
+    field: str
+    levels: list[str]
+    online_mode: str
+    agency: str | None
+
+
+class FieldOut(Schema):
+    slug: str
+    name: str
+    procedure_count: int
+
+
+def _summary(procedure) -> ProcedureSummary:
+    levels = [lvl for lvl, on in (("province", procedure.at_province),
+                                  ("commune", procedure.at_commune)) if on]
+    return ProcedureSummary(
+        code=procedure.code, name=procedure.name, field=procedure.field.name, levels=levels,
+        online_mode=procedure.online_mode,
+        agency=procedure.agency.name if procedure.agency_id else None,
+    )
+
+
+@router.get("/procedures", response=list[ProcedureSummary],
+            summary="Search or list procedures")
+def list_procedures(request, q: str = "", limit: int = 20, offset: int = 0):
+    limit = max(1, min(limit, 100))
+    offset = max(0, offset)
+    procedures = queries.active_procedures().select_related("field", "agency")
+    if q.strip():
+        ranked = queries.search_ids(q, limit=offset + limit)[offset:]
+        found = {p.id: p for p in procedures.filter(id__in=ranked)}
+        return [_summary(found[pk]) for pk in ranked if pk in found]
+    return [_summary(p) for p in procedures.order_by("-popularity", "name")[offset:offset + limit]]
+
+
+@router.get("/procedures/{code}", summary="A procedure's current published definition")
+def get_procedure(request, code: str) -> dict:
+    procedure = get_object_or_404(queries.active_procedures().select_related("current_version"),
+                                  code=code)
+    return {"version": procedure.current_version.number,
+            "definition": procedure.current_version.definition}
+
+
+@router.get("/fields", response=list[FieldOut], summary="Fields of procedures with counts")
+def list_fields(request):
+    return [FieldOut(slug=f.slug, name=f.name, procedure_count=f.procedure_count)
+            for f in queries.fields_with_counts()]
+
+
+@router.get("/schema/procedure.json", summary="JSON Schema of the procedure definition")
+def procedure_schema(request) -> dict:
+    return json_schema()

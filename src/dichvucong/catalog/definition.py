@@ -1,0 +1,208 @@
+"""The procedure definition: one JSON document that describes a procedure version completely.
+
+It is what a procedure version stores, what the catalog loaders produce from the national data,
+and (later) what the service builder exports and imports; ``ProcedureDefinition.model_json_schema()``
+is its documented JSON Schema. Plain pydantic, no Django: the rules here are tested directly.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FORMAT = "dichvucong.procedure/1"
+NATIONAL_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.H\d{2}|\.H\d{2})?$")
+LOCAL_CODE = re.compile(r"^[A-Z]{2,5}\.\d{3,6}$")
+
+
+class Level(StrEnum):
+    PROVINCE = "province"
+    COMMUNE = "commune"
+
+
+class OnlineMode(StrEnum):
+    FULL = "full"  # toàn trình: end to end online
+    PARTIAL = "partial"  # một phần: some step in person
+    NONE = "none"  # counter or post only
+
+
+class Channel(StrEnum):
+    ONLINE = "online"  # trực tuyến (national channel code 2)
+    IN_PERSON = "in_person"  # trực tiếp (1)
+    POST = "post"  # dịch vụ bưu chính công ích (3)
+
+
+class TimeUnit(StrEnum):
+    WORKING_DAYS = "working_days"  # ngày làm việc
+    DAYS = "days"  # ngày (calendar)
+    HOURS = "hours"  # giờ (working hours)
+    MONTHS = "months"  # tháng
+    UNSTATED = "unstated"  # the portal gives a bare number
+
+
+class CopyType(StrEnum):
+    ORIGINAL = "original"
+    COPY = "copy"
+    CERTIFIED_COPY = "certified_copy"
+    ELECTRONIC = "electronic"
+    ELECTRONIC_OR_ORIGINAL = "electronic_or_original"
+    ELECTRONIC_OR_COPY = "electronic_or_copy"
+    CERTIFIED_COPY_OR_ELECTRONIC = "certified_copy_or_electronic"
+    UNSPECIFIED = "unspecified"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Text = Annotated[str, Field(min_length=1)]
+
+
+class TimeLimit(_Model):
+    """A time limit as the catalogue states it: value and unit, and the text shown."""
+
+    value: Decimal | None = Field(None, ge=0, description="None when the portal gives no number")
+    unit: TimeUnit = TimeUnit.WORKING_DAYS
+    text: str = Field("", description="as published, e.g. '5 Ngày làm việc'")
+
+
+class ChannelFee(_Model):
+    amount: int | None = Field(None, ge=0, description="VND; None when not a fixed VND amount")
+    currency: Literal["VND", "USD"] = "VND"
+    label: str = Field("", description="the portal's fee label, e.g. 'Miễn phí'")
+    note: str = Field("", description="the portal's fee note, often where the real fee is")
+
+
+class ChannelOption(_Model):
+    """How the procedure can be done through one channel, with that channel's limit and fee."""
+
+    channel: Channel
+    time_limit: TimeLimit | None = None
+    fee: ChannelFee | None = None
+
+
+class Processing(_Model):
+    """The processing time the deadline engine uses, in working days by default."""
+
+    time_limit: TimeLimit | None = None
+    online_time_limit: TimeLimit | None = Field(
+        None, description="shorter online processing (Đà Nẵng: up to 50% less)"
+    )
+    same_day: bool = False
+    cutoff: str | None = Field(
+        None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="same-day cut-off: received after it, returned the next working day",
+    )
+
+
+class Fee(_Model):
+    name: str = Field("", description="e.g. 'Lệ phí', 'Phí thẩm định'")
+    amount: int = Field(ge=0, description="VND, at the counter")
+    online_amount: int | None = Field(None, ge=0, description="VND, online; None = same")
+    unit: str = Field("per_dossier", description="per_dossier, per_copy, per_page, …")
+    note: str = ""
+    exemptions: list[str] = Field(default_factory=list)
+
+
+class RequiredDocument(_Model):
+    name: Text
+    mandatory: bool = True
+    condition: str = Field("", description="when a conditional document is needed")
+    copies: int = Field(1, ge=0)
+    copy_type: CopyType = CopyType.UNSPECIFIED
+    quantity_text: str = Field("", description="as published, e.g. '1 bản chính, 1 bản sao'")
+    template: str = Field("", description="name or address of a downloadable template")
+    note: str = ""
+    store_document_types: list[str] = Field(
+        default_factory=list,
+        description="document types in the personal data store that can stand in for it",
+    )
+
+
+class WorkflowStep(_Model):
+    name: Text
+    role: str = Field(description="role that performs the step, e.g. specialist, leader")
+    share: Decimal = Field(gt=0, le=1, description="share of the processing time")
+    agency: str | None = Field(None, description="another agency's code for a transfer step")
+
+
+class Result(_Model):
+    name: Text
+    document_type: str = ""
+    validity: str = ""
+    template: str = ""
+
+
+class Source(_Model):
+    name: str = ""
+    url: str = ""
+    note: str = ""
+
+
+class ProcedureDefinition(_Model):
+    """A complete procedure version."""
+
+    format: Literal["dichvucong.procedure/1"] = FORMAT
+    code: Text = Field(description="national code d.dddddd, or a local code such as DNG.000123")
+    name: Text
+    field: Text = Field(description="lĩnh vực, e.g. 'Hộ tịch'")
+    levels: list[Level] = Field(min_length=1)
+    agency: str = Field("", description="implementing agency as published")
+    authority: str = Field("", description="competent authority as published")
+    ministry: str = ""
+    procedure_type: str = ""
+    applicant_types: list[str] = Field(default_factory=list)
+    online_mode: OnlineMode = OnlineMode.NONE
+    channels: list[ChannelOption] = Field(default_factory=list)
+    processing: Processing = Field(default_factory=Processing)
+    fees: list[Fee] = Field(default_factory=list)
+    documents: list[RequiredDocument] = Field(default_factory=list)
+    steps_text: str = Field("", description="trình tự thực hiện, as published")
+    conditions: str = ""
+    legal_basis: list[str] = Field(default_factory=list)
+    results: list[Result] = Field(default_factory=list)
+    workflow: list[WorkflowStep] = Field(default_factory=list)
+    reissue_from_store: bool = False
+    presence_required: str = ""
+    keywords: list[str] = Field(default_factory=list, description="words citizens use for it")
+    announcing_decision: str = ""
+    sources: list[Source] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code_format(cls, value: str) -> str:
+        if not (NATIONAL_CODE.match(value) or LOCAL_CODE.match(value)):
+            raise ValueError(
+                f"mã thủ tục '{value}' không đúng dạng d.dddddd (ví dụ 1.001193) hoặc mã địa phương"
+            )
+        return value
+
+    @field_validator("levels")
+    @classmethod
+    def _unique_levels(cls, value: list[Level]) -> list[Level]:
+        return sorted(set(value), key=list(Level).index)
+
+    @model_validator(mode="after")
+    def _workflow_shares(self) -> ProcedureDefinition:
+        if self.workflow:
+            total = sum(step.share for step in self.workflow)
+            if abs(total - 1) > Decimal("0.001"):
+                raise ValueError(f"tổng tỷ lệ thời gian các bước phải bằng 1, đang là {total}")
+        return self
+
+    def channel(self, channel: Channel) -> ChannelOption | None:
+        return next((c for c in self.channels if c.channel == channel), None)
+
+    def to_json(self) -> dict:
+        return self.model_dump(mode="json", exclude_defaults=False)
+
+
+def json_schema() -> dict:
+    schema = ProcedureDefinition.model_json_schema()
+    schema["$id"] = "https://dichvucong.example/schemas/procedure-1.json"
+    schema["title"] = "dichvucong procedure definition, format 1"
+    return schema

@@ -1,0 +1,118 @@
+"""The procedure catalog.
+
+A ``Procedure`` is the stable identity (its code) with the columns lists and filters need; its
+content lives in immutable ``ProcedureVersion`` rows, each holding a complete
+``ProcedureDefinition`` document. A dossier keeps the version it was submitted under.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from dichvucong.catalog.definition import ProcedureDefinition
+
+
+class Field(models.Model):
+    """A field of procedures (lĩnh vực)."""
+
+    name = models.CharField(_("tên"), max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+
+    class Meta:
+        verbose_name = _("lĩnh vực")
+        verbose_name_plural = _("lĩnh vực")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Procedure(models.Model):
+    class OnlineMode(models.TextChoices):
+        FULL = "full", _("Trực tuyến toàn trình")
+        PARTIAL = "partial", _("Trực tuyến một phần")
+        NONE = "none", _("Không trực tuyến")
+
+    code = models.CharField(_("mã thủ tục"), max_length=40, unique=True)
+    name = models.CharField(_("tên thủ tục"), max_length=600)
+    field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures",
+                              verbose_name=_("lĩnh vực"))
+    at_province = models.BooleanField(_("cấp tỉnh"), default=False)
+    at_commune = models.BooleanField(_("cấp xã"), default=False)
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="procedures", verbose_name=_("cơ quan thực hiện"),
+        help_text=_("Cơ quan cấp tỉnh thực hiện; trống với thủ tục do mọi xã, phường thực hiện"),
+    )
+    commune_agency_kind = models.CharField(
+        _("cơ quan cấp xã thực hiện"), max_length=30, blank=True,
+        help_text=_("Ủy ban nhân dân hoặc Công an xã, phường, với thủ tục cấp xã"),
+    )
+    online_mode = models.CharField(_("mức độ trực tuyến"), max_length=10,
+                                   choices=OnlineMode.choices, default=OnlineMode.NONE)
+    popularity = models.PositiveIntegerField(
+        _("mức độ phổ biến"), default=0,
+        help_text=_("Thủ tục người dân hay dùng được xếp trước khi tìm kiếm"),
+    )
+    current_version = models.ForeignKey(
+        "ProcedureVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("phiên bản đang áp dụng"),
+    )
+    is_active = models.BooleanField(_("đang áp dụng"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("thủ tục hành chính")
+        verbose_name_plural = _("thủ tục hành chính")
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["field", "name"]),
+            models.Index(fields=["agency", "name"]),
+            models.Index(fields=["-popularity", "name"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:procedure", kwargs={"code": self.code})
+
+    @property
+    def levels_display(self) -> str:
+        levels = []
+        if self.at_province:
+            levels.append(str(_("Cấp tỉnh")))
+        if self.at_commune:
+            levels.append(str(_("Cấp xã")))
+        return ", ".join(levels)
+
+
+class ProcedureVersion(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Bản nháp")
+        PUBLISHED = "published", _("Đã công bố")
+        SUPERSEDED = "superseded", _("Đã thay thế")
+
+    procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("phiên bản"))
+    status = models.CharField(_("trạng thái"), max_length=12, choices=Status.choices,
+                              default=Status.DRAFT)
+    definition = models.JSONField(_("nội dung"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("phiên bản thủ tục")
+        verbose_name_plural = _("phiên bản thủ tục")
+        ordering = ["procedure", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["procedure", "number"], name="unique_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.procedure.code} v{self.number}"
+
+    def parsed(self) -> ProcedureDefinition:
+        return ProcedureDefinition.model_validate(self.definition)

@@ -1,0 +1,161 @@
+"""What a procedure page shows, derived from its definition. No HTTP, no database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from dichvucong.catalog.definition import (
+    Channel,
+    ChannelOption,
+    CopyType,
+    ProcedureDefinition,
+    TimeLimit,
+    TimeUnit,
+)
+
+
+def format_vnd(amount: int) -> str:
+    """135000 → '135.000 đ' (Vietnamese groups thousands with dots)."""
+    return f"{amount:,}".replace(",", ".") + " đ"
+
+
+def format_number(value: Decimal) -> str:
+    text = f"{value.normalize():f}"
+    return text.replace(".", ",")
+
+
+def format_time_limit(limit: TimeLimit | None) -> str:
+    if limit is None or limit.value is None:
+        return limit.text if limit else ""
+    unit = {
+        TimeUnit.WORKING_DAYS: _("ngày làm việc"),
+        TimeUnit.DAYS: _("ngày"),
+        TimeUnit.HOURS: _("giờ làm việc"),
+        TimeUnit.MONTHS: _("tháng"),
+        TimeUnit.UNSTATED: _("(đơn vị không ghi trên Cổng quốc gia)"),
+    }[limit.unit]
+    return f"{format_number(limit.value)} {unit}"
+
+
+def reduction_percent(base: TimeLimit | None, online: TimeLimit | None) -> int | None:
+    if (base is None or online is None or base.value is None or online.value is None
+            or base.unit != online.unit or not base.value or online.value >= base.value):
+        return None
+    return round((1 - online.value / base.value) * 100)
+
+
+CHANNEL_LABELS = {
+    Channel.ONLINE: "Trực tuyến",
+    Channel.IN_PERSON: "Trực tiếp",
+    Channel.POST: "Qua dịch vụ bưu chính",
+}
+COPY_TYPE_LABELS = {
+    CopyType.ORIGINAL: "Bản chính",
+    CopyType.COPY: "Bản sao",
+    CopyType.CERTIFIED_COPY: "Bản sao có chứng thực",
+    CopyType.ELECTRONIC: "Bản điện tử",
+    CopyType.ELECTRONIC_OR_ORIGINAL: "Bản điện tử hoặc bản chính",
+    CopyType.ELECTRONIC_OR_COPY: "Bản điện tử hoặc bản sao",
+    CopyType.CERTIFIED_COPY_OR_ELECTRONIC: "Bản sao có chứng thực hoặc bản điện tử",
+    CopyType.UNSPECIFIED: "",
+}
+
+
+@dataclass
+class ChannelView:
+    label: str
+    time_limit: str
+    fee_label: str
+    fee_note: str
+
+
+@dataclass
+class FeeView:
+    name: str
+    amount: str
+    online_amount: str | None
+    note: str
+
+
+@dataclass
+class ProcedurePage:
+    processing_time: str
+    online_processing_time: str | None
+    online_reduction_percent: int | None
+    cutoff_note: str | None
+    channels: list[ChannelView] = field(default_factory=list)
+    fees: list[FeeView] = field(default_factory=list)
+    free: bool = False
+    documents: list[dict] = field(default_factory=list)
+
+
+def _channel_view(option: ChannelOption) -> ChannelView:
+    fee = option.fee
+    if fee is None:
+        fee_label = ""
+    elif fee.amount is not None and fee.amount > 0:
+        fee_label = format_vnd(fee.amount)
+    elif fee.amount == 0:
+        fee_label = _("Miễn phí")
+    else:
+        fee_label = fee.label
+    return ChannelView(
+        label=_(CHANNEL_LABELS[option.channel]),
+        time_limit=format_time_limit(option.time_limit),
+        fee_label=fee_label,
+        fee_note=fee.note if fee else "",
+    )
+
+
+def present_procedure(definition: ProcedureDefinition) -> ProcedurePage:
+    processing = definition.processing
+    if processing.same_day:
+        processing_time = _("Trong ngày")
+        cutoff_note = (
+            _("Hồ sơ tiếp nhận sau %(cutoff)s được trả kết quả trong ngày làm việc tiếp theo.")
+            % {"cutoff": processing.cutoff} if processing.cutoff else None
+        )
+    else:
+        processing_time = format_time_limit(processing.time_limit)
+        cutoff_note = None
+    online_time = (format_time_limit(processing.online_time_limit)
+                   if processing.online_time_limit else None)
+    fees = [
+        FeeView(
+            name=fee.name,
+            amount=format_vnd(fee.amount) if fee.amount else _("Miễn phí"),
+            online_amount=(format_vnd(fee.online_amount) if fee.online_amount
+                           else _("Miễn phí")) if fee.online_amount is not None
+            and fee.online_amount != fee.amount else None,
+            note=fee.note,
+        )
+        for fee in definition.fees
+    ]
+    documents = [
+        {
+            "name": doc.name,
+            "mandatory": doc.mandatory,
+            "condition": doc.condition,
+            "copies": doc.copies,
+            "copy_type": _(COPY_TYPE_LABELS[doc.copy_type]) if COPY_TYPE_LABELS[doc.copy_type]
+            else doc.quantity_text,
+            "template": doc.template,
+            "note": doc.note,
+        }
+        for doc in definition.documents
+    ]
+    return ProcedurePage(
+        processing_time=processing_time,
+        online_processing_time=online_time,
+        online_reduction_percent=reduction_percent(processing.time_limit,
+                                                   processing.online_time_limit),
+        cutoff_note=cutoff_note,
+        channels=[_channel_view(c) for c in definition.channels],
+        fees=fees,
+        free=bool(definition.fees) and all(f.amount == 0 and not f.online_amount
+                                           for f in definition.fees),
+        documents=documents,
+    )

@@ -1,0 +1,92 @@
+"""Read-side queries of the catalog that pages and the API share."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+
+from dichvucong.agencies.models import Agency
+from dichvucong.catalog.models import Field, Procedure
+
+LIST_COLUMNS = ("id", "code", "name", "field__name", "field__slug", "at_province", "at_commune",
+                "online_mode", "agency__name", "commune_agency_kind")
+
+
+def active_procedures() -> QuerySet[Procedure]:
+    return Procedure.objects.filter(is_active=True, current_version__isnull=False)
+
+
+def popular_procedures(limit: int) -> list[Procedure]:
+    return list(
+        active_procedures().select_related("field").order_by("-popularity", "name")[:limit]
+    )
+
+
+def fields_with_counts() -> list[Field]:
+    return list(
+        Field.objects.annotate(
+            procedure_count=Count("procedures", filter=Q(procedures__is_active=True))
+        ).filter(procedure_count__gt=0).order_by("-procedure_count", "name")
+    )
+
+
+def agencies_with_counts() -> list[Agency]:
+    return list(
+        Agency.objects.filter(level=Agency.Level.PROVINCE, is_active=True)
+        .annotate(procedure_count=Count("procedures", filter=Q(procedures__is_active=True)))
+        .filter(procedure_count__gt=0)
+        .order_by("name")
+    )
+
+
+def commune_counts() -> dict[str, int]:
+    rows = (active_procedures().filter(at_commune=True).values("commune_agency_kind")
+            .annotate(n=Count("id")))
+    return {row["commune_agency_kind"]: row["n"] for row in rows}
+
+
+def catalog_totals() -> dict[str, int]:
+    qs = active_procedures()
+    return qs.aggregate(
+        total=Count("id"),
+        online_full=Count("id", filter=Q(online_mode=Procedure.OnlineMode.FULL)),
+        online=Count("id", filter=~Q(online_mode=Procedure.OnlineMode.NONE)),
+        province=Count("id", filter=Q(at_province=True)),
+        commune=Count("id", filter=Q(at_commune=True)),
+    )
+
+
+# --- search -----------------------------------------------------------------------------------
+# The index lives in each process's memory (the catalog is a few thousand rows) and is rebuilt
+# when the catalog's revision (row count and latest change) moves.
+_index_cache: dict[str, object] = {}
+
+
+def _catalog_revision() -> tuple:
+    from django.db.models import Max
+
+    stats = Procedure.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
+    return (stats["n"], stats["changed"])
+
+
+def search_index():
+    from dichvucong.catalog.search import SearchDocument, SearchIndex
+
+    revision = _catalog_revision()
+    if _index_cache.get("revision") != revision:
+        rows = active_procedures().values_list(
+            "id", "code", "name", "field__name", "agency__name", "popularity",
+            "current_version__definition",
+        )
+        documents = [
+            SearchDocument(id=pk, code=code, name=name, field=field or "", agency=agency or "",
+                           keywords=tuple((definition or {}).get("keywords") or ()),
+                           popularity=popularity)
+            for pk, code, name, field, agency, popularity, definition in rows.iterator()
+        ]
+        _index_cache["index"] = SearchIndex(documents)
+        _index_cache["revision"] = revision
+    return _index_cache["index"]
+
+
+def search_ids(query: str, limit: int = 200) -> list[int]:
+    return [hit.id for hit in search_index().search(query, limit=limit)]

@@ -1,0 +1,61 @@
+"""Serve the platform: gunicorn for the web, a huey consumer for background jobs.
+
+The embedded default runs both from this one command; a scaled-out deployment runs
+``gunicorn dichvucong.wsgi`` and ``dichvucong run_huey`` as separate services instead.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the web application with gunicorn and run the background worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument("--workers", type=int,
+                            default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--threads", type=int, default=4)
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the background worker")
+
+    def handle(self, *args, host, port, workers, threads, no_worker, **options):
+        env = os.environ.copy()
+        children = []
+        if not no_worker:
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "dichvucong", "run_huey", "--quiet"], env=env))
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application",
+             "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+             "--access-logfile", "-", "--graceful-timeout", "10"],
+            env=env,
+        ))
+        self.stdout.write(f"Đang phục vụ tại http://{host}:{port}/ (Ctrl+C để dừng)")
+
+        def stop(*_):
+            for child in children:
+                if child.poll() is None:
+                    child.terminate()
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            for child in children:
+                try:
+                    child.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    child.kill()

@@ -1,0 +1,14 @@
+"""Platform-wide periodic jobs."""
+
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@db_periodic_task(crontab(minute="7"), name="core.clear_expired_sessions")
+def clear_expired_sessions() -> int:
+    """Hourly: delete expired login sessions, so the session table does not grow without end
+    (Django's ``clearsessions``, run by the worker instead of an operator's cron)."""
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

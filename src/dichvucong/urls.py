@@ -1,0 +1,22 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from dichvucong.api import api
+
+urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
+    path("", include("dichvucong.core.urls")),
+    path("", include("dichvucong.catalog.urls")),
+    path("", include("dichvucong.accounts.urls")),
+    path("quan-tri/", admin.site.urls),
+]
+
+if settings.DEBUG:  # pragma: no cover - local development only
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
