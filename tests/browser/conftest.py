@@ -1,0 +1,110 @@
+"""Browser tests: Playwright driving Debian's Chromium against a live server, with axe-core.
+
+``check_accessibility(page)`` runs axe-core on the page as it is and fails on any violation;
+every browser test calls it on each page it visits.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_component
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make in it
+# are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("DICHVUCONG_CHROMIUM", "/usr/bin/chromium")
+AXE_JS = os.environ.get(
+    "DICHVUCONG_AXE_JS",
+    str(Path(__file__).resolve().parents[2] / "tools/node_modules/axe-core/axe.min.js"),
+)
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+pytestmark = pytest.mark.browser
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+            # The marker makes pytest-django create the test database; the override of
+            # _django_db_marker below keeps it from wrapping the test in a transaction, which
+            # the live server (another connection) could not see into.
+            item.add_marker(pytest.mark.django_db)
+
+
+@pytest.fixture(autouse=True)
+def _django_db_marker():
+    """Browser tests see the session's committed data through the live server."""
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker):
+    """A live server in a thread, on the session's test database (no flush between tests)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    with django_db_blocker.unblock():
+        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        thread.daemon = True
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        yield f"http://127.0.0.1:{thread.port}"
+        thread.terminate()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_component("Chromium", Path(CHROMIUM).exists(), f"looked for {CHROMIUM}")
+    require_component("axe-core", Path(AXE_JS).exists(), f"looked for {AXE_JS}; ./run tests "
+                      "installs it with npm")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS,
+                                             headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
+def viewport(request):
+    return request.param
+
+
+@pytest.fixture
+def page(browser, viewport, django_db_blocker):
+    # bypass_csp: axe-core is injected as an inline script, which the site's CSP forbids.
+    context = browser.new_context(viewport=viewport, bypass_csp=True, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    with django_db_blocker.unblock():
+        yield page
+    context.close()
+
+
+def check_accessibility(page, label: str = "") -> None:
+    """Run axe-core on the current page; fail listing every violation."""
+    page.add_script_tag(path=AXE_JS)
+    result = page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    violations = result["violations"]
+    if violations:
+        lines = [f"axe-core found {len(violations)} violation(s) on {label or page.url}:"]
+        for violation in violations:
+            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:5])
+            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} "
+                         f"→ {targets}")
+        pytest.fail("\n".join(lines), pytrace=False)
