@@ -1,8 +1,8 @@
 """Settings, read from the environment (twelve-factor).
 
 Modes (``DICHVUCONG_MODE``):
-- ``production`` (default): DEBUG off, ``SECRET_KEY`` and ``ALLOWED_HOSTS`` required, secure cookies,
-  HSTS and the other security headers on.
+- ``production`` (default): DEBUG off, ``SECRET_KEY`` and ``ALLOWED_HOSTS`` required, secure
+  cookies, HSTS and the other security headers on.
 - ``demo``: what ``./run demo`` uses: local HTTP on 127.0.0.1, a generated secret kept in the data
   folder, demo accounts.
 - ``test``: what the test suite uses (see ``settings_test``).

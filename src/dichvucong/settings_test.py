@@ -6,7 +6,7 @@ os.environ["DICHVUCONG_MODE"] = "test"
 os.environ.setdefault("HUEY_IMMEDIATE", "1")
 
 from dichvucong.settings import *  # noqa: E402,F403
-from dichvucong.settings import DATABASES  # noqa: E402
+from dichvucong.settings import DATA_DIR, DATABASES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -60,7 +60,9 @@ def create_demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
     agencies = {a.name: a for a in Agency.objects.filter(name__in={HAI_CHAU, CITY, JUSTICE})}
     missing = {HAI_CHAU, CITY, JUSTICE} - set(agencies)
     if missing:
-        raise RuntimeError(f"Thiếu cơ quan: {', '.join(sorted(missing))}; nạp dữ liệu cơ quan trước.")
+        raise RuntimeError(
+            f"Thiếu cơ quan: {', '.join(sorted(missing))}; nạp dữ liệu cơ quan trước."
+        )
     for account in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
             username=account.username, defaults={"full_name": account.full_name}

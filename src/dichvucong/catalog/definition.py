@@ -1,8 +1,9 @@
 """The procedure definition: one JSON document that describes a procedure version completely.
 
 It is what a procedure version stores, what the catalog loaders produce from the national data,
-and (later) what the service builder exports and imports; ``ProcedureDefinition.model_json_schema()``
-is its documented JSON Schema. Plain pydantic, no Django: the rules here are tested directly.
+and (later) what the service builder exports and imports;
+``ProcedureDefinition.model_json_schema()`` is its documented JSON Schema. Plain pydantic, no
+Django: the rules here are tested directly.
 """
 
 from __future__ import annotations

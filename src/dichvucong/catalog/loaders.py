@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -28,10 +29,8 @@ from dichvucong.catalog.definition import (
     Fee,
     Level,
     OnlineMode,
-    Processing,
     ProcedureDefinition,
-    RequiredDocument,
-    Result,
+    Processing,
     Source,
     TimeLimit,
     TimeUnit,
@@ -170,8 +169,8 @@ def read_national_index(path: Path = DATA_DIR / "tthc_index.csv",
             where = (source, record)
             row_levels = _levels((row["cap_thuc_hien"] or "").split(";"),
                                  (*where, "cap_thuc_hien"))
-            if not set(row_levels) & levels:
-                continue
+            # Every row is checked, also those of levels the city does not load: a malformed
+            # file is rejected whole.
             channels = []
             for prefix, channel in CHANNEL_PREFIXES.items():
                 limit = parse_time_limit(row.get(f"{prefix}_thoi_han", ""),
@@ -180,7 +179,7 @@ def read_national_index(path: Path = DATA_DIR / "tthc_index.csv",
                 if limit is not None or fee is not None:
                     channels.append(ChannelOption(channel=channel, time_limit=limit, fee=fee))
             has_online = any(c.channel == Channel.ONLINE for c in channels)
-            definitions.append(_validate(source, record, {
+            definition = _validate(source, record, {
                 "code": row["ma_thu_tuc"],
                 "name": row["ten_thu_tuc"],
                 "field": row["linh_vuc"],
@@ -193,7 +192,9 @@ def read_national_index(path: Path = DATA_DIR / "tthc_index.csv",
                 "fees": _fees_from_channels(channels),
                 "announcing_decision": row.get("so_quyet_dinh_cong_bo", ""),
                 "sources": [Source(name="CSDL quốc gia về TTHC", url=row.get("source_url", ""))],
-            }))
+            } | ({} if row_levels else {"levels": [Level.PROVINCE]}))
+            if set(row_levels) & levels:
+                definitions.append(definition)
     return definitions
 
 
@@ -208,7 +209,9 @@ def _copies(quantity: str) -> tuple[int, CopyType]:
     return count, kind
 
 
-def read_local_detail(path: Path = DATA_DIR / "tthc_local_detail.jsonl") -> list[ProcedureDefinition]:
+def read_local_detail(
+    path: Path = DATA_DIR / "tthc_local_detail.jsonl",
+) -> list[ProcedureDefinition]:
     """Full national records, one JSON object a line. A record done only at ministry level
     (driving licences) is kept at province level: the city's police does it since 2025."""
     source = path.name
@@ -327,7 +330,7 @@ def read_curated(path: Path = DATA_DIR / "procedures.json",
             for d in raw.get("documents") or []
         ]
         definitions.append(_validate(source, record, {
-            "code": raw.get("code") or f"{local_prefix}.{index:06d}",
+            "code": raw.get("code") or local_code(local_prefix, raw["name"]),
             "name": raw["name"],
             "field": raw["field"],
             "levels": [raw["level"]],
@@ -344,6 +347,12 @@ def read_curated(path: Path = DATA_DIR / "procedures.json",
                          "note": raw.get("verified", "")}],
         }))
     return definitions
+
+
+def local_code(prefix: str, name: str) -> str:
+    """A stable local code for a procedure the national catalogue does not list: derived from
+    its name, so it survives a reordering of the source file."""
+    return f"{prefix}.{zlib.crc32(name.encode('utf-8')) % 1_000_000:06d}"
 
 
 def merge(*layers: Iterable[ProcedureDefinition]) -> list[ProcedureDefinition]:
@@ -373,9 +382,9 @@ def read_catalogue(data_dir: Path = DATA_DIR) -> list[ProcedureDefinition]:
 
 
 def iter_popular_codes(data_dir: Path = DATA_DIR) -> Iterator[tuple[str, int]]:
-    """Codes with a popularity weight: curated city records first, then the full records of the
-    procedures citizens use most."""
-    for definition in read_curated(data_dir / "procedures.json"):
-        yield definition.code, 100
+    """Codes with a popularity weight: curated city records first, in the file's order (it lists
+    the most used first), then the full records of the procedures citizens use most."""
+    for index, definition in enumerate(read_curated(data_dir / "procedures.json")):
+        yield definition.code, 200 - index
     for definition in read_local_detail(data_dir / "tthc_local_detail.jsonl"):
         yield definition.code, 50

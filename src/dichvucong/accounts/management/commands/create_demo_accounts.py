@@ -11,6 +11,8 @@ class Command(BaseCommand):
         if settings.MODE == "production":
             raise CommandError("Demo accounts are created only in demo or test mode.")
         accounts = create_demo_accounts()
+        if options["verbosity"] == 0:
+            return
         self.stdout.write(f"Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}):")
         self.stdout.write(f"  {'admin':<22} Quản trị hệ thống (/quan-tri/)")
         for account in accounts:

@@ -25,7 +25,8 @@ class Command(BaseCommand):
         except (loaders.CatalogLoadError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         report = import_definitions(definitions, popularity)
-        self.stdout.write(
-            f"Thủ tục: {len(definitions)} (mới {report.created}, cập nhật {report.updated}, "
+        if options["verbosity"]:
+            self.stdout.write(
+                f"Thủ tục: {len(definitions)} (mới {report.created}, cập nhật {report.updated}, "
             f"không đổi {report.unchanged})"
         )

@@ -10,5 +10,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         provinces, communes = load_administrative_units()
         agencies = load_city_agencies()
-        self.stdout.write(f"Đơn vị hành chính: {provinces} tỉnh/thành, {communes} xã/phường; "
+        if options["verbosity"]:
+            self.stdout.write(f"Đơn vị hành chính: {provinces} tỉnh/thành, {communes} xã/phường; "
                           f"cơ quan: {agencies}")

@@ -1,0 +1,144 @@
+"""Settings, security headers, system checks, reference data and demo accounts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from dichvucong.accounts.models import Membership, Role, User
+from dichvucong.adminunits.models import AdministrativeUnit
+from dichvucong.agencies.models import Agency
+
+
+def _run_settings(env: dict[str, str], code: str = "") -> subprocess.CompletedProcess:
+    """Import the settings in a fresh interpreter with the given environment."""
+    base = {k: v for k, v in os.environ.items()
+            if k not in {"DICHVUCONG_MODE", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG",
+                         "DJANGO_SETTINGS_MODULE", "HUEY_IMMEDIATE"}}
+    script = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='dichvucong.settings'\n"
+    script += "from django.conf import settings; settings.SECRET_KEY\n" + code
+    return subprocess.run([sys.executable, "-c", script], env={**base, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_production_requires_a_secret_key(tmp_path):
+    result = _run_settings({"DICHVUCONG_DATA_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_production_is_secure_by_default(tmp_path):
+    result = _run_settings(
+        {"DICHVUCONG_DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 50,
+         "ALLOWED_HOSTS": "dichvucong.danang.gov.vn"},
+        "print(settings.DEBUG, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE,"
+        " settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS > 0, settings.TIME_ZONE,"
+        " settings.LANGUAGE_CODE)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "True", "True", "True", "True",
+                                     "Asia/Ho_Chi_Minh", "vi"]
+
+
+def test_production_system_checks_flag_sqlite(tmp_path):
+    env = {**os.environ, "DICHVUCONG_DATA_DIR": str(tmp_path), "SECRET_KEY": "x" * 50,
+           "ALLOWED_HOSTS": "example.org", "DICHVUCONG_MODE": "production",
+           "DJANGO_SETTINGS_MODULE": "dichvucong.settings"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "dichvucong", "check"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert "dichvucong.W001" in result.stderr + result.stdout
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    result = _run_settings(
+        {"DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path),
+         "DATABASE_URL": "postgres://u:p@db.internal:5433/dvc"},
+        "d = settings.DATABASES['default']; print(d['ENGINE'], d['HOST'], d['PORT'], d['NAME'])",
+    )
+    assert result.stdout.split() == ["django.db.backends.postgresql", "db.internal", "5433",
+                                     "dvc"]
+
+
+def test_redis_url_switches_huey_to_redis(tmp_path):
+    result = _run_settings(
+        {"DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path),
+         "REDIS_URL": "redis://127.0.0.1:6379/0"},
+        "print(settings.HUEY['huey_class'])",
+    )
+    assert result.stdout.strip() == "huey.RedisHuey"
+
+
+@pytest.mark.django_db
+def test_security_headers(client):
+    response = client.get("/")
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert "geolocation=()" in response["Permissions-Policy"]
+
+
+@pytest.mark.django_db
+def test_forms_carry_csrf_protection(client):
+    client_with_checks = type(client)(enforce_csrf_checks=True)
+    response = client_with_checks.post("/i18n/setlang/", {"language": "en"})
+    assert response.status_code == 403
+    assert "csrfmiddlewaretoken" in client.get("/").content.decode()
+
+
+@pytest.mark.django_db
+def test_health_endpoint(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_test_settings_are_the_test_mode():
+    assert settings.MODE == "test"
+
+
+@pytest.mark.django_db
+def test_da_nang_has_94_commune_level_units():
+    da_nang = AdministrativeUnit.objects.get(level="province", code="48")
+    assert da_nang.name == "Thành phố Đà Nẵng"
+    communes = AdministrativeUnit.objects.filter(parent=da_nang)
+    assert communes.count() == 94
+    assert communes.filter(name="Phường Hải Châu").exists()
+    assert communes.filter(division_type="đặc khu").count() == 1
+    assert AdministrativeUnit.objects.filter(level="province").count() == 34
+
+
+@pytest.mark.django_db
+def test_agencies_have_qcvn_codes_and_parents():
+    city = Agency.objects.get(kind=Agency.Kind.PEOPLES_COMMITTEE)
+    assert city.code == f"000.00.00.{settings.PROVINCE_AGENCY_SUFFIX}"
+    departments = Agency.objects.filter(kind=Agency.Kind.DEPARTMENT)
+    assert departments.count() >= 10 and all(d.parent == city for d in departments)
+    committees = Agency.objects.filter(kind=Agency.Kind.COMMUNE_COMMITTEE)
+    assert committees.count() == 94
+    codes = list(Agency.objects.values_list("code", flat=True))
+    assert len(codes) == len(set(codes))
+    import re
+
+    assert all(re.fullmatch(r"\d{3}\.\d{2}\.\d{2}\.H\d{2}", code) for code in codes)
+
+
+@pytest.mark.django_db
+def test_demo_accounts_cover_every_role(client):
+    held = set(Membership.objects.values_list("role", flat=True))
+    assert held == {role.value for role in Role}
+    assert User.objects.filter(username="congdan", memberships__isnull=True).exists()
+    assert client.login(username="motcua.haichau", password="demo-dichvucong")
+    response = client.get("/")
+    assert "Hoàng Văn Em" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_login_page_and_wrong_password(client):
+    assert client.get("/dang-nhap/").status_code == 200
+    response = client.post("/dang-nhap/", {"username": "congdan", "password": "sai"})
+    assert response.status_code == 200
+    assert "error-summary" in response.content.decode()
