@@ -44,7 +44,8 @@ def _expected_database(request):
     expected = os.environ.get("DICHVUCONG_TEST_DATABASE")
     if not expected:
         return
-    from django.conf import settings
+    from django.db import connection
 
-    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
-    assert engine == expected, f"this pass should run on {expected}, runs on {engine}"
+    assert connection.vendor == expected, (
+        f"this pass should run on {expected}, runs on {connection.vendor}"
+    )

@@ -36,12 +36,13 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
-            # The marker makes pytest-django create the test database; the override of
-            # _django_db_marker below keeps it from wrapping the test in a transaction, which
-            # the live server (another connection) could not see into.
-            item.add_marker(pytest.mark.django_db)
 
 
+# Every browser test module sets ``pytestmark = pytest.mark.django_db`` itself: pytest-django
+# reads the marker when it orders tests (database tests before transactional ones, whose flush
+# would empty the session's catalog) and to create the test database. The override below keeps
+# it from wrapping the test in a transaction, which the live server (another connection) could
+# not see into.
 @pytest.fixture(autouse=True)
 def _django_db_marker():
     """Browser tests see the session's committed data through the live server."""

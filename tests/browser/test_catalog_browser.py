@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import check_accessibility
+
+pytestmark = pytest.mark.django_db
 
 
 def test_home_search_and_procedure_page(page, live_url):
@@ -59,7 +62,8 @@ def test_language_switch_to_english_and_back(page, live_url):
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng ký khai sinh")
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("link", name="Procedures")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Main navigation").get_by_role(
+        "link", name="Procedures")).to_be_visible()
     # The procedure itself is Vietnamese content, kept with its diacritics.
     expect(page.get_by_role("heading", level=1)).to_have_text("Đăng ký khai sinh")
     check_accessibility(page, "procedure page in English")

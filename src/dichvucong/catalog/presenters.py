@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 
 from dichvucong.catalog.definition import (
     Channel,
@@ -30,14 +31,20 @@ def format_number(value: Decimal) -> str:
 def format_time_limit(limit: TimeLimit | None) -> str:
     if limit is None or limit.value is None:
         return limit.text if limit else ""
-    unit = {
-        TimeUnit.WORKING_DAYS: _("ngày làm việc"),
-        TimeUnit.DAYS: _("ngày"),
-        TimeUnit.HOURS: _("giờ làm việc"),
-        TimeUnit.MONTHS: _("tháng"),
-        TimeUnit.UNSTATED: _("(đơn vị không ghi trên Cổng quốc gia)"),
-    }[limit.unit]
-    return f"{format_number(limit.value)} {unit}"
+    # English needs the plural; a fractional value (0,5 ngày) reads as plural too.
+    count = int(limit.value) if limit.value == limit.value.to_integral_value() else 2
+    number = format_number(limit.value)
+    if limit.unit == TimeUnit.WORKING_DAYS:
+        text = ngettext("%(n)s ngày làm việc", "%(n)s ngày làm việc", count)
+    elif limit.unit == TimeUnit.DAYS:
+        text = ngettext("%(n)s ngày", "%(n)s ngày", count)
+    elif limit.unit == TimeUnit.HOURS:
+        text = ngettext("%(n)s giờ làm việc", "%(n)s giờ làm việc", count)
+    elif limit.unit == TimeUnit.MONTHS:
+        text = ngettext("%(n)s tháng", "%(n)s tháng", count)
+    else:
+        text = _("%(n)s (đơn vị không ghi trên Cổng quốc gia)")
+    return text % {"n": number}
 
 
 def reduction_percent(base: TimeLimit | None, online: TimeLimit | None) -> int | None:
@@ -47,19 +54,20 @@ def reduction_percent(base: TimeLimit | None, online: TimeLimit | None) -> int |
     return round((1 - online.value / base.value) * 100)
 
 
+# gettext_noop: extracted for translation, translated when shown.
 CHANNEL_LABELS = {
-    Channel.ONLINE: "Trực tuyến",
-    Channel.IN_PERSON: "Trực tiếp",
-    Channel.POST: "Qua dịch vụ bưu chính",
+    Channel.ONLINE: gettext_noop("Trực tuyến"),
+    Channel.IN_PERSON: gettext_noop("Trực tiếp"),
+    Channel.POST: gettext_noop("Qua dịch vụ bưu chính"),
 }
 COPY_TYPE_LABELS = {
-    CopyType.ORIGINAL: "Bản chính",
-    CopyType.COPY: "Bản sao",
-    CopyType.CERTIFIED_COPY: "Bản sao có chứng thực",
-    CopyType.ELECTRONIC: "Bản điện tử",
-    CopyType.ELECTRONIC_OR_ORIGINAL: "Bản điện tử hoặc bản chính",
-    CopyType.ELECTRONIC_OR_COPY: "Bản điện tử hoặc bản sao",
-    CopyType.CERTIFIED_COPY_OR_ELECTRONIC: "Bản sao có chứng thực hoặc bản điện tử",
+    CopyType.ORIGINAL: gettext_noop("Bản chính"),
+    CopyType.COPY: gettext_noop("Bản sao"),
+    CopyType.CERTIFIED_COPY: gettext_noop("Bản sao có chứng thực"),
+    CopyType.ELECTRONIC: gettext_noop("Bản điện tử"),
+    CopyType.ELECTRONIC_OR_ORIGINAL: gettext_noop("Bản điện tử hoặc bản chính"),
+    CopyType.ELECTRONIC_OR_COPY: gettext_noop("Bản điện tử hoặc bản sao"),
+    CopyType.CERTIFIED_COPY_OR_ELECTRONIC: gettext_noop("Bản sao có chứng thực hoặc bản điện tử"),
     CopyType.UNSPECIFIED: "",
 }
 
