@@ -161,6 +161,8 @@ def test_openapi_and_json_schema_are_served(client):
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/catalog/procedures" in spec["paths"]
     assert client.get("/api/docs").status_code == 302
+    docs = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in docs and "cdn." not in docs
     schema = client.get("/api/v1/catalog/schema/procedure.json").json()
     assert schema["title"].startswith("dichvucong procedure definition")
     assert "documents" in schema["properties"]

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "dichvucong.core",
     "dichvucong.adminunits",
     "dichvucong.agencies",

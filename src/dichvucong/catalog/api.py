@@ -43,9 +43,7 @@ def list_procedures(request, q: str = "", limit: int = 20, offset: int = 0):
     offset = max(0, offset)
     procedures = queries.active_procedures().select_related("field", "agency")
     if q.strip():
-        ranked = queries.search_ids(q, limit=offset + limit)[offset:]
-        found = {p.id: p for p in procedures.filter(id__in=ranked)}
-        return [_summary(found[pk]) for pk in ranked if pk in found]
+        return [_summary(p) for p in queries.search(procedures, q, limit=offset + limit)[offset:]]
     return [_summary(p) for p in procedures.order_by("-popularity", "name")[offset:offset + limit]]
 
 

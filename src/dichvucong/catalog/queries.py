@@ -90,3 +90,10 @@ def search_index():
 
 def search_ids(query: str, limit: int = 200) -> list[int]:
     return [hit.id for hit in search_index().search(query, limit=limit)]
+
+
+def search(procedures: QuerySet[Procedure], query: str, limit: int = 200) -> list[Procedure]:
+    """The procedures of ``procedures`` that match ``query``, best first."""
+    ranked = search_ids(query, limit=limit)
+    found = {p.id: p for p in procedures.filter(id__in=ranked)}
+    return [found[pk] for pk in ranked if pk in found]

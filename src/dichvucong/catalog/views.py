@@ -44,9 +44,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         if data["online"]:
             procedures = procedures.filter(online_mode=Procedure.OnlineMode.FULL)
     if query:
-        ranked = queries.search_ids(query)
-        found = {p.id: p for p in procedures.filter(id__in=ranked)}
-        results = [found[pk] for pk in ranked if pk in found]
+        results = queries.search(procedures, query)
     else:
         results = procedures.order_by("-popularity", "name")
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
