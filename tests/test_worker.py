@@ -12,10 +12,11 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.utils import timezone
-from huey import SqliteHuey
+from huey import RedisHuey, SqliteHuey
 from huey.contrib.djhuey import HUEY
 
 from dichvucong.core.tasks import clear_expired_sessions
+from tests.conftest import require_component
 
 
 def test_clear_expired_sessions_is_periodic_hourly():
@@ -34,18 +35,27 @@ def _database_url() -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_process_runs_the_task(tmp_path):
+@pytest.mark.parametrize("queue_backend", ["sqlite", "redis"])
+def test_worker_process_runs_the_task(tmp_path, queue_backend):
+    """A real consumer process, on the embedded SQLite queue and on a real Redis server."""
+    env = {**os.environ, "DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path),
+           "DJANGO_SETTINGS_MODULE": "dichvucong.settings", "HUEY_IMMEDIATE": "0",
+           "DATABASE_URL": _database_url()}
+    env.pop("REDIS_URL", None)
+    if queue_backend == "redis":
+        redis_url = os.environ.get("DICHVUCONG_TEST_REDIS_URL", "")
+        require_component("Redis", bool(redis_url), "./run tests starts redis-server")
+        env["REDIS_URL"] = redis_url
+        queue = RedisHuey("dichvucong", url=redis_url, utc=True)
+        queue.flush()
+    else:
+        # The queue file in the worker's data folder.
+        queue = SqliteHuey("dichvucong", filename=str(tmp_path / "huey.sqlite3"), utc=True)
     now = timezone.now()
     Session.objects.create(session_key="expired" + "x" * 25, session_data="",
                            expire_date=now - dt.timedelta(days=1))
     Session.objects.create(session_key="current" + "x" * 25, session_data="",
                            expire_date=now + dt.timedelta(days=1))
-    env = {**os.environ, "DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path),
-           "DJANGO_SETTINGS_MODULE": "dichvucong.settings", "HUEY_IMMEDIATE": "0",
-           "DATABASE_URL": _database_url()}
-    env.pop("REDIS_URL", None)
-    # Enqueue through the same storage the worker reads: the queue file in its data folder.
-    queue = SqliteHuey("dichvucong", filename=str(tmp_path / "huey.sqlite3"), utc=True)
     task = clear_expired_sessions.s()
     queue._registry.register(type(task))  # the worker finds it by the same name
     queue.enqueue(task)
