@@ -187,3 +187,12 @@ def test_missing_column_is_named(tmp_path):
     path.write_text(text, encoding="utf-8")
     with pytest.raises(CatalogLoadError, match="linh_vuc"):
         loaders.read_national_index(path)
+
+
+def test_announcement_titles_are_left_out(catalogue, caplog):
+    # 2.001428 and 3.000226 carry a Hà Tĩnh decision's title instead of a procedure name.
+    assert "2.001428" not in catalogue and "3.000226" not in catalogue
+    assert not [d for d in catalogue.values() if "\n" in d.name]
+    with caplog.at_level("WARNING"):
+        loaders.read_local_detail()
+    assert "2.001428" in caplog.text

@@ -182,6 +182,12 @@ class ProcedureDefinition(_Model):
             )
         return value
 
+    @field_validator("name")
+    @classmethod
+    def _single_line_name(cls, value: str) -> str:
+        # Some national records carry line breaks inside names.
+        return " ".join(value.split())
+
     @field_validator("levels")
     @classmethod
     def _unique_levels(cls, value: list[Level]) -> list[Level]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -37,6 +38,14 @@ from dichvucong.catalog.definition import (
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
+logger = logging.getLogger(__name__)
+
+
+def is_announcement_title(name: str) -> bool:
+    """The national data has a few records whose name is the title of the decision announcing
+    a list of procedures ("Công bố Danh mục và Quy trình nội bộ …"), not a procedure's name.
+    They are left out of the catalogue, with a warning naming them."""
+    return " ".join(name.split()).lower().startswith("công bố danh mục")
 
 
 class CatalogLoadError(ValueError):
@@ -193,7 +202,10 @@ def read_national_index(path: Path = DATA_DIR / "tthc_index.csv",
                 "announcing_decision": row.get("so_quyet_dinh_cong_bo", ""),
                 "sources": [Source(name="CSDL quốc gia về TTHC", url=row.get("source_url", ""))],
             } | ({} if row_levels else {"levels": [Level.PROVINCE]}))
-            if set(row_levels) & levels:
+            if is_announcement_title(definition.name):
+                logger.warning("%s %s: tên là tiêu đề quyết định công bố, bỏ qua",
+                               source, record)
+            elif set(row_levels) & levels:
                 definitions.append(definition)
     return definitions
 
@@ -229,6 +241,10 @@ def read_local_detail(
                 raise CatalogLoadError(source, record, "(JSON)", "không phải một đối tượng")
             record = f"dòng {line_number} ({raw.get('ma_thu_tuc') or '?'})"
             where = (source, record)
+            if is_announcement_title(str(raw.get("ten_thu_tuc") or "")):
+                logger.warning("%s %s: tên là tiêu đề quyết định công bố, bỏ qua",
+                               source, record)
+                continue
             for key in ("ma_thu_tuc", "ten_thu_tuc", "linh_vuc", "cap_thuc_hien", "kenh_nop"):
                 if key not in raw:
                     raise CatalogLoadError(*where, key, "thiếu trường bắt buộc")
