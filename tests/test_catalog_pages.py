@@ -166,3 +166,10 @@ def test_openapi_and_json_schema_are_served(client):
     schema = client.get("/api/v1/catalog/schema/procedure.json").json()
     assert schema["title"].startswith("dichvucong procedure definition")
     assert "documents" in schema["properties"]
+
+
+def test_search_leaves_out_weak_matches(client):
+    page = client.get("/thu-tuc/", {"q": "khai sinh"}).context["page"]
+    assert page.object_list[0].code == "1.001193"
+    # Every procedure that merely shares "đăng ký" is not a result for "khai sinh".
+    assert page.paginator.count < 60

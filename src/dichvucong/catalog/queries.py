@@ -88,8 +88,18 @@ def search_index():
     return _index_cache["index"]
 
 
+# Matches scoring under this share of the best one are left out of result pages: BM25 ranks
+# every procedure sharing any word ("giấy", "cấp"), and a list of 400 weak matches hides the
+# good ones behind a misleading count.
+RELATIVE_SCORE_CUTOFF = 0.4
+
+
 def search_ids(query: str, limit: int = 200) -> list[int]:
-    return [hit.id for hit in search_index().search(query, limit=limit)]
+    hits = search_index().search(query, limit=limit)
+    if not hits:
+        return []
+    floor = hits[0].score * RELATIVE_SCORE_CUTOFF
+    return [hit.id for hit in hits if hit.score >= floor]
 
 
 def search(procedures: QuerySet[Procedure], query: str, limit: int = 200) -> list[Procedure]:
