@@ -124,6 +124,99 @@ class RequiredDocument(_Model):
     )
 
 
+class FieldType(StrEnum):
+    TEXT = "text"
+    TEXTAREA = "textarea"
+    NUMBER = "number"
+    MONEY = "money"  # VND, whole đồng
+    DATE = "date"
+    SELECT = "select"
+    MULTISELECT = "multiselect"
+    CHECKBOX = "checkbox"
+    PHONE = "phone"
+    EMAIL = "email"
+    ID_NUMBER = "id_number"  # CCCD, 12 digits
+    ADDRESS = "address"  # province → commune, and the street address
+    FILE = "file"
+    GROUP = "group"  # repeating group, e.g. family members
+
+
+class Option(_Model):
+    value: Text
+    label: Text
+
+
+class Condition(_Model):
+    """Show a field only when another field (of the same group, or of the form) has a value."""
+
+    field: Text = Field(description="key of the field the condition reads")
+    equals: str | bool | None = None
+    in_: list[str] | None = Field(None, alias="in")
+    filled: bool | None = Field(None, description="true: any value; false: empty")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        tests = [self.equals is not None, self.in_ is not None, self.filled is not None]
+        if sum(tests) != 1:
+            raise ValueError("điều kiện cần đúng một phép thử: equals, in hoặc filled")
+        return self
+
+
+class FormField(_Model):
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+    label: Text
+    type: FieldType
+    required: bool = False
+    help: str = ""
+    options: list[Option] = Field(default_factory=list)
+    min_length: int | None = Field(None, ge=0)
+    max_length: int | None = Field(None, ge=1)
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    pattern: str | None = None
+    pattern_message: str = ""
+    visible_when: Condition | None = None
+    fields: list[FormField] = Field(default_factory=list, description="a group's own fields")
+    min_items: int = Field(0, ge=0)
+    max_items: int = Field(20, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _shape(self) -> FormField:
+        if self.type in (FieldType.SELECT, FieldType.MULTISELECT) and not self.options:
+            raise ValueError(f"trường '{self.key}' cần danh sách lựa chọn")
+        if self.type == FieldType.GROUP:
+            if not self.fields:
+                raise ValueError(f"nhóm '{self.key}' cần ít nhất một trường")
+            if any(f.type == FieldType.GROUP for f in self.fields):
+                raise ValueError(f"nhóm '{self.key}' không được chứa nhóm lồng nhau")
+            _unique_keys(self.fields, self.key)
+        elif self.fields:
+            raise ValueError(f"chỉ trường nhóm mới có trường con ('{self.key}')")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as exc:
+                raise ValueError(f"mẫu kiểm tra của '{self.key}' không hợp lệ: {exc}") from exc
+        return self
+
+
+def _unique_keys(fields: list[FormField], where: str) -> None:
+    seen: set[str] = set()
+    for field in fields:
+        if field.key in seen:
+            raise ValueError(f"khóa trường '{field.key}' lặp lại trong {where}")
+        seen.add(field.key)
+    for field in fields:
+        if field.visible_when and field.visible_when.field not in seen:
+            raise ValueError(
+                f"điều kiện của '{field.key}' đọc trường '{field.visible_when.field}' không có"
+            )
+        if field.visible_when and field.visible_when.field == field.key:
+            raise ValueError(f"điều kiện của '{field.key}' không được đọc chính nó")
+
+
 class WorkflowStep(_Model):
     name: Text
     role: str = Field(description="role that performs the step, e.g. specialist, leader")
@@ -167,6 +260,7 @@ class ProcedureDefinition(_Model):
     legal_basis: list[str] = Field(default_factory=list)
     results: list[Result] = Field(default_factory=list)
     workflow: list[WorkflowStep] = Field(default_factory=list)
+    form: list[FormField] = Field(default_factory=list, description="the citizen's form")
     reissue_from_store: bool = False
     presence_required: str = ""
     keywords: list[str] = Field(default_factory=list, description="words citizens use for it")
@@ -194,6 +288,11 @@ class ProcedureDefinition(_Model):
         return sorted(set(value), key=list(Level).index)
 
     @model_validator(mode="after")
+    def _form_keys(self) -> ProcedureDefinition:
+        _unique_keys(self.form, "biểu mẫu")
+        return self
+
+    @model_validator(mode="after")
     def _workflow_shares(self) -> ProcedureDefinition:
         if self.workflow:
             total = sum(step.share for step in self.workflow)
@@ -205,7 +304,7 @@ class ProcedureDefinition(_Model):
         return next((c for c in self.channels if c.channel == channel), None)
 
     def to_json(self) -> dict:
-        return self.model_dump(mode="json", exclude_defaults=False)
+        return self.model_dump(mode="json", by_alias=True)
 
 
 def json_schema() -> dict:

@@ -1,0 +1,272 @@
+"""The form engine's rules: reading what a citizen submitted against a procedure's form
+definition, with every error at once, in Vietnamese. Plain Python: no HTTP, no database.
+
+Submitted data arrives flat, as HTML forms send it (``key`` for a field, ``group-0-key`` for a
+field of a repeating group's first item); ``read_submission`` turns it into nested raw values and
+``validate`` cleans them. Hidden fields (their condition is false) are neither checked nor kept.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from dichvucong.catalog.definition import Condition, FieldType, FormField
+from dichvucong.core.idnumber import InvalidIdNumber, parse_id_number
+
+Raw = dict[str, Any]
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^0(3|5|7|8|9)\d{8}$|^02\d{9}$")  # mobile or landline (area code 02x)
+
+
+@dataclass
+class FormResult:
+    cleaned: Raw = dataclasses.field(default_factory=dict)
+    errors: dict[str, list[str]] = dataclasses.field(default_factory=dict)  # "key" or "group-0-key"
+
+    @property
+    def is_valid(self) -> bool:
+        return not self.errors
+
+
+class FieldError(ValueError):
+    pass
+
+
+def read_submission(fields: list[FormField], data: Mapping[str, Any],
+                    getlist: Callable[[str], list] | None = None) -> Raw:
+    """Nested raw values from flat form data (a QueryDict or a dict). ``getlist`` reads
+    multi-valued keys (multi-select); without it a list value in ``data`` is taken as is."""
+
+    def values(name: str) -> list:
+        if getlist is not None:
+            return list(getlist(name))
+        value = data.get(name)
+        if value is None:
+            return []
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+    def read(field: FormField, name: str) -> Any:
+        if field.type == FieldType.MULTISELECT:
+            return values(name)
+        if field.type == FieldType.ADDRESS:
+            return {part: data.get(f"{name}-{part}", "") for part in ("province", "commune",
+                                                                     "street")}
+        return data.get(name, "")
+
+    raw: Raw = {}
+    for field in fields:
+        if field.type != FieldType.GROUP:
+            raw[field.key] = read(field, field.key)
+            continue
+        # Items are numbered 0..n-1; the count is given, or found from the submitted names.
+        prefix = f"{field.key}-"
+        count_value = data.get(f"{field.key}-count")
+        indexes = {int(m.group(1)) for name in data
+                   if (m := re.match(rf"^{re.escape(prefix)}(\d+)-", str(name)))}
+        try:
+            count = int(count_value) if count_value not in (None, "") else (
+                max(indexes) + 1 if indexes else 0)
+        except ValueError:
+            count = max(indexes) + 1 if indexes else 0
+        count = max(0, min(count, field.max_items))
+        raw[field.key] = [
+            {sub.key: read(sub, f"{field.key}-{i}-{sub.key}") for sub in field.fields}
+            for i in range(count)
+        ]
+    return raw
+
+
+def is_visible(condition: Condition | None, scope: Raw) -> bool:
+    if condition is None:
+        return True
+    value = scope.get(condition.field)
+    if condition.filled is not None:
+        return _filled(value) == condition.filled
+    if condition.in_ is not None:
+        chosen = value if isinstance(value, list) else [value]
+        return any(str(v) in condition.in_ for v in chosen)
+    if isinstance(condition.equals, bool):
+        return _truthy(value) == condition.equals
+    return str(value or "") == str(condition.equals)
+
+
+def _filled(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_filled(v) for v in value.values())
+    if isinstance(value, list):
+        return bool(value)
+    return value not in (None, "", False)
+
+
+def _truthy(value: Any) -> bool:
+    return str(value).lower() in {"on", "true", "1", "yes"} if not isinstance(value, bool) \
+        else value
+
+
+def validate(fields: list[FormField], raw: Raw, today: date | None = None,
+             known_communes: Mapping[str, set[str]] | None = None) -> FormResult:
+    """Clean every visible field; collect every error. ``known_communes`` maps a province code
+    to its commune codes, to check addresses."""
+    result = FormResult()
+    _validate_scope(fields, raw, "", result, known_communes)
+    return result
+
+
+def _validate_scope(fields: list[FormField], scope: Raw, prefix: str, result: FormResult,
+                    known_communes: Mapping[str, set[str]] | None,
+                    into: Raw | None = None) -> None:
+    target = result.cleaned if into is None else into
+    for field in fields:
+        if not is_visible(field.visible_when, scope):
+            continue
+        name = f"{prefix}{field.key}"
+        value = scope.get(field.key)
+        if field.type == FieldType.GROUP:
+            items = value if isinstance(value, list) else []
+            # An item left entirely empty (an unused blank row) is not an item.
+            items = [item for item in items if isinstance(item, dict) and _filled(item)]
+            minimum = max(1, field.min_items) if field.required else field.min_items
+            if len(items) < minimum:
+                _error(result, name, f"Cần khai ít nhất {minimum} mục «{field.label}».")
+                continue
+            if len(items) > field.max_items:
+                _error(result, name, f"Chỉ khai tối đa {field.max_items} mục «{field.label}».")
+                continue
+            cleaned_items = []
+            for index, item in enumerate(items):
+                cleaned_item: Raw = {}
+                _validate_scope(field.fields, item, f"{name}-{index}-", result, known_communes,
+                                cleaned_item)
+                cleaned_items.append(cleaned_item)
+            target[field.key] = cleaned_items
+            continue
+        if not _filled(value) or (field.type == FieldType.CHECKBOX and not _truthy(value)):
+            if field.required:
+                message = (f"Cần đánh dấu «{field.label}»." if field.type == FieldType.CHECKBOX
+                           else f"Cần nhập «{field.label}».")
+                _error(result, name, message)
+            elif field.type == FieldType.CHECKBOX:
+                target[field.key] = False
+            continue
+        try:
+            target[field.key] = clean_value(field, value, known_communes)
+        except FieldError as exc:
+            _error(result, name, str(exc))
+
+
+def _error(result: FormResult, name: str, message: str) -> None:
+    result.errors.setdefault(name, []).append(message)
+
+
+def clean_value(field: FormField, value: Any,
+                known_communes: Mapping[str, set[str]] | None = None) -> Any:
+    """One field's value, cleaned; raises FieldError with the citizen's message."""
+    label = field.label
+    kind = field.type
+    if kind in (FieldType.TEXT, FieldType.TEXTAREA):
+        text = " ".join(str(value).split()) if kind == FieldType.TEXT else str(value).strip()
+        if field.min_length is not None and len(text) < field.min_length:
+            raise FieldError(f"«{label}» cần ít nhất {field.min_length} ký tự.")
+        if field.max_length is not None and len(text) > field.max_length:
+            raise FieldError(f"«{label}» dài tối đa {field.max_length} ký tự.")
+        if field.pattern and not re.fullmatch(field.pattern, text):
+            raise FieldError(field.pattern_message or f"«{label}» không đúng định dạng.")
+        return text
+    if kind in (FieldType.NUMBER, FieldType.MONEY):
+        number = _number(value, money=kind == FieldType.MONEY, label=label)
+        if field.min_value is not None and number < field.min_value:
+            raise FieldError(f"«{label}» không được nhỏ hơn {_show(field.min_value)}.")
+        if field.max_value is not None and number > field.max_value:
+            raise FieldError(f"«{label}» không được lớn hơn {_show(field.max_value)}.")
+        return int(number) if kind == FieldType.MONEY else number
+    if kind == FieldType.DATE:
+        return _date(str(value), label)
+    if kind == FieldType.SELECT:
+        allowed = {o.value for o in field.options}
+        if str(value) not in allowed:
+            raise FieldError(f"Lựa chọn cho «{label}» không có trong danh sách.")
+        return str(value)
+    if kind == FieldType.MULTISELECT:
+        allowed = {o.value for o in field.options}
+        chosen = [str(v) for v in (value if isinstance(value, list) else [value])]
+        if any(v not in allowed for v in chosen):
+            raise FieldError(f"Lựa chọn cho «{label}» không có trong danh sách.")
+        return [o.value for o in field.options if o.value in chosen]  # in the form's order
+    if kind == FieldType.CHECKBOX:
+        return True
+    if kind == FieldType.PHONE:
+        digits = re.sub(r"[\s.\-()]", "", str(value))
+        if digits.startswith("+84"):
+            digits = "0" + digits[3:]
+        elif digits.startswith("84") and len(digits) == 11:
+            digits = "0" + digits[2:]
+        if not _PHONE.match(digits):
+            raise FieldError(f"«{label}» không phải số điện thoại Việt Nam (10 hoặc 11 chữ số, "
+                             "bắt đầu bằng 0).")
+        return digits
+    if kind == FieldType.EMAIL:
+        email = str(value).strip()
+        if not _EMAIL.match(email) or len(email) > 254:
+            raise FieldError(f"«{label}» không phải địa chỉ thư điện tử hợp lệ.")
+        return email.lower()
+    if kind == FieldType.ID_NUMBER:
+        try:
+            return parse_id_number(str(value)).number
+        except InvalidIdNumber as exc:
+            raise FieldError(str(exc)) from exc
+    if kind == FieldType.ADDRESS:
+        parts = value if isinstance(value, dict) else {}
+        province, commune = str(parts.get("province", "")), str(parts.get("commune", ""))
+        street = " ".join(str(parts.get("street", "")).split())
+        if not province or not commune or not street:
+            raise FieldError(f"«{label}» cần đủ tỉnh/thành phố, xã/phường và số nhà, đường.")
+        if known_communes is not None and commune not in known_communes.get(province, set()):
+            raise FieldError(f"Xã/phường đã chọn cho «{label}» không thuộc tỉnh/thành phố "
+                             "đã chọn.")
+        return {"province": province, "commune": commune, "street": street}
+    if kind == FieldType.FILE:
+        return str(value)  # the attachment's reference; the upload itself is checked apart
+    raise FieldError(f"Loại trường «{kind}» không được hỗ trợ.")  # pragma: no cover
+
+
+def _number(value: Any, money: bool, label: str) -> Decimal:
+    text = re.sub(r"\s|đ|VNĐ|VND", "", str(value), flags=re.IGNORECASE)
+    if money:
+        # Vietnamese writes 1.500.000 (dots group thousands); 1,500,000 is seen too.
+        if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
+            text = re.sub(r"[.,]", "", text)
+        if not text.isdigit():
+            raise FieldError(f"«{label}» phải là số tiền đồng, ví dụ 1.500.000.")
+        return Decimal(text)
+    text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation as exc:
+        raise FieldError(f"«{label}» phải là một số.") from exc
+    if not number.is_finite():
+        raise FieldError(f"«{label}» phải là một số.")
+    return number
+
+
+def _date(text: str, label: str) -> date:
+    text = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+        match = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text)
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day)
+    except ValueError as exc:
+        raise FieldError(f"«{label}» không phải ngày có thật.") from exc
+    raise FieldError(f"«{label}» cần ghi theo dạng ngày/tháng/năm, ví dụ 05/01/2024.")
+
+
+def _show(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")

@@ -1,0 +1,206 @@
+"""The form engine's rules: a procedure's form definition checks what a citizen submits."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from dichvucong.catalog.definition import FieldType, FormField, ProcedureDefinition
+from dichvucong.catalog.formengine import clean_value, read_submission, validate
+from dichvucong.core.idnumber import PROVINCE_CODES, InvalidIdNumber, mask, parse_id_number
+
+FORM = [
+    FormField.model_validate(f) for f in [
+        {"key": "full_name", "label": "Họ và tên", "type": "text", "required": True,
+         "max_length": 100},
+        {"key": "id_number", "label": "Số CCCD", "type": "id_number", "required": True},
+        {"key": "birth_date", "label": "Ngày sinh", "type": "date", "required": True},
+        {"key": "phone", "label": "Điện thoại", "type": "phone", "required": True},
+        {"key": "email", "label": "Thư điện tử", "type": "email"},
+        {"key": "capital", "label": "Vốn kinh doanh", "type": "money", "min_value": 0},
+        {"key": "staff", "label": "Số lao động", "type": "number", "min_value": 0,
+         "max_value": 10},
+        {"key": "purpose", "label": "Mục đích", "type": "select", "required": True,
+         "options": [{"value": "new", "label": "Cấp mới"}, {"value": "lost", "label": "Bị mất"}]},
+        {"key": "lost_where", "label": "Nơi bị mất", "type": "textarea", "required": True,
+         "visible_when": {"field": "purpose", "equals": "lost"}},
+        {"key": "channels", "label": "Nhận thông báo qua", "type": "multiselect",
+         "options": [{"value": "sms", "label": "SMS"}, {"value": "zalo", "label": "Zalo"}]},
+        {"key": "address", "label": "Địa chỉ", "type": "address", "required": True},
+        {"key": "members", "label": "Thành viên hộ", "type": "group", "min_items": 1,
+         "fields": [
+             {"key": "name", "label": "Họ tên", "type": "text", "required": True},
+             {"key": "relation", "label": "Quan hệ", "type": "text"},
+             {"key": "guardian", "label": "Người giám hộ", "type": "text", "required": True,
+              "visible_when": {"field": "relation", "equals": "con"}},
+         ]},
+        {"key": "agree", "label": "Cam đoan", "type": "checkbox", "required": True},
+    ]
+]
+COMMUNES = {"48": {"20194", "20242"}}
+
+
+def valid_post() -> dict:
+    return {
+        "full_name": "  Nguyễn   Thị Ánh  ", "id_number": "048190000123",
+        "birth_date": "05/01/1990", "phone": "+84 905 123 456", "email": "Anh@Example.VN",
+        "capital": "1.500.000", "staff": "3", "purpose": "new", "lost_where": "",
+        "channels": ["zalo"], "address-province": "48", "address-commune": "20242",
+        "address-street": "12 Lê Duẩn", "members-0-name": "Nguyễn Văn Bình",
+        "members-0-relation": "chồng", "members-1-name": "", "members-1-relation": "",
+        "agree": "on",
+    }
+
+
+def run(post: dict):
+    return validate(FORM, read_submission(FORM, post), known_communes=COMMUNES)
+
+
+def test_valid_submission_is_cleaned():
+    result = run(valid_post())
+    assert result.is_valid, result.errors
+    cleaned = result.cleaned
+    assert cleaned["full_name"] == "Nguyễn Thị Ánh"
+    assert cleaned["birth_date"] == date(1990, 1, 5)
+    assert cleaned["phone"] == "0905123456"
+    assert cleaned["email"] == "anh@example.vn"
+    assert cleaned["capital"] == 1500000
+    assert cleaned["staff"] == Decimal(3)
+    assert cleaned["address"] == {"province": "48", "commune": "20242", "street": "12 Lê Duẩn"}
+    assert cleaned["members"] == [{"name": "Nguyễn Văn Bình", "relation": "chồng"}]
+    assert "lost_where" not in cleaned  # hidden: purpose is not "lost"
+    assert cleaned["agree"] is True
+
+
+def test_every_error_at_once_next_to_its_field():
+    post = valid_post() | {
+        "full_name": "", "id_number": "12345", "birth_date": "31/02/2020", "phone": "12345",
+        "email": "not-an-email", "capital": "abc", "staff": "11", "purpose": "lost",
+        "lost_where": "", "address-commune": "99999", "members-0-name": "",
+        "members-0-relation": "con", "agree": "",
+    }
+    errors = run(post).errors
+    assert set(errors) == {
+        "full_name", "id_number", "birth_date", "phone", "email", "capital", "staff",
+        "lost_where", "address", "members-0-name", "members-0-guardian", "agree",
+    }
+    assert errors["full_name"] == ["Cần nhập «Họ và tên»."]
+    assert "12 chữ số" in errors["id_number"][0]
+    assert "ngày có thật" in errors["birth_date"][0]
+    assert "không được lớn hơn 10" in errors["staff"][0]
+
+
+def test_group_needs_its_minimum_items():
+    post = {k: v for k, v in valid_post().items() if not k.startswith("members")}
+    assert "members" in run(post).errors
+
+
+def test_condition_filled_and_in():
+    fields = [FormField.model_validate(f) for f in [
+        {"key": "a", "label": "A", "type": "multiselect",
+         "options": [{"value": "x", "label": "X"}, {"value": "y", "label": "Y"}]},
+        {"key": "b", "label": "B", "type": "text", "required": True,
+         "visible_when": {"field": "a", "in": ["y"]}},
+        {"key": "c", "label": "C", "type": "text", "required": True,
+         "visible_when": {"field": "a", "filled": True}},
+    ]]
+    assert validate(fields, {"a": []}).is_valid
+    assert set(validate(fields, {"a": ["x"]}).errors) == {"c"}
+    assert set(validate(fields, {"a": ["y"]}).errors) == {"b", "c"}
+
+
+def test_definition_rejects_bad_forms():
+    base = {"code": "DNG.000001", "name": "Thử", "field": "Khác", "levels": ["commune"]}
+    with pytest.raises(ValidationError, match="lặp lại"):
+        ProcedureDefinition.model_validate(base | {"form": [
+            {"key": "a", "label": "A", "type": "text"},
+            {"key": "a", "label": "B", "type": "text"}]})
+    with pytest.raises(ValidationError, match="không có"):
+        ProcedureDefinition.model_validate(base | {"form": [
+            {"key": "a", "label": "A", "type": "text",
+             "visible_when": {"field": "zz", "equals": "1"}}]})
+    with pytest.raises(ValidationError, match="danh sách lựa chọn"):
+        FormField.model_validate({"key": "s", "label": "S", "type": "select"})
+    with pytest.raises(ValidationError, match="lồng nhau"):
+        FormField.model_validate({"key": "g", "label": "G", "type": "group", "fields": [
+            {"key": "h", "label": "H", "type": "group",
+             "fields": [{"key": "x", "label": "X", "type": "text"}]}]})
+
+
+# --- properties -------------------------------------------------------------------------------
+
+valid_ids = st.builds(
+    lambda province, digit, year, rest: f"{province}{digit}{year:02d}{rest:06d}",
+    st.sampled_from(sorted(PROVINCE_CODES)), st.integers(0, 9), st.integers(0, 99),
+    st.integers(0, 999_999),
+)
+
+
+@given(valid_ids)
+def test_valid_id_numbers_parse(number):
+    parsed = parse_id_number(number)
+    assert parsed.number == number
+    assert parsed.birth_year % 100 == int(number[4:6])
+    assert parsed.female == (int(number[3]) % 2 == 1)
+    assert mask(number).endswith(number[-3:]) and mask(number).count("*") == 9
+
+
+@given(st.text(alphabet="0123456789", min_size=0, max_size=20).filter(lambda s: len(s) != 12))
+def test_wrong_length_id_numbers_fail(number):
+    with pytest.raises(InvalidIdNumber, match="12 chữ số"):
+        parse_id_number(number)
+
+
+@given(st.integers(0, 999).filter(lambda n: f"{n:03d}" not in PROVINCE_CODES),
+       st.integers(0, 10**9 - 1))
+def test_unknown_province_codes_fail(province, rest):
+    with pytest.raises(InvalidIdNumber, match="mã tỉnh"):
+        parse_id_number(f"{province:03d}{rest:09d}")
+
+
+@given(st.integers(0, 10**13))
+def test_money_in_vietnamese_grouping_round_trips(amount):
+    field = FormField(key="m", label="M", type=FieldType.MONEY)
+    grouped = f"{amount:,}".replace(",", ".")
+    assert clean_value(field, grouped) == amount
+    assert clean_value(field, f"{amount} đ") == amount
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)))
+def test_dates_in_both_forms(day):
+    field = FormField(key="d", label="D", type=FieldType.DATE)
+    assert clean_value(field, day.isoformat()) == day
+    assert clean_value(field, day.strftime("%d/%m/%Y")) == day
+
+
+field_values = st.fixed_dictionaries({
+    "full_name": st.text(max_size=120), "id_number": st.text(max_size=14),
+    "birth_date": st.text(max_size=12), "phone": st.text(max_size=14),
+    "purpose": st.sampled_from(["new", "lost", "", "zz"]), "lost_where": st.text(max_size=20),
+    "staff": st.text(max_size=5), "agree": st.sampled_from(["", "on"]),
+    "members-0-name": st.text(max_size=10), "members-0-relation": st.sampled_from(["", "con"]),
+})
+
+
+@settings(max_examples=200)
+@given(field_values)
+def test_any_input_gives_errors_or_clean_values_never_a_crash(post):
+    result = run(post)
+    # Each field is either cleaned or has an error (or is hidden / optional and empty).
+    assert not set(result.errors) & set(result.cleaned)
+    if post["purpose"] != "lost":
+        assert "lost_where" not in result.errors and "lost_where" not in result.cleaned
+    for name in result.errors:
+        assert all(message.endswith(".") for message in result.errors[name])
+
+
+@settings(max_examples=100)
+@given(st.text(min_size=1, max_size=50).filter(lambda s: s.strip()))
+def test_text_is_kept_apart_from_white_space(text):
+    field = FormField(key="t", label="T", type=FieldType.TEXT)
+    assert clean_value(field, f"  {text} ") == " ".join(text.split())
