@@ -3,6 +3,7 @@ and interactive docs at /api/docs."""
 
 from ninja import NinjaAPI
 
+from dichvucong.adminunits.api import router as units_router
 from dichvucong.catalog.api import router as catalog_router
 
 api = NinjaAPI(
@@ -12,3 +13,4 @@ api = NinjaAPI(
     urls_namespace="api-v1",
 )
 api.add_router("/catalog", catalog_router)
+api.add_router("/units", units_router)

@@ -64,3 +64,14 @@ def list_fields(request):
 @router.get("/schema/procedure.json", summary="JSON Schema of the procedure definition")
 def procedure_schema(request) -> dict:
     return json_schema()
+
+
+@router.get("/procedures/{code}/form-schema",
+            summary="JSON Schema of the data a dossier for this procedure carries")
+def form_schema(request, code: str) -> dict:
+    from dichvucong.catalog.formengine import to_json_schema
+
+    procedure = get_object_or_404(queries.active_procedures().select_related("current_version"),
+                                  code=code)
+    definition = procedure.current_version.parsed()
+    return to_json_schema(definition.form, title=definition.name)

@@ -270,3 +270,96 @@ def _date(text: str, label: str) -> date:
 
 def _show(value: Decimal) -> str:
     return f"{value.normalize():f}".replace(".", ",")
+
+
+# --- the same definition as JSON Schema, for API clients -----------------------------------------
+
+_SCHEMA_TYPES: dict[FieldType, dict[str, Any]] = {
+    FieldType.TEXT: {"type": "string"},
+    FieldType.TEXTAREA: {"type": "string"},
+    FieldType.NUMBER: {"type": "number"},
+    FieldType.MONEY: {"type": "integer", "minimum": 0, "description": "VND"},
+    FieldType.DATE: {"type": "string", "format": "date"},
+    FieldType.CHECKBOX: {"type": "boolean"},
+    FieldType.PHONE: {"type": "string", "pattern": _PHONE.pattern},
+    FieldType.EMAIL: {"type": "string", "format": "email"},
+    FieldType.ID_NUMBER: {"type": "string", "pattern": r"^\d{12}$"},
+    FieldType.FILE: {"type": "string", "description": "an attachment's reference"},
+    FieldType.ADDRESS: {
+        "type": "object",
+        "properties": {"province": {"type": "string"}, "commune": {"type": "string"},
+                       "street": {"type": "string"}},
+        "required": ["province", "commune", "street"],
+    },
+}
+
+
+def to_json_schema(fields: list[FormField], title: str = "") -> dict[str, Any]:
+    """A JSON Schema (2020-12) of the form's cleaned data. Conditional fields become
+    ``if``/``then`` rules, so a client sees when they are required."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    rules: list[dict[str, Any]] = []
+    for field in fields:
+        schema = _field_schema(field)
+        properties[field.key] = schema
+        if not field.required:
+            continue
+        if field.visible_when is None:
+            required.append(field.key)
+        else:
+            rules.append({"if": _condition_schema(field), "then": {"required": [field.key]}})
+    schema: dict[str, Any] = {"type": "object", "properties": properties,
+                              "additionalProperties": False}
+    if title:
+        schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title,
+                  **schema}
+    if required:
+        schema["required"] = required
+    if rules:
+        schema["allOf"] = rules
+    return schema
+
+
+def _field_schema(field: FormField) -> dict[str, Any]:
+    if field.type == FieldType.GROUP:
+        schema: dict[str, Any] = {"type": "array", "items": to_json_schema(field.fields),
+                                  "maxItems": field.max_items}
+        minimum = max(1, field.min_items) if field.required else field.min_items
+        if minimum:
+            schema["minItems"] = minimum
+    elif field.type == FieldType.SELECT:
+        schema = {"type": "string", "enum": [o.value for o in field.options]}
+    elif field.type == FieldType.MULTISELECT:
+        schema = {"type": "array", "uniqueItems": True,
+                  "items": {"type": "string", "enum": [o.value for o in field.options]}}
+    else:
+        schema = dict(_SCHEMA_TYPES[field.type])
+    schema["title"] = field.label
+    if field.help:
+        schema["description"] = field.help
+    if field.min_length is not None:
+        schema["minLength"] = field.min_length
+    if field.max_length is not None:
+        schema["maxLength"] = field.max_length
+    if field.min_value is not None:
+        schema["minimum"] = float(field.min_value)
+    if field.max_value is not None:
+        schema["maximum"] = float(field.max_value)
+    if field.pattern:
+        schema["pattern"] = field.pattern
+    return schema
+
+
+def _condition_schema(field: FormField) -> dict[str, Any]:
+    condition = field.visible_when
+    assert condition is not None
+    if condition.filled is not None:
+        test: dict[str, Any] = {"required": [condition.field]}
+        return test if condition.filled else {"not": test}
+    if condition.in_ is not None:
+        value_schema: dict[str, Any] = {"anyOf": [{"enum": condition.in_},
+                                                  {"contains": {"enum": condition.in_}}]}
+    else:
+        value_schema = {"const": condition.equals}
+    return {"required": [condition.field], "properties": {condition.field: value_schema}}

@@ -46,6 +46,11 @@ class Procedure(models.Model):
         related_name="procedures", verbose_name=_("cơ quan thực hiện"),
         help_text=_("Cơ quan cấp tỉnh thực hiện; trống với thủ tục do mọi xã, phường thực hiện"),
     )
+    owner = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("cơ quan quản lý thủ tục"),
+        help_text=_("Quản trị thủ tục của cơ quan này được sửa và công bố thủ tục"),
+    )
     commune_agency_kind = models.CharField(
         _("cơ quan cấp xã thực hiện"), max_length=30, blank=True,
         help_text=_("Ủy ban nhân dân hoặc Công an xã, phường, với thủ tục cấp xã"),
@@ -101,14 +106,24 @@ class ProcedureVersion(models.Model):
                               default=Status.DRAFT)
     definition = models.JSONField(_("nội dung"))
     created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+")
 
     class Meta:
         verbose_name = _("phiên bản thủ tục")
         verbose_name_plural = _("phiên bản thủ tục")
         ordering = ["procedure", "-number"]
         constraints = [
-            models.UniqueConstraint(fields=["procedure", "number"], name="unique_version_number")
+            models.UniqueConstraint(fields=["procedure", "number"], name="unique_version_number"),
+            # One draft and one published version at a time; older ones are superseded.
+            models.UniqueConstraint(fields=["procedure"], condition=models.Q(status="draft"),
+                                    name="one_draft_per_procedure"),
+            models.UniqueConstraint(fields=["procedure"], condition=models.Q(status="published"),
+                                    name="one_published_per_procedure"),
         ]
 
     def __str__(self) -> str:

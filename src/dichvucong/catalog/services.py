@@ -50,6 +50,8 @@ def import_definitions(
             "at_commune": at_commune,
             "agency": matcher.match(definition.agency, definition.ministry)
             if at_province else None,
+            # Commune procedures are looked after by the department of their ministry.
+            "owner": matcher.match(definition.agency, definition.ministry),
             "commune_agency_kind": commune_agency_kind(definition.agency) if at_commune else "",
             "online_mode": definition.online_mode.value,
             "popularity": popularity.get(definition.code, 0),
