@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "dichvucong.agencies",
     "dichvucong.accounts",
     "dichvucong.catalog",
+    "dichvucong.dossiers",
+    "dichvucong.workflow",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("", include("dichvucong.core.urls")),
     path("", include("dichvucong.catalog.urls")),
+    path("", include("dichvucong.dossiers.urls")),
     path("", include("dichvucong.accounts.urls")),
     path("quan-tri/", admin.site.urls),
 ]

@@ -1,0 +1,83 @@
+"""The only place that changes a dossier's state: each action checks the lifecycle rules, moves
+the clock, writes the dossier and its event in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from dichvucong.accounts.models import User
+from dichvucong.dossiers import lifecycle
+from dichvucong.dossiers.clock import calendar_for, time_limit
+from dichvucong.dossiers.codes import next_code
+from dichvucong.dossiers.lifecycle import Action, ClockEffect, State
+from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.workflow.deadlines import compute_due, resume_due
+
+
+class StaleDossier(Exception):
+    """Someone else changed the dossier since the page was shown."""
+
+    message = "Hồ sơ vừa được người khác xử lý. Hãy xem lại trạng thái mới rồi thao tác lại."
+
+
+@dataclass
+class Outcome:
+    dossier: Dossier
+    event: DossierEvent
+
+
+def perform(dossier_id: int, action: Action | str, actor: User | None, role: lifecycle.Role | str,
+            note: str = "", *, expected_revision: int | None = None,
+            data: dict[str, Any] | None = None, now=None) -> Outcome:
+    """Take ``action`` on the dossier as ``role``. Raises lifecycle.TransitionError when the
+    rules refuse, StaleDossier when ``expected_revision`` is no longer current; nothing changes
+    then. Two officers acting at the same moment: the row lock (PostgreSQL) or the write lock
+    (SQLite) orders them, and the second finds the state or revision moved on."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        dossier = (Dossier.objects.select_for_update()
+                   .select_related("procedure_version", "agency").get(pk=dossier_id))
+        if expected_revision is not None and dossier.revision != expected_revision:
+            raise StaleDossier(StaleDossier.message)
+        result = lifecycle.check(dossier.state, action, role, note)
+        source = dossier.state
+        _move_clock(dossier, result.clock, now)
+        if result.target == State.submitted and dossier.code is None:
+            dossier.code = next_code(dossier.agency, timezone.localdate(now))
+        if result.action == Action.submit and dossier.submitted_at is None:
+            dossier.submitted_at = now
+        dossier.state = result.target.value
+        dossier.national_status = lifecycle.national_status(result.target)
+        dossier.revision += 1
+        dossier.save()
+        event = DossierEvent.objects.create(
+            dossier=dossier, action=result.action.value, from_state=source,
+            to_state=result.target.value, actor=actor, actor_role=str(result.role),
+            note=note.strip(), data=data or {},
+        )
+    return Outcome(dossier=dossier, event=event)
+
+
+def _move_clock(dossier: Dossier, effect: ClockEffect, now) -> None:
+    if effect == ClockEffect.none:
+        return
+    calendar = calendar_for(now)
+    if effect == ClockEffect.start:
+        if dossier.code is None:  # walk-in dossiers are numbered on reception
+            dossier.code = next_code(dossier.agency, timezone.localdate(now))
+        dossier.received_at = calendar.next_working_moment(now)
+        limit = time_limit(dossier.procedure_version.parsed(), dossier.channel)
+        if limit is not None:
+            dossier.due_at = dossier.original_due_at = compute_due(calendar, now, limit)
+    elif effect == ClockEffect.pause:
+        dossier.paused_at = now
+    elif effect == ClockEffect.resume:
+        if dossier.paused_at is not None and dossier.due_at is not None:
+            dossier.due_at = resume_due(calendar, dossier.due_at, dossier.paused_at, now, "pause")
+        dossier.paused_at = None
+    elif effect == ClockEffect.end:
+        dossier.finished_at = now

@@ -1,0 +1,47 @@
+"""The processing clock of dossiers: the deadline engine fed with the agency's calendar and the
+procedure version's time limit for the dossier's channel."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from decimal import Decimal
+from functools import lru_cache
+
+from dichvucong.catalog.definition import Channel, ProcedureDefinition, TimeUnit
+from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar
+
+UNITS = {TimeUnit.WORKING_DAYS: "working_days", TimeUnit.DAYS: "days",
+         TimeUnit.HOURS: "hours", TimeUnit.MONTHS: "months",
+         TimeUnit.UNSTATED: "working_days"}  # a bare number on the portal means working days
+
+
+@lru_cache(maxsize=8)
+def _calendar(first_year: int, last_year: int, overrides: tuple) -> WorkingCalendar:
+    extra_holidays = tuple(d for d, working in overrides if not working)
+    extra_working = tuple(d for d, working in overrides if working)
+    return WorkingCalendar.vietnam(range(first_year, last_year + 1),
+                                   extra_holidays=extra_holidays,
+                                   extra_working_days=extra_working)
+
+
+def calendar_for(moment: datetime) -> WorkingCalendar:
+    """The working calendar around ``moment`` with the administrators' overrides."""
+    from dichvucong.workflow.models import CalendarOverride
+
+    overrides = tuple(CalendarOverride.objects.order_by("day").values_list("day", "is_working"))
+    return _calendar(moment.year - 1, moment.year + 2, overrides)
+
+
+def time_limit(definition: ProcedureDefinition, channel: str) -> TimeLimitSpec | None:
+    """The limit for a dossier filed through ``channel``: the online limit (the online reduction)
+    for online dossiers when the procedure states one."""
+    processing = definition.processing
+    if processing.same_day:
+        cutoff = time.fromisoformat(processing.cutoff) if processing.cutoff else None
+        return TimeLimitSpec(Decimal(0), "working_days", same_day=True, cutoff=cutoff)
+    limit = processing.time_limit
+    if channel == Channel.ONLINE and processing.online_time_limit is not None:
+        limit = processing.online_time_limit
+    if limit is None or limit.value is None:
+        return None
+    return TimeLimitSpec(limit.value, UNITS[limit.unit])

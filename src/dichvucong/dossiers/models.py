@@ -1,0 +1,179 @@
+"""Dossiers (hồ sơ), their events and attachments.
+
+The lifecycle rules are ``lifecycle.py``; every change of state goes through ``actions.py``,
+which checks the rules, writes the new state and its event in one transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dichvucong.dossiers.lifecycle import State
+
+STATE_CHOICES = [(s.value, s.label) for s in State]
+
+
+class Channel(models.TextChoices):
+    """How the dossier was filed; the national channel codes are 1, 2, 3."""
+
+    IN_PERSON = "in_person", _("Trực tiếp")
+    ONLINE = "online", _("Trực tuyến")
+    POST = "post", _("Bưu chính công ích")
+
+    @property
+    def national_code(self) -> int:
+        return {"in_person": 1, "online": 2, "post": 3}[self.value]
+
+
+class ApplicantType(models.TextChoices):
+    CITIZEN = "citizen", _("Công dân")
+    ENTERPRISE = "enterprise", _("Doanh nghiệp")
+    HOUSEHOLD_BUSINESS = "household_business", _("Hộ kinh doanh")
+
+
+class Delivery(models.TextChoices):
+    ONLINE = "online", _("Nhận trực tuyến (kho dữ liệu cá nhân)")
+    COUNTER = "counter", _("Nhận tại bộ phận một cửa")
+    POST = "post", _("Nhận qua bưu điện")
+
+
+class DossierCodeSequence(models.Model):
+    """The last sequence number given today by a receiving unit. Rows are locked while a number
+    is taken, so numbers never repeat, also with several servers."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE)
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "day"],
+                                               name="one_sequence_per_agency_day")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last}"
+
+
+class Dossier(models.Model):
+    code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT,
+                                  related_name="dossiers", verbose_name=_("thủ tục"))
+    procedure_version = models.ForeignKey(
+        "catalog.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers",
+        verbose_name=_("phiên bản thủ tục"),
+    )
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
+                               related_name="dossiers", verbose_name=_("cơ quan tiếp nhận"))
+    applicant = models.ForeignKey("accounts.User", on_delete=models.PROTECT, null=True,
+                                  blank=True, related_name="dossiers",
+                                  verbose_name=_("tài khoản người nộp"))
+    submitted_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("người nộp thay"), help_text=_("Đại lý, tổ công nghệ số hoặc cán bộ"),
+    )
+    applicant_type = models.CharField(_("đối tượng"), max_length=20,
+                                      choices=ApplicantType.choices,
+                                      default=ApplicantType.CITIZEN)
+    applicant_name = models.CharField(_("họ tên người nộp"), max_length=150)
+    applicant_id_number = models.CharField(_("số định danh"), max_length=12, blank=True)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices)
+    state = models.CharField(_("trạng thái"), max_length=30, choices=STATE_CHOICES,
+                             default=State.draft.value)
+    national_status = models.PositiveSmallIntegerField(_("trạng thái quốc gia"), null=True,
+                                                       blank=True)
+    form_data = models.JSONField(_("nội dung tờ khai"), default=dict, blank=True)
+    delivery = models.CharField(_("cách nhận kết quả"), max_length=10,
+                                choices=Delivery.choices, default=Delivery.ONLINE)
+    delivery_address = models.JSONField(_("địa chỉ nhận"), default=dict, blank=True)
+    fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    assignee = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="assigned_dossiers",
+                                 verbose_name=_("người xử lý"))
+    submitted_at = models.DateTimeField(_("thời điểm nộp"), null=True, blank=True)
+    received_at = models.DateTimeField(_("thời điểm tiếp nhận"), null=True, blank=True)
+    due_at = models.DateTimeField(_("hẹn trả kết quả"), null=True, blank=True)
+    original_due_at = models.DateTimeField(
+        _("hạn ban đầu"), null=True, blank=True,
+        help_text=_("Thống kê đúng hạn luôn dùng hạn ban đầu, kể cả khi đã xin gia hạn"),
+    )
+    paused_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("thời điểm kết thúc"), null=True, blank=True)
+    # Bumped on every change of state: two officers acting on the same version, one wins.
+    revision = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            models.Index(fields=["agency", "state", "due_at"]),
+            models.Index(fields=["applicant", "-created_at"]),
+            models.Index(fields=["submitted_by", "-created_at"]),
+            models.Index(fields=["assignee", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"#{self.pk}"
+
+    @property
+    def state_label(self) -> str:
+        return State(self.state).label
+
+
+class DossierEvent(models.Model):
+    """One change: who, when, from, to, what was said. Kept apart from the dossier row."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=30)
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30)
+    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    actor_role = models.CharField(max_length=30)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["dossier", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_state} → {self.to_state}"
+
+    def get_action_label(self) -> str:
+        from dichvucong.dossiers.lifecycle import Action
+
+        try:
+            return Action(self.action).label
+        except ValueError:
+            return self.action
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # Generated names only: the citizen's file name is kept as data, never as a path.
+    return f"dossiers/{instance.dossier_id}/{instance.token}{instance.extension}"
+
+
+class Attachment(models.Model):
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
+    requirement = models.CharField(_("thành phần hồ sơ"), max_length=600)
+    token = models.CharField(max_length=32, unique=True)
+    extension = models.CharField(max_length=8)
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from dichvucong.catalog import queries as catalog_queries
+from dichvucong.catalog.formviews import form_context, read_form
+from dichvucong.dossiers import submission
+from dichvucong.dossiers.models import Attachment, Delivery, Dossier
+from dichvucong.dossiers.uploads import UploadError
+
+PROFILE_PREFILL = {"full_name": "full_name", "ho_ten": "full_name", "phone": "phone",
+                   "so_dien_thoai": "phone", "email": "email"}
+
+
+def visible_dossiers(user):
+    """A citizen's own dossiers and those filed for them or by them as an agent. One condition
+    in the query."""
+    return Dossier.objects.filter(Q(applicant=user) | Q(submitted_by=user))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = get_object_or_404(
+        catalog_queries.active_procedures().select_related("current_version", "field"), code=code)
+    if procedure.online_mode == procedure.OnlineMode.NONE:
+        raise Http404
+    definition = procedure.current_version.parsed()
+    agencies = list(submission.receiving_agencies(procedure))
+    draft = None
+    draft_id = request.POST.get("draft") or request.GET.get("draft")
+    if draft_id:
+        draft = get_object_or_404(visible_dossiers(request.user).filter(state="draft"),
+                                  pk=draft_id, procedure=procedure)
+    errors: dict[str, list[str]] = {}
+    document_errors: dict[int, str] = {}
+    other_errors: dict[str, str] = {}
+    values = {key: getattr(request.user, attr, "") for key, attr in PROFILE_PREFILL.items()}
+    extra_rows: dict[str, int] = {}
+    delivery = Delivery.ONLINE.value
+    agency_id = str(agencies[0].pk) if len(agencies) == 1 else ""
+    if draft is not None:
+        values = draft.form_data or values
+        agency_id = str(draft.agency_id)
+        delivery = draft.delivery
+
+    if request.method == "POST":
+        agency_id = request.POST.get("agency", agency_id)
+        agency = next((a for a in agencies if str(a.pk) == agency_id), None)
+        delivery = request.POST.get("delivery", delivery)
+        if delivery not in Delivery.values:
+            delivery = Delivery.ONLINE.value
+        if agency is None:
+            other_errors["agency"] = "Cần chọn nơi nộp hồ sơ."
+            agency = agencies[0] if agencies else None
+        if draft is None and agency is not None:
+            draft = submission.start_draft(procedure, request.user, agency)
+        elif draft is not None and agency is not None and draft.agency_id != agency.pk:
+            draft.agency = agency
+            draft.save(update_fields=["agency", "updated_at"])
+        # Every file chosen is kept on the draft, whatever else is wrong with the form.
+        for index, document in enumerate(definition.documents):
+            upload = request.FILES.get(f"doc-{index}")
+            if not upload:
+                continue
+            try:
+                draft.attachments.filter(requirement=document.name[:600]).delete()
+                submission.attach(draft, document.name, upload, request.user)
+            except UploadError as exc:
+                document_errors[index] = str(exc)
+        posted = read_form(request, definition.form)
+        values = posted.raw
+        extra_rows = posted.extra_rows
+        draft.form_data = submission.to_json(posted.raw)
+        draft.delivery = delivery
+        draft.save(update_fields=["form_data", "delivery", "updated_at"])
+        if posted.result is not None:
+            errors = posted.result.errors
+            missing = submission.missing_documents(draft)
+            for index, document in enumerate(definition.documents):
+                if document.name in missing and index not in document_errors:
+                    document_errors[index] = f"Cần đính kèm «{document.name}»."
+            if not errors and not document_errors and not other_errors \
+                    and request.POST.get("action") == "submit":
+                dossier = submission.submit(draft, request.user, posted.result.cleaned,
+                                            delivery)
+                return redirect("dossiers:detail", code=dossier.code)
+
+    attached = {}
+    if draft is not None:
+        attached = {a.requirement: a for a in draft.attachments.all()}
+    documents = [
+        {"index": i, "name": d.name, "mandatory": d.mandatory, "condition": d.condition,
+         "template": d.template, "error": document_errors.get(i),
+         "attached": attached.get(d.name[:600])}
+        for i, d in enumerate(definition.documents)
+    ]
+    context = form_context(definition.form, values, errors, extra_rows)
+    summary_extra = [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
+    summary_extra += [("f-agency", "", message) for message in other_errors.values()]
+    context["form_errors"] = context["form_errors"] + summary_extra
+    return render(request, "dossiers/submit.html", {
+        **context, "procedure": procedure, "definition": definition, "agencies": agencies,
+        "agency_id": agency_id, "documents": documents, "draft": draft,
+        "delivery": delivery, "deliveries": Delivery.choices, "other_errors": other_errors,
+    })
+
+
+@login_required
+def my_dossiers(request: HttpRequest) -> HttpResponse:
+    dossiers = (visible_dossiers(request.user).exclude(state="draft")
+                .select_related("procedure").order_by("-created_at")[:100])
+    drafts = (visible_dossiers(request.user).filter(state="draft")
+              .select_related("procedure").order_by("-updated_at")[:20])
+    return render(request, "dossiers/my_dossiers.html", {"dossiers": dossiers, "drafts": drafts})
+
+
+@login_required
+def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = get_object_or_404(
+        visible_dossiers(request.user).select_related("procedure", "agency"), code=code)
+    events = dossier.events.select_related("actor").all()
+    attachments: list[Attachment] = list(dossier.attachments.all())
+    return render(request, "dossiers/detail.html", {
+        "dossier": dossier, "events": events, "attachments": attachments,
+    })

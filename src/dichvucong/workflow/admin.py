@@ -1,0 +1,9 @@
+from django.contrib import admin
+
+from dichvucong.workflow.models import CalendarOverride
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(admin.ModelAdmin):
+    list_display = ("day", "is_working", "reason")
+    list_filter = ("is_working",)

@@ -1,0 +1,20 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CalendarOverride(models.Model):
+    """A day an administrator declares off (extra Tết days) or working (a substituted
+    Saturday), on top of the public holidays the law fixes."""
+
+    day = models.DateField(_("ngày"), unique=True)
+    is_working = models.BooleanField(_("là ngày làm việc"),
+                                     help_text=_("Bỏ chọn: ngày nghỉ; chọn: ngày làm bù"))
+    reason = models.CharField(_("lý do"), max_length=200)
+
+    class Meta:
+        verbose_name = _("ngày nghỉ, ngày làm bù")
+        verbose_name_plural = _("ngày nghỉ, ngày làm bù")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y} — {self.reason}"

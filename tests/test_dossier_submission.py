@@ -1,0 +1,163 @@
+"""Filing a dossier online: drafts keep everything, uploads are checked by content, submission
+gives a code in the national format, and nobody sees another's dossier."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dichvucong.accounts.models import User
+from dichvucong.agencies.models import Agency
+from dichvucong.dossiers.codes import CODE, format_code, next_sequence
+from dichvucong.dossiers.models import Dossier
+from dichvucong.dossiers.uploads import UploadError, check_upload, safe_name
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def pdf(name="to-khai.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+@pytest.fixture
+def citizen(client):
+    assert client.login(username="congdan", password="demo-dichvucong")
+    return User.objects.get(username="congdan")
+
+
+def hai_chau() -> Agency:
+    return Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu")
+
+
+def birth_post(**extra):
+    # 1.001193 Đăng ký khai sinh: curated, no form fields, three documents (two mandatory).
+    return {"agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
+            "doc-0": pdf(), "doc-1": pdf("giay-chung-sinh.pdf"), **extra}
+
+
+def test_submit_a_dossier_online(client, citizen):
+    response = client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    assert response.status_code == 302, response.content.decode()[:2000]
+    dossier = Dossier.objects.get(applicant=citizen)
+    assert dossier.state == "submitted" and dossier.national_status == 1
+    assert re.fullmatch(rf"{re.escape(hai_chau().code)}-\d{{6}}-\d{{4}}", dossier.code)
+    assert response["Location"] == f"/ho-so/{dossier.code}/"
+    assert dossier.attachments.count() == 2
+    assert dossier.events.get().action == "submit"
+    page = client.get(response["Location"]).content.decode()
+    assert dossier.code in page and "Chờ tiếp nhận" in page
+
+
+def test_missing_document_keeps_the_draft_and_what_was_attached(client, citizen):
+    post = birth_post()
+    del post["doc-1"]
+    response = client.post("/thu-tuc/1.001193/nop-ho-so/", post)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Cần đính kèm «Giấy chứng sinh do cơ sở y tế cấp»." in html
+    assert "Đã đính kèm: to-khai.pdf" in html
+    draft = Dossier.objects.get(applicant=citizen)
+    assert draft.state == "draft" and draft.code is None
+    # The second post adds the missing file; the first one is still there.
+    response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
+        "draft": draft.pk, "agency": str(hai_chau().pk), "delivery": "online",
+        "action": "submit", "doc-1": pdf("giay-chung-sinh.pdf")})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.state == "submitted" and draft.attachments.count() == 2
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("gia-mao.pdf", b"MZ\x90\x00 this is an executable", "không phải PDF, JPEG, PNG"),
+    ("anh.pdf", PNG, "có đuôi .pdf nhưng nội dung là PNG"),
+    ("rong.pdf", b"", "rỗng"),
+])
+def test_bad_uploads_get_a_clear_message_and_nothing_is_lost(client, citizen, name, content,
+                                                             message):
+    post = birth_post(**{"doc-1": SimpleUploadedFile(name, content)})
+    response = client.post("/thu-tuc/1.001193/nop-ho-so/", post)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert "Đã đính kèm: to-khai.pdf" in html  # the good file is kept
+
+
+def test_oversize_and_path_names():
+    with pytest.raises(UploadError, match="lớn hơn 10 MB"):
+        check_upload("big.pdf", PDF, 11 * 1024 * 1024)
+    assert safe_name("../../etc/passwd.pdf") == "passwd.pdf"
+    assert safe_name("C:\\Users\\an\\to-khai.pdf") == "to-khai.pdf"
+    checked = check_upload("../../x/to-khai.pdf", PDF, len(PDF))
+    assert checked.original_name == "to-khai.pdf" and checked.extension == ".pdf"
+
+
+def test_stored_file_names_are_generated(client, citizen):
+    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post(**{"doc-0": pdf("../../../evil.pdf")}))
+    attachment = Dossier.objects.get(applicant=citizen).attachments.first()
+    assert "evil" not in attachment.file.name and ".." not in attachment.file.name
+    assert re.fullmatch(r"dossiers/\d+/[0-9a-f]{32}\.pdf", attachment.file.name)
+
+
+def test_a_citizen_never_sees_another_citizens_dossier(client, citizen):
+    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    code = Dossier.objects.get(applicant=citizen).code
+    client.logout()
+    assert client.login(username="doanhnghiep", password="demo-dichvucong")
+    assert client.get(f"/ho-so/{code}/").status_code == 404
+    assert code not in client.get("/ho-so/").content.decode()
+    draft_id = Dossier.objects.get(applicant=citizen).pk
+    response = client.post("/thu-tuc/1.001193/nop-ho-so/", {"draft": draft_id})
+    assert response.status_code == 404
+
+
+def test_login_required(client):
+    response = client.get("/thu-tuc/1.001193/nop-ho-so/")
+    assert response.status_code == 302 and "/dang-nhap/" in response["Location"]
+
+
+def test_codes_follow_the_national_format():
+    assert format_code("000.20.01.H17", date(2024, 1, 8), 12) == "000.20.01.H17-240108-0012"
+    assert CODE.match("000.00.12.H56-240108-0012")
+
+
+def test_sequences_restart_daily_per_unit():
+    agency = hai_chau()
+    other = Agency.objects.get(name="Sở Tư pháp")
+    day = date(2030, 5, 6)
+    assert [next_sequence(agency.pk, day) for _ in range(3)] == [1, 2, 3]
+    assert next_sequence(other.pk, day) == 1
+    assert next_sequence(agency.pk, date(2030, 5, 7)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sequences_never_repeat():
+    from django.db import connection
+
+    agency_id = Agency.objects.create(code="000.99.99.H17", name="Đơn vị thử", slug="thu",
+                                      kind="department", level="province").pk
+    day = date(2031, 1, 2)
+    taken, failures = [], []
+
+    def take():
+        try:
+            for _ in range(5):
+                taken.append(next_sequence(agency_id, day))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    assert sorted(taken) == list(range(1, 41))
+
