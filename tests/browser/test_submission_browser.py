@@ -1,0 +1,63 @@
+"""A citizen files a dossier from a phone, with and without JavaScript."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import PHONE, check_accessibility
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_citizen_submits_a_birth_registration(browser, live_url, django_db_blocker, javascript,
+                                              tmp_path):
+    context = browser.new_context(viewport=PHONE, bypass_csp=True, java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    declaration = tmp_path / "to-khai.pdf"
+    declaration.write_bytes(PDF)
+    fake = tmp_path / "giay-chung-sinh.pdf"
+    fake.write_bytes(b"not really a pdf")
+    real = tmp_path / "giay-chung-sinh-that.pdf"
+    real.write_bytes(PDF)
+    def check(label):
+        # axe-core runs as a script: the JavaScript run checks these same pages.
+        if javascript:
+            check_accessibility(page, label)
+
+    try:
+        page.goto(live_url + "/dang-nhap/?next=/thu-tuc/1.001193/")
+        check("login")
+        page.get_by_label("Tên đăng nhập").fill("congdan")
+        page.get_by_label("Mật khẩu").fill("demo-dichvucong")
+        page.get_by_role("button", name="Đăng nhập").last.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Đăng ký khai sinh")
+        page.get_by_role("link", name="Nộp hồ sơ trực tuyến").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Nộp hồ sơ trực tuyến")
+        check("submission form")
+
+        page.get_by_label("Cơ quan tiếp nhận").select_option(
+            label="Ủy ban nhân dân phường Hải Châu")
+        page.get_by_label("Tờ khai đăng ký khai sinh").set_input_files(str(declaration))
+        page.get_by_label("Giấy chứng sinh do cơ sở y tế cấp").set_input_files(str(fake))
+        page.get_by_role("button", name="Nộp hồ sơ").click()
+        # A wrong file: a clear message, and the good file is kept.
+        expect(page.get_by_role("alert")).to_contain_text("không phải PDF")
+        expect(page.get_by_text("Đã đính kèm: to-khai.pdf")).to_be_visible()
+        check("submission form with errors")
+
+        page.get_by_label("Giấy chứng sinh do cơ sở y tế cấp").set_input_files(str(real))
+        page.get_by_role("button", name="Nộp hồ sơ").click()
+        expect(page).to_have_url(re.compile(r"/ho-so/000\.20\.\d\d\.H17-\d{6}-\d{4}/$"))
+        expect(page.get_by_text("Chờ tiếp nhận")).to_be_visible()
+        check("dossier page")
+        page.get_by_role("link", name="Hồ sơ của tôi").first.click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Hồ sơ của tôi")
+        check("my dossiers")
+    finally:
+        context.close()
