@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "dichvucong.catalog",
     "dichvucong.dossiers",
     "dichvucong.workflow",
+    "dichvucong.backoffice",
+    "dichvucong.slips",
 ]
 
 MIDDLEWARE = [

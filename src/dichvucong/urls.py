@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("dichvucong.core.urls")),
     path("", include("dichvucong.catalog.urls")),
     path("", include("dichvucong.dossiers.urls")),
+    path("mot-cua/", include("dichvucong.backoffice.urls")),
+    path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.accounts.urls")),
     path("quan-tri/", admin.site.urls),
 ]

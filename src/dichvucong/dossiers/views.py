@@ -1,15 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formviews import form_context, read_form
-from dichvucong.dossiers import submission
-from dichvucong.dossiers.models import Attachment, Delivery, Dossier
+from dichvucong.dossiers import access, submission
+from dichvucong.dossiers.models import Attachment, Delivery
 from dichvucong.dossiers.uploads import UploadError
 
 PROFILE_PREFILL = {"full_name": "full_name", "ho_ten": "full_name", "phone": "phone",
@@ -17,9 +16,7 @@ PROFILE_PREFILL = {"full_name": "full_name", "ho_ten": "full_name", "phone": "ph
 
 
 def visible_dossiers(user):
-    """A citizen's own dossiers and those filed for them or by them as an agent. One condition
-    in the query."""
-    return Dossier.objects.filter(Q(applicant=user) | Q(submitted_by=user))
+    return access.own_dossiers(user)
 
 
 @login_required
