@@ -161,3 +161,33 @@ def test_concurrent_sequences_never_repeat():
     assert not failures
     assert sorted(taken) == list(range(1, 41))
 
+
+
+def test_public_lookup_needs_code_and_phone_or_id_number(client, citizen):
+    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    dossier = Dossier.objects.get(applicant=citizen)
+    dossier.applicant_phone = "0905 123 456"
+    dossier.applicant_id_number = "048190000123"
+    dossier.save()
+    client.logout()
+    assert client.get(f"/tra-cuu/?ma={dossier.code}").status_code == 200
+    for secret in ("0905123456", "048190000123"):
+        html = client.post("/tra-cuu/", {"ma": dossier.code, "xac_minh": secret}).content.decode()
+        assert "Chờ tiếp nhận" in html and "Đăng ký khai sinh" in html
+        assert "048190000123" not in html  # nothing personal comes back
+    wrong = client.post("/tra-cuu/", {"ma": dossier.code, "xac_minh": "0999999999"})
+    unknown = client.post("/tra-cuu/", {"ma": "000.00.00.H17-000000-0000", "xac_minh": "1"})
+    assert "Không tìm thấy hồ sơ" in wrong.content.decode()
+    assert "Không tìm thấy hồ sơ" in unknown.content.decode()
+
+
+def test_public_lookup_is_rate_limited(client):
+    from django.core.cache import cache
+
+    cache.clear()
+    statuses = [client.post("/tra-cuu/", {"ma": "x", "xac_minh": "1"}).status_code
+                for _ in range(12)]
+    assert statuses[:10] == [200] * 10 and statuses[10:] == [429, 429]
+    blocked = client.post("/tra-cuu/", {"ma": "x", "xac_minh": "1"})
+    assert "quá nhiều lần" in blocked.content.decode()
+    cache.clear()

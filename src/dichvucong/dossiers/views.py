@@ -125,3 +125,39 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "events": events, "attachments": attachments,
     })
+
+
+LOOKUP_LIMIT = 10  # attempts per address per 10 minutes: enough for typos, too few to guess
+
+
+def public_lookup(request: HttpRequest) -> HttpResponse:
+    """Follow a dossier without logging in: its code plus the applicant's phone number or ID
+    number. Shows the progress only, no personal data."""
+    from dichvucong.core.ratelimit import allow, client_key
+    from dichvucong.dossiers.models import Dossier
+
+    code = (request.POST.get("ma") or request.GET.get("ma") or "").strip()
+    dossier, error, status = None, "", 200
+    if request.method == "POST":
+        secret = "".join(ch for ch in request.POST.get("xac_minh", "") if ch.isdigit())
+        if not allow("lookup", client_key(request), LOOKUP_LIMIT, 600):
+            error, status = "Bạn đã tra cứu quá nhiều lần. Hãy thử lại sau 10 phút.", 429
+        elif not code or not secret:
+            error = "Cần nhập mã hồ sơ và số điện thoại hoặc số căn cước công dân."
+        else:
+            candidate = (Dossier.objects.select_related("procedure", "agency")
+                         .exclude(state="draft").filter(code=code).first())
+            if candidate and secret in {candidate.applicant_id_number,
+                                        _digits(candidate.applicant_phone)} - {""}:
+                dossier = candidate
+            else:
+                # One message for both cases: it must not tell whether the code exists.
+                error = "Không tìm thấy hồ sơ khớp mã và thông tin xác minh."
+    events = list(dossier.events.only("action", "to_state", "created_at")) if dossier else []
+    return render(request, "dossiers/lookup.html", {
+        "code": code, "dossier": dossier, "events": events, "error": error,
+    }, status=status)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text or "" if ch.isdigit())
