@@ -52,10 +52,19 @@ def _django_db_marker():
 def live_url(django_db_setup, django_db_blocker):
     """A live server in a thread, on the session's test database (no flush between tests)."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer
     from django.test.testcases import LiveServerThread
 
+    class Server(ThreadedWSGIServer):
+        # socketserver's default backlog of 5 resets the connections of a burst of requests
+        # (the concurrent-submission test); a production server listens with a long queue too.
+        request_queue_size = 256
+
+    class Thread(LiveServerThread):
+        server_class = Server
+
     with django_db_blocker.unblock():
-        thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+        thread = Thread("127.0.0.1", StaticFilesHandler, port=0)
         thread.daemon = True
         thread.start()
         thread.is_ready.wait()

@@ -39,7 +39,10 @@ def perform(dossier_id: int, action: Action | str, actor: User | None, role: lif
     (SQLite) orders them, and the second finds the state or revision moved on."""
     now = now or timezone.now()
     with transaction.atomic():
-        dossier = (Dossier.objects.select_for_update()
+        # of=("self",): lock the dossier only. Locking the joined agency and procedure version
+        # too (PostgreSQL's default) serialises, and with the sequence's foreign-key checks
+        # deadlocks, every submission to the same agency.
+        dossier = (Dossier.objects.select_for_update(of=("self",))
                    .select_related("procedure_version", "agency").get(pk=dossier_id))
         if expected_revision is not None and dossier.revision != expected_revision:
             raise StaleDossier(StaleDossier.message)
