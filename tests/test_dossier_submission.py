@@ -191,3 +191,34 @@ def test_public_lookup_is_rate_limited(client):
     blocked = client.post("/tra-cuu/", {"ma": "x", "xac_minh": "1"})
     assert "quá nhiều lần" in blocked.content.decode()
     cache.clear()
+
+
+def test_answer_a_supplement_request_and_withdraw(client, citizen):
+    from dichvucong.dossiers import actions
+    from dichvucong.dossiers.lifecycle import Action, Role
+
+    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    dossier = Dossier.objects.get(applicant=citizen)
+    officer = User.objects.get(username="motcua.haichau")
+    actions.perform(dossier.pk, Action.request_supplement, officer, Role.reception_officer,
+                    "Giấy chứng sinh bản rõ nét\nVăn bản ủy quyền")
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Cơ quan yêu cầu bổ sung hồ sơ" in page and "Văn bản ủy quyền" in page
+    dossier.refresh_from_db()
+    empty = client.post(f"/ho-so/{dossier.code}/", {"action": "supplement",
+                                                    "revision": dossier.revision})
+    assert empty.status_code == 400 and "Cần đính kèm" in empty.content.decode()
+    response = client.post(f"/ho-so/{dossier.code}/", {
+        "action": "supplement", "revision": dossier.revision,
+        "supplement-1": pdf("uy-quyen.pdf")})
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == "submitted"
+    assert dossier.attachments.filter(requirement="Bổ sung: Văn bản ủy quyền").exists()
+    response = client.post(f"/ho-so/{dossier.code}/", {"action": "withdraw", "note": "Nộp nhầm",
+                                                       "revision": dossier.revision})
+    dossier.refresh_from_db()
+    assert dossier.state == "withdrawn" and dossier.national_status == 7
+    # A stale form (an old revision) is refused with a clear message.
+    stale = client.post(f"/ho-so/{dossier.code}/", {"action": "withdraw", "revision": 0})
+    assert stale.status_code == 400

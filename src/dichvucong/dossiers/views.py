@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formviews import form_context, read_form
-from dichvucong.dossiers import access, submission
+from dichvucong.dossiers import access, actions, submission
+from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
 from dichvucong.dossiers.models import Attachment, Delivery
 from dichvucong.dossiers.uploads import UploadError
 
@@ -116,15 +118,61 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     return render(request, "dossiers/my_dossiers.html", {"dossiers": dossiers, "drafts": drafts})
 
 
+SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_supplement.value}
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_object_or_404(
         visible_dossiers(request.user).select_related("procedure", "agency"), code=code)
+    error = ""
+    request_event = None
+    if dossier.state in SUPPLEMENT_STATES:
+        request_event = dossier.events.filter(action=Action.request_supplement).last()
+    items = [line.strip(" -•\t") for line in (request_event.note if request_event else "")
+             .splitlines() if line.strip(" -•\t")]
+    if request.method == "POST":
+        what = request.POST.get("action")
+        try:
+            if what == "supplement" and dossier.state in SUPPLEMENT_STATES:
+                uploads = [(items[i] if i < len(items) else "Bổ sung", f)
+                           for i in range(max(len(items), 1))
+                           if (f := request.FILES.get(f"supplement-{i}"))]
+                note = request.POST.get("note", "").strip()
+                if not uploads and not note:
+                    raise UploadError("Cần đính kèm giấy tờ được yêu cầu hoặc ghi nội dung "
+                                      "bổ sung.")
+                with transaction.atomic():
+                    for requirement, upload in uploads:
+                        submission.attach(dossier, f"Bổ sung: {requirement}", upload,
+                                          request.user)
+                    actions.perform(dossier.pk, Action.provide_supplement, request.user,
+                                    Role.applicant, note,
+                                    expected_revision=_revision(request),
+                                    data={"files": [a for a, _ in uploads]})
+                return redirect("dossiers:detail", code=dossier.code)
+            if what == "withdraw":
+                actions.perform(dossier.pk, Action.withdraw, request.user, Role.applicant,
+                                request.POST.get("note", ""),
+                                expected_revision=_revision(request))
+                return redirect("dossiers:detail", code=dossier.code)
+        except (UploadError, TransitionError, actions.StaleDossier) as exc:
+            error = getattr(exc, "message", None) or str(exc)
     events = dossier.events.select_related("actor").all()
     attachments: list[Attachment] = list(dossier.attachments.all())
     return render(request, "dossiers/detail.html", {
-        "dossier": dossier, "events": events, "attachments": attachments,
-    })
+        "dossier": dossier, "events": events, "attachments": attachments, "error": error,
+        "supplement_items": items if request_event else None, "request_event": request_event,
+        "can_withdraw": Action.withdraw in allowed_actions(dossier.state, [Role.applicant]),
+    }, status=400 if error else 200)
+
+
+def _revision(request: HttpRequest) -> int | None:
+    try:
+        return int(request.POST.get("revision", ""))
+    except ValueError:
+        return None
 
 
 LOOKUP_LIMIT = 10  # attempts per address per 10 minutes: enough for typos, too few to guess
