@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dichvucong.workflow",
     "dichvucong.backoffice",
     "dichvucong.slips",
+    "dichvucong.notify",
 ]
 
 MIDDLEWARE = [
@@ -227,6 +228,25 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PROVINCE_CODE = int(os.environ.get("DICHVUCONG_PROVINCE_CODE", "48"))
 PROVINCE_AGENCY_SUFFIX = os.environ.get("DICHVUCONG_PROVINCE_SUFFIX", "H17")
 PORTAL_NAME = os.environ.get("DICHVUCONG_PORTAL_NAME", _("Cổng dịch vụ công thành phố Đà Nẵng"))
+
+# Mail: SMTP from the environment; the demo writes mail to the console.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEMO
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Cổng dịch vụ công <no-reply@localhost>")
+
+# SMS brandname gateway (eSMS's API). Without ESMS_URL the demo keeps messages in a sandbox.
+ESMS_URL = os.environ.get("ESMS_URL", "")
+ESMS_API_KEY = os.environ.get("ESMS_API_KEY", "")
+ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
+ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
 
 LOGGING = {
     "version": 1,

@@ -11,9 +11,11 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("", include("dichvucong.core.urls")),
     path("", include("dichvucong.catalog.urls")),
+    path("thiet-ke/", include("dichvucong.catalog.designer_urls")),
     path("", include("dichvucong.dossiers.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
     path("", include("dichvucong.slips.urls")),
+    path("", include("dichvucong.notify.urls")),
     path("", include("dichvucong.accounts.urls")),
     path("quan-tri/", admin.site.urls),
 ]
