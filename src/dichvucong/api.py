@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 
 from dichvucong.adminunits.api import router as units_router
 from dichvucong.catalog.api import router as catalog_router
+from dichvucong.dossiers.api import router as dossiers_router
 
 api = NinjaAPI(
     title="dichvucong API",
@@ -14,3 +15,4 @@ api = NinjaAPI(
 )
 api.add_router("/catalog", catalog_router)
 api.add_router("/units", units_router)
+api.add_router("/dossiers", dossiers_router)

@@ -1,0 +1,84 @@
+"""The citizen's dossier operations through the JSON API."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dichvucong.agencies.models import Agency
+from dichvucong.dossiers.models import Dossier
+
+pytestmark = pytest.mark.django_db
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def hai_chau_id() -> int:
+    return Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
+
+
+def files(*names):
+    return [SimpleUploadedFile(n, PDF, content_type="application/pdf") for n in names]
+
+
+@pytest.fixture
+def citizen(client):
+    assert client.login(username="congdan", password="demo-dichvucong")
+
+
+def post_birth(client, **extra):
+    data = {"procedure": "1.001193", "agency": hai_chau_id(), "form": "{}",
+            "documents": json.dumps([0, 1]), "files": files("a.pdf", "b.pdf"), **extra}
+    return client.post("/api/v1/dossiers", data)
+
+
+def test_file_follow_and_withdraw_through_the_api(client, citizen):
+    response = post_birth(client)
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["state"] == "submitted" and body["national_status"] == 1
+    code = body["code"]
+    listed = client.get("/api/v1/dossiers").json()
+    assert [d["code"] for d in listed] == [code]
+    detail = client.get(f"/api/v1/dossiers/{code}").json()
+    assert detail["events"][0]["action"] == "submit"
+    withdrawn = client.post(f"/api/v1/dossiers/{code}/withdraw",
+                            data=json.dumps({"note": "Nộp nhầm"}),
+                            content_type="application/json")
+    assert withdrawn.status_code == 200 and withdrawn.json()["national_status"] == 7
+    again = client.post(f"/api/v1/dossiers/{code}/withdraw", data="{}",
+                        content_type="application/json")
+    assert again.status_code == 409 and "Không thể «Rút»" in again.json()["detail"]
+
+
+def test_a_missing_document_leaves_no_dossier_and_no_file(client, citizen):
+    response = post_birth(client, documents=json.dumps([0]), files=files("a.pdf"))
+    assert response.status_code == 400
+    assert "Giấy chứng sinh" in response.json()["detail"]
+    assert not Dossier.objects.exists()
+
+
+def test_bad_file_and_bad_json(client, citizen):
+    bad = post_birth(client, files=[SimpleUploadedFile("a.pdf", b"plain text"),
+                                    SimpleUploadedFile("b.pdf", PDF)])
+    assert bad.status_code == 400 and "không phải PDF" in bad.json()["detail"]
+    assert post_birth(client, form="{not json").status_code == 400
+    assert post_birth(client, agency=Agency.objects.get(name="Sở Tư pháp").pk).status_code == 400
+    assert not Dossier.objects.exists()
+
+
+def test_the_api_needs_a_login_and_shows_only_my_dossiers(client, citizen):
+    code = post_birth(client).json()["code"]
+    client.logout()
+    assert client.get("/api/v1/dossiers").status_code == 401
+    assert client.login(username="doanhnghiep", password="demo-dichvucong")
+    assert client.get("/api/v1/dossiers").json() == []
+    assert client.get(f"/api/v1/dossiers/{code}").status_code == 404
+
+
+def test_listing_pages_by_key(client, citizen):
+    codes = [post_birth(client).json()["code"] for _ in range(3)]
+    first = client.get("/api/v1/dossiers", {"limit": 2}).json()
+    second = client.get("/api/v1/dossiers", {"limit": 2, "before": first[-1]["id"]}).json()
+    assert [d["code"] for d in first + second] == list(reversed(codes))
