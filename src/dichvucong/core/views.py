@@ -15,6 +15,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+def live(request: HttpRequest) -> JsonResponse:
+    """Liveness: the process answers (no database). Also the benchmarks' trivial JSON view."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
 def health(request: HttpRequest) -> JsonResponse:
     """For load balancers and the demo script: the process is up and the database answers."""
     with connection.cursor() as cursor:
