@@ -1,0 +1,117 @@
+"""How long the receipt (Mẫu 01, giấy tiếp nhận hồ sơ và hẹn trả kết quả) takes to render as a
+PDF: the whole ``render_receipt(dossier)`` (database reads, the font subsets, the QR code), and
+the layout alone from data gathered once. Mean of 20 after one warm-up call.
+
+    ./run bench        (or: DICHVUCONG_MODE=demo .venv/bin/python bench/bench_slips.py)
+
+The dossier and its events are made inside a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("DICHVUCONG_MODE", "demo")
+os.environ.setdefault("DICHVUCONG_DATA_DIR", tempfile.mkdtemp(prefix="dichvucong-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
+sys.path.insert(0, str(ROOT / "src"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from dichvucong.accounts.models import User  # noqa: E402
+from dichvucong.agencies.models import Agency  # noqa: E402
+from dichvucong.catalog.models import Procedure  # noqa: E402
+from dichvucong.dossiers.models import Attachment, Dossier, DossierEvent  # noqa: E402
+from dichvucong.slips import data, render  # noqa: E402
+from dichvucong.slips.fonts import font_set  # noqa: E402
+
+RUNS = 20
+
+
+def _timed(fn, runs: int = RUNS) -> tuple[list[float], bytes]:
+    fn()  # warm-up: imports, caches
+    timings, result = [], b""
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = fn()
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings, result
+
+
+def _dossier() -> Dossier:
+    agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu")
+    procedure = Procedure.objects.select_related("current_version").get(code="1.001193")
+    officer, _ = User.objects.get_or_create(username="bench.motcua",
+                                            defaults={"full_name": "Hoàng Văn Em"})
+    now = timezone.now()
+    dossier = Dossier.objects.create(
+        code=f"{agency.code}-{timezone.localdate():%y%m%d}-9999", procedure=procedure,
+        procedure_version=procedure.current_version, agency=agency,
+        applicant_name="Nguyễn Thị Ánh", applicant_id_number="048190001234",
+        applicant_phone="0905123456", channel="online", state="received",
+        submitted_at=now - timedelta(hours=12), received_at=now,
+        due_at=now + timedelta(days=3), original_due_at=now + timedelta(days=3),
+        delivery="counter", fee_amount=8000,
+        form_data={"dia_chi": "12 Trần Phú, phường Hải Châu, thành phố Đà Nẵng"},
+    )
+    DossierEvent.objects.create(dossier=dossier, action="submit", from_state="draft",
+                                to_state="submitted", actor_role="applicant")
+    DossierEvent.objects.create(dossier=dossier, action="receive", from_state="submitted",
+                                to_state="received", actor=officer,
+                                actor_role="reception_officer")
+    for index, doc in enumerate(procedure.current_version.parsed().documents[:2]):
+        Attachment.objects.create(
+            dossier=dossier, requirement=doc.name, token=f"bench{dossier.pk:08d}{index:019d}",
+            extension=".pdf", file=f"dossiers/{dossier.pk}/{index}.pdf",
+            original_name=f"{index}.pdf", content_type="application/pdf", size=1, sha256="0" * 64)
+    return dossier
+
+
+def _line(label: str, timings: list[float]) -> str:
+    return (f"  {label:<42} mean {statistics.mean(timings):6.1f} ms   "
+            f"median {statistics.median(timings):6.1f}   min {min(timings):6.1f}   "
+            f"max {max(timings):6.1f}")
+
+
+def main() -> None:
+    call_command("migrate", verbosity=0)  # quick when the database is up to date
+    if not Agency.objects.exists() or "--setup" in sys.argv:
+        call_command("load_reference_data", verbosity=0)
+    if not Procedure.objects.filter(code="1.001193").exists() or "--setup" in sys.argv:
+        call_command("load_catalog", verbosity=0)
+    print(f"Receipt slip (Mẫu 01) as PDF, font {font_set().name}, mean of {RUNS} runs")
+    with transaction.atomic():
+        dossier = _dossier()
+
+        def full() -> bytes:
+            fresh = Dossier.objects.select_related(
+                "agency__parent", "agency__administrative_unit", "procedure_version",
+            ).get(pk=dossier.pk)
+            return render.render_receipt(fresh)
+
+        timings, pdf = _timed(full)
+        print(_line("render_receipt(dossier), with its queries", timings))
+        receipt = data.receipt(dossier)
+        timings, _ = _timed(lambda: render.layout_receipt(receipt))
+        print(_line("layout_receipt(data) alone", timings))
+        timings, _ = _timed(lambda: data.receipt(dossier))
+        print(_line("data.receipt(dossier) alone", timings))
+        print(f"  PDF size {len(pdf) / 1024:.1f} KB")
+        transaction.set_rollback(True)
+
+
+if __name__ == "__main__":
+    main()
