@@ -161,8 +161,11 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
             error = getattr(exc, "message", None) or str(exc)
     events = dossier.events.select_related("actor").all()
     attachments: list[Attachment] = list(dossier.attachments.all())
+    from dichvucong.slips.data import available_slips
+
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "events": events, "attachments": attachments, "error": error,
+        "slips": available_slips(dossier),
         "supplement_items": items if request_event else None, "request_event": request_event,
         "can_withdraw": Action.withdraw in allowed_actions(dossier.state, [Role.applicant]),
     }, status=400 if error else 200)
