@@ -1,8 +1,18 @@
 from django.conf import settings
 
+OFFICIAL_ROLES = {"reception_officer", "specialist", "leader", "procedure_controller",
+                  "agency_head"}
+
 
 def platform(request):
+    roles: set[str] = set()
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        roles = set(user.memberships.values_list("role", flat=True))
+        if roles & OFFICIAL_ROLES:
+            roles.add("official")
     return {
+        "nav_roles": roles,
         "portal_name": settings.PORTAL_NAME,
         "demo_mode": settings.DEMO,
         # Each language in its own name, untranslated ("Tiếng Việt", "English"), so a reader of

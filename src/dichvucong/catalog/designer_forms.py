@@ -1,0 +1,1005 @@
+"""The service designer's editor: one Django form or formset per section of a procedure
+definition.
+
+Each section reads its initial values from a definition dict (``initial_from``) and writes its
+cleaned data back into a copy of that dict (``apply``); the view then hands the whole dict to
+``versions.save_draft``, which validates it with pydantic. ``apply`` returns ``Placement``s that
+say which form (row) a pydantic error location belongs to, so that errors land next to what the
+designer typed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from dichvucong.accounts.models import Role
+from dichvucong.agencies.models import Agency
+from dichvucong.catalog.definition import (
+    Channel,
+    CopyType,
+    FieldType,
+    Level,
+    OnlineMode,
+    TimeUnit,
+)
+from dichvucong.catalog.models import Field
+from dichvucong.catalog.presenters import CHANNEL_LABELS, COPY_TYPE_LABELS
+from dichvucong.core.text import slugify_vi
+
+MAX_ROWS = 100
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+CUTOFF = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+LEVEL_CHOICES = [(Level.PROVINCE.value, _("Cấp tỉnh")), (Level.COMMUNE.value, _("Cấp xã"))]
+ONLINE_MODE_CHOICES = [
+    (OnlineMode.FULL.value, _("Trực tuyến toàn trình")),
+    (OnlineMode.PARTIAL.value, _("Trực tuyến một phần")),
+    (OnlineMode.NONE.value, _("Không trực tuyến (nộp trực tiếp hoặc qua bưu chính)")),
+]
+CHANNEL_CHOICES = [(c.value, _(CHANNEL_LABELS[c])) for c in Channel]
+TIME_UNIT_CHOICES = [
+    (TimeUnit.WORKING_DAYS.value, _("Ngày làm việc")),
+    (TimeUnit.DAYS.value, _("Ngày (kể cả ngày nghỉ)")),
+    (TimeUnit.HOURS.value, _("Giờ làm việc")),
+    (TimeUnit.MONTHS.value, _("Tháng")),
+    (TimeUnit.UNSTATED.value, _("Không ghi đơn vị")),
+]
+COPY_TYPE_CHOICES = [
+    (c.value, _(COPY_TYPE_LABELS[c]) if COPY_TYPE_LABELS[c] else _("Không ghi rõ"))
+    for c in CopyType
+]
+FEE_UNIT_CHOICES = [
+    ("per_dossier", _("mỗi hồ sơ")),
+    ("per_copy", _("mỗi bản")),
+    ("per_page", _("mỗi trang")),
+]
+FIELD_TYPE_CHOICES = [
+    (FieldType.TEXT.value, _("Chữ, một dòng")),
+    (FieldType.TEXTAREA.value, _("Đoạn văn")),
+    (FieldType.NUMBER.value, _("Số")),
+    (FieldType.MONEY.value, _("Số tiền (đồng)")),
+    (FieldType.DATE.value, _("Ngày")),
+    (FieldType.SELECT.value, _("Chọn một trong danh sách")),
+    (FieldType.MULTISELECT.value, _("Chọn nhiều trong danh sách")),
+    (FieldType.CHECKBOX.value, _("Ô đánh dấu")),
+    (FieldType.PHONE.value, _("Số điện thoại")),
+    (FieldType.EMAIL.value, _("Thư điện tử")),
+    (FieldType.ID_NUMBER.value, _("Số định danh cá nhân (CCCD)")),
+    (FieldType.ADDRESS.value, _("Địa chỉ")),
+    (FieldType.FILE.value, _("Tệp đính kèm")),
+    (FieldType.GROUP.value, _("Nhóm lặp lại (ví dụ thành viên gia đình)")),
+]
+OPERATOR_CHOICES = [
+    ("", _("— Luôn hiện —")),
+    ("equals", _("bằng giá trị")),
+    ("in", _("là một trong các giá trị")),
+    ("filled", _("đã được khai (hoặc chưa, nếu ghi «không»)")),
+]
+WORKFLOW_ROLES = [Role.RECEPTION_OFFICER, Role.SPECIALIST, Role.LEADER]
+ROLE_CHOICES = [(r.value, r.label) for r in WORKFLOW_ROLES]
+
+TRUE_WORDS = {"true", "on", "1", "yes", "co", "có", "x"}
+FALSE_WORDS = {"false", "off", "0", "no", "khong", "không"}
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+def lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def join_lines(items: list[str] | None) -> str:
+    return "\n".join(items or [])
+
+
+def show_number(value: Any) -> str:
+    """'0.5' → '0,5', as Vietnamese writes it; '' for None."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value)
+    return f"{number.normalize():f}".replace(".", ",")
+
+
+def parse_options(text: str) -> list[dict[str, str]]:
+    """Option lines, ``value|label`` or just ``label`` (the value is then the label's slug)."""
+    options: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for line in lines(text):
+        if "|" in line:
+            value, label = (part.strip() for part in line.split("|", 1))
+        else:
+            value, label = slugify_vi(line), line
+        if not value or not label:
+            raise forms.ValidationError(
+                _("Dòng lựa chọn «%(line)s» cần cả giá trị và nhãn."), params={"line": line})
+        if value in seen:
+            raise forms.ValidationError(
+                _("Giá trị lựa chọn «%(value)s» bị lặp lại."), params={"value": value})
+        seen.add(value)
+        options.append({"value": value, "label": label})
+    return options
+
+
+def show_options(options: list[dict] | None) -> str:
+    shown = []
+    for option in options or []:
+        value, label = option.get("value", ""), option.get("label", "")
+        shown.append(label if value == slugify_vi(label) else f"{value}|{label}")
+    return "\n".join(shown)
+
+
+def _truth(text: str) -> bool | None:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None
+
+
+def canonical_field_name(value: str) -> str:
+    """An existing field's name when ``value`` is it in other letter case or spacing, so that
+    "hộ tịch" files the procedure under "Hộ tịch" instead of creating a second field."""
+    value = " ".join(value.split())
+    wanted = value.casefold()
+    for name in Field.objects.values_list("name", flat=True):
+        if name.casefold() == wanted:
+            return name
+    return value
+
+
+class FieldNameMixin(forms.Form):
+    def clean_field(self) -> str:
+        return canonical_field_name(self.cleaned_data["field"])
+
+
+class MoneyField(forms.IntegerField):
+    """Whole đồng; accepts 135.000, 135,000, 135 000 and a trailing đ."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "numeric"}))
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = re.sub(r"\s|đ|vnđ|vnd", "", value, flags=re.IGNORECASE)
+            if re.fullmatch(r"\d{1,3}([.,]\d{3})+", value):
+                value = re.sub(r"[.,]", "", value)
+        return super().to_python(value)
+
+
+class NumberField(forms.DecimalField):
+    """A decimal number written with a comma or a dot."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = value.strip().replace(",", ".")
+        return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        return show_number(value) if isinstance(value, Decimal) else value
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+@dataclass
+class Placement:
+    """Pydantic errors whose location starts with ``loc`` belong to ``form``; ``fields`` maps the
+    definition's keys under ``loc`` to the form's field names."""
+
+    loc: tuple
+    form: forms.Form | None
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class SectionInvalid(Exception):
+    """``apply`` found a problem it attached to the forms."""
+
+
+class DesignerForm(forms.Form):
+    main: ClassVar[list[str] | None] = None  # the fields shown first (None: all the others)
+    more: ClassVar[list[tuple[Any, list[str]]]] = []  # collapsible parts: (summary, fields)
+
+    def main_fields(self) -> list[forms.BoundField]:
+        tucked = {name for _, names in self.more for name in names}
+        names = self.main if self.main is not None else [n for n in self.fields
+                                                          if n not in tucked]
+        shown = [self[n] for n in names if n in self.fields and not self[n].is_hidden]
+        if "DELETE" in self.fields:
+            shown.append(self["DELETE"])
+        return shown
+
+    def more_parts(self) -> list[dict[str, Any]]:
+        """The collapsible parts, open when something in them is filled in or wrong."""
+        parts = []
+        for summary, names in self.more:
+            fields = [self[n] for n in names if n in self.fields]
+            is_open = any(self.errors.get(n) for n in names) or any(
+                f.value() not in (None, "", False) for f in fields)
+            parts.append({"summary": summary, "fields": fields, "open": is_open})
+        return parts
+
+    def row_title(self) -> str:
+        return str(self.initial.get("name") or self.initial.get("key") or "")
+
+
+# --- creating a procedure -------------------------------------------------------------------------
+
+class CreateProcedureForm(FieldNameMixin, DesignerForm):
+    name = forms.CharField(label=_("Tên thủ tục"), max_length=600)
+    field = forms.CharField(
+        label=_("Lĩnh vực"), max_length=200,
+        help_text=_("Chọn một lĩnh vực có sẵn hoặc gõ tên lĩnh vực mới."),
+        widget=forms.TextInput(attrs={"list": "designer-field-names", "autocomplete": "off"}),
+    )
+    level = forms.ChoiceField(label=_("Cấp thực hiện"), choices=LEVEL_CHOICES,
+                              widget=forms.RadioSelect, initial=Level.PROVINCE.value)
+    owner = forms.ModelChoiceField(label=_("Cơ quan quản lý thủ tục"),
+                                   queryset=Agency.objects.none())
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agencies = list(agencies)
+        if len(self.agencies) > 1:
+            self.fields["owner"].queryset = agencies
+        else:
+            del self.fields["owner"]
+
+    def chosen_owner(self) -> Agency:
+        return self.cleaned_data.get("owner") or self.agencies[0]
+
+
+class ImportForm(DesignerForm):
+    MAX_BYTES = 2 * 1024 * 1024
+
+    file = forms.FileField(
+        label=_("Tệp định nghĩa thủ tục (JSON)"),
+        help_text=_("Tệp xuất từ trang thiết kế, định dạng dichvucong.procedure/1."),
+        widget=forms.FileInput(attrs={"accept": ".json,application/json"}),
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Cơ quan quản lý (với thủ tục mới)"), queryset=Agency.objects.none())
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agencies = list(agencies)
+        if len(self.agencies) > 1:
+            self.fields["owner"].queryset = agencies
+        else:
+            del self.fields["owner"]
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("Tệp quá lớn (tối đa 2 MB)."))
+        return upload
+
+    def chosen_owner(self) -> Agency:
+        return self.cleaned_data.get("owner") or self.agencies[0]
+
+
+# --- single-form sections -------------------------------------------------------------------------
+
+class GeneralForm(FieldNameMixin, DesignerForm):
+    name = forms.CharField(label=_("Tên thủ tục"), max_length=600)
+    field = forms.CharField(
+        label=_("Lĩnh vực"), max_length=200,
+        help_text=_("Chọn một lĩnh vực có sẵn hoặc gõ tên lĩnh vực mới."),
+        widget=forms.TextInput(attrs={"list": "designer-field-names", "autocomplete": "off"}),
+    )
+    levels = forms.MultipleChoiceField(label=_("Cấp thực hiện"), choices=LEVEL_CHOICES,
+                                       widget=forms.CheckboxSelectMultiple)
+    online_mode = forms.ChoiceField(label=_("Mức độ trực tuyến"), choices=ONLINE_MODE_CHOICES,
+                                    widget=forms.RadioSelect)
+    channels = forms.MultipleChoiceField(label=_("Hình thức nộp hồ sơ"), choices=CHANNEL_CHOICES,
+                                         widget=forms.CheckboxSelectMultiple, required=False)
+    applicant_types = forms.CharField(
+        label=_("Đối tượng thực hiện"), required=False, widget=_textarea(2),
+        help_text=_("Mỗi dòng một đối tượng, ví dụ: Công dân Việt Nam."))
+    conditions = forms.CharField(label=_("Điều kiện thực hiện"), required=False,
+                                 widget=_textarea())
+    steps_text = forms.CharField(label=_("Trình tự thực hiện"), required=False,
+                                 widget=_textarea(5))
+    legal_basis = forms.CharField(
+        label=_("Căn cứ pháp lý"), required=False, widget=_textarea(),
+        help_text=_("Mỗi dòng một văn bản."))
+    presence_required = forms.CharField(
+        label=_("Yêu cầu có mặt"), required=False, widget=_textarea(2),
+        help_text=_("Khi nào người dân phải đến trực tiếp, nếu có."))
+    keywords = forms.CharField(
+        label=_("Từ người dân hay dùng để tìm"), required=False, widget=_textarea(2),
+        help_text=_("Mỗi dòng một từ hoặc cụm từ, ví dụ: giấy khai sinh."))
+
+    TEXT_KEYS: ClassVar[list[str]] = ["name", "field", "online_mode", "conditions", "steps_text",
+                                      "presence_required"]
+    LIST_KEYS: ClassVar[list[str]] = ["applicant_types", "legal_basis", "keywords"]
+
+    @classmethod
+    def initial_from(cls, definition: dict) -> dict:
+        initial = {key: definition.get(key) or "" for key in cls.TEXT_KEYS}
+        initial["online_mode"] = definition.get("online_mode") or OnlineMode.NONE.value
+        initial["levels"] = list(definition.get("levels") or [])
+        initial["channels"] = [c.get("channel") for c in definition.get("channels") or []]
+        for key in cls.LIST_KEYS:
+            initial[key] = join_lines(definition.get(key))
+        return initial
+
+    def clean(self) -> dict:
+        data = super().clean()
+        mode, channels = data.get("online_mode"), data.get("channels") or []
+        if mode and mode != OnlineMode.NONE and Channel.ONLINE not in channels:
+            self.add_error("channels", _("Dịch vụ trực tuyến cần có hình thức nộp trực tuyến."))
+        if mode == OnlineMode.NONE and Channel.ONLINE in channels:
+            self.add_error("channels", _("Thủ tục không trực tuyến thì không nhận hồ sơ trực "
+                                         "tuyến; hãy đổi mức độ trực tuyến."))
+        if "online_mode" in data and "channels" in data and not channels:
+            self.add_error("channels", _("Cần ít nhất một hình thức nộp hồ sơ."))
+        return data
+
+    def apply(self, definition: dict) -> list[Placement]:
+        data = self.cleaned_data
+        for key in self.TEXT_KEYS:
+            definition[key] = data[key]
+        definition["levels"] = data["levels"]
+        for key in self.LIST_KEYS:
+            definition[key] = lines(data[key])
+        chosen = data["channels"]
+        kept = [c for c in definition.get("channels") or [] if c.get("channel") in chosen]
+        have = {c.get("channel") for c in kept}
+        definition["channels"] = kept + [{"channel": c.value} for c in Channel
+                                         if c.value in chosen and c.value not in have]
+        names = {key: key for key in self.fields}
+        return [Placement((), self, names)]
+
+
+class ProcessingForm(DesignerForm):
+    time_value = NumberField(label=_("Thời hạn giải quyết"), required=False, min_value=0,
+                             max_digits=8, decimal_places=2)
+    unit = forms.ChoiceField(label=_("Đơn vị thời gian"), choices=TIME_UNIT_CHOICES,
+                             initial=TimeUnit.WORKING_DAYS.value)
+    online_value = NumberField(
+        label=_("Thời hạn khi nộp trực tuyến"), required=False, min_value=0, max_digits=8,
+        decimal_places=2,
+        help_text=_("Để trống nếu như nộp trực tiếp. Đà Nẵng giảm đến 50% cho hồ sơ trực "
+                    "tuyến."))
+    same_day = forms.BooleanField(label=_("Giải quyết trong ngày"), required=False)
+    cutoff = forms.CharField(
+        label=_("Giờ tiếp nhận cuối để trả trong ngày"), required=False, max_length=5,
+        validators=[RegexValidator(CUTOFF, _("Ghi giờ theo dạng giờ:phút, ví dụ 15:00."))],
+        help_text=_("Hồ sơ nhận sau giờ này được trả vào ngày làm việc tiếp theo. Ví dụ 15:00."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A limit the national catalogue gives only as text ("Theo quy định") is kept as long
+        # as no number is entered.
+        self.published_text = self.initial.get("published_text", "")
+        if self.published_text:
+            self.fields["time_value"].help_text = _("Cổng quốc gia ghi: «%(text)s». Nhập số "
+                                                    "ngày để thay.") % {
+                                                        "text": self.published_text}
+
+    @classmethod
+    def initial_from(cls, definition: dict) -> dict:
+        processing = definition.get("processing") or {}
+        limit = processing.get("time_limit") or {}
+        online = processing.get("online_time_limit") or {}
+        return {
+            "time_value": show_number(limit.get("value")),
+            "unit": limit.get("unit") or TimeUnit.WORKING_DAYS.value,
+            "online_value": show_number(online.get("value")),
+            "same_day": bool(processing.get("same_day")),
+            "cutoff": processing.get("cutoff") or "",
+            "published_text": limit.get("text", "") if limit.get("value") is None else "",
+        }
+
+    def clean(self) -> dict:
+        data = super().clean()
+        value, online = data.get("time_value"), data.get("online_value")
+        if value is None and not data.get("same_day") and "time_value" not in self.errors \
+                and not self.published_text:
+            self.add_error("time_value", _("Cần nhập thời hạn giải quyết, hoặc chọn giải quyết "
+                                           "trong ngày."))
+        if online is not None and value is None and "time_value" not in self.errors:
+            self.add_error("online_value", _("Cần có thời hạn giải quyết chung trước."))
+        elif online is not None and value is not None and online > value:
+            self.add_error("online_value", _("Thời hạn trực tuyến không được dài hơn thời hạn "
+                                             "nộp trực tiếp."))
+        if data.get("cutoff") and not data.get("same_day"):
+            self.add_error("cutoff", _("Giờ tiếp nhận cuối chỉ dùng với thủ tục giải quyết "
+                                       "trong ngày."))
+        return data
+
+    def apply(self, definition: dict) -> list[Placement]:
+        data = self.cleaned_data
+        old = definition.get("processing") or {}
+
+        def limit(value: Decimal | None, before: dict | None) -> dict | None:
+            if value is None:
+                return None
+            before = before or {}
+            same = (before.get("unit") == data["unit"] and before.get("value") is not None
+                    and Decimal(str(before["value"])) == value)
+            return {"value": value, "unit": data["unit"],
+                    "text": before.get("text", "") if same else ""}
+
+        time_limit = limit(data["time_value"], old.get("time_limit"))
+        if time_limit is None and self.published_text:
+            time_limit = old.get("time_limit")
+        definition["processing"] = {
+            "time_limit": time_limit,
+            "online_time_limit": limit(data["online_value"], old.get("online_time_limit")),
+            "same_day": data["same_day"],
+            "cutoff": data["cutoff"] or None,
+        }
+        return [
+            Placement(("processing", "time_limit"), self, {"value": "time_value",
+                                                            "unit": "unit"}),
+            Placement(("processing", "online_time_limit"), self, {"value": "online_value"}),
+            Placement(("processing",), self, {"same_day": "same_day", "cutoff": "cutoff"}),
+        ]
+
+
+class ResultForm(DesignerForm):
+    name = forms.CharField(label=_("Tên kết quả"), max_length=600, required=False,
+                           help_text=_("Ví dụ: Giấy xác nhận tình trạng hôn nhân. Để trống "
+                                       "tất cả để bỏ kết quả này."))
+    document_type = forms.CharField(label=_("Loại giấy tờ"), max_length=200, required=False,
+                                    help_text=_("Loại giấy tờ trong kho dữ liệu cá nhân, nếu có."))
+    validity = forms.CharField(label=_("Thời hạn hiệu lực"), max_length=200, required=False,
+                               help_text=_("Ví dụ: 6 tháng kể từ ngày cấp."))
+    template = forms.CharField(label=_("Mẫu nội dung kết quả"), required=False,
+                               widget=_textarea(6))
+
+    def __init__(self, *args: Any, keys: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.keys = keys or []
+
+    @classmethod
+    def initial_from(cls, definition: dict) -> dict:
+        results = definition.get("results") or [{}]
+        first = results[0]
+        return {name: first.get(name, "") for name in ("name", "document_type", "validity",
+                                                        "template")}
+
+    def clean_template(self) -> str:
+        text = self.cleaned_data["template"]
+        unknown = sorted({key for key in PLACEHOLDER.findall(text) if key not in self.keys})
+        if unknown:
+            raise forms.ValidationError(
+                _("Biểu mẫu không có trường: %(keys)s."),
+                params={"keys": ", ".join(unknown)})
+        return text
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("name") and any(data.get(n) for n in ("document_type", "validity",
+                                                               "template")):
+            self.add_error("name", _("Cần tên kết quả."))
+        return data
+
+    def apply(self, definition: dict) -> list[Placement]:
+        results = list(definition.get("results") or [])
+        first = {name: self.cleaned_data[name] for name in ("name", "document_type", "validity",
+                                                             "template")}
+        definition["results"] = [first, *results[1:]] if first["name"] else results[1:]
+        return [Placement(("results", 0), self, {k: k for k in first}),
+                Placement(("results",), self)]
+
+
+# --- row sections ---------------------------------------------------------------------------------
+
+class PositionMixin(forms.Form):
+    position = forms.IntegerField(
+        label=_("Thứ tự"), required=False, min_value=0, max_value=999,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+
+
+class FeeForm(DesignerForm):
+    name = forms.CharField(label=_("Tên phí, lệ phí"), max_length=300,
+                           help_text=_("Ví dụ: Lệ phí, Phí thẩm định."))
+    amount = MoneyField(label=_("Mức thu khi nộp trực tiếp (đồng)"))
+    online_amount = MoneyField(label=_("Mức thu khi nộp trực tuyến (đồng)"), required=False,
+                               help_text=_("Để trống nếu như nộp trực tiếp."))
+    unit = forms.ChoiceField(label=_("Tính theo"), choices=FEE_UNIT_CHOICES,
+                             initial="per_dossier")
+    note = forms.CharField(label=_("Ghi chú"), max_length=1000, required=False)
+    exemptions = forms.CharField(label=_("Đối tượng được miễn, giảm"), required=False,
+                                 widget=_textarea(2), help_text=_("Mỗi dòng một đối tượng."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unit = self.initial.get("unit")
+        if unit and unit not in dict(FEE_UNIT_CHOICES):
+            self.fields["unit"].choices = [*FEE_UNIT_CHOICES, (unit, unit)]
+
+    @staticmethod
+    def row_initial(fee: dict) -> dict:
+        return {"name": fee.get("name", ""), "amount": fee.get("amount"),
+                "online_amount": fee.get("online_amount"),
+                "unit": fee.get("unit") or "per_dossier", "note": fee.get("note", ""),
+                "exemptions": join_lines(fee.get("exemptions"))}
+
+    def to_item(self) -> dict:
+        data = self.cleaned_data
+        return {"name": data["name"], "amount": data["amount"],
+                "online_amount": data["online_amount"], "unit": data["unit"],
+                "note": data["note"], "exemptions": lines(data["exemptions"])}
+
+
+class DocumentForm(PositionMixin, DesignerForm):
+    name = forms.CharField(label=_("Tên giấy tờ"), max_length=1000)
+    mandatory = forms.BooleanField(label=_("Bắt buộc"), required=False, initial=True)
+    condition = forms.CharField(label=_("Khi nào cần"), max_length=1000, required=False,
+                                help_text=_("Với giấy tờ chỉ cần trong một số trường hợp."))
+    copies = forms.IntegerField(label=_("Số bản"), min_value=0, max_value=99, initial=1,
+                                widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    copy_type = forms.ChoiceField(label=_("Loại bản"), choices=COPY_TYPE_CHOICES,
+                                  initial=CopyType.UNSPECIFIED.value)
+    template = forms.CharField(label=_("Mẫu đơn, tờ khai"), max_length=500, required=False,
+                               help_text=_("Tên mẫu hoặc địa chỉ tải mẫu."))
+    note = forms.CharField(label=_("Ghi chú"), max_length=1000, required=False)
+    store_document_types = forms.CharField(
+        label=_("Loại giấy tờ trong kho dữ liệu"), max_length=500, required=False,
+        help_text=_("Các loại giấy tờ có thể dùng thay, cách nhau bằng dấu phẩy."))
+    quantity_text = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    main = ["name", "mandatory", "condition", "copies", "copy_type", "template", "note",
+            "store_document_types", "position"]
+
+    @staticmethod
+    def row_initial(doc: dict) -> dict:
+        return {"name": doc.get("name", ""), "mandatory": doc.get("mandatory", True),
+                "condition": doc.get("condition", ""), "copies": doc.get("copies", 1),
+                "copy_type": doc.get("copy_type") or CopyType.UNSPECIFIED.value,
+                "template": doc.get("template", ""), "note": doc.get("note", ""),
+                "store_document_types": ", ".join(doc.get("store_document_types") or []),
+                "quantity_text": doc.get("quantity_text", "")}
+
+    def to_item(self) -> dict:
+        data = self.cleaned_data
+        return {"name": data["name"], "mandatory": data["mandatory"],
+                "condition": data["condition"], "copies": data["copies"],
+                "copy_type": data["copy_type"], "quantity_text": data["quantity_text"],
+                "template": data["template"], "note": data["note"],
+                "store_document_types": [t.strip() for t in
+                                         data["store_document_types"].split(",") if t.strip()]}
+
+
+class FormFieldForm(PositionMixin, DesignerForm):
+    key = forms.CharField(
+        label=_("Khóa"), max_length=63,
+        validators=[RegexValidator(KEY_PATTERN, _("Khóa gồm chữ thường không dấu, chữ số và "
+                                                  "dấu gạch dưới, bắt đầu bằng chữ, ví dụ "
+                                                  "ho_ten."))],
+        help_text=_("Tên kỹ thuật, ví dụ ho_ten."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    label = forms.CharField(label=_("Nhãn hiển thị"), max_length=300)
+    type = forms.ChoiceField(label=_("Loại trường"), choices=FIELD_TYPE_CHOICES,
+                             initial=FieldType.TEXT.value)
+    required = forms.BooleanField(label=_("Bắt buộc khai"), required=False)
+    help = forms.CharField(label=_("Hướng dẫn"), max_length=1000, required=False)
+    options = forms.CharField(
+        label=_("Các lựa chọn"), required=False, widget=_textarea(3),
+        help_text=_("Với trường chọn: mỗi dòng một lựa chọn, dạng giá_trị|Nhãn hoặc chỉ Nhãn."))
+    cond_field = forms.CharField(
+        label=_("Chỉ hiện khi trường (khóa)"), max_length=63, required=False,
+        validators=[RegexValidator(KEY_PATTERN, _("Khóa trường không hợp lệ."))],
+        help_text=_("Trường cùng cấp: cùng nhóm, hoặc cùng ở ngoài nhóm."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    cond_operator = forms.ChoiceField(label=_("Điều kiện"), choices=OPERATOR_CHOICES,
+                                      required=False, initial="")
+    cond_value = forms.CharField(
+        label=_("Giá trị điều kiện"), max_length=500, required=False,
+        help_text=_("Nhiều giá trị cách nhau bằng dấu phẩy; với ô đánh dấu ghi «có» hoặc "
+                    "«không»."))
+    group = forms.CharField(
+        label=_("Thuộc nhóm (khóa của trường nhóm)"), max_length=63, required=False,
+        validators=[RegexValidator(KEY_PATTERN, _("Khóa nhóm không hợp lệ."))],
+        help_text=_("Để trống nếu trường nằm ngoài nhóm."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    min_length = forms.IntegerField(label=_("Số ký tự tối thiểu"), required=False, min_value=0)
+    max_length = forms.IntegerField(label=_("Số ký tự tối đa"), required=False, min_value=1)
+    min_value = NumberField(label=_("Giá trị nhỏ nhất"), required=False, max_digits=20,
+                            decimal_places=4)
+    max_value = NumberField(label=_("Giá trị lớn nhất"), required=False, max_digits=20,
+                            decimal_places=4)
+    pattern = forms.CharField(label=_("Mẫu kiểm tra (biểu thức chính quy)"), max_length=500,
+                              required=False,
+                              widget=forms.TextInput(attrs={"spellcheck": "false"}))
+    pattern_message = forms.CharField(label=_("Thông báo khi sai mẫu"), max_length=500,
+                                      required=False)
+    min_items = forms.IntegerField(label=_("Số mục tối thiểu (với nhóm)"), required=False,
+                                   min_value=0, max_value=200)
+    max_items = forms.IntegerField(label=_("Số mục tối đa (với nhóm)"), required=False,
+                                   min_value=1, max_value=200)
+
+    main = ["key", "label", "type", "required", "help", "group", "position"]
+    more = [
+        (_("Lựa chọn (với trường chọn) và điều kiện hiển thị"),
+         ["options", "cond_field", "cond_operator", "cond_value"]),
+        (_("Giới hạn và kiểm tra dữ liệu"),
+         ["min_length", "max_length", "min_value", "max_value", "pattern", "pattern_message",
+          "min_items", "max_items"]),
+    ]
+
+    def row_title(self) -> str:
+        return str(self.initial.get("label") or self.initial.get("key") or "")
+
+    @staticmethod
+    def row_initial(item: dict, group: str = "") -> dict:
+        condition = item.get("visible_when") or {}
+        operator, value = "", ""
+        if condition:
+            if condition.get("filled") is not None:
+                operator, value = "filled", "" if condition["filled"] else "không"
+            elif condition.get("in") is not None:
+                operator, value = "in", ", ".join(condition["in"])
+            else:
+                operator = "equals"
+                equals = condition.get("equals")
+                value = ("có" if equals else "không") if isinstance(equals, bool) else str(equals)
+        return {
+            "key": item.get("key", ""), "label": item.get("label", ""),
+            "type": item.get("type") or FieldType.TEXT.value,
+            "required": bool(item.get("required")), "help": item.get("help", ""),
+            "options": show_options(item.get("options")),
+            "min_length": item.get("min_length"), "max_length": item.get("max_length"),
+            "min_value": show_number(item.get("min_value")),
+            "max_value": show_number(item.get("max_value")),
+            "pattern": item.get("pattern") or "", "pattern_message": item.get("pattern_message",
+                                                                              ""),
+            "cond_field": condition.get("field", "") if condition else "",
+            "cond_operator": operator, "cond_value": value, "group": group,
+            "min_items": item.get("min_items", 0) or None,
+            "max_items": item.get("max_items", 20) if item.get("type") == "group" else None,
+        }
+
+    def clean_options(self) -> list[dict[str, str]]:
+        return parse_options(self.cleaned_data["options"])
+
+    def clean_pattern(self) -> str:
+        pattern = self.cleaned_data["pattern"]
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise forms.ValidationError(_("Mẫu kiểm tra không hợp lệ: %(error)s"),
+                                            params={"error": exc}) from exc
+        return pattern
+
+    def clean(self) -> dict:
+        data = super().clean()
+        kind = data.get("type")
+        if kind in (FieldType.SELECT, FieldType.MULTISELECT) and not data.get("options") \
+                and "options" not in self.errors:
+            self.add_error("options", _("Trường chọn cần danh sách lựa chọn."))
+        if kind == FieldType.GROUP and data.get("group"):
+            self.add_error("group", _("Một nhóm không được nằm trong nhóm khác."))
+        if data.get("group") and data.get("group") == data.get("key"):
+            self.add_error("group", _("Trường không được thuộc chính nó."))
+        operator, target = data.get("cond_operator"), data.get("cond_field")
+        if operator and not target and "cond_field" not in self.errors:
+            self.add_error("cond_field", _("Cần khóa của trường mà điều kiện đọc."))
+        if target and not operator:
+            self.add_error("cond_operator", _("Cần chọn loại điều kiện."))
+        if target and target == data.get("key"):
+            self.add_error("cond_field", _("Điều kiện không được đọc chính trường này."))
+        if operator in ("equals", "in") and not data.get("cond_value"):
+            self.add_error("cond_value", _("Cần giá trị cho điều kiện."))
+        low, high = data.get("min_length"), data.get("max_length")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_length", _("Số ký tự tối đa nhỏ hơn số tối thiểu."))
+        low, high = data.get("min_value"), data.get("max_value")
+        if low is not None and high is not None and low > high:
+            self.add_error("max_value", _("Giá trị lớn nhất nhỏ hơn giá trị nhỏ nhất."))
+        return data
+
+    def to_item(self, scope_types: dict[str, str]) -> dict:
+        """The form field, without its group's sub-fields. ``scope_types`` gives the types of
+        the fields a condition may read (same group or top level)."""
+        data = self.cleaned_data
+        kind = data["type"]
+        item: dict[str, Any] = {
+            "key": data["key"], "label": data["label"], "type": kind,
+            "required": data["required"], "help": data["help"], "options": data["options"],
+            "min_length": data["min_length"], "max_length": data["max_length"],
+            "min_value": data["min_value"], "max_value": data["max_value"],
+            "pattern": data["pattern"] or None, "pattern_message": data["pattern_message"],
+            "visible_when": None, "fields": [],
+            "min_items": data["min_items"] or 0,
+            "max_items": data["max_items"] or 20,
+        }
+        operator, target, value = (data["cond_operator"], data["cond_field"],
+                                   data["cond_value"].strip())
+        if operator:
+            if target not in scope_types:
+                self.add_error("cond_field", _("Không có trường «%(key)s» cùng cấp với trường "
+                                               "này.") % {"key": target})
+                raise SectionInvalid
+            if operator == "filled":
+                truth = _truth(value) if value else True
+                if truth is None:
+                    self.add_error("cond_value", _("Ghi «có» (đã khai) hoặc «không» (chưa "
+                                                   "khai)."))
+                    raise SectionInvalid
+                item["visible_when"] = {"field": target, "filled": truth}
+            elif operator == "in":
+                item["visible_when"] = {"field": target, "in": [
+                    v.strip() for v in value.split(",") if v.strip()]}
+            elif scope_types[target] == FieldType.CHECKBOX:
+                truth = _truth(value)
+                if truth is None:
+                    self.add_error("cond_value", _("Với ô đánh dấu, ghi «có» hoặc «không»."))
+                    raise SectionInvalid
+                item["visible_when"] = {"field": target, "equals": truth}
+            else:
+                item["visible_when"] = {"field": target, "equals": value}
+        return item
+
+
+class WorkflowForm(PositionMixin, DesignerForm):
+    name = forms.CharField(label=_("Tên bước"), max_length=300,
+                           help_text=_("Ví dụ: Thẩm định hồ sơ."))
+    role = forms.ChoiceField(label=_("Người thực hiện"), choices=ROLE_CHOICES,
+                             initial=Role.SPECIALIST.value)
+    share = NumberField(label=_("Tỷ lệ thời gian (%)"), min_value=Decimal("0.01"),
+                        max_value=100, max_digits=6, decimal_places=2,
+                        help_text=_("Phần trăm thời hạn giải quyết dành cho bước này."))
+    agency = forms.CharField(label=_("Mã cơ quan liên thông"), max_length=20, required=False,
+                             help_text=_("Chỉ với bước chuyển sang cơ quan khác, ví dụ "
+                                         "000.00.17.H17."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        role = self.initial.get("role")
+        if role and role not in dict(ROLE_CHOICES):
+            self.fields["role"].choices = [*ROLE_CHOICES, (role, role)]
+
+    @staticmethod
+    def row_initial(step: dict) -> dict:
+        share = step.get("share")
+        return {"name": step.get("name", ""), "role": step.get("role", ""),
+                "share": show_number(Decimal(str(share)) * 100) if share is not None else "",
+                "agency": step.get("agency") or ""}
+
+    def clean_agency(self) -> str:
+        code = self.cleaned_data["agency"].strip()
+        if code and not Agency.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("Không có cơ quan mã %(code)s."),
+                                        params={"code": code})
+        return code
+
+    def to_item(self) -> dict:
+        data = self.cleaned_data
+        return {"name": data["name"], "role": data["role"], "share": data["share"] / 100,
+                "agency": data["agency"] or None}
+
+
+class RowFormSet(forms.BaseFormSet):
+    """Rows of a list section: blank rows are skipped, deleted rows dropped, the rest ordered by
+    their position column (rows without one keep their place after the numbered ones)."""
+
+    section: ClassVar[str] = ""
+
+    def live_forms(self) -> list[forms.Form]:
+        rows = []
+        for index, form in enumerate(self.forms):
+            if not form.cleaned_data or form.cleaned_data.get("DELETE"):
+                continue
+            position = form.cleaned_data.get("position")
+            rows.append(((position if position is not None else 10**6, index), form))
+        return [form for _, form in sorted(rows, key=lambda row: row[0])]
+
+    @classmethod
+    def initial_from(cls, definition: dict) -> list[dict]:
+        rows = [cls.form.row_initial(item) for item in definition.get(cls.section) or []]
+        if "position" in cls.form.base_fields:
+            for number, row in enumerate(rows, start=1):
+                row["position"] = number
+        return rows
+
+    def apply(self, definition: dict) -> list[Placement]:
+        forms_ = self.live_forms()
+        definition[self.section] = [form.to_item() for form in forms_]
+        fields = {name: name for name in self.form.base_fields}
+        return [Placement((self.section, i), form, fields) for i, form in enumerate(forms_)] + [
+            Placement((self.section,), None)]
+
+
+class FeeFormSet(RowFormSet):
+    section = "fees"
+
+
+class DocumentFormSet(RowFormSet):
+    section = "documents"
+
+
+class WorkflowFormSet(RowFormSet):
+    section = "workflow"
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        shares = [form.cleaned_data["share"] for form in self.forms
+                  if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        total = sum(shares, Decimal(0))
+        if shares and abs(total - 100) > Decimal("0.1"):
+            raise forms.ValidationError(
+                _("Tổng tỷ lệ thời gian các bước phải bằng 100%%, đang là %(total)s%%."),
+                params={"total": show_number(total)})
+
+    def apply(self, definition: dict) -> list[Placement]:
+        placements = super().apply(definition)
+        for placement in placements:
+            if placement.form is not None:
+                placement.fields["share"] = "share"
+        return placements
+
+
+class FormFieldFormSet(RowFormSet):
+    """The citizen's form as flat rows: a row's ``group`` column names the group it belongs to;
+    ``apply`` rebuilds the nesting."""
+
+    section = "form"
+
+    @classmethod
+    def initial_from(cls, definition: dict) -> list[dict]:
+        rows = []
+        for item in definition.get("form") or []:
+            rows.append(FormFieldForm.row_initial(item))
+            for sub in item.get("fields") or []:
+                rows.append(FormFieldForm.row_initial(sub, group=item.get("key", "")))
+        for number, row in enumerate(rows, start=1):
+            row["position"] = number
+        return rows
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        seen: dict[tuple[str, str], forms.Form] = {}
+        for form in self.forms:
+            data = form.cleaned_data
+            if not data or data.get("DELETE"):
+                continue
+            scope = (data.get("group") or "", data["key"])
+            if scope in seen:
+                form.add_error("key", _("Khóa «%(key)s» đã dùng cho trường khác cùng cấp.")
+                               % {"key": data["key"]})
+            seen[scope] = form
+
+    def apply(self, definition: dict) -> list[Placement]:
+        forms_ = self.live_forms()
+        top = [f for f in forms_ if not f.cleaned_data["group"]]
+        children: dict[str, list[forms.Form]] = defaultdict(list)
+        for form in forms_:
+            if form.cleaned_data["group"]:
+                children[form.cleaned_data["group"]].append(form)
+        top_types = {f.cleaned_data["key"]: f.cleaned_data["type"] for f in top}
+        invalid = False
+        for group, kids in children.items():
+            if top_types.get(group) != FieldType.GROUP:
+                for kid in kids:
+                    kid.add_error("group", _("Không có trường nhóm «%(key)s» (loại «Nhóm lặp "
+                                             "lại»).") % {"key": group})
+                invalid = True
+        for form in top:
+            data = form.cleaned_data
+            if data["type"] == FieldType.GROUP and not children.get(data["key"]):
+                form.add_error("type", _("Nhóm cần ít nhất một trường con: ghi khóa «%(key)s» "
+                                         "vào cột «Thuộc nhóm» của các trường con.")
+                               % {"key": data["key"]})
+                invalid = True
+        items: list[dict] = []
+        placements: list[Placement] = []
+        fields = {name: name for name in FormFieldForm.base_fields}
+        fields |= {"visible_when": "cond_field", "fields": "group"}
+        for index, form in enumerate(top):
+            try:
+                item = form.to_item(top_types)
+                kids = children.get(form.cleaned_data["key"], [])
+                kid_types = {k.cleaned_data["key"]: k.cleaned_data["type"] for k in kids}
+                for sub_index, kid in enumerate(kids):
+                    try:
+                        item["fields"].append(kid.to_item(kid_types))
+                    except SectionInvalid:
+                        invalid = True
+                    placements.append(Placement(("form", index, "fields", sub_index), kid,
+                                                dict(fields)))
+            except SectionInvalid:
+                invalid = True
+                item = {}
+            items.append(item)
+            placements.append(Placement(("form", index), form, dict(fields)))
+        if invalid:
+            raise SectionInvalid
+        definition["form"] = items
+        return [*placements, Placement(("form",), None)]
+
+
+def _formset(form: type[forms.Form], base: type[RowFormSet]) -> type[RowFormSet]:
+    return forms.formset_factory(form, formset=base, extra=1, can_delete=True,
+                                 can_delete_extra=False, max_num=MAX_ROWS, validate_max=True)
+
+
+# --- the sections, in the editor's order ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: Any
+    form_class: type
+    row_noun: Any = ""
+    intro: Any = ""
+
+    @property
+    def is_formset(self) -> bool:
+        return issubclass(self.form_class, forms.BaseFormSet)
+
+    @property
+    def template(self) -> str:
+        return f"catalog/designer/section_{self.key}.html"
+
+    def build(self, definition: dict, data: Any = None, keys: list[str] | None = None) -> Any:
+        initial = self.form_class.initial_from(definition)
+        if self.is_formset:
+            return self.form_class(data, initial=initial, prefix=self.key)
+        kwargs = {"keys": keys} if self.form_class is ResultForm else {}
+        return self.form_class(data, initial=initial, prefix=self.key, **kwargs)
+
+    def with_new_row(self, data: Any) -> Any:
+        """The posted data with one more blank row (its defaults filled in)."""
+        data = data.copy()
+        total_name = f"{self.key}-TOTAL_FORMS"
+        try:
+            total = int(data.get(total_name, 0))
+        except ValueError:
+            total = 0
+        if total >= MAX_ROWS:
+            return data
+        blank = self.form_class.form(prefix=f"{self.key}-{total}", use_required_attribute=False)
+        for name, form_field in blank.fields.items():
+            if form_field.initial is True:
+                data[blank.add_prefix(name)] = "on"
+            elif form_field.initial not in (None, False, ""):
+                data[blank.add_prefix(name)] = str(form_field.initial)
+        data[total_name] = str(total + 1)
+        return data
+
+
+SECTIONS: dict[str, Section] = {s.key: s for s in [
+    Section("general", _("Thông tin chung"), GeneralForm),
+    Section("processing", _("Thời hạn giải quyết"), ProcessingForm),
+    Section("fees", _("Phí, lệ phí"), _formset(FeeForm, FeeFormSet), row_noun=_("Phí"),
+            intro=_("Không có dòng nào nghĩa là thủ tục không thu phí.")),
+    Section("documents", _("Thành phần hồ sơ"), _formset(DocumentForm, DocumentFormSet),
+            row_noun=_("Giấy tờ")),
+    Section("form", _("Biểu mẫu công dân khai"), _formset(FormFieldForm, FormFieldFormSet),
+            row_noun=_("Trường"),
+            intro=_("Mỗi dòng một trường. Trường của nhóm lặp lại ghi khóa của nhóm vào cột "
+                    "«Thuộc nhóm». Sắp xếp bằng cột «Thứ tự».")),
+    Section("workflow", _("Quy trình xử lý"), _formset(WorkflowForm, WorkflowFormSet),
+            row_noun=_("Bước"),
+            intro=_("Các bước xử lý hồ sơ sau khi tiếp nhận; tổng tỷ lệ thời gian bằng 100%.")),
+    Section("result", _("Kết quả"), ResultForm),
+]}
