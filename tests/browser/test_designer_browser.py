@@ -53,7 +53,8 @@ FIELDS = [
 ]
 
 
-def test_designer_builds_publishes_and_a_citizen_finds_the_service(page, live_url, viewport):
+def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url, viewport,
+                                                                 tmp_path):
     device = "điện thoại" if viewport["width"] < 600 else "máy tính"
     name = f"Đăng ký lớp kỹ năng số cho người cao tuổi trên {device}"
 
@@ -199,3 +200,25 @@ def test_designer_builds_publishes_and_a_citizen_finds_the_service(page, live_ur
     expect(page.locator("#fees-heading + ul")).to_contain_text("20.000 đ")
     expect(page.locator("main")).to_contain_text("nhanh hơn 50%")
     check_accessibility(page, "published procedure page")
+
+    # The citizen files a valid dossier to the new service.
+    page.goto(live_url + f"/dang-nhap/?next=/thu-tuc/{code}/nop-ho-so/")
+    page.get_by_label("Tên đăng nhập").fill("congdan")
+    page.get_by_label("Mật khẩu").fill("demo-dichvucong")
+    page.get_by_role("button", name="Đăng nhập").last.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nộp hồ sơ trực tuyến")
+    form = page.locator("form.procedure-form")
+    form.get_by_label(re.compile(r"^Họ và tên")).fill("Trần Văn Bảy")
+    form.get_by_label(re.compile(r"^Ngày sinh")).fill("1950-05-01")
+    form.get_by_label(re.compile(r"^Số điện thoại")).fill("0905 111 222")
+    form.get_by_label("Loại giấy cần cấp").select_option("ban_sao")
+    form.get_by_label("Họ tên thành viên").first.fill("Trần Thị Tám")
+    pdf = tmp_path / "giay-to.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    form.get_by_label("Tờ khai đăng ký").set_input_files(str(pdf))
+    form.get_by_label("Căn cước công dân").set_input_files(str(pdf))
+    check_accessibility(page, "citizen's form of the new service")
+    page.get_by_role("button", name="Nộp hồ sơ").click()
+    expect(page).to_have_url(re.compile(r"/ho-so/[0-9.]+H\d\d-\d{6}-\d{4}/$"))
+    expect(page.get_by_text("Chờ tiếp nhận")).to_be_visible()
+    check_accessibility(page, "the new dossier")
