@@ -130,4 +130,17 @@ class ProcedureVersion(models.Model):
         return f"{self.procedure.code} v{self.number}"
 
     def parsed(self) -> ProcedureDefinition:
-        return ProcedureDefinition.model_validate(self.definition)
+        """The definition as a model. A published version never changes, so its parse is kept
+        per process (every submission and page reads it several times)."""
+        if self.status == self.Status.DRAFT or self.pk is None:
+            return ProcedureDefinition.model_validate(self.definition)
+        parsed = _PARSED.get(self.pk)
+        if parsed is None:
+            parsed = ProcedureDefinition.model_validate(self.definition)
+            if len(_PARSED) > 4096:
+                _PARSED.clear()
+            _PARSED[self.pk] = parsed
+        return parsed
+
+
+_PARSED: dict[int, ProcedureDefinition] = {}
