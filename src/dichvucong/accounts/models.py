@@ -1,5 +1,8 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,16 +22,62 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("Cán bộ kiểm tra")
 
 
+class Gender(models.TextChoices):
+    MALE = "male", _("Nam")
+    FEMALE = "female", _("Nữ")
+
+
 class User(AbstractUser):
+    """A person. Citizens log in with a phone number or e-mail address (verified with a one-time
+    code) or through VNeID; ``username`` is generated for them and never shown."""
+
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
-    phone = models.CharField(_("số điện thoại"), max_length=20, blank=True)
+    phone = models.CharField(_("số điện thoại"), max_length=20, blank=True,
+                             help_text=_("Số di động dạng 0xxxxxxxxx."))
+    phone_verified = models.BooleanField(_("đã xác nhận số điện thoại"), default=False)
+    email_verified = models.BooleanField(_("đã xác nhận email"), default=False)
+    id_number = models.CharField(_("số định danh cá nhân (CCCD)"), max_length=12, blank=True)
+    id_number_verified = models.BooleanField(
+        _("số định danh đã xác thực"), default=False,
+        help_text=_("Nhận từ tài khoản định danh điện tử (VNeID), không phải do người dùng khai."))
+    date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
+    gender = models.CharField(_("giới tính"), max_length=10, choices=Gender.choices, blank=True)
+    # {"province": "48", "commune": "20194", "street": "…"}: the form engine's address value.
+    address = models.JSONField(_("địa chỉ"), default=dict, blank=True)
+    # Raised to invalidate every citizen QR token issued before (services.rotate_citizen_qr).
+    qr_counter = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
+        constraints = [
+            models.UniqueConstraint(fields=["id_number"], condition=~Q(id_number=""),
+                                    name="unique_user_id_number"),
+            models.UniqueConstraint(fields=["phone"], condition=~Q(phone=""),
+                                    name="unique_user_phone"),
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""),
+                                    name="unique_user_email_ci"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.username
+
+    @property
+    def province_code(self) -> str:
+        return str((self.address or {}).get("province", "") or "")
+
+    @property
+    def commune_code(self) -> str:
+        return str((self.address or {}).get("commune", "") or "")
+
+    @property
+    def street_address(self) -> str:
+        return str((self.address or {}).get("street", "") or "")
+
+    @property
+    def is_official(self) -> bool:
+        """Staff, or holds a role in an agency: may use a local password when citizens may not."""
+        return self.is_staff or self.memberships.exists()
 
     def agency_ids(self, *roles: str) -> list[int]:
         """The agencies where this user holds any of ``roles`` (any role if none given)."""
@@ -56,3 +105,75 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.agency}"
+
+
+class OneTimeCode(models.Model):
+    """A 6-digit code sent by SMS or e-mail to prove a phone number or address is the citizen's:
+    to register, to reset a password, to change a contact. Only a keyed hash of the code is
+    kept; it expires after 10 minutes and allows 5 wrong tries."""
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", _("đăng ký tài khoản")
+        RESET = "reset", _("đặt lại mật khẩu")
+        CONTACT = "contact", _("đổi thông tin liên lạc")
+
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    channel = models.CharField(max_length=10)  # "sms" or "email", as notify.gateways.deliver
+    destination = models.CharField(max_length=254)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")
+    # Registration: the full name and the password's hash, until the account is created.
+    data = models.JSONField(default=dict, blank=True)
+    code_hash = models.CharField(max_length=64)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mã xác nhận")
+        verbose_name_plural = _("mã xác nhận")
+        indexes = [models.Index(fields=["purpose", "destination"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} — {self.channel}"
+
+
+class Organisation(models.Model):
+    """A business or household business (doanh nghiệp, hộ kinh doanh) whose members act for it."""
+
+    name = models.CharField(_("tên doanh nghiệp"), max_length=255)
+    tax_code = models.CharField(_("mã số thuế"), max_length=13, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("doanh nghiệp")
+        verbose_name_plural = _("doanh nghiệp")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OrganisationRole(models.TextChoices):
+    OWNER = "owner", _("Chủ tài khoản doanh nghiệp")
+    MEMBER = "member", _("Thành viên")
+
+
+class OrganisationMember(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE,
+                                     related_name="members")
+    user = models.ForeignKey(User, on_delete=models.CASCADE,
+                             related_name="organisation_memberships")
+    role = models.CharField(_("vai trò"), max_length=10, choices=OrganisationRole.choices,
+                            default=OrganisationRole.MEMBER)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("thành viên doanh nghiệp")
+        verbose_name_plural = _("thành viên doanh nghiệp")
+        constraints = [models.UniqueConstraint(fields=["organisation", "user"],
+                                               name="unique_organisation_member")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} — {self.organisation}"

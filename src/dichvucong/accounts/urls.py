@@ -1,13 +1,22 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from dichvucong.accounts import views
+
 app_name = "accounts"
 urlpatterns = [
-    path(
-        "dang-nhap/",
-        auth_views.LoginView.as_view(template_name="accounts/login.html",
-                                     redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("dang-nhap/", views.LoginView.as_view(), name="login"),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("dang-nhap/vneid/", views.oidc_start, name="oidc_start"),
+    path("dang-nhap/vneid/xac-thuc/", views.oidc_callback, name="oidc_callback"),
+    path("dang-nhap/vneid/lien-ket/", views.oidc_link, name="oidc_link"),
+    path("dang-ky/", views.register, name="register"),
+    path("dang-ky/xac-nhan/", views.register_confirm, name="register_confirm"),
+    path("quen-mat-khau/", views.password_reset, name="password_reset"),
+    path("quen-mat-khau/xac-nhan/", views.password_reset_confirm,
+         name="password_reset_confirm"),
+    path("tai-khoan/", views.profile, name="profile"),
+    path("tai-khoan/xac-nhan-lien-lac/", views.contact_confirm, name="contact_confirm"),
+    path("tai-khoan/doanh-nghiep/", views.organisations, name="organisations"),
+    path("tai-khoan/doanh-nghiep/<int:pk>/", views.organisation, name="organisation"),
 ]

@@ -132,15 +132,18 @@ class ProcedureVersion(models.Model):
     def parsed(self) -> ProcedureDefinition:
         """The definition as a model. A published version never changes, so its parse is kept
         per process (every submission and page reads it several times)."""
-        if self.status == self.Status.DRAFT or self.pk is None:
+        if self.status == self.Status.DRAFT or self.pk is None or self.published_at is None:
             return ProcedureDefinition.model_validate(self.definition)
-        parsed = _PARSED.get(self.pk)
+        # The publication time is part of the key: a row id can come back after a rollback
+        # (SQLite reuses them), a publication instant does not.
+        key = (self.pk, self.published_at)
+        parsed = _PARSED.get(key)
         if parsed is None:
             parsed = ProcedureDefinition.model_validate(self.definition)
             if len(_PARSED) > 4096:
                 _PARSED.clear()
-            _PARSED[self.pk] = parsed
+            _PARSED[key] = parsed
         return parsed
 
 
-_PARSED: dict[int, ProcedureDefinition] = {}
+_PARSED: dict[tuple, ProcedureDefinition] = {}
