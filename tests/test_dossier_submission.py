@@ -222,3 +222,26 @@ def test_answer_a_supplement_request_and_withdraw(client, citizen):
     # A stale form (an old revision) is refused with a clear message.
     stale = client.post(f"/ho-so/{dossier.code}/", {"action": "withdraw", "revision": 0})
     assert stale.status_code == 400
+
+
+def test_a_dossier_keeps_the_version_it_was_submitted_under(client, citizen):
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.catalog.versions import publish, save_draft, start_draft
+
+    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    dossier = Dossier.objects.get(applicant=citizen)
+    old_version = dossier.procedure_version
+    designer = User.objects.get(username="quantri.thutuc")
+    procedure = Procedure.objects.get(code="1.001193")
+    draft = start_draft(procedure, designer)
+    definition = dict(draft.definition)
+    definition["conditions"] = "Điều kiện mới áp dụng từ phiên bản sau"
+    save_draft(draft, definition)
+    publish(draft, designer)
+    procedure.refresh_from_db()
+    assert procedure.current_version_id != old_version.pk
+    dossier.refresh_from_db()
+    assert dossier.procedure_version_id == old_version.pk
+    assert dossier.procedure_version.parsed().conditions != definition["conditions"]
+    old_version.refresh_from_db()
+    assert old_version.status == "superseded"
