@@ -236,6 +236,10 @@ def test_a_dossier_keeps_the_version_it_was_submitted_under(client, citizen):
     draft = start_draft(procedure, designer)
     definition = dict(draft.definition)
     definition["conditions"] = "Điều kiện mới áp dụng từ phiên bản sau"
+    definition["form"] = [{"key": "ho_ten", "label": "Họ và tên", "type": "text",
+                           "required": True}]
+    definition["workflow"] = [{"name": "Thẩm định", "role": "specialist", "share": "0.7"},
+                              {"name": "Phê duyệt", "role": "leader", "share": "0.3"}]
     save_draft(draft, definition)
     publish(draft, designer)
     procedure.refresh_from_db()
