@@ -49,3 +49,27 @@ def _expected_database(request):
     assert connection.vendor == expected, (
         f"this pass should run on {expected}, runs on {connection.vendor}"
     )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Browser tests run after the other database tests, before the transactional ones.
+
+    pytest-django has already put the database tests first and the transactional ones (whose
+    flush empties the session's catalogue) after them. Browser tests commit what they do through
+    the live server; run earlier, what they commit would show up in the rolled-back tests."""
+
+    def is_plain_db_test(item) -> bool:
+        marker = item.get_closest_marker("django_db")
+        if marker is None:
+            return "db" in getattr(item, "fixturenames", ())
+        transactional = marker.kwargs.get("transaction", False) or (
+            marker.args and marker.args[0])
+        return not transactional and "transactional_db" not in getattr(item, "fixturenames", ())
+
+    browser = [item for item in items if "tests/browser/" in str(item.fspath)]
+    if not browser:
+        return
+    others = [item for item in items if "tests/browser/" not in str(item.fspath)]
+    cut = next((i for i, item in enumerate(others) if not is_plain_db_test(item)), len(others))
+    items[:] = others[:cut] + browser + others[cut:]

@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dichvucong.backoffice import views
 
 app_name = "backoffice"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("ho-so/<str:code>/", views.dossier_view, name="dossier"),
+    path("ho-so/<str:code>/tep/<str:token>/", views.attachment, name="attachment"),
+    path("tiep-nhan-truc-tiep/", views.walk_in, name="walk_in"),
+]

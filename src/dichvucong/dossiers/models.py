@@ -123,6 +123,10 @@ class Dossier(models.Model):
         return State(self.state).label
 
 
+# Events that record something without changing the state.
+OTHER_EVENT_LABELS = {"apology": "Xin lỗi và hẹn lại ngày trả kết quả"}
+
+
 class DossierEvent(models.Model):
     """One change: who, when, from, to, what was said. Kept apart from the dossier row."""
 
@@ -150,7 +154,7 @@ class DossierEvent(models.Model):
         try:
             return Action(self.action).label
         except ValueError:
-            return self.action
+            return OTHER_EVENT_LABELS.get(self.action, self.action)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -1,0 +1,218 @@
+"""The back office's work queues: which dossiers wait for whom, read with one indexed condition.
+
+Every queue is a set of states (the lifecycle's states are the queues, see lifecycle.py) worked
+by some account roles. An official sees the queues of the roles they hold, scoped to the agencies
+where they hold them; a procedure controller or agency head watches them all. The counts of all
+queues come from one grouped query (agency, state) over the index ``(agency, state, due_at)``;
+the rows of the open queue are paginated by key, never by OFFSET or a COUNT(*) of the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from dichvucong.accounts.models import Role as AccountRole
+from dichvucong.accounts.models import User
+from dichvucong.catalog import queries as catalog_queries
+from dichvucong.dossiers import access
+from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
+from dichvucong.dossiers.lifecycle import State
+from dichvucong.dossiers.models import Channel, Dossier
+from dichvucong.workflow.deadlines import WorkingCalendar
+
+from .timing import RECEPTION_LIMIT_MINUTES, DueStatus, ReceptionClock, due_status, reception_clock
+
+PAGE_SIZE = 20
+RECEPTION = AccountRole.RECEPTION_OFFICER.value
+SPECIALIST = AccountRole.SPECIALIST.value
+LEADER = AccountRole.LEADER.value
+WATCHING = frozenset({AccountRole.PROCEDURE_CONTROLLER.value, AccountRole.AGENCY_HEAD.value})
+OFFICIAL = frozenset(str(role) for role in access.OFFICIAL_ROLES)
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str  # in the address: ?hang-doi=<key>
+    label: str
+    states: tuple[State, ...]
+    roles: frozenset[str]  # account roles that work this queue
+    hint: str = ""
+    by_submission: bool = False  # oldest submission first (reception), else earliest due first
+
+
+QUEUES: tuple[Queue, ...] = (
+    Queue("tiep-nhan", _("Chờ tiếp nhận"), (State.submitted,), frozenset({RECEPTION}),
+          _("Hồ sơ trực tuyến, cũ nhất trước; cần tiếp nhận trong 4 giờ làm việc."),
+          by_submission=True),
+    Queue("phan-cong", _("Chờ phân công"), (State.received,), frozenset({LEADER}),
+          _("Hồ sơ đã tiếp nhận, chờ lãnh đạo giao chuyên viên.")),
+    Queue("tham-dinh", _("Đang thẩm định"), (State.examining,), frozenset({SPECIALIST, LEADER}),
+          _("Hồ sơ giao cho bạn đứng trước.")),
+    Queue("phe-duyet", _("Chờ phê duyệt"), (State.awaiting_approval,), frozenset({LEADER})),
+    Queue("ban-hanh", _("Đã phê duyệt, chờ ban hành kết quả"), (State.approved,),
+          frozenset({SPECIALIST})),
+    Queue("lien-thong", _("Đang xử lý liên thông"), (State.transferred,),
+          frozenset({SPECIALIST})),
+    Queue("tra-ket-qua", _("Chờ trả kết quả"), (State.result_ready,), frozenset({RECEPTION})),
+    Queue("cho-bo-sung", _("Chờ người nộp bổ sung"),
+          (State.reception_supplement, State.processing_supplement),
+          frozenset({RECEPTION, SPECIALIST, LEADER})),
+    Queue("dung", _("Dừng giải quyết"), (State.paused,), frozenset({LEADER})),
+)
+BY_KEY = {queue.key: queue for queue in QUEUES}
+
+
+@dataclass(frozen=True)
+class Filters:
+    query: str = ""
+    overdue: bool = False
+    channel: str = ""
+    procedure_ids: tuple[int, ...] = ()  # the procedures the query finds, searched once
+
+    @classmethod
+    def from_params(cls, params) -> Filters:
+        channel = params.get("kenh", "")
+        query = " ".join(str(params.get("q", "")).split())[:100]
+        # A dossier's code finds that dossier; anything else searches the procedures' names.
+        searched = bool(query) and not DOSSIER_CODE.match(query)
+        return cls(query=query, overdue=params.get("tre-han") == "1",
+                   channel=channel if channel in Channel.values else "",
+                   procedure_ids=tuple(catalog_queries.search_ids(query)) if searched else ())
+
+    @property
+    def active(self) -> bool:
+        return bool(self.query or self.overdue or self.channel)
+
+
+def memberships(user: User) -> list[tuple[int, str]]:
+    """(agency id, account role) of every role the user holds: one query per request."""
+    return list(user.memberships.values_list("agency_id", "role"))
+
+
+def is_official(held: Iterable[tuple[int, str]]) -> bool:
+    return any(role in OFFICIAL for _agency, role in held)
+
+
+def queue_agencies(queue: Queue, held: Iterable[tuple[int, str]]) -> set[int]:
+    return {agency for agency, role in held if role in queue.roles or role in WATCHING}
+
+
+def visible_queues(held: list[tuple[int, str]]) -> list[Queue]:
+    return [queue for queue in QUEUES if queue_agencies(queue, held)]
+
+
+def _filtered(qs: QuerySet[Dossier], filters: Filters, calendar: WorkingCalendar,
+              now: datetime) -> QuerySet[Dossier]:
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.overdue:
+        # Not received within 4 working hours, or past the due time (while waiting for a
+        # supplement, the time left at the pause counts).
+        waited_since = calendar.add_working_minutes(now, -RECEPTION_LIMIT_MINUTES)
+        qs = qs.filter(
+            Q(state=State.submitted.value, submitted_at__lt=waited_since)
+            | Q(paused_at__isnull=True, due_at__lt=now)
+            | Q(paused_at__isnull=False, due_at__lt=F("paused_at"))
+        )
+    if filters.query:
+        condition = Q(code=filters.query)
+        if filters.procedure_ids:
+            condition |= Q(procedure_id__in=filters.procedure_ids)
+        qs = qs.filter(condition)
+    return qs
+
+
+def counts(user: User, held: list[tuple[int, str]], filters: Filters,
+           calendar: WorkingCalendar, now: datetime) -> dict[str, int]:
+    """Dossiers in each visible queue: one grouped query over (agency, state)."""
+    queues = visible_queues(held)
+    states = {state.value for queue in queues for state in queue.states}
+    qs = _filtered(access.agency_dossiers(user).filter(state__in=states), filters, calendar, now)
+    grouped = qs.values_list("agency_id", "state").annotate(n=Count("id")).order_by()
+    found: dict[str, int] = {queue.key: 0 for queue in queues}
+    scopes = {queue.key: queue_agencies(queue, held) for queue in queues}
+    for agency_id, state, n in grouped:
+        for queue in queues:
+            if agency_id in scopes[queue.key] and State(state) in queue.states:
+                found[queue.key] += n
+    return found
+
+
+@dataclass
+class Row:
+    dossier: Dossier
+    due: DueStatus | None
+    clock: ReceptionClock | None
+    mine: bool
+
+
+@dataclass
+class Page:
+    queue: Queue
+    rows: list[Row] = field(default_factory=list)
+    next_cursor: str = ""
+    first: bool = True
+
+
+def _encode(rank: int, moment: datetime | None, pk: int) -> str:
+    stamp = "-" if moment is None else str(
+        (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1))
+    return f"{rank}.{stamp}.{pk}"
+
+
+def _decode(cursor: str) -> tuple[int, datetime | None, int] | None:
+    try:
+        rank, stamp, pk = cursor.split(".")
+        moment = None if stamp == "-" else (
+            datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(stamp)))
+        return int(rank), moment, int(pk)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _after(column: str, moment: datetime | None, pk: int) -> Q:
+    """Rows after (moment, pk) in the order (column ascending, nulls last; id)."""
+    if moment is None:
+        return Q(**{f"{column}__isnull": True, "id__gt": pk})
+    return (Q(**{f"{column}__gt": moment}) | Q(**{column: moment, "id__gt": pk})
+            | Q(**{f"{column}__isnull": True}))
+
+
+def page(user: User, held: list[tuple[int, str]], queue: Queue, filters: Filters,
+         calendar: WorkingCalendar, now: datetime, cursor: str = "") -> Page:
+    """One page of ``queue``, from ``cursor`` on: (mine first,) earliest first, then by id."""
+    roles = tuple(queue.roles | WATCHING)
+    qs = access.agency_dossiers(user, roles=roles).filter(
+        state__in=[state.value for state in queue.states])
+    qs = _filtered(qs, filters, calendar, now).select_related("procedure", "assignee")
+    column = "submitted_at" if queue.by_submission else "due_at"
+    ranked = queue.key == "tham-dinh" and any(role == SPECIALIST for _a, role in held)
+    if ranked:
+        qs = qs.annotate(rank=Case(When(assignee_id=user.pk, then=Value(0)), default=Value(1),
+                                   output_field=IntegerField()))
+    position = _decode(cursor) if cursor else None
+    if position is not None:
+        rank, moment, pk = position
+        after = _after(column, moment, pk)
+        qs = qs.filter(Q(rank__gt=rank) | (Q(rank=rank) & after)) if ranked else qs.filter(after)
+    order = [F(column).asc(nulls_last=True), "id"]
+    qs = qs.order_by(*(["rank"] if ranked else []), *order)
+    found = list(qs[: PAGE_SIZE + 1])
+    result = Page(queue=queue, first=position is None)
+    for dossier in found[:PAGE_SIZE]:
+        result.rows.append(Row(
+            dossier=dossier,
+            due=due_status(calendar, now, dossier.due_at, dossier.paused_at),
+            clock=reception_clock(calendar, now, dossier.submitted_at)
+            if dossier.state == State.submitted.value else None,
+            mine=dossier.assignee_id == user.pk,
+        ))
+    if len(found) > PAGE_SIZE:
+        last = found[PAGE_SIZE - 1]
+        result.next_cursor = _encode(getattr(last, "rank", 0), getattr(last, column), last.pk)
+    return result

@@ -1,0 +1,267 @@
+"""The back office's writes. Every change of state goes through ``dossiers.actions.perform``;
+what an action needs besides (the assignee of an assignment, the result file of an issue) is
+written in the same transaction, so that it happens exactly when the action does. The apology
+(Mẫu 04) is not a change of state: ``apologise`` writes it under the same row lock and revision
+rule as ``perform``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from dichvucong.accounts.models import Role as AccountRole
+from dichvucong.accounts.models import User
+from dichvucong.agencies.models import Agency
+from dichvucong.catalog.models import Procedure
+from dichvucong.catalog.queries import active_procedures
+from dichvucong.dossiers import access, actions, lifecycle
+from dichvucong.dossiers.actions import Outcome, StaleDossier
+from dichvucong.dossiers.clock import calendar_for
+from dichvucong.dossiers.lifecycle import PROCESSING, Action, Role, State
+from dichvucong.dossiers.models import Attachment, Channel, Dossier, DossierEvent
+from dichvucong.dossiers.submission import attach, to_json
+from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
+
+from .timing import due_status
+
+APOLOGY = "apology"
+RESULT_REQUIREMENT = "Kết quả giải quyết"
+OFFICIAL_LIFECYCLE_ROLES = frozenset({Role.reception_officer, Role.specialist, Role.leader})
+APPLICANT_KEY = "_applicant"  # walk-in applicant's details kept with the form data
+
+
+class BackofficeError(Exception):
+    """A refused back-office operation; ``message`` is Vietnamese, for the officer."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def official_roles(user: User, dossier: Dossier) -> set[Role]:
+    """The lifecycle roles ``user`` acts in on ``dossier`` in the back office: an official acts
+    as an official, never as the applicant."""
+    return access.lifecycle_roles(user, dossier) & OFFICIAL_LIFECYCLE_ROLES
+
+
+def acting_role(held: set[Role], state: str, action: Action) -> Role | None:
+    """The role to act in: one of ``held`` the lifecycle allows for ``action`` now, else any
+    held role (so that lifecycle.check words the refusal), or None when nothing is held."""
+    for role in sorted(held):
+        if action in lifecycle.allowed_actions(state, [role]):
+            return role
+    return min(held) if held else None
+
+
+def act(dossier_id: int, action: Action, user: User, role: Role, note: str = "", *,
+        expected_revision: int, data: dict[str, Any] | None = None,
+        assignee: User | None = None, result_file: UploadedFile | None = None) -> Outcome:
+    """``actions.perform`` and what the action carries, in one transaction: nothing of it is
+    written when the rules refuse or someone else acted first."""
+    with transaction.atomic():
+        outcome = actions.perform(dossier_id, action, user, role, note,
+                                  expected_revision=expected_revision, data=data)
+        dossier = outcome.dossier
+        if action == Action.assign:
+            if assignee is None or not assignee.memberships.filter(
+                    agency_id=dossier.agency_id, role=AccountRole.SPECIALIST).exists():
+                raise BackofficeError("Cần chọn một chuyên viên của cơ quan.", "assignee")
+            Dossier.objects.filter(pk=dossier.pk).update(assignee=assignee)
+            dossier.assignee = assignee
+        if action == Action.issue_result:
+            if result_file is None:
+                raise BackofficeError("Cần đính kèm tệp kết quả giải quyết.", "result")
+            stored = attach(dossier, RESULT_REQUIREMENT, result_file, user)
+            try:
+                outcome.event.data = {**outcome.event.data, "attachment": stored.pk,
+                                      "file_name": stored.original_name}
+                outcome.event.save(update_fields=["data"])
+            except Exception:
+                stored.file.delete(save=False)
+                raise
+    return outcome
+
+
+# --- apology and new appointment (Mẫu 04) ------------------------------------------------------
+
+
+def has_apology(events: list[DossierEvent]) -> bool:
+    return any(event.action == APOLOGY for event in events)
+
+
+def needs_apology(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
+                  events: list[DossierEvent]) -> bool:
+    """Being processed and late, or due within one working day, with no apology sent yet."""
+    if dossier.state not in PROCESSING or dossier.due_at is None or has_apology(events):
+        return False
+    status = due_status(calendar, now, dossier.due_at, dossier.paused_at)
+    return status is not None and status.near
+
+
+def apologise(dossier_id: int, user: User, reason: str, new_due_at: datetime,
+              expected_revision: int, *, now: datetime | None = None) -> DossierEvent:
+    """Record the apology with its reason and set the new appointment. Only one per dossier;
+    ``original_due_at`` stays, on-time statistics use it. Raises BackofficeError or
+    StaleDossier; nothing changes then."""
+    now = now or timezone.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise BackofficeError("Cần ghi lý do chậm trễ để gửi văn bản xin lỗi.", "reason")
+    if timezone.is_naive(new_due_at):
+        new_due_at = timezone.make_aware(new_due_at)
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
+        if dossier.revision != expected_revision:
+            raise StaleDossier(StaleDossier.message)
+        held = official_roles(user, dossier)
+        if not held:
+            raise BackofficeError("Bạn không có vai trò xử lý hồ sơ này.")
+        if dossier.state not in PROCESSING or dossier.due_at is None:
+            raise BackofficeError("Chỉ xin lỗi và hẹn lại với hồ sơ đang giải quyết có hạn trả "
+                                  "kết quả.")
+        if DossierEvent.objects.filter(dossier=dossier, action=APOLOGY).exists():
+            raise BackofficeError("Hồ sơ đã có văn bản xin lỗi và hẹn lại một lần; chỉ được hẹn "
+                                  "lại một lần.")
+        calendar = calendar_for(now)
+        if new_due_at <= dossier.due_at or new_due_at <= now:
+            raise BackofficeError("Ngày hẹn mới phải sau hạn hiện tại và sau thời điểm này.",
+                                  "new_due")
+        if not calendar.is_due_time(new_due_at):
+            raise BackofficeError("Ngày hẹn mới phải là ngày làm việc, trong giờ làm việc.",
+                                  "new_due")
+        old_due_at = dossier.due_at
+        new_due_at = calendar.localize(new_due_at)
+        dossier.due_at = new_due_at
+        dossier.revision += 1
+        dossier.save(update_fields=["due_at", "revision", "updated_at"])
+        return DossierEvent.objects.create(
+            dossier=dossier, action=APOLOGY, from_state=dossier.state, to_state=dossier.state,
+            actor=user, actor_role=str(min(held)), note=reason,
+            data={"new_due_at": new_due_at.isoformat(),
+                  "old_due_at": calendar.localize(old_due_at).isoformat()},
+        )
+
+
+# --- step deadlines ----------------------------------------------------------------------------
+
+# When a procedure states no workflow: the specialist examines, the leader decides, the one-stop
+# desk hands the result over.
+DEFAULT_STEPS = (
+    ("Thẩm định, xử lý hồ sơ", "specialist", Decimal("0.6")),
+    ("Phê duyệt, ký kết quả", "leader", Decimal("0.3")),
+    ("Ban hành, trả kết quả", "reception_officer", Decimal("0.1")),
+)
+# The action that finishes a step done by ``role``.
+STEP_DONE_BY = {"specialist": (Action.examine.value,),
+                "leader": (Action.approve.value, Action.refuse.value),
+                "reception_officer": (Action.issue_result.value, Action.return_result.value),
+                "clerk": (Action.issue_result.value,)}
+
+
+@dataclass
+class Step:
+    name: str
+    role: str
+    due_at: datetime
+    done_at: datetime | None
+    late: bool
+
+    @property
+    def role_label(self) -> str:
+        try:
+            return Role(self.role).label
+        except ValueError:
+            return self.role
+
+
+def steps(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
+          events: list[DossierEvent]) -> list[Step]:
+    if dossier.received_at is None or dossier.due_at is None:
+        return []
+    definition = dossier.procedure_version.parsed()
+    plan = [(s.name, s.role, s.share) for s in definition.workflow] or list(DEFAULT_STEPS)
+    try:
+        deadlines = step_deadlines(calendar, dossier.received_at, dossier.due_at,
+                                   [share for _n, _r, share in plan])
+    except ValueError:
+        return []
+    done: dict[str, datetime] = {}
+    for event in events:
+        for role, finishing in STEP_DONE_BY.items():
+            if event.action in finishing and role not in done:
+                done[role] = event.created_at
+    result = []
+    for (name, role, _share), due in zip(plan, deadlines, strict=True):
+        finished = done.get(role)
+        late = (finished or now) > due
+        result.append(Step(name=name, role=role, due_at=due, done_at=finished, late=late))
+    return result
+
+
+# --- walk-in intake ----------------------------------------------------------------------------
+
+
+@dataclass
+class WalkInApplicant:
+    name: str
+    id_number: str
+    birth_date: date | None
+    gender: str
+    address: str
+    phone: str
+    email: str
+    applicant_type: str
+
+
+def counter_procedures(agency: Agency) -> QuerySet[Procedure]:
+    """The procedures ``agency`` receives: its own province-level ones, or the commune-level
+    ones of its kind (as submission.receiving_agencies decides where a dossier goes)."""
+    own = Q(at_province=True, agency=agency)
+    if agency.kind in (Agency.Kind.COMMUNE_COMMITTEE, Agency.Kind.COMMUNE_POLICE):
+        commune = Q(at_commune=True) & ~Q(at_province=True, agency__isnull=False)
+        if agency.kind == Agency.Kind.COMMUNE_COMMITTEE:
+            commune &= Q(commune_agency_kind__in=["", agency.kind])
+        else:
+            commune &= Q(commune_agency_kind=agency.kind)
+        own |= commune
+    return active_procedures().filter(own)
+
+
+def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
+                  applicant: WalkInApplicant, form_data: dict[str, Any], delivery: str,
+                  documents: list[tuple[str, UploadedFile]], note: str = "") -> Dossier:
+    """Create the counter's dossier (no account: ``applicant`` None), store its scanned
+    documents and take ``enter_walk_in`` (numbering it and starting the clock): all or
+    nothing."""
+    version = procedure.current_version
+    definition = version.parsed()
+    stored: list[Attachment] = []
+    try:
+        with transaction.atomic():
+            details = {"birth_date": applicant.birth_date.isoformat()
+                       if applicant.birth_date else "",
+                       "gender": applicant.gender, "address": applicant.address}
+            dossier = Dossier.objects.create(
+                procedure=procedure, procedure_version=version, agency=agency, applicant=None,
+                applicant_type=applicant.applicant_type, applicant_name=applicant.name,
+                applicant_id_number=applicant.id_number, applicant_phone=applicant.phone,
+                applicant_email=applicant.email, channel=Channel.IN_PERSON,
+                state=State.draft.value, form_data={**to_json(form_data), APPLICANT_KEY: details},
+                delivery=delivery, fee_amount=sum(f.amount for f in definition.fees),
+            )
+            for requirement, upload in documents:
+                stored.append(attach(dossier, requirement, upload, officer))
+            return actions.perform(dossier.pk, Action.enter_walk_in, officer,
+                                   Role.reception_officer, note, expected_revision=0).dossier
+    except Exception:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        raise
