@@ -732,3 +732,27 @@ def test_the_back_office_speaks_english_too():
     html = reception.get("/mot-cua/").content.decode()
     assert "Dossiers to handle" in html and "Waiting to be received" in html
     assert "Receive a walk-in dossier" in html
+
+
+def test_walk_in_from_the_citizens_account_qr_links_the_dossier_to_the_account():
+    from dichvucong.accounts.models import User
+    from dichvucong.accounts.services import citizen_token
+
+    citizen = User.objects.get(username="congdan")
+    citizen.id_number, citizen.phone = "048190000123", "0905000111"
+    citizen.save()
+    token = citizen_token(citizen)
+    reception = client_for("motcua.haichau")
+    url = f"/mot-cua/tiep-nhan-truc-tiep/?co-quan={agency().pk}&thu-tuc=1.001193"
+    html = reception.post(url, {"cccd-qr": token, "_read_qr": "1"}).content.decode()
+    assert 'value="Nguyễn Văn An"' in html and 'value="048190000123"' in html
+    assert f'name="app-account" value="{token}"' in html
+    forged = reception.post(url, {"cccd-qr": token[:-2] + "xx", "_read_qr": "1"})
+    assert "Mã QR tài khoản không hợp lệ" in forged.content.decode()
+    response = reception.post(url, {
+        "app-account": token, "app-name": "Nguyễn Văn An", "app-id": "048190000123",
+        "app-phone": "0905000111", "app-type": "citizen", "delivery": "counter",
+        "action": "submit", "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    dossier = Dossier.objects.latest("id")
+    assert dossier.applicant == citizen and dossier.channel == "in_person"

@@ -237,7 +237,8 @@ def counter_procedures(agency: Agency) -> QuerySet[Procedure]:
 
 def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
                   applicant: WalkInApplicant, form_data: dict[str, Any], delivery: str,
-                  documents: list[tuple[str, UploadedFile]], note: str = "") -> Dossier:
+                  documents: list[tuple[str, UploadedFile]], note: str = "",
+                  account: User | None = None) -> Dossier:
     """Create the counter's dossier (no account: ``applicant`` None), store its scanned
     documents and take ``enter_walk_in`` (numbering it and starting the clock): all or
     nothing."""
@@ -250,7 +251,9 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
                        if applicant.birth_date else "",
                        "gender": applicant.gender, "address": applicant.address}
             dossier = Dossier.objects.create(
-                procedure=procedure, procedure_version=version, agency=agency, applicant=None,
+                # The citizen's account when they showed its QR: the dossier is then theirs to
+                # follow online too.
+                procedure=procedure, procedure_version=version, agency=agency, applicant=account,
                 applicant_type=applicant.applicant_type, applicant_name=applicant.name,
                 applicant_id_number=applicant.id_number, applicant_phone=applicant.phone,
                 applicant_email=applicant.email, channel=Channel.IN_PERSON,

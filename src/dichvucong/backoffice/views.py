@@ -28,6 +28,7 @@ from django.views.decorators.http import require_http_methods
 
 from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.accounts.models import User
+from dichvucong.accounts.services import resolve_citizen_token
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import FieldType
@@ -401,7 +402,17 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         qr_text = str(request.POST.get("cccd-qr", ""))[:1000]
         # Text in the QR field is read first, whichever button was pressed: a scanner ends
         # with Enter, which presses the form's first button.
-        if "_read_qr" in request.POST or qr_text.strip():
+        account_token = str(request.POST.get("app-account", ""))[:200]
+        if qr_text.strip() and "|" not in qr_text:
+            # Not a card: the citizen's account QR (a signed, short-lived token).
+            account = resolve_citizen_token(qr_text)
+            if account is None:
+                own_errors["cccd-qr"] = _("Mã QR tài khoản không hợp lệ hoặc đã hết hạn; "
+                                          "đề nghị công dân mở lại mã trên điện thoại.")
+            else:
+                applicant.update(_account_applicant(account))
+                account_token, qr_text, filled_from_card = qr_text.strip(), "", True
+        elif "_read_qr" in request.POST or qr_text.strip():
             try:
                 card = parse_qr(qr_text, today=timezone.localdate())
             except CccdError as exc:
@@ -417,11 +428,14 @@ def walk_in(request: HttpRequest) -> HttpResponse:
             errors = posted.result.errors
             checked = _check_applicant(applicant, own_errors)
             documents = _check_documents(request, definition, own_errors)
+            account = resolve_citizen_token(account_token) if account_token else None
+            if account_token and account is None:
+                own_errors["cccd-qr"] = _("Mã QR tài khoản đã hết hạn; quét lại mã của công dân.")
             if not errors and not own_errors:
                 dossier = services.enter_walk_in(
                     procedure=procedure, agency=agency, officer=request.user,
                     applicant=checked, form_data=posted.result.cleaned, delivery=delivery,
-                    documents=documents, note=note)
+                    documents=documents, note=note, account=account)
                 messages.success(request, _("Đã tiếp nhận hồ sơ %(code)s.") % {
                     "code": dossier.code})
                 return redirect("backoffice:dossier", code=dossier.code)
@@ -434,12 +448,23 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         "procedure": procedure, "definition": definition, "agency": agency,
         "agencies": agencies, "applicant": applicant,
         "own_errors": {key.replace("-", "_"): message for key, message in own_errors.items()},
-        "qr_text": qr_text, "documents": documents, "delivery": delivery,
+        "qr_text": qr_text, "account_token": account_token if request.method == "POST" else "",
+        "documents": documents, "delivery": delivery,
         "deliveries": Delivery.choices, "applicant_types": ApplicantType.choices,
         "genders": GENDERS, "note": note, "filled_from_card": filled_from_card,
         # Files are kept only by a completed intake: say so whenever chosen ones come back.
         "files_lost": request.method == "POST" and bool(request.FILES),
     })
+
+
+def _account_applicant(user: User) -> dict:
+    """The applicant's fields from the citizen's own account, shown to the officer."""
+    address = user.address if isinstance(user.address, dict) else {}
+    return {"name": user.full_name or user.username, "id_number": user.id_number or "",
+            "birth_date": user.date_of_birth.isoformat() if user.date_of_birth else "",
+            "gender": {"male": "Nam", "female": "Nữ"}.get(user.gender or "", ""),
+            "address": str(address.get("street", "")), "phone": user.phone or "",
+            "email": user.email or ""}
 
 
 def _check_applicant(applicant: dict, errors: dict[str, str]) -> services.WalkInApplicant:
