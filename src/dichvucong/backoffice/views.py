@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
+from django.db.models import Prefetch, prefetch_related_objects
 from django.forms import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -38,8 +39,16 @@ from dichvucong.dossiers import access, lifecycle
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, TransitionError
-from dichvucong.dossiers.models import ApplicantType, Attachment, Channel, Delivery, Dossier
+from dichvucong.dossiers.models import (
+    ApplicantType,
+    Attachment,
+    Channel,
+    Delivery,
+    Dossier,
+    DossierEvent,
+)
 from dichvucong.dossiers.uploads import UploadError, check_upload
+from dichvucong.slips.data import available_slips
 
 from . import presenters, queues, services
 from .cccd import CccdError, parse_qr
@@ -161,7 +170,10 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
     calendar = calendar_for(now)
     held = services.official_roles(request.user, dossier)
     allowed = lifecycle.allowed_actions(dossier.state, held) if held else []
-    events = list(dossier.events.select_related("actor"))
+    # One query for the events, kept on the dossier so the slips list reuses it.
+    prefetch_related_objects(
+        [dossier], Prefetch("events", queryset=DossierEvent.objects.select_related("actor")))
+    events = list(dossier.events.all())
     attachments = list(dossier.attachments.all())
     definition = dossier.procedure_version.parsed()
     errors = errors or {}
@@ -211,6 +223,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "apology_posted": posted if posted_action == services.APOLOGY else {},
         "supplements_in_processing": supplements_in_processing,
         "held_roles": sorted(role.label for role in held),
+        "slips": available_slips(dossier),
     }, status=status)
 
 
