@@ -249,3 +249,22 @@ def test_a_dossier_keeps_the_version_it_was_submitted_under(client, citizen):
     assert dossier.procedure_version.parsed().conditions != definition["conditions"]
     old_version.refresh_from_db()
     assert old_version.status == "superseded"
+
+
+def test_delivery_by_post_needs_an_address(client, citizen):
+    from dichvucong.adminunits.queries import communes_of
+
+    response = client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post(delivery="post"))
+    assert response.status_code == 200
+    assert "Cần nhập «Địa chỉ nhận kết quả qua bưu điện»." in response.content.decode()
+    draft = Dossier.objects.get(applicant=citizen)
+    commune = communes_of("48")[0][0]
+    response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
+        "draft": draft.pk, "agency": str(hai_chau().pk), "delivery": "post", "action": "submit",
+        "delivery_address-province": "48", "delivery_address-commune": commune,
+        "delivery_address-street": "12 Lê Duẩn"})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.delivery == "post"
+    assert draft.delivery_address == {"province": "48", "commune": commune,
+                                      "street": "12 Lê Duẩn"}

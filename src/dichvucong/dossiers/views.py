@@ -6,12 +6,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from dichvucong.adminunits import queries as units
 from dichvucong.catalog import queries as catalog_queries
-from dichvucong.catalog.formviews import form_context, read_form
+from dichvucong.catalog.definition import FieldType, FormField
+from dichvucong.catalog.formengine import read_submission, validate
+from dichvucong.catalog.formrender import bind, flat_errors
+from dichvucong.catalog.formviews import form_context, places, read_form
 from dichvucong.dossiers import access, actions, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
 from dichvucong.dossiers.models import Attachment, Delivery
 from dichvucong.dossiers.uploads import UploadError
+
+# The address a result goes to by post, asked with the form engine's own address field.
+POST_ADDRESS = FormField(key="delivery_address", label="Địa chỉ nhận kết quả qua bưu điện",
+                         type=FieldType.ADDRESS, required=True)
 
 PROFILE_PREFILL = {"full_name": "full_name", "ho_ten": "full_name", "phone": "phone",
                    "so_dien_thoai": "phone", "email": "email"}
@@ -42,10 +50,13 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     extra_rows: dict[str, int] = {}
     delivery = Delivery.ONLINE.value
     agency_id = str(agencies[0].pk) if len(agencies) == 1 else ""
+    address_values: dict = {"delivery_address": getattr(request.user, "address", None) or {}}
+    address_errors: dict[str, list[str]] = {}
     if draft is not None:
         values = draft.form_data or values
         agency_id = str(draft.agency_id)
         delivery = draft.delivery
+        address_values = {"delivery_address": draft.delivery_address or {}}
 
     if request.method == "POST":
         agency_id = request.POST.get("agency", agency_id)
@@ -74,9 +85,18 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         posted = read_form(request, definition.form)
         values = posted.raw
         extra_rows = posted.extra_rows
+        address_values = read_submission([POST_ADDRESS], request.POST)
         draft.form_data = submission.to_json(posted.raw)
         draft.delivery = delivery
-        draft.save(update_fields=["form_data", "delivery", "updated_at"])
+        draft.delivery_address = address_values["delivery_address"]
+        draft.save(update_fields=["form_data", "delivery", "delivery_address", "updated_at"])
+        delivery_address: dict = {}
+        if posted.result is not None and delivery == Delivery.POST:
+            province = str(address_values["delivery_address"].get("province", ""))
+            checked = validate([POST_ADDRESS], address_values,
+                               known_communes=units.known_communes(province))
+            address_errors = checked.errors
+            delivery_address = checked.cleaned.get("delivery_address", {})
         if posted.result is not None:
             errors = posted.result.errors
             missing = submission.missing_documents(draft)
@@ -84,9 +104,9 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                 if document.name in missing and index not in document_errors:
                     document_errors[index] = f"Cần đính kèm «{document.name}»."
             if not errors and not document_errors and not other_errors \
-                    and request.POST.get("action") == "submit":
+                    and not address_errors and request.POST.get("action") == "submit":
                 dossier = submission.submit(draft, request.user, posted.result.cleaned,
-                                            delivery)
+                                            delivery, delivery_address)
                 return redirect("dossiers:detail", code=dossier.code)
 
     attached = {}
@@ -101,11 +121,13 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     context = form_context(definition.form, values, errors, extra_rows)
     summary_extra = [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
     summary_extra += [("f-agency", "", message) for message in other_errors.values()]
-    context["form_errors"] = context["form_errors"] + summary_extra
+    address_fields = bind([POST_ADDRESS], address_values, address_errors, places=places())
+    context["form_errors"] = context["form_errors"] + summary_extra + flat_errors(address_fields)
     return render(request, "dossiers/submit.html", {
         **context, "procedure": procedure, "definition": definition, "agencies": agencies,
         "agency_id": agency_id, "documents": documents, "draft": draft,
         "delivery": delivery, "deliveries": Delivery.choices, "other_errors": other_errors,
+        "address_fields": address_fields,
     })
 
 
