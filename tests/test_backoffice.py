@@ -272,6 +272,8 @@ def test_full_online_journey_through_the_pages(client):
     client.force_login(citizen)
     response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
         "agency": str(agency().pk), "delivery": "post", "action": "submit",
+        "delivery_address-province": "48", "delivery_address-commune": communes_of("48")[0][0],
+        "delivery_address-street": "12 Lê Duẩn",
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302
     dossier = Dossier.objects.filter(applicant=citizen).latest("id")

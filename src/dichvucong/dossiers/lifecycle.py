@@ -268,7 +268,10 @@ _ROWS: tuple[Transition, ...] = (
     # Mẫu 02 lists everything missing at once; no clock runs before reception.
     _t(A.request_supplement, {S.submitted}, S.reception_supplement, {R.reception_officer},
        note="các giấy tờ cần bổ sung, hoàn thiện"),
-    _t(A.provide_supplement, {S.reception_supplement}, S.submitted, {R.applicant, R.system}),
+    # The reception officer records papers a citizen hands in at the counter (walk-in dossiers
+    # have no account to answer from).
+    _t(A.provide_supplement, {S.reception_supplement}, S.submitted,
+       {R.applicant, R.system, R.reception_officer}),
     # Processing.
     _t(A.assign, {S.received}, S.examining, {R.leader}),
     _t(A.examine, {S.examining}, S.awaiting_approval, {R.specialist}),
@@ -281,7 +284,8 @@ _ROWS: tuple[Transition, ...] = (
     # The applicant's waiting time is excluded from the processing time.
     _t(A.request_supplement, {S.examining}, S.processing_supplement, {R.specialist},
        note="các giấy tờ cần bổ sung, hoàn thiện", clock=C.pause),
-    _t(A.provide_supplement, {S.processing_supplement}, S.examining, {R.applicant, R.system},
+    _t(A.provide_supplement, {S.processing_supplement}, S.examining,
+       {R.applicant, R.system, R.reception_officer},
        clock=C.resume),
     # Liên thông: the other agency's answer comes back by hand or through the exchange (system).
     _t(A.transfer, {S.examining}, S.transferred, {R.specialist}),
