@@ -758,3 +758,28 @@ def test_walk_in_from_the_citizens_account_qr_links_the_dossier_to_the_account()
     assert response.status_code == 302, response.content.decode()[:2000]
     dossier = Dossier.objects.latest("id")
     assert dossier.applicant == citizen and dossier.channel == "in_person"
+
+
+def test_reception_officer_records_a_supplement_handed_in_at_the_counter():
+    dossier = make_dossier("submitted")
+    reception = client_for("motcua.haichau")
+    post_action(reception, dossier, "request_supplement", note="Giấy chứng sinh bản chính")
+    dossier.refresh_from_db()
+    assert dossier.state == "reception_supplement"
+    page = reception.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert 'value="provide_supplement"' in page
+    empty = post_action(reception, dossier, "provide_supplement")
+    assert "Cần đính kèm bản quét giấy tờ bổ sung" in empty.content.decode()
+    response = post_action(reception, dossier, "provide_supplement",
+                           note="Công dân nộp bản chính tại quầy",
+                           supplement=pdf("giay-chung-sinh.pdf"))
+    assert response.status_code in (200, 302)
+    dossier.refresh_from_db()
+    assert dossier.state == "submitted"
+    event = dossier.events.latest("id")
+    assert event.action == "provide_supplement" and event.actor_role == "reception_officer"
+    assert event.data["at_counter"] is True
+    assert dossier.attachments.filter(requirement="Bổ sung tại bộ phận một cửa").exists()
+    # A specialist does not record counter supplements.
+    assert 'value="provide_supplement"' not in client_for("chuyenvien.haichau").get(
+        f"/mot-cua/ho-so/{dossier.code}/").content.decode()

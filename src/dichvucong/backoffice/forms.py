@@ -93,6 +93,20 @@ def read_action(action: Action, post, files, dossier: Dossier,
         else:
             read.data = {"to_agency": target.pk, "to_agency_code": target.code,
                          "to_agency_name": target.name}
+    elif action == Action.provide_supplement:
+        upload = files.get("supplement")
+        if upload:
+            head = upload.read(16)
+            upload.seek(0)
+            try:
+                check_upload(upload.name or "", head, upload.size or 0)
+            except UploadError as exc:
+                read.errors[f"{prefix}-supplement"] = str(exc)
+            else:
+                read.result_file = upload
+        elif not str(post.get("note", "")).strip():
+            read.errors[f"{prefix}-supplement"] = _(
+                "Cần đính kèm bản quét giấy tờ bổ sung hoặc ghi nội dung đã bổ sung.")
     elif action == Action.issue_result:
         upload = files.get("result")
         if not upload:

@@ -76,6 +76,11 @@ def act(dossier_id: int, action: Action, user: User, role: Role, note: str = "",
                 raise BackofficeError("Cần chọn một chuyên viên của cơ quan.", "assignee")
             Dossier.objects.filter(pk=dossier.pk).update(assignee=assignee)
             dossier.assignee = assignee
+        if action == Action.provide_supplement and result_file is not None:
+            stored = attach(dossier, "Bổ sung tại bộ phận một cửa", result_file, user)
+            outcome.event.data = {**outcome.event.data, "attachment": stored.pk,
+                                  "file_name": stored.original_name, "at_counter": True}
+            outcome.event.save(update_fields=["data"])
         if action == Action.issue_result:
             if result_file is None:
                 raise BackofficeError("Cần đính kèm tệp kết quả giải quyết.", "result")

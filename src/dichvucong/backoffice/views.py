@@ -57,6 +57,7 @@ from .timing import due_status, reception_clock
 
 # Actions whose forms carry more than a note: the template draws their extra fields.
 EXTRA_FIELDS = {Action.request_supplement, Action.assign, Action.transfer, Action.issue_result,
+                Action.provide_supplement,
                 Action.return_result}
 # Actions that end or turn a dossier away: drawn as secondary buttons.
 SECONDARY = {Action.reject, Action.refuse, Action.pause, Action.send_back,
@@ -181,8 +182,11 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
 
     forms = []
     for action in allowed:
-        if action in (Action.withdraw, Action.provide_supplement, Action.submit,
-                      Action.enter_walk_in):
+        # The applicant's own actions are theirs; a supplement handed in at the counter is
+        # the reception officer's to record.
+        if action in (Action.withdraw, Action.submit, Action.enter_walk_in) or (
+                action == Action.provide_supplement
+                and lifecycle.Role.reception_officer not in held):
             continue
         label, required = note_label(dossier.state, action)
         mine = posted_action == action.value
