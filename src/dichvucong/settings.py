@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "dichvucong.backoffice",
     "dichvucong.slips",
     "dichvucong.notify",
+    "dichvucong.ratings",
 ]
 
 MIDDLEWARE = [

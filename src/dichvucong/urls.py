@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("dichvucong.catalog.urls")),
     path("thiet-ke/", include("dichvucong.catalog.designer_urls")),
     path("", include("dichvucong.dossiers.urls")),
+    path("", include("dichvucong.ratings.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
     path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.notify.urls")),

@@ -183,6 +183,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
             error = getattr(exc, "message", None) or str(exc)
     events = dossier.events.select_related("actor").all()
     attachments: list[Attachment] = list(dossier.attachments.all())
+    from dichvucong.ratings.services import rating_context
     from dichvucong.slips.data import available_slips
 
     return render(request, "dossiers/detail.html", {
@@ -190,6 +191,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         "slips": available_slips(dossier),
         "supplement_items": items if request_event else None, "request_event": request_event,
         "can_withdraw": Action.withdraw in allowed_actions(dossier.state, [Role.applicant]),
+        **rating_context(dossier),
     }, status=400 if error else 200)
 
 
