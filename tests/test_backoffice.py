@@ -695,7 +695,7 @@ def count_queries(client: Client, url: str) -> int:
 # index's revision when searching), + base.html's navigation roles. Workspace: session, user,
 # roles, dossier, calendar, lifecycle roles, events, attachments, the specialists or agencies an
 # action offers, + navigation roles.
-QUEUE_PAGE_MAX = 8
+QUEUE_PAGE_MAX = 9  # includes the agencies of the register links
 WORKSPACE_MAX = 11
 
 

@@ -268,3 +268,33 @@ def test_delivery_by_post_needs_an_address(client, citizen):
     assert draft.delivery == "post"
     assert draft.delivery_address == {"province": "48", "commune": commune,
                                       "street": "12 Lê Duẩn"}
+
+
+def test_an_agencys_own_day_off_moves_only_its_due_times():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dichvucong.dossiers import actions
+    from dichvucong.dossiers.lifecycle import Action, Role
+    from dichvucong.workflow.models import CalendarOverride
+
+    tz = ZoneInfo("Asia/Ho_Chi_Minh")
+    monday = datetime(2030, 3, 4, 9, 0, tzinfo=tz)
+    officer = User.objects.get(username="motcua.haichau")
+    citizen = User.objects.get(username="congdan")
+    CalendarOverride.objects.create(day=date(2030, 3, 5), is_working=False,
+                                    agency=hai_chau(), reason="Đại hội nhân dân phường")
+
+    def received_due(agency: Agency) -> datetime:
+        from dichvucong.catalog.models import Procedure
+        from dichvucong.dossiers import submission
+
+        draft = submission.start_draft(Procedure.objects.get(code="1.004873"), citizen, agency)
+        actions.perform(draft.pk, Action.submit, citizen, Role.applicant, now=monday)
+        return actions.perform(draft.pk, Action.receive, officer, Role.reception_officer,
+                               now=monday).dossier.due_at
+
+    other = Agency.objects.get(name="Ủy ban nhân dân phường Hòa Cường")
+    # 1.004873: 3 working days. Hải Châu's Tuesday off pushes its due time a day later.
+    assert received_due(hai_chau()).astimezone(tz) == datetime(2030, 3, 8, 9, 0, tzinfo=tz)
+    assert received_due(other).astimezone(tz) == datetime(2030, 3, 7, 9, 0, tzinfo=tz)

@@ -135,7 +135,7 @@ def apologise(dossier_id: int, user: User, reason: str, new_due_at: datetime,
         if DossierEvent.objects.filter(dossier=dossier, action=APOLOGY).exists():
             raise BackofficeError("Hồ sơ đã có văn bản xin lỗi và hẹn lại một lần; chỉ được hẹn "
                                   "lại một lần.")
-        calendar = calendar_for(now)
+        calendar = calendar_for(now, dossier.agency_id)
         if new_due_at <= dossier.due_at or new_due_at <= now:
             raise BackofficeError("Ngày hẹn mới phải sau hạn hiện tại và sau thời điểm này.",
                                   "new_due")

@@ -123,6 +123,9 @@ def home(request: HttpRequest) -> HttpResponse:
         **_nav(request), "links": links, "page": current, "queue": chosen, "filters": filters,
         "count": counts.get(chosen.key, 0), "next_url": next_url,
         "first_url": f"?{params.urlencode()}", "channels": Channel.choices,
+        # The tracking register (Mẫu 07) of each agency the official works in.
+        "registers": list(Agency.objects.filter(pk__in={a for a, _ in request.held_roles})
+                          .order_by("name").values_list("code", "name")),
     })
 
 
@@ -168,7 +171,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
                posted_action: str = "", posted=None, status: int = 200,
                top_message: str = "") -> HttpResponse:
     now = timezone.now()
-    calendar = calendar_for(now)
+    calendar = calendar_for(now, dossier.agency_id)
     held = services.official_roles(request.user, dossier)
     allowed = lifecycle.allowed_actions(dossier.state, held) if held else []
     # One query for the events, kept on the dossier so the slips list reuses it.

@@ -68,7 +68,7 @@ def perform(dossier_id: int, action: Action | str, actor: User | None, role: lif
 def _move_clock(dossier: Dossier, effect: ClockEffect, now) -> None:
     if effect == ClockEffect.none:
         return
-    calendar = calendar_for(now)
+    calendar = calendar_for(now, dossier.agency_id)
     if effect == ClockEffect.start:
         if dossier.code is None:  # walk-in dossiers are numbered on reception
             dossier.code = next_code(dossier.agency, timezone.localdate(now))

@@ -24,11 +24,19 @@ def _calendar(first_year: int, last_year: int, overrides: tuple) -> WorkingCalen
                                    extra_working_days=extra_working)
 
 
-def calendar_for(moment: datetime) -> WorkingCalendar:
-    """The working calendar around ``moment`` with the administrators' overrides."""
+def calendar_for(moment: datetime, agency_id: int | None = None) -> WorkingCalendar:
+    """The working calendar around ``moment`` with the administrators' overrides: the
+    city-wide ones, and those of ``agency_id``, which win for the same day."""
+    from django.db.models import Q
+
     from dichvucong.workflow.models import CalendarOverride
 
-    overrides = tuple(CalendarOverride.objects.order_by("day").values_list("day", "is_working"))
+    rows = CalendarOverride.objects.filter(Q(agency__isnull=True) | Q(agency_id=agency_id))
+    days: dict = {}
+    for day, working, own in rows.values_list("day", "is_working", "agency_id"):
+        if own is not None or day not in days:
+            days[day] = working
+    overrides = tuple(sorted(days.items()))
     return _calendar(moment.year - 1, moment.year + 2, overrides)
 
 
