@@ -783,3 +783,26 @@ def test_reception_officer_records_a_supplement_handed_in_at_the_counter():
     # A specialist does not record counter supplements.
     assert 'value="provide_supplement"' not in client_for("chuyenvien.haichau").get(
         f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+
+
+def test_walk_in_from_a_card_links_an_account_whose_id_number_vneid_confirmed():
+    from dichvucong.accounts.models import User
+
+    citizen = User.objects.get(username="doanhnghiep")
+    citizen.id_number, citizen.id_number_verified = "048090001234", True
+    citizen.save()
+    reception = client_for("motcua.haichau")
+    url = f"/mot-cua/tiep-nhan-truc-tiep/?co-quan={agency().pk}&thu-tuc=1.001193"
+    response = reception.post(url, {
+        "app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
+        "app-type": "citizen", "delivery": "counter", "action": "submit",
+        "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
+    assert response.status_code == 302
+    assert Dossier.objects.latest("id").applicant == citizen
+    citizen.id_number_verified = False  # typed in a profile only: no link
+    citizen.save()
+    reception.post(url, {
+        "app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
+        "app-type": "citizen", "delivery": "counter", "action": "submit",
+        "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
+    assert Dossier.objects.latest("id").applicant is None

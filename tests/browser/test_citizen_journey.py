@@ -93,7 +93,7 @@ def open_from_reception_queue(official, live_url: str, code: str, label: str) ->
     heading(official, "Hồ sơ cần xử lý")
     check(official, f"back office: home ({label})")
     official.get_by_role("link", name=re.compile(r"^Chờ tiếp nhận\b")).click()
-    expect(official.get_by_role("heading", level=2)).to_contain_text("Chờ tiếp nhận")
+    expect(official.get_by_role("heading", name=re.compile(r"^Chờ tiếp nhận"))).to_be_visible()
     official.get_by_text("Lọc hồ sơ").click()
     official.get_by_label("Tên thủ tục hoặc mã hồ sơ").fill(code)
     official.get_by_role("button", name="Lọc", exact=True).click()

@@ -244,12 +244,17 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
                   applicant: WalkInApplicant, form_data: dict[str, Any], delivery: str,
                   documents: list[tuple[str, UploadedFile]], note: str = "",
                   account: User | None = None) -> Dossier:
-    """Create the counter's dossier (no account: ``applicant`` None), store its scanned
-    documents and take ``enter_walk_in`` (numbering it and starting the clock): all or
+    """Create the counter's dossier (linked to the citizen's account when known), store its
+    scanned documents and take ``enter_walk_in`` (numbering it and starting the clock): all or
     nothing."""
     version = procedure.current_version
     definition = version.parsed()
     stored: list[Attachment] = []
+    if account is None and applicant.id_number:
+        # The citizen already has an account whose ID number VNeID confirmed: the dossier is
+        # theirs to follow online. A number only typed into a profile proves nothing.
+        account = User.objects.filter(id_number=applicant.id_number,
+                                      id_number_verified=True, is_active=True).first()
     try:
         with transaction.atomic():
             details = {"birth_date": applicant.birth_date.isoformat()
