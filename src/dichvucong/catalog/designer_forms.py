@@ -245,7 +245,23 @@ class DesignerForm(forms.Form):
 
 # --- creating a procedure -------------------------------------------------------------------------
 
-class CreateProcedureForm(FieldNameMixin, DesignerForm):
+class OwnerChoiceMixin:
+    """An ``owner`` field shown only to a designer of several agencies; otherwise their one
+    agency is the owner."""
+
+    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.agencies = list(agencies)
+        if len(self.agencies) > 1:
+            self.fields["owner"].queryset = agencies
+        else:
+            del self.fields["owner"]
+
+    def chosen_owner(self) -> Agency:
+        return self.cleaned_data.get("owner") or self.agencies[0]
+
+
+class CreateProcedureForm(OwnerChoiceMixin, FieldNameMixin, DesignerForm):
     name = forms.CharField(label=_("Tên thủ tục"), max_length=600)
     field = forms.CharField(
         label=_("Lĩnh vực"), max_length=200,
@@ -257,19 +273,10 @@ class CreateProcedureForm(FieldNameMixin, DesignerForm):
     owner = forms.ModelChoiceField(label=_("Cơ quan quản lý thủ tục"),
                                    queryset=Agency.objects.none())
 
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.agencies = list(agencies)
-        if len(self.agencies) > 1:
-            self.fields["owner"].queryset = agencies
-        else:
-            del self.fields["owner"]
-
-    def chosen_owner(self) -> Agency:
-        return self.cleaned_data.get("owner") or self.agencies[0]
 
 
-class ImportForm(DesignerForm):
+
+class ImportForm(OwnerChoiceMixin, DesignerForm):
     MAX_BYTES = 2 * 1024 * 1024
 
     file = forms.FileField(
@@ -280,13 +287,6 @@ class ImportForm(DesignerForm):
     owner = forms.ModelChoiceField(
         label=_("Cơ quan quản lý (với thủ tục mới)"), queryset=Agency.objects.none())
 
-    def __init__(self, *args: Any, agencies: QuerySet[Agency], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.agencies = list(agencies)
-        if len(self.agencies) > 1:
-            self.fields["owner"].queryset = agencies
-        else:
-            del self.fields["owner"]
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]
@@ -294,8 +294,6 @@ class ImportForm(DesignerForm):
             raise forms.ValidationError(_("Tệp quá lớn (tối đa 2 MB)."))
         return upload
 
-    def chosen_owner(self) -> Agency:
-        return self.cleaned_data.get("owner") or self.agencies[0]
 
 
 # --- single-form sections -------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
@@ -14,7 +15,7 @@ from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
 from dichvucong.dossiers import access, actions, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
-from dichvucong.dossiers.models import Attachment, Delivery
+from dichvucong.dossiers.models import Attachment, Delivery, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
 
 # The address a result goes to by post, asked with the form engine's own address field.
@@ -23,10 +24,6 @@ POST_ADDRESS = FormField(key="delivery_address", label="Địa chỉ nhận kế
 
 PROFILE_PREFILL = {"full_name": "full_name", "ho_ten": "full_name", "phone": "phone",
                    "so_dien_thoai": "phone", "email": "email"}
-
-
-def visible_dossiers(user):
-    return access.own_dossiers(user)
 
 
 @login_required
@@ -41,7 +38,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     draft = None
     draft_id = request.POST.get("draft") or request.GET.get("draft")
     if draft_id:
-        draft = get_object_or_404(visible_dossiers(request.user).filter(state="draft"),
+        draft = get_object_or_404(access.own_dossiers(request.user).filter(state="draft"),
                                   pk=draft_id, procedure=procedure)
     errors: dict[str, list[str]] = {}
     document_errors: dict[int, str] = {}
@@ -133,9 +130,9 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    dossiers = (visible_dossiers(request.user).exclude(state="draft")
+    dossiers = (access.own_dossiers(request.user).exclude(state="draft")
                 .select_related("procedure").order_by("-created_at")[:100])
-    drafts = (visible_dossiers(request.user).filter(state="draft")
+    drafts = (access.own_dossiers(request.user).filter(state="draft")
               .select_related("procedure").order_by("-updated_at")[:20])
     return render(request, "dossiers/my_dossiers.html", {"dossiers": dossiers, "drafts": drafts})
 
@@ -147,7 +144,7 @@ SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_suppleme
 @require_http_methods(["GET", "POST"])
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_object_or_404(
-        visible_dossiers(request.user).select_related("procedure", "agency"), code=code)
+        access.own_dossiers(request.user).select_related("procedure", "agency"), code=code)
     error = ""
     request_event = None
     if dossier.state in SUPPLEMENT_STATES:
@@ -181,7 +178,10 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("dossiers:detail", code=dossier.code)
         except (UploadError, TransitionError, actions.StaleDossier) as exc:
             error = getattr(exc, "message", None) or str(exc)
-    events = dossier.events.select_related("actor").all()
+    # One query for the events, kept on the dossier so the slips list reuses it.
+    prefetch_related_objects(
+        [dossier], Prefetch("events", queryset=DossierEvent.objects.select_related("actor")))
+    events = list(dossier.events.all())
     attachments: list[Attachment] = list(dossier.attachments.all())
     from dichvucong.ratings.services import rating_context
     from dichvucong.slips.data import available_slips
