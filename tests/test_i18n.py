@@ -8,11 +8,21 @@ from pathlib import Path
 import pytest
 from django.utils import translation
 
-LOCALE = Path(__file__).resolve().parents[1] / "src/dichvucong/locale/en/LC_MESSAGES"
+SRC = Path(__file__).resolve().parents[1] / "src/dichvucong"
+LOCALE = SRC / "locale/en/LC_MESSAGES"
+# The main catalogue and each app's own (Wagtail's layout: an app carries its translations).
+CATALOGUES = sorted(SRC.glob("**/locale/en/LC_MESSAGES/django.po"))
 
 
-def test_every_message_is_translated_and_none_is_fuzzy():
-    text = (LOCALE / "django.po").read_text(encoding="utf-8")
+def test_every_app_catalogue_is_compiled():
+    assert LOCALE / "django.po" in CATALOGUES
+    for po in CATALOGUES:
+        assert po.with_suffix(".mo").exists(), po
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: str(p.relative_to(SRC)))
+def test_every_message_is_translated_and_none_is_fuzzy(po):
+    text = po.read_text(encoding="utf-8")
     entries = [e for e in text.split("\n\n") if re.search(r'^msgid "', e, re.M)][1:]  # header
     assert entries
     untranslated = [e for e in entries if re.search(r'^msgstr(\[\d\])? ""$', e, re.M)
