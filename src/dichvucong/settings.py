@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "dichvucong.slips",
     "dichvucong.notify",
     "dichvucong.ratings",
+    "dichvucong.payments",
 ]
 
 MIDDLEWARE = [
@@ -250,6 +251,25 @@ ESMS_URL = os.environ.get("ESMS_URL", "")
 ESMS_API_KEY = os.environ.get("ESMS_API_KEY", "")
 ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
 ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
+
+# Online fee payment. VNPay 2.1.0: the merchant's terminal code and hash secret, and the gateway's
+# vpcpay.html. VietQR: the collecting account. Outside production the local sandbox gateway
+# (``dichvucong vnpay_sandbox``, started by ``serve`` in the demo) and a sample account stand in.
+_SANDBOX = MODE != "production"
+VNPAY_TMN_CODE = os.environ.get("VNPAY_TMN_CODE", "DVCDEMO1" if _SANDBOX else "")
+VNPAY_HASH_SECRET = os.environ.get(
+    "VNPAY_HASH_SECRET", "SANDBOXSECRETDICHVUCONGDEMO0000000" if _SANDBOX else "")
+VNPAY_SANDBOX_PORT = int(os.environ.get("VNPAY_SANDBOX_PORT", "8001"))
+VNPAY_URL = os.environ.get(
+    "VNPAY_URL",
+    f"http://127.0.0.1:{VNPAY_SANDBOX_PORT}/paymentv2/vpcpay.html" if _SANDBOX else "")
+VIETQR_BANK_BIN = os.environ.get("VIETQR_BANK_BIN", "970415" if _SANDBOX else "")
+VIETQR_ACCOUNT = os.environ.get("VIETQR_ACCOUNT", "113366668888" if _SANDBOX else "")
+VIETQR_ACCOUNT_NAME = os.environ.get(
+    "VIETQR_ACCOUNT_NAME", "TRUNG TAM PHUC VU HANH CHINH CONG" if _SANDBOX else "")
+# The bank's transfer webhook signs its JSON body with HMAC-SHA256 under this secret.
+BANK_WEBHOOK_SECRET = os.environ.get("BANK_WEBHOOK_SECRET",
+                                     "sandbox-bank-webhook" if _SANDBOX else "")
 
 LOGGING = {
     "version": 1,

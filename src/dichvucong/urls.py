@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("dichvucong.ratings.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
     path("", include("dichvucong.slips.urls")),
+    path("", include("dichvucong.payments.urls")),
     path("", include("dichvucong.notify.urls")),
     path("", include("dichvucong.accounts.urls")),
     path("quan-tri/", admin.site.urls),

@@ -107,7 +107,9 @@ def action_label(action: str) -> str:
     try:
         return Action(action).label
     except ValueError:
-        return action
+        from dichvucong.dossiers.models import OTHER_EVENT_LABELS
+
+        return str(OTHER_EVENT_LABELS.get(action, action))
 
 
 def state_label(state: str) -> str:

@@ -100,6 +100,34 @@ class Processing(_Model):
     )
 
 
+class FeeExemption(_Model):
+    """Who need not pay, as tests on the dossier (read by ``payments/fees.py``): every test
+    given must hold. E.g. timely birth registration: the child's date of birth (a form field)
+    at most 60 days before submission."""
+
+    reason: Text = Field(description="shown to the citizen, e.g. 'Đăng ký khai sinh đúng hạn'")
+    applicant_types: list[str] = Field(default_factory=list,
+                                       description="citizen, enterprise, household_business")
+    field: str | None = Field(None, description="key of the form field the test reads")
+    equals: str | bool | None = None
+    in_: list[str] | None = Field(None, alias="in")
+    within_days: int | None = Field(
+        None, ge=0, description="the field is a date at most this many days before submission")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+    @model_validator(mode="after")
+    def _tests(self) -> FeeExemption:
+        on_field = [self.equals is not None, self.in_ is not None, self.within_days is not None]
+        if any(on_field) and not self.field:
+            raise ValueError("điều kiện miễn phí theo trường tờ khai cần khóa trường (field)")
+        if self.field and not any(on_field):
+            raise ValueError("điều kiện miễn phí cần một phép thử: equals, in hoặc within_days")
+        if not self.field and not self.applicant_types:
+            raise ValueError("điều kiện miễn phí cần ít nhất một phép thử")
+        return self
+
+
 class Fee(_Model):
     name: str = Field("", description="e.g. 'Lệ phí', 'Phí thẩm định'")
     amount: int = Field(ge=0, description="VND, at the counter")
@@ -107,6 +135,10 @@ class Fee(_Model):
     unit: str = Field("per_dossier", description="per_dossier, per_copy, per_page, …")
     note: str = ""
     exemptions: list[str] = Field(default_factory=list)
+    exempt_when: list[FeeExemption] = Field(
+        default_factory=list, description="exemptions as tests on the dossier")
+    collect_at: Literal["submission", "reception", "return"] = Field(
+        "reception", description="when it is due: on submitting, on reception, before return")
 
 
 class RequiredDocument(_Model):

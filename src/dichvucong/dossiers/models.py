@@ -124,7 +124,9 @@ class Dossier(models.Model):
 
 
 # Events that record something without changing the state.
-OTHER_EVENT_LABELS = {"apology": "Xin lỗi và hẹn lại ngày trả kết quả"}
+OTHER_EVENT_LABELS = {"apology": "Xin lỗi và hẹn lại ngày trả kết quả",
+                      "fee_requested": _("Yêu cầu nộp phí, lệ phí"),
+                      "payment_confirmed": _("Đã nhận phí, lệ phí")}
 
 
 class DossierEvent(models.Model):

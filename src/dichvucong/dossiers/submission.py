@@ -91,9 +91,9 @@ def submit(dossier: Dossier, user: User, form_data: dict[str, Any], delivery: st
     dossier.form_data = to_json(form_data)
     dossier.delivery = Delivery(delivery).value
     dossier.delivery_address = delivery_address or {}
-    definition = dossier.procedure_version.parsed()
-    dossier.fee_amount = sum((f.online_amount if f.online_amount is not None else f.amount)
-                             for f in definition.fees)
+    from dichvucong.payments.services import quote_for  # the fee rules live in payments
+
+    dossier.fee_amount = quote_for(dossier).total
     dossier.save()
     role = Role.applicant
     return actions.perform(dossier.pk, Action.submit, user, role).dossier

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
@@ -33,6 +34,11 @@ class Command(BaseCommand):
         if not no_worker:
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "dichvucong", "run_huey", "--quiet"], env=env))
+        if settings.DEMO:
+            # The demo's payments go through the local VNPay sandbox gateway, offline.
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "dichvucong", "vnpay_sandbox",
+                 "--ipn-url", f"http://{host}:{port}/thanh-toan/vnpay/ipn/"], env=env))
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application",
              "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),

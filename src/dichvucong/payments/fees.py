@@ -1,0 +1,219 @@
+"""The fee (phí, lệ phí) a dossier owes: plain typed rules, no Django, no HTTP.
+
+Inputs are the procedure version's fee definitions (``catalog.definition.Fee``), the channel, the
+applicant type, the form data and the submission date; the output is an itemised
+:class:`FeeQuote` whose ``total`` is what the citizen pays.
+
+Rules, in order, for each fee of the procedure:
+
+1. **Quantity.** ``per_dossier`` and ``per_case`` fees count once; ``per_copy`` counts the copies
+   asked for and ``per_page`` the pages, read from the form (``so_ban`` / ``so_trang``, or the
+   ``quantities`` given), at least one.
+2. **Exemption.** A fee whose ``exempt_when`` rule holds (every test of one rule: applicant type,
+   a form value, a date within N days of submission — timely birth registration is "date of
+   birth at most 60 days before") costs nothing; the reason is kept on the line.
+3. **Online reduction.** An online dossier pays the fee's ``online_amount`` where the procedure
+   states one (Đà Nẵng Resolution 89/2023/NQ-HĐND exempts or reduces fees for online dossiers,
+   and the catalogue records the resulting per-channel amount). Where it states none, the
+   province's effective-dated reduction policy (:data:`ONLINE_REDUCTIONS`, a share off) applies.
+   A reduction never raises a fee: the online amount is at most the counter amount.
+4. **VND rounding.** Amounts are whole đồng (VND has no minor unit in use). Shares are computed
+   exactly with ``Decimal`` and each line is rounded once, after multiplying by its quantity, to
+   the whole đồng, half up (0.5 đồng → 1 đồng), as the State Treasury's receipts show integers.
+   The total is the sum of the rounded lines, so the receipt's lines always add up to it.
+
+When the fee is due follows the procedure: on submitting, on reception (the default) or before
+the result is returned; a procedure's fees are requested together, at the earliest moment any of
+them names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+from dichvucong.catalog.definition import Fee, FeeExemption
+
+
+class Due(StrEnum):
+    submission = "submission"
+    reception = "reception"
+    return_ = "return"
+
+
+DUE_ORDER = (Due.submission, Due.reception, Due.return_)
+DUE_LABELS = {
+    Due.submission: "Nộp khi nộp hồ sơ",
+    Due.reception: "Nộp khi hồ sơ được tiếp nhận",
+    Due.return_: "Nộp trước khi nhận kết quả",
+}
+QUANTITY_FIELDS = {"per_copy": ("so_ban", "so_luong"), "per_page": ("so_trang",)}
+MAX_QUANTITY = 10_000  # a typo in a form must not make a fee of billions
+
+
+@dataclass(frozen=True)
+class OnlineReduction:
+    """A province's rule reducing fees for online dossiers, in force from ``starts`` to
+    ``ends`` (inclusive), for fees whose procedure states no online amount of its own."""
+
+    legal_basis: str
+    share_off: Decimal  # 0 = no reduction, 1 = exempt
+    starts: date
+    ends: date | None = None
+
+    def in_force(self, day: date) -> bool:
+        return self.starts <= day and (self.ends is None or day <= self.ends)
+
+
+# Đà Nẵng's policy. The resolution's own text could not be verified (research/domain.md §5.7):
+# the catalogue carries each procedure's online amount, and for the rest no share is assumed.
+RESOLUTION_89 = "Nghị quyết số 89/2023/NQ-HĐND của HĐND thành phố Đà Nẵng"
+ONLINE_AMOUNT_BASIS = "Mức thu khi nộp trực tuyến của thủ tục"
+ONLINE_REDUCTIONS: tuple[OnlineReduction, ...] = (
+    OnlineReduction(legal_basis=RESOLUTION_89, share_off=Decimal(0), starts=date(2024, 1, 1)),
+)
+
+
+@dataclass(frozen=True)
+class FeeLine:
+    name: str
+    unit_amount: int  # the counter amount per unit, VND
+    quantity: int
+    amount: int  # what is owed for this line, VND, after exemption and reduction
+    exempt_reason: str = ""
+    reduction: int = 0  # VND taken off for the online channel
+    reduction_basis: str = ""
+
+
+@dataclass(frozen=True)
+class FeeQuote:
+    lines: tuple[FeeLine, ...] = ()
+    due: Due = Due.reception
+
+    @property
+    def total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+    @property
+    def gross(self) -> int:
+        return sum(line.unit_amount * line.quantity for line in self.lines)
+
+    @property
+    def due_label(self) -> str:
+        return DUE_LABELS[self.due]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total, "gross": self.gross, "due": self.due.value,
+            "lines": [line.__dict__ for line in self.lines],
+        }
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """What the rules read about the dossier."""
+
+    online: bool
+    applicant_type: str = "citizen"
+    form_data: Mapping[str, Any] = field(default_factory=dict)
+    submitted_on: date | None = None
+    quantities: Mapping[str, int] = field(default_factory=dict)
+
+
+def round_vnd(value: Decimal | int) -> int:
+    """Whole đồng, half up; never negative."""
+    rounded = int(Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return max(rounded, 0)
+
+
+def quantity_for(fee: Fee, who: Applicant) -> int:
+    keys = QUANTITY_FIELDS.get(fee.unit, ())
+    for key in (fee.unit, *keys):
+        raw = who.quantities.get(key) if key == fee.unit else who.form_data.get(key)
+        if raw in (None, ""):
+            continue
+        try:
+            number = int(Decimal(str(raw)))
+        except (ArithmeticError, ValueError):
+            continue
+        return min(max(number, 1), MAX_QUANTITY)
+    return 1
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def exemption_holds(rule: FeeExemption, who: Applicant) -> bool:
+    if rule.applicant_types and who.applicant_type not in rule.applicant_types:
+        return False
+    if not rule.field:
+        return True
+    value = who.form_data.get(rule.field)
+    if rule.equals is not None:
+        if isinstance(rule.equals, bool):
+            return bool(value) is rule.equals and value not in (None, "")
+        return str(value if value is not None else "") == rule.equals
+    if rule.in_ is not None:
+        values = value if isinstance(value, list) else [value]
+        return any(str(v) in rule.in_ for v in values if v is not None)
+    if rule.within_days is not None:
+        day = _as_date(value)
+        if day is None or who.submitted_on is None:
+            return False
+        return 0 <= (who.submitted_on - day).days <= rule.within_days
+    return False
+
+
+def online_reduction(day: date | None,
+                     policies: Iterable[OnlineReduction] = ONLINE_REDUCTIONS
+                     ) -> OnlineReduction | None:
+    if day is None:
+        return None
+    in_force = [p for p in policies if p.in_force(day)]
+    return max(in_force, key=lambda p: p.starts) if in_force else None
+
+
+def line_for(fee: Fee, who: Applicant,
+             policies: Iterable[OnlineReduction] = ONLINE_REDUCTIONS) -> FeeLine:
+    quantity = quantity_for(fee, who)
+    name = fee.name or "Phí, lệ phí"
+    gross = Decimal(fee.amount) * quantity
+    for rule in fee.exempt_when:
+        if exemption_holds(rule, who):
+            return FeeLine(name=name, unit_amount=fee.amount, quantity=quantity, amount=0,
+                           exempt_reason=rule.reason)
+    amount = gross
+    basis = ""
+    if who.online:
+        if fee.online_amount is not None:
+            amount = min(Decimal(fee.online_amount) * quantity, gross)
+            basis = ONLINE_AMOUNT_BASIS if amount < gross else ""
+        else:
+            policy = online_reduction(who.submitted_on, policies)
+            if policy is not None and policy.share_off > 0:
+                share = min(max(policy.share_off, Decimal(0)), Decimal(1))
+                amount = gross * (1 - share)
+                basis = policy.legal_basis
+    owed = round_vnd(amount)
+    return FeeLine(name=name, unit_amount=fee.amount, quantity=quantity, amount=owed,
+                   reduction=round_vnd(gross) - owed, reduction_basis=basis)
+
+
+def quote(fees: Iterable[Fee], who: Applicant,
+          policies: Iterable[OnlineReduction] = ONLINE_REDUCTIONS) -> FeeQuote:
+    fees = list(fees)
+    policies = tuple(policies)
+    lines = tuple(line_for(fee, who, policies) for fee in fees)
+    stages = {Due(fee.collect_at) for fee in fees}
+    due = next((stage for stage in DUE_ORDER if stage in stages), Due.reception)
+    return FeeQuote(lines=lines, due=due)

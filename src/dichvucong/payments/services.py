@@ -1,0 +1,400 @@
+"""The payment operations: the only place that writes fees, payments and their audit trail.
+
+Each operation is one transaction that locks the fee's row first, so two confirmations of the
+same fee (two IPNs at the same moment, an IPN and a bank transfer) are ordered: the first pays,
+the second finds the fee paid. The partial unique index on paid payments is the last guard.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dichvucong.accounts.models import Role as AccountRole
+from dichvucong.accounts.models import User
+from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.payments import fees, vnpay
+from dichvucong.payments.models import (
+    BankTransfer,
+    DossierFee,
+    FeeState,
+    Payment,
+    PaymentEvent,
+    PaymentState,
+    Provider,
+    TransferOutcome,
+)
+
+log = logging.getLogger(__name__)
+
+FEE_REQUESTED = "fee_requested"
+PAYMENT_CONFIRMED = "payment_confirmed"
+# Crockford's base 32: no I, L, O, U, so a reference read aloud or retyped stays right.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE_PREFIX = "DVC"
+REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}\d{{6}}[{REFERENCE_ALPHABET}]{{6}}")
+CASH_ROLES = (AccountRole.RECEPTION_OFFICER,)
+
+
+class PaymentError(Exception):
+    """A payment operation refused, with a message for people."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+# --- the fee -------------------------------------------------------------------------------------
+
+
+def quote_for(dossier: Dossier, *, on: datetime | None = None) -> fees.FeeQuote:
+    """The fee the rules give for ``dossier`` as it stands (its procedure version, channel,
+    applicant and form), on the day it was (or is being) submitted."""
+    definition = dossier.procedure_version.parsed()
+    moment = on or dossier.submitted_at or dossier.received_at or timezone.now()
+    return fees.quote(definition.fees, fees.Applicant(
+        online=dossier.channel == Channel.ONLINE, applicant_type=dossier.applicant_type,
+        form_data=dossier.form_data or {}, submitted_on=timezone.localdate(moment),
+    ))
+
+
+def preview_quote(definition, *, online: bool = True, form_data: dict | None = None,
+                  applicant_type: str = "citizen") -> fees.FeeQuote:
+    """The fee shown before submitting: what the rules give today for these answers."""
+    return fees.quote(definition.fees, fees.Applicant(
+        online=online, applicant_type=applicant_type, form_data=form_data or {},
+        submitted_on=timezone.localdate()))
+
+
+def _event(dossier: Dossier, action: str, actor: User | None, role: str,
+           data: dict[str, Any], note: str = "") -> DossierEvent:
+    # The dossier's state does not change: from and to are both its current state.
+    return DossierEvent.objects.create(
+        dossier=dossier, action=action, from_state=dossier.state, to_state=dossier.state,
+        actor=actor, actor_role=role, note=note, data=data)
+
+
+@transaction.atomic
+def record_fee(dossier: Dossier) -> DossierFee:
+    """Keep the dossier's fee as the rules give it now; once (later calls return it)."""
+    existing = DossierFee.objects.filter(dossier=dossier).first()
+    if existing is not None:
+        return existing
+    result = quote_for(dossier)
+    if dossier.fee_amount != result.total:
+        Dossier.objects.filter(pk=dossier.pk).update(fee_amount=result.total)
+        dossier.fee_amount = result.total
+    return DossierFee.objects.create(dossier=dossier, amount=result.total,
+                                     quote=result.to_json(), due=result.due.value)
+
+
+@transaction.atomic
+def request_fee(dossier: Dossier, actor: User | None = None, role: str = "system"
+                ) -> DossierFee | None:
+    """Ask for the fee: it becomes due, and the dossier's history says so (the notification
+    outbox listens to that event). Nothing when the fee is nothing or already asked for."""
+    fee = DossierFee.objects.select_for_update().filter(dossier=dossier).first()
+    if fee is None:
+        record_fee(dossier)
+        fee = DossierFee.objects.select_for_update().get(dossier=dossier)
+    if fee.amount == 0 or fee.state != FeeState.QUOTED:
+        return fee
+    fee.state = FeeState.DUE
+    fee.requested_at = timezone.now()
+    fee.save(update_fields=["state", "requested_at"])
+    transfer = _vietqr_payment(fee) if vietqr_configured() else None
+    _event(dossier, FEE_REQUESTED, actor, role, {
+        "amount": fee.amount, "reference": transfer.reference if transfer else dossier.code,
+        "due": fee.due,
+    })
+    return fee
+
+
+# --- payments ------------------------------------------------------------------------------------
+
+
+def new_reference(now: datetime | None = None) -> str:
+    """DVC + yyMMdd + six random characters: unique per attempt (the column is unique, and
+    VNPay asks for a reference unique per day), short enough for a transfer's description."""
+    day = timezone.localtime(now or timezone.now())
+    tail = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+    return f"{REFERENCE_PREFIX}{day:%y%m%d}{tail}"
+
+
+def _audit(payment: Payment, source: str, before: str, actor: User | None = None,
+           data: dict[str, Any] | None = None) -> None:
+    PaymentEvent.objects.create(payment=payment, from_state=before, to_state=payment.state,
+                                source=source, actor=actor, data=data or {})
+
+
+def _create_payment(fee: DossierFee, provider: str, **fields) -> Payment:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(fee=fee, reference=new_reference(),
+                                                 provider=provider, amount=fee.amount, **fields)
+                _audit(payment, "start", "", fields.get("payer") or fields.get("recorded_by"))
+                return payment
+        except IntegrityError:
+            continue  # a reference drawn twice: draw again
+    raise PaymentError("Không tạo được mã thanh toán, xin thử lại.")
+
+
+def _payable_fee(dossier: Dossier) -> DossierFee:
+    fee = DossierFee.objects.select_for_update().filter(dossier=dossier).first()
+    if fee is None or fee.state != FeeState.DUE:
+        if fee is not None and fee.state == FeeState.PAID:
+            raise PaymentError("Phí, lệ phí của hồ sơ này đã được nộp.")
+        raise PaymentError("Hồ sơ này chưa có khoản phí, lệ phí cần nộp.")
+    return fee
+
+
+@transaction.atomic
+def start_payment(dossier: Dossier, provider: str, payer: User | None) -> Payment:
+    """A new attempt to pay the dossier's due fee online."""
+    if provider not in (Provider.VNPAY, Provider.VIETQR):
+        raise PaymentError("Hình thức thanh toán không hợp lệ.")
+    fee = _payable_fee(dossier)
+    if provider == Provider.VIETQR:
+        return _vietqr_payment(fee, payer)
+    if not vnpay_configured():
+        raise PaymentError("Cổng thanh toán VNPay chưa được cấu hình.")
+    return _create_payment(fee, Provider.VNPAY, payer=payer)
+
+
+def _vietqr_payment(fee: DossierFee, payer: User | None = None) -> Payment:
+    """One pending transfer reference per fee: the QR a citizen saved stays valid."""
+    pending = fee.payments.filter(provider=Provider.VIETQR, state=PaymentState.PENDING).first()
+    return pending or _create_payment(fee, Provider.VIETQR, payer=payer)
+
+
+@dataclass
+class Confirmation:
+    payment: Payment
+    newly_paid: bool
+
+
+def _confirm(payment_id: int, source: str, *, actor: User | None = None,
+             transaction_no: str = "", bank_code: str = "", response_code: str = "",
+             data: dict[str, Any] | None = None) -> Confirmation:
+    """Mark a pending payment paid, and its fee with it. Caller holds a transaction."""
+    payment = Payment.objects.select_related("fee").get(pk=payment_id)
+    fee = DossierFee.objects.select_for_update().get(pk=payment.fee_id)
+    payment = Payment.objects.select_for_update().get(pk=payment_id)  # fresh, after the fee lock
+    if payment.state != PaymentState.PENDING:
+        return Confirmation(payment, False)
+    before = payment.state
+    payment.provider_transaction = transaction_no[:64]
+    payment.bank_code = bank_code[:20]
+    payment.response_code = response_code[:4]
+    payment.paid_at = timezone.now()
+    if fee.state == FeeState.PAID:
+        # Money came in for a fee already paid another way: kept and flagged for a refund,
+        # never counted as a second payment of the fee.
+        payment.state = PaymentState.DUPLICATE
+        payment.save()
+        _audit(payment, source, before, actor, {**(data or {}), "refund": True})
+        return Confirmation(payment, False)
+    payment.state = PaymentState.PAID
+    payment.save()
+    fee.state = FeeState.PAID
+    fee.paid_at = payment.paid_at
+    fee.save(update_fields=["state", "paid_at"])
+    _audit(payment, source, before, actor, data)
+    dossier = Dossier.objects.get(pk=fee.dossier_id)
+    _event(dossier, PAYMENT_CONFIRMED, actor,
+           "reception_officer" if payment.provider == Provider.CASH else "system",
+           {"amount": payment.amount, "reference": payment.reference,
+            "provider": payment.provider})
+    return Confirmation(payment, True)
+
+
+def _fail(payment: Payment, source: str, response_code: str, data: dict[str, Any]) -> None:
+    before = payment.state
+    payment.state = PaymentState.FAILED
+    payment.response_code = response_code[:4]
+    payment.save(update_fields=["state", "response_code", "updated_at"])
+    _audit(payment, source, before, None, data)
+
+
+# --- VNPay ---------------------------------------------------------------------------------------
+
+
+def vnpay_merchant() -> vnpay.Merchant:
+    return vnpay.Merchant(tmn_code=settings.VNPAY_TMN_CODE,
+                          hash_secret=settings.VNPAY_HASH_SECRET, pay_url=settings.VNPAY_URL)
+
+
+def vnpay_configured() -> bool:
+    return bool(settings.VNPAY_TMN_CODE and settings.VNPAY_HASH_SECRET and settings.VNPAY_URL)
+
+
+def vnpay_redirect(payment: Payment, *, return_url: str, ip_address: str,
+                   locale: str = "vn") -> str:
+    dossier = payment.fee.dossier
+    return vnpay.payment_url(
+        vnpay_merchant(), reference=payment.reference, amount=payment.amount,
+        order_info=f"Thanh toan phi le phi ho so {dossier.code} ma {payment.reference}",
+        return_url=return_url, ip_address=ip_address, created=payment.created_at, locale=locale)
+
+
+def _vnpay_data(params: dict[str, str]) -> dict[str, str]:
+    keep = ("vnp_Amount", "vnp_BankCode", "vnp_BankTranNo", "vnp_CardType", "vnp_PayDate",
+            "vnp_ResponseCode", "vnp_TransactionNo", "vnp_TransactionStatus")
+    return {k: params[k] for k in keep if k in params}
+
+
+def handle_ipn(params: dict[str, str]) -> dict[str, str]:
+    """VNPay's server-to-server notification: the only VNPay message that changes a payment.
+    Checks in VNPay's order — signature, order, amount, still pending — then records it."""
+    try:
+        if not vnpay.verify(params, settings.VNPAY_HASH_SECRET):
+            return vnpay.IPN_INVALID_SIGNATURE
+        result = vnpay.read_result(params)
+        with transaction.atomic():
+            payment = (Payment.objects.select_for_update()
+                       .filter(reference=result.reference, provider=Provider.VNPAY).first())
+            if payment is None:
+                return vnpay.IPN_ORDER_NOT_FOUND
+            if not result.amount_x100.isdigit() or int(result.amount_x100) != payment.amount * 100:
+                return vnpay.IPN_INVALID_AMOUNT
+            if payment.state != PaymentState.PENDING:
+                return vnpay.IPN_ALREADY_CONFIRMED
+            data = _vnpay_data(params)
+            if result.succeeded:
+                outcome = _confirm(payment.pk, "ipn", transaction_no=result.transaction_no,
+                                   bank_code=result.bank_code,
+                                   response_code=result.response_code, data=data)
+                if not outcome.newly_paid and outcome.payment.state == PaymentState.PAID:
+                    return vnpay.IPN_ALREADY_CONFIRMED
+            else:
+                _fail(payment, "ipn", result.response_code, data)
+        return vnpay.IPN_SUCCESS
+    except Exception:
+        log.exception("VNPay IPN could not be processed")
+        return vnpay.IPN_UNKNOWN
+
+
+def read_return(params: dict[str, str]) -> tuple[Payment | None, vnpay.Result | None]:
+    """The browser's return from VNPay: shown to the citizen, never trusted to change
+    anything (the IPN does). A bad signature gives no result."""
+    if not vnpay.verify(params, settings.VNPAY_HASH_SECRET):
+        return None, None
+    result = vnpay.read_result(params)
+    payment = (Payment.objects.select_related("fee__dossier")
+               .filter(reference=result.reference, provider=Provider.VNPAY).first())
+    return payment, result
+
+
+# --- cash at the counter -------------------------------------------------------------------------
+
+
+def may_record_cash(user: User, dossier: Dossier) -> bool:
+    return user.memberships.filter(agency_id=dossier.agency_id, role__in=CASH_ROLES).exists()
+
+
+@transaction.atomic
+def record_cash(dossier: Dossier, officer: User, amount: int) -> Payment:
+    """A reception officer of the dossier's agency took the fee in cash."""
+    if not may_record_cash(officer, dossier):
+        raise PaymentError("Chỉ cán bộ một cửa của cơ quan tiếp nhận hồ sơ mới được thu tiền mặt.")
+    fee = _payable_fee(dossier)
+    if amount != fee.amount:
+        raise PaymentError(f"Số tiền thu phải đúng {fee.amount:,} đồng.".replace(",", "."))
+    payment = _create_payment(fee, Provider.CASH, recorded_by=officer)
+    _confirm(payment.pk, "cash", actor=officer)
+    payment.refresh_from_db()
+    return payment
+
+
+# --- VietQR and bank transfers -------------------------------------------------------------------
+
+
+def vietqr_configured() -> bool:
+    return bool(settings.VIETQR_BANK_BIN and settings.VIETQR_ACCOUNT)
+
+
+def vietqr_payload(payment: Payment) -> str:
+    from dichvucong.payments import vietqr
+
+    return vietqr.build(bank_bin=settings.VIETQR_BANK_BIN, account=settings.VIETQR_ACCOUNT,
+                        amount=payment.amount, purpose=payment.reference)
+
+
+def find_reference(description: str) -> str | None:
+    """The payment reference in a transfer's description. Banks upper-case, drop spaces and
+    punctuation, or prepend their own text, so the search ignores all of that."""
+    squeezed = re.sub(r"[^0-9A-Z]", "", description.upper())
+    match = REFERENCE_PATTERN.search(squeezed)
+    return match.group(0) if match else None
+
+
+@dataclass(frozen=True)
+class TransferRecord:
+    bank_transaction: str
+    amount: int
+    description: str
+    account: str = ""
+    booked_at: datetime | None = None
+
+
+@dataclass
+class ImportResult:
+    transfer: BankTransfer
+    created: bool
+
+
+def import_transfer(record: TransferRecord, source: str, user: User | None = None,
+                    agencies=None) -> ImportResult:
+    """Reconcile one incoming transfer: find the reference, check the amount, pay once.
+    ``agencies`` limits which dossiers an accountant's statement may pay (None: any, for the
+    bank's own webhook). Importing the same bank transaction again changes nothing."""
+    try:
+        return _import_transfer(record, source, user, agencies)
+    except IntegrityError:
+        # The same transaction imported at the same moment by another request: theirs stands.
+        existing = BankTransfer.objects.filter(bank_transaction=record.bank_transaction).first()
+        if existing is None:
+            raise
+        return ImportResult(existing, False)
+
+
+def _import_transfer(record: TransferRecord, source: str, user: User | None,
+                     agencies) -> ImportResult:
+    with transaction.atomic():
+        existing = BankTransfer.objects.filter(bank_transaction=record.bank_transaction).first()
+        if existing is not None:
+            return ImportResult(existing, False)
+        reference = find_reference(record.description)
+        payment = None
+        outcome = TransferOutcome.NO_REFERENCE
+        if reference:
+            payment = (Payment.objects.select_related("fee__dossier")
+                       .filter(reference=reference, provider=Provider.VIETQR).first())
+        if payment is None:
+            outcome = TransferOutcome.NO_REFERENCE
+        elif agencies is not None and payment.fee.dossier.agency_id not in agencies:
+            outcome, payment = TransferOutcome.NOT_ALLOWED, None
+        elif record.amount != payment.amount:
+            outcome = TransferOutcome.WRONG_AMOUNT
+        else:
+            confirmed = _confirm(payment.pk, "bank_transfer", actor=user,
+                                 transaction_no=record.bank_transaction,
+                                 data={"description": record.description[:200],
+                                       "source": source})
+            outcome = (TransferOutcome.MATCHED if confirmed.newly_paid
+                       else TransferOutcome.ALREADY_PAID)
+        transfer = BankTransfer.objects.create(
+            bank_transaction=record.bank_transaction, amount=record.amount,
+            description=record.description[:500], account=record.account[:40],
+            booked_at=record.booked_at, outcome=outcome, payment=payment, source=source,
+            imported_by=user)
+        return ImportResult(transfer, True)

@@ -1,0 +1,59 @@
+"""The payment parts other apps' pages include: the fee and how to pay on the citizen's dossier
+page, the fee and the cash desk in the back office, and the fee shown before submitting."""
+
+from __future__ import annotations
+
+from django import template
+
+from dichvucong.catalog.presenters import format_vnd
+from dichvucong.payments import services
+from dichvucong.payments.fees import DUE_LABELS, Due
+from dichvucong.payments.models import DossierFee, FeeState, PaymentState
+
+register = template.Library()
+
+
+@register.filter
+def vnd(amount) -> str:
+    return format_vnd(int(amount or 0))
+
+
+def _fee_context(dossier) -> dict:
+    fee = DossierFee.objects.filter(dossier=dossier).first()
+    payments = list(fee.payments.select_related("recorded_by")) if fee else []
+    quote = fee.quote if fee else {}
+    return {
+        "dossier": dossier, "fee": fee, "lines": quote.get("lines", []),
+        "due_label": DUE_LABELS[Due(fee.due)] if fee else "",
+        "payments": [p for p in payments if p.state != PaymentState.PENDING
+                     or p.provider != "vietqr"],
+        "paid": fee is not None and fee.state == FeeState.PAID,
+        "payable": fee is not None and fee.state == FeeState.DUE,
+    }
+
+
+@register.inclusion_tag("payments/_panel.html", takes_context=True)
+def dossier_payments(context) -> dict:
+    dossier = context["dossier"]
+    return {**_fee_context(dossier), "request": context.get("request"),
+            "csrf_token": context.get("csrf_token"),
+            "vnpay": services.vnpay_configured(), "vietqr": services.vietqr_configured()}
+
+
+@register.inclusion_tag("payments/_office_panel.html", takes_context=True)
+def office_payments(context) -> dict:
+    dossier = context["dossier"]
+    request = context["request"]
+    found = _fee_context(dossier)
+    return {**found, "request": request, "csrf_token": context.get("csrf_token"),
+            "may_take_cash": found["payable"] and services.may_record_cash(request.user,
+                                                                           dossier)}
+
+
+@register.inclusion_tag("payments/_preview.html")
+def fee_preview(definition) -> dict:
+    quote = services.preview_quote(definition, online=True)
+    exemptions = [rule.reason for fee in definition.fees for rule in fee.exempt_when]
+    exemptions += [text for fee in definition.fees for text in fee.exemptions]
+    return {"quote": quote, "exemptions": exemptions, "has_fees": bool(definition.fees),
+            "due_label": quote.due_label}
