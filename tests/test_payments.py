@@ -24,15 +24,12 @@ from dichvucong.payments.models import (
     PaymentEvent,
     PaymentState,
 )
-from tests.payments_support import (  # noqa: F401 - fixtures
-    due_dossier,
-    fee_procedure,
-    ipn_capture,
-    submitted_dossier,
-    vnpay_sandbox,
-)
+from tests import payments_support
+from tests.payments_support import due_dossier, fee_procedure, submitted_dossier
 
 pytestmark = pytest.mark.django_db
+ipn_capture = payments_support.ipn_capture  # fixtures
+vnpay_sandbox = payments_support.vnpay_sandbox
 
 
 @pytest.fixture
