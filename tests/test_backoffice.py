@@ -696,7 +696,7 @@ def count_queries(client: Client, url: str) -> int:
 # roles, dossier, calendar, lifecycle roles, events, attachments, the specialists or agencies an
 # action offers, + navigation roles.
 QUEUE_PAGE_MAX = 9  # includes the agencies of the register links
-WORKSPACE_MAX = 11
+WORKSPACE_MAX = 12  # with the fee panel (payments)
 
 
 def test_queue_and_workspace_queries_do_not_grow_with_the_dossiers(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 
 import pytest
 from playwright.sync_api import expect
@@ -20,10 +21,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def gateway(settings, live_url):
-    """The sandbox gateway, calling the live server's IPN 1.5 s after the payment: the browser's
-    return arrives first, as it often does with VNPay."""
+    """The sandbox gateway, holding its IPN to the live server until the test lets it go: the
+    browser's return arrives first, as it often does with VNPay."""
     sandbox, server = start_sandbox(settings, f"{live_url}/thanh-toan/vnpay/ipn/",
-                                    ipn_delay=1.5, ipn_interval=0.5)
+                                    ipn_hold=threading.Event(), ipn_interval=0.5)
     yield sandbox
     server.shutdown()
     server.server_close()
@@ -76,6 +77,7 @@ def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway):
         assert payment.state == "pending"
 
         # The IPN arrives; looking again shows the payment confirmed.
+        gateway.ipn_hold.set()
         for _ in range(30):
             payment.refresh_from_db()
             if payment.state == "paid":

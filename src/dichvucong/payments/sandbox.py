@@ -12,7 +12,7 @@ of ``vnpay.py`` from the gateway's side:
 - ``GET /sandbox/ipn-log`` lists the IPN calls made (JSON), for tests and curious developers.
 
 The IPN URL is per merchant terminal (VNPay configures it in its merchant portal, not in the
-request); ``ipn_delay`` lets a test have the return arrive before the IPN.
+request); ``ipn_delay`` and ``ipn_hold`` let a test have the return arrive before the IPN.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ class Sandbox:
     ipn_interval: float = 300.0  # seconds between calls (VNPay: minutes; tests: fractions)
     ipn_delay: float = 0.0  # before the first call
     ipn_timeout: float = 10.0
+    ipn_hold: threading.Event | None = None  # a test holds the IPN until it sets this
     ipn_log: list[dict] = field(default_factory=list)
     _numbers: Iterable[int] = field(default_factory=lambda: itertools.count(14000001))
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -213,6 +214,8 @@ button{{font-size:1rem;padding:10px 16px;background:#005baa;color:#fff;border:0;
     # --- IPN ---
 
     def _deliver_ipn(self, url: str, query: str) -> None:
+        if self.ipn_hold is not None:
+            self.ipn_hold.wait(timeout=120)
         if self.ipn_delay:
             time.sleep(self.ipn_delay)
         target = url + ("&" if "?" in url else "?") + query

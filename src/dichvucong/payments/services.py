@@ -89,11 +89,19 @@ def record_fee(dossier: Dossier) -> DossierFee:
     if existing is not None:
         return existing
     result = quote_for(dossier)
-    if dossier.fee_amount != result.total:
+    quote_json = result.to_json()
+    if dossier.fee_amount and dossier.fee_amount != result.total:
+        # An amount the dossier already carries (set on submission, or brought by a dossier
+        # synced from the National Portal) stands; it is then one line of its own.
+        quote_json = {**quote_json, "total": dossier.fee_amount, "lines": [{
+            "name": "Phí, lệ phí", "unit_amount": dossier.fee_amount, "quantity": 1,
+            "amount": dossier.fee_amount, "exempt_reason": "", "reduction": 0,
+            "reduction_basis": ""}]}
+    elif dossier.fee_amount != result.total:
         Dossier.objects.filter(pk=dossier.pk).update(fee_amount=result.total)
         dossier.fee_amount = result.total
-    return DossierFee.objects.create(dossier=dossier, amount=result.total,
-                                     quote=result.to_json(), due=result.due.value)
+    return DossierFee.objects.create(dossier=dossier, amount=quote_json["total"],
+                                     quote=quote_json, due=result.due.value)
 
 
 @transaction.atomic

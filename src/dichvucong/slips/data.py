@@ -39,6 +39,7 @@ SLIP_TITLES: dict[str, str] = {
 DOSSIER_KINDS = ("01", "02", "03", "04", "05", "06")  # the slips of one dossier; 07 is a register
 
 RECEIVE_ACTIONS = {Action.receive.value, Action.enter_walk_in.value}
+PAYMENT_EVENTS = {"fee_requested", "payment_confirmed"}
 NEW_DUE_KEY = "new_due_at"
 ON_TIME, LATE = "Đúng hạn", "Trễ hạn"
 END_OF_WORKING_DAY = time(17, 0)  # a new appointment given as a bare date: the end of that day
@@ -513,7 +514,8 @@ def _action_label(event: DossierEvent) -> str:
 
 
 def control_slip(dossier: Dossier) -> ControlSlip:
-    events = _events(dossier)
+    # Fee requests and payments are not hand-offs of the dossier: they have their receipts.
+    events = [e for e in _events(dossier) if e.action not in PAYMENT_EVENTS]
     if dossier.received_at is None and _last(events, RECEIVE_ACTIONS) is None:
         raise SlipNotAvailable("Hồ sơ chưa được tiếp nhận.")
     due = local(dossier.due_at)

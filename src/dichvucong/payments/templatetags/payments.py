@@ -20,7 +20,7 @@ def vnd(amount) -> str:
 
 def _fee_context(dossier) -> dict:
     fee = DossierFee.objects.filter(dossier=dossier).first()
-    payments = list(fee.payments.select_related("recorded_by")) if fee else []
+    payments = list(fee.payments.select_related("recorded_by")) if fee and fee.amount else []
     quote = fee.quote if fee else {}
     return {
         "dossier": dossier, "fee": fee, "lines": quote.get("lines", []),
@@ -48,6 +48,7 @@ def office_payments(context) -> dict:
     return {**found, "request": request, "csrf_token": context.get("csrf_token"),
             "may_take_cash": found["payable"] and services.may_record_cash(request.user,
                                                                            dossier)}
+
 
 
 @register.inclusion_tag("payments/_preview.html")
