@@ -654,3 +654,53 @@ def test_two_attempts_and_a_transfer_confirmed_at_once_pay_once(fresh_world, set
     assert Payment.objects.filter(fee__dossier=dossier, state="duplicate").count() == 2
     assert DossierEvent.objects.filter(dossier=dossier, action="payment_confirmed").count() == 1
     assert DossierFee.objects.get(dossier=dossier).state == "paid"
+
+
+def test_walk_in_dossier_owes_the_counter_amount_at_once():
+    from dichvucong.backoffice import services as backoffice
+
+    procedure = fee_procedure("TST.700004")
+    dossier = backoffice.enter_walk_in(
+        procedure=procedure, agency=payments_support.hai_chau(),
+        officer=User.objects.get(username="motcua.haichau"),
+        applicant=backoffice.WalkInApplicant(
+            name="Lê Văn Quầy", id_number="", birth_date=None, gender="", address="",
+            phone="0905000111", email="", applicant_type="citizen"),
+        form_data={}, delivery="counter", documents=[])
+    dossier.refresh_from_db()
+    fee = DossierFee.objects.get(dossier=dossier)
+    assert dossier.fee_amount == fee.amount == 20000  # no online reduction at the counter
+    assert fee.state == "due"
+    event = dossier.events.get(action="fee_requested")
+    assert event.actor.username == "motcua.haichau" and event.data["amount"] == 20000
+
+
+def test_timely_birth_registration_dossier_owes_nothing(citizen):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dichvucong.catalog.definition import ProcedureDefinition
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.catalog.services import import_definitions
+    from dichvucong.dossiers import submission
+
+    import_definitions([ProcedureDefinition.model_validate({
+        "code": "TST.700005", "name": "Đăng ký khai sinh (thử)", "field": "Hộ tịch",
+        "levels": ["commune"], "online_mode": "full",
+        "processing": {"time_limit": {"value": "1", "unit": "working_days"}},
+        "form": [{"key": "ngay_sinh", "label": "Ngày sinh của trẻ", "type": "date"}],
+        "fees": [{"name": "Lệ phí đăng ký khai sinh", "amount": 8000, "exempt_when": [
+            {"reason": "Đăng ký khai sinh đúng hạn", "field": "ngay_sinh", "within_days": 60}]}],
+    })])
+    procedure = Procedure.objects.get(code="TST.700005")
+    today = timezone.localdate()
+    amounts = []
+    for days in (10, 90):
+        draft = submission.start_draft(procedure, citizen, payments_support.hai_chau())
+        dossier = submission.submit(draft, citizen,
+                                    {"ngay_sinh": today - timedelta(days=days)}, "online")
+        amounts.append(dossier.fee_amount)
+    assert amounts == [0, 8000]
+    on_time = DossierFee.objects.filter(dossier__procedure=procedure).order_by("pk").first()
+    assert on_time.quote["lines"][0]["exempt_reason"] == "Đăng ký khai sinh đúng hạn"

@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.accounts.models import User
@@ -153,15 +154,15 @@ def _create_payment(fee: DossierFee, provider: str, **fields) -> Payment:
                 return payment
         except IntegrityError:
             continue  # a reference drawn twice: draw again
-    raise PaymentError("Không tạo được mã thanh toán, xin thử lại.")
+    raise PaymentError(_("Không tạo được mã thanh toán, xin thử lại."))
 
 
 def _payable_fee(dossier: Dossier) -> DossierFee:
     fee = DossierFee.objects.select_for_update().filter(dossier=dossier).first()
     if fee is None or fee.state != FeeState.DUE:
         if fee is not None and fee.state == FeeState.PAID:
-            raise PaymentError("Phí, lệ phí của hồ sơ này đã được nộp.")
-        raise PaymentError("Hồ sơ này chưa có khoản phí, lệ phí cần nộp.")
+            raise PaymentError(_("Phí, lệ phí của hồ sơ này đã được nộp."))
+        raise PaymentError(_("Hồ sơ này chưa có khoản phí, lệ phí cần nộp."))
     return fee
 
 
@@ -169,12 +170,12 @@ def _payable_fee(dossier: Dossier) -> DossierFee:
 def start_payment(dossier: Dossier, provider: str, payer: User | None) -> Payment:
     """A new attempt to pay the dossier's due fee online."""
     if provider not in (Provider.VNPAY, Provider.VIETQR):
-        raise PaymentError("Hình thức thanh toán không hợp lệ.")
+        raise PaymentError(_("Hình thức thanh toán không hợp lệ."))
     fee = _payable_fee(dossier)
     if provider == Provider.VIETQR:
         return _vietqr_payment(fee, payer)
     if not vnpay_configured():
-        raise PaymentError("Cổng thanh toán VNPay chưa được cấu hình.")
+        raise PaymentError(_("Cổng thanh toán VNPay chưa được cấu hình."))
     return _create_payment(fee, Provider.VNPAY, payer=payer)
 
 
@@ -313,10 +314,12 @@ def may_record_cash(user: User, dossier: Dossier) -> bool:
 def record_cash(dossier: Dossier, officer: User, amount: int) -> Payment:
     """A reception officer of the dossier's agency took the fee in cash."""
     if not may_record_cash(officer, dossier):
-        raise PaymentError("Chỉ cán bộ một cửa của cơ quan tiếp nhận hồ sơ mới được thu tiền mặt.")
+        raise PaymentError(_("Chỉ cán bộ một cửa của cơ quan tiếp nhận hồ sơ mới được thu "
+                             "tiền mặt."))
     fee = _payable_fee(dossier)
     if amount != fee.amount:
-        raise PaymentError(f"Số tiền thu phải đúng {fee.amount:,} đồng.".replace(",", "."))
+        raise PaymentError(_("Số tiền thu phải đúng %(amount)s đồng.") % {
+            "amount": f"{fee.amount:,}".replace(",", ".")})
     payment = _create_payment(fee, Provider.CASH, recorded_by=officer)
     _confirm(payment.pk, "cash", actor=officer)
     payment.refresh_from_db()
