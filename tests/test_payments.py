@@ -7,7 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import itertools
 import json
+import random
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -44,13 +46,18 @@ def login(username: str) -> Client:
     return other
 
 
+TRANSACTION_NUMBERS = itertools.count(random.randint(20_000_000, 90_000_000))  # noqa: S311
+
+
 def ipn_params(payment: Payment, secret: str, **changes) -> dict[str, str]:
-    """What VNPay sends for a successful payment of ``payment``, signed."""
+    """What VNPay sends for a successful payment of ``payment``, signed. Each call has a new
+    VNPay transaction number (browser tests commit theirs to the same database)."""
     params = {
         "vnp_Amount": str(payment.amount * 100), "vnp_BankCode": "NCB",
         "vnp_BankTranNo": "VNP14000001", "vnp_CardType": "ATM",
         "vnp_OrderInfo": "Thanh toan phi", "vnp_PayDate": "20260310101500",
-        "vnp_ResponseCode": "00", "vnp_TmnCode": "DVCDEMO1", "vnp_TransactionNo": "14000001",
+        "vnp_ResponseCode": "00", "vnp_TmnCode": "DVCDEMO1",
+        "vnp_TransactionNo": str(next(TRANSACTION_NUMBERS)),
         "vnp_TransactionStatus": "00", "vnp_TxnRef": payment.reference,
     }
     params.update(changes)
@@ -155,7 +162,7 @@ def test_ipn_checks_in_order_and_pays_once(client, citizen, settings):
         assert response.status_code == 200
         return response.json()
 
-    good = ipn_params(payment, secret)
+    good = ipn_params(payment, secret, vnp_TransactionNo="14000001")
     forged = {**good, "vnp_Amount": "100"}  # changed after signing
     assert ipn(forged) == {"RspCode": "97", "Message": "Invalid signature"}
     assert ipn(ipn_params(payment, "not the secret")) == vnpay.IPN_INVALID_SIGNATURE
@@ -704,3 +711,15 @@ def test_timely_birth_registration_dossier_owes_nothing(citizen):
     assert amounts == [0, 8000]
     on_time = DossierFee.objects.filter(dossier__procedure=procedure).order_by("pk").first()
     assert on_time.quote["lines"][0]["exempt_reason"] == "Đăng ký khai sinh đúng hạn"
+
+
+def test_the_admin_shows_payments_read_only(citizen, settings):
+    dossier = due_dossier(citizen)
+    payment = start_vnpay(dossier, citizen)
+    admin = login("admin")
+    page = admin.get(f"/quan-tri/payments/payment/{payment.pk}/change/")
+    assert page.status_code == 200 and payment.reference in page.content.decode()
+    assert admin.get("/quan-tri/payments/payment/add/").status_code == 403
+    before = Payment.objects.get(pk=payment.pk).state
+    admin.post(f"/quan-tri/payments/payment/{payment.pk}/change/", {"state": "paid"})
+    assert Payment.objects.get(pk=payment.pk).state == before

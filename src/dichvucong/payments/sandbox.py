@@ -57,7 +57,9 @@ class Sandbox:
     ipn_timeout: float = 10.0
     ipn_hold: threading.Event | None = None  # a test holds the IPN until it sets this
     ipn_log: list[dict] = field(default_factory=list)
-    _numbers: Iterable[int] = field(default_factory=lambda: itertools.count(14000001))
+    # VNPay's transaction numbers never repeat: a restarted sandbox goes on from the clock.
+    _numbers: Iterable[int] = field(
+        default_factory=lambda: itertools.count(10_000_000 + int(time.time() * 10) % 89_999_999))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- WSGI ---
