@@ -25,7 +25,9 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.utils import make_msgid, parseaddr
+from email import policy
+from email.message import EmailMessage as PyEmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -98,10 +100,29 @@ def send_email(to: str, subject: str, body: str, *, html: str | None = None,
     return Sent(provider_id=message_id)
 
 
+def mime_message(message: EmailMessage) -> bytes:
+    """The message as it goes over SMTP, built with the standard library's current e-mail API:
+    headers as RFC 2047 words without an empty first line, text parts quoted-printable so the
+    message is 7-bit clean for any relay."""
+    mime = PyEmailMessage(policy=policy.SMTP)
+    mime["Subject"] = message.subject
+    mime["From"] = message.from_email
+    mime["To"] = ", ".join(message.to)
+    mime["Date"] = formatdate(localtime=False)
+    mime.set_content(message.body, cte="quoted-printable")
+    for content, mimetype in getattr(message, "alternatives", []):
+        maintype, subtype = mimetype.split("/", 1)
+        if maintype == "text":
+            mime.add_alternative(content, subtype=subtype, cte="quoted-printable")
+    for name, value in message.extra_headers.items():  # after the body: on the whole message
+        mime[name] = value
+    return mime.as_bytes()
+
+
 def _smtp_send(message: EmailMessage, on_handover: Callable[[], None]) -> None:
     """One SMTP transaction with the hand-over just before the end-of-data "."."""
     sender = parseaddr(message.from_email)[1]
-    data = message.message().as_bytes(linesep="\r\n")
+    data = mime_message(message)
     timeout = settings.EMAIL_TIMEOUT or 30
     try:
         if settings.EMAIL_USE_SSL:
@@ -140,8 +161,6 @@ def _smtp_send(message: EmailMessage, on_handover: Callable[[], None]) -> None:
     except (smtplib.SMTPNotSupportedError, ssl.SSLError) as exc:
         raise DeliveryError(f"Máy chủ thư: {exc}", code="tls") from exc
     except OSError as exc:
-        if isinstance(exc, DeliveryError):
-            raise
         raise DeliveryError(f"Lỗi kết nối máy chủ thư: {exc}", temporary=True) from exc
     finally:
         try:
