@@ -85,6 +85,10 @@ class MailServer:
         self.hold.release.set()
         self.controller.stop()
 
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
     def message_ids(self) -> list[str]:
         with self.lock:
             return [m["Message-ID"] for _f, _t, m in self.messages]
@@ -97,6 +101,7 @@ class _HttpServer:
         self.requests: list[dict] = []
         self.accepted: dict[str, dict] = {}  # eSMS: RequestId → request, once
         self.delivered: list[dict] = []  # every message the provider acted on (sent on)
+        self.duplicates: list[str] = []  # eSMS RequestIds refused as already accepted (124)
         self.script: dict[str, list] = defaultdict(list)  # phone → replies to give first
         self.lock = threading.Lock()
         self.hold = _Hold()
@@ -150,6 +155,10 @@ class _HttpServer:
         self.server.shutdown()
         self.server.server_close()
 
+    def count(self) -> int:
+        with self.lock:
+            return len(self.delivered)
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}{self.path}"
@@ -180,6 +189,7 @@ class EsmsServer(_HttpServer):
         request_id = body.get("RequestId", "")
         with self.lock:
             if request_id in self.accepted:
+                self.duplicates.append(request_id)
                 return 200, {"CodeResult": "124", "ErrorMessage": "Trung RequestId"}, 0
             self.accepted[request_id] = body
             self.delivered.append(body)
