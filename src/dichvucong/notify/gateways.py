@@ -22,6 +22,7 @@ import http.client
 import json
 import secrets
 import smtplib
+import socket
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -134,6 +135,8 @@ def _smtp_send(message: EmailMessage, on_handover: Callable[[], None]) -> None:
     except OSError as exc:
         raise DeliveryError(f"Không kết nối được máy chủ thư: {exc}", temporary=True) from exc
     try:
+        # The end-of-data mark goes in a write of its own: no Nagle wait for the peer's ACK.
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         smtp.ehlo()
         if settings.EMAIL_USE_TLS:
             smtp.starttls(context=ssl.create_default_context())

@@ -62,8 +62,10 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
     link = str(context.get("link") or _dossier_link(dossier, spec.for_official))
     created: list[Notification] = []
     now = timezone.now()
+    existing = set(Notification.objects.filter(dedupe_key=dedupe_key)
+                   .values_list("channel", flat=True))
     for channel in wanted:
-        if Notification.objects.filter(dedupe_key=dedupe_key, channel=channel).exists():
+        if channel in existing:
             continue
         row = Notification(
             dedupe_key=dedupe_key, channel=channel, event=event, user=user, dossier=dossier,
