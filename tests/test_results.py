@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
-from django.test import Client, TestCase
+from django.test import TestCase
 from hypothesis import given
 from hypothesis import strategies as st
 
 from dichvucong.dossiers.models import Dossier
 from dichvucong.results import services, verifier
-from dichvucong.results.models import Result, SigningState, Status, Verification
+from dichvucong.results.models import Result, SigningState, Verification
 from dichvucong.results.validity import add_months, valid_until
 from tests.conftest import require_component
 from tests.results_helpers import ID_NUMBER, approved_dossier, pdfsig, qr_texts, user
