@@ -262,7 +262,12 @@ def ensure_demo_keys(agencies=None) -> int:
     made = 0
     for agency in agencies if agencies is not None else Agency.objects.filter(is_active=True):
         path = signing.pkcs12_path(agency.code)
-        if path.is_file():
+        if path.is_file():  # made before: make sure it is published
+            from cryptography.hazmat.primitives.serialization import pkcs12
+
+            loaded = pkcs12.load_pkcs12(path.read_bytes(), passphrase)
+            if loaded.cert is not None:
+                register_key(agency, pki.pem(loaded.cert.certificate), "pkcs12")
             continue
         certificate, key = pki.issue_certificate(authority, agency.name, agency.name)
         path.parent.mkdir(parents=True, exist_ok=True)

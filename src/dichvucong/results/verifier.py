@@ -155,8 +155,8 @@ def extract(text: str) -> str:
         query = parse_qs(urlsplit(text).query)
         values = query.get("m") or []
         text = values[0] if values else ""
-    elif "%" in text:  # pasted from an address bar
-        text = unquote(text)
+    elif not text.upper().startswith(PREFIX) and unquote(text).upper().startswith(PREFIX):
+        text = unquote(text)  # the query value, copied percent-encoded from an address bar
     return text.strip()
 
 
