@@ -25,9 +25,9 @@ def user(username: str) -> User:
 
 
 def approved_dossier(name: str = "Nguyễn Thị Thu Hà", *, procedure: Procedure | None = None,
-                     form_data: dict | None = None) -> Dossier:
+                     form_data: dict | None = None, citizen: str = "congdan") -> Dossier:
     procedure = procedure or Procedure.objects.get(code="1.001193")
-    citizen = user("congdan")
+    citizen = user(citizen)
     hai_chau = Agency.objects.get(name=HAI_CHAU)
     draft = submission.start_draft(procedure, citizen, hai_chau)
     Dossier.objects.filter(pk=draft.pk).update(applicant_name=name, applicant_id_number=ID_NUMBER,

@@ -393,6 +393,19 @@ async def _sign_document(backend: signing.Backend, result: Result, content: byte
         return output.getvalue(), payload, certificate_pem
 
 
+def run_async(coroutine_function, *args):
+    """Run pyHanko's async API from sync code, also when this thread already runs an event loop
+    (then in a short-lived thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine_function(*args))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function(*args))).result()
+
+
 def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
     """Render, sign and store a queued result, then mark the dossier's result ready. A failure
     is recorded on the result (and shown to the officer); nothing else changes."""
@@ -416,8 +429,8 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
             replaces=next(iter(replaces), ""))
         content, box = render.render(document)
         Result.objects.filter(pk=result.pk).update(signing_state=SigningState.SIGNING)
-        signed, payload, certificate_pem = asyncio.run(
-            _sign_document(backend, result, content, box, now))
+        signed, payload, certificate_pem = run_async(
+            _sign_document, backend, result, content, box, now)
     except Exception as exc:  # the officer sees it; the worker goes on with other work
         message = exc.message if isinstance(exc, signing.SigningUnavailable) else (
             "Lỗi khi tạo hoặc ký tệp kết quả; hãy thử lại hoặc báo quản trị hệ thống.")
@@ -636,7 +649,7 @@ def validate_signature(data: bytes) -> tuple[bool, str]:
         return False, ""
     signature = reader.embedded_signatures[-1]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
-    status = asyncio.run(async_validate_pdf_signature(signature, context))
+    status = run_async(async_validate_pdf_signature, signature, context)
     name = status.signing_cert.subject.native.get("common_name", "")
     ok = bool(status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
     return ok, name
