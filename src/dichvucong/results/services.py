@@ -508,8 +508,8 @@ def replace(result: Result, user: User, reason: str, *, correction: str = "",
     if not reason:
         raise ResultError("Cần ghi lý do thay thế.", "reason")
     with transaction.atomic():
-        old = Result.objects.select_for_update().select_related("agency", "dossier").get(
-            pk=result.pk)
+        old = (Result.objects.select_for_update(of=("self",))
+               .select_related("agency", "dossier").get(pk=result.pk))
         if old.status != Status.VALID or old.replaced_by_id is not None:
             raise ResultError("Chỉ thay thế được kết quả còn hiệu lực.")
         if not old.is_ready:
