@@ -91,7 +91,7 @@ def draft(procedure: Procedure, agency: Agency, channel: str, *, agent: User | N
 
 
 def receive(d: Dossier, who: Actors, when: datetime) -> None:
-    if d.channel == "online":
+    if d.channel in ("online", "agent"):
         perform(d.pk, "submit", who.citizen, "applicant", now=when - timedelta(hours=1))
         perform(d.pk, "receive", who.reception, "reception_officer", now=when)
     else:
@@ -148,7 +148,7 @@ def build() -> Fixture:
     resolve(d["D1"], j, at(5, 10))
     rate(d["D1"], "very_satisfied")
 
-    d["D2"] = draft(lltp, justice, "online", agent=agent)
+    d["D2"] = draft(lltp, justice, "agent", agent=agent)
     receive(d["D2"], j, at(3))
     pay(d["D2"], "counter")
     examine(d["D2"], j, at(3, 9))

@@ -42,6 +42,7 @@ def snapshot() -> tuple[dict, dict]:
 # --- facts by events = facts rebuilt ------------------------------------------------------------
 
 CHANNELS = ("online", "in_person", "post", "agent")
+ONLINE = ("online", "agent")
 FORWARD = ("submit", "enter_walk_in", "receive", "assign", "provide_supplement", "examine",
            "approve", "issue_result", "return_result", "close")
 START = dt.datetime(2025, 4, 21, 8, 0, tzinfo=VN)  # the week before the 30/4 and 1/5 holidays
@@ -78,7 +79,7 @@ def _play(plans) -> None:
     dossiers = []
     for channel, at_ward, _ in plans:
         agency, procedure = (hai_chau, birth) if at_ward else (justice, lltp)
-        dossiers.append(draft(procedure, agency, "online" if channel == "agent" else channel,
+        dossiers.append(draft(procedure, agency, channel,
                               agent=agent if channel == "agent" else None))
     # Interleave the dossiers' steps, as a real day does.
     steps = [(i, step) for i, (_, _, plan) in enumerate(plans) for step in plan]
@@ -98,8 +99,8 @@ def _play(plans) -> None:
         else:
             roles = ["applicant", "reception_officer", "specialist", "leader"]
             allowed = [a for a in lifecycle.allowed_actions(d.state, roles)
-                       if not (d.channel != "online" and a == lifecycle.Action.submit)
-                       and not (d.channel == "online" and a == lifecycle.Action.enter_walk_in)]
+                       if not (d.channel not in ONLINE and a == lifecycle.Action.submit)
+                       and not (d.channel in ONLINE and a == lifecycle.Action.enter_walk_in)]
             if not allowed:
                 continue
             # Mostly forward, so that many dossiers get resolved; now and then any action.

@@ -19,7 +19,8 @@ Public API (stable; the history generator and the open-data export call it):
 What a dossier fact says, from the dossier row, its events and its rating (DESIGN.md §3):
 
 * ``channel``: ``online`` (filed by the citizen), ``agent`` (filed online by a service agent or
-  digital team member: ``submitted_by`` set), ``counter`` (in person), ``post``.
+  digital team member for the citizen: channel ``agent``, or an online dossier with
+  ``submitted_by`` set), ``counter`` (in person), ``post``.
 * ``received_on``: the local day of ``received_at``; ``finished_on``: the local day of
   ``finished_at`` once the dossier is in a final state (result ready, returned, done, refused,
   stopped, withdrawn, rejected).
@@ -213,7 +214,8 @@ def _dossier_fact_select(where: str) -> str:
         SELECT d.id, d.agency_id, d.procedure_id, p.field_id,
                CASE WHEN a.level = 'commune' THEN COALESCE(a.administrative_unit_id, 0)
                     ELSE 0 END,
-               CASE WHEN d.channel = 'online' AND d.submitted_by_id IS NOT NULL THEN 'agent'
+               CASE WHEN d.channel = 'agent' THEN 'agent'
+                    WHEN d.channel = 'online' AND d.submitted_by_id IS NOT NULL THEN 'agent'
                     WHEN d.channel = 'online' THEN 'online'
                     WHEN d.channel = 'post' THEN 'post'
                     ELSE 'counter' END,
