@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "dichvucong.slips",
     "dichvucong.notify",
     "dichvucong.ratings",
+    "dichvucong.results",
+    "dichvucong.monitor",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +270,24 @@ NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
 NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", "30"))
 NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", "21600"))
 NOTIFY_BATCH = int(os.environ.get("NOTIFY_BATCH", "20"))
+
+# Digital results: how agencies sign (pkcs12 | pkcs11 | csc), where keys and trust roots live.
+RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")
+RESULTS_PKI_DIR = Path(os.environ.get("DICHVUCONG_RESULTS_PKI_DIR", DATA_DIR / "pki"))
+RESULTS_PKCS12_PASSWORD = os.environ.get("DICHVUCONG_RESULTS_PKCS12_PASSWORD", "")
+RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; default: demo CA
+RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
+RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
+RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")
+# Hash on the host and sign with the token's raw mechanism (CKM_ECDSA, CKM_RSA_PKCS): for tokens
+# without the combined ones (SoftHSM 2.6 has no CKM_ECDSA_SHA256).
+RESULTS_PKCS11_RAW = env_bool("DICHVUCONG_RESULTS_PKCS11_RAW", False)
+RESULTS_CSC_URL = os.environ.get("DICHVUCONG_CSC_URL", "")
+RESULTS_CSC_TOKEN = os.environ.get("DICHVUCONG_CSC_TOKEN", "")
+RESULTS_CSC_USERNAME = os.environ.get("DICHVUCONG_CSC_USERNAME", "")
+RESULTS_CSC_PASSWORD = os.environ.get("DICHVUCONG_CSC_PASSWORD", "")
+RESULTS_CSC_PIN = os.environ.get("DICHVUCONG_CSC_PIN", "")
+RESULTS_CSC_CREDENTIAL = os.environ.get("DICHVUCONG_CSC_CREDENTIAL", "{agency}")
 
 LOGGING = {
     "version": 1,
