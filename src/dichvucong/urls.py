@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.payments.urls")),
     path("", include("dichvucong.notify.urls")),
+    path("", include("dichvucong.results.urls")),
     path("", include("dichvucong.accounts.urls")),
     path("quan-tri/", admin.site.urls),
 ]
