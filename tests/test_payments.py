@@ -723,3 +723,14 @@ def test_the_admin_shows_payments_read_only(citizen, settings):
     before = Payment.objects.get(pk=payment.pk).state
     admin.post(f"/quan-tri/payments/payment/{payment.pk}/change/", {"state": "paid"})
     assert Payment.objects.get(pk=payment.pk).state == before
+
+
+def test_an_unconfigured_provider_is_not_offered(client, citizen, settings):
+    settings.VNPAY_TMN_CODE = ""
+    settings.VIETQR_ACCOUNT = ""
+    dossier = due_dossier(citizen)
+    page = client.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Thanh toán qua VNPay" not in page and "VietQR" not in page
+    for provider in ("vnpay", "vietqr"):
+        with pytest.raises(services.PaymentError):
+            services.start_payment(dossier, provider, citizen)

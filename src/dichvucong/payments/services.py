@@ -173,6 +173,8 @@ def start_payment(dossier: Dossier, provider: str, payer: User | None) -> Paymen
         raise PaymentError(_("Hình thức thanh toán không hợp lệ."))
     fee = _payable_fee(dossier)
     if provider == Provider.VIETQR:
+        if not vietqr_configured():
+            raise PaymentError(_("Tài khoản nhận chuyển khoản chưa được cấu hình."))
         return _vietqr_payment(fee, payer)
     if not vnpay_configured():
         raise PaymentError(_("Cổng thanh toán VNPay chưa được cấu hình."))
