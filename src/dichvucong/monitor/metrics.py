@@ -54,7 +54,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dichvucong.monitor import facts
-from dichvucong.monitor.models import ChannelBucket, DailyFact, DossierFact, Indicator
+from dichvucong.monitor.models import (
+    AgencyDailyFact,
+    ChannelBucket,
+    DailyFact,
+    DossierFact,
+    Indicator,
+)
 
 __all__ = [
     "BY",
@@ -212,10 +218,20 @@ def _now_aggregates(now: dt.datetime) -> dict[str, Any]:
     return {"open": Count("pk"), "overdue": Count("pk", filter=Q(due_at__lt=now))}
 
 
+def _facts(scope: Scope, by: str | None = None) -> QuerySet:
+    """The daily facts of the scope: the per-agency sums when neither the scope nor the grouping
+    needs procedures, fields or wards (the city's pages), so that their cost does not grow with
+    the number of procedures and dossiers."""
+    coarse = (scope.procedure_id is None and scope.field_id is None and scope.ward_id is None
+              and by in (None, "agency", "channel", "day"))
+    model = AgencyDailyFact if coarse else DailyFact
+    return model.objects.filter(scope.days(), scope.dimensions())
+
+
 def figures(scope: Scope, now: dt.datetime | None = None) -> Figures:
     """Two queries: the period's sums, and the open and overdue dossiers now."""
     now = now or timezone.now()
-    sums = DailyFact.objects.filter(scope.days(), scope.dimensions()).aggregate(
+    sums = _facts(scope).aggregate(
         **_sum_expressions())
     counts = _now_counts(scope, now).aggregate(**_now_aggregates(now))
     return _figures(sums, counts)
@@ -262,7 +278,7 @@ def breakdown(scope: Scope, by: str, now: dt.datetime | None = None) -> list[Row
     queries: the sums, the open dossiers now, the labels."""
     now = now or timezone.now()
     column = BY[by]
-    sums = {r[column]: r for r in DailyFact.objects.filter(scope.days(), scope.dimensions())
+    sums = {r[column]: r for r in _facts(scope, by)
             .values(column).order_by(column).annotate(**_sum_expressions())}
     counts = {r[column]: r for r in _now_counts(scope, now).values(column).order_by(column)
               .annotate(**_now_aggregates(now))}
@@ -301,7 +317,7 @@ def _bucket(day: dt.date, unit: str) -> tuple[dt.date, dt.date]:
 def trend(scope: Scope, unit: str = "week") -> list[Point]:
     """The period's figures per day, week (Monday first) or month, every bucket of the period
     present (zeros included); buckets are cut to the period. One query."""
-    per_day = {r["day"]: r for r in DailyFact.objects.filter(scope.days(), scope.dimensions())
+    per_day = {r["day"]: r for r in _facts(scope, "day")
                .values("day").order_by("day").annotate(**_sum_expressions())}
     points: list[Point] = []
     day = scope.start

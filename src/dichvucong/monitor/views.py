@@ -156,8 +156,9 @@ def headline(scope: Scope, figs: Figures) -> list[dict[str, Any]]:
     ]
 
 
-def ranking(scope: Scope, rows: list[metrics.Row], indexes: dict[int, metrics.IndexResult]
-            ) -> list[dict[str, Any]]:
+def ranking(scope: Scope, rows: list[metrics.Row]) -> list[dict[str, Any]]:
+    """The agencies by on-time rate, then online rate (the city's first two weekly targets);
+    Decision 766's points are on each agency's page."""
     out = []
     for row in rows:
         figs = row.figures
@@ -165,7 +166,7 @@ def ranking(scope: Scope, rows: list[metrics.Row], indexes: dict[int, metrics.In
             "agency_id": row.key, "label": row.label,
             "href": reverse("monitor:agency", args=[row.key]) + "?" + urlencode(
                 {"start": scope.start.isoformat(), "end": scope.end.isoformat()}),
-            "index": indexes[row.key].total if row.key in indexes else None,
+            "on_time": figs.on_time_rate, "online": figs.online_rate,
             "received": _count(scope, "received", figs.received, agency=row.key),
             "online_rate": _pct(figs.online_rate),
             "on_time_rate": _pct(figs.on_time_rate),
@@ -174,7 +175,8 @@ def ranking(scope: Scope, rows: list[metrics.Row], indexes: dict[int, metrics.In
             "paid_online_rate": _pct(figs.paid_online_rate),
             "misses": metrics.misses(figs),
         })
-    out.sort(key=lambda r: (-(r["index"] or 0), r["label"]))
+    out.sort(key=lambda r: (r["on_time"] is None, -(r["on_time"] or 0), -(r["online"] or 0),
+                            r["label"]))
     for position, r in enumerate(out, start=1):
         r["rank"] = position
     return out
@@ -217,12 +219,11 @@ def city(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     figs = metrics.figures(scope, now)
     rows = metrics.breakdown(scope, "agency", now)
-    indexes = metrics.index_by_agency(scope, now, rows)
     points = metrics.trend(scope, "month" if (scope.end - scope.start).days > 92 else "week")
     week = metrics.weekly_targets(timezone.localdate(), agency_ids=scope.agency_ids, now=now)
     return render(request, "monitor/city.html", {
         **_common(request, scope), "figures": figs, "tiles": headline(scope, figs),
-        "ranking": ranking(scope, rows, indexes),
+        "ranking": ranking(scope, rows),
         "trend": charts.trend_chart(points), "week": week,
         "week_misses": [{"agency_id": u.agency_id, "agency": u.agency,
                          "misses": [charts.TARGET_LABELS()[m] for m in u.misses]}
