@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.notify.urls")),
     path("", include("dichvucong.accounts.urls")),
+    path("", include("dichvucong.opendata.urls")),
     path("quan-tri/", admin.site.urls),
 ]
 
