@@ -541,3 +541,83 @@ class TestThroughCkanapi:
             assert value not in everything, key
             assert fold(value) not in folded, key
         assert person["id_number"] not in digits_only and person["phone"] not in digits_only
+
+    def test_statistics_csv_through_the_api_matches_the_monitoring_centre(self, live_url, db):
+        import datetime as dt
+
+        import requests
+        from ckanapi import RemoteCKAN
+        from django.utils import timezone
+
+        from dichvucong.monitor import metrics
+
+        # October 2024: three dossiers of known outcomes at Phường Hải Châu, filed online.
+        def at(day: int, hour: int = 9) -> dt.datetime:
+            return timezone.make_aware(dt.datetime(2024, 10, day, hour, 0))
+
+        procedure = Procedure.objects.get(code="1.001193")
+        hai_chau = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu")
+
+        def ours() -> dict:
+            return {row.channel: row.figures for row in metrics.monthly_statistics(2024, 10)
+                    if row.agency_id == hai_chau.pk and row.procedure_id == procedure.pk}
+
+        before = ours().get("online")
+        person = {"name": "Lê Văn Thống Kê", "id_number": "048099000111", "phone": "0905000111",
+                  "address": "1 Bạch Đằng", "email": "thongke@example.org"}
+        resolve = (*RECEIVE, ("assign", "lanhdao.haichau", Role.leader),
+                   ("examine", "chuyenvien.haichau", Role.specialist),
+                   ("approve", "lanhdao.haichau", Role.leader),
+                   ("issue_result", "chuyenvien.haichau", Role.specialist))
+        file_dossier(**person, now=at(1), path=resolve)  # resolved the day it came: on time
+        late = file_dossier(**person, now=at(2), path=resolve[:4])
+        for action, username, role in resolve[4:]:  # approved and issued weeks after its due
+            actions.perform(late.pk, action, User.objects.get(username=username), role, "",
+                            now=at(29))
+        file_dossier(**person, now=at(3), path=RECEIVE)  # still open
+        after = ours()["online"]
+        base = {n: getattr(before, n, 0) if before else 0 for n in ("received", "resolved",
+                                                                   "on_time", "late")}
+        assert (after.received - base["received"], after.resolved - base["resolved"],
+                after.on_time - base["on_time"], after.late - base["late"]) == (3, 2, 1, 1)
+
+        refresh_all()
+        with RemoteCKAN(live_url) as remote:
+            package = remote.action.package_show(id="thong-ke-ho-so-theo-thang")
+            resource = next(r for r in package["resources"] if r["format"] == "CSV")
+            text = requests.get(resource["url"], timeout=30).content.decode("utf-8")
+            rates_package = remote.action.package_show(id="ty-le-dung-han-va-truc-tuyen")
+            rates_resource = next(r for r in rates_package["resources"] if r["format"] == "CSV")
+            rates_text = requests.get(rates_resource["url"], timeout=30).content.decode("utf-8")
+            agency_package = remote.action.package_show(id=f"thong-ke-ho-so-{hai_chau.slug}")
+            assert agency_package["organization"]["name"] == hai_chau.slug
+            records = remote.action.datastore_search(
+                resource_id=resource["id"], filters={"period": "2024-10",
+                                                     "agency_code": hai_chau.code,
+                                                     "procedure_code": "1.001193",
+                                                     "channel": "online"})["records"]
+        published = [r for r in csv.DictReader(io.StringIO(text)) if r["period"] == "2024-10"]
+        expected = metrics.monthly_statistics(2024, 10)
+        assert len(published) == len(expected) > 0
+        for row, stat in zip(published, expected, strict=True):
+            figures = stat.figures
+            assert (row["agency_code"], row["procedure_code"], row["channel"]) == (
+                stat.agency_code, stat.procedure_code, stat.channel)
+            assert row["agency_name"] == stat.agency and row["procedure_name"] == stat.procedure
+            assert [int(row[n]) for n in ("received", "resolved", "on_time", "late",
+                                          "withdrawn", "stopped")] == [
+                figures.received, figures.resolved, figures.on_time, figures.late,
+                figures.withdrawn, figures.stopped]
+            average = figures.avg_processing_days
+            assert row["avg_processing_days"] == ("" if average is None else str(average))
+        assert [(r["received"], r["resolved"], r["on_time"], r["late"]) for r in records] == [
+            (after.received, after.resolved, after.on_time, after.late)]
+        # The rates per agency are the monitor's for the same month.
+        scope = metrics.Scope(dt.date(2024, 10, 1), dt.date(2024, 10, 31))
+        by_agency = {row.label: row.figures for row in metrics.breakdown(scope, "agency")}
+        rates = [r for r in csv.DictReader(io.StringIO(rates_text)) if r["period"] == "2024-10"]
+        row = next(r for r in rates if r["agency_code"] == hai_chau.code)
+        figures = by_agency[hai_chau.name]
+        assert float(row["on_time_rate"]) == figures.on_time_rate
+        assert float(row["online_rate"]) == figures.online_rate == 100.0
+        assert int(row["received"]) == figures.received

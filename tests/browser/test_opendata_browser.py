@@ -8,8 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from dichvucong.agencies.models import Agency
 from dichvucong.opendata.refresh import refresh_all
 from tests.browser.conftest import check_accessibility
+from tests.test_opendata import RECEIVE, file_dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +67,27 @@ def test_list_search_facets_and_dataset_page(page, live_url, published, viewport
         assert "Hộ tịch" in handle.read()
 
 
-def test_statistics_dataset_pages(page, live_url, published):
+def test_statistics_dataset_pages(page, live_url):
+    # A dossier received today puts this month's figures in the statistics.
+    file_dossier(name="Nguyễn Văn Mở", id_number="048099000222", phone="0905000222",
+                 address="2 Bạch Đằng", email="mo@example.org", path=RECEIVE)
+    refresh_all()
+    hai_chau = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu")
     page.goto(live_url + "/du-lieu-mo/thong-ke-ho-so-theo-thang/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Thống kê hồ sơ")
+    expect(page.get_by_role("img", name=re.compile("Hồ sơ tiếp nhận theo tháng"))).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("Xem trước")).get_by_text(
+        hai_chau.name).first).to_be_visible()
     check_accessibility(page, "statistics dataset")
+
+    # The agency publishes its own statistics: both tables (its rates have no chart until a
+    # dossier is resolved).
+    page.goto(live_url + "/du-lieu-mo/?organization=" + hai_chau.slug)
+    page.get_by_role("link", name=f"Thống kê hồ sơ thủ tục hành chính — {hai_chau.name}").click()
+    expect(page.get_by_role("img", name=re.compile("Hồ sơ tiếp nhận theo tháng"))).to_be_visible()
+    expect(page.get_by_role("region", name=re.compile("Xem trước"))).to_have_count(2)
+    check_accessibility(page, "agency statistics dataset")
+
     page.goto(live_url + "/du-lieu-mo/don-vi-hanh-chinh/")
     expect(page.get_by_role("img", name=re.compile("Số đơn vị theo loại"))).to_be_visible()
     check_accessibility(page, "units dataset")
