@@ -8,6 +8,7 @@ from dichvucong.catalog.api import router as catalog_router
 from dichvucong.dossiers.api import consents_router
 from dichvucong.dossiers.api import router as dossiers_router
 from dichvucong.ratings.api import router as ratings_router
+from dichvucong.results.api import router as results_router
 
 api = NinjaAPI(
     title="dichvucong API",
@@ -20,3 +21,4 @@ api.add_router("/units", units_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/consents", consents_router)
 api.add_router("/ratings", ratings_router)
+api.add_router("/results", results_router)
