@@ -197,6 +197,10 @@ def request_issue(dossier: Dossier, user: User, *, choice: int = 0,
         if dossier.results.filter(signing_state__in=[SigningState.QUEUED, SigningState.RENDERING,
                                                       SigningState.SIGNING]).exists():
             raise ResultError("Kết quả của hồ sơ này đang được ký.")
+        failed = dossier.results.filter(signing_state=SigningState.FAILED).first()
+        if failed is not None:
+            # Its number is taken but was never published: sign that one again, no gap.
+            raise ResultError(f"Kết quả số {failed.number} chưa ký được; hãy bấm «Ký lại».")
         definitions = result_definitions(dossier)
         if not 0 <= choice < len(definitions):
             raise ResultError("Hãy chọn một kết quả của thủ tục.", "choice")
@@ -228,6 +232,27 @@ def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: 
         signer_name=((approver or user).get_full_name() or (approver or user).username),
         signer_title=f"TM. {agency.name}",
         issue_date=today, valid_until=until, created_by=user)
+
+
+def can_retry(user: User, result: Result) -> bool:
+    return result.signing_state == SigningState.FAILED and _holds(
+        user, result.agency_id, ISSUING_ROLES + MANAGING_ROLES)
+
+
+def retry(result: Result, user: User) -> Result:
+    """Queue a result whose signing failed again (same number; it was never published)."""
+    with transaction.atomic():
+        result = Result.objects.select_for_update().get(pk=result.pk)
+        if not can_retry(user, result):
+            raise ResultError("Chỉ ký lại được kết quả ký không thành công, bởi cán bộ của cơ "
+                              "quan cấp.")
+        previous = result.signing_error
+        result.signing_state = SigningState.QUEUED
+        result.signing_error = ""
+        result.save(update_fields=["signing_state", "signing_error"])
+        _event(result, ResultEvent.Kind.RETRIED, user, previous)
+    enqueue(result)
+    return result
 
 
 def enqueue(result: Result) -> None:
@@ -276,6 +301,7 @@ def ensure_demo_keys(agencies=None) -> int:
         path.chmod(0o600)
         register_key(agency, pki.pem(certificate), "pkcs12")
         made += 1
+    trust_list_signer_files()
     return made
 
 
@@ -297,6 +323,41 @@ def register_key(agency: Agency, certificate_pem: str, backend: str) -> IssuerKe
         "not_before": certificate.not_valid_before_utc,
         "not_after": certificate.not_valid_after_utc})
     return key
+
+
+def trust_list_signer_files() -> tuple[Path, Path]:
+    """(private key, certificate) PEM files of the trust-list signer. Outside production a demo
+    signer is made beside the demo CA when there is none."""
+    folder = Path(settings.RESULTS_PKI_DIR)
+    key_file = Path(settings.RESULTS_TRUST_LIST_KEY or folder / pki.TRUST_LIST_KEY_FILE)
+    cert_file = Path(settings.RESULTS_TRUST_LIST_CERT or folder / pki.TRUST_LIST_CERT_FILE)
+    if not (key_file.is_file() and cert_file.is_file()):
+        if settings.MODE == "production" or settings.RESULTS_TRUST_LIST_KEY:
+            raise ResultError("Chưa cấu hình khóa ký danh sách tin cậy "
+                              "(DICHVUCONG_RESULTS_TRUST_LIST_KEY, …_CERT).")
+        authority = pki.load_authority(folder)
+        if authority is None:
+            authority = pki.create_authority()
+            pki.save_authority(authority, folder)
+        pki.save_trust_list_signer(authority, folder)
+    return key_file, cert_file
+
+
+def trust_list_anchors() -> list[str]:
+    """The fingerprints of the trust-list certificates accepted here."""
+    if settings.RESULTS_TRUST_LIST_ANCHORS:
+        return list(settings.RESULTS_TRUST_LIST_ANCHORS)
+    try:
+        _key, cert_file = trust_list_signer_files()
+    except ResultError:
+        return []
+    return [pki.fingerprint_pem(cert_file.read_bytes())]
+
+
+def signed_trust_list() -> dict:
+    """The trust list as published for offline verifiers: signed by the trust-list key."""
+    key_file, cert_file = trust_list_signer_files()
+    return verifier.sign_trust_list(trust_list(), key_file.read_bytes(), cert_file.read_bytes())
 
 
 def trust_list() -> dict:
