@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.utils import translation
+
 from dichvucong.accounts.models import Gender, User
 from dichvucong.catalog.definition import FieldType, FormField, ProfileKey
 
@@ -72,7 +74,8 @@ def _gender(field: FormField, gender: str) -> str:
     if field.type == FieldType.SELECT:
         return next((o.value for o in field.options
                      if o.value.casefold() in words or o.label.casefold() in words), "")
-    return str(Gender(gender).label)
+    with translation.override("vi"):  # the declaration's own language, whatever the page's
+        return str(Gender(gender).label)
 
 
 def _address_text(address: dict, place_name) -> str:
