@@ -20,12 +20,14 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from dichvucong.accounts.models import Membership, User
 from dichvucong.accounts.models import Role as AccountRole
@@ -139,9 +141,9 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
     return found
 
 
-# Step splits per process: (dossier, state, received, due, version, calendar) -> the running
-# step's (index, name, due time, threshold in minutes), or None.
-_STEP_CACHE: dict[tuple, tuple[int, str, datetime, int] | None] = {}
+# Step splits per process: the raw row (dossier, state, received, due, version) and the calendar
+# -> the running step's (index, name, due time, the instant it becomes near), or None.
+_STEP_CACHE: dict[tuple, tuple[int, str, datetime, datetime] | None] = {}
 _STEP_CACHE_LIMIT = 500_000
 
 
@@ -159,29 +161,52 @@ def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[
     return plans
 
 
+def _aware(value) -> datetime:
+    # SQLite hands back naive UTC datetimes (or text), PostgreSQL aware ones.
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
 def _steps(calendar: WorkingCalendar, now: datetime, running, config: Rules) -> Iterator[Found]:
-    rows = list(running.filter(state__in=list(rules.RUNNING_STEP_ROLES),
-                               received_at__isnull=False, due_at__isnull=False)
-                .values_list(*_ROW, "state", "received_at", "due_at", "procedure_version_id"))
+    """The running steps near their deadline. Every running dossier's row is read (narrow, raw:
+    no conversion), but its split is computed once per process and kept by the row's values,
+    so a repeated scan compares instants only."""
+    received, due = F("received_at"), F("due_at")
+    if connection.vendor == "sqlite":  # as text: no datetime parsing for the rows we know
+        received, due = Cast(received, TextField()), Cast(due, TextField())
+    query = running.filter(state__in=list(rules.RUNNING_STEP_ROLES), received_at__isnull=False,
+                           due_at__isnull=False).values_list(
+        *_ROW, "state", received, due, "procedure_version_id")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     if len(_STEP_CACHE) > _STEP_CACHE_LIMIT:
         _STEP_CACHE.clear()
     plans: dict[int, tuple[list[str], list[str], list[Decimal]]] | None = None
-    for pk, agency_id, assignee_id, state, received_at, due_at, version_id in rows:
-        key = (pk, state, received_at, due_at, version_id, id(calendar), config.step_threshold)
-        if key not in _STEP_CACHE:
+    calendar_key = (id(calendar), config.step_threshold)
+    for pk, agency_id, assignee_id, state, received_raw, due_raw, version_id in rows:
+        key = (pk, state, received_raw, due_raw, version_id, calendar_key)
+        known = _STEP_CACHE.get(key, False)
+        if known is False:
             if plans is None:  # read the workflows only when some split is not known yet
                 plans = _plans({row[-1] for row in rows})
             names, roles, shares = plans.get(version_id, ([], [], []))
             index = rules.running_step(state, roles)
             check = None if index is None else rules.step_check(
-                calendar, now, received_at, due_at, shares, index, config.step_threshold)
-            _STEP_CACHE[key] = None if check is None else (
-                index, names[index], check.due_at, check.threshold_minutes)
-        known = _STEP_CACHE[key]
+                calendar, now, _aware(received_raw), _aware(due_raw), shares, index,
+                config.step_threshold)
+            known = None
+            if check is not None:
+                near_from = (calendar.add_working_minutes(check.due_at, -check.threshold_minutes)
+                             if check.threshold_minutes > 0 else check.due_at)
+                known = (index, names[index], check.due_at, near_from)
+            _STEP_CACHE[key] = known
         if known is None:
             continue
-        index, name, step_due, threshold = known
-        if calendar.working_minutes_between(now, step_due) <= threshold:
+        index, name, step_due, near_from = known
+        if now >= near_from:
             yield Found(rules.cause(Kind.step_near_due, pk, step_due, index),
                         Kind.step_near_due, pk, agency_id, assignee_id, step_due,
                         step=name[:300])

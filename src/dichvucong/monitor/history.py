@@ -258,9 +258,12 @@ def _online_share(progress: float) -> float:
 
 class Generator:
     def __init__(self, *, seed: int, start: date, end: date, now: datetime,
-                 calendar: WorkingCalendar) -> None:
+                 calendar: WorkingCalendar, era: tuple[date, date] | None = None) -> None:
         self.rng = random.Random(seed)
         self.start, self.end = start, end
+        # The whole history's span, for the trends (growth, online share, late share), when
+        # it is written in several windows.
+        self.era = era or (start, end)
         self.now_local = _local_minutes(now)
         self.clock = Clock(calendar, start - timedelta(days=3), end + timedelta(days=6000))
         self.plans, self.weights = self._plans()
@@ -313,11 +316,11 @@ class Generator:
     def day_weights(self) -> list[tuple[date, float, float]]:
         """(day, weight of counter work, weight of online submissions) for each day."""
         result = []
-        span = max((self.end - self.start).days, 1)
+        span = max((self.era[1] - self.era[0]).days, 1)
         tet = _tet_days(self.clock.calendar, self.start, self.end)
         day = self.start
         while day <= self.end:
-            progress = (day - self.start).days / span
+            progress = (day - self.era[0]).days / span
             trend = 0.85 + 0.3 * progress
             month = {1: 1.1, 2: 0.8, 3: 1.05, 6: 1.0, 7: 0.95, 8: 1.0, 12: 1.15}.get(day.month, 1.0)
             before_tet = any(0 < (t - day).days <= 21 for t in tet)
@@ -335,7 +338,7 @@ class Generator:
         days = self.day_weights()
         total = sum(c + o for _d, c, o in days) or 1.0
         cumulative = list(_accumulate(self.weights))
-        span = max((self.end - self.start).days, 1)
+        span = max((self.era[1] - self.era[0]).days, 1)
         made = 0
         carry = 0.0
         next_id = first_id
@@ -347,7 +350,7 @@ class Generator:
                 n = count - made
             if n <= 0:
                 continue
-            progress = (day - self.start).days / span
+            progress = (day - self.era[0]).days / span
             plans = self.rng.choices(self.plans, cum_weights=cumulative, k=n)
             batch = []
             for plan in plans:
@@ -658,9 +661,11 @@ def _defaults(model, known: set[str]) -> dict[str, object]:
 
 def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
              start: date | None = None, end: date | None = None, now: datetime | None = None,
-             rebuild: bool = True, progress: Callable[[str], None] | None = None) -> Stats:
+             era: tuple[date, date] | None = None, rebuild: bool = True,
+             progress: Callable[[str], None] | None = None) -> Stats:
     """Generate ``dossiers`` dossiers submitted from ``start`` to ``end`` (default: the last
-    ``years`` years up to today) with their events and ratings."""
+    ``years`` years up to yesterday) with their events and ratings. ``era`` is the span of the
+    whole history when it is written window by window (the trends follow it)."""
     started = time.perf_counter()
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -669,10 +674,10 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
     overrides = dict(CalendarOverride.objects.filter(agency__isnull=True)
                      .values_list("day", "is_working"))
     calendar = WorkingCalendar.vietnam(
-        range(start.year - 1, end.year + 18),
+        range(min(start, era[0] if era else start).year - 1, end.year + 18),
         extra_holidays=[d for d, w in overrides.items() if not w],
         extra_working_days=[d for d, w in overrides.items() if w])
-    gen = Generator(seed=seed, start=start, end=end, now=now, calendar=calendar)
+    gen = Generator(seed=seed, start=start, end=end, now=now, calendar=calendar, era=era)
     stats = Stats()
     first_dossier = (Dossier.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     first_event = (DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0) + 1
