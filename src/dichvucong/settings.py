@@ -252,6 +252,14 @@ ESMS_API_KEY = os.environ.get("ESMS_API_KEY", "")
 ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
 ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
 
+# Deadline alerts (alerts.rules): an online dossier not received within 4 working hours; due
+# within 24 hours (one working day per 24 hours); a step within 25% of its time ("1d": one working
+# day); a supplement unanswered after 10 working days.
+ALERTS_RECEPTION_HOURS = float(os.environ.get("DICHVUCONG_ALERT_RECEPTION_HOURS", "4"))
+ALERTS_NEAR_DUE_HOURS = float(os.environ.get("DICHVUCONG_ALERT_NEAR_DUE_HOURS", "24"))
+ALERTS_STEP_THRESHOLD = os.environ.get("DICHVUCONG_ALERT_STEP_THRESHOLD", "25%")
+ALERTS_SUPPLEMENT_WORKING_DAYS = int(os.environ.get("DICHVUCONG_ALERT_SUPPLEMENT_DAYS", "10"))
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
