@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "dichvucong.notify",
     "dichvucong.ratings",
     "dichvucong.alerts",
+    "dichvucong.results",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,21 @@ ALERTS_RECEPTION_HOURS = float(os.environ.get("DICHVUCONG_ALERT_RECEPTION_HOURS"
 ALERTS_NEAR_DUE_HOURS = float(os.environ.get("DICHVUCONG_ALERT_NEAR_DUE_HOURS", "24"))
 ALERTS_STEP_THRESHOLD = os.environ.get("DICHVUCONG_ALERT_STEP_THRESHOLD", "25%")
 ALERTS_SUPPLEMENT_WORKING_DAYS = int(os.environ.get("DICHVUCONG_ALERT_SUPPLEMENT_DAYS", "10"))
+
+# Digital results: how agencies sign (pkcs12 | pkcs11 | csc), where keys and trust roots live.
+RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")
+RESULTS_PKI_DIR = Path(os.environ.get("DICHVUCONG_RESULTS_PKI_DIR", DATA_DIR / "pki"))
+RESULTS_PKCS12_PASSWORD = os.environ.get("DICHVUCONG_RESULTS_PKCS12_PASSWORD", "")
+RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; default: demo CA
+RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
+RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
+RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")
+RESULTS_CSC_URL = os.environ.get("DICHVUCONG_CSC_URL", "")
+RESULTS_CSC_TOKEN = os.environ.get("DICHVUCONG_CSC_TOKEN", "")
+RESULTS_CSC_USERNAME = os.environ.get("DICHVUCONG_CSC_USERNAME", "")
+RESULTS_CSC_PASSWORD = os.environ.get("DICHVUCONG_CSC_PASSWORD", "")
+RESULTS_CSC_PIN = os.environ.get("DICHVUCONG_CSC_PIN", "")
+RESULTS_CSC_CREDENTIAL = os.environ.get("DICHVUCONG_CSC_CREDENTIAL", "{agency}")
 
 LOGGING = {
     "version": 1,
