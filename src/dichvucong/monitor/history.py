@@ -61,6 +61,7 @@ from dichvucong.workflow.models import CalendarOverride
 AM_START, AM_END, PM_START, PM_END = 450, 690, 810, 1020
 DAY = 450
 UTC_OFFSET = 7 * 60  # Vietnam: UTC+7, no daylight saving time
+CHUNK = 100_000  # dossiers written at a time (with their ~800,000 events)
 
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi",
           "Đỗ", "Hồ", "Ngô", "Dương", "Lý", "Trương", "Đoàn", "Mai", "Tạ"]
@@ -582,51 +583,38 @@ def _iso(local: int) -> str:
 
 
 class Writer:
-    """Streams rows into a table: COPY on PostgreSQL, executemany on SQLite."""
+    """Rows for one table, buffered, then written in one go: COPY on PostgreSQL (one COPY at a
+    time per connection, so the tables of a chunk are written one after the other),
+    executemany on SQLite."""
 
     def __init__(self, model, columns: list[str]) -> None:
         self.table = model._meta.db_table
         self.columns = columns
         self.rows: list[tuple] = []
-        self.postgres = connection.vendor == "postgresql"
         self.count = 0
-        self._copy = None
-        self._cursor = None
-
-    def __enter__(self) -> Writer:
-        self._cursor = connection.cursor()
-        if self.postgres:
-            raw = self._cursor.cursor  # psycopg's own cursor under Django's wrapper
-            names = ", ".join(self.columns)
-            self._copy_cm = raw.copy(f"COPY {self.table} ({names}) FROM STDIN")
-            self._copy = self._copy_cm.__enter__()
-        return self
 
     def add(self, row: tuple) -> None:
         self.rows.append(row)
-        if len(self.rows) >= 20_000:
-            self.flush()
 
     def flush(self) -> None:
         if not self.rows:
             return
-        if self.postgres:
-            self._copy.write("".join(
-                "\t".join(_copy_text(v) for v in row) + "\n" for row in self.rows))
-        else:
-            marks = ", ".join("%s" for _ in self.columns)
-            self._cursor.executemany(
-                f"INSERT INTO {self.table} ({', '.join(self.columns)}) VALUES ({marks})",  # noqa: S608
-                self.rows)
+        names = ", ".join(self.columns)
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
+                with raw.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy:
+                    for start in range(0, len(self.rows), 20_000):
+                        copy.write("".join(
+                            "\t".join(_copy_text(v) for v in row) + "\n"
+                            for row in self.rows[start:start + 20_000]))
+            else:
+                marks = ", ".join("%s" for _ in self.columns)
+                cursor.executemany(
+                    f"INSERT INTO {self.table} ({names}) VALUES ({marks})",  # noqa: S608
+                    self.rows)
         self.count += len(self.rows)
         self.rows = []
-
-    def __exit__(self, *exc) -> None:
-        if exc[0] is None:
-            self.flush()
-        if self.postgres:
-            self._copy_cm.__exit__(*exc)
-        self._cursor.close()
 
 
 def _copy_text(value) -> str:
@@ -713,65 +701,70 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
             cursor.execute("PRAGMA cache_size = -400000")
     rng = random.Random(seed * 7919 + 1)
     with transaction.atomic():
-        with Writer(Dossier, dossier_cols) as dw, Writer(DossierEvent, event_cols) as ew, \
-                Writer(Rating, rating_cols) as rw:
-            # Codes need the day's order: generate day by day (the generator yields in order).
-            for d in gen.dossiers(dossiers, first_dossier):
-                gen.truncate(d)
-                if not d.events:
-                    continue
-                code_day = d.events[0][4] // 1440
-                key = (d.agency, code_day)
-                sequences[key] = sequences.get(key, 0) + 1
-                code = (f"{codes[d.agency]}-{date.fromordinal(code_day):%y%m%d}-"
-                        f"{sequences[key]:04d}")
-                enterprise = rng.random() < 0.12
-                name = (f"{rng.choice(COMPANY)} {rng.choice(GIVEN)} {rng.choice(GIVEN)}"
-                        if enterprise else
-                        f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}")
-                last = d.events[-1][4]
-                dw.add((d.id, code, d.plan.id, d.plan.version_id, d.agency,
-                        "enterprise" if enterprise else "citizen", name, "", "", "",
-                        d.channel, d.state, national_status(d.state), "{}",
-                        "online" if d.channel == "online" else "counter", "{}",
-                        d.plan.fee, d.assignee,
-                        _utc_text(d.submitted) if d.channel == "online" else None,
-                        _utc_text(d.received) if d.received is not None else None,
-                        _utc_text(d.due) if d.due is not None else None,
-                        _utc_text(d.original_due) if d.original_due is not None else None,
-                        _utc_text(d.paused) if d.paused is not None else None,
-                        _utc_text(d.finished) if d.finished is not None else None,
-                        len(d.events), _utc_text(d.events[0][4]), _utc_text(last),
-                        *extra_values))
-                for action, source, target, role, at, data in d.events:
-                    note = ""
-                    if data and "note" in data:
-                        data = dict(data)
-                        note = data.pop("note")
-                    ew.add((event_id, d.id, action, source, target, None, role, note,
-                            json.dumps(data) if data else "{}", _utc_text(at),
-                            *event_extra_values))
-                    event_id += 1
-                stats.dossiers += 1
-                stats.events += len(d.events)
-                if d.state in ("result_ready", "returned", "done") or d.state in (
-                        "rejected", "refused", "withdrawn"):
-                    stats.finished += 1
-                else:
-                    stats.open += 1
-                stats.late += d.late
-                if d.state == "done" and rng.random() < 0.15:
-                    good = rng.random() < 0.93
-                    points = [2 if good or rng.random() < 0.5 else rng.choice((1, 0))
-                              for _ in range(9)]
-                    overall = ("very_satisfied" if good and rng.random() < 0.6 else
-                               "satisfied" if good else "not_satisfied")
-                    rw.add((d.id, code, d.agency, d.plan.id, "done", *points, overall, "",
-                            _utc_text(min(last + rng.randint(10, 4000), gen.now_local)),
-                            *rating_extra_values))
-                    stats.ratings += 1
+        dw, ew = Writer(Dossier, dossier_cols), Writer(DossierEvent, event_cols)
+        rw = Writer(Rating, rating_cols)
+        # Codes need the day's order: generate day by day (the generator yields in order).
+        for d in gen.dossiers(dossiers, first_dossier):
+            gen.truncate(d)
+            if not d.events:
+                continue
+            code_day = d.events[0][4] // 1440
+            key = (d.agency, code_day)
+            sequences[key] = sequences.get(key, 0) + 1
+            code = (f"{codes[d.agency]}-{date.fromordinal(code_day):%y%m%d}-"
+                    f"{sequences[key]:04d}")
+            enterprise = rng.random() < 0.12
+            name = (f"{rng.choice(COMPANY)} {rng.choice(GIVEN)} {rng.choice(GIVEN)}"
+                    if enterprise else
+                    f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}")
+            last = d.events[-1][4]
+            dw.add((d.id, code, d.plan.id, d.plan.version_id, d.agency,
+                    "enterprise" if enterprise else "citizen", name, "", "", "",
+                    d.channel, d.state, national_status(d.state), "{}",
+                    "online" if d.channel == "online" else "counter", "{}",
+                    d.plan.fee, d.assignee,
+                    _utc_text(d.submitted) if d.channel == "online" else None,
+                    _utc_text(d.received) if d.received is not None else None,
+                    _utc_text(d.due) if d.due is not None else None,
+                    _utc_text(d.original_due) if d.original_due is not None else None,
+                    _utc_text(d.paused) if d.paused is not None else None,
+                    _utc_text(d.finished) if d.finished is not None else None,
+                    len(d.events), _utc_text(d.events[0][4]), _utc_text(last),
+                    *extra_values))
+            for action, source, target, role, at, data in d.events:
+                note = ""
+                if data and "note" in data:
+                    data = dict(data)
+                    note = data.pop("note")
+                ew.add((event_id, d.id, action, source, target, None, role, note,
+                        json.dumps(data) if data else "{}", _utc_text(at),
+                        *event_extra_values))
+                event_id += 1
+            stats.dossiers += 1
+            stats.events += len(d.events)
+            if d.state in ("result_ready", "returned", "done") or d.state in (
+                    "rejected", "refused", "withdrawn"):
+                stats.finished += 1
+            else:
+                stats.open += 1
+            stats.late += d.late
+            if d.state == "done" and rng.random() < 0.15:
+                good = rng.random() < 0.93
+                points = [2 if good or rng.random() < 0.5 else rng.choice((1, 0))
+                          for _ in range(9)]
+                overall = ("very_satisfied" if good and rng.random() < 0.6 else
+                           "satisfied" if good else "not_satisfied")
+                rw.add((d.id, code, d.agency, d.plan.id, "done", *points, overall, "",
+                        _utc_text(min(last + rng.randint(10, 4000), gen.now_local)),
+                        *rating_extra_values))
+                stats.ratings += 1
+            if stats.dossiers % CHUNK == 0:  # bounded memory: write the chunk
+                for writer in (dw, ew, rw):
+                    writer.flush()
                 if progress and stats.dossiers % 500_000 == 0:
                     progress(f"{stats.dossiers:,} hồ sơ, {stats.events:,} sự kiện …")
+        for writer in (dw, ew, rw):
+            writer.flush()
         # Numbers given today must continue after the generated ones.
         today_ordinal = today.toordinal()
         for (agency, day), last in sequences.items():
