@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "dichvucong.ratings",
     "dichvucong.alerts",
     "dichvucong.results",
+    "dichvucong.monitor",
 ]
 
 MIDDLEWARE = [
