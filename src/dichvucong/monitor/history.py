@@ -221,7 +221,7 @@ class Plan:
     id: int
     version_id: int
     agencies: list[int]
-    agency_weights: list[float] | None
+    agency_weights: list[float] | None  # cumulative
     online: bool
     limit_online: TimeLimitSpec | None
     limit_counter: TimeLimitSpec | None
@@ -278,8 +278,8 @@ class Generator:
         for pk, kind in Agency.objects.filter(level=Agency.Level.COMMUNE, is_active=True
                                               ).order_by("code").values_list("pk", "kind"):
             communes.setdefault(kind, []).append(pk)
-        busy = {kind: [self.rng.lognormvariate(0, 0.6) for _ in ids]
-                for kind, ids in communes.items()}
+        busy = {kind: list(_accumulate([self.rng.lognormvariate(0, 0.6) for _ in ids]))
+                for kind, ids in communes.items()}  # cumulative weights: some wards busier
         plans, weights = [], []
         rows = (Procedure.objects.filter(is_active=True, current_version__isnull=False)
                 .select_related("current_version").order_by("code"))
@@ -365,7 +365,8 @@ class Generator:
               online_w: float) -> Dossier_:
         rng = self.rng
         if plan.agency_weights:
-            agency = rng.choices(plan.agencies, weights=plan.agency_weights)[0]
+            cumulative = plan.agency_weights
+            agency = plan.agencies[bisect.bisect(cumulative, rng.random() * cumulative[-1])]
         else:
             agency = plan.agencies[0]
         online = plan.online and counter_w + online_w > 0 and (
@@ -592,19 +593,26 @@ class Writer:
         self.table = model._meta.db_table
         self.columns = columns
         self.rows: list[tuple] = []
+        self.lines: list[str] = []
         self.count = 0
 
     def add(self, row: tuple) -> None:
         self.rows.append(row)
 
+    def add_line(self, line: str) -> None:
+        """A row already in COPY's text format (PostgreSQL only)."""
+        self.lines.append(line)
+
     def flush(self) -> None:
-        if not self.rows:
+        if not self.rows and not self.lines:
             return
         names = ", ".join(self.columns)
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
                 with raw.copy(f"COPY {self.table} ({names}) FROM STDIN") as copy:
+                    for start in range(0, len(self.lines), 50_000):
+                        copy.write("".join(self.lines[start:start + 50_000]))
                     for start in range(0, len(self.rows), 20_000):
                         copy.write("".join(
                             "\t".join(_copy_text(v) for v in row) + "\n"
@@ -614,8 +622,8 @@ class Writer:
                 cursor.executemany(
                     f"INSERT INTO {self.table} ({names}) VALUES ({marks})",  # noqa: S608
                     self.rows)
-        self.count += len(self.rows)
-        self.rows = []
+        self.count += len(self.rows) + len(self.lines)
+        self.rows, self.lines = [], []
 
 
 def _copy_text(value) -> str:
@@ -719,6 +727,8 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
     event_extra = _defaults(DossierEvent, set(event_cols))
     event_cols += list(event_extra)
     event_extra_values = tuple(event_extra.values())
+    event_extra_text = "".join("\t" + _copy_text(v) for v in event_extra_values)
+    postgres = connection.vendor == "postgresql"
     from dichvucong.ratings.models import Rating
 
     rating_cols = ["dossier_id", "dossier_code", "agency_id", "procedure_id", "dossier_state",
@@ -770,9 +780,14 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
                 if data and "note" in data:
                     data = dict(data)
                     note = data.pop("note")
-                ew.add((event_id, d.id, action, source, target, None, role, note,
-                        json.dumps(data) if data else "{}", _utc_text(at),
-                        *event_extra_values))
+                if postgres:  # the line itself: our values hold no tab, newline or backslash
+                    ew.add_line(f"{event_id}\t{d.id}\t{action}\t{source}\t{target}\t\\N\t"
+                                f"{role}\t{note}\t{json.dumps(data) if data else '{}'}\t"
+                                f"{_utc_text(at)}{event_extra_text}\n")
+                else:
+                    ew.add((event_id, d.id, action, source, target, None, role, note,
+                            json.dumps(data) if data else "{}", _utc_text(at),
+                            *event_extra_values))
                 event_id += 1
             stats.dossiers += 1
             stats.events += len(d.events)
