@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dichvucong.core.context_processors.platform",
+                "dichvucong.notify.context_processors.inbox",
             ],
         },
     }
@@ -253,6 +254,23 @@ ESMS_URL = os.environ.get("ESMS_URL", "")
 ESMS_API_KEY = os.environ.get("ESMS_API_KEY", "")
 ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
 ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
+# Notifications (notify app). ESMS_UNICODE=1 keeps Vietnamese diacritics in SMS (70 characters a
+# segment); by default texts are folded to ASCII on purpose (notify/texts.py).
+ESMS_UNICODE = env_bool("ESMS_UNICODE", False)
+ESMS_CALLBACK_URL = os.environ.get("ESMS_CALLBACK_URL", "")
+EMAIL_HOST_GIVEN = "EMAIL_HOST" in os.environ  # demo: without it, mail goes to the sandbox
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Zalo ZNS: the API URL (https://business.openapi.zalo.me/message/template), the OA's access
+# token, and the approved template of each event: "received=123456,fee_due=234567".
+ZNS_URL = os.environ.get("ZNS_URL", "")
+ZNS_ACCESS_TOKEN = os.environ.get("ZNS_ACCESS_TOKEN", "")
+ZNS_TEMPLATES = dict(item.split("=", 1) for item in env_list("ZNS_TEMPLATES") if "=" in item)
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
+NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
+NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", "30"))
+NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", "21600"))
+NOTIFY_BATCH = int(os.environ.get("NOTIFY_BATCH", "20"))
 
 # Deadline alerts (alerts.rules): an online dossier not received within 4 working hours; due
 # within 24 hours (one working day per 24 hours); a step within 25% of its time ("1d": one working
@@ -270,6 +288,9 @@ RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; d
 RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
 RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
 RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")
+# Hash on the host and sign with the token's raw mechanism (CKM_ECDSA, CKM_RSA_PKCS): for tokens
+# without the combined ones (SoftHSM 2.6 has no CKM_ECDSA_SHA256).
+RESULTS_PKCS11_RAW = env_bool("DICHVUCONG_RESULTS_PKCS11_RAW", False)
 RESULTS_CSC_URL = os.environ.get("DICHVUCONG_CSC_URL", "")
 RESULTS_CSC_TOKEN = os.environ.get("DICHVUCONG_CSC_TOKEN", "")
 RESULTS_CSC_USERNAME = os.environ.get("DICHVUCONG_CSC_USERNAME", "")
