@@ -24,10 +24,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery, TextField
+from django.db.models import F, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from dichvucong.accounts.models import Membership, User
 from dichvucong.accounts.models import Role as AccountRole
@@ -118,15 +117,17 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
         add(_found(Kind.near_due, running.filter(
             due_at__gt=now, due_at__lte=window.near_until).values_list(*_ROW, "due_at"),
             due=True))
-        apologised = Exists(DossierEvent.objects.filter(dossier=OuterRef("pk"), action=APOLOGY))
-        late = list(running.filter(due_at__lte=now).annotate(apologised=apologised)
-                    .values_list(*_ROW, "due_at", "apologised"))
+        late = list(running.filter(due_at__lte=now).values_list(*_ROW, "due_at"))
         # Waiting for a supplement while already overdue at the pause: still overdue.
         late += list(dossiers.filter(state=State.processing_supplement.value,
-                                     due_at__lt=F("paused_at")).annotate(apologised=apologised)
-                     .values_list(*_ROW, "due_at", "apologised"))
+                                     due_at__lt=F("paused_at")).values_list(*_ROW, "due_at"))
         add(_found(Kind.overdue, late, due=True))
-        add(_found(Kind.no_apology, (row for row in late if not row[4])))
+        # Which of them had their apology (Mẫu 04): a lookup of those few in a small index.
+        apologised: set[int] = set()
+        for chunk in _chunks([row[0] for row in late]):
+            apologised.update(DossierEvent.objects.filter(dossier_id__in=chunk, action=APOLOGY)
+                              .values_list("dossier_id", flat=True))
+        add(_found(Kind.no_apology, (row for row in late if row[0] not in apologised)))
         add(_found(Kind.supplement_unanswered, dossiers.filter(
             state=State.processing_supplement.value,
             paused_at__lt=window.supplement_before).values_list(*_ROW, "paused_at"), at=True))
@@ -141,9 +142,10 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
     return found
 
 
-# Step splits per process: the raw row (dossier, state, received, due, version) and the calendar
-# -> the running step's (index, name, due time, the instant it becomes near), or None.
-_STEP_CACHE: dict[tuple, tuple[int, str, datetime, datetime] | None] = {}
+# Step splits per process, per calendar and threshold: the raw row (dossier, state, received,
+# due, version) -> the running step's (index, name, due time, the instant it becomes near), or
+# None.
+_STEP_CACHE: dict[tuple, dict[tuple, tuple[int, str, datetime, datetime] | None]] = {}
 _STEP_CACHE_LIMIT = 500_000
 
 
@@ -161,10 +163,10 @@ def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[
     return plans
 
 
-def _aware(value) -> datetime:
-    # SQLite hands back naive UTC datetimes (or text), PostgreSQL aware ones.
+def _aware(value: str | datetime) -> datetime:
+    # Timestamps cast to text: SQLite's are UTC without an offset, PostgreSQL's carry one.
     if isinstance(value, str):
-        value = parse_datetime(value)
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
@@ -172,9 +174,9 @@ def _steps(calendar: WorkingCalendar, now: datetime, running, config: Rules) -> 
     """The running steps near their deadline. Every running dossier's row is read (narrow, raw:
     no conversion), but its split is computed once per process and kept by the row's values,
     so a repeated scan compares instants only."""
-    received, due = F("received_at"), F("due_at")
-    if connection.vendor == "sqlite":  # as text: no datetime parsing for the rows we know
-        received, due = Cast(received, TextField()), Cast(due, TextField())
+    # As text: parsing thousands of timestamps costs more than the query; a row already split
+    # is recognised by its text.
+    received, due = Cast("received_at", TextField()), Cast("due_at", TextField())
     query = running.filter(state__in=list(rules.RUNNING_STEP_ROLES), received_at__isnull=False,
                            due_at__isnull=False).values_list(
         *_ROW, "state", received, due, "procedure_version_id")
@@ -182,13 +184,14 @@ def _steps(calendar: WorkingCalendar, now: datetime, running, config: Rules) -> 
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if len(_STEP_CACHE) > _STEP_CACHE_LIMIT:
-        _STEP_CACHE.clear()
+    threshold = config.step_threshold
+    cache = _STEP_CACHE.setdefault((id(calendar), threshold.unit, threshold.value), {})
+    if len(cache) > _STEP_CACHE_LIMIT:
+        cache.clear()
     plans: dict[int, tuple[list[str], list[str], list[Decimal]]] | None = None
-    calendar_key = (id(calendar), config.step_threshold)
     for pk, agency_id, assignee_id, state, received_raw, due_raw, version_id in rows:
-        key = (pk, state, received_raw, due_raw, version_id, calendar_key)
-        known = _STEP_CACHE.get(key, False)
+        key = (pk, state, received_raw, due_raw, version_id)
+        known = cache.get(key, False)
         if known is False:
             if plans is None:  # read the workflows only when some split is not known yet
                 plans = _plans({row[-1] for row in rows})
@@ -202,7 +205,7 @@ def _steps(calendar: WorkingCalendar, now: datetime, running, config: Rules) -> 
                 near_from = (calendar.add_working_minutes(check.due_at, -check.threshold_minutes)
                              if check.threshold_minutes > 0 else check.due_at)
                 known = (index, names[index], check.due_at, near_from)
-            _STEP_CACHE[key] = known
+            cache[key] = known
         if known is None:
             continue
         index, name, step_due, near_from = known
