@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
-import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
