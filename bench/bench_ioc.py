@@ -19,6 +19,8 @@ growing less than 3 times from 100 thousand.
     ./run bench bench/bench_ioc.py                    (starts PostgreSQL; then SQLite)
     BENCH_IOC_SIZES=100000,1000000 ./run bench bench/bench_ioc.py     (smaller sizes)
     BENCH_IOC_SQLITE=0 …                                               (PostgreSQL only)
+    BENCH_IOC_SIZES=existing DATABASE_URL=… .venv/bin/python bench/bench_ioc.py
+                                   (time the dashboard and the scan on a database as it is)
 
 Generating 5 million dossiers with their ~40 million events takes minutes.
 """
@@ -55,7 +57,9 @@ from dichvucong.alerts.scan import scan  # noqa: E402
 from dichvucong.monitor.history import generate  # noqa: E402
 
 PER_YEAR = 700_000
-SIZES = [int(n) for n in os.environ.get("BENCH_IOC_SIZES", "100000,1000000,5000000").split(",")]
+SIZES_TEXT = os.environ.get("BENCH_IOC_SIZES", "100000,1000000,5000000")
+EXISTING = SIZES_TEXT == "existing"
+SIZES = [] if EXISTING else [int(n) for n in SIZES_TEXT.split(",")]
 SQLITE_MAX = 1_000_000
 DASHBOARD_URLS = ("monitor:city", "monitor:dashboard", "monitor:home", "monitor:index")
 
@@ -78,8 +82,33 @@ def _dashboard_url() -> str | None:
     return None
 
 
+def measure(client: Client, url: str | None) -> tuple[float | None, object, float]:
+    """The dashboard (median of 7 warm requests), a first and repeated alert scans."""
+    dashboard = None
+    if url:
+        response = client.get(url)  # warm: templates, caches, connections
+        assert response.status_code == 200, response.status_code
+        dashboard = _median(lambda: client.get(url), 7)
+    first = scan()
+    steady = _median(scan, 5)
+    print(f"   city dashboard: {dashboard * 1000:.0f} ms" if dashboard is not None
+          else "   city dashboard: —", flush=True)
+    print(f"   alert scan: first {first.seconds:.2f} s ({first.found:,} causes, "
+          f"{first.raised:,} raised, {first.notified:,} notifications); "
+          f"repeated {steady:.2f} s", flush=True)
+    return dashboard, first, steady
+
+
 def main() -> None:
     vendor = connection.vendor
+    if EXISTING:
+        from dichvucong.dossiers.models import Dossier
+
+        client = Client()
+        client.force_login(User.objects.get(username="ioc"))
+        print(f"== {vendor}: {Dossier.objects.count():,} dossiers as they are", flush=True)
+        measure(client, _dashboard_url())
+        return
     sizes = [n for n in SIZES if vendor == "postgresql" or n <= SQLITE_MAX]
     print(f"== {vendor}: sizes {', '.join(f'{n:,}' for n in sizes)}; "
           f"{os.cpu_count()} CPU cores (shared with other work)", flush=True)
@@ -112,18 +141,7 @@ def main() -> None:
               f"; monitoring facts of those days rebuilt in {stats.facts_seconds:.0f} s",
               flush=True)
 
-        dashboard = None
-        if url:
-            response = client.get(url)  # warm: templates, caches, connections
-            assert response.status_code == 200, response.status_code
-            dashboard = _median(lambda: client.get(url), 7)
-        first = scan()
-        steady = _median(scan, 5)
-        print(f"   city dashboard: {dashboard * 1000:.0f} ms" if dashboard is not None
-              else "   city dashboard: —", flush=True)
-        print(f"   alert scan: first {first.seconds:.2f} s ({first.found:,} causes, "
-              f"{first.raised:,} raised, {first.notified:,} notifications); "
-              f"repeated {steady:.2f} s", flush=True)
+        dashboard, first, steady = measure(client, url)
         rows.append((done, dashboard, first.seconds, steady))
 
     print(f"== {vendor} summary (median times)")
@@ -142,7 +160,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
     if (connection.vendor == "postgresql" and os.environ.get("BENCH_IOC_SQLITE", "1") != "0"
-            and not os.environ.get("BENCH_IOC_CHILD")):
+            and not os.environ.get("BENCH_IOC_CHILD") and not EXISTING):
         # The same on the embedded default, in a fresh process and data folder.
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update(BENCH_IOC_CHILD="1",
