@@ -171,3 +171,11 @@ def test_any_text_becomes_one_ascii_sms_segment(text):
 def test_folding_vietnamese_keeps_one_letter_per_letter(text):
     folded = texts.fold(text)
     assert len(folded) == len(text) and folded.isascii()
+
+
+def test_the_officer_who_asked_for_a_supplement_hears_of_the_answer():
+    dossier = make_dossier("reception_supplement")
+    actions.perform(dossier.pk, Action.provide_supplement, dossier.applicant, Role.applicant)
+    officer = user("motcua.haichau")
+    note = Notification.objects.get(dossier=dossier, event="supplement_provided", user=officer)
+    assert note.channel == "inapp" and note.link == f"/mot-cua/ho-so/{dossier.code}/"
