@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "dichvucong.slips",
     "dichvucong.notify",
     "dichvucong.ratings",
+    "dichvucong.opendata",
     "dichvucong.results",
     "dichvucong.monitor",
 ]
@@ -276,6 +277,12 @@ RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")
 RESULTS_PKI_DIR = Path(os.environ.get("DICHVUCONG_RESULTS_PKI_DIR", DATA_DIR / "pki"))
 RESULTS_PKCS12_PASSWORD = os.environ.get("DICHVUCONG_RESULTS_PKCS12_PASSWORD", "")
 RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; default: demo CA
+# The key that signs the published trust list (PEM private key and certificate; default in demo
+# and test: made beside the demo CA) and the SHA-256 fingerprints of the trust-list certificates
+# the verifiers here accept (default: the configured certificate's).
+RESULTS_TRUST_LIST_KEY = os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_KEY", "")
+RESULTS_TRUST_LIST_CERT = os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_CERT", "")
+RESULTS_TRUST_LIST_ANCHORS = env_list("DICHVUCONG_RESULTS_TRUST_LIST_ANCHORS")
 RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
 RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
 RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")
