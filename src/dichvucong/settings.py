@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "dichvucong.slips",
     "dichvucong.notify",
     "dichvucong.ratings",
+    "dichvucong.opendata",
     "dichvucong.results",
     "dichvucong.monitor",
 ]
