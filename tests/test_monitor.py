@@ -297,6 +297,17 @@ def test_dashboard_query_counts_do_not_grow_with_the_data(client):
     assert len(queries) == agency_before <= 30
 
 
+def test_the_dashboards_in_english(client):
+    fx = build()
+    logged_in(client, "ioc").post("/i18n/setlang/", {"language": "en"})
+    html = client.get(f"/giam-sat/?{MARCH}").content.decode()
+    assert "Key figures" in html and "Agency ranking" in html and "Dossiers received" in html
+    html = client.get(f"/giam-sat/co-quan/{fx.justice.pk}/?{MARCH}").content.decode()
+    assert "Decision 766 index" in html and "Download the report (PDF)" in html
+    html = client.get(f"/giam-sat/ho-so/?{MARCH}&measure=late").content.decode()
+    assert "Dossiers resolved late" in html and "3 dossiers" in html
+
+
 def test_public_page_needs_no_login_and_shows_no_dossier(client):
     fx = build()
     html = client.get(f"/minh-bach/?{MARCH}").content.decode()

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("dichvucong.dossiers.urls")),
     path("", include("dichvucong.ratings.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
+    path("canh-bao/", include("dichvucong.alerts.urls")),
     path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.payments.urls")),
     path("", include("dichvucong.notify.urls")),

@@ -64,15 +64,15 @@ def _int(value: str | None) -> int | None:
         return None
 
 
-def read_period(request: HttpRequest) -> Period:
+def read_period(request: HttpRequest, default: str = "month") -> Period:
     today = timezone.localdate()
     options = presets(today)
     start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
     if start and end and start <= end:
         return Period(start, end, "")
-    preset = request.GET.get("period") or "month"
+    preset = request.GET.get("period") or default
     if preset not in options:
-        preset = "month"
+        preset = default
     start, end, _label = options[preset]
     return Period(start, end, preset)
 
@@ -182,9 +182,9 @@ def ranking(scope: Scope, rows: list[metrics.Row]) -> list[dict[str, Any]]:
     return out
 
 
-def _common(request: HttpRequest, scope: Scope) -> dict[str, Any]:
+def _common(request: HttpRequest, scope: Scope, default: str = "month") -> dict[str, Any]:
     today = timezone.localdate()
-    period = read_period(request)
+    period = read_period(request, default)
     return {
         "scope": scope, "period": period,
         "presets": [{"key": k, "label": v[2], "current": k == period.preset}
@@ -332,14 +332,15 @@ def report(request: HttpRequest, agency_id: int, fmt: str) -> HttpResponse:
 @require_GET
 def public(request: HttpRequest) -> HttpResponse:
     """Each agency's on-time and online rates, for anyone; no dossier, no personal data."""
-    period = read_period(request)
+    # The year so far by default: a month just begun says little to the public.
+    period = read_period(request, "year")
     scope = Scope(period.start, period.end)
     rows = [r for r in metrics.breakdown(scope, "agency") if r.figures.received
             or r.figures.resolved]
     rows.sort(key=lambda r: r.label)
     city_figs = metrics.figures(scope)
     return render(request, "monitor/public.html", {
-        **_common(request, scope), "figures": city_figs,
+        **_common(request, scope, "year"), "figures": city_figs,
         "rows": [{"label": r.label, "received": r.figures.received,
                   "resolved": r.figures.resolved,
                   "on_time": r.figures.on_time_rate, "online": r.figures.online_rate,
