@@ -15,10 +15,13 @@ urlpatterns = [
     path("", include("dichvucong.dossiers.urls")),
     path("", include("dichvucong.ratings.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
+    path("canh-bao/", include("dichvucong.alerts.urls")),
     path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.notify.urls")),
     path("", include("dichvucong.results.urls")),
     path("", include("dichvucong.accounts.urls")),
+    path("", include("dichvucong.monitor.urls")),
+    path("", include("dichvucong.opendata.urls")),
     path("quan-tri/", admin.site.urls),
 ]
 
