@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 
 from dichvucong.adminunits.api import router as units_router
 from dichvucong.catalog.api import router as catalog_router
+from dichvucong.datastore.api import router as store_router
 from dichvucong.dossiers.api import router as dossiers_router
 from dichvucong.ratings.api import router as ratings_router
 
@@ -18,3 +19,4 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/units", units_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/ratings", ratings_router)
+api.add_router("/store", store_router)

@@ -18,6 +18,7 @@ from ninja.security import django_auth
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
+from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, submission
 from dichvucong.dossiers.lifecycle import Action, Role, TransitionError
 from dichvucong.dossiers.models import Delivery, Dossier
@@ -74,10 +75,12 @@ def _out(dossier: Dossier) -> dict:
              summary="File a dossier: the form data as JSON and one file per required document")
 def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[str] = "{}",
                    delivery: Form[str] = "online", files: File[list[UploadedFile]] = None,
-                   documents: Form[str] = "[]"):
+                   documents: Form[str] = "[]", from_store: Form[str] = "[]"):
     """``form`` is the form data as JSON (see /catalog/procedures/{code}/form-schema);
     ``documents`` a JSON list giving, for each uploaded file in order, the index of the required
-    document it is for. All or nothing: any error leaves no dossier and no file."""
+    document it is for; ``from_store`` a JSON list of {"document": index, "stored": id} taking
+    required documents from the citizen's personal data store (/store/documents) instead of an
+    upload. All or nothing: any error leaves no dossier and no file."""
     proc = get_object_or_404(catalog_queries.active_procedures().select_related(
         "current_version"), code=procedure)
     if proc.online_mode == proc.OnlineMode.NONE:
@@ -108,6 +111,7 @@ def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[
             for index, upload in zip(indexes, files, strict=True):
                 stored.append(submission.attach(draft, definition.documents[index].name,
                                                 upload, request.user))
+            store_hooks.apply_api(draft, definition, from_store, request.user)
             missing = submission.missing_documents(draft)
             if missing:
                 raise UploadError("Thiếu: " + "; ".join(missing))
