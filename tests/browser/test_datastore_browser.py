@@ -105,7 +105,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
         page.locator("#doc-0").set_input_files(str(files["don-cap-lai.pdf"]))
         choice = page.get_by_role("group", name=re.compile("Hoặc dùng giấy tờ có sẵn"))
         check_accessibility(page, "submission form with the store's documents")
-        choice.get_by_role("radio", name=re.compile(HEALTH)).check()
+        choice.get_by_role("radio", name=re.compile("kham.pdf")).check()
         page.get_by_role("button", name="Nộp hồ sơ").click()
         expect(page).to_have_url(re.compile(r"/ho-so/[^/]+-\d{6}-\d{4}/$"))
         expect(page.get_by_text(f"{HEALTH}: kham.pdf")).to_be_visible()
