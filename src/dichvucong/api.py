@@ -6,8 +6,10 @@ from ninja import NinjaAPI
 from dichvucong.adminunits.api import router as units_router
 from dichvucong.catalog.api import router as catalog_router
 from dichvucong.datastore.api import router as store_router
+from dichvucong.dossiers.api import consents_router
 from dichvucong.dossiers.api import router as dossiers_router
 from dichvucong.ratings.api import router as ratings_router
+from dichvucong.results.api import router as results_router
 
 api = NinjaAPI(
     title="dichvucong API",
@@ -18,5 +20,7 @@ api = NinjaAPI(
 api.add_router("/catalog", catalog_router)
 api.add_router("/units", units_router)
 api.add_router("/dossiers", dossiers_router)
+api.add_router("/consents", consents_router)
 api.add_router("/ratings", ratings_router)
+api.add_router("/results", results_router)
 api.add_router("/store", store_router)

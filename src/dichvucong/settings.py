@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "dichvucong.notify",
     "dichvucong.ratings",
     "dichvucong.datastore",
+    "dichvucong.results",
+    "dichvucong.monitor",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +253,21 @@ ESMS_URL = os.environ.get("ESMS_URL", "")
 ESMS_API_KEY = os.environ.get("ESMS_API_KEY", "")
 ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
 ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
+
+# Digital results: how agencies sign (pkcs12 | pkcs11 | csc), where keys and trust roots live.
+RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")
+RESULTS_PKI_DIR = Path(os.environ.get("DICHVUCONG_RESULTS_PKI_DIR", DATA_DIR / "pki"))
+RESULTS_PKCS12_PASSWORD = os.environ.get("DICHVUCONG_RESULTS_PKCS12_PASSWORD", "")
+RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; default: demo CA
+RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
+RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
+RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")
+RESULTS_CSC_URL = os.environ.get("DICHVUCONG_CSC_URL", "")
+RESULTS_CSC_TOKEN = os.environ.get("DICHVUCONG_CSC_TOKEN", "")
+RESULTS_CSC_USERNAME = os.environ.get("DICHVUCONG_CSC_USERNAME", "")
+RESULTS_CSC_PASSWORD = os.environ.get("DICHVUCONG_CSC_PASSWORD", "")
+RESULTS_CSC_PIN = os.environ.get("DICHVUCONG_CSC_PIN", "")
+RESULTS_CSC_CREDENTIAL = os.environ.get("DICHVUCONG_CSC_CREDENTIAL", "{agency}")
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,7 @@ urlpatterns = [
     path("mot-cua/", include("dichvucong.backoffice.urls")),
     path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.notify.urls")),
+    path("", include("dichvucong.results.urls")),
     path("", include("dichvucong.accounts.urls")),
     path("quan-tri/", admin.site.urls),
 ]

@@ -19,6 +19,7 @@ class DemoAccount:
     role: str | None  # None: a citizen
     agency: str | None  # agency name, or None
     description: str
+    phone: str = ""  # verified: where a service agent's consent code goes in the demo
 
 
 HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
@@ -26,7 +27,7 @@ CITY = "Ủy ban nhân dân thành phố Đà Nẵng"
 JUSTICE = "Sở Tư pháp"
 
 DEMO_ACCOUNTS = [
-    DemoAccount("congdan", "Nguyễn Văn An", None, None, "Công dân"),
+    DemoAccount("congdan", "Nguyễn Văn An", None, None, "Công dân", phone="0905550001"),
     DemoAccount("doanhnghiep", "Trần Thị Bích", None, None, "Doanh nghiệp, hộ kinh doanh"),
     DemoAccount("daily.buudien", "Lê Văn Cường", Role.SERVICE_AGENT, HAI_CHAU,
                 "Đại lý dịch vụ công (bưu điện)"),
@@ -64,8 +65,10 @@ def create_demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
             f"Thiếu cơ quan: {', '.join(sorted(missing))}; nạp dữ liệu cơ quan trước."
         )
     for account in DEMO_ACCOUNTS:
+        phone = {"phone": account.phone, "phone_verified": True} if account.phone and not \
+            User.objects.filter(phone=account.phone).exists() else {}
         user, created = User.objects.get_or_create(
-            username=account.username, defaults={"full_name": account.full_name}
+            username=account.username, defaults={"full_name": account.full_name, **phone}
         )
         if created:
             user.set_password(password)

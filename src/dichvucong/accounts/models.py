@@ -116,6 +116,7 @@ class OneTimeCode(models.Model):
         REGISTER = "register", _("đăng ký tài khoản")
         RESET = "reset", _("đặt lại mật khẩu")
         CONTACT = "contact", _("đổi thông tin liên lạc")
+        CONSENT = "consent", _("đồng ý cho nộp hồ sơ thay")
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     channel = models.CharField(max_length=10)  # "sms" or "email", as notify.gateways.deliver

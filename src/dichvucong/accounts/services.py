@@ -49,15 +49,24 @@ SMS_TEXT = {
                                "Hieu luc 10 phut. Khong chia se ma nay cho bat ky ai.",
     OneTimeCode.Purpose.CONTACT: "Ma xac nhan so dien thoai tren Cong dich vu cong: {code}. "
                                  "Hieu luc 10 phut. Khong chia se ma nay cho bat ky ai.",
+    # Read out to the agent in front of the citizen: the text says what the code allows.
+    OneTimeCode.Purpose.CONSENT: "Ma {code}: dong y cho {agent} nop ho so thu tuc {procedure} "
+                                 "thay ban tren Cong dich vu cong. Hieu luc 10 phut. Chi dua ma "
+                                 "nay neu ban dong y.",
 }
 EMAIL_SUBJECT = {
     OneTimeCode.Purpose.REGISTER: "Mã xác nhận đăng ký tài khoản",
     OneTimeCode.Purpose.RESET: "Mã đặt lại mật khẩu",
     OneTimeCode.Purpose.CONTACT: "Mã xác nhận địa chỉ email",
+    OneTimeCode.Purpose.CONSENT: "Mã đồng ý cho nộp hồ sơ thay",
 }
 EMAIL_TEXT = ("Mã xác nhận của bạn là: {code}\n\nMã có hiệu lực trong 10 phút. Không chia sẻ mã "
               "này cho bất kỳ ai, kể cả người tự xưng là cán bộ.\n\nNếu bạn không yêu cầu mã "
               "này, hãy bỏ qua thư.\n")
+CONSENT_EMAIL_TEXT = ("Mã đồng ý của bạn là: {code}\n\nĐưa mã này cho {agent_name} nếu bạn đồng ý "
+                      "để người này nộp và theo dõi hồ sơ thủ tục {procedure} thay bạn. Mã có "
+                      "hiệu lực trong 10 phút. Bạn có thể thu hồi sự đồng ý trên trang tài khoản."
+                      "\n\nNếu bạn không nhờ ai nộp hồ sơ, hãy bỏ qua thư.\n")
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -101,11 +110,16 @@ def issue_code(purpose: str, channel: str, destination: str, *, user: User | Non
             data=data or {}, code_hash="-", created_at=now, expires_at=now + CODE_TTL)
         record.code_hash = _code_hash(record, code)
         record.save(update_fields=["code_hash"])
+    # Words a purpose's text names besides the code (the consent's agent and procedure).
+    words = (data or {}).get("text", {})
     try:
         if channel == "sms":
-            deliver("sms", destination, "", SMS_TEXT[purpose].format(code=code))
+            deliver("sms", destination, "", SMS_TEXT[purpose].format(code=code, **words))
         else:
-            deliver("email", destination, EMAIL_SUBJECT[purpose], EMAIL_TEXT.format(code=code))
+            body = EMAIL_TEXT.format(code=code)
+            if purpose == OneTimeCode.Purpose.CONSENT:
+                body = CONSENT_EMAIL_TEXT.format(code=code, **words)
+            deliver("email", destination, EMAIL_SUBJECT[purpose], body)
     except DeliveryError:
         record.delete()
         raise
@@ -160,9 +174,10 @@ def check_code(record_id: int | None, purpose: str, code: str) -> CodeCheck:
     return CodeCheck(None, f"Mã xác nhận không đúng. Bạn còn {left} lần thử.")
 
 
-def use_code(record: OneTimeCode) -> None:
+def use_code(record: OneTimeCode, keep: tuple[str, ...] = ()) -> None:
     record.used_at = timezone.now()
-    record.data = {}  # the registration's password hash is not kept
+    # The registration's password hash is not kept; ``keep`` names harmless keys that are.
+    record.data = {key: record.data[key] for key in keep if key in record.data}
     record.save(update_fields=["used_at", "data"])
 
 

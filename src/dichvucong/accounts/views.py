@@ -251,8 +251,17 @@ def _render_profile(request: HttpRequest, form: ProfileForm) -> HttpResponse:
     context = _context(
         form=form, qr_svg=services.qr_svg(token, "Mã QR công dân"),
         qr_minutes=services.QR_MAX_AGE // 60, organisations=services.organisations_of(user),
+        agent_consents=_active_consents(user),
     )
     return render(request, "accounts/profile.html", context)
+
+
+def _active_consents(user: User) -> list:
+    """The consents to file on the citizen's behalf that still stand (dossiers.agents)."""
+    from dichvucong.dossiers.models import AgentConsent
+
+    return list(AgentConsent.objects.filter(citizen=user, revoked_at__isnull=True)
+                .select_related("agent", "procedure").order_by("-given_at")[:10])
 
 
 def _save_profile(request: HttpRequest, form: ProfileForm) -> HttpResponse:

@@ -20,12 +20,20 @@ def field_name(index: int) -> str:
     return f"store-{index}"
 
 
+def own_filing(draft: Dossier | None, user: User) -> bool:
+    """The store is the applicant's alone: someone filing for another (a service agent, with
+    the citizen's consent) neither sees nor uses anyone's store."""
+    return draft is None or (draft.applicant_id == user.pk and draft.submitted_by_id is None)
+
+
 def apply_form(request: HttpRequest, draft: Dossier, definition: ProcedureDefinition
                ) -> dict[int, str]:
     """For each required document posted without a file: the stored document chosen for it
     (``store-<index>``) becomes its attachment; choosing none again drops an attachment taken
     from the store. A file chosen wins over a stored document. Returns errors by index."""
     errors: dict[int, str] = {}
+    if not own_filing(draft, request.user):
+        return errors
     chosen = services.chosen_documents(draft)
     for index, requirement in enumerate(definition.documents):
         name = field_name(index)
@@ -59,6 +67,9 @@ def apply_api(draft: Dossier, definition: ProcedureDefinition, raw: str, user: U
         raise UploadError(_("from_store phải là danh sách JSON các cặp "
                             "{\"document\": chỉ số, \"stored\": mã giấy tờ trong kho}."))\
             from None
+    if pairs and not own_filing(draft, user):
+        raise UploadError(_("Chỉ người nộp hồ sơ cho chính mình mới dùng được kho dữ liệu cá "
+                            "nhân của mình."))
     for index, stored in pairs:
         if not 0 <= index < len(definition.documents):
             raise UploadError(_("Không có thành phần hồ sơ số %(index)s.") % {"index": index})

@@ -1,17 +1,18 @@
 """Who may see and act on which dossiers: one indexed condition in each query.
 
-- A citizen or business: dossiers they filed or that were filed for them.
-- A service agent or digital team member: the dossiers they filed for someone (with consent).
+- A citizen or business: the dossiers whose applicant they are (filed by them or for them).
+- A service agent or digital team member: only the dossiers they filed for a citizen under that
+  citizen's consent, while the consent stands and they still hold the role (``consented``).
 - An official (reception officer, specialist, leader, procedure controller, agency head): the
   dossiers received by an agency where they hold that role.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, Q, QuerySet
 
+from dichvucong.accounts.models import Membership, User
 from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
 from dichvucong.dossiers.lifecycle import Role
 from dichvucong.dossiers.models import Dossier
 
@@ -27,8 +28,42 @@ ACTING_ROLES = {
 }
 
 
+AGENT_ROLES = (AccountRole.SERVICE_AGENT, AccountRole.DIGITAL_TEAM)
+
+
 def own_dossiers(user: User) -> QuerySet[Dossier]:
-    return Dossier.objects.filter(Q(applicant=user) | Q(submitted_by=user))
+    """The applicant's own dossiers (also those an agent filed for them)."""
+    return Dossier.objects.filter(applicant=user)
+
+
+def consented(user: User) -> Q:
+    """The dossiers an agent may see and act on: every condition must hold."""
+    holds_agent_role = Exists(Membership.objects.filter(user=user,
+                                                        role__in=AGENT_ROLES))
+    return (
+        Q(submitted_by=user)  # the agent filed it
+        & Q(consent__agent=user)  # under a consent given to this agent
+        & Q(consent__citizen=F("applicant"))  # by the dossier's own applicant
+        & Q(consent__revoked_at__isnull=True)  # that the citizen has not revoked
+        & Q(holds_agent_role)  # and the agent still holds an agent role
+    )
+
+
+def agent_dossiers(user: User) -> QuerySet[Dossier]:
+    """The dossiers ``user`` filed for citizens and may still follow."""
+    return Dossier.objects.filter(consented(user))
+
+
+def followed_dossiers(user: User) -> QuerySet[Dossier]:
+    """What the dossier pages and API show ``user``: their own, and those they follow as agent."""
+    return Dossier.objects.filter(Q(applicant=user) | consented(user))
+
+
+def is_agent_for(user: User, dossier: Dossier) -> bool:
+    """``user`` acts on ``dossier`` as the citizen's consented agent."""
+    return (dossier.submitted_by_id == user.pk
+            and dossier.applicant_id != user.pk
+            and Dossier.objects.filter(pk=dossier.pk).filter(consented(user)).exists())
 
 
 def agency_dossiers(user: User, roles=OFFICIAL_ROLES) -> QuerySet[Dossier]:
@@ -39,7 +74,7 @@ def agency_dossiers(user: User, roles=OFFICIAL_ROLES) -> QuerySet[Dossier]:
 def lifecycle_roles(user: User, dossier: Dossier) -> set[Role]:
     """The lifecycle roles ``user`` holds for ``dossier``."""
     held = set()
-    if dossier.applicant_id == user.pk or dossier.submitted_by_id == user.pk:
+    if dossier.applicant_id == user.pk or is_agent_for(user, dossier):
         held.add(Role.applicant)
     account_roles = user.memberships.filter(agency_id=dossier.agency_id).values_list("role",
                                                                                      flat=True)

@@ -81,6 +81,11 @@ def _move_clock(dossier: Dossier, effect: ClockEffect, now) -> None:
     elif effect == ClockEffect.resume:
         if dossier.paused_at is not None and dossier.due_at is not None:
             dossier.due_at = resume_due(calendar, dossier.due_at, dossier.paused_at, now, "pause")
+            if dossier.original_due_at is not None:
+                # The citizen's waiting time is excluded from the original deadline too: only an
+                # apology's new appointment leaves it behind (on-time statistics use it).
+                dossier.original_due_at = resume_due(calendar, dossier.original_due_at,
+                                                     dossier.paused_at, now, "pause")
         dossier.paused_at = None
     elif effect == ClockEffect.end:
         dossier.finished_at = now

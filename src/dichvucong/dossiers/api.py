@@ -1,7 +1,9 @@
-"""Dossier endpoints of the JSON API (/api/v1/dossiers…): the citizen's operations.
+"""Dossier endpoints of the JSON API (/api/v1/dossiers…, /api/v1/consents…): the citizen's
+operations, and the same for an agent filing on a citizen's behalf.
 
 Authentication is the portal's session (with its CSRF token) — the same rules as the pages: a
-citizen sees and acts only on their own dossiers.
+citizen sees and acts only on their own dossiers; an agent only on the dossiers a citizen
+consented to (``access.consented``), found or not found exactly as the pages do.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from ninja.security import django_auth
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
 from dichvucong.datastore import hooks as store_hooks
-from dichvucong.dossiers import access, actions, submission
-from dichvucong.dossiers.lifecycle import Action, Role, TransitionError
-from dichvucong.dossiers.models import Delivery, Dossier
+from dichvucong.dossiers import access, actions, agents, submission
+from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError
+from dichvucong.dossiers.models import AgentConsent, Channel, Delivery, Dossier
 from dichvucong.dossiers.uploads import UploadError
+from dichvucong.notify.gateways import DeliveryError
 
 router = Router(tags=["dossiers"], auth=django_auth)
+consents_router = Router(tags=["consents"], auth=django_auth)
 
 
 class EventOut(Schema):
@@ -48,6 +52,10 @@ class DossierOut(Schema):
     received_at: datetime | None
     due_at: datetime | None
     fee_amount: int
+    channel: str
+    national_channel: int
+    applicant_name: str
+    submitted_by: str | None  # the agent who filed it for the applicant, if one did
 
 
 class DossierDetailOut(DossierOut):
@@ -67,22 +75,42 @@ def _out(dossier: Dossier) -> dict:
         "state": dossier.state, "state_label": dossier.state_label,
         "national_status": dossier.national_status, "submitted_at": dossier.submitted_at,
         "received_at": dossier.received_at, "due_at": dossier.due_at,
-        "fee_amount": dossier.fee_amount,
+        "fee_amount": dossier.fee_amount, "channel": dossier.channel,
+        "national_channel": Channel(dossier.channel).national_code,
+        "applicant_name": dossier.applicant_name,
+        "submitted_by": (str(dossier.submitted_by) if dossier.submitted_by_id
+                         and dossier.channel == Channel.SERVICE_AGENT else None),
     }
 
 
-@router.post("", response={201: DossierOut, 400: Problem, 404: Problem},
+@router.post("", response={201: DossierOut, 400: Problem, 403: Problem, 404: Problem,
+                           409: Problem},
              summary="File a dossier: the form data as JSON and one file per required document")
 def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[str] = "{}",
                    delivery: Form[str] = "online", files: File[list[UploadedFile]] = None,
-                   documents: Form[str] = "[]", from_store: Form[str] = "[]"):
+                   documents: Form[str] = "[]", consent: Form[int | None] = None,
+                   from_store: Form[str] = "[]"):
     """``form`` is the form data as JSON (see /catalog/procedures/{code}/form-schema);
     ``documents`` a JSON list giving, for each uploaded file in order, the index of the required
     document it is for; ``from_store`` a JSON list of {"document": index, "stored": id} taking
     required documents from the citizen's personal data store (/store/documents) instead of an
-    upload. All or nothing: any error leaves no dossier and no file."""
+    upload. All or nothing: any error leaves no dossier and no file.
+
+    An agent filing for a citizen passes ``consent``, the id of the consent the citizen gave
+    (``POST /consents/requests`` then ``…/confirm``): the citizen is the applicant, the dossier's
+    channel is ``agent`` and ``submitted_by`` names the agent."""
     proc = get_object_or_404(catalog_queries.active_procedures().select_related(
         "current_version"), code=procedure)
+    given = None
+    if consent is not None:
+        try:
+            given = agents.usable_consent(request.user, consent)
+        except agents.ConsentError as exc:
+            return Status(exc.status, {"detail": exc.message})
+        if given.procedure_id != proc.pk:
+            return Status(400, {"detail": "Sự đồng ý của công dân là cho một thủ tục khác."})
+        if given.dossier_id is not None:
+            return Status(409, {"detail": "Sự đồng ý này đã được dùng cho một hồ sơ khác."})
     if proc.online_mode == proc.OnlineMode.NONE:
         raise HttpError(400, "Thủ tục này không nộp trực tuyến.")
     target = submission.receiving_agencies(proc).filter(pk=agency).first()
@@ -107,7 +135,12 @@ def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[
     stored = []
     try:
         with transaction.atomic():
-            draft = submission.start_draft(proc, request.user, target)
+            if given is not None:
+                draft = submission.start_draft(proc, given.citizen, target,
+                                               submitted_by=request.user)
+                agents.link_dossier(given, draft, request.user)
+            else:
+                draft = submission.start_draft(proc, request.user, target)
             for index, upload in zip(indexes, files, strict=True):
                 stored.append(submission.attach(draft, definition.documents[index].name,
                                                 upload, request.user))
@@ -116,29 +149,32 @@ def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[
             if missing:
                 raise UploadError("Thiếu: " + "; ".join(missing))
             dossier = submission.submit(draft, request.user, result.cleaned, delivery)
-    except UploadError as exc:
+    except (UploadError, agents.ConsentError) as exc:
         for attachment in stored:  # the rows are rolled back; the files go too
             attachment.file.delete(save=False)
-        return Status(400, {"detail": str(exc)})
-    dossier = Dossier.objects.select_related("procedure", "agency").get(pk=dossier.pk)
+        return Status(getattr(exc, "status", 400), {"detail": getattr(exc, "message", str(exc))})
+    dossier = Dossier.objects.select_related("procedure", "agency", "submitted_by").get(
+        pk=dossier.pk)
     return Status(201, _out(dossier))
 
 
 @router.get("", response=list[DossierOut], summary="My dossiers, newest first")
 def list_dossiers(request, before: int | None = None, limit: int = 20):
     """Keyset pagination (no COUNT over the table): ``before`` is the ``id`` of the last dossier
-    of the previous page."""
+    of the previous page. For an agent: also the dossiers they filed for citizens under a
+    consent that stands."""
     limit = max(1, min(limit, 100))
-    qs = (access.own_dossiers(request.user).exclude(state="draft")
-          .select_related("procedure", "agency").order_by("-id"))
+    qs = (access.followed_dossiers(request.user).exclude(state="draft")
+          .select_related("procedure", "agency", "submitted_by").order_by("-id"))
     if before is not None:
         qs = qs.filter(id__lt=before)
     return [_out(d) for d in qs[:limit]]
 
 
 def _mine(request, code: str) -> Dossier:
-    return get_object_or_404(access.own_dossiers(request.user).select_related(
-        "procedure", "agency"), code=code)
+    """A dossier the user follows (their own, or consented to as agent); 404 for any other."""
+    return get_object_or_404(access.followed_dossiers(request.user).select_related(
+        "procedure", "agency", "submitted_by"), code=code)
 
 
 @router.get("/{code}", response=DossierDetailOut, summary="A dossier with its events")
@@ -154,10 +190,12 @@ class NoteIn(Schema):
     revision: int | None = None
 
 
-@router.post("/{code}/withdraw", response={200: DossierOut, 409: Problem},
-             summary="Withdraw a dossier")
+@router.post("/{code}/withdraw", response={200: DossierOut, 403: Problem, 409: Problem},
+             summary="Withdraw a dossier (the applicant only)")
 def withdraw(request, code: str, payload: NoteIn):
     dossier = _mine(request, code)
+    if dossier.applicant_id != request.user.pk:
+        return Status(403, {"detail": "Chỉ công dân là chủ hồ sơ được rút hồ sơ."})
     try:
         outcome = actions.perform(dossier.pk, Action.withdraw, request.user, Role.applicant,
                                   payload.note, expected_revision=payload.revision)
@@ -165,3 +203,150 @@ def withdraw(request, code: str, payload: NoteIn):
         return Status(409, {"detail": getattr(exc, "message", str(exc))})
     outcome.dossier.procedure, outcome.dossier.agency = dossier.procedure, dossier.agency
     return Status(200, _out(outcome.dossier))
+
+
+SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_supplement.value}
+
+
+@router.post("/{code}/supplement", response={200: DossierOut, 400: Problem, 409: Problem},
+             summary="Answer a supplement request: files and a note")
+def supplement(request, code: str, note: Form[str] = "", revision: Form[int | None] = None,
+               files: File[list[UploadedFile]] = None):
+    """The applicant, or the agent who filed it under consent, sends what was asked for. The
+    files are named after the request's items in order."""
+    dossier = _mine(request, code)
+    if dossier.state not in SUPPLEMENT_STATES:
+        return Status(409, {"detail": "Hồ sơ không ở trạng thái chờ bổ sung."})
+    request_event = dossier.events.filter(action=Action.request_supplement).last()
+    items = [line.strip(" -•\t") for line in (request_event.note if request_event else "")
+             .splitlines() if line.strip(" -•\t")]
+    files = files or []
+    if not files and not note.strip():
+        return Status(400, {"detail": "Cần đính kèm giấy tờ được yêu cầu hoặc ghi nội dung "
+                                      "bổ sung."})
+    stored = []
+    try:
+        with transaction.atomic():
+            names = []
+            for i, upload in enumerate(files):
+                name = items[i] if i < len(items) else "Bổ sung"
+                stored.append(submission.attach(dossier, f"Bổ sung: {name}", upload,
+                                                request.user))
+                names.append(name)
+            outcome = actions.perform(dossier.pk, Action.provide_supplement, request.user,
+                                      Role.applicant, note, expected_revision=revision,
+                                      data={"files": names,
+                                            **submission.on_behalf(request.user, dossier)})
+    except (UploadError, TransitionError, actions.StaleDossier) as exc:
+        for attachment in stored:
+            attachment.file.delete(save=False)
+        status = 400 if isinstance(exc, UploadError) else 409
+        return Status(status, {"detail": getattr(exc, "message", None) or str(exc)})
+    outcome.dossier.procedure, outcome.dossier.agency = dossier.procedure, dossier.agency
+    outcome.dossier.submitted_by = dossier.submitted_by
+    return Status(200, _out(outcome.dossier))
+
+
+# --- consents: filing on a citizen's behalf ---------------------------------------------------
+
+class ConsentRequestIn(Schema):
+    procedure: str
+    citizen: str  # the citizen's phone number or CCCD number
+    full_name: str = ""  # to register a citizen who has no account yet (by phone)
+
+
+class ConsentRequestOut(Schema):
+    request_id: int
+    channel: str
+    destination: str  # masked
+    new_account: bool
+    expires_at: datetime
+
+
+class CodeIn(Schema):
+    code: str
+
+
+class ConsentOut(Schema):
+    id: int
+    agent: str
+    agent_role: str
+    citizen: str
+    procedure_code: str
+    procedure_name: str
+    dossier_code: str | None
+    given_at: datetime
+    revoked_at: datetime | None
+
+
+def _consent_out(consent: AgentConsent) -> dict:
+    return {"id": consent.pk, "agent": str(consent.agent), "agent_role": consent.agent_role,
+            "citizen": str(consent.citizen), "procedure_code": consent.procedure.code,
+            "procedure_name": consent.procedure.name,
+            "dossier_code": consent.dossier.code if consent.dossier_id else None,
+            "given_at": consent.given_at, "revoked_at": consent.revoked_at}
+
+
+@consents_router.post("/requests", response={202: ConsentRequestOut, 400: Problem,
+                                             403: Problem, 404: Problem, 429: Problem,
+                                             503: Problem},
+                      summary="Agent: send a citizen the code that confirms their consent")
+def request_consent(request, payload: ConsentRequestIn):
+    """The code goes to the citizen's verified phone (or e-mail). A citizen without an account,
+    named by phone number, is registered with that phone when the code is confirmed (give
+    ``full_name``)."""
+    from dichvucong.dossiers.agent_views import _may_send
+
+    proc = catalog_queries.active_procedures().filter(code=payload.procedure.strip()).first()
+    if proc is None or proc.online_mode == proc.OnlineMode.NONE:
+        return Status(404, {"detail": "Không có thủ tục nộp trực tuyến với mã này."})
+    identifier = "".join(payload.citizen.split())
+    if agents.agent_role(request.user) is None:
+        return Status(403, {"detail": agents.NOT_AGENT})
+    if not _may_send(request, identifier):
+        return Status(429, {"detail": "Đã gửi quá nhiều mã trong ít phút. Vui lòng chờ 10 phút."})
+    try:
+        sent = agents.request_consent(request.user, proc, identifier, payload.full_name)
+    except agents.ConsentError as exc:
+        return Status(exc.status, {"detail": exc.message})
+    except DeliveryError:
+        return Status(503, {"detail": "Không gửi được mã xác nhận tới công dân lúc này."})
+    return Status(202, {"request_id": sent.record.pk, "channel": sent.channel,
+                        "destination": sent.destination, "new_account": sent.new_account,
+                        "expires_at": sent.record.expires_at})
+
+
+@consents_router.post("/requests/{request_id}/confirm",
+                      response={201: ConsentOut, 400: Problem, 403: Problem},
+                      summary="Agent: record the consent with the code the citizen received")
+def confirm_consent(request, request_id: int, payload: CodeIn):
+    try:
+        consent = agents.confirm_consent(request.user, request_id, payload.code)
+    except agents.ConsentError as exc:
+        return Status(exc.status, {"detail": exc.message})
+    consent = AgentConsent.objects.select_related("agent", "citizen", "procedure").get(
+        pk=consent.pk)
+    return Status(201, _consent_out(consent))
+
+
+@consents_router.get("", response=list[ConsentOut],
+                     summary="The consents I gave (citizen) or received (agent), newest first")
+def list_consents(request):
+    from django.db.models import Q
+
+    qs = (AgentConsent.objects.filter(Q(citizen=request.user) | Q(agent=request.user))
+          .select_related("agent", "citizen", "procedure", "dossier").order_by("-given_at"))
+    return [_consent_out(c) for c in qs[:100]]
+
+
+@consents_router.post("/{consent_id}/revoke", response={200: ConsentOut, 404: Problem,
+                                                        409: Problem},
+                      summary="Citizen: revoke a consent; the agent loses access at once")
+def revoke_consent(request, consent_id: int):
+    try:
+        consent = agents.revoke(request.user, consent_id)
+    except agents.ConsentError as exc:
+        return Status(exc.status, {"detail": exc.message})
+    consent = AgentConsent.objects.select_related("agent", "citizen", "procedure",
+                                                  "dossier").get(pk=consent.pk)
+    return Status(200, _consent_out(consent))

@@ -48,7 +48,9 @@ def time_limit(definition: ProcedureDefinition, channel: str) -> TimeLimitSpec |
         cutoff = time.fromisoformat(processing.cutoff) if processing.cutoff else None
         return TimeLimitSpec(Decimal(0), "working_days", same_day=True, cutoff=cutoff)
     limit = processing.time_limit
-    if channel == Channel.ONLINE and processing.online_time_limit is not None:
+    # A dossier an agent files for a citizen is an online dossier (national channel 2).
+    online = channel in (Channel.ONLINE, "agent")
+    if online and processing.online_time_limit is not None:
         limit = processing.online_time_limit
     if limit is None or limit.value is None:
         return None

@@ -15,15 +15,24 @@ STATE_CHOICES = [(s.value, s.label) for s in State]
 
 
 class Channel(models.TextChoices):
-    """How the dossier was filed; the national channel codes are 1, 2, 3."""
+    """How the dossier was filed; the national channel codes (KenhThucHien) are 1, 2, 3.
+
+    A service agent (post office) or a community digital team member files online through the
+    portal on the citizen's behalf: nationally that is an online dossier (2), with the online
+    processing time and fees; our own channel keeps the assisted filing apart for monitoring."""
 
     IN_PERSON = "in_person", _("Trực tiếp")
     ONLINE = "online", _("Trực tuyến")
     POST = "post", _("Bưu chính công ích")
+    SERVICE_AGENT = "agent", _("Nộp thay qua đại lý, tổ công nghệ số")
 
     @property
     def national_code(self) -> int:
-        return {"in_person": 1, "online": 2, "post": 3}[self.value]
+        return {"in_person": 1, "online": 2, "post": 3, "agent": 2}[self.value]
+
+    @property
+    def is_online(self) -> bool:
+        return self.national_code == 2
 
 
 class ApplicantType(models.TextChoices):
@@ -181,3 +190,51 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class AgentConsent(models.Model):
+    """A citizen's consent, confirmed with a one-time code sent to the citizen, that one agent
+    (service agent or digital team member) files and follows **one dossier** of one procedure
+    for them. The consent must be used to start the filing within ``agents.CONSENT_START_TTL``;
+    it then covers that dossier (follow it, answer supplements) until the citizen revokes it."""
+
+    agent = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("người nộp thay"))
+    agent_role = models.CharField(_("vai trò người nộp thay"), max_length=30)
+    citizen = models.ForeignKey("accounts.User", on_delete=models.PROTECT,
+                                related_name="agent_consents", verbose_name=_("công dân"))
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.PROTECT,
+                                  related_name="+", verbose_name=_("thủ tục"))
+    dossier = models.OneToOneField(Dossier, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="consent", verbose_name=_("hồ sơ"))
+    confirmed_by = models.CharField(max_length=10)  # "sms" or "email": where the code went
+    given_at = models.DateTimeField(_("thời điểm đồng ý"))
+    revoked_at = models.DateTimeField(_("thời điểm thu hồi"), null=True, blank=True)
+    revoked_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("đồng ý nộp thay")
+        verbose_name_plural = _("đồng ý nộp thay")
+        indexes = [models.Index(fields=["citizen", "-given_at"]),
+                   models.Index(fields=["agent", "-given_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} → {self.citizen_id} ({self.procedure_id})"
+
+
+class ConsentEvent(models.Model):
+    """The audit trail of consents: given, used to start a dossier, revoked."""
+
+    consent = models.ForeignKey(AgentConsent, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=20)
+    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.consent_id}: {self.action}"

@@ -49,7 +49,8 @@ def start_draft(procedure: Procedure, applicant: User, agency: Agency,
         procedure=procedure, procedure_version=version, agency=agency, applicant=applicant,
         submitted_by=submitted_by, applicant_name=applicant.full_name or applicant.username,
         applicant_phone=applicant.phone, applicant_email=applicant.email,
-        channel=Channel.ONLINE, state=State.draft.value,
+        channel=Channel.SERVICE_AGENT if submitted_by is not None else Channel.ONLINE,
+        state=State.draft.value,
     )
 
 
@@ -96,4 +97,12 @@ def submit(dossier: Dossier, user: User, form_data: dict[str, Any], delivery: st
                              for f in definition.fees)
     dossier.save()
     role = Role.applicant
-    return actions.perform(dossier.pk, Action.submit, user, role).dossier
+    return actions.perform(dossier.pk, Action.submit, user, role,
+                           data=on_behalf(user, dossier)).dossier
+
+
+def on_behalf(user: User, dossier: Dossier) -> dict:
+    """Event data marking an action an agent took for the applicant (the audit trail)."""
+    if dossier.applicant_id is not None and dossier.applicant_id != user.pk:
+        return {"on_behalf_of": dossier.applicant_id}
+    return {}

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dichvucong.adminunits import queries as units
@@ -14,7 +15,7 @@ from dichvucong.catalog.formengine import read_submission, validate
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
 from dichvucong.datastore import hooks as store_hooks
-from dichvucong.dossiers import access, actions, submission
+from dichvucong.dossiers import access, actions, agents, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
 from dichvucong.dossiers.models import Attachment, Delivery, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
@@ -39,16 +40,24 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     draft = None
     draft_id = request.POST.get("draft") or request.GET.get("draft")
     if draft_id:
-        draft = get_object_or_404(access.own_dossiers(request.user).filter(state="draft"),
+        draft = get_object_or_404(access.followed_dossiers(request.user).filter(state="draft"),
                                   pk=draft_id, procedure=procedure)
+    # Filing on behalf: the citizen who consented is the applicant (agent_views, agents.py).
+    consent, refused = _consent(request, procedure, draft)
+    if refused is not None:
+        return refused
+    if consent is not None and draft is None and consent.dossier_id is not None:
+        return redirect(reverse("dossiers:submit", args=[procedure.code])
+                        + f"?draft={consent.dossier_id}")
+    applicant = consent.citizen if consent is not None else request.user
     errors: dict[str, list[str]] = {}
     document_errors: dict[int, str] = {}
     other_errors: dict[str, str] = {}
-    values = {key: getattr(request.user, attr, "") for key, attr in PROFILE_PREFILL.items()}
+    values = {key: getattr(applicant, attr, "") for key, attr in PROFILE_PREFILL.items()}
     extra_rows: dict[str, int] = {}
     delivery = Delivery.ONLINE.value
     agency_id = str(agencies[0].pk) if len(agencies) == 1 else ""
-    address_values: dict = {"delivery_address": getattr(request.user, "address", None) or {}}
+    address_values: dict = {"delivery_address": getattr(applicant, "address", None) or {}}
     address_errors: dict[str, list[str]] = {}
     if draft is not None:
         values = draft.form_data or values
@@ -65,7 +74,12 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         if agency is None:
             other_errors["agency"] = "Cần chọn nơi nộp hồ sơ."
             agency = agencies[0] if agencies else None
-        if draft is None and agency is not None:
+        if draft is None and agency is not None and consent is not None:
+            with transaction.atomic():
+                draft = submission.start_draft(procedure, applicant, agency,
+                                               submitted_by=request.user)
+                agents.link_dossier(consent, draft, request.user)
+        elif draft is None and agency is not None:
             draft = submission.start_draft(procedure, request.user, agency)
         elif draft is not None and agency is not None and draft.agency_id != agency.pk:
             draft.agency = agency
@@ -127,14 +141,33 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         **context, "procedure": procedure, "definition": definition, "agencies": agencies,
         "agency_id": agency_id, "documents": documents, "draft": draft,
         "delivery": delivery, "deliveries": Delivery.choices, "other_errors": other_errors,
-        "address_fields": address_fields,
+        "address_fields": address_fields, "consent": consent,
     })
+
+
+def _consent(request: HttpRequest, procedure, draft):
+    """(the consent this filing is made under or None, a refusal page or None)."""
+    if draft is not None:
+        if draft.applicant_id == request.user.pk:
+            return None, None
+        return getattr(draft, "consent", None), None  # followed_dossiers checked it stands
+    consent_id = request.POST.get("consent") or request.GET.get("consent")
+    if not consent_id:
+        return None, None
+    try:
+        consent = agents.usable_consent(request.user, consent_id)
+    except agents.ConsentError as exc:
+        return None, render(request, "dossiers/agent_refused.html", {"message": exc.message},
+                            status=exc.status)
+    if consent.procedure_id != procedure.pk:
+        raise Http404
+    return consent, None
 
 
 @login_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
     dossiers = (access.own_dossiers(request.user).exclude(state="draft")
-                .select_related("procedure").order_by("-created_at")[:100])
+                .select_related("procedure", "submitted_by").order_by("-created_at")[:100])
     drafts = (access.own_dossiers(request.user).filter(state="draft")
               .select_related("procedure").order_by("-updated_at")[:20])
     return render(request, "dossiers/my_dossiers.html", {"dossiers": dossiers, "drafts": drafts})
@@ -147,7 +180,9 @@ SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_suppleme
 @require_http_methods(["GET", "POST"])
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_object_or_404(
-        access.own_dossiers(request.user).select_related("procedure", "agency"), code=code)
+        access.followed_dossiers(request.user).select_related("procedure", "agency",
+                                                              "submitted_by"), code=code)
+    is_applicant = dossier.applicant_id == request.user.pk
     error = ""
     request_event = None
     if dossier.state in SUPPLEMENT_STATES:
@@ -172,9 +207,10 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
                     actions.perform(dossier.pk, Action.provide_supplement, request.user,
                                     Role.applicant, note,
                                     expected_revision=_revision(request),
-                                    data={"files": [a for a, _ in uploads]})
+                                    data={"files": [a for a, _ in uploads],
+                                          **submission.on_behalf(request.user, dossier)})
                 return redirect("dossiers:detail", code=dossier.code)
-            if what == "withdraw":
+            if what == "withdraw" and is_applicant:  # withdrawing stays with the citizen
                 actions.perform(dossier.pk, Action.withdraw, request.user, Role.applicant,
                                 request.POST.get("note", ""),
                                 expected_revision=_revision(request))
@@ -193,8 +229,10 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         "dossier": dossier, "events": events, "attachments": attachments, "error": error,
         "slips": available_slips(dossier),
         "supplement_items": items if request_event else None, "request_event": request_event,
-        "can_withdraw": Action.withdraw in allowed_actions(dossier.state, [Role.applicant]),
-        **rating_context(dossier),
+        "can_withdraw": is_applicant and Action.withdraw in allowed_actions(dossier.state,
+                                                                            [Role.applicant]),
+        # Rating the service is the citizen's own say, not the agent's.
+        **(rating_context(dossier) if is_applicant else {}),
     }, status=400 if error else 200)
 
 

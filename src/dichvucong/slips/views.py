@@ -22,8 +22,8 @@ REGISTER_MAX_DAYS = 366
 
 
 def visible_dossier(user, code: str) -> Dossier:
-    """The dossier ``code`` if ``user`` may see it (their own, or their agency's); 404 else."""
-    allowed = Q(pk__in=access.own_dossiers(user).values("pk")) | Q(
+    """The dossier ``code`` if ``user`` may see it (followed, or their agency's); 404 else."""
+    allowed = Q(pk__in=access.followed_dossiers(user).values("pk")) | Q(
         pk__in=access.agency_dossiers(user).values("pk"))
     dossiers = Dossier.objects.select_related(
         "agency__parent", "agency__administrative_unit", "procedure_version", "procedure")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django import template
 
 from dichvucong.datastore import services
-from dichvucong.datastore.hooks import field_name
+from dichvucong.datastore.hooks import field_name, own_filing
 from dichvucong.datastore.models import AttachmentOrigin, StoredDocument
 
 register = template.Library()
@@ -28,9 +28,11 @@ def store_options(context, definition, index: int) -> StoreChoice:
     choice = StoreChoice(name=field_name(index))
     if request is None or not request.user.is_authenticated:
         return choice
+    draft = context.get("draft")
+    if context.get("consent") or not own_filing(draft, request.user):
+        return choice
     requirement = definition.documents[index]
     choice.options = services.options_for(request.user, requirement)
-    draft = context.get("draft")
     origin = None
     if draft is not None:
         origin = (AttachmentOrigin.objects.filter(

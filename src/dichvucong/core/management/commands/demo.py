@@ -23,5 +23,6 @@ class Command(BaseCommand):
         call_command("load_reference_data")
         call_command("load_catalog")
         call_command("create_demo_accounts")
+        call_command("result_keys", demo=True)
         if not setup_only:
             call_command("serve", host=host, port=port)

@@ -1,0 +1,597 @@
+"""The monitoring centre's figures, read from the pre-aggregated facts (``facts.py``), never from
+a scan of the dossiers. Plain typed functions, no HTTP; the dashboards, the JSON API, the reports
+and the open-data export all call these, so they show the same numbers.
+
+Public API (stable):
+
+* :class:`Scope` ``(start, end, agency_ids=None, procedure_id=None, field_id=None, ward_id=None,
+  channel=None)``: a period of local days, ``end`` included, and optional dimensions.
+* :func:`figures` ``(scope, now=None) -> Figures``: every headline figure of the scope.
+* :func:`breakdown` ``(scope, by, now=None) -> list[Row]``: the same figures per agency, field,
+  procedure, ward or channel (``by``), each row with its ``key`` and ``label``.
+* :func:`trend` ``(scope, unit="week") -> list[Point]``: the figures per day, week or month.
+* :func:`weekly_targets` ``(week_start, agency_ids=None) -> TargetReport``: the city's weekly
+  targets (on time ≥ 99 %, online ≥ 80 %, paid online ≥ 60 %) and the units that miss them.
+* :func:`national_index` ``(scope, now=None) -> IndexResult``: Decision 766/QĐ-TTg's index
+  from the versioned indicator table (``models.Indicator``).
+* :func:`monthly_statistics` ``(year, month, agency_ids=None) -> list[StatRow]``: per agency ×
+  procedure × channel for one calendar month, for open data and reports; the same sums as the
+  dashboards (both sum ``DailyFact``).
+* :func:`drilldown` ``(scope, measure, now=None) -> QuerySet[Dossier]``: exactly the dossiers
+  behind a number: ``measure`` is a name of ``facts.MEASURES`` or ``open`` / ``overdue``.
+
+Definitions (each rate is a percentage rounded to 2 decimals, ``None`` when its denominator is
+0; the conditions themselves are in ``facts.py``'s description):
+
+* received: dossiers received in the period, by channel (online, agent, counter, post); online
+  rate = (online + agent) ÷ received (an agent files online for the citizen).
+* resolved, on time, late: dossiers whose processing ended in the period with a result or a
+  refusal; on time against the original due time, and late when more than one supplement was
+  requested during processing (Decision 766). On-time rate = on time ÷ resolved.
+* open now / overdue now: dossiers being processed with their clock running, and those of them
+  past their original due time, at ``now``, whatever the period (an indexed query over open
+  dossiers only). Dossiers waiting for the citizen's supplement are not overdue: their clock is
+  stopped.
+* average processing time: working days from reception to the end of processing, over the
+  resolved dossiers.
+* online payment rate: dossiers received in the period with a fee that were paid online ÷
+  dossiers received in the period with a fee (766 indicator 3.6).
+* digitised-result rate: resolved dossiers with an electronic result ÷ resolved dossiers with a
+  result (766 indicator 4.1).
+* satisfaction (Decision 766 ratio 5.3, ``ratings.scoring``): (dossiers finished in the period in
+  a rateable state − those rated "không hài lòng") ÷ those dossiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from dichvucong.monitor import facts
+from dichvucong.monitor.models import ChannelBucket, DailyFact, DossierFact, Indicator
+
+__all__ = [
+    "BY",
+    "CHANNELS",
+    "TARGETS",
+    "Figures",
+    "IndexResult",
+    "IndicatorScore",
+    "Point",
+    "Row",
+    "Scope",
+    "StatRow",
+    "TargetReport",
+    "breakdown",
+    "drilldown",
+    "figures",
+    "indicator_points",
+    "monthly_statistics",
+    "national_index",
+    "rate",
+    "trend",
+    "weekly_targets",
+]
+
+CHANNELS: tuple[str, ...] = tuple(c.value for c in ChannelBucket)
+ONLINE_CHANNELS = (ChannelBucket.ONLINE.value, ChannelBucket.AGENT.value)
+SUMS = tuple(m.name for m in facts.MEASURES)
+NOW_MEASURES = ("open", "overdue")
+# The city's weekly targets since 2025 (Đà Nẵng People's Committee Office, NQ57 criteria).
+TARGETS: Mapping[str, float] = {"on_time_rate": 99.0, "online_rate": 80.0,
+                                "paid_online_rate": 60.0}
+
+
+def rate(numerator: int | None, denominator: int | None) -> float | None:
+    if not denominator:
+        return None
+    return round(100.0 * (numerator or 0) / denominator, 2)
+
+
+@dataclass(frozen=True)
+class Scope:
+    start: dt.date
+    end: dt.date
+    agency_ids: tuple[int, ...] | None = None
+    procedure_id: int | None = None
+    field_id: int | None = None
+    ward_id: int | None = None
+    channel: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("a period ends on or after its start")
+        if self.channel is not None and self.channel not in CHANNELS:
+            raise ValueError(f"unknown channel {self.channel!r}")
+
+    def dimensions(self, prefix: str = "") -> Q:
+        q = Q()
+        if self.agency_ids is not None:
+            q &= Q(**{f"{prefix}agency_id__in": self.agency_ids})
+        for name in ("procedure_id", "field_id", "ward_id", "channel"):
+            value = getattr(self, name)
+            if value is not None:
+                q &= Q(**{f"{prefix}{name}": value})
+        return q
+
+    def days(self, column: str = "day") -> Q:
+        return Q(**{f"{column}__gte": self.start, f"{column}__lte": self.end})
+
+
+@dataclass(frozen=True)
+class Figures:
+    received: int = 0
+    by_channel: Mapping[str, int] = field(default_factory=dict)
+    fee_bearing: int = 0
+    paid_online: int = 0
+    resolved: int = 0
+    on_time: int = 0
+    late: int = 0
+    processing_days: int = 0
+    with_result: int = 0
+    digital_result: int = 0
+    stopped: int = 0
+    withdrawn: int = 0
+    rateable: int = 0
+    rated: int = 0
+    not_satisfied: int = 0
+    open: int = 0
+    overdue: int = 0
+
+    @property
+    def online_received(self) -> int:
+        return sum(self.by_channel.get(c, 0) for c in ONLINE_CHANNELS)
+
+    @property
+    def online_rate(self) -> float | None:
+        return rate(self.online_received, self.received)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(self.on_time, self.resolved)
+
+    @property
+    def late_rate(self) -> float | None:
+        return rate(self.late, self.resolved)
+
+    @property
+    def avg_processing_days(self) -> float | None:
+        return round(self.processing_days / self.resolved, 2) if self.resolved else None
+
+    @property
+    def paid_online_rate(self) -> float | None:
+        return rate(self.paid_online, self.fee_bearing)
+
+    @property
+    def digital_result_rate(self) -> float | None:
+        return rate(self.digital_result, self.with_result)
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return rate(self.rateable - self.not_satisfied, self.rateable)
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {name: getattr(self, name) for name in (*SUMS, "open", "overdue")}
+        out["by_channel"] = {c: self.by_channel.get(c, 0) for c in CHANNELS}
+        for name in ("online_received", "online_rate", "on_time_rate", "late_rate",
+                     "avg_processing_days", "paid_online_rate", "digital_result_rate",
+                     "satisfaction_rate"):
+            out[name] = getattr(self, name)
+        return out
+
+
+def _figures(sums: Mapping[str, Any], now_counts: Mapping[str, Any] | None = None) -> Figures:
+    now_counts = now_counts or {}
+    return Figures(
+        by_channel={c: int(sums.get(f"ch_{c}") or 0) for c in CHANNELS},
+        open=int(now_counts.get("open") or 0), overdue=int(now_counts.get("overdue") or 0),
+        **{name: int(sums.get(f"s_{name}") or 0) for name in SUMS},
+    )
+
+
+def _sum_expressions() -> dict[str, Any]:
+    # Aliases differ from the column names: Django refuses an aggregate named like a column.
+    exprs: dict[str, Any] = {f"s_{name}": Sum(name) for name in SUMS}
+    exprs.update({f"ch_{c}": Sum("received", filter=Q(channel=c)) for c in CHANNELS})
+    return exprs
+
+
+def _now_counts(scope: Scope, now: dt.datetime) -> QuerySet:
+    # Partial indexes on outcome = 'open' keep this to the open dossiers.
+    return DossierFact.objects.filter(scope.dimensions(), outcome="open")
+
+
+def _now_aggregates(now: dt.datetime) -> dict[str, Any]:
+    return {"open": Count("pk"), "overdue": Count("pk", filter=Q(due_at__lt=now))}
+
+
+def figures(scope: Scope, now: dt.datetime | None = None) -> Figures:
+    """Two queries: the period's sums, and the open and overdue dossiers now."""
+    now = now or timezone.now()
+    sums = DailyFact.objects.filter(scope.days(), scope.dimensions()).aggregate(
+        **_sum_expressions())
+    counts = _now_counts(scope, now).aggregate(**_now_aggregates(now))
+    return _figures(sums, counts)
+
+
+# --- breakdowns ---------------------------------------------------------------------------------
+
+BY: Mapping[str, str] = {"agency": "agency_id", "field": "field_id",
+                         "procedure": "procedure_id", "ward": "ward_id", "channel": "channel"}
+
+
+@dataclass(frozen=True)
+class Row:
+    key: Any
+    label: str
+    figures: Figures
+
+
+def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
+    keys = [k for k in keys if k is not None]
+    if by == "agency":
+        from dichvucong.agencies.models import Agency
+
+        return dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "procedure":
+        from dichvucong.catalog.models import Procedure
+
+        return dict(Procedure.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "field":
+        from dichvucong.catalog.models import Field
+
+        return dict(Field.objects.filter(pk__in=keys).values_list("pk", "name"))
+    if by == "ward":
+        from dichvucong.adminunits.models import AdministrativeUnit
+
+        labels = dict(AdministrativeUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
+        labels[0] = "Cấp thành phố"
+        return labels
+    return {c.value: str(c.label) for c in ChannelBucket}
+
+
+def breakdown(scope: Scope, by: str, now: dt.datetime | None = None) -> list[Row]:
+    """The figures per ``by`` (a key of :data:`BY`), largest number received first. Three
+    queries: the sums, the open dossiers now, the labels."""
+    now = now or timezone.now()
+    column = BY[by]
+    sums = {r[column]: r for r in DailyFact.objects.filter(scope.days(), scope.dimensions())
+            .values(column).order_by(column).annotate(**_sum_expressions())}
+    counts = {r[column]: r for r in _now_counts(scope, now).values(column).order_by(column)
+              .annotate(**_now_aggregates(now))}
+    keys = set(sums) | set(counts)
+    labels = _labels(by, keys)
+    rows = [Row(key=k, label=labels.get(k, str(k)), figures=_figures(sums.get(k, {}),
+                                                                      counts.get(k)))
+            for k in keys]
+    rows.sort(key=lambda r: (-r.figures.received, r.label))
+    return rows
+
+
+# --- trends -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    start: dt.date
+    end: dt.date
+    figures: Figures
+
+
+def _bucket(day: dt.date, unit: str) -> tuple[dt.date, dt.date]:
+    if unit == "day":
+        return day, day
+    if unit == "week":
+        start = day - dt.timedelta(days=day.weekday())
+        return start, start + dt.timedelta(days=6)
+    if unit == "month":
+        start = day.replace(day=1)
+        following = (start + dt.timedelta(days=32)).replace(day=1)
+        return start, following - dt.timedelta(days=1)
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def trend(scope: Scope, unit: str = "week") -> list[Point]:
+    """The period's figures per day, week (Monday first) or month, every bucket of the period
+    present (zeros included); buckets are cut to the period. One query."""
+    per_day = {r["day"]: r for r in DailyFact.objects.filter(scope.days(), scope.dimensions())
+               .values("day").order_by("day").annotate(**_sum_expressions())}
+    points: list[Point] = []
+    day = scope.start
+    while day <= scope.end:
+        start, end = _bucket(day, unit)
+        start, end = max(start, scope.start), min(end, scope.end)
+        total: dict[str, int] = {}
+        d = start
+        while d <= end:
+            for name, value in per_day.get(d, {}).items():
+                if name != "day":
+                    total[name] = total.get(name, 0) + int(value or 0)
+            d += dt.timedelta(days=1)
+        points.append(Point(start, end, _figures(total)))
+        day = end + dt.timedelta(days=1)
+    return points
+
+
+# --- weekly targets -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetMiss:
+    agency_id: int
+    agency: str
+    misses: tuple[str, ...]  # names of TARGETS missed
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    start: dt.date
+    end: dt.date
+    city: Figures
+    city_misses: tuple[str, ...]
+    units: tuple[TargetMiss, ...]  # the units that miss at least one target, most misses first
+
+    @property
+    def missing_all(self) -> tuple[TargetMiss, ...]:
+        return tuple(u for u in self.units if len(u.misses) == len(TARGETS))
+
+
+def misses(figs: Figures) -> tuple[str, ...]:
+    """The targets ``figs`` miss; a target with nothing to measure (no dossier) is not missed."""
+    out = []
+    for name, target in TARGETS.items():
+        value = getattr(figs, name)
+        if value is not None and value < target:
+            out.append(name)
+    return tuple(out)
+
+
+def weekly_targets(week_start: dt.date, agency_ids: Sequence[int] | None = None,
+                   now: dt.datetime | None = None) -> TargetReport:
+    """The week from Monday ``week_start`` (any day of the week is moved to its Monday)."""
+    monday = week_start - dt.timedelta(days=week_start.weekday())
+    scope = Scope(monday, monday + dt.timedelta(days=6),
+                  agency_ids=tuple(agency_ids) if agency_ids is not None else None)
+    city = figures(scope, now)
+    units = [TargetMiss(r.key, r.label, m, r.figures)
+             for r in breakdown(scope, "agency", now) if (m := misses(r.figures))]
+    units.sort(key=lambda u: (-len(u.misses), u.agency))
+    return TargetReport(scope.start, scope.end, city, misses(city), tuple(units))
+
+
+# --- Decision 766 -------------------------------------------------------------------------------
+
+
+def indicator_points(rule: str, points: Decimal | float | None, value: float | None,
+                     target: Decimal | float | None = None,
+                     fallback_factor: Decimal | float | None = None) -> float | None:
+    """The points of one indicator whose ratio is ``value`` per cent; None when not scored.
+
+    * ``proportional_to_target`` (the 766 technical specification): full points at ``target`` or
+      more, otherwise ``value × points ÷ target``;
+    * ``proportional``: ``value ÷ 100 × points``;
+    * ``threshold`` (as the Thanh Hóa S1 system implements some indicators): full points at
+      ``target`` or more, otherwise ``points × fallback_factor``;
+    * ``constant``: ``points`` whatever the data (S1 awards some indicators it cannot measure);
+    * ``not_measured``: None.
+    """
+    if rule == Indicator.Rule.NOT_MEASURED or points is None:
+        return None
+    pts = float(points)
+    if rule == Indicator.Rule.CONSTANT:
+        return round(pts, 2)
+    if value is None:
+        return None
+    if rule == Indicator.Rule.PROPORTIONAL:
+        return round(min(value, 100.0) / 100.0 * pts, 2)
+    if target is None:
+        raise ValueError(f"rule {rule} needs a target")
+    goal = float(target)
+    if value >= goal:
+        return round(pts, 2)
+    if rule == Indicator.Rule.PROPORTIONAL_TO_TARGET:
+        return round(value * pts / goal, 2)
+    if rule == Indicator.Rule.THRESHOLD:
+        return round(pts * float(fallback_factor or 0), 2)
+    raise ValueError(f"unknown rule {rule!r}")
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    code: str
+    group: int
+    group_name: str
+    name: str
+    numerator: int | None
+    denominator: int | None
+    value: float | None
+    max_points: float | None
+    points: float | None
+    rule: str
+    target: float | None
+    formula: str
+    source: str
+    note: str
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    on: dt.date
+    indicators: tuple[IndicatorScore, ...]
+
+    @property
+    def total(self) -> float:
+        return round(sum(i.points or 0 for i in self.indicators), 2)
+
+    @property
+    def measured_max(self) -> float:
+        """The points the measured (and constant) indicators can give."""
+        return round(sum(i.max_points or 0 for i in self.indicators if i.points is not None), 2)
+
+    def groups(self) -> list[dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for i in self.indicators:
+            g = out.setdefault(i.group, {"group": i.group, "name": i.group_name, "points": 0.0,
+                                         "max_points": 0.0, "indicators": []})
+            g["points"] = round(g["points"] + (i.points or 0), 2)
+            g["max_points"] = round(g["max_points"] + (i.max_points or 0), 2)
+            g["indicators"].append(i)
+        return [out[k] for k in sorted(out)]
+
+
+def indicators_in_force(on: dt.date) -> list[Indicator]:
+    """The indicator table as in force on ``on``: for each code, its latest version."""
+    rows = Indicator.objects.filter(Q(effective_to__isnull=True) | Q(effective_to__gte=on),
+                                    effective_from__lte=on).order_by("code", "-effective_from")
+    latest: dict[str, Indicator] = {}
+    for row in rows:
+        latest.setdefault(row.code, row)
+    return sorted(latest.values(), key=lambda r: (r.group, r.code))
+
+
+def _procedure_quantities(scope: Scope) -> dict[str, int]:
+    from dichvucong.agencies.models import Agency
+    from dichvucong.catalog.models import Procedure
+
+    procedures = Procedure.objects.filter(is_active=True)
+    if scope.agency_ids is not None:
+        communes = Agency.objects.filter(pk__in=scope.agency_ids,
+                                         level=Agency.Level.COMMUNE).exists()
+        own = Q(agency_id__in=scope.agency_ids)
+        if communes:
+            own |= Q(agency__isnull=True, at_commune=True)
+        procedures = procedures.filter(own)
+    online = procedures.exclude(online_mode=Procedure.OnlineMode.NONE)
+    counts = procedures.aggregate(
+        procedures=Count("pk"),
+        procedures_online=Count("pk", filter=~Q(online_mode=Procedure.OnlineMode.NONE)))
+    used = (DailyFact.objects.filter(scope.days(), scope.dimensions(), received__gt=0,
+                                     channel__in=ONLINE_CHANNELS,
+                                     procedure_id__in=online.values("pk"))
+            .values("procedure_id").distinct().count())
+    return {**counts, "procedures_online_used": used}
+
+
+def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
+    """The numbers indicators may name as numerator or denominator."""
+    now = now or timezone.now()
+    figs = figures(scope, now)
+    # The index is "real time": when the period reaches today, dossiers still being processed
+    # count too, on time while not past their due time (766 technical specification, 2.1).
+    current = scope.end >= timezone.localdate(now)
+    open_now, overdue_now = (figs.open, figs.overdue) if current else (0, 0)
+    out = {name: getattr(figs, name) for name in SUMS}
+    out.update({
+        "online_received": figs.online_received,
+        "satisfied": figs.rateable - figs.not_satisfied,
+        "progress_on_time": figs.on_time + figs.withdrawn + figs.stopped
+        + open_now - overdue_now,
+        "progress_base": figs.resolved + figs.withdrawn + figs.stopped + open_now,
+    })
+    out.update(_procedure_quantities(scope))
+    return out
+
+
+def national_index(scope: Scope, now: dt.datetime | None = None) -> IndexResult:
+    """Decision 766's index for the scope, with the indicator table in force on ``scope.end``."""
+    available = quantities(scope, now)
+    scores = []
+    for ind in indicators_in_force(scope.end):
+        num = available.get(ind.numerator) if ind.numerator else None
+        den = available.get(ind.denominator) if ind.denominator else None
+        measured = ind.rule not in (Indicator.Rule.CONSTANT, Indicator.Rule.NOT_MEASURED)
+        value = rate(num, den) if measured and num is not None else None
+        scores.append(IndicatorScore(
+            code=ind.code, group=ind.group, group_name=ind.group_name, name=ind.name,
+            numerator=num if measured else None, denominator=den if measured else None,
+            value=value, max_points=float(ind.points) if ind.points is not None else None,
+            points=indicator_points(ind.rule, ind.points, value, ind.target,
+                                    ind.fallback_factor),
+            rule=ind.rule, target=float(ind.target) if ind.target is not None else None,
+            formula=ind.formula, source=ind.source, note=ind.note,
+        ))
+    return IndexResult(scope.end, tuple(scores))
+
+
+# --- monthly statistics (open data, reports) ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatRow:
+    year: int
+    month: int
+    agency_id: int
+    agency_code: str
+    agency: str
+    procedure_id: int
+    procedure_code: str
+    procedure: str
+    channel: str
+    figures: Figures
+
+
+def monthly_statistics(year: int, month: int, agency_ids: Sequence[int] | None = None
+                       ) -> list[StatRow]:
+    """One row per agency × procedure × channel with any figure in the month; the figures are
+    the sums the dashboards show for the same scope (``open``/``overdue`` are not monthly and
+    stay 0). Two queries."""
+    from dichvucong.agencies.models import Agency
+    from dichvucong.catalog.models import Procedure
+
+    start = dt.date(year, month, 1)
+    end = _bucket(start, "month")[1]
+    scope = Scope(start, end, agency_ids=tuple(agency_ids) if agency_ids is not None else None)
+    rows = list(DailyFact.objects.filter(scope.days(), scope.dimensions())
+                .values("agency_id", "procedure_id", "channel")
+                .order_by("agency_id", "procedure_id", "channel")
+                .annotate(**_sum_expressions()))
+    agencies = {a["pk"]: a for a in Agency.objects.filter(
+        pk__in={r["agency_id"] for r in rows}).values("pk", "code", "name")}
+    procedures = {p["pk"]: p for p in Procedure.objects.filter(
+        pk__in={r["procedure_id"] for r in rows}).values("pk", "code", "name")}
+    out = []
+    for r in rows:
+        figs = _figures(r)
+        if not any(getattr(figs, n) for n in SUMS):
+            continue
+        a, p = agencies[r["agency_id"]], procedures[r["procedure_id"]]
+        out.append(StatRow(year, month, a["pk"], a["code"], a["name"], p["pk"], p["code"],
+                           p["name"], r["channel"], figs))
+    out.sort(key=lambda s: (s.agency, s.procedure_code, s.channel))
+    return out
+
+
+# --- drill-down ---------------------------------------------------------------------------------
+
+DRILLABLE: tuple[str, ...] = (*SUMS, *NOW_MEASURES)
+
+
+def drilldown(scope: Scope, measure: str, now: dt.datetime | None = None) -> QuerySet:
+    """The dossiers a number counts: for a sum, those whose fact satisfies the measure on a day
+    of the period (``processing_days`` lists the resolved dossiers it adds up); for ``open`` and
+    ``overdue``, the open dossiers now. Ordered newest first."""
+    from dichvucong.dossiers.models import Dossier
+
+    if measure not in DRILLABLE:
+        raise ValueError(f"unknown measure {measure!r}")
+    now = now or timezone.now()
+    if measure in NOW_MEASURES:
+        condition = Q(outcome="open")
+        if measure == "overdue":
+            condition &= Q(due_at__lt=now)
+    else:
+        m = facts.measure(measure)
+        condition = m.q() & scope.days(m.anchor)
+    ids = DossierFact.objects.filter(condition, scope.dimensions()).values("dossier_id")
+    return Dossier.objects.filter(pk__in=ids).order_by("-pk")
+
+
+def with_scope(scope: Scope, **changes: Any) -> Scope:
+    return replace(scope, **changes)

@@ -1,0 +1,177 @@
+"""The monitoring centre's pre-aggregated facts (DESIGN.md §6: dashboards read facts, never scans
+of raw dossiers) and the versioned table of Decision 766 indicators.
+
+Two levels of facts, both derived only from the dossier, its events and its rating:
+
+* :class:`DossierFact`: one row per dossier that left the draft state, with what the statistics
+  need already decided (channel bucket, outcome, on time or late, working days taken, paid
+  online, digital result, rating). Drill-downs list these rows, so a number and the dossiers
+  behind it are the same rows by construction.
+* :class:`DailyFact`: per local day × agency × procedure (and its field) × ward × channel, the
+  sums of the measures of ``facts.MEASURES``. Every dashboard figure is a ``SUM`` over these.
+
+``facts.py`` keeps both up to date in the transaction of each event and rebuilds them with
+set-based SQL.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelBucket(models.TextChoices):
+    """The channels the statistics count. ``agent``: filed online by a service agent or a
+    community digital team member for a citizen (``Dossier.submitted_by`` set); it is an online
+    submission for the online rate."""
+
+    ONLINE = "online", _("Trực tuyến")
+    AGENT = "agent", _("Đại lý dịch vụ công")
+    COUNTER = "counter", _("Trực tiếp")
+    POST = "post", _("Bưu chính công ích")
+
+
+class Outcome(models.TextChoices):
+    WAITING = "waiting", _("Chưa tiếp nhận")
+    OPEN = "open", _("Đang giải quyết")
+    SUPPLEMENT = "supplement", _("Chờ công dân bổ sung")
+    RESOLVED = "resolved", _("Đã giải quyết")
+    STOPPED = "stopped", _("Dừng giải quyết")
+    WITHDRAWN = "withdrawn", _("Đã rút")
+    REJECTED = "rejected", _("Từ chối tiếp nhận")
+
+
+class DossierFact(models.Model):
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE,
+                                   primary_key=True, related_name="monitor_fact")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE,
+                                  related_name="+")
+    field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+")
+    # The ward (phường, xã) of a commune-level receiving agency; 0 for city-level agencies. A
+    # plain number, not a key, so that it can be part of the daily fact's unique key.
+    ward_id = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+    state = models.CharField(max_length=30)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    received_on = models.DateField(null=True)
+    finished_on = models.DateField(null=True)
+    # The original due time (moved only by supplement pauses, never by an apology).
+    due_at = models.DateTimeField(null=True)
+    supplements = models.PositiveSmallIntegerField(default=0)
+    on_time = models.BooleanField(null=True)
+    processing_days = models.IntegerField(null=True)
+    has_fee = models.BooleanField(default=False)
+    paid_online = models.BooleanField(default=False)
+    has_result = models.BooleanField(default=False)
+    digital_result = models.BooleanField(default=False)
+    rateable = models.BooleanField(default=False)
+    rated = models.BooleanField(default=False)
+    not_satisfied = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["agency", "received_on"]),
+            models.Index(fields=["agency", "finished_on"]),
+            models.Index(fields=["received_on"]),
+            models.Index(fields=["finished_on"]),
+            # "Overdue now": only the open dossiers whose clock runs are in these indexes.
+            models.Index(fields=["due_at"], condition=Q(outcome="open"),
+                         name="monitor_open_due"),
+            models.Index(fields=["agency", "due_at"], condition=Q(outcome="open"),
+                         name="monitor_open_agency_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.outcome}"
+
+
+class DailyFact(models.Model):
+    day = models.DateField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE,
+                                  related_name="+")
+    field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+")
+    ward_id = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+    # Measures anchored on the day of reception.
+    received = models.IntegerField(default=0)
+    fee_bearing = models.IntegerField(default=0)
+    paid_online = models.IntegerField(default=0)
+    # Measures anchored on the day processing ended.
+    resolved = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    processing_days = models.BigIntegerField(default=0)
+    with_result = models.IntegerField(default=0)
+    digital_result = models.IntegerField(default=0)
+    stopped = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    rateable = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    not_satisfied = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "agency", "procedure", "field", "ward_id", "channel"],
+                name="monitor_one_daily_fact"),
+        ]
+        indexes = [models.Index(fields=["agency", "day"]), models.Index(fields=["day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agency_id} {self.procedure_id} {self.channel}"
+
+
+class Workday(models.Model):
+    """The city's working calendar as a table, so that SQL can count working days:
+    ``ordinal`` is the number of working days from the table's first day to ``day`` included."""
+
+    day = models.DateField(primary_key=True)
+    working = models.BooleanField()
+    ordinal = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.ordinal}"
+
+
+class Indicator(models.Model):
+    """One indicator of Decision 766/QĐ-TTg's index, effective-dated: a new decision or a
+    corrected weight is a new row with a later ``effective_from``, never an edit."""
+
+    class Rule(models.TextChoices):
+        PROPORTIONAL_TO_TARGET = "proportional_to_target", _(
+            "Đủ điểm khi đạt mục tiêu; dưới mục tiêu: tỷ lệ × điểm ÷ mục tiêu")
+        PROPORTIONAL = "proportional", _("Tỷ lệ × điểm")
+        THRESHOLD = "threshold", _("Đủ điểm khi đạt mục tiêu; dưới mục tiêu: điểm × hệ số")
+        CONSTANT = "constant", _("Điểm cố định (không đo tại hệ thống)")
+        NOT_MEASURED = "not_measured", _("Chưa đo được tại hệ thống")
+
+    code = models.CharField(_("mã chỉ số"), max_length=10)
+    group = models.PositiveSmallIntegerField(_("nhóm"))
+    group_name = models.CharField(_("tên nhóm"), max_length=120)
+    name = models.CharField(_("tên chỉ số"), max_length=300)
+    numerator = models.CharField(_("tử số"), max_length=60, blank=True)
+    denominator = models.CharField(_("mẫu số"), max_length=60, blank=True)
+    formula = models.TextField(_("công thức"))
+    points = models.DecimalField(_("điểm tối đa"), max_digits=5, decimal_places=2, null=True,
+                                 help_text=_("Trống khi văn bản chưa xác minh được số điểm"))
+    rule = models.CharField(_("cách tính điểm"), max_length=30, choices=Rule.choices)
+    target = models.DecimalField(_("mục tiêu (%)"), max_digits=5, decimal_places=2, null=True,
+                                 blank=True)
+    fallback_factor = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    source = models.TextField(_("nguồn"))
+    note = models.TextField(_("ghi chú"), blank=True)
+    effective_from = models.DateField(_("áp dụng từ"))
+    effective_to = models.DateField(_("áp dụng đến"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chỉ số 766")
+        verbose_name_plural = _("chỉ số 766")
+        ordering = ["group", "code", "effective_from"]
+        constraints = [models.UniqueConstraint(fields=["code", "effective_from"],
+                                               name="monitor_indicator_version")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

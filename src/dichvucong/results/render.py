@@ -1,0 +1,127 @@
+"""The result document as PDF (fpdf2, Be Vietnam Pro through the slips' helpers): the agency and
+national heading, the number, the title, the body written from the procedure's result template,
+the validity, the signer's block and an empty square where the signing step prints the QR code.
+
+``render`` returns the bytes and where the QR goes; the bytes are the PDF's first revision, whose
+SHA-256 the QR payload carries (the QR and the signature are added as the second revision, so
+the hash never has to contain itself).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from fpdf.enums import Align, XPos, YPos
+
+from dichvucong.slips.data import Heading
+from dichvucong.slips.fonts import FAMILY
+from dichvucong.slips.render import BODY_SIZE, LINE, SlipPDF, _heading, day_text
+
+QR_SIZE = 36.0  # mm: readable by a phone camera at arm's length
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+MM = 72 / 25.4
+
+
+@dataclass(frozen=True)
+class Document:
+    heading: Heading
+    number: str
+    title: str
+    document_type: str
+    holder_name: str
+    holder_id_masked: str
+    paragraphs: list[str]
+    issue_date: date
+    valid_until: date | None
+    signer_title: str
+    signer_name: str
+    dossier_code: str = ""
+    replaces: str = ""  # the number of the result this one replaces
+
+
+@dataclass(frozen=True)
+class QrBox:
+    """Where the QR goes, in PDF points from the page's lower left corner (pyHanko's units)."""
+
+    page: int
+    x: float
+    y: float
+    size: float
+
+
+def fill_template(template: str, values: dict[str, str]) -> str:
+    """``{{ key }}`` → the form's value for ``key`` (empty when the dossier has none)."""
+    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+
+
+class ResultPDF(SlipPDF):
+    def __init__(self, number: str, title: str) -> None:
+        self.number = number
+        super().__init__("", title)
+
+    def footer(self) -> None:
+        self.set_y(-13)
+        self.set_font(FAMILY, "I", 8)
+        self.set_text_color(90)
+        half = self.epw / 2
+        self.cell(half, 5, f"Số {self.number}", align=Align.L)
+        self.cell(half, 5, f"Trang {self.page_no()}/{{nb}}", align=Align.R)
+        self.set_text_color(0)
+
+
+def render(document: Document) -> tuple[bytes, QrBox]:
+    pdf = ResultPDF(document.number, document.title)
+    _heading(pdf, document.heading)
+    pdf.set_font(FAMILY, "", BODY_SIZE)
+    pdf.centered(pdf.epw, f"Số: {document.number}", size=BODY_SIZE)
+    pdf.ln(4)
+    pdf.centered(pdf.epw, document.title.upper(), style="B", size=14, height=7)
+    if document.document_type and document.document_type.lower() != document.title.lower():
+        pdf.centered(pdf.epw, f"({document.document_type})", style="I", size=BODY_SIZE)
+    pdf.ln(5)
+    pdf.field("Cấp cho", document.holder_name, "B")
+    if document.holder_id_masked:
+        pdf.field("Số định danh cá nhân", document.holder_id_masked)
+    for text in document.paragraphs:
+        pdf.paragraph(text)
+    pdf.ln(1)
+    pdf.field("Ngày cấp", day_text(document.issue_date))
+    pdf.field("Có giá trị đến",
+              day_text(document.valid_until) if document.valid_until else "Không thời hạn")
+    if document.dossier_code:
+        pdf.field("Hồ sơ số", document.dossier_code)
+    if document.replaces:
+        pdf.paragraph(f"Văn bản này thay thế kết quả số {document.replaces}.", style="I")
+
+    # The QR square on the left, the signer's block on the right; kept on one page.
+    block = QR_SIZE + 14
+    if pdf.will_page_break(block):
+        pdf.add_page()
+    top = pdf.get_y() + 4
+    qr_x = pdf.l_margin
+    pdf.set_xy(qr_x, top + QR_SIZE + 1)
+    pdf.set_font(FAMILY, "I", 8)
+    pdf.multi_cell(QR_SIZE + 10, 3.6, "Quét mã QR để xác minh giấy tờ",
+                   align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    width = pdf.epw / 2
+    right = pdf.l_margin + pdf.epw - width
+    pdf.set_xy(right, top)
+    pdf.centered(width, document.signer_title.upper(), style="B", size=11)
+    pdf.set_x(right)
+    pdf.centered(width, "(Đã ký số)", style="I", size=10)
+    pdf.set_xy(right, top + 24)
+    pdf.centered(width, document.signer_name, style="B", size=11)
+    pdf.set_y(top + block)
+    pdf.set_font(FAMILY, "", BODY_SIZE)
+    page = pdf.page_no() - 1
+    box = QrBox(page=page, x=qr_x * MM, y=(pdf.h - top - QR_SIZE) * MM, size=QR_SIZE * MM)
+    return bytes(pdf.output()), box
+
+
+def paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n|\n", text or "") if p.strip()]
+
+
+__all__ = ["LINE", "Document", "QrBox", "fill_template", "paragraphs", "render"]

@@ -1,0 +1,681 @@
+"""The results app's operations: the only place that writes results (each write recorded as a
+``ResultEvent``), publishes issuer keys and verifies. Views, the API, the back office and the
+personal data store call these.
+
+Stable API for other apps:
+
+- :func:`request_issue` (dossier, official) → a queued :class:`Result`; the background task
+  :func:`sign_result` renders, signs and stores it and moves the dossier to «result ready».
+- :func:`revoke` / :func:`replace` (result, leader of the issuing agency, reason).
+- :func:`results_of_holder` (user) → the results issued to a citizen, newest first;
+  :func:`results_of_dossier` (dossier).
+- :func:`pdf_bytes` (result) → the signed PDF; :func:`record_download`.
+- :func:`trust_list` → the published issuer keys; :func:`verify_text` / :func:`verify_pdf` →
+  an :class:`Outcome` with the online status, each recorded as a ``Verification``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import cbor2
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from dichvucong.accounts.models import Role as AccountRole
+from dichvucong.accounts.models import User
+from dichvucong.agencies.models import Agency
+from dichvucong.core.idnumber import mask
+from dichvucong.dossiers import lifecycle
+from dichvucong.dossiers.lifecycle import Action, State
+from dichvucong.dossiers.models import Dossier
+
+from . import pki, render, signing, verifier
+from .models import (
+    IssuerKey,
+    Result,
+    ResultEvent,
+    ResultNumberSequence,
+    SigningState,
+    Status,
+    Verification,
+)
+from .validity import valid_until as validity_end
+
+ISSUING_ROLES = (AccountRole.SPECIALIST, AccountRole.LEADER)
+MANAGING_ROLES = (AccountRole.LEADER, AccountRole.AGENCY_HEAD)
+DEFAULT_TITLE = "Kết quả giải quyết thủ tục hành chính"
+VERIFY_PATH = "/xac-minh/"
+
+
+class ResultError(Exception):
+    """A refused operation; ``message`` is Vietnamese, for people; ``field`` names the input."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+# --- numbering ---------------------------------------------------------------------------------
+
+
+def next_sequence(agency_id: int, year: int) -> int:
+    """One atomic INSERT … ON CONFLICT … RETURNING (PostgreSQL and SQLite 3.35+): numbers never
+    repeat, also with several servers issuing at once."""
+    table = ResultNumberSequence._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (agency_id, year) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [agency_id, year],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def format_number(agency: Agency, year: int, sequence: int) -> str:
+    """000123/2025/KQ-000.00.12.H17: sequence, year, "KQ" (kết quả) and the agency's code."""
+    return f"{sequence:06d}/{year}/KQ-{agency.code}"
+
+
+# --- who may do what ---------------------------------------------------------------------------
+
+
+def _holds(user: User, agency_id: int, roles) -> bool:
+    return user.is_authenticated and user.memberships.filter(
+        agency_id=agency_id, role__in=roles).exists()
+
+
+def can_issue(user: User, dossier: Dossier) -> bool:
+    return _holds(user, dossier.agency_id, ISSUING_ROLES)
+
+
+def can_manage(user: User, result: Result) -> bool:
+    """Revoke or replace: a leader (or the head) of the issuing agency."""
+    return _holds(user, result.agency_id, MANAGING_ROLES)
+
+
+def agency_results(user: User) -> QuerySet[Result]:
+    """The results of the agencies where ``user`` is an official."""
+    from dichvucong.dossiers.access import OFFICIAL_ROLES
+
+    return Result.objects.filter(
+        agency_id__in=user.memberships.filter(role__in=OFFICIAL_ROLES).values("agency_id"))
+
+
+def results_of_holder(user: User) -> QuerySet[Result]:
+    """A citizen's results: issued to their account, or on dossiers they filed."""
+    from dichvucong.dossiers.access import own_dossiers
+
+    return Result.objects.filter(
+        Q(holder_account=user) | Q(dossier__in=own_dossiers(user).values("pk"))
+    ).select_related("agency").order_by("-issue_date", "-id")
+
+
+def results_of_dossier(dossier: Dossier) -> list[Result]:
+    return list(dossier.results.select_related("replaced_by").order_by("-created_at"))
+
+
+# --- issuing -----------------------------------------------------------------------------------
+
+
+def _event(result: Result, kind: str, actor: User | None, note: str = "", **data: Any) -> None:
+    ResultEvent.objects.create(result=result, kind=kind, actor=actor, note=note, data=data)
+
+
+def _approver(dossier: Dossier) -> User | None:
+    event = (dossier.events.filter(action=Action.approve.value).select_related("actor")
+             .order_by("-created_at", "-id").first())
+    return event.actor if event else None
+
+
+def _display_values(dossier: Dossier) -> dict[str, str]:
+    """The form's values as shown on pages (labels of choices, dates as dd/mm/yyyy …)."""
+    from dichvucong.backoffice.presenters import form_entries
+
+    definition = dossier.procedure_version.parsed()
+    values = {k: v for k, v in (dossier.form_data or {}).items() if not k.startswith("_")}
+    shown: dict[str, str] = {}
+    for form_field in definition.form:
+        if form_field.key in values:
+            entries = form_entries([form_field], values)
+            if entries and not entries[0].items:
+                shown[form_field.key] = str(entries[0].value)
+    return shown
+
+
+def _body(dossier: Dossier, template: str) -> str:
+    values = _display_values(dossier)
+    if template.strip():
+        return render.fill_template(template, values)
+    from dichvucong.backoffice.presenters import form_entries
+
+    definition = dossier.procedure_version.parsed()
+    lines = [f"Kết quả giải quyết thủ tục «{dossier.procedure.name}» theo hồ sơ "
+             f"{dossier.code} của {dossier.applicant_name}."]
+    raw = {k: v for k, v in (dossier.form_data or {}).items() if not k.startswith("_")}
+    for entry in form_entries(definition.form, raw):
+        if not entry.items and entry.value not in ("", "—"):
+            lines.append(f"{entry.label}: {entry.value}")
+    return "\n".join(lines)
+
+
+def result_definitions(dossier: Dossier) -> list[dict[str, str]]:
+    """The procedure version's results (name, document type, validity, template); one generic
+    result when the procedure states none."""
+    definition = dossier.procedure_version.parsed()
+    found = [{"name": r.name, "document_type": r.document_type, "validity": r.validity,
+              "template": r.template} for r in definition.results]
+    return found or [{"name": DEFAULT_TITLE, "document_type": "", "validity": "",
+                      "template": ""}]
+
+
+def request_issue(dossier: Dossier, user: User, *, choice: int = 0,
+                  valid_until: date | None = None, today: date | None = None) -> Result:
+    """Number a new result for an approved dossier and queue its signing. Raises ResultError."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        dossier = Dossier.objects.select_for_update(of=("self",)).select_related(
+            "agency", "procedure", "procedure_version").get(pk=dossier.pk)
+        if not can_issue(user, dossier):
+            raise ResultError("Chỉ chuyên viên hoặc lãnh đạo của cơ quan được ban hành kết quả.")
+        if dossier.state != State.approved.value:
+            raise ResultError(f"Chỉ ban hành kết quả cho hồ sơ đã phê duyệt; hồ sơ đang ở trạng "
+                              f"thái «{dossier.state_label}».")
+        if dossier.results.filter(signing_state__in=[SigningState.QUEUED, SigningState.RENDERING,
+                                                      SigningState.SIGNING]).exists():
+            raise ResultError("Kết quả của hồ sơ này đang được ký.")
+        definitions = result_definitions(dossier)
+        if not 0 <= choice < len(definitions):
+            raise ResultError("Hãy chọn một kết quả của thủ tục.", "choice")
+        chosen = definitions[choice]
+        until = valid_until or validity_end(chosen["validity"], today)
+        if until is not None and until < today:
+            raise ResultError("Ngày hết hiệu lực phải từ hôm nay trở đi.", "valid_until")
+        result = _new_result(dossier, user, chosen, today, until, _body(dossier,
+                                                                        chosen["template"]))
+        _event(result, ResultEvent.Kind.REQUESTED, user, dossier=dossier.code)
+    enqueue(result)
+    return result
+
+
+def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: date | None,
+                body: str) -> Result:
+    agency = dossier.agency
+    sequence = next_sequence(agency.pk, today.year)
+    approver = _approver(dossier)
+    id_number = dossier.applicant_id_number or ""
+    number = format_number(agency, today.year, sequence)
+    return Result.objects.create(
+        number=number, token=secrets.token_hex(16), year=today.year, sequence=sequence,
+        agency=agency, dossier=dossier, title=chosen["name"] or DEFAULT_TITLE,
+        document_type=chosen["document_type"], body=body,
+        holder_account=dossier.applicant, holder_name=dossier.applicant_name,
+        holder_id_hash=verifier.id_hash(number, id_number).hex() if id_number else "",
+        signer=approver or user,
+        signer_name=((approver or user).get_full_name() or (approver or user).username),
+        signer_title=f"TM. {agency.name}",
+        issue_date=today, valid_until=until, created_by=user)
+
+
+def enqueue(result: Result) -> None:
+    from .tasks import sign_result_task
+
+    transaction.on_commit(lambda: sign_result_task(result.pk))
+
+
+# --- keys and the trust list -------------------------------------------------------------------
+
+
+def trust_root_files() -> list[Path]:
+    if settings.RESULTS_TRUST_ROOTS:
+        return [Path(p) for p in settings.RESULTS_TRUST_ROOTS]
+    demo = Path(settings.RESULTS_PKI_DIR) / pki.CA_FILE
+    return [demo] if demo.is_file() else []
+
+
+def trust_roots_pem() -> list[str]:
+    return [path.read_text() for path in trust_root_files() if path.is_file()]
+
+
+def ensure_demo_keys(agencies=None) -> int:
+    """A local demo CA and a PKCS#12 certificate for each agency that has none, published in the
+    trust list. Returns how many certificates were made. Not for production."""
+    folder = Path(settings.RESULTS_PKI_DIR)
+    authority = pki.load_authority(folder)
+    if authority is None:
+        authority = pki.create_authority()
+        pki.save_authority(authority, folder)
+    passphrase = signing.pkcs12_passphrase()
+    made = 0
+    for agency in agencies if agencies is not None else Agency.objects.filter(is_active=True):
+        path = signing.pkcs12_path(agency.code)
+        if path.is_file():  # made before: make sure it is published
+            from cryptography.hazmat.primitives.serialization import pkcs12
+
+            loaded = pkcs12.load_pkcs12(path.read_bytes(), passphrase)
+            if loaded.cert is not None:
+                register_key(agency, pki.pem(loaded.cert.certificate), "pkcs12")
+            continue
+        certificate, key = pki.issue_certificate(authority, agency.name, agency.name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pki.pkcs12_bytes(certificate, key, [authority.certificate], passphrase,
+                                          agency.code))
+        path.chmod(0o600)
+        register_key(agency, pki.pem(certificate), "pkcs12")
+        made += 1
+    return made
+
+
+def register_key(agency: Agency, certificate_pem: str, backend: str) -> IssuerKey:
+    """Publish a signing certificate of ``agency`` (idempotent)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    certificate = x509.load_pem_x509_certificate(certificate_pem.encode())
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    kid = pki.key_id(der).hex()
+    from asn1crypto import x509 as asn1_x509
+
+    algorithm = signing.algorithm_of(asn1_x509.Certificate.load(der))
+    key, _created = IssuerKey.objects.get_or_create(kid=kid, defaults={
+        "agency": agency, "algorithm": algorithm, "backend": backend,
+        "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+        "subject": certificate.subject.rfc4514_string()[:400],
+        "not_before": certificate.not_valid_before_utc,
+        "not_after": certificate.not_valid_after_utc})
+    return key
+
+
+def trust_list() -> dict:
+    """The published issuer keys (kid → certificate, agency, validity) and trust roots."""
+    keys = IssuerKey.objects.select_related("agency").order_by("agency__code", "not_before")
+    return {
+        "format": verifier.TRUST_LIST_FORMAT,
+        "publisher": settings.SITE_URL,
+        "generated_at": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+        "keys": [{"kid": k.kid, "alg": k.algorithm, "agency_code": k.agency.code,
+                  "agency_name": k.agency.name, "certificate": k.certificate,
+                  "not_before": k.not_before.astimezone(UTC).isoformat(),
+                  "not_after": k.not_after.astimezone(UTC).isoformat()} for k in keys],
+        "roots": trust_roots_pem(),
+    }
+
+
+# --- rendering and signing (the background task) ----------------------------------------------
+
+
+def verify_url(payload: str) -> str:
+    """The link the QR holds: the verification page with the payload (base45's space, % and +
+    percent-encoded, the rest as is, so the QR stays compact)."""
+    return f"{settings.SITE_URL}{VERIFY_PATH}?m={quote(payload, safe=':$*-./')}"
+
+
+def _claims(result: Result, content_sha256: bytes) -> verifier.Claims:
+    return verifier.Claims(
+        issuer=result.agency.code, document_type=result.document_type or result.title,
+        number=result.number, holder=verifier.mask_name(result.holder_name),
+        id_hash=bytes.fromhex(result.holder_id_hash) if result.holder_id_hash else b"",
+        issue_date=result.issue_date, valid_until=result.valid_until,
+        content_sha256=content_sha256, title=result.title)
+
+
+def _expiry_timestamp(day: date) -> int:
+    end = timezone.make_aware(datetime(day.year, day.month, day.day, 23, 59, 59))
+    return int(end.timestamp())
+
+
+async def sign_payload(signer, claims: verifier.Claims, issued_at: datetime) -> str:
+    """The QR text: a CWT claims set signed as COSE_Sign1 by the agency's key, compressed and
+    base45-encoded behind the ``DVC1:`` prefix."""
+    certificate_der = signer.signing_cert.dump()
+    algorithm = signing.algorithm_of(signer.signing_cert)
+    protected = cbor2.dumps({1: verifier.COSE_ALGORITHMS[algorithm],
+                             4: pki.key_id(certificate_der)})
+    cwt_claims: dict[int, Any] = {1: claims.issuer, 6: int(issued_at.timestamp()),
+                                  verifier.CLAIMS_KEY: claims.to_cbor_map()}
+    if claims.valid_until is not None:
+        cwt_claims[4] = _expiry_timestamp(claims.valid_until)
+    payload = cbor2.dumps(cwt_claims)
+    signature = await signing.sign_raw(signer, verifier.sig_structure(protected, payload))
+    cose = cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature]))
+    return verifier.encode_envelope(cose)
+
+
+def _qr_image(url: str):
+    import segno
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    segno.make(url, error="m", micro=False).save(buffer, kind="png", scale=6, border=4)
+    buffer.seek(0)
+    return Image.open(buffer).convert("L")
+
+
+async def _sign_document(backend: signing.Backend, result: Result, content: bytes,
+                         box: render.QrBox, issued_at: datetime) -> tuple[bytes, str, str]:
+    from pyhanko.pdf_utils.images import PdfImage
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.layout import BoxConstraints
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import StaticStampStyle
+
+    agency = signing.AgencyRef(code=result.agency.code, name=result.agency.name)
+    async with backend.open(agency) as signer:
+        claims = _claims(result, hashlib.sha256(content).digest())
+        payload = await sign_payload(signer, claims, issued_at)
+        writer = IncrementalPdfFileWriter(io.BytesIO(content))
+        style = StaticStampStyle(background=PdfImage(_qr_image(verify_url(payload))),
+                                 border_width=0)
+        style.create_stamp(writer, BoxConstraints(box.size, box.size), {}).apply(
+            box.page, box.x, box.y)
+        meta = signers.PdfSignatureMetadata(
+            field_name="KyKetQua", subfilter=fields.SigSeedSubFilter.PADES,
+            reason=f"Ban hành kết quả số {result.number}", location=result.agency.name,
+            name=result.agency.name)
+        output = io.BytesIO()
+        await signers.PdfSigner(meta, signer).async_sign_pdf(writer, output=output)
+        from asn1crypto import pem as asn1_pem
+
+        certificate_pem = asn1_pem.armor("CERTIFICATE", signer.signing_cert.dump()).decode()
+        return output.getvalue(), payload, certificate_pem
+
+
+def run_async(coroutine_function, *args):
+    """Run pyHanko's async API from sync code, also when this thread already runs an event loop
+    (then in a short-lived thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine_function(*args))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function(*args))).result()
+
+
+def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
+    """Render, sign and store a queued result, then mark the dossier's result ready. A failure
+    is recorded on the result (and shown to the officer); nothing else changes."""
+    now = now or timezone.now()
+    result = Result.objects.select_related("agency", "dossier").get(pk=result_id)
+    if result.signing_state == SigningState.DONE:
+        return result
+    Result.objects.filter(pk=result.pk).update(signing_state=SigningState.RENDERING)
+    backend = signing.backend()
+    try:
+        replaces = Result.objects.filter(replaced_by=result).values_list("number", flat=True)
+        document = render.Document(
+            heading=_heading(result), number=result.number, title=result.title,
+            document_type=result.document_type, holder_name=result.holder_name,
+            holder_id_masked=mask(result.dossier.applicant_id_number)
+            if result.dossier_id and result.dossier.applicant_id_number else "",
+            paragraphs=render.paragraphs(result.body),
+            issue_date=result.issue_date, valid_until=result.valid_until,
+            signer_title=result.signer_title, signer_name=result.signer_name,
+            dossier_code=result.dossier.code if result.dossier_id else "",
+            replaces=next(iter(replaces), ""))
+        content, box = render.render(document)
+        Result.objects.filter(pk=result.pk).update(signing_state=SigningState.SIGNING)
+        signed, payload, certificate_pem = run_async(
+            _sign_document, backend, result, content, box, now)
+    except Exception as exc:  # the officer sees it; the worker goes on with other work
+        message = exc.message if isinstance(exc, signing.SigningUnavailable) else (
+            "Lỗi khi tạo hoặc ký tệp kết quả; hãy thử lại hoặc báo quản trị hệ thống.")
+        Result.objects.filter(pk=result.pk).update(signing_state=SigningState.FAILED,
+                                                   signing_error=message)
+        _event(result, ResultEvent.Kind.FAILED, None, message, error=type(exc).__name__)
+        result.refresh_from_db()
+        return result
+    with transaction.atomic():
+        key = register_key(result.agency, certificate_pem, backend.name)
+        result.pdf.save(f"{result.token}.pdf", ContentFile(signed), save=False)
+        result.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+        result.content_sha256 = hashlib.sha256(content).hexdigest()
+        result.qr_payload = payload
+        result.kid = key.kid
+        result.backend = backend.name
+        result.signing_state = SigningState.DONE
+        result.signing_error = ""
+        result.signed_at = now
+        result.save()
+        _event(result, ResultEvent.Kind.SIGNED, None, kid=key.kid, backend=backend.name,
+               sha256=result.pdf_sha256)
+        for old in Result.objects.select_for_update().filter(replaced_by=result):
+            old.status = Status.REPLACED
+            old.status_changed_at = now
+            old.save(update_fields=["status", "status_changed_at"])
+        dossier = result.dossier
+        if dossier is not None and dossier.state == State.approved.value:
+            from dichvucong.dossiers.actions import perform
+
+            perform(dossier.pk, Action.issue_result, None, lifecycle.Role.system,
+                    data={"result": result.number, "result_token": result.token})
+    return result
+
+
+def _heading(result: Result):
+    from dichvucong.slips.data import heading
+
+    agency = Agency.objects.select_related("parent", "administrative_unit").get(
+        pk=result.agency_id)
+    return heading(agency, result.issue_date)
+
+
+# --- revoke, replace, reprint ------------------------------------------------------------------
+
+
+def revoke(result: Result, user: User, reason: str, *, now: datetime | None = None) -> Result:
+    reason = (reason or "").strip()
+    if not can_manage(user, result):
+        raise ResultError("Chỉ lãnh đạo của cơ quan cấp được thu hồi kết quả.")
+    if not reason:
+        raise ResultError("Cần ghi lý do thu hồi.", "reason")
+    with transaction.atomic():
+        result = Result.objects.select_for_update().get(pk=result.pk)
+        if result.status != Status.VALID:
+            raise ResultError("Chỉ thu hồi được kết quả còn hiệu lực.")
+        result.status = Status.REVOKED
+        result.status_reason = reason
+        result.status_changed_by = user
+        result.status_changed_at = now or timezone.now()
+        result.save(update_fields=["status", "status_reason", "status_changed_by",
+                                   "status_changed_at"])
+        _event(result, ResultEvent.Kind.REVOKED, user, reason)
+    return result
+
+
+def replace(result: Result, user: User, reason: str, *, correction: str = "",
+            valid_until: date | None = None, today: date | None = None) -> Result:
+    """Issue a new result in place of ``result`` (a correction): it gets a new number; the old one
+    turns «replaced», linking to it, once the new one is signed."""
+    reason = (reason or "").strip()
+    today = today or timezone.localdate()
+    if not can_manage(user, result):
+        raise ResultError("Chỉ lãnh đạo của cơ quan cấp được thay thế kết quả.")
+    if not reason:
+        raise ResultError("Cần ghi lý do thay thế.", "reason")
+    with transaction.atomic():
+        old = (Result.objects.select_for_update(of=("self",))
+               .select_related("agency", "dossier").get(pk=result.pk))
+        if old.status != Status.VALID or old.replaced_by_id is not None:
+            raise ResultError("Chỉ thay thế được kết quả còn hiệu lực.")
+        if not old.is_ready:
+            raise ResultError("Kết quả chưa ký xong.")
+        body = old.body + (f"\n{correction.strip()}" if correction.strip() else "")
+        sequence = next_sequence(old.agency_id, today.year)
+        number = format_number(old.agency, today.year, sequence)
+        new = Result.objects.create(
+            number=number, token=secrets.token_hex(16), year=today.year, sequence=sequence,
+            agency=old.agency, dossier=old.dossier, title=old.title,
+            document_type=old.document_type, body=body, holder_account=old.holder_account,
+            holder_name=old.holder_name,
+            holder_id_hash=_rehash(old, number), signer=user,
+            signer_name=user.get_full_name() or user.username, signer_title=old.signer_title,
+            issue_date=today, valid_until=valid_until or old.valid_until, created_by=user)
+        old.replaced_by = new
+        old.status_reason = reason
+        old.status_changed_by = user
+        old.save(update_fields=["replaced_by", "status_reason", "status_changed_by"])
+        _event(old, ResultEvent.Kind.REPLACED, user, reason, replacement=new.number)
+        _event(new, ResultEvent.Kind.REQUESTED, user, reason, replaces=old.number)
+    enqueue(new)
+    return new
+
+
+def _rehash(old: Result, number: str) -> str:
+    """The ID hash is salted with the number; the number itself is not kept, so a replacement
+    takes it from the dossier."""
+    id_number = old.dossier.applicant_id_number if old.dossier_id else ""
+    return verifier.id_hash(number, id_number).hex() if id_number else ""
+
+
+def pdf_bytes(result: Result) -> bytes:
+    with result.pdf.open("rb") as handle:
+        return handle.read()
+
+
+def record_download(result: Result, user: User | None) -> None:
+    _event(result, ResultEvent.Kind.DOWNLOADED, user)
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What the verification page shows: the outcome, a sentence, minimal data."""
+
+    outcome: str  # valid, expired, revoked, replaced, not_genuine, unknown_issuer, malformed
+    reason: str
+    result: Result | None = None
+    claims: verifier.Claims | None = None
+    agency_name: str = ""
+    replacement: Result | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def genuine(self) -> bool:
+        return self.outcome in ("valid", "expired", "revoked", "replaced")
+
+
+STATUS_REASONS = {
+    "revoked": "Giấy tờ thật nhưng ĐÃ BỊ THU HỒI, không còn giá trị.",
+    "replaced": "Giấy tờ thật nhưng ĐÃ ĐƯỢC THAY THẾ bằng một kết quả khác.",
+    "expired": "Giấy tờ thật nhưng đã hết thời hạn sử dụng.",
+    "valid": "Giấy tờ thật, do cơ quan có thẩm quyền cấp, còn hiệu lực.",
+}
+
+
+def _online(outcome: Outcome, result: Result | None, today: date) -> Outcome:
+    if result is None:
+        return outcome
+    outcome.result = result
+    status = result.current_status(today)
+    if status in ("revoked", "replaced") or (status == "expired"):
+        outcome.outcome = status
+        outcome.reason = STATUS_REASONS[status]
+    if status == "replaced":
+        outcome.replacement = result.replaced_by
+    return outcome
+
+
+def _record(method: str, outcome: Outcome, kid: bytes | str = b"") -> None:
+    Verification.objects.create(
+        method=method, outcome=outcome.outcome, result=outcome.result,
+        kid=kid.hex() if isinstance(kid, bytes) else kid)
+
+
+def verify_text(text: str, method: str = Verification.Method.PASTE,
+                today: date | None = None) -> Outcome:
+    """Offline check against the published keys, then the online status of the result."""
+    today = today or timezone.localdate()
+    trust = verifier.load_trust_list(trust_list())
+    verdict = verifier.verify(text, trust, today)
+    outcome = Outcome(verdict.outcome, verdict.reason, claims=verdict.claims,
+                      agency_name=verdict.key.agency_name if verdict.key else "")
+    if verdict.genuine and verdict.claims is not None:
+        result = (Result.objects.select_related("replaced_by", "agency")
+                  .filter(number=verdict.claims.number, kid=verdict.kid.hex()).first())
+        if result is None or result.content_sha256 != verdict.claims.content_sha256.hex():
+            # Signed by a trusted key but unknown here: report what the signature proves.
+            outcome.details["unregistered"] = True
+        else:
+            outcome = _online(outcome, result, today)
+    _record(method, outcome, verdict.kid)
+    return outcome
+
+
+def first_revision(data: bytes) -> bytes:
+    """The PDF as rendered, before the QR and the signature were appended: everything up to and
+    including the first end-of-file marker."""
+    end = data.find(b"%%EOF")
+    if end < 0:
+        return b""
+    end += 5
+    while end < len(data) and data[end:end + 1] in (b"\r", b"\n"):
+        end += 1
+    return data[:end]
+
+
+def validate_signature(data: bytes) -> tuple[bool, str]:
+    """pyHanko's validator: the last signature intact, valid, trusted (the platform's trust
+    roots, no network) and covering the whole file. Returns (ok, signer's name)."""
+    from asn1crypto import pem as asn1_pem
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+
+    roots = []
+    for text in trust_roots_pem():
+        _type, _headers, der = asn1_pem.unarmor(text.encode())
+        roots.append(asn1_x509.Certificate.load(der))
+    reader = PdfFileReader(io.BytesIO(data), strict=False)
+    if not reader.embedded_signatures:
+        return False, ""
+    signature = reader.embedded_signatures[-1]
+    context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    status = run_async(async_validate_pdf_signature, signature, context)
+    name = status.signing_cert.subject.native.get("common_name", "")
+    ok = bool(status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
+    return ok, name
+
+
+def verify_pdf(data: bytes, today: date | None = None) -> Outcome:
+    """An uploaded PDF: its PAdES signature against the trust roots, then the result's status."""
+    today = today or timezone.localdate()
+    try:
+        ok, signer_name = validate_signature(data)
+    except Exception:  # a damaged or foreign file: pyHanko raises many kinds
+        ok, signer_name = False, ""
+    if not ok:
+        outcome = Outcome("not_genuine", "Tệp không có chữ ký số hợp lệ của cơ quan cấp, hoặc đã "
+                                         "bị sửa sau khi ký.")
+        _record(Verification.Method.UPLOAD, outcome)
+        return outcome
+    digest = hashlib.sha256(data).hexdigest()
+    content = hashlib.sha256(first_revision(data)).hexdigest()
+    result = (Result.objects.select_related("replaced_by", "agency")
+              .filter(Q(pdf_sha256=digest) | Q(content_sha256=content)).first())
+    outcome = Outcome("valid", STATUS_REASONS["valid"], agency_name=signer_name)
+    if result is None:
+        outcome.details["unregistered"] = True
+    else:
+        outcome.agency_name = result.agency.name
+        outcome = _online(outcome, result, today)
+    _record(Verification.Method.UPLOAD, outcome, result.kid if result else "")
+    return outcome

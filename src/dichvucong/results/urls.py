@@ -1,0 +1,13 @@
+from django.urls import path
+
+from dichvucong.results import views
+
+app_name = "results"
+urlpatterns = [
+    path("xac-minh/", views.verify, name="verify"),
+    path("xac-minh/danh-sach-tin-cay.json", views.trust_list, name="trust_list"),
+    path("ket-qua/<str:token>/", views.download, name="download"),
+    path("mot-cua/ket-qua/ho-so/<str:code>/ban-hanh/", views.issue, name="issue"),
+    path("mot-cua/ket-qua/<str:token>/", views.manage, name="manage"),
+    path("mot-cua/ket-qua/<str:token>/tien-do/", views.progress, name="progress"),
+]

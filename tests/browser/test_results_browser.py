@@ -1,0 +1,119 @@
+"""The public verification page in a real browser, on a phone and a desktop: open from the QR
+link, paste the QR text, upload the signed PDF, with and without JavaScript; axe-core checks every
+page. Then offline verification from a trust list fetched from a live server that is stopped
+before verifying.
+
+The live server's database is shared and never rolled back: the results here are issued to a
+citizen of their own."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+
+from dichvucong.accounts.models import User
+from dichvucong.agencies.models import Agency
+from dichvucong.results import services
+from tests.browser.conftest import check_accessibility
+from tests.results_helpers import HAI_CHAU, approved_dossier, user
+
+pytestmark = pytest.mark.django_db
+CITIZEN = "congdan.thu-ket-qua"
+
+
+@pytest.fixture(autouse=True)
+def _pki(settings, tmp_path_factory):
+    settings.RESULTS_PKI_DIR = str(tmp_path_factory.getbasetemp() / "results-browser-pki")
+    settings.RESULTS_TRUST_ROOTS = []
+    User.objects.get_or_create(username=CITIZEN, defaults={"full_name": "Công dân thử kết quả"})
+    services.ensure_demo_keys(Agency.objects.filter(name=HAI_CHAU))
+
+
+def issued():
+    dossier = approved_dossier("Lê Văn Tám", citizen=CITIZEN)
+    result = services.request_issue(dossier, user("chuyenvien.haichau"))
+    result.refresh_from_db()
+    assert result.is_ready, result.signing_error
+    return result
+
+
+def test_verify_by_link_paste_and_upload(page, live_url, tmp_path):
+    result = issued()
+    page.goto(f"{live_url}/xac-minh/?m={services.verify_url(result.qr_payload).split('?m=')[1]}")
+    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
+    assert page.get_by_text("L. V. Tám").is_visible()
+    check_accessibility(page, "verification: opened from the QR link")
+
+    page.goto(f"{live_url}/xac-minh/")
+    assert page.get_by_role("heading", name="Quét mã QR bằng camera").is_visible()
+    check_accessibility(page, "verification page")
+    page.get_by_role("textbox", name="Nội dung mã QR").fill(result.qr_payload)
+    page.get_by_role("button", name="Xác minh").click()
+    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
+    check_accessibility(page, "verification: pasted")
+
+    pdf = tmp_path / "ket-qua.pdf"
+    pdf.write_bytes(services.pdf_bytes(result))
+    page.get_by_label("Tệp PDF kết quả giải quyết").set_input_files(str(pdf))
+    page.get_by_role("button", name="Kiểm tra chữ ký").click()
+    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
+    assert page.get_by_text(result.number).first.is_visible()
+    check_accessibility(page, "verification: uploaded")
+
+    services.revoke(result, user("lanhdao.haichau"), "Cấp nhầm")
+    page.get_by_role("textbox", name="Nội dung mã QR").fill(result.qr_payload[:-4] + "AAAA")
+    page.get_by_role("button", name="Xác minh").click()
+    assert page.get_by_role("heading", name="Không phải giấy tờ thật").or_(
+        page.get_by_role("heading", name="Không đọc được mã")).is_visible()
+    page.get_by_role("textbox", name="Nội dung mã QR").fill(result.qr_payload)
+    page.get_by_role("button", name="Xác minh").click()
+    assert page.get_by_role("heading", name="Giấy tờ đã bị thu hồi").is_visible()
+    check_accessibility(page, "verification: revoked")
+
+
+def test_the_page_works_without_javascript(browser, live_url, viewport):
+    result = issued()
+    context = browser.new_context(viewport=viewport, java_script_enabled=False, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{live_url}/xac-minh/")
+    assert page.get_by_role("heading", name="Quét mã QR bằng camera").is_hidden()
+    page.get_by_role("textbox", name="Nội dung mã QR").fill(services.verify_url(result.qr_payload))
+    page.get_by_role("button", name="Xác minh").click()
+    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
+    context.close()
+    js_page = browser.new_context(viewport=viewport, bypass_csp=True).new_page()
+    js_page.goto(f"{live_url}/xac-minh/")
+    check_accessibility(js_page, "verification page")
+    js_page.context.close()
+
+
+def test_offline_verification_with_the_server_stopped(live_url):
+    """Fetch the trust list from a server of our own, stop it, then verify from the file."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    result = issued()
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    url = f"http://127.0.0.1:{thread.port}/xac-minh/danh-sach-tin-cay.json"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        published = json.load(response)
+    thread.terminate()
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", thread.port), timeout=2).close()
+    saved = urlsplit(url).path.rsplit("/", 1)[-1]
+    path = Path(services.settings.RESULTS_PKI_DIR) / saved
+    path.write_text(json.dumps(published))
+    out = io.StringIO()
+    call_command("verify-result", services.verify_url(result.qr_payload), trust_list=str(path),
+                 stdout=out)
+    assert out.getvalue().startswith("valid:"), out.getvalue()
