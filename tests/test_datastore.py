@@ -449,3 +449,75 @@ def test_collecting_ignores_dossiers_without_an_account():
                               content_type="application/pdf", size=1, sha256="1" * 64,
                               uploaded_by=officer)
     assert services.collect_dossier(draft) == []
+
+
+# --- results issued by the results app -------------------------------------------------------
+
+
+@pytest.fixture
+def signing_keys(settings, tmp_path_factory):
+    from dichvucong.results import services as results
+
+    settings.RESULTS_PKI_DIR = str(tmp_path_factory.getbasetemp() / "store-pki")
+    settings.RESULTS_TRUST_ROOTS = []
+    settings.SITE_URL = "http://testserver"
+    results.ensure_demo_keys(Agency.objects.filter(name=HAI_CHAU))
+
+
+def signed_result(code: str = "1.001612"):
+    """A dossier approved by Hải Châu's officials, its result issued and signed."""
+    from django.test import TestCase
+
+    from dichvucong.results import services as results
+    from tests.results_helpers import approved_dossier
+
+    dossier = approved_dossier(procedure=Procedure.objects.get(code=code))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = results.request_issue(dossier, user("chuyenvien.haichau"))
+    result.refresh_from_db()
+    assert result.is_ready, result.signing_error
+    return result
+
+
+def test_a_signed_result_enters_the_store_is_reprinted_and_reused(signing_keys):
+    from dichvucong.results import services as results
+    from dichvucong.results.models import ResultEvent
+
+    result = signed_result()
+    stored = StoredDocument.objects.get(result=result)
+    assert (stored.owner, stored.kind, stored.document_type) == (user("congdan"), Kind.RESULT,
+                                                                 LICENCE)
+    assert stored.file.name == result.pdf.name and stored.sha256 == result.pdf_sha256
+    assert stored.source_agency == hai_chau() and stored.source_dossier == result.dossier
+    client = client_for("congdan")
+    page = client.get("/kho-du-lieu/").content.decode()
+    assert result.number in page and "Còn hiệu lực" in page
+    # Reprint from the store: the signed PDF itself, recorded in both trails.
+    reprint = client.get(f"/kho-du-lieu/{stored.pk}/tai-ve/?in=1")
+    assert b"".join(reprint.streaming_content) == results.pdf_bytes(result)
+    assert result.events.filter(kind=ResultEvent.Kind.DOWNLOADED).count() == 1
+
+    # A second dossier takes the result for the certificate it requires: no upload.
+    response = client.post("/thu-tuc/2.000720/nop-ho-so/", {
+        "agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
+        "doc-0": pdf("thong-bao.pdf"), "store-1": str(stored.pk)})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    second = Dossier.objects.get(procedure__code="2.000720")
+    taken = second.attachments.get(requirement__startswith=LICENCE)
+    assert taken.file.name == result.pdf.name
+    assert stored.original_name == "ket-qua-" + result.number.replace("/", "-") + ".pdf"
+    assert taken.store_origin.document == stored and HAI_CHAU in taken.store_origin.note
+
+    # Revoked: shown so, and it stands in for nothing any more, nor can it be shared.
+    results.revoke(result, user("lanhdao.haichau"), "Cấp nhầm")
+    assert "Đã thu hồi" in client.get("/kho-du-lieu/").content.decode()
+    assert f'id="store-1-{stored.pk}"' not in client.get("/thu-tuc/2.000720/nop-ho-so/") \
+        .content.decode()
+    response = client.post("/api/v1/dossiers", {
+        "procedure": "2.000720", "agency": hai_chau().pk, "form": "{}",
+        "documents": json.dumps([0]), "files": [pdf("thong-bao.pdf")],
+        "from_store": json.dumps([{"document": 1, "stored": stored.pk}])})
+    assert response.status_code == 400 and "không còn hiệu lực" in response.json()["detail"]
+    assert client.get(f"/api/v1/store/documents/{stored.pk}").json()["status"] == "revoked"
+    refused = client.post(f"/kho-du-lieu/{stored.pk}/", {"action": "share", "duration": "1d"})
+    assert refused.status_code == 400 and not ShareLink.objects.filter(document=stored).exists()

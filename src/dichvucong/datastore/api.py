@@ -19,7 +19,7 @@ from ninja.security import django_auth
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.datastore import documents as rules
 from dichvucong.datastore import services, views
-from dichvucong.datastore.models import Access, ShareLink, StoredDocument
+from dichvucong.datastore.models import ShareLink, StoredDocument
 from dichvucong.datastore.services import StoreError
 
 router = Router(tags=["personal data store"], auth=django_auth)
@@ -127,7 +127,7 @@ def get_document(request, document_id: int):
             openapi_extra={"responses": {200: {"description": "the file (PDF, JPEG or PNG)"}}})
 def document_file(request, document_id: int):
     doc = _own(request, document_id)
-    services.record(request.user, Access.DOWNLOAD, request.user, document=doc)
+    services.record_download(request.user, doc)
     return views._file(doc)
 
 

@@ -38,6 +38,9 @@ class StoredDocument(models.Model):
                                           null=True, blank=True, related_name="stored_copies")
     source_agency = models.ForeignKey("agencies.Agency", on_delete=models.SET_NULL, null=True,
                                       blank=True, related_name="+")
+    # An issued, signed result (results app): its status is read from there, live.
+    result = models.OneToOneField("results.Result", on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="stored_copy")
     dated_at = models.DateTimeField(_("ngày"))
     removed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -55,6 +58,13 @@ class StoredDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def status(self) -> tuple[str, str] | None:
+        """A result's current status (value, label); None for an upload."""
+        from dichvucong.datastore.services import status_of
+
+        return status_of(self)
 
 
 class CounterConsent(models.Model):

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.accounts.models import User
@@ -60,13 +61,21 @@ def record(owner: User | int, action: Access, actor: User | None = None, *,
 
 
 def own_documents(user: User) -> QuerySet[StoredDocument]:
-    return StoredDocument.objects.filter(owner=user, removed_at__isnull=True)
+    return StoredDocument.objects.filter(owner=user, removed_at__isnull=True).select_related(
+        "result")
+
+
+STATUS_LABELS = {"valid": _lazy("Còn hiệu lực"), "revoked": _lazy("Đã thu hồi"),
+                 "replaced": _lazy("Đã được thay thế"), "expired": _lazy("Hết hiệu lực")}
 
 
 def status_of(document: StoredDocument) -> tuple[str, str] | None:
-    """A result's current status (value, label) from the results app; None for an upload, or
-    for a result the results app does not know."""
-    return None
+    """A result's current status (valid, revoked, replaced or expired, with its label) read
+    live from the results app; None for an upload or a result file attached without it."""
+    if not document.result_id:
+        return None
+    status = document.result.current_status()
+    return status, str(STATUS_LABELS.get(status, status))
 
 
 def is_usable(document: StoredDocument) -> bool:
@@ -135,6 +144,39 @@ def collect_dossier(dossier: Dossier) -> list[StoredDocument]:
     return added
 
 
+def collect_result(result) -> StoredDocument | None:
+    """Put a signed result (results.Result) into its holder's store, once; the signed PDF is
+    referenced, not copied."""
+    owner_id = result.holder_account_id or (result.dossier.applicant_id if result.dossier_id
+                                             else None)
+    if not owner_id or not result.is_ready:
+        return None
+    existing = StoredDocument.objects.filter(result=result).first()
+    if existing is not None:
+        return None
+    doc_type = result.document_type or result.title
+    try:
+        with transaction.atomic():
+            doc = StoredDocument.objects.create(
+                owner_id=owner_id, kind=Kind.RESULT, document_type=doc_type[:600],
+                type_key=rules.type_key(doc_type), title=result.title[:600],
+                file=result.pdf.name, original_name=_pdf_name(result.number),
+                content_type="application/pdf", size=result.pdf.size,
+                sha256=result.pdf_sha256, source_dossier_id=result.dossier_id,
+                source_agency_id=result.agency_id, result=result,
+                dated_at=result.signed_at or timezone.now())
+    except IntegrityError:  # stored by a concurrent save of the same result
+        return None
+    record(owner_id, Access.ADD, document=doc, result=result.number)
+    return doc
+
+
+def _pdf_name(number: str) -> str:
+    # Result numbers read like "12/2026/GCN-…": a file name without the slashes.
+    return "ket-qua-" + "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in number)[:180] \
+        + ".pdf"
+
+
 def _store_attachment(dossier: Dossier, attachment: Attachment, kind: str, doc_type: str,
                       title: str) -> StoredDocument | None:
     key = rules.type_key(doc_type)
@@ -161,6 +203,15 @@ def _store_attachment(dossier: Dossier, attachment: Attachment, kind: str, doc_t
     return doc
 
 
+def record_download(user: User, doc: StoredDocument) -> None:
+    """The owner downloads or reprints: recorded here, and in the result's own trail."""
+    record(user, Access.DOWNLOAD, user, document=doc)
+    if doc.result_id:
+        from dichvucong.results.services import record_download as result_download
+
+        result_download(doc.result, user)
+
+
 def remove(user: User, document_id: int) -> StoredDocument:
     """Hide a document from the store and end its share links. The file stays: dossiers that
     carry it are records."""
@@ -176,8 +227,8 @@ def remove(user: User, document_id: int) -> StoredDocument:
 
 def _own(user: User, document_id, lock: bool = False) -> StoredDocument:
     qs = own_documents(user)
-    if lock:
-        qs = qs.select_for_update()
+    if lock:  # the row only: PostgreSQL refuses to lock the nullable side of a join
+        qs = qs.select_for_update(of=("self",))
     try:
         return qs.get(pk=int(document_id))
     except (StoredDocument.DoesNotExist, TypeError, ValueError):

@@ -1,7 +1,7 @@
 """Files enter the store as the dossier's events happen: uploads when the dossier is submitted
-(online or at the counter, and supplements), the result file when the back office attaches it
-on issuing. In the same transaction as the action, inside a savepoint: a failure here is logged
-and never undoes the dossier's action."""
+(online or at the counter, and supplements), a result when the results app has signed it (or
+the result file an officer attaches on issuing). In the same transaction as the action, inside
+a savepoint: a failure here is logged and never undoes the dossier's action."""
 
 from __future__ import annotations
 
@@ -40,3 +40,16 @@ def collect_result_file(sender, instance: Attachment, created: bool, **kwargs) -
 
     if created and instance.requirement == RESULT_REQUIREMENT:
         _collect(instance.dossier_id)
+
+
+@receiver(post_save, sender="results.Result", dispatch_uid="datastore-collect-signed-result")
+def collect_signed_result(sender, instance, **kwargs) -> None:
+    if not instance.is_ready:
+        return
+    from dichvucong.datastore import services
+
+    try:
+        with transaction.atomic():
+            services.collect_result(instance)
+    except Exception:
+        services.log_failure(instance.dossier_id or 0)

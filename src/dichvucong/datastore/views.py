@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dichvucong.accounts.services import resolve_citizen_token
 from dichvucong.datastore import documents as rules
 from dichvucong.datastore import services
-from dichvucong.datastore.models import Access, StoredDocument
+from dichvucong.datastore.models import StoredDocument
 from dichvucong.datastore.services import StoreError
 
 NEW_LINK_KEY = "datastore.new_share_link"
@@ -88,7 +88,7 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
         doc = services.get_own(request.user, pk)
     except StoreError:
         raise Http404 from None
-    services.record(request.user, Access.DOWNLOAD, request.user, document=doc)
+    services.record_download(request.user, doc)
     return _file(doc, inline=request.GET.get("in") == "1")
 
 
