@@ -262,6 +262,9 @@ RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; d
 RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
 RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
 RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")
+# Hash on the host and sign with the token's raw mechanism (CKM_ECDSA, CKM_RSA_PKCS): for tokens
+# without the combined ones (SoftHSM 2.6 has no CKM_ECDSA_SHA256).
+RESULTS_PKCS11_RAW = env_bool("DICHVUCONG_RESULTS_PKCS11_RAW", False)
 RESULTS_CSC_URL = os.environ.get("DICHVUCONG_CSC_URL", "")
 RESULTS_CSC_TOKEN = os.environ.get("DICHVUCONG_CSC_TOKEN", "")
 RESULTS_CSC_USERNAME = os.environ.get("DICHVUCONG_CSC_USERNAME", "")

@@ -144,6 +144,7 @@ class ResultEvent(models.Model):
         REQUESTED = "requested", _("Yêu cầu ban hành")
         SIGNED = "signed", _("Đã ký số")
         FAILED = "failed", _("Ký số không thành công")
+        RETRIED = "retried", _("Ký lại")
         REVOKED = "revoked", _("Thu hồi")
         REPLACED = "replaced", _("Thay thế")
         DOWNLOADED = "downloaded", _("Tải, in lại")

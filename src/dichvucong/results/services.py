@@ -197,6 +197,10 @@ def request_issue(dossier: Dossier, user: User, *, choice: int = 0,
         if dossier.results.filter(signing_state__in=[SigningState.QUEUED, SigningState.RENDERING,
                                                       SigningState.SIGNING]).exists():
             raise ResultError("Kết quả của hồ sơ này đang được ký.")
+        failed = dossier.results.filter(signing_state=SigningState.FAILED).first()
+        if failed is not None:
+            # Its number is taken but was never published: sign that one again, no gap.
+            raise ResultError(f"Kết quả số {failed.number} chưa ký được; hãy bấm «Ký lại».")
         definitions = result_definitions(dossier)
         if not 0 <= choice < len(definitions):
             raise ResultError("Hãy chọn một kết quả của thủ tục.", "choice")
@@ -228,6 +232,27 @@ def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: 
         signer_name=((approver or user).get_full_name() or (approver or user).username),
         signer_title=f"TM. {agency.name}",
         issue_date=today, valid_until=until, created_by=user)
+
+
+def can_retry(user: User, result: Result) -> bool:
+    return result.signing_state == SigningState.FAILED and _holds(
+        user, result.agency_id, ISSUING_ROLES + MANAGING_ROLES)
+
+
+def retry(result: Result, user: User) -> Result:
+    """Queue a result whose signing failed again (same number; it was never published)."""
+    with transaction.atomic():
+        result = Result.objects.select_for_update().get(pk=result.pk)
+        if not can_retry(user, result):
+            raise ResultError("Chỉ ký lại được kết quả ký không thành công, bởi cán bộ của cơ "
+                              "quan cấp.")
+        previous = result.signing_error
+        result.signing_state = SigningState.QUEUED
+        result.signing_error = ""
+        result.save(update_fields=["signing_state", "signing_error"])
+        _event(result, ResultEvent.Kind.RETRIED, user, previous)
+    enqueue(result)
+    return result
 
 
 def enqueue(result: Result) -> None:

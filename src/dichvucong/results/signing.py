@@ -137,12 +137,38 @@ class Pkcs11Backend:
         except Exception as exc:
             raise SigningUnavailable("Không mở được thiết bị ký số (PKCS#11).") from exc
         try:
-            yield PKCS11Signer(session, key_label=agency.code, cert_label=agency.code)
+            yield PKCS11Signer(session, key_label=agency.code, cert_label=agency.code,
+                               use_raw_mechanism=settings.RESULTS_PKCS11_RAW)
         finally:
             session.close()
 
 
 # --- CSC remote signing ------------------------------------------------------------------------
+
+
+def csc_failure(exc: BaseException | None, credential: str) -> SigningUnavailable:
+    """The officer's sentence for a failed exchange with the remote signing service: pyHanko
+    wraps aiohttp's errors in ``SigningError``, so the cause chain is searched for the HTTP
+    status or the connection error."""
+    import aiohttp
+
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, aiohttp.ClientResponseError):
+            if seen.status in (401, 403):
+                return SigningUnavailable(
+                    "Dịch vụ ký số từ xa từ chối đăng nhập: sai tài khoản, mật khẩu hoặc mã truy "
+                    "cập (DICHVUCONG_CSC_…). Sửa cấu hình rồi bấm «Ký lại».")
+            if seen.status == 404:
+                return SigningUnavailable(
+                    f"Dịch vụ ký số từ xa không có chứng thư «{credential}» của cơ quan.")
+            return SigningUnavailable(
+                f"Dịch vụ ký số từ xa từ chối yêu cầu ký (HTTP {seen.status}).")
+        if isinstance(seen, (aiohttp.ClientConnectionError, OSError, TimeoutError)):
+            return SigningUnavailable(
+                "Không kết nối được dịch vụ ký số từ xa. Hãy thử ký lại sau ít phút.")
+        seen = seen.__cause__ or seen.__context__
+    return SigningUnavailable("Dịch vụ ký số từ xa không ký được kết quả; hãy thử ký lại.")
 
 
 class _HashBoundAuthorization:
@@ -187,6 +213,22 @@ async def csc_login(session, base_url: str, username: str, password: str) -> str
     return str(token)
 
 
+def _csc_signer(session, manager, failures: list[BaseException]):
+    """pyHanko's CSCSigner, keeping the error of a failed ``signatures/signHash`` round: pyHanko
+    only logs it and then reports "no signing results", which would lose the cause."""
+    from pyhanko.sign.signers.csc_signer import CSCSigner
+
+    class Signer(CSCSigner):
+        async def commit(self):
+            try:
+                await super().commit()
+            except SigningError as exc:
+                failures.append(exc)
+                raise
+
+    return Signer(session, manager)
+
+
 class CscBackend:
     name = "csc"
 
@@ -195,7 +237,6 @@ class CscBackend:
         import aiohttp
         from pyhanko.sign.signers.csc_signer import (
             CSCServiceSessionInfo,
-            CSCSigner,
             fetch_certs_in_csc_credential,
         )
 
@@ -203,6 +244,7 @@ class CscBackend:
         if not base:
             raise SigningUnavailable("Chưa cấu hình dịch vụ ký số từ xa (DICHVUCONG_CSC_URL).")
         credential = settings.RESULTS_CSC_CREDENTIAL.format(agency=agency.code)
+        failures: list[BaseException] = []
         try:
             async with aiohttp.ClientSession() as session:
                 token = settings.RESULTS_CSC_TOKEN or None
@@ -213,9 +255,11 @@ class CscBackend:
                 credential_info = await fetch_certs_in_csc_credential(session, info)
                 manager = _HashBoundAuthorization(session, info, credential_info,
                                                   settings.RESULTS_CSC_PIN or None)
-                yield CSCSigner(session, manager)
-        except (aiohttp.ClientError, OSError) as exc:
-            raise SigningUnavailable("Không kết nối được dịch vụ ký số từ xa.") from exc
+                yield _csc_signer(session, manager, failures)
+        except SigningUnavailable:
+            raise
+        except (aiohttp.ClientError, OSError, TimeoutError, SigningError) as exc:
+            raise csc_failure(failures[-1] if failures else exc, credential) from exc
 
 
 BACKENDS: dict[str, type] = {"pkcs12": Pkcs12Backend, "pkcs11": Pkcs11Backend,

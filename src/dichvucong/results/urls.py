@@ -10,4 +10,5 @@ urlpatterns = [
     path("mot-cua/ket-qua/ho-so/<str:code>/ban-hanh/", views.issue, name="issue"),
     path("mot-cua/ket-qua/<str:token>/", views.manage, name="manage"),
     path("mot-cua/ket-qua/<str:token>/tien-do/", views.progress, name="progress"),
+    path("mot-cua/ket-qua/<str:token>/ky-lai/", views.retry, name="retry"),
 ]

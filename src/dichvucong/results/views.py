@@ -157,6 +157,23 @@ def issue(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def retry(request: HttpRequest, token: str) -> HttpResponse:
+    result = _official_result(request, token)
+    code = result.dossier.code if result.dossier_id else ""
+    try:
+        services.retry(result, request.user)
+    except services.ResultError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã gửi kết quả số %(number)s đi ký số lại.") % {
+            "number": result.number})
+    if code:
+        return redirect("backoffice:dossier", code=code)
+    return redirect("results:manage", token=result.token)
+
+
+@login_required
 @require_GET
 @never_cache
 def progress(request: HttpRequest, token: str) -> JsonResponse:

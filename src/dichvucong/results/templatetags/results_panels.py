@@ -22,14 +22,17 @@ def backoffice_results(context, dossier):
     can_issue = (dossier.state == State.approved.value
                  and services.can_issue(request.user, dossier)
                  and not any(r.signing_state in (SigningState.QUEUED, SigningState.RENDERING,
-                                                 SigningState.SIGNING) for r in results))
+                                                 SigningState.SIGNING, SigningState.FAILED)
+                             for r in results))
     today = timezone.localdate()
     definitions = []
     if can_issue:
         for index, item in enumerate(services.result_definitions(dossier)):
             until = valid_until(item["validity"], today)
             definitions.append({"index": index, **item, "until": until})
+    retryable = {r.pk for r in results if services.can_retry(request.user, r)}
     return {"dossier": dossier, "results": results, "can_issue": can_issue,
+            "retryable": retryable,
             "definitions": definitions, "csrf_token": context.get("csrf_token"),
             "pending": [r for r in results if r.signing_state not in (SigningState.DONE,
                                                                       SigningState.FAILED)]}

@@ -1,0 +1,248 @@
+"""Real signing services for the results tests.
+
+- :class:`CscService`: ``certomancer-csc-dummy`` (a CSC API v1 server built on Certomancer)
+  running as a real HTTP server on a free local port, with a Certomancer configuration generated
+  for the test (a root CA and one signing certificate per agency, ECDSA P-256). The dummy has no
+  authentication of its own; the test server puts the CSC ``auth/login`` endpoint (HTTP Basic →
+  access token) and the Bearer check of every other endpoint but ``info`` in front of it, as a
+  real service does, so wrong credentials can be tried.
+- :func:`softhsm_token`: a SoftHSM2 token initialised in a temporary ``SOFTHSM2_CONF``, holding
+  an agency's key and certificate labelled with the agency's code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+ARCH = "dichvucong"
+SOFTHSM_MODULES = ("/usr/lib/softhsm/libsofthsm2.so",
+                   "/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so")
+
+
+def _write_key(path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.NoEncryption()))
+
+
+def certomancer_config(folder: Path, agencies: dict[str, str]) -> Path:
+    """A Certomancer configuration: a root CA ("root") and, for each agency code → name, a
+    document-signing certificate labelled with the code. Returns the YAML file's path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keys = folder / "keys"
+    keys.mkdir(exist_ok=True)
+    now = datetime.now(UTC)
+    stamp = "%Y-%m-%dT%H:%M:%S+0000"
+    valid = {"valid-from": (now - timedelta(days=1)).strftime(stamp),
+             "valid-to": (now + timedelta(days=730)).strftime(stamp)}
+    key_entries = {"root": {"path": "root.key.pem"}}
+    _write_key(keys / "root.key.pem")
+    entities = {"root": {"common-name": "dichvucong CSC Test Root"}}
+    certs: dict = {"root": {
+        "subject": "root", "subject-key": "root", "issuer": "root", "authority-key": "root",
+        "validity": valid,
+        "extensions": [
+            {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
+            {"id": "key_usage", "critical": True, "smart-value": {
+                "schema": "key-usage", "params": ["digital_signature", "key_cert_sign",
+                                                  "crl_sign"]}}]}}
+    for index, (code, name) in enumerate(agencies.items()):
+        label = f"agency{index}"
+        _write_key(keys / f"{label}.key.pem")
+        key_entries[label] = {"path": f"{label}.key.pem"}
+        entities[label] = {"common-name": name, "organization-name": name}
+        certs[code] = {
+            "subject": label, "subject-key": label, "issuer": "root", "authority-key": "root",
+            "validity": valid,
+            "extensions": [
+                {"id": "key_usage", "critical": True, "smart-value": {
+                    "schema": "key-usage", "params": ["digital_signature", "non_repudiation"]}},
+                {"id": "extended_key_usage", "value": ["email_protection"]}]}
+    config = {
+        "external-url-prefix": "http://csc.invalid",
+        "keysets": {ARCH: {"path-prefix": "keys", "keys": key_entries}},
+        "pki-architectures": {ARCH: {
+            "keyset": ARCH, "entity-defaults": {"country-name": "VN"},
+            "entities": entities, "certs": certs}},
+    }
+    # JSON is YAML: Certomancer reads it as is.
+    path = folder / "certomancer.yml"
+    path.write_text(json.dumps(config, ensure_ascii=False, indent=1))
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class CscService:
+    """certomancer-csc-dummy behind CSC ``auth/login``, served from a thread of its own."""
+
+    config_path: Path
+    username: str = "ky-so-ket-qua"
+    password: str = field(default_factory=lambda: secrets.token_urlsafe(12))
+    scal: int = 2
+    requests: list[str] = field(default_factory=list)
+    port: int = 0
+    _token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
+    _runner: object = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def root_pem(self) -> str:
+        from asn1crypto import pem
+        from certomancer.registry import CertomancerConfig
+
+        arch = CertomancerConfig.from_file(str(self.config_path)).get_pki_arch(ARCH)
+        return pem.armor("CERTIFICATE", arch.get_cert("root").dump()).decode("ascii")
+
+    def _app(self):
+        from aiohttp import web
+        from certomancer.registry import CertomancerConfig
+        from csc_dummy.csc_dummy_server import CSCWithCertomancer, DummyServiceParams
+
+        config = CertomancerConfig.from_file(str(self.config_path))
+        csc = CSCWithCertomancer(config, service_params=DummyServiceParams(
+            hash_pinning_required=self.scal >= 2))
+
+        async def login(request: web.Request) -> web.Response:
+            expected = base64.b64encode(f"{self.username}:{self.password}".encode()).decode()
+            if request.headers.get("Authorization") != f"Basic {expected}":
+                raise web.HTTPUnauthorized()
+            return web.json_response({"access_token": self._token, "expires_in": 3600})
+
+        @web.middleware
+        async def bearer(request: web.Request, handler):
+            self.requests.append(request.path.removeprefix("/csc/v1/"))
+            open_paths = ("/info", "/csc/v1/info", "/csc/v1/auth/login")
+            if request.path not in open_paths and \
+                    request.headers.get("Authorization") != f"Bearer {self._token}":
+                raise web.HTTPUnauthorized()
+            return await handler(request)
+
+        csc.app.middlewares.append(bearer)
+        csc.app.add_routes([web.post("/csc/v1/auth/login", login)])
+        csc.register_routes()
+        return csc.app
+
+    def start(self) -> CscService:
+        from aiohttp import web
+
+        ready = threading.Event()
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+
+        async def serve():
+            self._runner = web.AppRunner(self._app())
+            await self._runner.setup()
+            await web.SockSite(self._runner, sock).start()
+            ready.set()
+
+        def run():
+            self._loop = asyncio.new_event_loop()
+            self._loop.run_until_complete(serve())
+            self._loop.run_forever()
+            self._loop.run_until_complete(self._runner.cleanup())
+            self._loop.close()
+
+        self._thread = threading.Thread(target=run, name="csc-dummy", daemon=True)
+        self._thread.start()
+        if not ready.wait(30):
+            raise RuntimeError("the CSC test server did not start")
+        return self
+
+    def stop(self) -> None:
+        if self._loop is not None and self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(30)
+            self._loop = self._thread = None
+
+
+# --- SoftHSM2 ----------------------------------------------------------------------------------
+
+
+def softhsm_module() -> str | None:
+    return next((path for path in SOFTHSM_MODULES if Path(path).is_file()), None)
+
+
+@dataclass(frozen=True)
+class Token:
+    module: str
+    label: str
+    pin: str
+    conf: Path
+
+
+def softhsm_token(folder: Path, label: str = "dichvucong-test") -> Token:
+    """A fresh SoftHSM2 token in ``folder`` (its own ``softhsm2.conf`` and token directory);
+    ``SOFTHSM2_CONF`` is set for this process, which SoftHSM reads when first loaded."""
+    module = softhsm_module()
+    assert module and shutil.which("softhsm2-util")
+    tokens = folder / "tokens"
+    tokens.mkdir(parents=True, exist_ok=True)
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\n"
+                    "log.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    pin = secrets.token_hex(4)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label,
+                    "--so-pin", secrets.token_hex(4), "--pin", pin], check=True,
+                   capture_output=True, env={**os.environ, "SOFTHSM2_CONF": str(conf)})
+    return Token(module=module, label=label, pin=pin, conf=conf)
+
+
+def import_agency_key(token: Token, code: str, certificate_der: bytes,
+                      key: ec.EllipticCurvePrivateKey, folder: Path) -> None:
+    """The agency's private key (softhsm2-util --import, PKCS#8) and its certificate (a PKCS#11
+    certificate object made with python-pkcs11), both labelled with the agency's code."""
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    key_file = folder / f"{code}.key.pem"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    key_id = secrets.token_hex(4)
+    subprocess.run(["softhsm2-util", "--import", str(key_file), "--token", token.label,
+                    "--label", code, "--id", key_id, "--pin", token.pin], check=True,
+                   capture_output=True, env={**os.environ, "SOFTHSM2_CONF": str(token.conf)})
+    key_file.unlink()
+    from asn1crypto import x509 as asn1_x509
+
+    certificate = asn1_x509.Certificate.load(certificate_der)
+    lib = pkcs11.lib(token.module)
+    with lib.get_token(token_label=token.label).open(rw=True, user_pin=token.pin) as session:
+        session.create_object({
+            Attribute.CLASS: ObjectClass.CERTIFICATE,
+            Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+            Attribute.TOKEN: True,
+            Attribute.LABEL: code,
+            Attribute.ID: bytes.fromhex(key_id),
+            Attribute.SUBJECT: certificate.subject.dump(),
+            Attribute.ISSUER: certificate.issuer.dump(),
+            Attribute.SERIAL_NUMBER: certificate["tbs_certificate"]["serial_number"].dump(),
+            Attribute.VALUE: certificate_der,
+        })
