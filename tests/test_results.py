@@ -13,7 +13,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client, TestCase
 from django.utils import timezone
 from hypothesis import given
@@ -297,10 +297,17 @@ def test_verification_page_paste_and_upload(keys, client):
 
 def test_trust_list_endpoints_and_offline_command(keys, client, tmp_path):
     result = issue()
-    published = client.get("/xac-minh/danh-sach-tin-cay.json").json()
-    assert published == client.get("/api/v1/results/trust-list").json() | {
-        "generated_at": published["generated_at"]}
-    assert any(k["kid"] == result.kid for k in published["keys"])
+    response = client.get("/xac-minh/danh-sach-tin-cay.json")
+    assert response["Content-Type"] == "application/jose+json"
+    published = response.json()
+    assert set(published) == {"protected", "payload", "signature"}
+    assert published.keys() == client.get("/api/v1/results/trust-list/signed").json().keys()
+    anchors = services.trust_list_anchors()
+    trust = verifier.open_signed_trust_list(published, anchors)
+    plain = client.get("/api/v1/results/trust-list").json()
+    assert result.kid in {k["kid"] for k in plain["keys"]}
+    assert set(trust.keys) == {bytes.fromhex(k["kid"]) for k in plain["keys"]}
+    assert anchors[0] in client.get("/xac-minh/").content.decode()
     path = tmp_path / "trust.json"
     path.write_text(json.dumps(published))
     out = io.StringIO()
@@ -313,6 +320,79 @@ def test_trust_list_endpoints_and_offline_command(keys, client, tmp_path):
     answer = client.post("/api/v1/results/verify", {"text": result.qr_payload},
                          content_type="application/json").json()
     assert answer["outcome"] == "valid" and answer["number"] == result.number
+
+
+def _b64url(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def test_a_tampered_or_foreign_trust_list_is_refused(keys, tmp_path):
+    """A forger who can change the list a verifier downloads adds their own key to it, and
+    signs QR codes with that key: the signed list stops them."""
+    import asyncio
+
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.sign import signers
+
+    from dichvucong.results import pki
+
+    result = issue()
+    published = services.signed_trust_list()
+    anchors = services.trust_list_anchors()
+    authority = pki.create_authority("Kẻ giả mạo CA")
+    certificate, key = pki.issue_certificate(authority, result.agency.name, result.agency.name)
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    signer = signers.SimpleSigner.load_pkcs12_data(
+        pki.pkcs12_bytes(certificate, key, [authority.certificate], b"x"), [], passphrase=b"x")
+    genuine = verifier.open_signed_trust_list(published, anchors)
+    claims = verifier.verify(result.qr_payload, genuine).claims
+    forged_qr = asyncio.run(services.sign_payload(signer, claims, timezone.now()))
+    assert verifier.verify(forged_qr, genuine).outcome == "unknown_issuer"
+    data = json.loads(verifier._b64url(published["payload"]))
+    data["keys"].append({"kid": pki.key_id(der).hex(), "alg": "ES256",
+                         "agency_code": result.agency.code, "agency_name": result.agency.name,
+                         "certificate": pki.pem(certificate),
+                         "not_before": "2000-01-01T00:00:00+00:00",
+                         "not_after": "2100-01-01T00:00:00+00:00"})
+    tampered = dict(published, payload=_b64url(json.dumps(data).encode()))
+    # Unsigned, the altered list would be believed, and the forged QR with it …
+    assert verifier.verify(forged_qr, verifier.load_trust_list(data)).outcome == "valid"
+    # … signed, it is refused: the signature no longer matches.
+    with pytest.raises(verifier.TrustListError, match="altered"):
+        verifier.open_signed_trust_list(tampered, anchors)
+    # One changed byte of the signature, too.
+    signature = bytearray(verifier._b64url(published["signature"]))
+    signature[5] ^= 1
+    with pytest.raises(verifier.TrustListError):
+        verifier.open_signed_trust_list(dict(published, signature=_b64url(bytes(signature))),
+                                        anchors)
+    # Re-signed by the forger with a certificate of their own: not a pinned anchor.
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    resigned = verifier.sign_trust_list(data, key_pem, pki.pem(certificate).encode())
+    with pytest.raises(verifier.TrustListError, match="not a configured anchor"):
+        verifier.open_signed_trust_list(resigned, anchors)
+    assert verifier.open_signed_trust_list(resigned, [verifier.fingerprint(der)]).keys
+    # An unsigned list (the plain API's JSON) is not a trust list for offline use.
+    with pytest.raises(verifier.TrustListError, match="not a signed trust list"):
+        verifier.open_signed_trust_list(services.trust_list(), anchors)
+    with pytest.raises(verifier.TrustListError, match="no trust-list anchor"):
+        verifier.open_signed_trust_list(published, [])
+
+    for name, document in {"tampered": tampered, "resigned": resigned,
+                           "unsigned": services.trust_list()}.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(document))
+        with pytest.raises(CommandError, match="Trust list refused"):
+            call_command("verify-result", result.qr_payload, trust_list=str(path),
+                         stdout=io.StringIO())
+    path = tmp_path / "genuine.json"
+    path.write_text(json.dumps(published))
+    with pytest.raises(CommandError, match="not a configured anchor"):
+        call_command("verify-result", result.qr_payload, trust_list=str(path),
+                     anchor=[verifier.fingerprint(der)], stdout=io.StringIO())
 
 
 # --- the back office and the citizen ---------------------------------------------------------

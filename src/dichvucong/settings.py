@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dichvucong.core.context_processors.platform",
+                "dichvucong.notify.context_processors.inbox",
             ],
         },
     }
@@ -253,12 +254,35 @@ ESMS_URL = os.environ.get("ESMS_URL", "")
 ESMS_API_KEY = os.environ.get("ESMS_API_KEY", "")
 ESMS_SECRET_KEY = os.environ.get("ESMS_SECRET_KEY", "")
 ESMS_BRANDNAME = os.environ.get("ESMS_BRANDNAME", "")
+# Notifications (notify app). ESMS_UNICODE=1 keeps Vietnamese diacritics in SMS (70 characters a
+# segment); by default texts are folded to ASCII on purpose (notify/texts.py).
+ESMS_UNICODE = env_bool("ESMS_UNICODE", False)
+ESMS_CALLBACK_URL = os.environ.get("ESMS_CALLBACK_URL", "")
+EMAIL_HOST_GIVEN = "EMAIL_HOST" in os.environ  # demo: without it, mail goes to the sandbox
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+# Zalo ZNS: the API URL (https://business.openapi.zalo.me/message/template), the OA's access
+# token, and the approved template of each event: "received=123456,fee_due=234567".
+ZNS_URL = os.environ.get("ZNS_URL", "")
+ZNS_ACCESS_TOKEN = os.environ.get("ZNS_ACCESS_TOKEN", "")
+ZNS_TEMPLATES = dict(item.split("=", 1) for item in env_list("ZNS_TEMPLATES") if "=" in item)
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", "8"))
+NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
+NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", "30"))
+NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", "21600"))
+NOTIFY_BATCH = int(os.environ.get("NOTIFY_BATCH", "20"))
 
 # Digital results: how agencies sign (pkcs12 | pkcs11 | csc), where keys and trust roots live.
 RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")
 RESULTS_PKI_DIR = Path(os.environ.get("DICHVUCONG_RESULTS_PKI_DIR", DATA_DIR / "pki"))
 RESULTS_PKCS12_PASSWORD = os.environ.get("DICHVUCONG_RESULTS_PKCS12_PASSWORD", "")
 RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; default: demo CA
+# The key that signs the published trust list (PEM private key and certificate; default in demo
+# and test: made beside the demo CA) and the SHA-256 fingerprints of the trust-list certificates
+# the verifiers here accept (default: the configured certificate's).
+RESULTS_TRUST_LIST_KEY = os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_KEY", "")
+RESULTS_TRUST_LIST_CERT = os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_CERT", "")
+RESULTS_TRUST_LIST_ANCHORS = env_list("DICHVUCONG_RESULTS_TRUST_LIST_ANCHORS")
 RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
 RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
 RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")

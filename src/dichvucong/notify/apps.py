@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class NotifyConfig(AppConfig):
     name = "dichvucong.notify"
     verbose_name = _("Thông báo")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from dichvucong.dossiers.models import DossierEvent
+        from dichvucong.notify import tasks  # noqa: F401 - registers the huey tasks
+        from dichvucong.notify.dossier_events import on_dossier_event
+
+        post_save.connect(on_dossier_event, sender=DossierEvent,
+                          dispatch_uid="notify.dossier_event")

@@ -5,4 +5,8 @@ from dichvucong.notify import views
 app_name = "notify"
 urlpatterns = [
     path("hop-thu-thu-nghiem/", views.sandbox_inbox, name="sandbox_inbox"),
+    path("hop-thu/", views.inbox, name="inbox"),
+    path("hop-thu/da-doc/", views.mark_read, name="mark_all_read"),
+    path("hop-thu/<int:pk>/da-doc/", views.mark_read, name="mark_read"),
+    path("tai-khoan/thong-bao/", views.preferences, name="preferences"),
 ]

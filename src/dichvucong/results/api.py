@@ -1,4 +1,6 @@
-"""Results endpoints of the JSON API (/api/v1/results…): the public trust list and the public
+"""Results endpoints of the JSON API (/api/v1/results…): the public trust list (as data, and
+signed for offline verifiers, who check it against the trust-list certificate they pinned) and the
+public
 verification of a QR text (recorded like a page verification). No authentication: what they
 return is printed on the paper or public keys."""
 
@@ -49,6 +51,21 @@ class VerifyOut(Schema):
 @router.get("/trust-list", response=TrustListOut, summary="Issuer keys for offline verification")
 def trust_list(request):
     return services.trust_list()
+
+
+class SignedTrustListOut(Schema):
+    protected: str
+    payload: str
+    signature: str
+
+
+@router.get("/trust-list/signed", response={200: SignedTrustListOut, 503: dict},
+            summary="The trust list signed for offline verifiers (JWS, flattened JSON)")
+def signed_trust_list(request):
+    try:
+        return 200, services.signed_trust_list()
+    except services.ResultError as exc:
+        return 503, {"detail": exc.message}
 
 
 @router.post("/verify", response=VerifyOut, summary="Verify a result's QR text")

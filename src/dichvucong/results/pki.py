@@ -21,6 +21,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 CA_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
+TRUST_LIST_CERT_FILE = "trust-list-signer.pem"
+TRUST_LIST_KEY_FILE = "trust-list-signer-key.pem"
 
 
 def key_id(certificate_der: bytes) -> bytes:
@@ -129,3 +131,20 @@ def pkcs12_bytes(certificate: x509.Certificate, key, chain: list[x509.Certificat
     return pkcs12.serialize_key_and_certificates(
         friendly_name.encode(), key, certificate, chain,
         serialization.BestAvailableEncryption(passphrase))
+
+
+def fingerprint_pem(certificate_pem: bytes) -> str:
+    certificate = x509.load_pem_x509_certificate(certificate_pem)
+    return hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def save_trust_list_signer(authority: Authority, folder: Path) -> None:
+    """A demo trust-list signer, issued by the demo CA (verifiers pin its fingerprint)."""
+    certificate, key = issue_certificate(authority, "dichvucong Trust List Signer (demo)",
+                                         "dichvucong (demo, not for production)")
+    key_file = folder / TRUST_LIST_KEY_FILE
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    key_file.chmod(0o600)
+    (folder / TRUST_LIST_CERT_FILE).write_text(pem(certificate))

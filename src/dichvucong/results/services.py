@@ -301,6 +301,7 @@ def ensure_demo_keys(agencies=None) -> int:
         path.chmod(0o600)
         register_key(agency, pki.pem(certificate), "pkcs12")
         made += 1
+    trust_list_signer_files()
     return made
 
 
@@ -322,6 +323,41 @@ def register_key(agency: Agency, certificate_pem: str, backend: str) -> IssuerKe
         "not_before": certificate.not_valid_before_utc,
         "not_after": certificate.not_valid_after_utc})
     return key
+
+
+def trust_list_signer_files() -> tuple[Path, Path]:
+    """(private key, certificate) PEM files of the trust-list signer. Outside production a demo
+    signer is made beside the demo CA when there is none."""
+    folder = Path(settings.RESULTS_PKI_DIR)
+    key_file = Path(settings.RESULTS_TRUST_LIST_KEY or folder / pki.TRUST_LIST_KEY_FILE)
+    cert_file = Path(settings.RESULTS_TRUST_LIST_CERT or folder / pki.TRUST_LIST_CERT_FILE)
+    if not (key_file.is_file() and cert_file.is_file()):
+        if settings.MODE == "production" or settings.RESULTS_TRUST_LIST_KEY:
+            raise ResultError("Chưa cấu hình khóa ký danh sách tin cậy "
+                              "(DICHVUCONG_RESULTS_TRUST_LIST_KEY, …_CERT).")
+        authority = pki.load_authority(folder)
+        if authority is None:
+            authority = pki.create_authority()
+            pki.save_authority(authority, folder)
+        pki.save_trust_list_signer(authority, folder)
+    return key_file, cert_file
+
+
+def trust_list_anchors() -> list[str]:
+    """The fingerprints of the trust-list certificates accepted here."""
+    if settings.RESULTS_TRUST_LIST_ANCHORS:
+        return list(settings.RESULTS_TRUST_LIST_ANCHORS)
+    try:
+        _key, cert_file = trust_list_signer_files()
+    except ResultError:
+        return []
+    return [pki.fingerprint_pem(cert_file.read_bytes())]
+
+
+def signed_trust_list() -> dict:
+    """The trust list as published for offline verifiers: signed by the trust-list key."""
+    key_file, cert_file = trust_list_signer_files()
+    return verifier.sign_trust_list(trust_list(), key_file.read_bytes(), cert_file.read_bytes())
 
 
 def trust_list() -> dict:

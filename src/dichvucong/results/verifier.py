@@ -7,9 +7,14 @@ results"); printed QR codes carry it inside a link to the verification page
 (``…/xac-minh/?m=DVC1:…``), and either form is accepted here. The COSE signature is checked with
 the ``cwt`` library against the issuer key the trust list gives for the ``kid``.
 
+The trust list itself is signed (the EU DCC gateway's pattern: a trust anchor whose certificate
+the verifier has pinned signs the list of issuer keys): a JWS in the flattened JSON form, ES256
+or RS256, with the signer's certificate in ``x5c``. A verifier configures the SHA-256
+fingerprints of the trust-list certificates it accepts and refuses any other list.
+
 Usage::
 
-    trust = load_trust_list(json.load(open("trust-list.json")))
+    trust = open_signed_trust_list(json.load(open("trust-list.json")), anchors=["4f3c…"])
     verdict = verify(qr_text, trust)
     verdict.outcome  # "valid", "expired", "not_genuine", "unknown_issuer" or "malformed"
 
@@ -20,9 +25,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 import unicodedata
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -34,6 +41,7 @@ from cryptography.hazmat.primitives import serialization
 
 PREFIX = "DVC1:"
 TRUST_LIST_FORMAT = "dichvucong.trust-list/1"
+TRUST_LIST_JWS_TYPE = "dichvucong.trust-list+jws"
 # Our claims sit under one private-use CWT claim key (RFC 8392 §4: below -65536).
 CLAIMS_KEY = -70001
 COSE_ALGORITHMS = {"ES256": -7, "RS256": -257}
@@ -143,6 +151,103 @@ def load_trust_list(data: dict) -> TrustList:
             agency_name=entry.get("agency_name", ""), certificate_pem=entry["certificate"],
             not_before=_moment(entry["not_before"]), not_after=_moment(entry["not_after"]))
     return trust
+
+
+class TrustListError(ValueError):
+    """A trust list that must not be used (not signed, signed by a key that is not a configured
+    anchor, altered, or its signer's certificate out of date)."""
+
+
+def fingerprint(certificate_der: bytes) -> str:
+    """SHA-256 of a certificate, lower-case hex: what a verifier pins."""
+    return hashlib.sha256(certificate_der).hexdigest()
+
+
+def _normalised(anchor: str) -> str:
+    return anchor.replace(":", "").replace(" ", "").strip().lower()
+
+
+def _b64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _jws_registry(algorithm: str):
+    """joserfc's registry with room for an ``x5c`` header and a list of many agencies' keys."""
+    from joserfc.jws import JWSRegistry
+
+    registry = JWSRegistry(algorithms=[algorithm])
+    registry.max_header_length = 16_384
+    registry.max_payload_length = 32 * 1024 * 1024
+    return registry
+
+
+def _jws_key(certificate: x509.Certificate, algorithm: str):
+    from joserfc.jwk import ECKey, RSAKey
+
+    public_pem = certificate.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return (ECKey if algorithm == "ES256" else RSAKey).import_key(public_pem)
+
+
+def sign_trust_list(data: dict, key_pem: bytes, certificate_pem: bytes) -> dict:
+    """The signed form of a trust list (``load_trust_list``'s input) as the platform publishes
+    it: a flattened JWS JSON object."""
+    from joserfc import jws
+    from joserfc.jwk import ECKey, RSAKey
+
+    certificate = x509.load_pem_x509_certificate(certificate_pem)
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    algorithm = "ES256" if isinstance(certificate.public_key(), ec.EllipticCurvePublicKey) \
+        else "RS256"
+    key = (ECKey if algorithm == "ES256" else RSAKey).import_key(key_pem)
+    der = certificate.public_bytes(serialization.Encoding.DER)
+    header = {"alg": algorithm, "typ": TRUST_LIST_JWS_TYPE,
+              "x5c": [base64.b64encode(der).decode("ascii")]}
+    payload = json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+    return dict(jws.serialize_json({"protected": header}, payload, key,
+                                   registry=_jws_registry(algorithm)))
+
+
+def open_signed_trust_list(document: dict, anchors: Iterable[str],
+                           now: datetime | None = None) -> TrustList:
+    """Check a signed trust list against the pinned anchors, then read it. Raises
+    :class:`TrustListError`."""
+    from joserfc import jws
+    from joserfc.errors import JoseError
+
+    now = now or datetime.now(UTC)
+    pinned = {_normalised(a) for a in anchors if a.strip()}
+    if not pinned:
+        raise TrustListError("no trust-list anchor is configured")
+    if not isinstance(document, dict) or not {"protected", "payload", "signature"} <= set(
+            document):
+        raise TrustListError("not a signed trust list (a JWS in flattened JSON form)")
+    try:
+        header = json.loads(_b64url(str(document["protected"])))
+        algorithm = header["alg"]
+        der = base64.b64decode(header["x5c"][0], validate=True)
+        certificate = x509.load_der_x509_certificate(der)
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise TrustListError("the trust list's signature header is unreadable") from exc
+    if header.get("typ") != TRUST_LIST_JWS_TYPE or algorithm not in COSE_ALGORITHMS:
+        raise TrustListError("not a dichvucong trust list")
+    if fingerprint(der) not in pinned:
+        raise TrustListError("the trust list is signed by a certificate that is not a "
+                             "configured anchor")
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        raise TrustListError("the trust list signer's certificate is not valid now")
+    try:
+        signed = jws.deserialize_json(document, _jws_key(certificate, algorithm),
+                                      registry=_jws_registry(algorithm))
+        data = json.loads(signed.payload)
+    except (JoseError, ValueError) as exc:
+        raise TrustListError("the trust list's signature does not verify: it was altered") \
+            from exc
+    try:
+        return load_trust_list(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TrustListError(f"the signed trust list is malformed: {exc}") from exc
 
 
 # --- the QR text -------------------------------------------------------------------------------

@@ -82,12 +82,20 @@ def verify(request: HttpRequest) -> HttpResponse:
     if outcome is not None:
         context.update(_outcome_context(outcome))
     status = 400 if context["errors"] else 200
+    context["anchors"] = services.trust_list_anchors()
     return render(request, "results/verify.html", context, status=status)
 
 
 @require_GET
 def trust_list(request: HttpRequest) -> JsonResponse:
-    response = JsonResponse(services.trust_list(), json_dumps_params={"ensure_ascii": False})
+    """The signed trust list (a JWS, flattened JSON) that offline verifiers save and check
+    against the trust-list certificate they pinned."""
+    try:
+        document = services.signed_trust_list()
+    except services.ResultError as exc:
+        return JsonResponse({"detail": exc.message}, status=503,
+                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(document, content_type="application/jose+json")
     response["Cache-Control"] = "public, max-age=300"
     response["Access-Control-Allow-Origin"] = "*"  # public keys, for any verifier app
     return response

@@ -2,9 +2,13 @@
 
     dichvucong verify-result --trust-list trust-list.json "DVC1:…"   (or the verification link)
     dichvucong verify-result --trust-list trust-list.json --from-file qr.txt
+    dichvucong verify-result --trust-list trust-list.json --anchor 4f3c… "DVC1:…"
 
-Needs no database and no network: it uses only ``results.verifier``. Exit status 0 when the
-result is genuine and valid, 1 otherwise.
+The trust list is the signed one the platform publishes (/xac-minh/danh-sach-tin-cay.json); it is
+used only when its signature verifies with a trust-list certificate whose SHA-256 fingerprint is
+given with ``--anchor`` (default: DICHVUCONG_RESULTS_TRUST_LIST_ANCHORS, or this installation's
+own trust-list certificate). Needs no database and no network. Exit status 0 when the result is
+genuine and valid, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -27,16 +31,27 @@ class Command(BaseCommand):
         parser.add_argument("--trust-list", required=True, help="the saved trust-list JSON")
         parser.add_argument("--from-file", default="", help="read the QR text from a file")
         parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+        parser.add_argument("--anchor", action="append", default=[],
+                            help="SHA-256 fingerprint of an accepted trust-list certificate "
+                                 "(repeatable)")
 
-    def handle(self, *args, text, trust_list, from_file, json: bool, **options):
+    def handle(self, *args, text, trust_list, from_file, json: bool, anchor, **options):
         if from_file:
             text = Path(from_file).read_text().strip()
         if not text:
             raise CommandError("Give the QR text, or --from-file.")
+        if not anchor:
+            from dichvucong.results.services import trust_list_anchors
+
+            anchor = trust_list_anchors()
         try:
-            trust = verifier.load_trust_list(_load(trust_list))
-        except (OSError, ValueError, KeyError) as exc:
+            document = _load(trust_list)
+        except (OSError, ValueError) as exc:
             raise CommandError(f"Cannot read the trust list: {exc}") from exc
+        try:
+            trust = verifier.open_signed_trust_list(document, anchor)
+        except verifier.TrustListError as exc:
+            raise CommandError(f"Trust list refused: {exc}") from exc
         verdict = verifier.verify(text, trust)
         claims = verdict.claims
         if json:

@@ -1,0 +1,84 @@
+"""Dossier events → notifications, in the transaction that records the event.
+
+Every change of a dossier's state is a ``DossierEvent`` row written inside
+``dossiers.actions.perform`` (or the back office's apology, or the payments app's
+``fee_requested`` / ``payment_confirmed``). ``post_save`` runs inside that transaction, so the
+notification rows commit or roll back with the change: the transactional outbox, with no edit to
+the dossiers app.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import transaction
+
+from dichvucong.notify.outbox import enqueue
+
+log = logging.getLogger(__name__)
+
+# Event action → the applicant's message.
+APPLICANT_EVENTS = {
+    "submit": "submitted",
+    "enter_walk_in": "received",
+    "receive": "received",
+    "reject": "rejected",
+    "request_supplement": "supplement_requested",
+    "refuse": "refused",
+    "pause": "paused",
+    "issue_result": "result_ready",
+    "return_result": "returned",
+    "withdraw": "withdrawn",
+    "apology": "late_apology",
+    "fee_requested": "fee_due",
+    "payment_confirmed": "payment_confirmed",
+}
+# Event action → the message to the dossier's assignee.
+ASSIGNEE_EVENTS = {"provide_supplement": "supplement_provided"}
+
+
+def on_dossier_event(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created or raw:
+        return
+    try:
+        with transaction.atomic():  # a bad template never blocks the dossier's change
+            notify_for_event(instance)
+    except Exception:
+        log.exception("notify: no notification for dossier event %s", instance.pk)
+
+
+def notify_for_event(event) -> list:
+    dossier = event.dossier
+    context = {"at": event.created_at, "note": event.note}
+    data = event.data or {}
+    for key in ("amount", "reference"):
+        if key in data:
+            context[key] = data[key]
+    if data.get("new_due_at"):
+        context["new_due"] = _parse(data["new_due_at"])
+    created = []
+    message = APPLICANT_EVENTS.get(event.action)
+    if message:
+        address = None
+        if dossier.applicant_id is None:  # walk-in without an account: the dossier's contacts
+            address = {"email": dossier.applicant_email, "phone": dossier.applicant_phone}
+            if not (address["email"] or address["phone"]):
+                address = None
+        if dossier.applicant_id is not None or address is not None:
+            created += enqueue(event=message, context=context, dossier=dossier,
+                               user=dossier.applicant, address=address,
+                               dedupe_key=f"dossier-event:{event.pk}:applicant")
+    message = ASSIGNEE_EVENTS.get(event.action)
+    if message and dossier.assignee_id and dossier.assignee_id != event.actor_id:
+        created += enqueue(event=message, context=context, dossier=dossier,
+                           user=dossier.assignee,
+                           dedupe_key=f"dossier-event:{event.pk}:assignee")
+    return created
+
+
+def _parse(value: str) -> datetime | str:
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return str(value)

@@ -1,0 +1,127 @@
+"""The transactional outbox: the one way other apps send a notification.
+
+``enqueue`` writes one ``Notification`` row per channel **in the caller's transaction**: when the
+change that causes the message rolls back, so does the message; when it commits, the worker is
+kicked (``transaction.on_commit``) and delivers. The same ``dedupe_key`` enqueued again writes
+nothing new, so a retried request or a replayed event never sends twice.
+
+    from dichvucong.notify.outbox import enqueue
+    enqueue(event="alert.overdue", dedupe_key=f"alert:overdue:{dossier.pk}:{user.pk}",
+            user=user, dossier=dossier, context={"code": dossier.code, "due": dossier.due_at})
+
+Events and their texts: ``texts.EVENTS`` (dossier events, ``fee_due``, ``payment_confirmed``,
+``alert.not_received`` / ``near_due`` / ``overdue`` / ``step_near_due`` /
+``supplement_unanswered``). Context keys the texts use: ``code``, ``procedure``, ``agency``,
+``name``, ``at``, ``due``, ``new_due``, ``note``, ``amount`` (int, VND), ``reference``,
+``step``; datetimes are shown in local time. With a ``dossier``, its code, procedure, agency and
+applicant name are filled in when not given.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from dichvucong.notify import texts
+from dichvucong.notify.models import Channel, Notification, Status
+from dichvucong.notify.preferences import Recipient, recipient_for
+
+log = logging.getLogger(__name__)
+
+PHONE_CHANNELS = (Channel.SMS, Channel.ZALO)
+
+
+def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
+            address: dict | None = None, dossier=None,
+            channels: list[str] | None = None) -> list[Notification]:
+    """Write the notifications for ``event`` in the current transaction; returns the new rows
+    (none when ``dedupe_key`` was enqueued before).
+
+    ``user``: the recipient's account (their channel choices and language apply).
+    ``address``: for a recipient without an account (a walk-in applicant), or to override it:
+    ``{"email": …, "phone": …, "language": "vi"|"en"}``.
+    ``channels``: restrict to these channels (``inapp``, ``email``, ``sms``, ``zalo``); still only
+    those the recipient can receive. Unknown ``event``: KeyError, before anything is written.
+    """
+    spec = texts.EVENTS[event]
+    recipient = recipient_for(user, address)
+    wanted = recipient.channels
+    if channels is not None:
+        allowed = {str(c) for c in channels}
+        wanted = [c for c in wanted if c in allowed]
+    if not spec.phone and channels is None:
+        wanted = [c for c in wanted if c not in PHONE_CHANNELS]
+    if not wanted:
+        return []
+    full = _with_dossier(context, dossier)
+    rendered = texts.render(event, full, recipient.language)
+    link = str(context.get("link") or _dossier_link(dossier, spec.for_official))
+    created: list[Notification] = []
+    now = timezone.now()
+    existing = set(Notification.objects.filter(dedupe_key=dedupe_key)
+                   .values_list("channel", flat=True))
+    for channel in wanted:
+        if channel in existing:
+            continue
+        row = Notification(
+            dedupe_key=dedupe_key, channel=channel, event=event, user=user, dossier=dossier,
+            to=_address(recipient, channel), language=recipient.language,
+            subject=rendered.subject, body=rendered.body, short_text=rendered.sms, link=link,
+            template_data=rendered.template_data, idempotency_key=secrets.token_hex(16),
+            next_attempt_at=now,
+        )
+        if channel == Channel.INAPP:  # the inbox is the database itself: delivered now
+            row.status, row.sent_at, row.next_attempt_at = Status.SENT, now, None
+        try:
+            with transaction.atomic():  # a concurrent twin wins the unique constraint
+                row.save()
+        except IntegrityError:
+            continue
+        created.append(row)
+    if any(row.status == Status.PENDING for row in created):
+        transaction.on_commit(kick)
+    return created
+
+
+def kick() -> None:
+    """Ask the worker to deliver now (after the commit that wrote the rows)."""
+    from dichvucong.notify.tasks import deliver_notifications
+
+    try:
+        deliver_notifications()
+    except Exception:  # the periodic run picks them up; never fail the caller's request
+        log.exception("notify: the delivery kick failed")
+
+
+def _address(recipient: Recipient, channel: str) -> str:
+    if channel == Channel.EMAIL:
+        return recipient.email
+    if channel in PHONE_CHANNELS:
+        return recipient.phone
+    return ""
+
+
+def _with_dossier(context: dict[str, Any], dossier) -> dict[str, Any]:
+    if dossier is None:
+        return dict(context)
+    full: dict[str, Any] = {
+        "code": dossier.code or "", "procedure": dossier.procedure.name,
+        "agency": dossier.agency.name, "name": dossier.applicant_name,
+        "due": dossier.due_at or "",
+    }
+    full.update(context)
+    return full
+
+
+def _dossier_link(dossier, for_official: bool) -> str:
+    if dossier is None or not dossier.code:
+        return ""
+    from django.urls import reverse
+
+    if for_official:
+        return reverse("backoffice:dossier", args=[dossier.code])
+    return reverse("dossiers:detail", args=[dossier.code])

@@ -1,0 +1,17 @@
+from django import template
+
+from dichvucong.notify.models import Notification
+from dichvucong.notify.preferences import preference_of
+
+register = template.Library()
+
+
+@register.simple_tag
+def notify_preference(user):
+    return preference_of(user)
+
+
+@register.simple_tag
+def dossier_notifications(dossier, limit: int = 50):
+    """The dossier's notifications, newest first (the back office's delivery status)."""
+    return list(Notification.objects.filter(dossier=dossier).order_by("-id")[:limit])
