@@ -67,9 +67,13 @@ def pytest_collection_modifyitems(items):
             marker.args and marker.args[0])
         return not transactional and "transactional_db" not in getattr(item, "fixturenames", ())
 
-    browser = [item for item in items if "tests/browser/" in str(item.fspath)]
+    def is_live(item) -> bool:
+        # Browser tests, and the tests that drive the live server with an HTTP client.
+        return "tests/browser/" in str(item.fspath) or item.get_closest_marker("live_server")
+
+    browser = [item for item in items if is_live(item)]
     if not browser:
         return
-    others = [item for item in items if "tests/browser/" not in str(item.fspath)]
+    others = [item for item in items if not is_live(item)]
     cut = next((i for i, item in enumerate(others) if not is_plain_db_test(item)), len(others))
     items[:] = others[:cut] + browser + others[cut:]

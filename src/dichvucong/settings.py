@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "dichvucong.notify",
     "dichvucong.ratings",
     "dichvucong.datastore",
+    "dichvucong.opendata",
     "dichvucong.results",
     "dichvucong.monitor",
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("dichvucong.notify.urls")),
     path("", include("dichvucong.results.urls")),
     path("", include("dichvucong.accounts.urls")),
+    path("", include("dichvucong.opendata.urls")),
     path("quan-tri/", admin.site.urls),
 ]
 

@@ -141,6 +141,30 @@ class FieldType(StrEnum):
     GROUP = "group"  # repeating group, e.g. family members
 
 
+class ProfileKey(StrEnum):
+    """What a form field is filled with from the applicant's account profile."""
+
+    FULL_NAME = "full_name"
+    ID_NUMBER = "id_number"  # CCCD
+    DATE_OF_BIRTH = "date_of_birth"
+    GENDER = "gender"
+    PHONE = "phone"
+    EMAIL = "email"
+    ADDRESS = "address"  # by administrative unit + street
+
+
+# The field types each profile value fits in (a text field takes any of them as words).
+PREFILL_TYPES: dict[ProfileKey, set[FieldType]] = {
+    ProfileKey.FULL_NAME: {FieldType.TEXT},
+    ProfileKey.ID_NUMBER: {FieldType.ID_NUMBER, FieldType.TEXT},
+    ProfileKey.DATE_OF_BIRTH: {FieldType.DATE, FieldType.TEXT},
+    ProfileKey.GENDER: {FieldType.SELECT, FieldType.TEXT},
+    ProfileKey.PHONE: {FieldType.PHONE, FieldType.TEXT},
+    ProfileKey.EMAIL: {FieldType.EMAIL, FieldType.TEXT},
+    ProfileKey.ADDRESS: {FieldType.ADDRESS, FieldType.TEXT, FieldType.TEXTAREA},
+}
+
+
 class Option(_Model):
     value: Text
     label: Text
@@ -181,9 +205,15 @@ class FormField(_Model):
     fields: list[FormField] = Field(default_factory=list, description="a group's own fields")
     min_items: int = Field(0, ge=0)
     max_items: int = Field(20, ge=1, le=200)
+    prefill: ProfileKey | None = Field(
+        None, description="filled in from the applicant's profile (the citizen's, also when an "
+                          "agent files for them); the citizen can still change it")
 
     @model_validator(mode="after")
     def _shape(self) -> FormField:
+        if self.prefill is not None and self.type not in PREFILL_TYPES[self.prefill]:
+            raise ValueError(f"trường '{self.key}' loại {self.type.value} không điền sẵn được "
+                             f"{self.prefill.value} từ hồ sơ cá nhân")
         if self.type in (FieldType.SELECT, FieldType.MULTISELECT) and not self.options:
             raise ValueError(f"trường '{self.key}' cần danh sách lựa chọn")
         if self.type == FieldType.GROUP:
@@ -191,6 +221,9 @@ class FormField(_Model):
                 raise ValueError(f"nhóm '{self.key}' cần ít nhất một trường")
             if any(f.type == FieldType.GROUP for f in self.fields):
                 raise ValueError(f"nhóm '{self.key}' không được chứa nhóm lồng nhau")
+            if any(f.prefill for f in self.fields):
+                raise ValueError(f"trường trong nhóm '{self.key}' không điền sẵn từ hồ sơ cá "
+                                 "nhân (mỗi mục là một người khác)")
             _unique_keys(self.fields, self.key)
         elif self.fields:
             raise ValueError(f"chỉ trường nhóm mới có trường con ('{self.key}')")

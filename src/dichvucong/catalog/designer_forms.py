@@ -24,11 +24,13 @@ from django.utils.translation import gettext_lazy as _
 from dichvucong.accounts.models import Role
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.definition import (
+    PREFILL_TYPES,
     Channel,
     CopyType,
     FieldType,
     Level,
     OnlineMode,
+    ProfileKey,
     TimeUnit,
 )
 from dichvucong.catalog.models import Field
@@ -78,6 +80,16 @@ FIELD_TYPE_CHOICES = [
     (FieldType.ADDRESS.value, _("Địa chỉ")),
     (FieldType.FILE.value, _("Tệp đính kèm")),
     (FieldType.GROUP.value, _("Nhóm lặp lại (ví dụ thành viên gia đình)")),
+]
+PREFILL_CHOICES = [
+    ("", _("— Không điền sẵn —")),
+    (ProfileKey.FULL_NAME.value, _("Họ và tên")),
+    (ProfileKey.ID_NUMBER.value, _("Số định danh cá nhân (CCCD)")),
+    (ProfileKey.DATE_OF_BIRTH.value, _("Ngày sinh")),
+    (ProfileKey.GENDER.value, _("Giới tính")),
+    (ProfileKey.PHONE.value, _("Số điện thoại")),
+    (ProfileKey.EMAIL.value, _("Thư điện tử")),
+    (ProfileKey.ADDRESS.value, _("Địa chỉ")),
 ]
 OPERATOR_CHOICES = [
     ("", _("— Luôn hiện —")),
@@ -597,6 +609,10 @@ class FormFieldForm(PositionMixin, DesignerForm):
                              initial=FieldType.TEXT.value)
     required = forms.BooleanField(label=_("Bắt buộc khai"), required=False)
     help = forms.CharField(label=_("Hướng dẫn"), max_length=1000, required=False)
+    prefill = forms.ChoiceField(
+        label=_("Điền sẵn từ hồ sơ cá nhân"), choices=PREFILL_CHOICES, required=False,
+        initial="", help_text=_("Thông tin người nộp đã khai trong tài khoản; người nộp vẫn "
+                                "sửa được."))
     options = forms.CharField(
         label=_("Các lựa chọn"), required=False, widget=_textarea(3),
         help_text=_("Với trường chọn: mỗi dòng một lựa chọn, dạng giá_trị|Nhãn hoặc chỉ Nhãn."))
@@ -632,7 +648,7 @@ class FormFieldForm(PositionMixin, DesignerForm):
     max_items = forms.IntegerField(label=_("Số mục tối đa (với nhóm)"), required=False,
                                    min_value=1, max_value=200)
 
-    main = ["key", "label", "type", "required", "help", "group", "position"]
+    main = ["key", "label", "type", "required", "help", "prefill", "group", "position"]
     more = [
         (_("Lựa chọn (với trường chọn) và điều kiện hiển thị"),
          ["options", "cond_field", "cond_operator", "cond_value"]),
@@ -671,6 +687,7 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "cond_operator": operator, "cond_value": value, "group": group,
             "min_items": item.get("min_items", 0) or None,
             "max_items": item.get("max_items", 20) if item.get("type") == "group" else None,
+            "prefill": item.get("prefill") or "",
         }
 
     def clean_options(self) -> list[dict[str, str]]:
@@ -696,6 +713,11 @@ class FormFieldForm(PositionMixin, DesignerForm):
             self.add_error("group", _("Một nhóm không được nằm trong nhóm khác."))
         if data.get("group") and data.get("group") == data.get("key"):
             self.add_error("group", _("Trường không được thuộc chính nó."))
+        prefill = data.get("prefill")
+        if prefill and kind and FieldType(kind) not in PREFILL_TYPES[ProfileKey(prefill)]:
+            self.add_error("prefill", _("Loại trường này không chứa được thông tin đó."))
+        if prefill and data.get("group"):
+            self.add_error("prefill", _("Trường trong nhóm lặp lại không điền sẵn được."))
         operator, target = data.get("cond_operator"), data.get("cond_field")
         if operator and not target and "cond_field" not in self.errors:
             self.add_error("cond_field", _("Cần khóa của trường mà điều kiện đọc."))
@@ -727,6 +749,7 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "visible_when": None, "fields": [],
             "min_items": data["min_items"] or 0,
             "max_items": data["max_items"] or 20,
+            "prefill": data.get("prefill") or None,
         }
         operator, target, value = (data["cond_operator"], data["cond_field"],
                                    data["cond_value"].strip())

@@ -15,7 +15,7 @@ from dichvucong.catalog.formengine import read_submission, validate
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
 from dichvucong.datastore import hooks as store_hooks
-from dichvucong.dossiers import access, actions, agents, submission
+from dichvucong.dossiers import access, actions, agents, prefill, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
 from dichvucong.dossiers.models import Attachment, Delivery, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
@@ -23,9 +23,6 @@ from dichvucong.dossiers.uploads import UploadError
 # The address a result goes to by post, asked with the form engine's own address field.
 POST_ADDRESS = FormField(key="delivery_address", label="Địa chỉ nhận kết quả qua bưu điện",
                          type=FieldType.ADDRESS, required=True)
-
-PROFILE_PREFILL = {"full_name": "full_name", "ho_ten": "full_name", "phone": "phone",
-                   "so_dien_thoai": "phone", "email": "email"}
 
 
 @login_required
@@ -53,7 +50,8 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     document_errors: dict[int, str] = {}
     other_errors: dict[str, str] = {}
-    values = {key: getattr(applicant, attr, "") for key, attr in PROFILE_PREFILL.items()}
+    # From the applicant's profile: the citizen's, also when an agent files for them.
+    values = prefill.profile_values(definition.form, applicant, prefill.place_name)
     extra_rows: dict[str, int] = {}
     delivery = Delivery.ONLINE.value
     agency_id = str(agencies[0].pk) if len(agencies) == 1 else ""

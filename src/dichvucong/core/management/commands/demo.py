@@ -24,5 +24,6 @@ class Command(BaseCommand):
         call_command("load_catalog")
         call_command("create_demo_accounts")
         call_command("result_keys", demo=True)
+        call_command("refresh_open_data")
         if not setup_only:
             call_command("serve", host=host, port=port)
