@@ -696,7 +696,7 @@ def count_queries(client: Client, url: str) -> int:
 # roles, dossier, calendar, lifecycle roles, events, attachments, the specialists or agencies an
 # action offers, + navigation roles. Both + the header's unread inbox count; the workspace + the
 # dossier's notifications (delivery status).
-QUEUE_PAGE_MAX = 10  # includes the agencies of the register links
+QUEUE_PAGE_MAX = 11  # includes the agencies of the register links and the open alerts count
 WORKSPACE_MAX = 13
 
 

@@ -254,3 +254,14 @@ def test_drilldown_lists_exactly_the_counted_dossiers(fx):
                .values_list("pk", flat=True)) == fx.ids("D2")
     with pytest.raises(ValueError):
         metrics.drilldown(scope, "everything")
+
+
+def test_the_per_agency_sums_agree_with_the_daily_facts(fx):
+    """The city's pages read the per-agency sums; with a procedure in the scope the same figures
+    come from the detailed daily facts."""
+    lltp = Procedure.objects.get(code="DNG.707970")
+    coarse = metrics.figures(justice_march(fx), now=NOW)
+    detailed = metrics.figures(justice_march(fx, procedure_id=lltp.pk), now=NOW)
+    assert coarse == detailed
+    by_agency = {r.key: r.figures for r in metrics.breakdown(Scope(*MARCH), "agency", now=NOW)}
+    assert by_agency[fx.justice.pk] == coarse

@@ -9,21 +9,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from datetime import date, timedelta
+from html import unescape
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.models import Dossier
-from dichvucong.monitor import facts
-from dichvucong.monitor.models import DailyFact, DossierFact
+from dichvucong.monitor import facts, metrics
+from dichvucong.monitor.models import AgencyDailyFact, DailyFact, DossierFact
 from dichvucong.ratings.models import Rating
 
-from .monitor_fixture import VN, Actors, draft, pay, rate, user
+from .monitor_fixture import VN, Actors, build, draft, pay, rate, user
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +39,10 @@ def snapshot() -> tuple[dict, dict]:
         values = tuple(r[m] for m in measures)
         if any(values):  # a decrement may leave a row of zeros behind; it counts nothing
             daily[(r["day"], *(r[k] for k in facts.KEY_FIELDS))] = values
+    for r in AgencyDailyFact.objects.values("day", "agency_id", "channel", *measures):
+        values = tuple(r[m] for m in measures)
+        if any(values):
+            daily[("agency", r["day"], r["agency_id"], r["channel"])] = values
     return dossier_facts, daily
 
 
@@ -130,8 +137,6 @@ def test_facts_moved_by_events_equal_facts_rebuilt(plans):
 
 
 def test_rebuilding_a_range_of_days_equals_a_full_rebuild():
-    from .monitor_fixture import build
-
     build()
     full = snapshot()
     # Spoil the facts of 5/3 – 18/3, then rebuild only those days.
@@ -157,8 +162,6 @@ def test_a_rolled_back_action_leaves_the_facts_alone():
 
 
 def test_rating_moves_the_satisfaction_facts():
-    from .monitor_fixture import build
-
     fx = build()
     d4 = fx.dossiers["D4"]
     assert not DossierFact.objects.get(dossier=d4).rated
@@ -170,3 +173,204 @@ def test_rating_moves_the_satisfaction_facts():
     Rating.objects.filter(dossier=d4).delete()
     day.refresh_from_db()
     assert (day.rated, day.not_satisfied) == (0, 0)
+
+
+# --- dashboards ---------------------------------------------------------------------------------
+
+MARCH = "start=2025-03-01&end=2025-03-31"
+COUNT_LINK = re.compile(r'<a href="([^"]+)" data-count="(\d+)">')
+
+
+def logged_in(client, username: str):
+    client.force_login(user(username))
+    return client
+
+
+def drilled_rows(client, href: str) -> tuple[int, int]:
+    """(the total the drill-down page states, the rows it lists over all its pages)."""
+    rows, total, url = 0, None, href
+    while url:
+        html = client.get(url).content.decode()
+        if total is None:
+            total = int(re.search(r'data-total="(\d+)"', html).group(1))
+        rows += html.count('class="drill-row"')
+        following = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = unescape(following.group(1)) if following else None
+    return total, rows
+
+
+def assert_every_number_drills_down(client, path: str) -> int:
+    html = client.get(path).content.decode()
+    links = COUNT_LINK.findall(html)
+    assert links, path
+    for href, count in links:
+        total, rows = drilled_rows(client, unescape(href))
+        assert (total, rows) == (int(count), int(count)), (href, count, total, rows)
+    return len(links)
+
+
+def test_every_number_on_the_dashboards_links_to_exactly_its_dossiers(client):
+    fx = build()
+    logged_in(client, "ioc")
+    city = assert_every_number_drills_down(client, f"/giam-sat/?{MARCH}")
+    agency = assert_every_number_drills_down(client,
+                                             f"/giam-sat/co-quan/{fx.justice.pk}/?{MARCH}")
+    assert city > 20 and agency > 20
+
+
+def test_drilldown_pages_by_key(client, monkeypatch):
+    from dichvucong.monitor import views
+
+    fx = build()
+    monkeypatch.setattr(views, "PAGE_SIZE", 4)
+    logged_in(client, "ioc")
+    total, rows = drilled_rows(client, f"/giam-sat/ho-so/?{MARCH}&measure=received"
+                                       f"&agency={fx.justice.pk}")
+    assert (total, rows) == (11, 11)
+    assert client.get("/giam-sat/ho-so/?measure=nothing").status_code == 404
+
+
+def test_the_city_dashboard_shows_the_figures(client):
+    fx = build()
+    html = logged_in(client, "ioc").get(f"/giam-sat/?{MARCH}").content.decode()
+    assert "Sở Tư pháp" in html and "Ủy ban nhân dân phường Hải Châu" in html
+    assert "50,00 %" in html  # Sở Tư pháp's on-time rate
+    assert "<svg" in html and "<script" not in html.split("<main", 1)[1]
+    # The weekly targets are for the current week: nothing received in it here.
+    assert "Chỉ tiêu tuần" in html
+    assert fx.dossiers["D1"].code not in html  # codes only on drill-down pages
+
+
+def test_who_may_see_what(client):
+    fx = build()
+    assert client.get("/giam-sat/").status_code == 302  # to the login page
+    assert logged_in(client, "congdan").get("/giam-sat/").status_code == 403
+    assert client.get("/giam-sat/ho-so/?measure=received").status_code == 403
+    head = logged_in(client, "thutruong.sotuphap")
+    response = head.get("/giam-sat/")
+    assert response.status_code == 302 and response.url == f"/giam-sat/co-quan/{fx.justice.pk}/"
+    assert head.get(f"/giam-sat/co-quan/{fx.justice.pk}/?{MARCH}").status_code == 200
+    assert head.get(f"/giam-sat/co-quan/{fx.hai_chau.pk}/").status_code == 403
+    assert head.get(f"/giam-sat/bao-cao/{fx.hai_chau.pk}.xlsx").status_code == 403
+    # Another agency's dossiers are not listed, whatever the link says.
+    page = head.get(f"/giam-sat/ho-so/?{MARCH}&measure=received&agency={fx.hai_chau.pk}")
+    assert page.status_code == 403
+    own = head.get(f"/giam-sat/ho-so/?{MARCH}&measure=received").content.decode()
+    assert fx.dossiers["D1"].code in own and fx.dossiers["H1"].code not in own
+    # The city's procedure-control office sees the whole city.
+    assert logged_in(client, "kiemsoat").get(f"/giam-sat/?{MARCH}").status_code == 200
+
+
+def _city_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/giam-sat/?{MARCH}").status_code == 200
+    return len(queries)
+
+
+def test_dashboard_query_counts_do_not_grow_with_the_data(client):
+    from .monitor_fixture import Actors, at, draft, examine, receive, resolve
+
+    fx = build()
+    logged_in(client, "ioc")
+    client.get(f"/giam-sat/?{MARCH}")  # sessions, caches
+    before = _city_queries(client)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/giam-sat/co-quan/{fx.justice.pk}/?{MARCH}")
+    agency_before = len(queries)
+    # More dossiers, at more agencies and procedures.
+    from dichvucong.agencies.models import Agency
+    from dichvucong.catalog.models import Procedure
+
+    birth = Procedure.objects.get(code="1.001193")
+    others = Agency.objects.filter(kind="commune_committee").exclude(pk=fx.hai_chau.pk)[:2]
+    assert len(others) == 2
+    for agency in others:
+        for _ in range(3):
+            d = draft(birth, agency, "in_person")
+            who = Actors("haichau")
+            receive(d, who, at(4))
+            examine(d, who, at(4, 9))
+            resolve(d, who, at(4, 10))
+    assert _city_queries(client) == before <= 30
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/giam-sat/co-quan/{fx.justice.pk}/?{MARCH}")
+    assert len(queries) == agency_before <= 30
+
+
+def test_the_dashboards_in_english(client):
+    fx = build()
+    logged_in(client, "ioc").post("/i18n/setlang/", {"language": "en"})
+    html = client.get(f"/giam-sat/?{MARCH}").content.decode()
+    assert "Key figures" in html and "Agency ranking" in html and "Dossiers received" in html
+    html = client.get(f"/giam-sat/co-quan/{fx.justice.pk}/?{MARCH}").content.decode()
+    assert "Decision 766 index" in html and "Download the report (PDF)" in html
+    html = client.get(f"/giam-sat/ho-so/?{MARCH}&measure=late").content.decode()
+    assert "Dossiers resolved late" in html and "3 dossiers" in html
+
+
+def test_public_page_needs_no_login_and_shows_no_dossier(client):
+    fx = build()
+    html = client.get(f"/minh-bach/?{MARCH}").content.decode()
+    assert "Sở Tư pháp" in html and "50,00 %" in html and "72,73 %" in html
+    assert fx.dossiers["D1"].code not in html and "Nguyễn Văn An" not in html
+    assert "data-count" not in html
+
+
+# --- API ----------------------------------------------------------------------------------------
+
+
+def test_api_gives_the_dashboard_figures(client):
+    fx = build()
+    assert client.get("/api/v1/monitor/figures").status_code == 401
+    logged_in(client, "ioc")
+    body = client.get(f"/api/v1/monitor/figures?{MARCH}&agency={fx.justice.pk}").json()
+    expected = metrics.figures(metrics.Scope(dt.date(2025, 3, 1), dt.date(2025, 3, 31),
+                                             agency_ids=(fx.justice.pk,)))
+    assert body["received"] == 11 and body["on_time_rate"] == 50.0
+    assert {k: body[k] for k in ("received", "resolved", "late", "overdue")} == {
+        k: getattr(expected, k) for k in ("received", "resolved", "late", "overdue")}
+    rows = client.get(f"/api/v1/monitor/breakdown?by=channel&{MARCH}"
+                      f"&agency={fx.justice.pk}").json()
+    assert {r["key"]: r["figures"]["received"] for r in rows} == {
+        "online": 7, "agent": 1, "counter": 2, "post": 1}
+    index = client.get(f"/api/v1/monitor/index766?{MARCH}&agency={fx.justice.pk}").json()
+    assert {i["code"]: i["points"] for i in index["indicators"]}["4.1"] == 4.8
+    head = logged_in(client, "thutruong.sotuphap")
+    assert head.get(f"/api/v1/monitor/figures?agency={fx.hai_chau.pk}").status_code == 403
+    assert head.get("/api/v1/monitor/breakdown?by=everything").status_code == 422
+    client.logout()
+    public = client.get(f"/api/v1/monitor/public?{MARCH}").json()
+    rates = {a["agency"]: (a["on_time_rate"], a["online_rate"]) for a in public["agencies"]}
+    assert rates["Sở Tư pháp"] == (50.0, 72.73)
+
+
+# --- reports ------------------------------------------------------------------------------------
+
+
+def test_reports_as_xlsx_and_pdf(client):
+    import io
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    fx = build()
+    logged_in(client, "thutruong.sotuphap")
+    response = client.get(f"/giam-sat/bao-cao/{fx.justice.pk}.xlsx?{MARCH}")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.content))
+    summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(values_only=True) if row}
+    assert summary["Hồ sơ tiếp nhận"] == "11"
+    assert summary["Tỷ lệ giải quyết đúng hạn"] == "50,00 %"
+    assert summary["  đúng hạn / trễ hạn"] == "3 / 3"
+    procedures = list(book["Theo thủ tục"].iter_rows(values_only=True))
+    assert procedures[1][0] == "DNG.707970" and procedures[1][2] == 11
+    index = {r[0]: r[6] for r in book["Chỉ số 766"].iter_rows(values_only=True)}
+    # A past period: (on time 3 + withdrawn 1 + stopped 1) ÷ (resolved 6 + 1 + 1) × 20.
+    assert index["2.1"] == 12.5
+    pdf = client.get(f"/giam-sat/bao-cao/{fx.justice.pk}.pdf?{MARCH}")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in text
+    assert "Sở Tư pháp" in text and "Tỷ lệ giải quyết đúng hạn" in text
+    assert client.get(f"/giam-sat/bao-cao/{fx.justice.pk}.doc").status_code == 404

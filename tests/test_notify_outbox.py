@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dichvucong.accounts.models import User
 from dichvucong.dossiers import actions
@@ -154,3 +156,26 @@ def test_alert_texts_for_officials_use_the_outbox():
                    dedupe_key="alert:overdue:X-9", user=official, channels=["inapp"])
     assert [r.channel for r in rows] == [Channel.INAPP]
     assert "quá hạn" in rows[0].subject
+
+
+@given(st.text(max_size=400))
+def test_any_text_becomes_one_ascii_sms_segment(text):
+    sms = texts.sms_text(text, unicode=False)
+    assert sms.isascii() and len(sms) <= texts.SMS_MAX_ASCII
+    assert texts.fold(sms) == sms  # folding is idempotent
+    assert len(texts.sms_text(text, unicode=True)) <= texts.SMS_MAX_UNICODE
+
+
+@given(st.text(alphabet="aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộ"
+               "ớờởỡợúùủũụứừửữựýỳỷỹỵ ", max_size=200))
+def test_folding_vietnamese_keeps_one_letter_per_letter(text):
+    folded = texts.fold(text)
+    assert len(folded) == len(text) and folded.isascii()
+
+
+def test_the_officer_who_asked_for_a_supplement_hears_of_the_answer():
+    dossier = make_dossier("reception_supplement")
+    actions.perform(dossier.pk, Action.provide_supplement, dossier.applicant, Role.applicant)
+    officer = user("motcua.haichau")
+    note = Notification.objects.get(dossier=dossier, event="supplement_provided", user=officer)
+    assert note.channel == "inapp" and note.link == f"/mot-cua/ho-so/{dossier.code}/"

@@ -119,3 +119,54 @@ def test_the_worker_command_delivers_and_stops_with_once(settings):
     enqueue(event="received", context={"code": "CMD-1"}, dedupe_key="cmd", user=user)
     call_command("deliver_notifications", "--once")
     assert Notification.objects.get(dedupe_key="cmd", channel="sms").status == Status.SENT
+
+
+def test_inbox_api_lists_pages_and_marks_read():
+    user, other = person("api-user"), person("api-other")
+    for i in range(22):
+        enqueue(event="received", context={"code": f"API-{i:02d}"}, dedupe_key=f"a{i}",
+                user=user)
+    [foreign] = enqueue(event="received", context={"code": "NOT-MINE"}, dedupe_key="x",
+                        user=other)
+    client = logged_in(user)
+    assert Client().get("/api/v1/notifications").status_code == 401
+    page = client.get("/api/v1/notifications").json()
+    assert page["unread"] == 22 and len(page["items"]) == 20 and page["older"]
+    assert page["items"][0]["subject"] == "Hồ sơ API-21 đã được tiếp nhận"
+    rest = client.get(f"/api/v1/notifications?before={page['older']}").json()
+    assert [i["subject"] for i in rest["items"]][-1] == "Hồ sơ API-00 đã được tiếp nhận"
+    assert rest["older"] is None
+    first = page["items"][0]["id"]
+    assert client.post(f"/api/v1/notifications/{first}/read").json() == {"changed": 1}
+    assert client.post(f"/api/v1/notifications/{foreign.pk}/read").json() == {"changed": 0}
+    assert client.post("/api/v1/notifications/read").json() == {"changed": 21}
+    assert client.get("/api/v1/notifications").json()["unread"] == 0
+
+
+def test_preferences_api():
+    user = person("api-pref")
+    client = logged_in(user)
+    assert client.get("/api/v1/notifications/preferences").json() == {
+        "email": True, "phone": "sms", "language": "vi"}
+    bad = client.put("/api/v1/notifications/preferences", {"email": True, "phone": "fax",
+                                                            "language": "vi"},
+                     content_type="application/json")
+    assert bad.status_code == 422
+    ok = client.put("/api/v1/notifications/preferences",
+                    {"email": False, "phone": "zalo", "language": "en"},
+                    content_type="application/json")
+    assert ok.status_code == 200
+    pref = Preference.objects.get(user=user)
+    assert (pref.email, pref.phone, pref.language) == (False, "zalo", "en")
+
+
+def test_system_checks_name_missing_notification_settings(settings):
+    from dichvucong.notify.checks import notification_checks
+
+    settings.MODE, settings.ESMS_URL = "production", ""
+    settings.ZNS_URL, settings.ZNS_ACCESS_TOKEN = "https://zns.example/message/template", ""
+    settings.ZNS_TEMPLATES = {"recieved": "1"}
+    settings.NOTIFY_LEASE_SECONDS = 5
+    ids = {p.id for p in notification_checks(None)}
+    assert ids == {"dichvucong.notify.W001", "dichvucong.notify.W002",
+                   "dichvucong.notify.W003", "dichvucong.notify.W004"}

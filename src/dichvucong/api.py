@@ -4,10 +4,13 @@ and interactive docs at /api/docs."""
 from ninja import NinjaAPI
 
 from dichvucong.adminunits.api import router as units_router
+from dichvucong.alerts.api import router as alerts_router
 from dichvucong.catalog.api import router as catalog_router
 from dichvucong.datastore.api import router as store_router
 from dichvucong.dossiers.api import consents_router
 from dichvucong.dossiers.api import router as dossiers_router
+from dichvucong.monitor.api import router as monitor_router
+from dichvucong.notify.api import router as notify_router
 from dichvucong.ratings.api import router as ratings_router
 from dichvucong.results.api import router as results_router
 
@@ -22,5 +25,8 @@ api.add_router("/units", units_router)
 api.add_router("/dossiers", dossiers_router)
 api.add_router("/consents", consents_router)
 api.add_router("/ratings", ratings_router)
+api.add_router("/alerts", alerts_router)
 api.add_router("/results", results_router)
 api.add_router("/store", store_router)
+api.add_router("/notifications", notify_router)
+api.add_router("/monitor", monitor_router)

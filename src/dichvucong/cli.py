@@ -2,7 +2,8 @@
 
 ``dichvucong demo`` sets up the embedded platform with demo data and serves it;
 ``dichvucong serve`` serves it with the background worker; every other Django command
-(``migrate``, ``createsuperuser``, ``load_catalog`` …) works as with ``manage.py``.
+(``migrate``, ``createsuperuser``, ``load_catalog`` …) works as with ``manage.py``, also spelt
+with hyphens (``generate-history`` for ``generate_history``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["dichvucong", *(sys.argv[1:] if argv is None else argv)])
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and not args[0].startswith("-"):
+        # `dichvucong generate-history` runs the command generate_history.
+        args[0] = args[0].replace("-", "_")
+    execute_from_command_line(["dichvucong", *args])
 
 
 if __name__ == "__main__":

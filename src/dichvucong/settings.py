@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "dichvucong.notify",
     "dichvucong.ratings",
     "dichvucong.datastore",
+    "dichvucong.alerts",
     "dichvucong.opendata",
     "dichvucong.results",
     "dichvucong.monitor",
@@ -272,6 +273,14 @@ NOTIFY_LEASE_SECONDS = float(os.environ.get("NOTIFY_LEASE_SECONDS", "120"))
 NOTIFY_BACKOFF_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_SECONDS", "30"))
 NOTIFY_BACKOFF_MAX_SECONDS = float(os.environ.get("NOTIFY_BACKOFF_MAX_SECONDS", "21600"))
 NOTIFY_BATCH = int(os.environ.get("NOTIFY_BATCH", "20"))
+
+# Deadline alerts (alerts.rules): an online dossier not received within 4 working hours; due
+# within 24 hours (one working day per 24 hours); a step within 25% of its time ("1d": one working
+# day); a supplement unanswered after 10 working days.
+ALERTS_RECEPTION_HOURS = float(os.environ.get("DICHVUCONG_ALERT_RECEPTION_HOURS", "4"))
+ALERTS_NEAR_DUE_HOURS = float(os.environ.get("DICHVUCONG_ALERT_NEAR_DUE_HOURS", "24"))
+ALERTS_STEP_THRESHOLD = os.environ.get("DICHVUCONG_ALERT_STEP_THRESHOLD", "25%")
+ALERTS_SUPPLEMENT_WORKING_DAYS = int(os.environ.get("DICHVUCONG_ALERT_SUPPLEMENT_DAYS", "10"))
 
 # Digital results: how agencies sign (pkcs12 | pkcs11 | csc), where keys and trust roots live.
 RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")

@@ -16,10 +16,12 @@ urlpatterns = [
     path("", include("dichvucong.ratings.urls")),
     path("", include("dichvucong.datastore.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
+    path("canh-bao/", include("dichvucong.alerts.urls")),
     path("", include("dichvucong.slips.urls")),
     path("", include("dichvucong.notify.urls")),
     path("", include("dichvucong.results.urls")),
     path("", include("dichvucong.accounts.urls")),
+    path("", include("dichvucong.monitor.urls")),
     path("", include("dichvucong.opendata.urls")),
     path("quan-tri/", admin.site.urls),
 ]

@@ -60,7 +60,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from dichvucong.dossiers.lifecycle import PROCESSING, State
-from dichvucong.monitor.models import DailyFact, DossierFact, Workday
+from dichvucong.monitor.models import AgencyDailyFact, DailyFact, DossierFact, Workday
 
 __all__ = [
     "KEY_FIELDS",
@@ -307,20 +307,35 @@ _MEASURE_COLUMNS = tuple(m.name for m in MEASURES)
 _KEY_COLUMNS = ("day", *KEY_FIELDS)
 
 
-def _apply(deltas: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add ``deltas`` to the daily facts, one upsert per key, in key order (so that two
-    transactions touching the same rows lock them in the same order)."""
-    if not deltas:
-        return
-    columns = (*_KEY_COLUMNS, *_MEASURE_COLUMNS)
-    updates = ", ".join(f"{c} = monitor_dailyfact.{c} + excluded.{c}" for c in _MEASURE_COLUMNS)
-    sql = (f"INSERT INTO monitor_dailyfact ({', '.join(columns)}) "  # noqa: S608
+_AGENCY_KEY_COLUMNS = ("day", "agency_id", "channel")
+
+
+def _upsert(table: str, keys: tuple[str, ...], deltas: Mapping[tuple, Mapping[str, int]]
+            ) -> None:
+    columns = (*keys, *_MEASURE_COLUMNS)
+    updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in _MEASURE_COLUMNS)
+    sql = (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
            f"VALUES ({', '.join(['%s'] * len(columns))}) "
-           f"ON CONFLICT ({', '.join(_KEY_COLUMNS)}) DO UPDATE SET {updates}")
+           f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}")
     rows = [(*key, *(sums.get(c, 0) for c in _MEASURE_COLUMNS))
             for key, sums in sorted(deltas.items(), key=lambda kv: repr(kv[0]))]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _apply(deltas: Mapping[Key, Mapping[str, int]]) -> None:
+    """Add ``deltas`` to the daily facts and to their per-agency sums, one upsert per key, in
+    key order (so that two transactions touching the same rows lock them in the same order)."""
+    if not deltas:
+        return
+    _upsert("monitor_dailyfact", _KEY_COLUMNS, deltas)
+    by_agency: dict[tuple, dict[str, int]] = {}
+    for key, sums in deltas.items():
+        day, agency, _procedure, _field, _ward, channel = key
+        target = by_agency.setdefault((day, agency, channel), {})
+        for name, value in sums.items():
+            target[name] = target.get(name, 0) + value
+    _upsert("monitor_agencydailyfact", _AGENCY_KEY_COLUMNS, by_agency)
 
 
 def _difference(old: Mapping[Key, Mapping[str, int]], new: Mapping[Key, Mapping[str, int]]
@@ -461,4 +476,14 @@ def rebuild(start: dt.date | None = None, end: dt.date | None = None) -> int:
                f"GROUP BY {keys}")
         with connection.cursor() as cursor:
             cursor.execute(sql, received_params + finished_params)
+        # The per-agency sums of the same days, from the daily facts just written.
+        AgencyDailyFact.objects.filter(day_filter).delete()
+        agency_sums = ", ".join(f"SUM({c})" for c in _MEASURE_COLUMNS)
+        agency_columns = ", ".join((*_AGENCY_KEY_COLUMNS, *_MEASURE_COLUMNS))
+        agency_sql = (f"INSERT INTO monitor_agencydailyfact ({agency_columns}) "  # noqa: S608
+                      f"SELECT day, agency_id, channel, {agency_sums} FROM monitor_dailyfact "
+                      f"WHERE 1 = 1 {day_range.format(col='day')} "
+                      "GROUP BY day, agency_id, channel")
+        with connection.cursor() as cursor:
+            cursor.execute(agency_sql, day_params)
     return written

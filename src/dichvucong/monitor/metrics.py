@@ -54,7 +54,13 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dichvucong.monitor import facts
-from dichvucong.monitor.models import ChannelBucket, DailyFact, DossierFact, Indicator
+from dichvucong.monitor.models import (
+    AgencyDailyFact,
+    ChannelBucket,
+    DailyFact,
+    DossierFact,
+    Indicator,
+)
 
 __all__ = [
     "BY",
@@ -71,6 +77,7 @@ __all__ = [
     "breakdown",
     "drilldown",
     "figures",
+    "index_by_agency",
     "indicator_points",
     "monthly_statistics",
     "national_index",
@@ -211,10 +218,20 @@ def _now_aggregates(now: dt.datetime) -> dict[str, Any]:
     return {"open": Count("pk"), "overdue": Count("pk", filter=Q(due_at__lt=now))}
 
 
+def _facts(scope: Scope, by: str | None = None) -> QuerySet:
+    """The daily facts of the scope: the per-agency sums when neither the scope nor the grouping
+    needs procedures, fields or wards (the city's pages), so that their cost does not grow with
+    the number of procedures and dossiers."""
+    coarse = (scope.procedure_id is None and scope.field_id is None and scope.ward_id is None
+              and by in (None, "agency", "channel", "day"))
+    model = AgencyDailyFact if coarse else DailyFact
+    return model.objects.filter(scope.days(), scope.dimensions())
+
+
 def figures(scope: Scope, now: dt.datetime | None = None) -> Figures:
     """Two queries: the period's sums, and the open and overdue dossiers now."""
     now = now or timezone.now()
-    sums = DailyFact.objects.filter(scope.days(), scope.dimensions()).aggregate(
+    sums = _facts(scope).aggregate(
         **_sum_expressions())
     counts = _now_counts(scope, now).aggregate(**_now_aggregates(now))
     return _figures(sums, counts)
@@ -261,7 +278,7 @@ def breakdown(scope: Scope, by: str, now: dt.datetime | None = None) -> list[Row
     queries: the sums, the open dossiers now, the labels."""
     now = now or timezone.now()
     column = BY[by]
-    sums = {r[column]: r for r in DailyFact.objects.filter(scope.days(), scope.dimensions())
+    sums = {r[column]: r for r in _facts(scope, by)
             .values(column).order_by(column).annotate(**_sum_expressions())}
     counts = {r[column]: r for r in _now_counts(scope, now).values(column).order_by(column)
               .annotate(**_now_aggregates(now))}
@@ -300,7 +317,7 @@ def _bucket(day: dt.date, unit: str) -> tuple[dt.date, dt.date]:
 def trend(scope: Scope, unit: str = "week") -> list[Point]:
     """The period's figures per day, week (Monday first) or month, every bucket of the period
     present (zeros included); buckets are cut to the period. One query."""
-    per_day = {r["day"]: r for r in DailyFact.objects.filter(scope.days(), scope.dimensions())
+    per_day = {r["day"]: r for r in _facts(scope, "day")
                .values("day").order_by("day").annotate(**_sum_expressions())}
     points: list[Point] = []
     day = scope.start
@@ -456,33 +473,53 @@ def indicators_in_force(on: dt.date) -> list[Indicator]:
     return sorted(latest.values(), key=lambda r: (r.group, r.code))
 
 
-def _procedure_quantities(scope: Scope) -> dict[str, int]:
+def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
+    """Per agency (None: the whole scope), the active procedures it performs, those offered
+    online, and those of them with an online dossier received in the period. Four queries."""
     from dichvucong.agencies.models import Agency
     from dichvucong.catalog.models import Procedure
 
-    procedures = Procedure.objects.filter(is_active=True)
-    if scope.agency_ids is not None:
-        communes = Agency.objects.filter(pk__in=scope.agency_ids,
-                                         level=Agency.Level.COMMUNE).exists()
-        own = Q(agency_id__in=scope.agency_ids)
-        if communes:
-            own |= Q(agency__isnull=True, at_commune=True)
-        procedures = procedures.filter(own)
-    online = procedures.exclude(online_mode=Procedure.OnlineMode.NONE)
-    counts = procedures.aggregate(
-        procedures=Count("pk"),
-        procedures_online=Count("pk", filter=~Q(online_mode=Procedure.OnlineMode.NONE)))
-    used = (DailyFact.objects.filter(scope.days(), scope.dimensions(), received__gt=0,
+    online_q = ~Q(online_mode=Procedure.OnlineMode.NONE)
+    active = Procedure.objects.filter(is_active=True)
+    per_agency: dict[int | None, dict[str, int]] = {}
+    own = {r["agency_id"]: r for r in active.filter(agency__isnull=False).values("agency_id")
+           .order_by("agency_id").annotate(procedures=Count("pk"),
+                                           procedures_online=Count("pk", filter=online_q))}
+    shared = active.filter(agency__isnull=True, at_commune=True).aggregate(
+        procedures=Count("pk"), procedures_online=Count("pk", filter=online_q))
+    communes = set(Agency.objects.filter(level=Agency.Level.COMMUNE).values_list("pk", flat=True))
+    used = {r["agency_id"]: r["n"] for r in DailyFact.objects.filter(
+        scope.days(), scope.dimensions(), received__gt=0, channel__in=ONLINE_CHANNELS)
+        .filter(Q(procedure__online_mode__in=("full", "partial")))
+        .values("agency_id").order_by("agency_id")
+        .annotate(n=Count("procedure_id", distinct=True))}
+    agencies = scope.agency_ids if scope.agency_ids is not None else tuple(set(own) | communes)
+    for agency in agencies:
+        counts = {"procedures": 0, "procedures_online": 0}
+        for source in (own.get(agency), shared if agency in communes else None):
+            if source:
+                counts["procedures"] += source["procedures"] or 0
+                counts["procedures_online"] += source["procedures_online"] or 0
+        counts["procedures_online_used"] = used.get(agency, 0)
+        per_agency[agency] = counts
+    if scope.agency_ids is None:
+        # The city offers each procedure once, whichever agencies perform it.
+        totals = active.aggregate(procedures=Count("pk"),
+                                  procedures_online=Count("pk", filter=online_q))
+        totals["procedures_online_used"] = (
+            DailyFact.objects.filter(scope.days(), scope.dimensions(), received__gt=0,
                                      channel__in=ONLINE_CHANNELS,
-                                     procedure_id__in=online.values("pk"))
+                                     procedure__online_mode__in=("full", "partial"))
             .values("procedure_id").distinct().count())
-    return {**counts, "procedures_online_used": used}
+    else:
+        totals = {k: sum(c[k] for c in per_agency.values())
+                  for k in ("procedures", "procedures_online", "procedures_online_used")}
+    per_agency[None] = totals
+    return per_agency
 
 
-def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
-    """The numbers indicators may name as numerator or denominator."""
-    now = now or timezone.now()
-    figs = figures(scope, now)
+def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
+                now: dt.datetime) -> dict[str, int]:
     # The index is "real time": when the period reaches today, dossiers still being processed
     # count too, on time while not past their due time (766 technical specification, 2.1).
     current = scope.end >= timezone.localdate(now)
@@ -495,15 +532,20 @@ def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
         + open_now - overdue_now,
         "progress_base": figs.resolved + figs.withdrawn + figs.stopped + open_now,
     })
-    out.update(_procedure_quantities(scope))
+    out.update(procedures)
     return out
 
 
-def national_index(scope: Scope, now: dt.datetime | None = None) -> IndexResult:
-    """Decision 766's index for the scope, with the indicator table in force on ``scope.end``."""
-    available = quantities(scope, now)
+def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
+    """The numbers indicators may name as numerator or denominator."""
+    now = now or timezone.now()
+    return _quantities(scope, figures(scope, now), _procedure_counts(scope)[None], now)
+
+
+def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
+           ) -> IndexResult:
     scores = []
-    for ind in indicators_in_force(scope.end):
+    for ind in table:
         num = available.get(ind.numerator) if ind.numerator else None
         den = available.get(ind.denominator) if ind.denominator else None
         measured = ind.rule not in (Indicator.Rule.CONSTANT, Indicator.Rule.NOT_MEASURED)
@@ -517,7 +559,25 @@ def national_index(scope: Scope, now: dt.datetime | None = None) -> IndexResult:
             rule=ind.rule, target=float(ind.target) if ind.target is not None else None,
             formula=ind.formula, source=ind.source, note=ind.note,
         ))
-    return IndexResult(scope.end, tuple(scores))
+    return IndexResult(on, tuple(scores))
+
+
+def national_index(scope: Scope, now: dt.datetime | None = None) -> IndexResult:
+    """Decision 766's index for the scope, with the indicator table in force on ``scope.end``."""
+    now = now or timezone.now()
+    return _score(quantities(scope, now), indicators_in_force(scope.end), scope.end)
+
+
+def index_by_agency(scope: Scope, now: dt.datetime | None = None,
+                    rows: Sequence[Row] | None = None) -> dict[int, IndexResult]:
+    """The index of every agency of the scope with figures, in a fixed number of queries;
+    ``rows`` is ``breakdown(scope, "agency")`` if already read."""
+    now = now or timezone.now()
+    rows = rows if rows is not None else breakdown(scope, "agency", now)
+    table = indicators_in_force(scope.end)
+    procedures = _procedure_counts(replace(scope, agency_ids=tuple(r.key for r in rows)))
+    return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now), table,
+                          scope.end) for r in rows}
 
 
 # --- monthly statistics (open data, reports) ----------------------------------------------------
@@ -570,7 +630,8 @@ def monthly_statistics(year: int, month: int, agency_ids: Sequence[int] | None =
 
 # --- drill-down ---------------------------------------------------------------------------------
 
-DRILLABLE: tuple[str, ...] = (*SUMS, *NOW_MEASURES)
+# ``online_received``: received through the online channels (online and agent).
+DRILLABLE: tuple[str, ...] = (*SUMS, *NOW_MEASURES, "online_received")
 
 
 def drilldown(scope: Scope, measure: str, now: dt.datetime | None = None) -> QuerySet:
@@ -586,6 +647,9 @@ def drilldown(scope: Scope, measure: str, now: dt.datetime | None = None) -> Que
         condition = Q(outcome="open")
         if measure == "overdue":
             condition &= Q(due_at__lt=now)
+    elif measure == "online_received":
+        m = facts.measure("received")
+        condition = m.q() & scope.days(m.anchor) & Q(channel__in=ONLINE_CHANNELS)
     else:
         m = facts.measure(measure)
         condition = m.q() & scope.days(m.anchor)

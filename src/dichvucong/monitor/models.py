@@ -124,6 +124,40 @@ class DailyFact(models.Model):
         return f"{self.day} {self.agency_id} {self.procedure_id} {self.channel}"
 
 
+class AgencyDailyFact(models.Model):
+    """The daily facts summed over procedures and wards: per local day × agency × channel. The
+    city's pages read these, so their cost follows days × agencies × channels, not the number
+    of dossiers."""
+
+    day = models.DateField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+    received = models.IntegerField(default=0)
+    fee_bearing = models.IntegerField(default=0)
+    paid_online = models.IntegerField(default=0)
+    resolved = models.IntegerField(default=0)
+    on_time = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+    processing_days = models.BigIntegerField(default=0)
+    with_result = models.IntegerField(default=0)
+    digital_result = models.IntegerField(default=0)
+    stopped = models.IntegerField(default=0)
+    withdrawn = models.IntegerField(default=0)
+    rateable = models.IntegerField(default=0)
+    rated = models.IntegerField(default=0)
+    not_satisfied = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "agency", "channel"],
+                                    name="monitor_one_agency_daily_fact"),
+        ]
+        indexes = [models.Index(fields=["agency", "day"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agency_id} {self.channel}"
+
+
 class Workday(models.Model):
     """The city's working calendar as a table, so that SQL can count working days:
     ``ordinal`` is the number of working days from the table's first day to ``day`` included."""

@@ -10,7 +10,7 @@ class NotifyConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from dichvucong.dossiers.models import DossierEvent
-        from dichvucong.notify import tasks  # noqa: F401 - registers the huey tasks
+        from dichvucong.notify import checks, tasks  # noqa: F401 - registers checks and tasks
         from dichvucong.notify.dossier_events import on_dossier_event
 
         post_save.connect(on_dossier_event, sender=DossierEvent,

@@ -70,11 +70,23 @@ def notify_for_event(event) -> list:
                                user=dossier.applicant, address=address,
                                dedupe_key=f"dossier-event:{event.pk}:applicant")
     message = ASSIGNEE_EVENTS.get(event.action)
-    if message and dossier.assignee_id and dossier.assignee_id != event.actor_id:
-        created += enqueue(event=message, context=context, dossier=dossier,
-                           user=dossier.assignee,
+    official = _official_for(event) if message else None
+    if official is not None and official.pk != event.actor_id:
+        created += enqueue(event=message, context=context, dossier=dossier, user=official,
                            dedupe_key=f"dossier-event:{event.pk}:assignee")
     return created
+
+
+def _official_for(event):
+    """Who waits for the applicant's answer: the assignee, or at reception the officer who
+    asked for the supplement."""
+    dossier = event.dossier
+    if dossier.assignee_id:
+        return dossier.assignee
+    request = (type(event).objects.filter(dossier=dossier, action="request_supplement",
+                                          actor__isnull=False)
+               .select_related("actor").order_by("-created_at", "-id").first())
+    return request.actor if request else None
 
 
 def _parse(value: str) -> datetime | str:

@@ -14,7 +14,7 @@ def messages_for(user_id: int, before: int | None = None, size: int = PAGE_SIZE)
     rows = Notification.objects.filter(user_id=user_id, channel=Channel.INAPP)
     if before:
         rows = rows.filter(pk__lt=before)
-    page = list(rows.order_by("-id")[: size + 1])
+    page = list(rows.select_related("dossier").order_by("-id")[: size + 1])
     return page[:size], len(page) > size
 
 

@@ -1,0 +1,169 @@
+"""The monitoring centre at city scale: the city dashboard and the alert scan at 100 thousand,
+1 million and 5 million dossiers on PostgreSQL (and up to 1 million on SQLite).
+
+The history grows backwards at Đà Nẵng's pace (about 700,000 dossiers a year): the first
+100,000 are the last weeks (with the dossiers still open, the alert scan's work), the next
+900,000 the 1.3 years before, the last 4 million the 5.7 years before that — so a bigger
+database is more years of history, as a city's grows. At each size: the time to generate
+(rows per second), to rebuild the monitoring facts of the new days, then
+
+* the city dashboard (the IOC operator's first page), through Django's test client, warm:
+  median of 7 requests;
+* the alert scan: the first scan at that size (raising what is new, with its notifications),
+  then the median of 5 repeated scans (the periodic job's steady state).
+
+and the growth ratio of each from the smallest to the largest size. Targets (DESIGN.md §5,
+issue #8): at 5 million on PostgreSQL the dashboard under 0.5 s and the scan under 5 s, each
+growing less than 3 times from 100 thousand.
+
+    ./run bench bench/bench_ioc.py                    (starts PostgreSQL; then SQLite)
+    BENCH_IOC_SIZES=100000,1000000 ./run bench bench/bench_ioc.py     (smaller sizes)
+    BENCH_IOC_SQLITE=0 …                                               (PostgreSQL only)
+    BENCH_IOC_SIZES=existing DATABASE_URL=… .venv/bin/python bench/bench_ioc.py
+                                   (time the dashboard and the scan on a database as it is)
+
+Generating 5 million dossiers with their ~40 million events takes minutes.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+os.environ.setdefault("DICHVUCONG_MODE", "demo")
+os.environ.setdefault("DICHVUCONG_DATA_DIR", tempfile.mkdtemp(prefix="dichvucong-bench-"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
+sys.path.insert(0, str(ROOT / "src"))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from dichvucong.accounts.models import User  # noqa: E402
+from dichvucong.alerts.scan import scan  # noqa: E402
+from dichvucong.monitor.history import generate  # noqa: E402
+
+PER_YEAR = 700_000
+SIZES_TEXT = os.environ.get("BENCH_IOC_SIZES", "100000,1000000,5000000")
+EXISTING = SIZES_TEXT == "existing"
+SIZES = [] if EXISTING else [int(n) for n in SIZES_TEXT.split(",")]
+SQLITE_MAX = 1_000_000
+DASHBOARD_URLS = ("monitor:city", "monitor:dashboard", "monitor:home", "monitor:index")
+
+
+def _median(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def _dashboard_url() -> str | None:
+    for name in DASHBOARD_URLS:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def measure(client: Client, url: str | None) -> tuple[float | None, object, float]:
+    """The dashboard (median of 7 warm requests), a first and repeated alert scans."""
+    dashboard = None
+    if url:
+        response = client.get(url)  # warm: templates, caches, connections
+        assert response.status_code == 200, response.status_code
+        dashboard = _median(lambda: client.get(url), 7)
+    first = scan()
+    steady = _median(scan, 5)
+    print(f"   city dashboard: {dashboard * 1000:.0f} ms" if dashboard is not None
+          else "   city dashboard: —", flush=True)
+    print(f"   alert scan: first {first.seconds:.2f} s ({first.found:,} causes, "
+          f"{first.raised:,} raised, {first.notified:,} notifications); "
+          f"repeated {steady:.2f} s", flush=True)
+    return dashboard, first, steady
+
+
+def main() -> None:
+    vendor = connection.vendor
+    if EXISTING:
+        from dichvucong.dossiers.models import Dossier
+
+        client = Client()
+        client.force_login(User.objects.get(username="ioc"))
+        print(f"== {vendor}: {Dossier.objects.count():,} dossiers as they are", flush=True)
+        measure(client, _dashboard_url())
+        return
+    sizes = [n for n in SIZES if vendor == "postgresql" or n <= SQLITE_MAX]
+    print(f"== {vendor}: sizes {', '.join(f'{n:,}' for n in sizes)}; "
+          f"{os.cpu_count()} CPU cores (shared with other work)", flush=True)
+    call_command("migrate", verbosity=0)
+    call_command("load_reference_data", verbosity=0)
+    call_command("load_catalog", verbosity=0)
+    call_command("create_demo_accounts", verbosity=0)
+    client = Client()
+    client.force_login(User.objects.get(username="ioc"))
+    url = _dashboard_url()
+    if url is None:
+        print("   (no city dashboard URL yet: the monitor app has not landed; timing the scan)")
+
+    today = timezone.localdate()
+    era_start = today - timedelta(days=int(max(sizes) / PER_YEAR * 365.25) + 2)
+    done, newest_end = 0, today - timedelta(days=1)
+    rows = []
+    for index, size in enumerate(sizes):
+        count = size - done
+        # This window: the days just before what is already there.
+        days = max(int(count / PER_YEAR * 365.25), 1)
+        end = newest_end
+        start = end - timedelta(days=days - 1)
+        stats = generate(count, start=start, end=end, era=(era_start, today), seed=index + 1)
+        done += stats.dossiers
+        newest_end = start - timedelta(days=1)
+        print(f"-- {done:,} dossiers: +{stats.dossiers:,} ({start} … {end}), "
+              f"{stats.events:,} events, {stats.ratings:,} ratings, {stats.open:,} open, in "
+              f"{stats.seconds:.0f} s = {stats.rows_per_second:,.0f} rows/s"
+              f"; monitoring facts of those days rebuilt in {stats.facts_seconds:.0f} s",
+              flush=True)
+
+        dashboard, first, steady = measure(client, url)
+        rows.append((done, dashboard, first.seconds, steady))
+
+    print(f"== {vendor} summary (median times)")
+    print(f"   {'dossiers':>10} {'dashboard':>10} {'first scan':>11} {'scan':>8}")
+    for n, dashboard, first, steady in rows:
+        shown = f"{dashboard * 1000:.0f} ms" if dashboard is not None else "—"
+        print(f"   {n:>10,} {shown:>10} {first:>9.2f} s {steady:>6.2f} s")
+    if len(rows) > 1:
+        (n0, d0, _f0, s0), (n1, d1, _f1, s1) = rows[0], rows[-1]
+        growth = f"   growth {n0:,} → {n1:,}: scan {s1 / s0:.2f}×"
+        if d0 and d1:
+            growth += f", dashboard {d1 / d0:.2f}×"
+        print(growth, flush=True)
+
+
+if __name__ == "__main__":
+    main()
+    if (connection.vendor == "postgresql" and os.environ.get("BENCH_IOC_SQLITE", "1") != "0"
+            and not os.environ.get("BENCH_IOC_CHILD") and not EXISTING):
+        # The same on the embedded default, in a fresh process and data folder.
+        env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+        env.update(BENCH_IOC_CHILD="1",
+                   DICHVUCONG_DATA_DIR=tempfile.mkdtemp(prefix="dichvucong-bench-sqlite-"))
+        connection.close()
+        subprocess.run([sys.executable, __file__], env=env, check=True)

@@ -1,0 +1,336 @@
+"""The periodic alert scan: raise the alerts whose cause holds now, clear those whose cause is
+gone, and tell the people concerned through the notification outbox.
+
+It scales with the dossiers near a deadline, not with the history: every rule is one query on
+a partial index over open dossiers (migration 0002: ``due_at`` of dossiers in processing,
+``submitted_at`` of dossiers waiting for reception, supplement requests), set-based, with the
+instants the rules compare with computed once per working calendar (``rules.window``). Only the
+step rule needs the running dossiers' rows, narrow ones, to split their time by the steps'
+shares; those splits are kept per process, so a repeated scan only computes what changed.
+
+Raising is idempotent and safe against a concurrent scan: ``Alert.cause`` is unique, rows are
+inserted with ON CONFLICT DO NOTHING, and only the rows this scan inserted (its ``raised_at``)
+are notified.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import F, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from dichvucong.accounts.models import Membership, User
+from dichvucong.accounts.models import Role as AccountRole
+from dichvucong.agencies.models import Agency
+from dichvucong.alerts import rules
+from dichvucong.alerts.models import Alert
+from dichvucong.alerts.rules import PROCESSING_STATES, Kind, Rules
+from dichvucong.catalog.models import ProcedureVersion
+from dichvucong.dossiers.clock import calendar_for
+from dichvucong.dossiers.lifecycle import Action, State
+from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.workflow.deadlines import WorkingCalendar
+from dichvucong.workflow.models import CalendarOverride
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "apology"  # backoffice.services.APOLOGY: the Mẫu 04 event
+CHUNK = 2000
+
+
+@dataclass(frozen=True)
+class Found:
+    """A cause that holds now."""
+
+    cause: str
+    kind: Kind
+    dossier_id: int
+    agency_id: int
+    assignee_id: int | None
+    due_at: datetime | None
+    at: datetime | None = None  # the submission or supplement request the alert is about
+    step: str = ""
+
+
+@dataclass
+class ScanResult:
+    found: int = 0
+    raised: int = 0
+    cleared: int = 0
+    notified: int = 0
+    seconds: float = 0.0
+    by_kind: dict[str, int] = field(default_factory=dict)
+
+
+def calendar_groups(now: datetime) -> list[tuple[WorkingCalendar, Q]]:
+    """The working calendars in force and the agencies each applies to: the city's for every
+    agency without days of its own, and each agency's own."""
+    own = sorted(set(CalendarOverride.objects.filter(agency__isnull=False)
+                     .values_list("agency_id", flat=True)))
+    groups = [(calendar_for(now), ~Q(agency_id__in=own) if own else Q())]
+    groups += [(calendar_for(now, agency_id), Q(agency_id=agency_id)) for agency_id in own]
+    return groups
+
+
+# --- finding the causes ---------------------------------------------------------------------
+
+_ROW = ("id", "agency_id", "assignee_id")
+
+
+def _found(kind: Kind, rows: Iterable[tuple], *, due: bool = False,
+           at: bool = False) -> Iterator[Found]:
+    """Causes from rows (id, agency, assignee[, due time or the instant the alert is about])."""
+    for row in rows:
+        pk, agency_id, assignee_id = row[:3]
+        moment = row[3] if due or at else None
+        yield Found(rules.cause(kind, pk, moment), kind, pk, agency_id, assignee_id,
+                    due_at=moment if due else None, at=moment if at else None)
+
+
+def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
+    """Every cause that holds at ``now``, keyed by its cause key."""
+    config = config or Rules.from_settings()
+    found: dict[str, Found] = {}
+
+    def add(items: Iterable[Found]) -> None:
+        for item in items:
+            found[item.cause] = item
+
+    for calendar, scope in calendar_groups(now):
+        window = rules.window(calendar, now, config)
+        dossiers = Dossier.objects.filter(scope)
+        add(_found(Kind.not_received, dossiers.filter(
+            state=State.submitted.value, channel=Channel.ONLINE,
+            submitted_at__lt=window.submitted_before).values_list(*_ROW, "submitted_at"),
+            at=True))
+        # Dossiers whose clock runs: in processing and not paused for a supplement.
+        running = dossiers.filter(state__in=PROCESSING_STATES, paused_at__isnull=True)
+        add(_found(Kind.near_due, running.filter(
+            due_at__gt=now, due_at__lte=window.near_until).values_list(*_ROW, "due_at"),
+            due=True))
+        late = list(running.filter(due_at__lte=now).values_list(*_ROW, "due_at"))
+        # Waiting for a supplement while already overdue at the pause: still overdue.
+        late += list(dossiers.filter(state=State.processing_supplement.value,
+                                     due_at__lt=F("paused_at")).values_list(*_ROW, "due_at"))
+        add(_found(Kind.overdue, late, due=True))
+        # Which of them had their apology (Mẫu 04): a lookup of those few in a small index.
+        apologised: set[int] = set()
+        for chunk in _chunks([row[0] for row in late]):
+            apologised.update(DossierEvent.objects.filter(dossier_id__in=chunk, action=APOLOGY)
+                              .values_list("dossier_id", flat=True))
+        add(_found(Kind.no_apology, (row for row in late if row[0] not in apologised)))
+        add(_found(Kind.supplement_unanswered, dossiers.filter(
+            state=State.processing_supplement.value,
+            paused_at__lt=window.supplement_before).values_list(*_ROW, "paused_at"), at=True))
+        requested = Subquery(DossierEvent.objects.filter(
+            dossier=OuterRef("pk"), action=Action.request_supplement.value)
+            .order_by("-created_at").values("created_at")[:1])
+        add(_found(Kind.supplement_unanswered, dossiers.filter(
+            state=State.reception_supplement.value).annotate(requested=requested)
+            .filter(requested__lt=window.supplement_before)
+            .values_list(*_ROW, "requested"), at=True))
+        add(_steps(calendar, now, running, config))
+    return found
+
+
+# Step splits per process, per calendar and threshold: the raw row (dossier, state, received,
+# due, version) -> the running step's (index, name, due time, the instant it becomes near), or
+# None.
+_STEP_CACHE: dict[tuple, dict[tuple, tuple[int, str, datetime, datetime] | None]] = {}
+_STEP_CACHE_LIMIT = 500_000
+
+
+def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[Decimal]]]:
+    from dichvucong.backoffice.services import DEFAULT_STEPS
+
+    plans = {}
+    rows = ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
+        "pk", "definition__workflow")
+    for pk, workflow in rows:
+        steps = [(s.get("name", ""), s.get("role", ""), Decimal(str(s.get("share", 0))))
+                 for s in (workflow or []) if isinstance(s, dict)] or list(DEFAULT_STEPS)
+        plans[pk] = ([n for n, _r, _s in steps], [r for _n, r, _s in steps],
+                     [s for _n, _r, s in steps])
+    return plans
+
+
+def _aware(value: str | datetime) -> datetime:
+    # Timestamps cast to text: SQLite's are UTC without an offset, PostgreSQL's carry one.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _steps(calendar: WorkingCalendar, now: datetime, running, config: Rules) -> Iterator[Found]:
+    """The running steps near their deadline. Every running dossier's row is read (narrow, raw:
+    no conversion), but its split is computed once per process and kept by the row's values,
+    so a repeated scan compares instants only."""
+    # As text: parsing thousands of timestamps costs more than the query; a row already split
+    # is recognised by its text.
+    received, due = Cast("received_at", TextField()), Cast("due_at", TextField())
+    query = running.filter(state__in=list(rules.RUNNING_STEP_ROLES), received_at__isnull=False,
+                           due_at__isnull=False).values_list(
+        *_ROW, "state", received, due, "procedure_version_id")
+    sql, params = query.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    threshold = config.step_threshold
+    cache = _STEP_CACHE.setdefault((id(calendar), threshold.unit, threshold.value), {})
+    if len(cache) > _STEP_CACHE_LIMIT:
+        cache.clear()
+    plans: dict[int, tuple[list[str], list[str], list[Decimal]]] | None = None
+    for pk, agency_id, assignee_id, state, received_raw, due_raw, version_id in rows:
+        key = (pk, state, received_raw, due_raw, version_id)
+        known = cache.get(key, False)
+        if known is False:
+            if plans is None:  # read the workflows only when some split is not known yet
+                plans = _plans({row[-1] for row in rows})
+            names, roles, shares = plans.get(version_id, ([], [], []))
+            index = rules.running_step(state, roles)
+            check = None if index is None else rules.step_check(
+                calendar, now, _aware(received_raw), _aware(due_raw), shares, index,
+                config.step_threshold)
+            known = None
+            if check is not None:
+                near_from = (calendar.add_working_minutes(check.due_at, -check.threshold_minutes)
+                             if check.threshold_minutes > 0 else check.due_at)
+                known = (index, names[index], check.due_at, near_from)
+            cache[key] = known
+        if known is None:
+            continue
+        index, name, step_due, near_from = known
+        if now >= near_from:
+            yield Found(rules.cause(Kind.step_near_due, pk, step_due, index),
+                        Kind.step_near_due, pk, agency_id, assignee_id, step_due,
+                        step=name[:300])
+
+
+# --- raising and clearing -------------------------------------------------------------------
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def apply(found: dict[str, Found], now: datetime) -> ScanResult:
+    """Clear the open alerts whose cause is gone, raise the causes never raised, notify."""
+    result = ScanResult(found=len(found))
+    for item in found.values():
+        result.by_kind[item.kind.value] = result.by_kind.get(item.kind.value, 0) + 1
+    with transaction.atomic():
+        open_alerts = dict(Alert.objects.filter(cleared_at__isnull=True)
+                           .values_list("cause", "pk"))
+        gone = [pk for cause, pk in open_alerts.items() if cause not in found]
+        for chunk in _chunks(gone):
+            result.cleared += Alert.objects.filter(pk__in=chunk, cleared_at__isnull=True
+                                                   ).update(cleared_at=now)
+        fresh = [cause for cause in found if cause not in open_alerts]
+        known: set[str] = set()
+        for chunk in _chunks(fresh):
+            known.update(Alert.objects.filter(cause__in=chunk).values_list("cause", flat=True))
+        new = [found[cause] for cause in fresh if cause not in known]
+        Alert.objects.bulk_create(
+            [Alert(kind=item.kind.value, cause=item.cause, dossier_id=item.dossier_id,
+                   agency_id=item.agency_id, step=item.step, due_at=item.due_at,
+                   raised_at=now) for item in new],
+            batch_size=500, ignore_conflicts=True)
+        created: list[Alert] = []
+        for chunk in _chunks([item.cause for item in new]):
+            created += Alert.objects.filter(cause__in=chunk, raised_at=now)
+        result.raised = len(created)
+        result.notified = notify(created, {item.cause: item for item in new})
+    return result
+
+
+def scan(now: datetime | None = None, config: Rules | None = None) -> ScanResult:
+    started = time.perf_counter()
+    now = now or timezone.now()
+    result = apply(find(now, config), now)
+    result.seconds = time.perf_counter() - started
+    log.info("alert scan: %s causes, %s raised, %s cleared, %s notifications in %.2f s",
+             result.found, result.raised, result.cleared, result.notified, result.seconds)
+    return result
+
+
+# --- recipients -----------------------------------------------------------------------------
+
+RECEPTION_KINDS = frozenset({Kind.not_received})
+
+
+def recipients(alerts: list[Alert], assignees: dict[int, int | None]) -> dict[int, set[int]]:
+    """User ids to tell about each alert: the dossier's assignee, the leaders of its agency,
+    the procedure controllers of the agency or of the agency above it (the city's controllers
+    watch every agency), and for a dossier not yet received, the agency's reception officers."""
+    agency_ids = {alert.agency_id for alert in alerts}
+    parents = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "parent_id"))
+    roles = (AccountRole.LEADER, AccountRole.PROCEDURE_CONTROLLER, AccountRole.RECEPTION_OFFICER)
+    held: dict[tuple[int, str], set[int]] = defaultdict(set)
+    rows = Membership.objects.filter(
+        agency_id__in=agency_ids | {p for p in parents.values() if p}, role__in=roles,
+        user__is_active=True).values_list("agency_id", "role", "user_id")
+    for agency_id, role, user_id in rows:
+        held[(agency_id, role)].add(user_id)
+    result: dict[int, set[int]] = {}
+    for alert in alerts:
+        users: set[int] = set()
+        if assignees.get(alert.pk):
+            users.add(assignees[alert.pk])
+        users |= held[(alert.agency_id, AccountRole.LEADER)]
+        users |= held[(alert.agency_id, AccountRole.PROCEDURE_CONTROLLER)]
+        parent = parents.get(alert.agency_id)
+        if parent:
+            users |= held[(parent, AccountRole.PROCEDURE_CONTROLLER)]
+        if Kind(alert.kind) in RECEPTION_KINDS:
+            users |= held[(alert.agency_id, AccountRole.RECEPTION_OFFICER)]
+        result[alert.pk] = users
+    return result
+
+
+def event_for(kind: Kind) -> str | None:
+    """The outbox event of an alert kind (``notify.texts.EVENTS``), or None when the outbox has
+    no text for it: ``no_apology`` goes with the ``overdue`` alert of the same dossier, which
+    reaches the same people."""
+    from dichvucong.notify import texts
+
+    name = f"alert.{kind.value}"
+    return name if name in texts.EVENTS else None
+
+
+def notify(alerts: list[Alert], found: dict[str, Found]) -> int:
+    """One message per alert and recipient, through the outbox, in the scan's transaction (so
+    the messages exist exactly when the alerts do). The dedupe key is the alert's and the
+    recipient's: a message is never sent twice for one alert."""
+    alerts = [alert for alert in alerts if event_for(Kind(alert.kind))]
+    if not alerts:
+        return 0
+    from dichvucong.notify import outbox
+
+    assignees = {alert.pk: found[alert.cause].assignee_id for alert in alerts}
+    who = recipients(alerts, assignees)
+    users = User.objects.in_bulk({pk for ids in who.values() for pk in ids})
+    dossiers = Dossier.objects.select_related("procedure", "agency").in_bulk(
+        {alert.dossier_id for alert in alerts})
+    sent = 0
+    for alert in alerts:
+        dossier = dossiers[alert.dossier_id]
+        item = found[alert.cause]
+        context = {"alert": alert.pk, "step": alert.step, "at": item.at or ""}
+        if alert.due_at:
+            context["due"] = alert.due_at
+        event = event_for(Kind(alert.kind))
+        for user_id in sorted(who[alert.pk]):
+            outbox.enqueue(event=event, context=context, dedupe_key=f"alert:{alert.pk}:{user_id}",
+                           user=users[user_id], dossier=dossier)
+            sent += 1
+    return sent

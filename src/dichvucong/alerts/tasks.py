@@ -1,0 +1,14 @@
+"""The alert scan as a periodic job of the background worker."""
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, lock_task
+
+from dichvucong.alerts.scan import scan
+
+
+@db_periodic_task(crontab(minute="*/5"), name="alerts.scan")
+@lock_task("alerts.scan")
+def scan_alerts() -> int:
+    """Every five minutes: raise and clear the deadline alerts. One scan at a time (a scan
+    that overruns makes the next one skip, not queue behind it)."""
+    return scan().raised

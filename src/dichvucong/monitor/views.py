@@ -1,0 +1,353 @@
+"""The monitoring centre's pages: city overview, agency view, drill-down, reports, and the public
+transparency page. Thin: each reads ``metrics`` and hands the template numbers with their
+drill-down links (every number on a dashboard is a link to the dossiers it counts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from dichvucong.agencies.models import Agency
+from dichvucong.monitor import access, charts, metrics, reports
+from dichvucong.monitor.metrics import Figures, Scope
+from dichvucong.monitor.models import DossierFact
+
+PAGE_SIZE = 50
+
+
+# --- the period and filters of a request --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    preset: str
+
+
+def presets(today: dt.date) -> dict[str, tuple[dt.date, dt.date, str]]:
+    monday = today - dt.timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    last_month_end = first - dt.timedelta(days=1)
+    return {
+        "week": (monday, today, _("Tuần này")),
+        "last-week": (monday - dt.timedelta(days=7), monday - dt.timedelta(days=1),
+                      _("Tuần trước")),
+        "month": (first, today, _("Tháng này")),
+        "last-month": (last_month_end.replace(day=1), last_month_end, _("Tháng trước")),
+        "year": (today.replace(month=1, day=1), today, _("Năm nay")),
+    }
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def read_period(request: HttpRequest, default: str = "month") -> Period:
+    today = timezone.localdate()
+    options = presets(today)
+    start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
+    if start and end and start <= end:
+        return Period(start, end, "")
+    preset = request.GET.get("period") or default
+    if preset not in options:
+        preset = default
+    start, end, _label = options[preset]
+    return Period(start, end, preset)
+
+
+def read_scope(request: HttpRequest, viewer: access.Viewer, *, agency_id: int | None = None
+               ) -> Scope:
+    period = read_period(request)
+    agency = agency_id if agency_id is not None else _int(request.GET.get("agency"))
+    agencies = viewer.limit((agency,) if agency is not None else None)
+    channel = request.GET.get("channel") or None
+    return Scope(period.start, period.end, agency_ids=agencies,
+                 procedure_id=_int(request.GET.get("procedure")),
+                 field_id=_int(request.GET.get("field")), ward_id=_int(request.GET.get("ward")),
+                 channel=channel if channel in metrics.CHANNELS else None)
+
+
+def scope_params(scope: Scope) -> dict[str, Any]:
+    params: dict[str, Any] = {"start": scope.start.isoformat(), "end": scope.end.isoformat()}
+    if scope.agency_ids is not None and len(scope.agency_ids) == 1:
+        params["agency"] = scope.agency_ids[0]
+    for name, key in (("procedure_id", "procedure"), ("field_id", "field"),
+                      ("ward_id", "ward"), ("channel", "channel")):
+        if getattr(scope, name) is not None:
+            params[key] = getattr(scope, name)
+    return params
+
+
+def drill_url(scope: Scope, measure: str, **changes: Any) -> str:
+    params = scope_params(scope)
+    params.update({k: v for k, v in changes.items() if v is not None})
+    params["measure"] = measure
+    return f"{reverse('monitor:dossiers')}?{urlencode(params)}"
+
+
+# --- numbers with links -------------------------------------------------------------------------
+
+
+def _pct(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.2f}".replace(".", ",") + " %"
+
+
+def _count(scope: Scope, measure: str, value: int, **changes: Any) -> dict[str, Any]:
+    return {"value": value, "href": drill_url(scope, measure, **changes)}
+
+
+def headline(scope: Scope, figs: Figures) -> list[dict[str, Any]]:
+    """The headline tiles: a label, a main text and the counts behind it, each a link."""
+    return [
+        {"label": _("Hồ sơ tiếp nhận"), "counts": [_count(scope, "received", figs.received)],
+         "channels": [{"label": label, **_count(scope, "received", figs.by_channel.get(key, 0),
+                                               channel=key)}
+                      for key, label in charts.CHANNEL_LABELS().items()]},
+        {"label": _("Tỷ lệ nộp trực tuyến"), "main": _pct(figs.online_rate),
+         "counts": [_count(scope, "online_received", figs.online_received),
+                    _count(scope, "received", figs.received)]},
+        {"label": _("Đã giải quyết"), "counts": [_count(scope, "resolved", figs.resolved)]},
+        {"label": _("Đúng hạn"), "main": _pct(figs.on_time_rate),
+         "counts": [_count(scope, "on_time", figs.on_time),
+                    _count(scope, "resolved", figs.resolved)]},
+        {"label": _("Trễ hạn"), "counts": [_count(scope, "late", figs.late)]},
+        {"label": _("Đang giải quyết (hiện tại)"), "counts": [_count(scope, "open", figs.open)]},
+        {"label": _("Quá hạn (hiện tại)"), "counts": [_count(scope, "overdue", figs.overdue)],
+         "alert": figs.overdue > 0},
+        {"label": _("Thời gian giải quyết trung bình"),
+         "main": ("—" if figs.avg_processing_days is None else
+                  _("%(days)s ngày làm việc") % {
+                      "days": f"{figs.avg_processing_days:.2f}".replace(".", ",")}),
+         "counts": [_count(scope, "resolved", figs.resolved)]},
+        {"label": _("Thanh toán trực tuyến"), "main": _pct(figs.paid_online_rate),
+         "counts": [_count(scope, "paid_online", figs.paid_online),
+                    _count(scope, "fee_bearing", figs.fee_bearing)]},
+        {"label": _("Kết quả điện tử"), "main": _pct(figs.digital_result_rate),
+         "counts": [_count(scope, "digital_result", figs.digital_result),
+                    _count(scope, "with_result", figs.with_result)]},
+        {"label": _("Mức độ hài lòng"), "main": _pct(figs.satisfaction_rate),
+         "counts": [_count(scope, "not_satisfied", figs.not_satisfied),
+                    _count(scope, "rateable", figs.rateable)],
+         "note": _("không hài lòng / hồ sơ kết thúc")},
+    ]
+
+
+def ranking(scope: Scope, rows: list[metrics.Row]) -> list[dict[str, Any]]:
+    """The agencies by on-time rate, then online rate (the city's first two weekly targets);
+    Decision 766's points are on each agency's page."""
+    out = []
+    for row in rows:
+        figs = row.figures
+        out.append({
+            "agency_id": row.key, "label": row.label,
+            "href": reverse("monitor:agency", args=[row.key]) + "?" + urlencode(
+                {"start": scope.start.isoformat(), "end": scope.end.isoformat()}),
+            "on_time": figs.on_time_rate, "online": figs.online_rate,
+            "received": _count(scope, "received", figs.received, agency=row.key),
+            "online_rate": _pct(figs.online_rate),
+            "on_time_rate": _pct(figs.on_time_rate),
+            "late": _count(scope, "late", figs.late, agency=row.key),
+            "overdue": _count(scope, "overdue", figs.overdue, agency=row.key),
+            "paid_online_rate": _pct(figs.paid_online_rate),
+            "misses": metrics.misses(figs),
+        })
+    out.sort(key=lambda r: (r["on_time"] is None, -(r["on_time"] or 0), -(r["online"] or 0),
+                            r["label"]))
+    for position, r in enumerate(out, start=1):
+        r["rank"] = position
+    return out
+
+
+def _common(request: HttpRequest, scope: Scope, default: str = "month") -> dict[str, Any]:
+    today = timezone.localdate()
+    period = read_period(request, default)
+    return {
+        "scope": scope, "period": period,
+        "presets": [{"key": k, "label": v[2], "current": k == period.preset}
+                    for k, v in presets(today).items()],
+        "target_labels": charts.TARGET_LABELS(),
+    }
+
+
+def _viewer_or_403(request: HttpRequest) -> access.Viewer:
+    viewer = access.viewer(request.user)
+    if not viewer.anything:
+        raise PermissionDenied
+    return viewer
+
+
+# --- pages --------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def city(request: HttpRequest) -> HttpResponse:
+    viewer = _viewer_or_403(request)
+    if not viewer.city:
+        if len(viewer.agency_ids) == 1:
+            return redirect("monitor:agency", next(iter(viewer.agency_ids)))
+        scope_agencies = viewer.limit(None)
+    else:
+        scope_agencies = None
+    scope = read_scope(request, viewer)
+    if scope_agencies is not None and scope.agency_ids is None:
+        scope = metrics.with_scope(scope, agency_ids=scope_agencies)
+    now = timezone.now()
+    figs = metrics.figures(scope, now)
+    rows = metrics.breakdown(scope, "agency", now)
+    points = metrics.trend(scope, "month" if (scope.end - scope.start).days > 92 else "week")
+    week = metrics.weekly_targets(timezone.localdate(), agency_ids=scope.agency_ids, now=now)
+    return render(request, "monitor/city.html", {
+        **_common(request, scope), "figures": figs, "tiles": headline(scope, figs),
+        "ranking": ranking(scope, rows),
+        "trend": charts.trend_chart(points), "week": week,
+        "week_misses": [{"agency_id": u.agency_id, "agency": u.agency,
+                         "misses": [charts.TARGET_LABELS()[m] for m in u.misses]}
+                        for u in week.units],
+    })
+
+
+@login_required
+@require_GET
+def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
+    viewer = _viewer_or_403(request)
+    if not viewer.may_see(agency_id):
+        raise PermissionDenied
+    agency_obj = get_object_or_404(Agency, pk=agency_id)
+    scope = read_scope(request, viewer, agency_id=agency_id)
+    now = timezone.now()
+    figs = metrics.figures(scope, now)
+    index = metrics.national_index(scope, now)
+    procedures = metrics.breakdown(scope, "procedure", now)[:30]
+    fields = metrics.breakdown(scope, "field", now)
+    points = metrics.trend(scope, "month" if (scope.end - scope.start).days > 92 else "week")
+    report_params = urlencode({"start": scope.start.isoformat(), "end": scope.end.isoformat()})
+
+    def table(rows: list[metrics.Row], dimension: str) -> list[dict[str, Any]]:
+        return [{"label": r.label,
+                 "received": _count(scope, "received", r.figures.received,
+                                    **{dimension: r.key}),
+                 "resolved": _count(scope, "resolved", r.figures.resolved,
+                                    **{dimension: r.key}),
+                 "on_time": _count(scope, "on_time", r.figures.on_time, **{dimension: r.key}),
+                 "late": _count(scope, "late", r.figures.late, **{dimension: r.key}),
+                 "overdue": _count(scope, "overdue", r.figures.overdue, **{dimension: r.key}),
+                 "on_time_rate": _pct(r.figures.on_time_rate),
+                 "online_rate": _pct(r.figures.online_rate)} for r in rows]
+
+    return render(request, "monitor/agency.html", {
+        **_common(request, scope), "agency": agency_obj, "figures": figs,
+        "tiles": headline(scope, figs), "index": index, "groups": index.groups(),
+        "procedures": table(procedures, "procedure"), "fields": table(fields, "field"),
+        "trend": charts.trend_chart(points), "city_view": viewer.city,
+        "xlsx": reverse("monitor:report", args=[agency_id, "xlsx"]) + "?" + report_params,
+        "pdf": reverse("monitor:report", args=[agency_id, "pdf"]) + "?" + report_params,
+    })
+
+
+@login_required
+@require_GET
+def dossiers(request: HttpRequest) -> HttpResponse:
+    """The dossiers behind a number, newest first, 50 a page, paged by key (no OFFSET, no
+    COUNT: the number comes from the facts)."""
+    viewer = _viewer_or_403(request)
+    measure = request.GET.get("measure", "")
+    if measure not in metrics.DRILLABLE:
+        raise Http404
+    scope = read_scope(request, viewer)
+    if scope.agency_ids is not None and not scope.agency_ids:
+        raise PermissionDenied
+    now = timezone.now()
+    queryset = metrics.drilldown(scope, measure, now)
+    before = _int(request.GET.get("before"))
+    if before is not None:
+        queryset = queryset.filter(pk__lt=before)
+    page = list(queryset.select_related("procedure", "agency")[: PAGE_SIZE + 1])
+    more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    facts = {f.dossier_id: f for f in DossierFact.objects.filter(
+        dossier_id__in=[d.pk for d in page])}
+    figs = metrics.figures(scope, now)
+    total = figs.online_received if measure == "online_received" else getattr(figs, measure)
+    params = {**scope_params(scope), "measure": measure}
+    next_url = (f"{reverse('monitor:dossiers')}?{urlencode({**params, 'before': page[-1].pk})}"
+                if more else None)
+    return render(request, "monitor/dossiers.html", {
+        **_common(request, scope), "measure": measure,
+        "measure_label": charts.MEASURE_LABELS().get(measure, measure), "total": total,
+        "rows": [{"dossier": d, "fact": facts.get(d.pk)} for d in page],
+        "next_url": next_url, "first_page": before is None,
+        "first_url": f"{reverse('monitor:dossiers')}?{urlencode(params)}",
+        "agency_name": (Agency.objects.filter(pk=scope.agency_ids[0]).values_list(
+            "name", flat=True).first() if scope.agency_ids and len(scope.agency_ids) == 1
+            else None),
+    })
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest, agency_id: int, fmt: str) -> HttpResponse:
+    viewer = _viewer_or_403(request)
+    if not viewer.may_see(agency_id):
+        raise PermissionDenied
+    agency_obj = get_object_or_404(Agency, pk=agency_id)
+    scope = read_scope(request, viewer, agency_id=agency_id)
+    data = reports.collect(agency_obj, scope)
+    name = f"bao-cao-{agency_obj.slug}-{scope.start:%Y%m%d}-{scope.end:%Y%m%d}"
+    if fmt == "xlsx":
+        body, content_type = reports.xlsx(data), reports.XLSX
+    elif fmt == "pdf":
+        body, content_type = reports.pdf(data), "application/pdf"
+    else:
+        raise Http404
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+@require_GET
+def public(request: HttpRequest) -> HttpResponse:
+    """Each agency's on-time and online rates, for anyone; no dossier, no personal data."""
+    # The year so far by default: a month just begun says little to the public.
+    period = read_period(request, "year")
+    scope = Scope(period.start, period.end)
+    rows = [r for r in metrics.breakdown(scope, "agency") if r.figures.received
+            or r.figures.resolved]
+    rows.sort(key=lambda r: r.label)
+    city_figs = metrics.figures(scope)
+    return render(request, "monitor/public.html", {
+        **_common(request, scope, "year"), "figures": city_figs,
+        "rows": [{"label": r.label, "received": r.figures.received,
+                  "resolved": r.figures.resolved,
+                  "on_time": r.figures.on_time_rate, "online": r.figures.online_rate,
+                  "on_time_text": _pct(r.figures.on_time_rate),
+                  "online_text": _pct(r.figures.online_rate),
+                  "on_time_bar": charts.bar(r.figures.on_time_rate),
+                  "online_bar": charts.bar(r.figures.online_rate)} for r in rows],
+        "on_time_text": _pct(city_figs.on_time_rate),
+        "online_text": _pct(city_figs.online_rate),
+    })

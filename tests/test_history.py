@@ -1,0 +1,185 @@
+"""The synthetic history generator: a small run gives dossiers and events that follow the
+lifecycle, codes that are unique and well formed, due times the deadline engine agrees with, and
+realistic shares (on time, online, still open)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from django.core.management import call_command
+from django.db.models import Sum
+from django.utils import timezone
+
+from dichvucong.alerts.scan import scan
+from dichvucong.dossiers import lifecycle
+from dichvucong.dossiers.clock import time_limit
+from dichvucong.dossiers.codes import CODE
+from dichvucong.dossiers.lifecycle import PROCESSING, State
+from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.monitor.history import Clock, generate
+from dichvucong.monitor.models import DailyFact, DossierFact
+from dichvucong.ratings.models import Rating
+from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar, compute_due
+
+FINISHED_OK = {State.result_ready.value, State.returned.value, State.done.value}
+ENDED = FINISHED_OK | {State.rejected.value, State.refused.value, State.withdrawn.value}
+
+
+def _history():
+    before = set(Dossier.objects.values_list("pk", flat=True))
+    stats = generate(2000, years=1, seed=5)
+    dossiers = list(Dossier.objects.exclude(pk__in=before).select_related(
+        "procedure_version", "agency"))
+    events = defaultdict(list)
+    for event in DossierEvent.objects.filter(dossier__in=[d.pk for d in dossiers]).order_by(
+            "created_at", "id"):
+        events[event.dossier_id].append(event)
+    return stats, dossiers, events
+
+
+def _counts_and_codes(history):
+    stats, dossiers, _events = history
+    assert stats.dossiers == len(dossiers) == 2000
+    codes = [d.code for d in dossiers]
+    assert len(set(codes)) == len(codes)
+    for d in dossiers:
+        match = CODE.match(d.code)
+        assert match and match["unit"] == d.agency.code
+    assert stats.rows_per_second > 0
+
+
+def _events_follow_the_lifecycle(history):
+    _stats, dossiers, events = history
+    actions = Counter()
+    for d in dossiers:
+        state = State.draft.value
+        for event in events[d.pk]:
+            actions[event.action] += 1
+            assert event.from_state == state, (d.code, event.action)
+            if event.action == "apology":
+                assert state in {s.value for s in PROCESSING} and event.to_state == state
+                assert event.data["new_due_at"] > event.data["old_due_at"]
+            else:
+                result = lifecycle.check(state, event.action, event.actor_role, note="x")
+                assert result.target.value == event.to_state
+            state = event.to_state
+        assert d.state == state
+        assert d.national_status == lifecycle.national_status(state)
+        # The code's day is the day the dossier got its number (submission or walk-in).
+        first = timezone.localtime(events[d.pk][0].created_at).date()
+        assert CODE.match(d.code)["day"] == f"{first:%y%m%d}"
+        if d.channel == "online":
+            assert d.submitted_at == events[d.pk][0].created_at
+        if state in ENDED:
+            assert d.finished_at is not None
+        if state == State.processing_supplement.value:
+            assert d.paused_at is not None
+    for action in ("submit", "receive", "enter_walk_in", "assign", "examine", "approve",
+                   "issue_result", "return_result", "close", "request_supplement",
+                   "provide_supplement", "apology", "reject"):
+        assert actions[action] > 0, action
+
+
+def _due_times_agree_with_the_deadline_engine(history):
+    _stats, dossiers, events = history
+    checked = 0
+    for d in dossiers:
+        if d.received_at is None or d.due_at is None:
+            continue
+        assert d.agency and d.due_at
+        calendar = WorkingCalendar.vietnam(range(d.received_at.year - 1, d.received_at.year + 3))
+        assert calendar.is_due_time(d.due_at)
+        if any(e.action in ("apology", "provide_supplement") and e.to_state != "submitted"
+               for e in events[d.pk]):
+            continue  # moved by a pause or a new appointment
+        limit = time_limit(d.procedure_version.parsed(), d.channel)
+        assert d.original_due_at == d.due_at == compute_due(calendar, d.received_at, limit)
+        checked += 1
+    assert checked > 1000
+
+
+def _realistic_shares(history):
+    stats, dossiers, _events = history
+    finished = [d for d in dossiers if d.state in FINISHED_OK and d.original_due_at]
+    on_time = sum(d.finished_at <= d.original_due_at for d in finished) / len(finished)
+    assert 0.93 <= on_time <= 0.995
+    online = sum(d.channel == "online" for d in dossiers) / len(dossiers)
+    assert 0.4 <= online <= 0.9
+    still_open = [d for d in dossiers if d.state not in ENDED]
+    assert 0.005 <= len(still_open) / len(dossiers) <= 0.1 and stats.open == len(still_open)
+    rated = Rating.objects.filter(dossier__in=[d.pk for d in dossiers])
+    assert 0.08 <= rated.count() / sum(d.state == "done" for d in dossiers) <= 0.25
+    assert not rated.exclude(dossier_state="done").exists()
+    # The week's rhythm: Mondays busier than Saturdays at the counter.
+    walk_ins = Counter(timezone.localtime(d.received_at).weekday() for d in dossiers
+                       if d.channel == "in_person")
+    assert walk_ins[0] > 3 * walk_ins[5]
+
+
+def test_windows_append_without_code_collisions(db):
+    end = timezone.localdate() - timedelta(days=400)
+    first = generate(300, start=end - timedelta(days=60), end=end, seed=7, rebuild=False)
+    second = generate(300, start=end - timedelta(days=200), end=end - timedelta(days=61),
+                      seed=8, rebuild=False)
+    assert first.dossiers == second.dossiers == 300
+    assert first.open == second.open == 0  # long finished
+    codes = list(Dossier.objects.values_list("code", flat=True))
+    assert len(codes) == len(set(codes))
+
+
+def test_small_history_is_consistent(db):
+    """One run of 2,000 dossiers, checked from every side (one run: it takes seconds)."""
+    history = _history()
+    _counts_and_codes(history)
+    _events_follow_the_lifecycle(history)
+    _due_times_agree_with_the_deadline_engine(history)
+    _realistic_shares(history)
+    # The monitoring facts were rebuilt from the rows written in bulk.
+    _stats, dossiers, _events = history
+    ids = [d.pk for d in dossiers]
+    # (A rebuild of a range of days covers the dossiers received or finished on them.)
+    dated = sum(d.received_at is not None or d.finished_at is not None for d in dossiers)
+    assert DossierFact.objects.filter(dossier__in=ids).count() == dated > 1900
+    received = sum(d.received_at is not None for d in dossiers)
+    assert DailyFact.objects.aggregate(n=Sum("received"))["n"] == received
+    # The open dossiers give the alert scan work.
+    result = scan()
+    assert result.found > 0 and result.raised == result.found
+
+
+def test_clock_matches_the_engine_on_samples():
+    calendar = WorkingCalendar.vietnam(range(2026, 2030))
+    clock = Clock(calendar, date(2026, 12, 1), date(2028, 12, 31))
+    from datetime import datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    limits = [TimeLimitSpec(Decimal(n), "working_days") for n in (1, 3, 5, 15)] + [
+        TimeLimitSpec(Decimal("0.5"), "working_days"), TimeLimitSpec(Decimal(4), "hours"),
+        TimeLimitSpec(Decimal(30), "days"), TimeLimitSpec(Decimal(2), "months"),
+        TimeLimitSpec(Decimal(0), same_day=True)]
+    start = datetime(2027, 1, 25, 6, 0, tzinfo=vn)
+    for step in range(0, 24 * 60 * 20, 97):  # every 97 minutes over 20 days, Tết included
+        moment = start + timedelta(minutes=step)
+        ordinal, minute = moment.date().toordinal(), moment.hour * 60 + moment.minute
+        i, m = clock.normalise(ordinal, minute)
+        for limit in limits:
+            local = clock.local(*clock.due(i, m, limit))
+            expected = compute_due(calendar, moment, limit)
+            assert local == expected.date().toordinal() * 1440 + expected.hour * 60 + \
+                expected.minute, (moment, limit)
+
+
+def test_cli_spells_commands_with_hyphens(db, capsys):
+    from dichvucong.cli import main
+
+    main(["scan-alerts"])
+    assert "causes" in capsys.readouterr().out
+
+
+def test_generate_history_command(db, capsys):
+    call_command("generate_history", dossiers=200, years=0.5, seed=3, no_facts=True)
+    out = capsys.readouterr().out
+    assert "200 hồ sơ" in out and "dòng/giây" in out
