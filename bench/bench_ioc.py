@@ -116,6 +116,7 @@ def main() -> None:
     call_command("load_reference_data", verbosity=0)
     call_command("load_catalog", verbosity=0)
     call_command("create_demo_accounts", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     client = Client()
     client.force_login(User.objects.get(username="ioc"))
     url = _dashboard_url()

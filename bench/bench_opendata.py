@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     call_command("load_reference_data", verbosity=0)
     call_command("load_catalog", verbosity=0)
 

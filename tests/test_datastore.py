@@ -239,6 +239,12 @@ def test_a_bad_store_choice_keeps_everything_else(client, other_citizen):
         "documents": json.dumps([0]), "files": [pdf("don.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": theirs.pk}])})
     assert response.status_code == 400 and "kho dữ liệu của bạn" in response.json()["detail"]
+    mine = StoredDocument.objects.get(owner=user("congdan"), type_key=rules.type_key(HEALTH))
+    both = client.post("/api/v1/dossiers", {
+        "procedure": "3.000348", "agency": agency_for("3.000348").pk, "form": "{}",
+        "documents": json.dumps([0, 1]), "files": [pdf("don.pdf"), pdf("kham.pdf")],
+        "from_store": json.dumps([{"document": 1, "stored": mine.pk}])})
+    assert both.status_code == 400 and "không chọn cả hai" in both.json()["detail"]
     assert Dossier.objects.filter(procedure__code="3.000348").count() == 1
 
 

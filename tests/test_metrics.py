@@ -265,3 +265,31 @@ def test_the_per_agency_sums_agree_with_the_daily_facts(fx):
     assert coarse == detailed
     by_agency = {r.key: r.figures for r in metrics.breakdown(Scope(*MARCH), "agency", now=NOW)}
     assert by_agency[fx.justice.pk] == coarse
+
+
+def test_index_by_agency_equals_each_agencys_index(fx):
+    indexes = metrics.index_by_agency(Scope(*MARCH), now=NOW)
+    for agency in (fx.justice, fx.hai_chau):
+        alone = metrics.national_index(Scope(*MARCH, agency_ids=(agency.pk,)), now=NOW)
+        assert indexes[agency.pk].indicators == alone.indicators
+
+
+def test_rebuild_command(fx):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from dichvucong.monitor.models import AgencyDailyFact, DailyFact
+
+    DailyFact.objects.all().delete()
+    AgencyDailyFact.objects.all().delete()
+    assert metrics.figures(justice_march(fx), now=NOW).received == 0
+    out = StringIO()
+    call_command("rebuild_facts", stdout=out)
+    assert "Đã tính lại" in out.getvalue()
+    assert metrics.figures(justice_march(fx), now=NOW).received == 11
+    call_command("rebuild_facts", "--start", "2025-03-01", "--end", "2025-03-31", stdout=out)
+    assert metrics.figures(justice_march(fx), now=NOW).received == 11
+    with pytest.raises(CommandError):
+        call_command("rebuild_facts", "--start", "1/3/2025")

@@ -456,3 +456,68 @@ def test_a_signing_failure_is_shown_and_changes_nothing_else(keys, settings):
     assert "Chưa cấu hình dịch vụ ký số từ xa" in result.signing_error
     dossier.refresh_from_db()
     assert dossier.state == "approved"
+
+
+# --- digital issuing is the normal path in the workspace --------------------------------------
+
+
+def _post_upload(client: Client, dossier: Dossier):
+    dossier.refresh_from_db()
+    upload = SimpleUploadedFile("ket-qua.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    return client.post(f"/mot-cua/ho-so/{dossier.code}/", {
+        "action": "issue_result", "revision": dossier.revision, "note": "", "result": upload})
+
+
+def test_digital_issuing_is_the_normal_path_and_the_only_route_while_signing(keys):
+    dossier = approved_dossier()
+    specialist = Client()
+    specialist.force_login(user("chuyenvien.haichau"))
+    page = specialist.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    # The digital form first, the upload after it as the exception, and no plain upload form.
+    digital = page.index("Ký số và ban hành kết quả")
+    outside = page.index("Ban hành kết quả làm ngoài hệ thống")
+    assert digital < outside
+    assert page.count('name="action" value="issue_result"') == 1
+
+    # Queued for signing (the worker has not run yet): the upload cannot move the dossier too.
+    result = services.request_issue(dossier, user("chuyenvien.haichau"))
+    assert services.signing_in_progress(dossier) == result
+    page = specialist.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Ban hành kết quả làm ngoài hệ thống" not in page and "Đang chờ ký" in page
+    response = _post_upload(specialist, dossier)  # a form loaded before, posted now
+    assert f"Kết quả số {result.number} đang được ký số" in response.content.decode()
+    dossier.refresh_from_db()
+    assert dossier.state == "approved" and not dossier.attachments.exists()
+
+    services.sign_result(result.pk)
+    dossier.refresh_from_db()
+    assert dossier.state == "result_ready"
+    assert list(dossier.events.filter(action="issue_result").values_list(
+        "actor_role", flat=True)) == ["system"]
+    page = specialist.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Ban hành kết quả làm ngoài hệ thống" not in page and result.number in page
+
+
+def test_results_made_outside_the_platform_are_uploaded(keys):
+    from dichvucong.catalog.models import Procedure
+
+    procedure = Procedure.objects.get(code="1.001193")
+    version = procedure.versions.get(status="published")
+    definition = dict(version.definition)
+    definition["results"] = [{"name": "Thẻ căn cước", "digital": False}]
+    version.definition = definition
+    version.published_at = timezone.now()  # a new publication: the parse is not reused
+    version.save(update_fields=["definition", "published_at"])
+    dossier = approved_dossier()
+    assert not services.issues_digitally(dossier)
+    with pytest.raises(services.ResultError, match="làm ngoài hệ thống"):
+        services.request_issue(dossier, user("chuyenvien.haichau"))
+    specialist = Client()
+    specialist.force_login(user("chuyenvien.haichau"))
+    page = specialist.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Ký số và ban hành kết quả" not in page
+    assert "Ban hành kết quả làm ngoài hệ thống" not in page and "Ban hành kết quả" in page
+    response = _post_upload(specialist, dossier)
+    assert response.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == "result_ready" and not dossier.results.exists()

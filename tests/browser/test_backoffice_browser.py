@@ -114,7 +114,7 @@ def test_online_dossier_from_reception_to_return(page, live_url, tmp_path):
     result = tmp_path / "giay-khai-sinh.pdf"
     result.write_bytes(PDF)
     page.get_by_label("Tệp kết quả giải quyết").set_input_files(str(result))
-    act(page, "Ban hành kết quả", "workspace: result ready")
+    act(page, "Ban hành kết quả làm ngoài hệ thống", "workspace: result ready")
 
     log_in(page, live_url, "motcua.haichau")
     visit(page, live_url, "/mot-cua/?hang-doi=tra-ket-qua", "return queue")

@@ -117,3 +117,29 @@ def test_offline_verification_with_the_server_stopped(live_url):
     call_command("verify-result", services.verify_url(result.qr_payload), trust_list=str(path),
                  stdout=out)
     assert out.getvalue().startswith("valid:"), out.getvalue()
+
+
+def test_digital_issuing_from_the_workspace(page, live_url):
+    """The specialist issues the signed result from the dossier's workspace (the normal path);
+    the page reports it, the dossier moves to «result ready»; axe-core on both pages."""
+    from django.test import Client
+
+    from dichvucong.dossiers.models import Dossier
+
+    dossier = approved_dossier("Trần Văn Bình", citizen=CITIZEN)
+    client = Client()
+    client.force_login(user("chuyenvien.haichau"))
+    page.context.clear_cookies()
+    page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
+                               "url": live_url}])
+    page.goto(f"{live_url}/mot-cua/ho-so/{dossier.code}/")
+    assert page.get_by_role("heading", name="Ban hành kết quả làm ngoài hệ thống").is_visible()
+    check_accessibility(page, "workspace: digital issuing")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.get_by_role("button", name="Ký số và ban hành kết quả").click()
+    result = Dossier.objects.get(pk=dossier.pk).results.get()
+    assert page.get_by_role("link", name=result.number).is_visible()
+    check_accessibility(page, "workspace: result issued")
+    result.refresh_from_db()
+    assert result.is_ready, result.signing_error
+    assert Dossier.objects.get(pk=dossier.pk).state == "result_ready"

@@ -82,6 +82,14 @@ def act(dossier_id: int, action: Action, user: User, role: Role, note: str = "",
                                   "file_name": stored.original_name, "at_counter": True}
             outcome.event.save(update_fields=["data"])
         if action == Action.issue_result:
+            from dichvucong.results.services import signing_in_progress
+
+            # The dossier row is locked by perform(): a digital result being signed would move
+            # the dossier too; one way to «result ready» at a time.
+            pending = signing_in_progress(dossier)
+            if pending is not None:
+                raise BackofficeError(f"Kết quả số {pending.number} đang được ký số; hồ sơ sẽ "
+                                      "tự chuyển sang chờ trả kết quả khi ký xong.", "result")
             if result_file is None:
                 raise BackofficeError("Cần đính kèm tệp kết quả giải quyết.", "result")
             stored = attach(dossier, RESULT_REQUIREMENT, result_file, user)

@@ -183,8 +183,16 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
     errors = errors or {}
     posted = posted if posted is not None else {}
 
+    # Digital issuing (the results app: render, sign, QR) is the normal path; the upload stays
+    # for results made outside the platform.
+    from dichvucong.results.services import issues_digitally, signing_in_progress
+
+    digital_issue = Action.issue_result in allowed and issues_digitally(dossier)
+    signing = digital_issue and signing_in_progress(dossier) is not None
     forms = []
     for action in allowed:
+        if signing and action == Action.issue_result:
+            continue  # the result being signed moves the dossier when done
         # The applicant's own actions are theirs; a supplement handed in at the counter is
         # the reception officer's to record.
         if action in (Action.withdraw, Action.submit, Action.enter_walk_in) or (
@@ -193,10 +201,13 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
             continue
         label, required = note_label(dossier.state, action)
         mine = posted_action == action.value
+        outside = digital_issue and action == Action.issue_result
         forms.append(ActionForm(
-            action=action, label=action.label, note_label=label, note_required=required,
+            action=action,
+            label=_("Ban hành kết quả làm ngoài hệ thống") if outside else action.label,
+            note_label=label, note_required=required,
             note=posted.get("note", "") if mine else "",
-            secondary=action in SECONDARY, extra=action in EXTRA_FIELDS,
+            secondary=action in SECONDARY or outside, extra=action in EXTRA_FIELDS,
             errors=_errors_of(errors, action.value), posted=posted if mine else {}))
     specialists = _specialists(dossier) if Action.assign in allowed else []
     targets = _transfer_targets(dossier) if Action.transfer in allowed else []
@@ -221,6 +232,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "masked_id": mask(dossier.applicant_id_number) if dossier.applicant_id_number else "",
         "walk_in": walk_in, "birth_date": birth_date,
         "forms": forms, "error_summary": summary, "top_message": top_message,
+        "digital_issue": digital_issue,
         "specialists": specialists, "targets": targets,
         "documents": list(enumerate(definition.documents)),
         "return_methods": RETURN_METHODS,

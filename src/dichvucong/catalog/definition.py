@@ -262,6 +262,9 @@ class Result(_Model):
     document_type: str = ""
     validity: str = ""
     template: str = ""
+    digital: bool = Field(True, description="issued by the platform as a signed PDF with a QR "
+                                            "code; false for results made outside it (cards, "
+                                            "paper forms)")
 
 
 class Source(_Model):

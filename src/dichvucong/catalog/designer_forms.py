@@ -480,6 +480,10 @@ class ResultForm(DesignerForm):
                                help_text=_("Ví dụ: 6 tháng kể từ ngày cấp."))
     template = forms.CharField(label=_("Mẫu nội dung kết quả"), required=False,
                                widget=_textarea(6))
+    digital = forms.BooleanField(
+        label=_("Hệ thống ban hành kết quả điện tử (ký số, có mã QR)"), required=False,
+        initial=True, help_text=_("Bỏ chọn khi kết quả được làm ngoài hệ thống (thẻ, phôi "
+                                  "giấy…): cán bộ tải tệp kết quả lên."))
 
     def __init__(self, *args: Any, keys: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -489,8 +493,9 @@ class ResultForm(DesignerForm):
     def initial_from(cls, definition: dict) -> dict:
         results = definition.get("results") or [{}]
         first = results[0]
-        return {name: first.get(name, "") for name in ("name", "document_type", "validity",
-                                                        "template")}
+        return {**{name: first.get(name, "") for name in ("name", "document_type", "validity",
+                                                           "template")},
+                "digital": first.get("digital", True)}
 
     def clean_template(self) -> str:
         text = self.cleaned_data["template"]
@@ -511,7 +516,7 @@ class ResultForm(DesignerForm):
     def apply(self, definition: dict) -> list[Placement]:
         results = list(definition.get("results") or [])
         first = {name: self.cleaned_data[name] for name in ("name", "document_type", "validity",
-                                                             "template")}
+                                                             "template", "digital")}
         definition["results"] = [first, *results[1:]] if first["name"] else results[1:]
         return [Placement(("results", 0), self, {k: k for k in first}),
                 Placement(("results",), self)]

@@ -4,12 +4,13 @@ citizen's store instead of an upload. Kept here so the dossier code needs one li
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from dichvucong.accounts.models import User
-from dichvucong.catalog.definition import ProcedureDefinition
+from dichvucong.catalog.definition import ProcedureDefinition, RequiredDocument
 from dichvucong.datastore import services
 from dichvucong.datastore.models import AttachmentOrigin
 from dichvucong.dossiers.models import Dossier
@@ -57,7 +58,28 @@ def apply_form(request: HttpRequest, draft: Dossier, definition: ProcedureDefini
     return errors
 
 
-def apply_api(draft: Dossier, definition: ProcedureDefinition, raw: str, user: User) -> int:
+@dataclass
+class StoreTaking:
+    """Required documents an API submission takes from the applicant's store: checked before
+    anything is written, attached inside the submission's transaction."""
+
+    picks: list[tuple[RequiredDocument, int]]
+    user: User
+
+    @property
+    def names(self) -> list[str]:
+        return [requirement.name[:600] for requirement, _ in self.picks]
+
+    def attach(self, dossier: Dossier) -> None:
+        for requirement, stored in self.picks:
+            try:
+                services.reuse(dossier, requirement, stored, self.user)
+            except services.StoreError as exc:
+                raise UploadError(str(exc)) from None
+
+
+def taking(raw: str, definition: ProcedureDefinition, user: User,
+           uploads: list[tuple[str, object]], consent=None) -> StoreTaking | None:
     """``raw`` is the API's ``from_store``: a JSON list of {"document": index of the required
     document, "stored": id of the stored document}. Raises UploadError (the API's 400)."""
     try:
@@ -67,14 +89,23 @@ def apply_api(draft: Dossier, definition: ProcedureDefinition, raw: str, user: U
         raise UploadError(_("from_store phải là danh sách JSON các cặp "
                             "{\"document\": chỉ số, \"stored\": mã giấy tờ trong kho}."))\
             from None
-    if pairs and not own_filing(draft, user):
+    if not pairs:
+        return None
+    if consent is not None:
         raise UploadError(_("Chỉ người nộp hồ sơ cho chính mình mới dùng được kho dữ liệu cá "
                             "nhân của mình."))
+    uploaded = {name[:600] for name, _ in uploads}
+    picks = []
     for index, stored in pairs:
         if not 0 <= index < len(definition.documents):
             raise UploadError(_("Không có thành phần hồ sơ số %(index)s.") % {"index": index})
+        requirement = definition.documents[index]
+        if requirement.name[:600] in uploaded:
+            raise UploadError(_("«%(name)s»: chọn tệp tải lên hoặc giấy tờ trong kho, không "
+                                "chọn cả hai.") % {"name": requirement.name})
         try:
-            services.reuse(draft, definition.documents[index], stored, user)
+            services.check_reuse(user, requirement, stored)
         except services.StoreError as exc:
             raise UploadError(str(exc)) from None
-    return len(pairs)
+        picks.append((requirement, stored))
+    return StoreTaking(picks, user)

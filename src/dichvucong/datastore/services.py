@@ -245,16 +245,7 @@ def get_own(user: User, document_id) -> StoredDocument:
 def reuse(draft: Dossier, requirement: RequiredDocument, document_id, user: User) -> Attachment:
     """Attach a stored document to ``draft`` for ``requirement`` instead of an upload: a new
     attachment naming the same file, with a note of where it came from. Raises StoreError."""
-    doc = _own(user, document_id)
-    if not rules.can_stand_in(doc.document_type, requirement.name,
-                              requirement.store_document_types):
-        raise StoreError(_("Giấy tờ «%(title)s» không dùng thay được cho «%(name)s».")
-                         % {"title": doc.title, "name": requirement.name})
-    if not is_usable(doc):
-        raise StoreError(_("Giấy tờ «%(title)s» không còn hiệu lực.") % {"title": doc.title})
-    if not default_storage.exists(doc.file.name):
-        raise StoreError(_("Không đọc được tệp của giấy tờ «%(title)s»; hãy tải tệp lên.")
-                         % {"title": doc.title})
+    doc = check_reuse(user, requirement, document_id)
     note = origin_note(doc)
     with transaction.atomic():
         # Rows only: a replaced draft attachment's file may be another dossier's too.
@@ -267,6 +258,22 @@ def reuse(draft: Dossier, requirement: RequiredDocument, document_id, user: User
         AttachmentOrigin.objects.create(attachment=attachment, document=doc, note=note)
         record(user, Access.REUSE, user, document=doc, requirement=requirement.name[:200])
     return attachment
+
+
+def check_reuse(user: User, requirement: RequiredDocument, document_id) -> StoredDocument:
+    """The citizen's stored document ``document_id`` if it can stand in for ``requirement``
+    now; StoreError saying why not otherwise."""
+    doc = _own(user, document_id)
+    if not rules.can_stand_in(doc.document_type, requirement.name,
+                              requirement.store_document_types):
+        raise StoreError(_("Giấy tờ «%(title)s» không dùng thay được cho «%(name)s».")
+                         % {"title": doc.title, "name": requirement.name})
+    if not is_usable(doc):
+        raise StoreError(_("Giấy tờ «%(title)s» không còn hiệu lực.") % {"title": doc.title})
+    if not default_storage.exists(doc.file.name):
+        raise StoreError(_("Không đọc được tệp của giấy tờ «%(title)s»; hãy tải tệp lên.")
+                         % {"title": doc.title})
+    return doc
 
 
 def origin_note(doc: StoredDocument) -> str:

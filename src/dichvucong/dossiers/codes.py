@@ -23,7 +23,8 @@ def next_sequence(agency_id: int, day: date) -> int:
     PostgreSQL and SQLite (3.35+) both run as a single atomic write, so concurrent submissions on
     several servers never get the same number."""
     table = DossierCodeSequence._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
+    # No savepoint: one statement, and a failure aborts the caller's transaction anyway.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "

@@ -17,7 +17,7 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, Role, State
 from dichvucong.dossiers.models import Attachment, Channel, Delivery, Dossier
-from dichvucong.dossiers.uploads import check_upload, digest_of
+from dichvucong.dossiers.uploads import CheckedUpload, UploadError, check_upload, digest_of
 
 
 def receiving_agencies(procedure: Procedure):
@@ -42,25 +42,39 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def start_draft(procedure: Procedure, applicant: User, agency: Agency,
-                submitted_by: User | None = None) -> Dossier:
-    version = procedure.current_version
-    return Dossier.objects.create(
-        procedure=procedure, procedure_version=version, agency=agency, applicant=applicant,
-        submitted_by=submitted_by, applicant_name=applicant.full_name or applicant.username,
+def new_dossier(procedure: Procedure, applicant: User, agency: Agency,
+               submitted_by: User | None = None) -> Dossier:
+    """An unsaved dossier of ``applicant`` (filed by ``submitted_by``, an agent, if given)."""
+    return Dossier(
+        procedure=procedure, procedure_version_id=procedure.current_version_id, agency=agency,
+        applicant=applicant, submitted_by=submitted_by,
+        applicant_name=applicant.full_name or applicant.username,
         applicant_phone=applicant.phone, applicant_email=applicant.email,
         channel=Channel.SERVICE_AGENT if submitted_by is not None else Channel.ONLINE,
         state=State.draft.value,
     )
 
 
-def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User) -> Attachment:
-    """Check and store one upload on a draft. Raises UploadError; stores nothing then."""
+def start_draft(procedure: Procedure, applicant: User, agency: Agency,
+                submitted_by: User | None = None) -> Dossier:
+    dossier = new_dossier(procedure, applicant, agency, submitted_by)
+    dossier.save(force_insert=True)
+    return dossier
+
+
+def inspect(upload: UploadedFile) -> CheckedUpload:
+    """Check an upload by its content (and hash it). Raises UploadError."""
     head = upload.read(16)
     upload.seek(0)
     digest = digest_of(upload.chunks())
     upload.seek(0)
-    checked = check_upload(upload.name or "", head, upload.size or 0, digest)
+    return check_upload(upload.name or "", head, upload.size or 0, digest)
+
+
+def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User,
+           checked: CheckedUpload | None = None) -> Attachment:
+    """Check and store one upload on a draft. Raises UploadError; stores nothing then."""
+    checked = checked or inspect(upload)
     attachment = Attachment(
         dossier=dossier, requirement=requirement[:600], token=secrets.token_hex(16),
         extension=checked.extension, original_name=checked.original_name,
@@ -83,6 +97,55 @@ def missing_documents(dossier: Dossier) -> list[str]:
             if doc.mandatory and doc.name[:600] not in attached]
 
 
+def fee_of(definition) -> int:
+    return sum((f.online_amount if f.online_amount is not None else f.amount)
+               for f in definition.fees)
+
+
+def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: User,
+                 form_data: dict[str, Any], delivery: str,
+                 uploads: list[tuple[str, UploadedFile]], *, consent=None,
+                 taken=None) -> Dossier:
+    """The API's submission, all or nothing: the uploads are checked before anything is
+    written, then the dossier, its files, its event and its code in one transaction; on any
+    failure no row stays and the files written are removed. ``uploads`` pairs each file with
+    the required document it is for; ``taken`` (datastore.hooks.StoreTaking) names required
+    documents taken from the applicant's personal data store instead, attached in the same
+    transaction. Raises UploadError (or agents.ConsentError)."""
+    definition = procedure.current_version.parsed()
+    given = {name[:600] for name, _ in uploads} | set(taken.names if taken else ())
+    missing = [d.name for d in definition.documents if d.mandatory and d.name[:600] not in given]
+    if missing:
+        raise UploadError("Thiếu: " + "; ".join(missing))
+    checked = [(name, upload, inspect(upload)) for name, upload in uploads]
+    dossier = new_dossier(procedure, applicant, agency,
+                          submitted_by=user if consent is not None else None)
+    dossier.form_data = to_json(form_data)
+    dossier.delivery = Delivery(delivery).value
+    dossier.fee_amount = fee_of(definition)
+    stored: list[Attachment] = []
+
+    def store(saved: Dossier) -> None:
+        for name, upload, check in checked:
+            stored.append(attach(saved, name, upload, user, check))
+        if taken is not None:
+            taken.attach(saved)
+        if consent is not None:
+            from dichvucong.dossiers import agents
+
+            agents.link_dossier(consent, saved, user)
+
+    try:
+        with transaction.atomic():
+            actions.submit_new(dossier, user, Role.applicant, store,
+                               data=on_behalf(user, dossier))
+    except BaseException:
+        for attachment in stored:  # the rows are rolled back; the files go too
+            attachment.file.delete(save=False)
+        raise
+    return dossier
+
+
 @transaction.atomic
 def submit(dossier: Dossier, user: User, form_data: dict[str, Any], delivery: str,
            delivery_address: dict | None = None) -> Dossier:
@@ -92,9 +155,7 @@ def submit(dossier: Dossier, user: User, form_data: dict[str, Any], delivery: st
     dossier.form_data = to_json(form_data)
     dossier.delivery = Delivery(delivery).value
     dossier.delivery_address = delivery_address or {}
-    definition = dossier.procedure_version.parsed()
-    dossier.fee_amount = sum((f.online_amount if f.online_amount is not None else f.amount)
-                             for f in definition.fees)
+    dossier.fee_amount = fee_of(dossier.procedure_version.parsed())
     dossier.save()
     role = Role.applicant
     return actions.perform(dossier.pk, Action.submit, user, role,

@@ -839,6 +839,11 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
         # months): the facts of older and newer windows stay as they are.
         with _bulk_mode():
             rebuild_facts(start, min(end + timedelta(days=400), today))
+        if connection.vendor == "postgresql":
+            # Fresh statistics for the facts just written: without them the planner reads the
+            # dashboards' tables as if they were still small (1.9 s instead of 0.4 s at 1M).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         stats.facts_seconds = time.perf_counter() - facts
     return stats
 

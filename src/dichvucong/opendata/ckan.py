@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.db import connection
 from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -691,11 +692,16 @@ def datastore_search(data: dict, site: Site) -> dict:
             continue
         if key not in types:
             raise ValidationError({"filters": [f'field "{key}" not in table']})
-        lookup = f"data__{key}"
-        if isinstance(value, list):
-            rows = rows.filter(**{f"{lookup}__in": [_coerce(v, types[key], key) for v in value]})
+        values = [_coerce(v, types[key], key) for v in value] if isinstance(value, list) \
+            else [_coerce(value, types[key], key)]
+        if connection.vendor == "postgresql":
+            # jsonb containment, which the GIN index on the records serves (migration 0002).
+            match = Q()
+            for item in values:
+                match |= Q(data__contains={key: item})
+            rows = rows.filter(match)
         else:
-            rows = rows.filter(**{lookup: _coerce(value, types[key], key)})
+            rows = rows.filter(**{f"data__{key}__in": values})
     q = data.get("q")
     if isinstance(q, str) and q.strip().startswith("{"):
         q = as_dict(data, "q")

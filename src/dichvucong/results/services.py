@@ -173,13 +173,27 @@ def _body(dossier: Dossier, template: str) -> str:
 
 
 def result_definitions(dossier: Dossier) -> list[dict[str, str]]:
-    """The procedure version's results (name, document type, validity, template); one generic
-    result when the procedure states none."""
+    """The procedure version's digital results (name, document type, validity, template); one
+    generic result when the procedure states none; none when all are made outside the
+    platform."""
     definition = dossier.procedure_version.parsed()
-    found = [{"name": r.name, "document_type": r.document_type, "validity": r.validity,
-              "template": r.template} for r in definition.results]
-    return found or [{"name": DEFAULT_TITLE, "document_type": "", "validity": "",
-                      "template": ""}]
+    if not definition.results:
+        return [{"name": DEFAULT_TITLE, "document_type": "", "validity": "", "template": ""}]
+    return [{"name": r.name, "document_type": r.document_type, "validity": r.validity,
+             "template": r.template} for r in definition.results if r.digital]
+
+
+def issues_digitally(dossier: Dossier) -> bool:
+    """Whether the platform issues this dossier's result itself (signed PDF and QR): the normal
+    path, unless every result the procedure states is made outside the platform."""
+    return bool(result_definitions(dossier))
+
+
+def signing_in_progress(dossier: Dossier) -> Result | None:
+    """A result of the dossier queued or being signed: the dossier moves to «result ready» when
+    it is done, so nothing else may move it meanwhile."""
+    return dossier.results.filter(signing_state__in=[
+        SigningState.QUEUED, SigningState.RENDERING, SigningState.SIGNING]).first()
 
 
 def request_issue(dossier: Dossier, user: User, *, choice: int = 0,
@@ -202,6 +216,9 @@ def request_issue(dossier: Dossier, user: User, *, choice: int = 0,
             # Its number is taken but was never published: sign that one again, no gap.
             raise ResultError(f"Kết quả số {failed.number} chưa ký được; hãy bấm «Ký lại».")
         definitions = result_definitions(dossier)
+        if not definitions:
+            raise ResultError("Kết quả của thủ tục này được làm ngoài hệ thống; hãy tải tệp "
+                              "kết quả lên.")
         if not 0 <= choice < len(definitions):
             raise ResultError("Hãy chọn một kết quả của thủ tục.", "choice")
         chosen = definitions[choice]

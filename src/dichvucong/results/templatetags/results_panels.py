@@ -21,6 +21,7 @@ def backoffice_results(context, dossier):
     results = services.results_of_dossier(dossier)
     can_issue = (dossier.state == State.approved.value
                  and services.can_issue(request.user, dossier)
+                 and services.issues_digitally(dossier)
                  and not any(r.signing_state in (SigningState.QUEUED, SigningState.RENDERING,
                                                  SigningState.SIGNING, SigningState.FAILED)
                              for r in results))
