@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
@@ -47,34 +48,34 @@ def issued():
 def test_verify_by_link_paste_and_upload(page, live_url, tmp_path):
     result = issued()
     page.goto(f"{live_url}/xac-minh/?m={services.verify_url(result.qr_payload).split('?m=')[1]}")
-    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
-    assert page.get_by_text("L. V. Tám").is_visible()
+    expect(page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực")).to_be_visible()
+    expect(page.get_by_text("L. V. Tám")).to_be_visible()
     check_accessibility(page, "verification: opened from the QR link")
 
     page.goto(f"{live_url}/xac-minh/")
-    assert page.get_by_role("heading", name="Quét mã QR bằng camera").is_visible()
+    expect(page.get_by_role("heading", name="Quét mã QR bằng camera")).to_be_visible()
     check_accessibility(page, "verification page")
     page.get_by_role("textbox", name="Nội dung mã QR").fill(result.qr_payload)
     page.get_by_role("button", name="Xác minh").click()
-    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
+    expect(page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực")).to_be_visible()
     check_accessibility(page, "verification: pasted")
 
     pdf = tmp_path / "ket-qua.pdf"
     pdf.write_bytes(services.pdf_bytes(result))
     page.get_by_label("Tệp PDF kết quả giải quyết").set_input_files(str(pdf))
     page.get_by_role("button", name="Kiểm tra chữ ký").click()
-    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
-    assert page.get_by_text(result.number).first.is_visible()
+    expect(page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực")).to_be_visible()
+    expect(page.get_by_text(result.number).first).to_be_visible()
     check_accessibility(page, "verification: uploaded")
 
     services.revoke(result, user("lanhdao.haichau"), "Cấp nhầm")
     page.get_by_role("textbox", name="Nội dung mã QR").fill(result.qr_payload[:-4] + "AAAA")
     page.get_by_role("button", name="Xác minh").click()
-    assert page.get_by_role("heading", name="Không phải giấy tờ thật").or_(
-        page.get_by_role("heading", name="Không đọc được mã")).is_visible()
+    expect(page.get_by_role("heading", name="Không phải giấy tờ thật").or_(
+        page.get_by_role("heading", name="Không đọc được mã"))).to_be_visible()
     page.get_by_role("textbox", name="Nội dung mã QR").fill(result.qr_payload)
     page.get_by_role("button", name="Xác minh").click()
-    assert page.get_by_role("heading", name="Giấy tờ đã bị thu hồi").is_visible()
+    expect(page.get_by_role("heading", name="Giấy tờ đã bị thu hồi")).to_be_visible()
     check_accessibility(page, "verification: revoked")
 
 
@@ -86,7 +87,7 @@ def test_the_page_works_without_javascript(browser, live_url, viewport):
     assert page.get_by_role("heading", name="Quét mã QR bằng camera").is_hidden()
     page.get_by_role("textbox", name="Nội dung mã QR").fill(services.verify_url(result.qr_payload))
     page.get_by_role("button", name="Xác minh").click()
-    assert page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực").is_visible()
+    expect(page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực")).to_be_visible()
     context.close()
     js_page = browser.new_context(viewport=viewport, bypass_csp=True).new_page()
     js_page.goto(f"{live_url}/xac-minh/")
@@ -133,12 +134,12 @@ def test_digital_issuing_from_the_workspace(page, live_url):
     page.context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value,
                                "url": live_url}])
     page.goto(f"{live_url}/mot-cua/ho-so/{dossier.code}/")
-    assert page.get_by_role("heading", name="Ban hành kết quả làm ngoài hệ thống").is_visible()
+    expect(page.get_by_role("heading", name="Ban hành kết quả làm ngoài hệ thống")).to_be_visible()
     check_accessibility(page, "workspace: digital issuing")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.get_by_role("button", name="Ký số và ban hành kết quả").click()
     result = Dossier.objects.get(pk=dossier.pk).results.get()
-    assert page.get_by_role("link", name=result.number).is_visible()
+    expect(page.get_by_role("link", name=result.number)).to_be_visible()
     check_accessibility(page, "workspace: result issued")
     result.refresh_from_db()
     assert result.is_ready, result.signing_error

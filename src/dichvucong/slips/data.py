@@ -20,10 +20,10 @@ from django.utils import timezone, translation
 
 from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
-from dichvucong.catalog.definition import Channel as DefinitionChannel
 from dichvucong.catalog.definition import CopyType, FieldType, ProcedureDefinition
 from dichvucong.catalog.presenters import format_time_limit, format_vnd
 from dichvucong.core.idnumber import mask
+from dichvucong.dossiers import clock
 from dichvucong.dossiers.lifecycle import Action, Role, State
 from dichvucong.dossiers.models import ApplicantType, Channel, Delivery, Dossier, DossierEvent
 
@@ -394,9 +394,8 @@ def _time_limit_text(definition: ProcedureDefinition, channel: str) -> str:
                 text += (f" (hồ sơ nhận sau {processing.cutoff} trả kết quả trong ngày làm việc "
                          "tiếp theo)")
             return text
-        limit = processing.time_limit
-        if channel == DefinitionChannel.ONLINE and processing.online_time_limit is not None:
-            limit = processing.online_time_limit
+        # The same rule as the due time (an agent's dossier counts as online).
+        limit = clock.time_limit(definition, channel)
         return nfc(format_time_limit(limit)) if limit is not None else ""
 
 
