@@ -6,6 +6,7 @@ from ninja import NinjaAPI
 from dichvucong.adminunits.api import router as units_router
 from dichvucong.alerts.api import router as alerts_router
 from dichvucong.catalog.api import router as catalog_router
+from dichvucong.datastore.api import router as store_router
 from dichvucong.dossiers.api import consents_router
 from dichvucong.dossiers.api import router as dossiers_router
 from dichvucong.monitor.api import router as monitor_router
@@ -27,6 +28,7 @@ api.add_router("/consents", consents_router)
 api.add_router("/ratings", ratings_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/results", results_router)
+api.add_router("/store", store_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/monitor", monitor_router)
 api.add_router("/payments", payments_router)

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "dichvucong.slips",
     "dichvucong.notify",
     "dichvucong.ratings",
+    "dichvucong.datastore",
     "dichvucong.alerts",
     "dichvucong.opendata",
     "dichvucong.results",

@@ -20,6 +20,7 @@ from ninja.security import django_auth
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
+from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError
 from dichvucong.dossiers.models import AgentConsent, Channel, Delivery, Dossier
@@ -87,10 +88,13 @@ def _out(dossier: Dossier) -> dict:
              summary="File a dossier: the form data as JSON and one file per required document")
 def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[str] = "{}",
                    delivery: Form[str] = "online", files: File[list[UploadedFile]] = None,
-                   documents: Form[str] = "[]", consent: Form[int | None] = None):
+                   documents: Form[str] = "[]", consent: Form[int | None] = None,
+                   from_store: Form[str] = "[]"):
     """``form`` is the form data as JSON (see /catalog/procedures/{code}/form-schema);
     ``documents`` a JSON list giving, for each uploaded file in order, the index of the required
-    document it is for. All or nothing: any error leaves no dossier and no file.
+    document it is for; ``from_store`` a JSON list of {"document": index, "stored": id} taking
+    required documents from the citizen's personal data store (/store/documents) instead of an
+    upload. All or nothing: any error leaves no dossier and no file.
 
     An agent filing for a citizen passes ``consent``, the id of the consent the citizen gave
     (``POST /consents/requests`` then ``…/confirm``): the citizen is the applicant, the dossier's
@@ -135,7 +139,8 @@ def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[
     try:
         dossier = submission.file_at_once(
             proc, given.citizen if given else request.user, target, request.user,
-            result.cleaned, delivery, uploads, consent=given)
+            result.cleaned, delivery, uploads, consent=given,
+            taken=store_hooks.taking(from_store, definition, request.user, uploads, given))
     except (UploadError, agents.ConsentError) as exc:
         return Status(getattr(exc, "status", 400), {"detail": getattr(exc, "message", str(exc))})
     dossier.procedure, dossier.agency = proc, target

@@ -106,13 +106,16 @@ def fee_of(dossier: Dossier) -> int:
 
 def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: User,
                  form_data: dict[str, Any], delivery: str,
-                 uploads: list[tuple[str, UploadedFile]], *, consent=None) -> Dossier:
+                 uploads: list[tuple[str, UploadedFile]], *, consent=None,
+                 taken=None) -> Dossier:
     """The API's submission, all or nothing: the uploads are checked before anything is
     written, then the dossier, its files, its event and its code in one transaction; on any
     failure no row stays and the files written are removed. ``uploads`` pairs each file with
-    the required document it is for. Raises UploadError (or agents.ConsentError)."""
+    the required document it is for; ``taken`` (datastore.hooks.StoreTaking) names required
+    documents taken from the applicant's personal data store instead, attached in the same
+    transaction. Raises UploadError (or agents.ConsentError)."""
     definition = procedure.current_version.parsed()
-    given = {name[:600] for name, _ in uploads}
+    given = {name[:600] for name, _ in uploads} | set(taken.names if taken else ())
     missing = [d.name for d in definition.documents if d.mandatory and d.name[:600] not in given]
     if missing:
         raise UploadError("Thiếu: " + "; ".join(missing))
@@ -127,6 +130,8 @@ def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: Us
     def store(saved: Dossier) -> None:
         for name, upload, check in checked:
             stored.append(attach(saved, name, upload, user, check))
+        if taken is not None:
+            taken.attach(saved)
         if consent is not None:
             from dichvucong.dossiers import agents
 

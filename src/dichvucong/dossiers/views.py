@@ -14,6 +14,7 @@ from dichvucong.catalog.definition import FieldType, FormField
 from dichvucong.catalog.formengine import read_submission, validate
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
+from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, prefill, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
 from dichvucong.dossiers.models import Attachment, Delivery, DossierEvent
@@ -91,6 +92,8 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                 submission.attach(draft, document.name, upload, request.user)
             except UploadError as exc:
                 document_errors[index] = str(exc)
+        # A required document taken from the citizen's personal data store, with no upload.
+        document_errors.update(store_hooks.apply_form(request, draft, definition))
         posted = read_form(request, definition.form)
         values = posted.raw
         extra_rows = posted.extra_rows

@@ -1,0 +1,181 @@
+"""The personal data store (kho dữ liệu cá nhân): a citizen's results and the documents they
+uploaded with dossiers, by document type; share links; counter consent; who saw what.
+
+Bytes are stored once. A stored document names the same storage file as the attachment or
+result it came from, and a dossier that reuses it gets an attachment naming that file again.
+Nothing here deletes a file: removing a document from the store only hides it (and ends its
+share links), because the dossiers that carry the same file are legal records.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Kind(models.TextChoices):
+    UPLOAD = "upload", _("Giấy tờ đã nộp")
+    RESULT = "result", _("Kết quả giải quyết")
+
+
+class StoredDocument(models.Model):
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
+                              related_name="stored_documents", verbose_name=_("chủ sở hữu"))
+    kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
+    document_type = models.CharField(_("loại giấy tờ"), max_length=600)
+    # document_type normalised (documents.type_key): what a requirement is matched on.
+    type_key = models.CharField(max_length=600)
+    title = models.CharField(_("tên giấy tờ"), max_length=600)
+    file = models.FileField(max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    source_dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.SET_NULL,
+                                       null=True, blank=True, related_name="+")
+    source_attachment = models.ForeignKey("dossiers.Attachment", on_delete=models.SET_NULL,
+                                          null=True, blank=True, related_name="stored_copies")
+    source_agency = models.ForeignKey("agencies.Agency", on_delete=models.SET_NULL, null=True,
+                                      blank=True, related_name="+")
+    # An issued, signed result (results app): its status is read from there, live.
+    result = models.OneToOneField("results.Result", on_delete=models.CASCADE, null=True,
+                                  blank=True, related_name="stored_copy")
+    dated_at = models.DateTimeField(_("ngày"))
+    removed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("giấy tờ trong kho")
+        verbose_name_plural = _("giấy tờ trong kho")
+        indexes = [models.Index(fields=["owner", "type_key"]),
+                   models.Index(fields=["owner", "-dated_at"])]
+        constraints = [
+            # The same file uploaded again for the same kind of requirement is one document.
+            models.UniqueConstraint(fields=["owner", "kind", "type_key", "sha256"],
+                                    condition=Q(kind="upload"), name="one_stored_upload"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def status(self) -> tuple[str, str] | None:
+        """A result's current status (value, label); None for an upload."""
+        from dichvucong.datastore.services import status_of
+
+        return status_of(self)
+
+
+class CounterConsent(models.Model):
+    """A document type the citizen lets a reception officer see at the counter, once the officer
+    has scanned the citizen's account QR (which the citizen shows, so is present)."""
+
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
+                              related_name="counter_consents")
+    type_key = models.CharField(max_length=600)
+    document_type = models.CharField(max_length=600)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "type_key"],
+                                               name="one_consent_per_type")]
+
+    def __str__(self) -> str:
+        return self.document_type
+
+
+class ShareLink(models.Model):
+    """A time-limited link to one document. Only the SHA-256 of its secret is kept: the link
+    itself is shown once, to the citizen who made it."""
+
+    document = models.ForeignKey(StoredDocument, on_delete=models.CASCADE,
+                                 related_name="share_links")
+    secret_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    access_count = models.PositiveIntegerField(default=0)
+    last_access_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} → {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def state(self) -> str:
+        """live, expired or revoked, now."""
+        from django.utils import timezone
+
+        if self.revoked_at is not None:
+            return "revoked"
+        return "live" if self.expires_at > timezone.now() else "expired"
+
+
+class CounterSession(models.Model):
+    """An officer's look at a citizen's store after scanning their account QR; short-lived."""
+
+    official = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    citizen = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.SET_NULL, null=True,
+                               related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.official_id} → {self.citizen_id}"
+
+
+class AttachmentOrigin(models.Model):
+    """Where an attachment taken from the store came from (no upload was made for it)."""
+
+    attachment = models.OneToOneField("dossiers.Attachment", on_delete=models.CASCADE,
+                                      related_name="store_origin")
+    document = models.ForeignKey(StoredDocument, on_delete=models.SET_NULL, null=True,
+                                 related_name="reuses")
+    note = models.CharField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.note
+
+
+class Access(models.TextChoices):
+    ADD = "add", _("Đưa vào kho")
+    REMOVE = "remove", _("Gỡ khỏi kho")
+    DOWNLOAD = "download", _("Tải về")
+    REUSE = "reuse", _("Dùng cho hồ sơ mới")
+    SHARE = "share", _("Tạo liên kết chia sẻ")
+    REVOKE_SHARE = "revoke_share", _("Thu hồi liên kết chia sẻ")
+    SHARE_VIEW = "share_view", _("Mở liên kết chia sẻ")
+    SHARE_DOWNLOAD = "share_download", _("Tải qua liên kết chia sẻ")
+    CONSENT = "consent", _("Đổi quyền xem tại quầy")
+    COUNTER_VIEW = "counter_view", _("Cán bộ một cửa xem tại quầy")
+    COUNTER_DOWNLOAD = "counter_download", _("Cán bộ một cửa mở giấy tờ tại quầy")
+
+
+class AccessRecord(models.Model):
+    """The store's audit trail: every change and every look by someone else."""
+
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="+")
+    action = models.CharField(max_length=20, choices=Access.choices)
+    document = models.ForeignKey(StoredDocument, on_delete=models.SET_NULL, null=True,
+                                 blank=True, related_name="+")
+    share = models.ForeignKey(ShareLink, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+")
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.document_id}"

@@ -1,0 +1,55 @@
+"""Files enter the store as the dossier's events happen: uploads when the dossier is submitted
+(online or at the counter, and supplements), a result when the results app has signed it (or
+the result file an officer attaches on issuing). In the same transaction as the action, inside
+a savepoint: a failure here is logged and never undoes the dossier's action."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from dichvucong.dossiers.lifecycle import Action
+from dichvucong.dossiers.models import Attachment, DossierEvent
+
+COLLECTING = {Action.submit.value, Action.enter_walk_in.value, Action.provide_supplement.value}
+
+
+def _collect(dossier_id: int) -> None:
+    from dichvucong.datastore import services
+    from dichvucong.dossiers.models import Dossier
+
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.select_related("procedure_version", "procedure").get(
+                pk=dossier_id)
+            services.collect_dossier(dossier)
+    except Exception:
+        services.log_failure(dossier_id)
+
+
+@receiver(post_save, sender=DossierEvent, dispatch_uid="datastore-collect-event")
+def collect_on_event(sender, instance: DossierEvent, created: bool, **kwargs) -> None:
+    if created and instance.action in COLLECTING:
+        _collect(instance.dossier_id)
+
+
+@receiver(post_save, sender=Attachment, dispatch_uid="datastore-collect-result")
+def collect_result_file(sender, instance: Attachment, created: bool, **kwargs) -> None:
+    from dichvucong.datastore.services import RESULT_REQUIREMENT
+
+    if created and instance.requirement == RESULT_REQUIREMENT:
+        _collect(instance.dossier_id)
+
+
+@receiver(post_save, sender="results.Result", dispatch_uid="datastore-collect-signed-result")
+def collect_signed_result(sender, instance, **kwargs) -> None:
+    if not instance.is_ready:
+        return
+    from dichvucong.datastore import services
+
+    try:
+        with transaction.atomic():
+            services.collect_result(instance)
+    except Exception:
+        services.log_failure(instance.dossier_id or 0)
