@@ -87,14 +87,9 @@ class DossierFact(models.Model):
         return f"{self.dossier_id}: {self.outcome}"
 
 
-class DailyFact(models.Model):
-    day = models.DateField()
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
-    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE,
-                                  related_name="+")
-    field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+")
-    ward_id = models.PositiveIntegerField(default=0)
-    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+class FactMeasures(models.Model):
+    """The summed measures both daily fact tables carry."""
+
     # Measures anchored on the day of reception.
     received = models.IntegerField(default=0)
     fee_bearing = models.IntegerField(default=0)
@@ -113,6 +108,19 @@ class DailyFact(models.Model):
     not_satisfied = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyFact(FactMeasures):
+    day = models.DateField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE,
+                                  related_name="+")
+    field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+")
+    ward_id = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["day", "agency", "procedure", "field", "ward_id", "channel"],
@@ -124,7 +132,7 @@ class DailyFact(models.Model):
         return f"{self.day} {self.agency_id} {self.procedure_id} {self.channel}"
 
 
-class AgencyDailyFact(models.Model):
+class AgencyDailyFact(FactMeasures):
     """The daily facts summed over procedures and wards: per local day × agency × channel. The
     city's pages read these, so their cost follows days × agencies × channels, not the number
     of dossiers."""
@@ -132,20 +140,6 @@ class AgencyDailyFact(models.Model):
     day = models.DateField()
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
     channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
-    received = models.IntegerField(default=0)
-    fee_bearing = models.IntegerField(default=0)
-    paid_online = models.IntegerField(default=0)
-    resolved = models.IntegerField(default=0)
-    on_time = models.IntegerField(default=0)
-    late = models.IntegerField(default=0)
-    processing_days = models.BigIntegerField(default=0)
-    with_result = models.IntegerField(default=0)
-    digital_result = models.IntegerField(default=0)
-    stopped = models.IntegerField(default=0)
-    withdrawn = models.IntegerField(default=0)
-    rateable = models.IntegerField(default=0)
-    rated = models.IntegerField(default=0)
-    not_satisfied = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
