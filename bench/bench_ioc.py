@@ -7,8 +7,9 @@ The history grows backwards at Đà Nẵng's pace (about 700,000 dossiers a year
 database is more years of history, as a city's grows. At each size: the time to generate
 (rows per second), to rebuild the monitoring facts of the new days, then
 
-* the city dashboard (the IOC operator's first page), through Django's test client, warm:
-  median of 7 requests;
+* the city dashboard (the IOC operator's first page: this month), through Django's test client,
+  warm: median of 7 requests; and, for information, the same page for this year and for the
+  whole history generated so far;
 * the alert scan: the first scan at that size (raising what is new, with its notifications),
   then the median of 5 repeated scans (the periodic job's steady state).
 
@@ -82,21 +83,30 @@ def _dashboard_url() -> str | None:
     return None
 
 
-def measure(client: Client, url: str | None) -> tuple[float | None, object, float]:
-    """The dashboard (median of 7 warm requests), a first and repeated alert scans."""
-    dashboard = None
+def measure(client: Client, url: str | None, first_day=None
+            ) -> tuple[float | None, object, float, dict[str, float]]:
+    """The dashboard (median of 7 warm requests) for this month (the default), then for this
+    year and for the whole history (informative: a longer period reads more daily facts);
+    a first and repeated alert scans."""
+    dashboard, periods = None, {}
     if url:
-        response = client.get(url)  # warm: templates, caches, connections
-        assert response.status_code == 200, response.status_code
-        dashboard = _median(lambda: client.get(url), 7)
+        queries = {"month": "", "year": "?period=year"}
+        if first_day is not None:
+            queries["all"] = f"?start={first_day}&end={timezone.localdate()}"
+        for name, query in queries.items():
+            response = client.get(url + query)  # warm: templates, caches, connections
+            assert response.status_code == 200, response.status_code
+            periods[name] = _median(lambda q=query: client.get(url + q), 7)
+        dashboard = periods["month"]
     first = scan()
     steady = _median(scan, 5)
-    print(f"   city dashboard: {dashboard * 1000:.0f} ms" if dashboard is not None
-          else "   city dashboard: —", flush=True)
+    print("   city dashboard: " + (", ".join(f"{name} {t * 1000:.0f} ms"
+                                               for name, t in periods.items()) or "—"),
+          flush=True)
     print(f"   alert scan: first {first.seconds:.2f} s ({first.found:,} causes, "
           f"{first.raised:,} raised, {first.notified:,} notifications); "
           f"repeated {steady:.2f} s", flush=True)
-    return dashboard, first, steady
+    return dashboard, first, steady, periods
 
 
 def main() -> None:
@@ -142,16 +152,21 @@ def main() -> None:
               f"; monitoring facts of those days rebuilt in {stats.facts_seconds:.0f} s",
               flush=True)
 
-        dashboard, first, steady = measure(client, url)
-        rows.append((done, dashboard, first.seconds, steady))
+        dashboard, first, steady, periods = measure(client, url, start)
+        rows.append((done, dashboard, first.seconds, steady, periods))
 
     print(f"== {vendor} summary (median times)")
-    print(f"   {'dossiers':>10} {'dashboard':>10} {'first scan':>11} {'scan':>8}")
-    for n, dashboard, first, steady in rows:
-        shown = f"{dashboard * 1000:.0f} ms" if dashboard is not None else "—"
-        print(f"   {n:>10,} {shown:>10} {first:>9.2f} s {steady:>6.2f} s")
+    print(f"   {'dossiers':>10} {'dashboard':>10} {'(year)':>8} {'(all)':>8} "
+          f"{'first scan':>11} {'scan':>8}")
+
+    def ms(value: float | None) -> str:
+        return f"{value * 1000:.0f} ms" if value is not None else "—"
+
+    for n, dashboard, first, steady, periods in rows:
+        print(f"   {n:>10,} {ms(dashboard):>10} {ms(periods.get('year')):>8} "
+              f"{ms(periods.get('all')):>8} {first:>9.2f} s {steady:>6.2f} s")
     if len(rows) > 1:
-        (n0, d0, _f0, s0), (n1, d1, _f1, s1) = rows[0], rows[-1]
+        (n0, d0, _f0, s0, _p0), (n1, d1, _f1, s1, _p1) = rows[0], rows[-1]
         growth = f"   growth {n0:,} → {n1:,}: scan {s1 / s0:.2f}×"
         if d0 and d1:
             growth += f", dashboard {d1 / d0:.2f}×"

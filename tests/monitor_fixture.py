@@ -120,11 +120,11 @@ def resolve(d: Dossier, who: Actors, when: datetime, *, digital: bool = True,
                 now=when + timedelta(hours=1))
 
 
-def pay(d: Dossier, method: str) -> None:
+def pay(d: Dossier, provider: str) -> None:
     """What the payments app records when a payment is confirmed."""
     DossierEvent.objects.create(dossier=d, action="payment_confirmed", from_state=d.state,
                                 to_state=Dossier.objects.get(pk=d.pk).state,
-                                actor_role="system", data={"method": method, "amount": 200000})
+                                actor_role="system", data={"provider": provider, "amount": 200000})
 
 
 def rate(d: Dossier, overall: str) -> None:
@@ -150,7 +150,7 @@ def build() -> Fixture:
 
     d["D2"] = draft(lltp, justice, "agent", agent=agent)
     receive(d["D2"], j, at(3))
-    pay(d["D2"], "counter")
+    pay(d["D2"], "cash")
     examine(d["D2"], j, at(3, 9))
     resolve(d["D2"], j, at(18, 10))
     rate(d["D2"], "not_satisfied")

@@ -219,6 +219,11 @@ def test_near_due_before_tet_then_overdue_without_apology_then_apology_clears(
     found = alerts_of(dossier)
     assert {Kind.overdue, Kind.no_apology} <= set(found)
     assert Kind.near_due not in found  # no longer near: late
+    # The missing apology is its own message, to the same people as the delay.
+    unapologised = notifications(found[Kind.no_apology])
+    assert set(unapologised.values_list("event", flat=True)) == {"alert.no_apology"}
+    assert set(unapologised.values_list("user__username", flat=True)) == set(
+        notifications(found[Kind.overdue]).values_list("user__username", flat=True))
     near.refresh_from_db()
     assert near.cleared_at == at(2027, 2, 11, 10, 30)
 
@@ -374,3 +379,17 @@ def test_api_lists_and_acknowledges(client, raised, people):
     done = client.post(f"/api/v1/alerts/{raised.pk}/acknowledge",
                        data=json.dumps({}), content_type="application/json").json()
     assert done["acknowledged_by"] and done["acknowledged_at"]
+
+
+def test_every_alert_kind_has_its_message_in_both_languages():
+    from django.utils import translation
+
+    from dichvucong.alerts.scan import event_for
+    from dichvucong.notify import texts
+
+    for kind in Kind:
+        text = texts.EVENTS[event_for(kind)]
+        assert text.for_official
+        with translation.override("en"):
+            english = str(text.subject)
+        assert english.startswith("Alert: ") and str(text.subject).startswith("Cảnh báo: "), kind

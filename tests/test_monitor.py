@@ -99,7 +99,7 @@ def _play(plans) -> None:
         if what == "pay_online":
             pay(d, "vnpay")
         elif what == "pay_counter":
-            pay(d, "counter")
+            pay(d, "cash")
         elif what.startswith("rate"):
             if d.state in {"returned", "done", "refused", "rejected"} and not hasattr(d, "rating"):
                 rate(d, "not_satisfied" if what == "rate_bad" else "satisfied")

@@ -18,6 +18,7 @@ from django.test import Client
 
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.monitor.models import DossierFact
 from dichvucong.payments import services, vietqr, vnpay
 from dichvucong.payments.models import (
     BankTransfer,
@@ -188,6 +189,8 @@ def test_ipn_checks_in_order_and_pays_once(client, citizen, settings):
     trail = list(PaymentEvent.objects.filter(payment=payment).values_list(
         "from_state", "to_state", "source"))
     assert trail == [("", "pending", "start"), ("pending", "paid", "ipn")]
+    # The monitoring centre counts it as paid online (Decision 766 indicator 3.6).
+    assert DossierFact.objects.get(dossier=dossier).paid_online is True
 
 
 def test_a_failed_payment_is_recorded_and_another_attempt_can_pay(citizen, settings):
@@ -239,6 +242,7 @@ def test_two_attempts_paid_for_one_fee_count_once_and_flag_the_second(citizen, s
     assert second.state == PaymentState.DUPLICATE  # money kept, to refund; not a second payment
     assert Payment.objects.filter(fee__dossier=dossier, state="paid").count() == 1
     assert dossier.events.filter(action="payment_confirmed").count() == 1
+    assert DossierFact.objects.get(dossier=dossier).paid_online is True  # a bank transfer
 
 
 # --- VNPay: the sandbox gateway ------------------------------------------------------------------
@@ -483,6 +487,9 @@ def test_cash_only_by_a_reception_officer_of_the_agency(client, citizen):
     assert event.actor.username == "motcua.haichau"
     page = officer.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert "Đã nộp" in page and payment.reference in page
+    # Cash at the counter is paid, but not online.
+    fact = DossierFact.objects.get(dossier=dossier)
+    assert (fact.has_fee, fact.paid_online) == (True, False)
     assert officer.post(url, {"amount": "10000"}).status_code == 302
     assert Payment.objects.filter(fee__dossier=dossier, state="paid").count() == 1
 

@@ -297,21 +297,15 @@ def recipients(alerts: list[Alert], assignees: dict[int, int | None]) -> dict[in
     return result
 
 
-def event_for(kind: Kind) -> str | None:
-    """The outbox event of an alert kind (``notify.texts.EVENTS``), or None when the outbox has
-    no text for it: ``no_apology`` goes with the ``overdue`` alert of the same dossier, which
-    reaches the same people."""
-    from dichvucong.notify import texts
-
-    name = f"alert.{kind.value}"
-    return name if name in texts.EVENTS else None
+def event_for(kind: Kind) -> str:
+    """The outbox event of an alert kind (``notify.texts.EVENTS`` has a text for each)."""
+    return f"alert.{kind.value}"
 
 
 def notify(alerts: list[Alert], found: dict[str, Found]) -> int:
     """One message per alert and recipient, through the outbox, in the scan's transaction (so
     the messages exist exactly when the alerts do). The dedupe key is the alert's and the
     recipient's: a message is never sent twice for one alert."""
-    alerts = [alert for alert in alerts if event_for(Kind(alert.kind))]
     if not alerts:
         return 0
     from dichvucong.notify import outbox

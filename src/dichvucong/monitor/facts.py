@@ -36,7 +36,8 @@ What a dossier fact says, from the dossier row, its events and its rating (DESIG
 * ``processing_days`` (resolved only): working days from the day of reception to the day
   processing ended, on the city calendar (``Workday``): 0 when resolved on the day received.
 * ``has_fee``: ``fee_amount > 0``; ``paid_online``: a ``payment_confirmed`` event (payments app)
-  whose ``data["method"]`` is not ``counter`` or ``cash``.
+  whose ``data["provider"]`` is an online one (VNPay, a VietQR bank transfer); cash at the
+  counter is not.
 * ``has_result``: resolved with a result (not refused); ``digital_result``: an ``issue_result``
   event carrying the electronic result (``data["attachment"]`` from the back office's upload, or
   ``data["result"]`` / ``data["result_id"]`` from the results app).
@@ -165,7 +166,7 @@ RESOLVED_STATES = ("result_ready", "returned", "done", "refused")
 RESULT_STATES = ("result_ready", "returned", "done")
 ENDED_STATES = (*RESOLVED_STATES, "paused", "withdrawn", "rejected")
 RATEABLE_STATES = ("returned", "done", "refused", "rejected")  # ratings.services.RATEABLE_STATES
-OFFLINE_PAYMENT_METHODS = ("counter", "cash")
+ONLINE_PAYMENT_PROVIDERS = ("vnpay", "vietqr")  # payments.models.Provider, less cash
 RESULT_KEYS = ("attachment", "result", "result_id")
 
 
@@ -193,14 +194,14 @@ def _dossier_fact_select(where: str) -> str:
     matching ``where`` (SQL on ``d``, the dossier table)."""
     received = _local_date("d.received_at")
     finished = f"CASE WHEN d.state IN {_in(ENDED_STATES)} THEN {_local_date('d.finished_at')} END"
-    method = _json_text("data", "method")
+    provider = _json_text("data", "provider")
     result_present = " OR ".join(f"{_json_text('data', k)} IS NOT NULL" for k in RESULT_KEYS)
     events = f"""
         SELECT dossier_id,
                SUM(CASE WHEN action = 'request_supplement' AND from_state = 'examining'
                         THEN 1 ELSE 0 END) AS supplements,
                MAX(CASE WHEN action = 'payment_confirmed'
-                         AND COALESCE({method}, '') NOT IN {_in(OFFLINE_PAYMENT_METHODS)}
+                         AND {provider} IN {_in(ONLINE_PAYMENT_PROVIDERS)}
                         THEN 1 ELSE 0 END) AS paid_online,
                MAX(CASE WHEN action = 'issue_result' AND ({result_present})
                         THEN 1 ELSE 0 END) AS digital_result

@@ -154,6 +154,14 @@ EVENTS: dict[str, EventText] = {
         paragraphs=(_("Hồ sơ %(code)s (%(procedure)s) đã quá hạn trả kết quả (%(due)s)."),),
         sms=_("Cảnh báo: hồ sơ %(code)s đã quá hạn %(due)s."),
         status=_("Quá hạn"), for_official=True),
+    "alert.no_apology": EventText(
+        subject=_("Cảnh báo: hồ sơ %(code)s trễ hạn chưa có văn bản xin lỗi"),
+        paragraphs=(_("Hồ sơ %(code)s (%(procedure)s) đã quá hạn trả kết quả (%(due)s) mà "
+                      "chưa có văn bản xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)."),
+                    _("Hãy gửi văn bản xin lỗi người nộp và ghi nhận ngày hẹn mới trên hệ "
+                      "thống.")),
+        sms=_("Cảnh báo: hồ sơ %(code)s trễ hạn %(due)s chưa có văn bản xin lỗi."),
+        status=_("Trễ hạn chưa xin lỗi"), for_official=True),
     "alert.step_near_due": EventText(
         subject=_("Cảnh báo: bước «%(step)s» của hồ sơ %(code)s sắp đến hạn"),
         paragraphs=(_("Bước «%(step)s» của hồ sơ %(code)s (%(procedure)s) sắp đến hạn: "
