@@ -4,6 +4,7 @@ realistic shares (on time, online, still open)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
@@ -60,6 +61,8 @@ def _events_follow_the_lifecycle(history):
             if event.action == "apology":
                 assert state in {s.value for s in PROCESSING} and event.to_state == state
                 assert event.data["new_due_at"] > event.data["old_due_at"]
+            elif event.action in ("fee_requested", "payment_confirmed"):
+                assert event.to_state == state not in {"draft", *ENDED - FINISHED_OK}
             else:
                 result = lifecycle.check(state, event.action, event.actor_role, note="x")
                 assert result.target.value == event.to_state
@@ -88,7 +91,8 @@ def _due_times_agree_with_the_deadline_engine(history):
         if d.received_at is None or d.due_at is None:
             continue
         assert d.agency and d.due_at
-        calendar = WorkingCalendar.vietnam(range(d.received_at.year - 1, d.received_at.year + 3))
+        # (Some catalogue limits run to 1,100 working days: the calendar spans years ahead.)
+        calendar = WorkingCalendar.vietnam(range(d.received_at.year - 1, d.received_at.year + 8))
         assert calendar.is_due_time(d.due_at)
         if any(e.action in ("apology", "provide_supplement") and e.to_state != "submitted"
                for e in events[d.pk]):
@@ -117,6 +121,67 @@ def _realistic_shares(history):
     assert walk_ins[0] > 3 * walk_ins[5]
 
 
+def _fees_payments_and_results(history):
+    """Fees follow the payment rules, each paid fee has exactly one paid payment recorded as the
+    payments app records it, and the monitor reads the rates the generator aimed at."""
+    from dichvucong.monitor.facts import ONLINE_PAYMENT_PROVIDERS
+    from dichvucong.payments.models import DossierFee, Payment, PaymentEvent
+    from dichvucong.payments.services import REFERENCE_PATTERN, quote_for
+    from dichvucong.results.models import ResultNumberSequence
+
+    _stats, dossiers, events = history
+    fees = {f.dossier_id: f for f in DossierFee.objects.filter(dossier__in=dossiers)}
+    payments = {p.fee.dossier_id: p for p in Payment.objects.select_related("fee").filter(
+        fee__dossier__in=dossiers)}
+    providers = Counter()
+    for d in dossiers[:400]:
+        assert d.fee_amount == quote_for(d).total
+    for d in dossiers:
+        asked = [e for e in events[d.pk] if e.action == "fee_requested"]
+        confirmed = [e for e in events[d.pk] if e.action == "payment_confirmed"]
+        assert len(asked) <= 1 and len(confirmed) <= 1
+        if not d.fee_amount:
+            assert not asked and d.pk not in fees
+            continue
+        if not asked:
+            assert d.pk not in fees and d.received_at is None
+            continue
+        fee = fees[d.pk]
+        assert fee.amount == d.fee_amount == asked[0].data["amount"]
+        assert fee.requested_at == asked[0].created_at
+        if not confirmed:
+            assert fee.state == "due" and d.pk not in payments
+            continue
+        payment = payments[d.pk]
+        assert (fee.state, payment.state, fee.paid_at) == ("paid", "paid", payment.paid_at)
+        assert confirmed[0].data == {"amount": fee.amount, "reference": payment.reference,
+                                     "provider": payment.provider}
+        assert REFERENCE_PATTERN.fullmatch(payment.reference)
+        assert list(PaymentEvent.objects.filter(payment=payment).values_list(
+            "from_state", "to_state")) == [("", "pending"), ("pending", "paid")]
+        providers[payment.provider] += 1
+    assert len(payments) == sum(providers.values()) > 200
+    assert {"vnpay", "vietqr", "cash"} <= set(providers)
+    online = sum(n for p, n in providers.items() if p in ONLINE_PAYMENT_PROVIDERS)
+    assert 0.3 < online / len(payments) < 0.9
+    # The monitor's facts read the same payments.
+    paid_online = set(DossierFact.objects.filter(dossier__in=dossiers, paid_online=True)
+                      .values_list("dossier_id", flat=True))
+    assert paid_online == {d for d, p in payments.items() if p.provider != "cash"}
+    # Digital results are numbered as the results app numbers them, and numbering goes on.
+    numbers = [e.data["result"] for d in dossiers for e in events[d.pk]
+               if e.action == "issue_result" and e.data.get("result")]
+    assert len(numbers) == len(set(numbers)) > 200
+    issued = sum(e.action == "issue_result" for d in dossiers for e in events[d.pk])
+    assert 0.3 < len(numbers) / issued < 0.99
+    assert all(re.fullmatch(r"\d{6}/20\d\d/KQ-\S+", n) for n in numbers)
+    last = {(s.agency_id, s.year): s.last for s in ResultNumberSequence.objects.all()}
+    for number in numbers:
+        sequence, year, _rest = number.split("/", 2)
+        agency = next(d.agency_id for d in dossiers if d.agency.code == _rest[3:])
+        assert int(sequence) <= last[(agency, int(year))]
+
+
 def test_windows_append_without_code_collisions(db):
     end = timezone.localdate() - timedelta(days=400)
     first = generate(300, start=end - timedelta(days=60), end=end, seed=7, rebuild=False)
@@ -135,6 +200,7 @@ def test_small_history_is_consistent(db):
     _events_follow_the_lifecycle(history)
     _due_times_agree_with_the_deadline_engine(history)
     _realistic_shares(history)
+    _fees_payments_and_results(history)
     # The monitoring facts were rebuilt from the rows written in bulk.
     _stats, dossiers, _events = history
     ids = [d.pk for d in dossiers]

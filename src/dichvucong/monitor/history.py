@@ -55,6 +55,7 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.lifecycle import national_status
 from dichvucong.dossiers.models import Dossier, DossierCodeSequence, DossierEvent
+from dichvucong.payments import fees
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -82,12 +83,15 @@ class Stats:
     open: int = 0
     late: int = 0
     finished: int = 0
+    payments: int = 0
+    digital_results: int = 0
+    other_rows: int = 0  # fees, payments and their audit trail
     seconds: float = 0.0
     facts_seconds: float = 0.0
 
     @property
     def rows(self) -> int:
-        return self.dossiers + self.events + self.ratings
+        return self.dossiers + self.events + self.ratings + self.other_rows
 
     @property
     def rows_per_second(self) -> float:
@@ -225,7 +229,8 @@ class Plan:
     online: bool
     limit_online: TimeLimitSpec | None
     limit_counter: TimeLimitSpec | None
-    fee: int
+    fees: dict[bool, tuple[int, dict]]  # online? → (amount owed, the quote as payments keeps it)
+    fee_due: str  # payments.fees.Due: when the fee is asked for
 
 
 @dataclass
@@ -246,6 +251,7 @@ class Dossier_:
     assignee: int | None = None
     late: bool = False
     apology_due: int | None = None
+    cash_at_return: bool = False  # the fee is paid in cash when the result is collected
     events: list[tuple[str, str, str, str, int, dict | None]] = field(default_factory=list)
 
 
@@ -256,6 +262,26 @@ def _late_rate(progress: float) -> float:
 
 def _online_share(progress: float) -> float:
     return 0.40 + 0.45 * progress
+
+
+def _online_payment_share(progress: float) -> float:
+    # Fees of online dossiers paid online: from about a third to 80 % (the city's target is 60 %).
+    return 0.35 + 0.45 * progress
+
+
+def _counter_transfer_share(progress: float) -> float:
+    # At the counter, a growing share pays by scanning the VietQR code instead of in cash.
+    return 0.05 + 0.25 * progress
+
+
+def _digital_result_share(progress: float) -> float:
+    # Results issued as signed electronic documents: from a quarter to 95 %.
+    return 0.25 + 0.70 * progress
+
+
+# Events that record something without moving the dossier: they carry the state it is in.
+STATELESS = ("apology", "fee_requested", "payment_confirmed")
+ENDED_EARLY = ("withdrawn", "rejected", "refused")
 
 
 class Generator:
@@ -297,7 +323,10 @@ class Generator:
                 agency_weights=agency_weights, online=procedure.online_mode != "none",
                 limit_online=time_limit(definition, "online"),
                 limit_counter=time_limit(definition, "in_person"),
-                fee=sum(int(f.amount or 0) for f in definition.fees)))
+                fees={online: (quote.total, quote.to_json()) for online, quote in (
+                    (online, fees.quote(definition.fees, fees.Applicant(online=online)))
+                    for online in (True, False))},
+                fee_due=fees.quote(definition.fees, fees.Applicant(online=True)).due.value))
             weights.append(procedure.popularity + 1)
         if not plans:
             raise RuntimeError("Chưa có thủ tục và cơ quan: chạy load_reference_data và "
@@ -397,6 +426,8 @@ class Generator:
         i, m = clock.normalise(ordinal, minute)
         if d.channel == "online":
             self._event(d, "submit", "draft", "submitted", "applicant", d.submitted)
+            if d.plan.fee_due == "submission":
+                self._ask_fee(d, d.submitted, progress)
             w = clock.working(i, m)
             r = rng.random()
             if r < 0.01:  # rejected at reception
@@ -427,6 +458,9 @@ class Generator:
             d.submitted = received
             self._event(d, "enter_walk_in", "draft", "received", "reception_officer", received)
         d.received = received
+        if d.plan.fee_due == "reception" or (d.plan.fee_due == "submission"
+                                             and d.channel != "online"):
+            self._ask_fee(d, received, progress)
         limit = d.plan.limit_online if d.channel == "online" else d.plan.limit_counter
         w_recv = clock.working(i, m)
         if limit is None:
@@ -489,12 +523,53 @@ class Generator:
             return
         self._event(d, "approve", "awaiting_approval", "approved", "leader", at(0.85))
         finished = at(1.0)
-        self._event(d, "issue_result", "approved", "result_ready", "specialist", finished)
+        # A digital result: its number is given when the rows are written (numbering follows
+        # the agency and the year, results.services.format_number).
+        self._event(d, "issue_result", "approved", "result_ready", "specialist", finished,
+                    {"result": None} if rng.random() < _digital_result_share(progress) else None)
         d.finished = finished
         d.late = d.due is not None and finished > d.original_due
+        if d.plan.fee_due == "return":
+            self._ask_fee(d, finished, progress)
         handed = clock.local(*clock.at(w_recv + shift + actual + rng.randint(0, 2 * DAY)))
+        if d.cash_at_return:
+            self._event(d, "payment_confirmed", "", "", "reception_officer", handed,
+                        {"amount": self._fee(d), "reference": None, "provider": "cash"})
         self._event(d, "return_result", "result_ready", "returned", "reception_officer", handed)
         self._event(d, "close", "returned", "done", "reception_officer", handed)
+
+    @staticmethod
+    def _fee(d: Dossier_) -> int:
+        return d.plan.fees[d.channel == "online"][0]
+
+    def _ask_fee(self, d: Dossier_, at: int, progress: float) -> None:
+        """The fee asked for at ``at`` (local minutes), as ``payments.services.request_fee``
+        records it, and its payment: online (VNPay, VietQR) within hours, in cash at the
+        counter at once, or in cash when the result is collected. References are given when
+        the rows are written."""
+        amount = self._fee(d)
+        if amount <= 0:
+            return
+        rng = self.rng
+        online = d.channel == "online"
+        self._event(d, "fee_requested", "", "", "system" if online else "reception_officer",
+                    at + 1, {"amount": amount, "reference": None, "due": d.plan.fee_due})
+        if online and (d.plan.fee_due == "submission"
+                       or rng.random() < _online_payment_share(progress)):
+            provider = "vnpay" if rng.random() < 0.7 else "vietqr"
+        elif not online and rng.random() < _counter_transfer_share(progress):
+            provider = "vietqr"
+        elif not online and d.plan.fee_due != "return":
+            self._event(d, "payment_confirmed", "", "", "reception_officer",
+                        at + rng.randint(2, 15),
+                        {"amount": amount, "reference": None, "provider": "cash"})
+            return
+        else:
+            d.cash_at_return = True
+            return
+        paid = at + 2 + int(rng.lognormvariate(3.5, 1.3))  # minutes: most within hours
+        self._event(d, "payment_confirmed", "", "", "system", paid,
+                    {"amount": amount, "reference": None, "provider": provider})
 
     def truncate(self, d: Dossier_) -> None:
         """Keep the events up to now; the row becomes the state after the last one kept."""
@@ -504,7 +579,9 @@ class Generator:
         for event in sorted(d.events, key=lambda e: e[4]):
             if event[4] > now:
                 break
-            if event[0] == "apology":
+            if event[0] in STATELESS:
+                if state in ENDED_EARLY:
+                    continue  # nothing is paid or promised after the dossier ended
                 event = (event[0], state, state, *event[3:])
             kept.append(event)
             state = event[2]
@@ -626,6 +703,112 @@ class Writer:
         self.rows, self.lines = [], []
 
 
+def _code32(number: int, width: int) -> str:
+    from dichvucong.payments.services import REFERENCE_ALPHABET
+
+    digits = []
+    for _ in range(width):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        digits.append(REFERENCE_ALPHABET[digit])
+    return "".join(reversed(digits))
+
+
+class _MoneyWriters:
+    """The payments app's rows behind a generated dossier's fee events (``DossierFee``,
+    ``Payment`` and its audit trail ``PaymentEvent``), and the numbers of its digital results:
+    filled into the events' data (their ``None`` placeholders) once the events kept are known.
+    Payment references have the app's shape (``DVC`` + day + six characters), the tail from
+    the payment's id, so they never repeat; provider transaction numbers start with ``H``
+    (history), never one a real gateway sends."""
+
+    def __init__(self, agency_codes: dict[int, str]) -> None:
+        from dichvucong.payments.models import DossierFee, Payment, PaymentEvent
+        from dichvucong.results.models import ResultNumberSequence
+
+        self.codes = agency_codes
+        self.models = (DossierFee, Payment, PaymentEvent)
+        self.fee_cols = ["id", "dossier_id", "amount", "quote", "due", "state", "requested_at",
+                         "paid_at", "created_at"]
+        self.payment_cols = ["id", "fee_id", "reference", "provider", "amount", "state",
+                             "provider_transaction", "bank_code", "response_code", "created_at",
+                             "paid_at", "updated_at"]
+        self.event_cols = ["payment_id", "from_state", "to_state", "source", "data",
+                           "created_at"]
+        self.extras = []
+        for model, cols in zip(self.models, (self.fee_cols, self.payment_cols, self.event_cols),
+                               strict=True):
+            extra = _defaults(model, set(cols))
+            cols += list(extra)
+            self.extras.append(tuple(extra.values()))
+        self.writers = tuple(Writer(model, cols) for model, cols in zip(
+            self.models, (self.fee_cols, self.payment_cols, self.event_cols), strict=True))
+        self.next_fee = (DossierFee.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        self.next_payment = (Payment.objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        self.sequence_model = ResultNumberSequence
+        self.numbers: dict[tuple[int, int], int] = dict(
+            ((a, y), last) for a, y, last in ResultNumberSequence.objects.values_list(
+                "agency_id", "year", "last"))
+        self.numbered: set[tuple[int, int]] = set()
+        self.payments = self.results = 0
+
+    def add(self, d: Dossier_, code: str) -> None:
+        requested = paid = None
+        for index, event in enumerate(d.events):
+            action, data = event[0], event[5]
+            if action == "fee_requested":
+                requested = event
+            elif action == "payment_confirmed":
+                paid = event
+            elif action == "issue_result" and data and "result" in data:
+                year = date.fromordinal(event[4] // 1440).year
+                key = (d.agency, year)
+                self.numbers[key] = self.numbers.get(key, 0) + 1
+                self.numbered.add(key)
+                number = f"{self.numbers[key]:06d}/{year}/KQ-{self.codes[d.agency]}"
+                d.events[index] = (*event[:5], {"result": number})
+                self.results += 1
+        if requested is None:
+            return
+        fee_id = self.next_fee
+        self.next_fee += 1
+        amount = requested[5]["amount"]
+        provider = paid[5]["provider"] if paid else None
+        reference = code
+        if paid is not None:
+            payment_id = self.next_payment
+            self.next_payment += 1
+            day = date.fromordinal(paid[4] // 1440)
+            reference = f"DVC{day:%y%m%d}{_code32(payment_id, 6)}"
+            paid[5]["reference"] = reference
+            started = paid[4] - (0 if provider == "cash" else 2)
+            self.writers[1].add((
+                payment_id, fee_id, reference, provider, amount, "paid",
+                "" if provider == "cash" else f"H{payment_id}",
+                "NCB" if provider == "vnpay" else "", "00" if provider == "vnpay" else "",
+                _utc_text(started), _utc_text(paid[4]), _utc_text(paid[4]), *self.extras[1]))
+            source = {"vnpay": "ipn", "vietqr": "bank_transfer", "cash": "cash"}[provider]
+            self.writers[2].add((payment_id, "", "pending", "start", "{}", _utc_text(started),
+                                 *self.extras[2]))
+            self.writers[2].add((payment_id, "pending", "paid", source, "{}",
+                                 _utc_text(paid[4]), *self.extras[2]))
+            self.payments += 1
+        requested[5]["reference"] = reference if provider == "vietqr" else code
+        quote = d.plan.fees[d.channel == "online"][1]
+        self.writers[0].add((
+            fee_id, d.id, amount, json.dumps(quote, ensure_ascii=False), d.plan.fee_due,
+            "paid" if paid else "due", _utc_text(requested[4]),
+            _utc_text(paid[4]) if paid else None, _utc_text(requested[4]), *self.extras[0]))
+
+    def continue_numbering(self) -> None:
+        """Results numbered from now on continue after the generated numbers."""
+        for (agency, year) in sorted(self.numbered):
+            last = self.numbers[(agency, year)]
+            row, _ = self.sequence_model.objects.get_or_create(
+                agency_id=agency, year=year, defaults={"last": last})
+            if row.last < last:
+                self.sequence_model.objects.filter(pk=row.pk).update(last=last)
+
+
 def _copy_text(value) -> str:
     if value is None:
         return "\\N"
@@ -737,6 +920,7 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
     rating_extra = _defaults(Rating, set(rating_cols))
     rating_cols += list(rating_extra)
     rating_extra_values = tuple(rating_extra.values())
+    money = _MoneyWriters(codes)
 
     sequences: dict[tuple[int, int], int] = {}
     event_id = first_event
@@ -762,11 +946,12 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
                     if enterprise else
                     f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}")
             last = d.events[-1][4]
+            money.add(d, code)
             dw.add((d.id, code, d.plan.id, d.plan.version_id, d.agency,
                     "enterprise" if enterprise else "citizen", name, "", "", "",
                     d.channel, d.state, national_status(d.state), "{}",
                     "online" if d.channel == "online" else "counter", "{}",
-                    d.plan.fee, d.assignee,
+                    gen._fee(d), d.assignee,
                     _utc_text(d.submitted) if d.channel == "online" else None,
                     _utc_text(d.received) if d.received is not None else None,
                     _utc_text(d.due) if d.due is not None else None,
@@ -808,12 +993,15 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
                         *rating_extra_values))
                 stats.ratings += 1
             if stats.dossiers % CHUNK == 0:  # bounded memory: write the chunk
-                for writer in (dw, ew, rw):
+                for writer in (dw, ew, rw, *money.writers):
                     writer.flush()
                 if progress and stats.dossiers % 500_000 == 0:
                     progress(f"{stats.dossiers:,} hồ sơ, {stats.events:,} sự kiện …")
-        for writer in (dw, ew, rw):
+        for writer in (dw, ew, rw, *money.writers):
             writer.flush()
+        stats.payments, stats.digital_results = money.payments, money.results
+        stats.other_rows = sum(writer.count for writer in money.writers)
+        money.continue_numbering()
         # Numbers given today must continue after the generated ones.
         today_ordinal = today.toordinal()
         for (agency, day), last in sequences.items():
@@ -823,14 +1011,14 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
                     DossierCodeSequence.objects.filter(pk=row.pk).update(last=last)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                for model in (Dossier, DossierEvent, Rating):
+                for model in (Dossier, DossierEvent, Rating, *money.models):
                     table = model._meta.db_table
                     cursor.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                         f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for model in (Dossier, DossierEvent, Rating):
+            for model in (Dossier, DossierEvent, Rating, *money.models):
                 cursor.execute(f"ANALYZE {model._meta.db_table}")
     stats.seconds = time.perf_counter() - started
     if rebuild:
