@@ -267,6 +267,41 @@ def test_the_per_agency_sums_agree_with_the_daily_facts(fx):
     assert by_agency[fx.justice.pk] == coarse
 
 
+def test_periods_of_whole_months_read_monthly_sums_that_agree_with_the_days(db):
+    """A long period reads whole months from the monthly sums and its edges from the days; for
+    every kind of period the figures equal the detailed daily facts' sums."""
+    from datetime import timedelta
+
+    from django.db.models import Sum
+
+    from dichvucong.monitor.history import generate
+    from dichvucong.monitor.models import AgencyMonthlyFact, DailyFact
+
+    generate(400, start=date(2025, 1, 10), end=date(2025, 5, 20), seed=3)
+    assert AgencyMonthlyFact.objects.filter(month=date(2025, 3, 1)).exists()
+    names = [m.name for m in facts.MEASURES]
+    periods = [(date(2025, 3, 1), date(2025, 3, 31)), (date(2025, 2, 14), date(2025, 4, 3)),
+               (date(2025, 1, 1), date(2025, 6, 30)), (date(2025, 2, 1), date(2025, 4, 9)),
+               (date(2025, 1, 17), date(2025, 5, 31)), (date(2025, 3, 5), date(2025, 3, 20))]
+    for start, end in periods:
+        days = DailyFact.objects.filter(day__gte=start, day__lte=end)
+        expected = days.aggregate(**{n: Sum(n) for n in names})
+        figs = metrics.figures(Scope(start, end), now=NOW)
+        assert {n: getattr(figs, n) for n in names} == {n: expected[n] or 0 for n in names}
+        assert figs.received > 0
+        per_agency = {r["agency_id"]: r["n"] for r in days.values("agency_id").annotate(
+            n=Sum("received")) if r["n"]}
+        assert {r.key: r.figures.received for r in metrics.breakdown(Scope(start, end), "agency")
+                if r.figures.received} == per_agency
+        for unit in ("month", "week"):
+            points = metrics.trend(Scope(start, end), unit)
+            assert sum(p.figures.resolved for p in points) == (expected["resolved"] or 0)
+            for p in points:
+                assert p.figures.received == (DailyFact.objects.filter(
+                    day__gte=p.start, day__lte=p.end).aggregate(n=Sum("received"))["n"] or 0)
+        assert end - start < timedelta(days=400)
+
+
 def test_index_by_agency_equals_each_agencys_index(fx):
     indexes = metrics.index_by_agency(Scope(*MARCH), now=NOW)
     for agency in (fx.justice, fx.hai_chau):
@@ -280,10 +315,11 @@ def test_rebuild_command(fx):
     from django.core.management import call_command
     from django.core.management.base import CommandError
 
-    from dichvucong.monitor.models import AgencyDailyFact, DailyFact
+    from dichvucong.monitor.models import AgencyDailyFact, AgencyMonthlyFact, DailyFact
 
     DailyFact.objects.all().delete()
     AgencyDailyFact.objects.all().delete()
+    AgencyMonthlyFact.objects.all().delete()
     assert metrics.figures(justice_march(fx), now=NOW).received == 0
     out = StringIO()
     call_command("rebuild_facts", stdout=out)

@@ -23,7 +23,7 @@ from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.models import Dossier
 from dichvucong.monitor import facts, metrics
-from dichvucong.monitor.models import AgencyDailyFact, DailyFact, DossierFact
+from dichvucong.monitor.models import AgencyDailyFact, AgencyMonthlyFact, DailyFact, DossierFact
 from dichvucong.ratings.models import Rating
 
 from .monitor_fixture import VN, Actors, build, draft, pay, rate, user
@@ -43,6 +43,10 @@ def snapshot() -> tuple[dict, dict]:
         values = tuple(r[m] for m in measures)
         if any(values):
             daily[("agency", r["day"], r["agency_id"], r["channel"])] = values
+    for r in AgencyMonthlyFact.objects.values("month", "agency_id", "channel", *measures):
+        values = tuple(r[m] for m in measures)
+        if any(values):
+            daily[("month", r["month"], r["agency_id"], r["channel"])] = values
     return dossier_facts, daily
 
 

@@ -9,7 +9,8 @@ Public API (stable; the history generator and the open-data export call it):
 * :func:`rebuild` ``(start=None, end=None)``: recompute the facts from the dossiers, their events
   and ratings with set-based SQL (``INSERT … SELECT … GROUP BY``), for every dossier (no
   arguments) or for the dossiers received or finished in ``[start, end]`` (local dates,
-  inclusive) and the daily facts of those days. Runs the same on SQLite and PostgreSQL. Command:
+  inclusive), the daily facts of those days and the monthly sums of their months. Runs the
+  same on SQLite and PostgreSQL. Command:
   ``dichvucong rebuild_facts [--start YYYY-MM-DD] [--end YYYY-MM-DD]``.
 * :data:`MEASURES`: the one definition of every daily measure: the day it is anchored on, the
   condition on the dossier fact and what it adds. The rebuild's SQL, the incremental update and
@@ -61,7 +62,13 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from dichvucong.dossiers.lifecycle import PROCESSING, State
-from dichvucong.monitor.models import AgencyDailyFact, DailyFact, DossierFact, Workday
+from dichvucong.monitor.models import (
+    AgencyDailyFact,
+    AgencyMonthlyFact,
+    DailyFact,
+    DossierFact,
+    Workday,
+)
 
 __all__ = [
     "KEY_FIELDS",
@@ -309,6 +316,7 @@ _KEY_COLUMNS = ("day", *KEY_FIELDS)
 
 
 _AGENCY_KEY_COLUMNS = ("day", "agency_id", "channel")
+_MONTHLY_KEY_COLUMNS = ("month", "agency_id", "channel")
 
 
 def _upsert(table: str, keys: tuple[str, ...], deltas: Mapping[tuple, Mapping[str, int]]
@@ -325,18 +333,22 @@ def _upsert(table: str, keys: tuple[str, ...], deltas: Mapping[tuple, Mapping[st
 
 
 def _apply(deltas: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add ``deltas`` to the daily facts and to their per-agency sums, one upsert per key, in
-    key order (so that two transactions touching the same rows lock them in the same order)."""
+    """Add ``deltas`` to the daily facts and to their per-agency daily and monthly sums, one
+    upsert per key, in key order (so that two transactions touching the same rows lock them in
+    the same order)."""
     if not deltas:
         return
     _upsert("monitor_dailyfact", _KEY_COLUMNS, deltas)
     by_agency: dict[tuple, dict[str, int]] = {}
+    by_month: dict[tuple, dict[str, int]] = {}
     for key, sums in deltas.items():
         day, agency, _procedure, _field, _ward, channel = key
-        target = by_agency.setdefault((day, agency, channel), {})
-        for name, value in sums.items():
-            target[name] = target.get(name, 0) + value
+        for target in (by_agency.setdefault((day, agency, channel), {}),
+                       by_month.setdefault((day.replace(day=1), agency, channel), {})):
+            for name, value in sums.items():
+                target[name] = target.get(name, 0) + value
     _upsert("monitor_agencydailyfact", _AGENCY_KEY_COLUMNS, by_agency)
+    _upsert("monitor_agencymonthlyfact", _MONTHLY_KEY_COLUMNS, by_month)
 
 
 def _difference(old: Mapping[Key, Mapping[str, int]], new: Mapping[Key, Mapping[str, int]]
@@ -487,4 +499,36 @@ def rebuild(start: dt.date | None = None, end: dt.date | None = None) -> int:
                       "GROUP BY day, agency_id, channel")
         with connection.cursor() as cursor:
             cursor.execute(agency_sql, day_params)
+        _rebuild_months(start, end)
     return written
+
+
+def _month_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('month', {column}) AS date)"
+    return f"date({column}, 'start of month')"
+
+
+def _rebuild_months(start: dt.date | None, end: dt.date | None) -> None:
+    """The monthly sums of every month touching ``start`` … ``end``, whole, from the per-agency
+    daily facts (the days of those months outside the range are as they were)."""
+    low = start.replace(day=1) if start else None
+    high = (end.replace(day=1) + dt.timedelta(days=32)).replace(day=1) if end else None
+    months, bounds, params = Q(), "", []
+    if low is not None:
+        months &= Q(month__gte=low)
+        bounds += " AND day >= %s"
+        params.append(connection.ops.adapt_datefield_value(low))
+    if high is not None:
+        months &= Q(month__lt=high)
+        bounds += " AND day < %s"
+        params.append(connection.ops.adapt_datefield_value(high))
+    AgencyMonthlyFact.objects.filter(months).delete()
+    sums = ", ".join(f"SUM({c})" for c in _MEASURE_COLUMNS)
+    columns = ", ".join((*_MONTHLY_KEY_COLUMNS, *_MEASURE_COLUMNS))
+    month = _month_of("day")
+    sql = (f"INSERT INTO monitor_agencymonthlyfact ({columns}) "  # noqa: S608
+           f"SELECT {month}, agency_id, channel, {sums} FROM monitor_agencydailyfact "
+           f"WHERE 1 = 1 {bounds} GROUP BY {month}, agency_id, channel")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -50,12 +50,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
     AgencyDailyFact,
+    AgencyMonthlyFact,
     ChannelBucket,
     DailyFact,
     DossierFact,
@@ -218,21 +219,62 @@ def _now_aggregates(now: dt.datetime) -> dict[str, Any]:
     return {"open": Count("pk"), "overdue": Count("pk", filter=Q(due_at__lt=now))}
 
 
-def _facts(scope: Scope, by: str | None = None) -> QuerySet:
-    """The daily facts of the scope: the per-agency sums when neither the scope nor the grouping
-    needs procedures, fields or wards (the city's pages), so that their cost does not grow with
-    the number of procedures and dossiers."""
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _parts(scope: Scope, by: str | None = None) -> list[QuerySet]:
+    """The fact rows of the scope, as querysets whose sums add up to the scope's.
+
+    When neither the scope nor the grouping needs procedures, fields or wards (the city's
+    pages), the per-agency sums: of whole months for the whole calendar months inside the
+    period, of days for the days before and after them; so the cost follows agencies × channels
+    × (months + days at the edges), not the number of dossiers or the length of the period.
+    ``by="day"`` needs days; ``by="month"`` groups by month (its first day, as ``day``).
+    Otherwise the daily facts."""
     coarse = (scope.procedure_id is None and scope.field_id is None and scope.ward_id is None
-              and by in (None, "agency", "channel", "day"))
-    model = AgencyDailyFact if coarse else DailyFact
-    return model.objects.filter(scope.days(), scope.dimensions())
+              and by in (None, "agency", "channel", "day", "month"))
+    if not coarse:
+        return [DailyFact.objects.filter(scope.days(), scope.dimensions())]
+    whole_from = scope.start if scope.start.day == 1 else _next_month(scope.start)
+    after = scope.end + dt.timedelta(days=1)
+    whole_until = after.replace(day=1)  # exclusive
+    if by == "day" or whole_from >= whole_until:
+        return [AgencyDailyFact.objects.filter(scope.days(), scope.dimensions())]
+    parts = [AgencyMonthlyFact.objects.filter(scope.dimensions(), month__gte=whole_from,
+                                              month__lt=whole_until)]
+    if by == "month":
+        parts[0] = parts[0].annotate(day=F("month"))
+    for low, high in ((scope.start, whole_from), (whole_until, after)):
+        if low < high:
+            parts.append(AgencyDailyFact.objects.filter(scope.dimensions(), day__gte=low,
+                                                        day__lt=high))
+    return parts
+
+
+def _add(rows: Iterable[Mapping[str, Any]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for row in rows:
+        for name, value in row.items():
+            if name.startswith(("s_", "ch_")):
+                total[name] = total.get(name, 0) + int(value or 0)
+    return total
+
+
+def _grouped(scope: Scope, column: str, by: str | None = None) -> dict[Any, dict[str, int]]:
+    """The scope's sums per value of ``column``, added up over :func:`_parts`."""
+    groups: dict[Any, list[Mapping[str, Any]]] = {}
+    for part in _parts(scope, by or column):
+        for row in part.values(column).order_by(column).annotate(**_sum_expressions()):
+            groups.setdefault(row[column], []).append(row)
+    return {key: _add(rows) for key, rows in groups.items()}
 
 
 def figures(scope: Scope, now: dt.datetime | None = None) -> Figures:
-    """Two queries: the period's sums, and the open and overdue dossiers now."""
+    """The period's sums (a query per part of the period, :func:`_parts`), and the open and
+    overdue dossiers now."""
     now = now or timezone.now()
-    sums = _facts(scope).aggregate(
-        **_sum_expressions())
+    sums = _add(part.aggregate(**_sum_expressions()) for part in _parts(scope))
     counts = _now_counts(scope, now).aggregate(**_now_aggregates(now))
     return _figures(sums, counts)
 
@@ -278,8 +320,7 @@ def breakdown(scope: Scope, by: str, now: dt.datetime | None = None) -> list[Row
     queries: the sums, the open dossiers now, the labels."""
     now = now or timezone.now()
     column = BY[by]
-    sums = {r[column]: r for r in _facts(scope, by)
-            .values(column).order_by(column).annotate(**_sum_expressions())}
+    sums = _grouped(scope, column, by)
     counts = {r[column]: r for r in _now_counts(scope, now).values(column).order_by(column)
               .annotate(**_now_aggregates(now))}
     keys = set(sums) | set(counts)
@@ -316,9 +357,9 @@ def _bucket(day: dt.date, unit: str) -> tuple[dt.date, dt.date]:
 
 def trend(scope: Scope, unit: str = "week") -> list[Point]:
     """The period's figures per day, week (Monday first) or month, every bucket of the period
-    present (zeros included); buckets are cut to the period. One query."""
-    per_day = {r["day"]: r for r in _facts(scope, "day")
-               .values("day").order_by("day").annotate(**_sum_expressions())}
+    present (zeros included); buckets are cut to the period. One query per part of the
+    period (:func:`_parts`)."""
+    per_day = _grouped(scope, "day", "month" if unit == "month" else "day")
     points: list[Point] = []
     day = scope.start
     while day <= scope.end:

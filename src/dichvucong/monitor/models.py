@@ -152,6 +152,26 @@ class AgencyDailyFact(FactMeasures):
         return f"{self.day} {self.agency_id} {self.channel}"
 
 
+class AgencyMonthlyFact(FactMeasures):
+    """The per-agency sums of whole calendar months (``month`` is its first day): a period of
+    years reads one row per month × agency × channel instead of one per day, so the city's
+    pages stay fast however long the period (``metrics._parts``)."""
+
+    month = models.DateField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "agency", "channel"],
+                                    name="monitor_one_agency_monthly_fact"),
+        ]
+        indexes = [models.Index(fields=["agency", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id} {self.channel}"
+
+
 class Workday(models.Model):
     """The city's working calendar as a table, so that SQL can count working days:
     ``ordinal`` is the number of working days from the table's first day to ``day`` included."""
