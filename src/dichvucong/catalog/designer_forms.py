@@ -20,6 +20,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError as PydanticValidationError
 
 from dichvucong.accounts.models import Role
 from dichvucong.agencies.models import Agency
@@ -27,6 +28,7 @@ from dichvucong.catalog.definition import (
     PREFILL_TYPES,
     Channel,
     CopyType,
+    FeeExemption,
     FieldType,
     Level,
     OnlineMode,
@@ -65,6 +67,28 @@ FEE_UNIT_CHOICES = [
     ("per_copy", _("mỗi bản")),
     ("per_page", _("mỗi trang")),
 ]
+COLLECT_AT_CHOICES = [
+    ("submission", _("Khi nộp hồ sơ")),
+    ("reception", _("Khi hồ sơ được tiếp nhận")),
+    ("return", _("Trước khi nhận kết quả")),
+]
+# The applicant types a dossier records (dossiers.models.ApplicantType); repeated here because
+# the catalogue sits below the dossiers app.
+APPLICANT_TYPE_CHOICES = [
+    ("citizen", _("Công dân")),
+    ("enterprise", _("Doanh nghiệp")),
+    ("household_business", _("Hộ kinh doanh")),
+]
+EXEMPTION_TEST_CHOICES = [
+    ("", _("— Không xét trường nào —")),
+    ("equals", _("bằng giá trị")),
+    ("in", _("là một trong các giá trị")),
+    ("checked", _("được đánh dấu")),
+    ("unchecked", _("không được đánh dấu")),
+    ("within_days", _("là ngày trước ngày nộp không quá số ngày")),
+]
+EXEMPTION_PARTS = ["reason", "applicant_types", "field", "test", "value"]
+MAX_EXEMPTIONS = 20
 FIELD_TYPE_CHOICES = [
     (FieldType.TEXT.value, _("Chữ, một dòng")),
     (FieldType.TEXTAREA.value, _("Đoạn văn")),
@@ -392,6 +416,10 @@ class ProcessingForm(DesignerForm):
         decimal_places=2,
         help_text=_("Để trống nếu như nộp trực tiếp. Đà Nẵng giảm đến 50% cho hồ sơ trực "
                     "tuyến."))
+    online_unit = forms.ChoiceField(
+        label=_("Đơn vị thời hạn trực tuyến"), choices=TIME_UNIT_CHOICES,
+        initial=TimeUnit.WORKING_DAYS.value, required=False,
+        help_text=_("Thường giống đơn vị thời hạn giải quyết; có thể ghi theo giờ."))
     same_day = forms.BooleanField(label=_("Giải quyết trong ngày"), required=False)
     cutoff = forms.CharField(
         label=_("Giờ tiếp nhận cuối để trả trong ngày"), required=False, max_length=5,
@@ -418,6 +446,7 @@ class ProcessingForm(DesignerForm):
             "time_value": show_number(limit.get("value")),
             "unit": limit.get("unit") or TimeUnit.WORKING_DAYS.value,
             "online_value": show_number(online.get("value")),
+            "online_unit": online.get("unit") or limit.get("unit") or TimeUnit.WORKING_DAYS.value,
             "same_day": bool(processing.get("same_day")),
             "cutoff": processing.get("cutoff") or "",
             "published_text": limit.get("text", "") if limit.get("value") is None else "",
@@ -432,7 +461,8 @@ class ProcessingForm(DesignerForm):
                                            "trong ngày."))
         if online is not None and value is None and "time_value" not in self.errors:
             self.add_error("online_value", _("Cần có thời hạn giải quyết chung trước."))
-        elif online is not None and value is not None and online > value:
+        elif online is not None and value is not None and online > value \
+                and (data.get("online_unit") or data.get("unit")) == data.get("unit"):
             self.add_error("online_value", _("Thời hạn trực tuyến không được dài hơn thời hạn "
                                              "nộp trực tiếp."))
         if data.get("cutoff") and not data.get("same_day"):
@@ -444,36 +474,38 @@ class ProcessingForm(DesignerForm):
         data = self.cleaned_data
         old = definition.get("processing") or {}
 
-        def limit(value: Decimal | None, before: dict | None) -> dict | None:
-            if value is None:
-                return None
+        def limit(value: Decimal | None, unit: str, before: dict | None) -> dict | None:
             before = before or {}
-            same = (before.get("unit") == data["unit"] and before.get("value") is not None
+            if value is None:
+                # A limit the catalogue gives only as words ("Theo quy định") has no number to
+                # show in the box; it stays as long as no number is typed over it.
+                return before if before and before.get("value") is None else None
+            same = (before.get("unit") == unit and before.get("value") is not None
                     and Decimal(str(before["value"])) == value)
-            return {"value": value, "unit": data["unit"],
-                    "text": before.get("text", "") if same else ""}
+            if same:  # as it was, also "120.000" that the box shows as 120
+                return {"value": before["value"], "unit": unit, "text": before.get("text", "")}
+            return {"value": value, "unit": unit, "text": ""}
 
-        time_limit = limit(data["time_value"], old.get("time_limit"))
-        if time_limit is None and self.published_text:
-            time_limit = old.get("time_limit")
         definition["processing"] = {
-            "time_limit": time_limit,
-            "online_time_limit": limit(data["online_value"], old.get("online_time_limit")),
+            "time_limit": limit(data["time_value"], data["unit"], old.get("time_limit")),
+            "online_time_limit": limit(data["online_value"],
+                                       data["online_unit"] or data["unit"],
+                                       old.get("online_time_limit")),
             "same_day": data["same_day"],
             "cutoff": data["cutoff"] or None,
         }
         return [
             Placement(("processing", "time_limit"), self, {"value": "time_value",
                                                             "unit": "unit"}),
-            Placement(("processing", "online_time_limit"), self, {"value": "online_value"}),
+            Placement(("processing", "online_time_limit"), self, {"value": "online_value",
+                                                                   "unit": "online_unit"}),
             Placement(("processing",), self, {"same_day": "same_day", "cutoff": "cutoff"}),
         ]
 
 
 class ResultForm(DesignerForm):
-    name = forms.CharField(label=_("Tên kết quả"), max_length=600, required=False,
-                           help_text=_("Ví dụ: Giấy xác nhận tình trạng hôn nhân. Để trống "
-                                       "tất cả để bỏ kết quả này."))
+    name = forms.CharField(label=_("Tên kết quả"), max_length=600,
+                           help_text=_("Ví dụ: Giấy xác nhận tình trạng hôn nhân."))
     document_type = forms.CharField(label=_("Loại giấy tờ"), max_length=200, required=False,
                                     help_text=_("Loại giấy tờ trong kho dữ liệu cá nhân, nếu có."))
     validity = forms.CharField(label=_("Thời hạn hiệu lực"), max_length=200, required=False,
@@ -485,17 +517,17 @@ class ResultForm(DesignerForm):
         initial=True, help_text=_("Bỏ chọn khi kết quả được làm ngoài hệ thống (thẻ, phôi "
                                   "giấy…): cán bộ tải tệp kết quả lên."))
 
+    main = ["name", "document_type", "validity", "template", "digital"]
+
     def __init__(self, *args: Any, keys: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.keys = keys or []
 
-    @classmethod
-    def initial_from(cls, definition: dict) -> dict:
-        results = definition.get("results") or [{}]
-        first = results[0]
-        return {**{name: first.get(name, "") for name in ("name", "document_type", "validity",
-                                                           "template")},
-                "digital": first.get("digital", True)}
+    @staticmethod
+    def row_initial(result: dict) -> dict:
+        return {**{name: result.get(name, "") for name in ("name", "document_type", "validity",
+                                                            "template")},
+                "digital": result.get("digital", True)}
 
     def clean_template(self) -> str:
         text = self.cleaned_data["template"]
@@ -506,20 +538,9 @@ class ResultForm(DesignerForm):
                 params={"keys": ", ".join(unknown)})
         return text
 
-    def clean(self) -> dict:
-        data = super().clean()
-        if not data.get("name") and any(data.get(n) for n in ("document_type", "validity",
-                                                               "template")):
-            self.add_error("name", _("Cần tên kết quả."))
-        return data
-
-    def apply(self, definition: dict) -> list[Placement]:
-        results = list(definition.get("results") or [])
-        first = {name: self.cleaned_data[name] for name in ("name", "document_type", "validity",
-                                                             "template", "digital")}
-        definition["results"] = [first, *results[1:]] if first["name"] else results[1:]
-        return [Placement(("results", 0), self, {k: k for k in first}),
-                Placement(("results",), self)]
+    def to_item(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("name", "document_type", "validity",
+                                                            "template", "digital")}
 
 
 # --- row sections ---------------------------------------------------------------------------------
@@ -538,28 +559,199 @@ class FeeForm(DesignerForm):
                                help_text=_("Để trống nếu như nộp trực tiếp."))
     unit = forms.ChoiceField(label=_("Tính theo"), choices=FEE_UNIT_CHOICES,
                              initial="per_dossier")
+    collect_at = forms.ChoiceField(
+        label=_("Thời điểm thu"), choices=COLLECT_AT_CHOICES, initial="reception",
+        required=False,
+        help_text=_("Các khoản phí của thủ tục được đề nghị nộp cùng lúc, vào thời điểm sớm "
+                    "nhất trong các khoản."))
     note = forms.CharField(label=_("Ghi chú"), max_length=1000, required=False)
-    exemptions = forms.CharField(label=_("Đối tượng được miễn, giảm"), required=False,
-                                 widget=_textarea(2), help_text=_("Mỗi dòng một đối tượng."))
+    exemptions = forms.CharField(label=_("Đối tượng được miễn, giảm (để hiển thị)"),
+                                 required=False, widget=_textarea(2),
+                                 help_text=_("Mỗi dòng một đối tượng. Hệ thống tự miễn phí "
+                                             "theo các điều kiện miễn phí bên dưới."))
+    exempt_rows = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0,
+                                     max_value=MAX_EXEMPTIONS)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    main = ["name", "amount", "online_amount", "unit", "collect_at", "note", "exemptions"]
+
+    def __init__(self, *args: Any, form_fields: list[tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         unit = self.initial.get("unit")
         if unit and unit not in dict(FEE_UNIT_CHOICES):
             self.fields["unit"].choices = [*FEE_UNIT_CHOICES, (unit, unit)]
+        # One set of boxes per exemption, and one blank set to add another; a posted form
+        # keeps the number of sets it was rendered with.
+        rendered = len(self.initial.get("exempt_when") or []) + 1
+        self.fields["exempt_rows"].initial = rendered
+        count = rendered
+        if self.is_bound:
+            try:
+                count = int(self.data.get(self.add_prefix("exempt_rows"), rendered))
+            except (TypeError, ValueError):
+                count = rendered
+        self.exempt_count = min(max(count, 0), MAX_EXEMPTIONS)
+        field_choices = [("", _("— Không xét trường nào —")), *(form_fields or [])]
+        for index in range(self.exempt_count):
+            self._add_exemption_fields(index, field_choices)
+
+    def _add_exemption_fields(self, index: int, field_choices: list) -> None:
+        p = f"ex{index}_"
+        kinds = dict(APPLICANT_TYPE_CHOICES)
+        chosen_kinds = self.initial.get(f"{p}applicant_types") or []
+        chosen_field = self.initial.get(f"{p}field") or ""
+        self.fields[f"{p}reason"] = forms.CharField(
+            label=_("Lý do miễn (người dân thấy)"), max_length=300, required=False,
+            help_text=_("Ví dụ: Đăng ký khai sinh đúng hạn. Xóa hết các ô của điều kiện để bỏ "
+                        "điều kiện."))
+        self.fields[f"{p}applicant_types"] = forms.MultipleChoiceField(
+            label=_("Chỉ với đối tượng"), required=False, widget=forms.CheckboxSelectMultiple,
+            choices=[*APPLICANT_TYPE_CHOICES,
+                     *((k, k) for k in chosen_kinds if k not in kinds)],
+            help_text=_("Không chọn: mọi đối tượng."))
+        self.fields[f"{p}field"] = forms.ChoiceField(
+            label=_("Trường tờ khai được xét"), required=False,
+            choices=field_choices + ([(chosen_field, chosen_field)] if chosen_field and
+                                     chosen_field not in dict(field_choices) else []))
+        self.fields[f"{p}test"] = forms.ChoiceField(
+            label=_("Phép thử"), required=False, choices=EXEMPTION_TEST_CHOICES)
+        self.fields[f"{p}value"] = forms.CharField(
+            label=_("Giá trị"), max_length=500, required=False,
+            help_text=_("Với «bằng giá trị»: một giá trị; «là một trong các giá trị»: các giá "
+                        "trị cách nhau bằng dấu phẩy; với ngày: số ngày, ví dụ 60."))
+
+    def has_changed(self) -> bool:
+        # A blank added row posted without its hidden count or due moment is still blank.
+        ignored = {"exempt_rows"}
+        if not self.data.get(self.add_prefix("collect_at")):
+            ignored.add("collect_at")
+        return any(name not in ignored for name in self.changed_data)
+
+    def exemption_rows(self) -> list[dict[str, Any]]:
+        """The boxes of each exemption, for the template; open when filled in or wrong."""
+        rows = []
+        for index in range(self.exempt_count):
+            names = [f"ex{index}_{n}" for n in EXEMPTION_PARTS]
+            fields = [self[n] for n in names]
+            rows.append({
+                "number": index + 1, "fields": fields,
+                "filled": any(f.value() not in (None, "", []) for f in fields),
+                "errors": any(self.errors.get(n) for n in names),
+            })
+        return rows
+
+    def exemptions_open(self) -> bool:
+        return any(row["filled"] or row["errors"] for row in self.exemption_rows())
 
     @staticmethod
     def row_initial(fee: dict) -> dict:
-        return {"name": fee.get("name", ""), "amount": fee.get("amount"),
-                "online_amount": fee.get("online_amount"),
-                "unit": fee.get("unit") or "per_dossier", "note": fee.get("note", ""),
-                "exemptions": join_lines(fee.get("exemptions"))}
+        initial = {"name": fee.get("name", ""), "amount": fee.get("amount"),
+                   "online_amount": fee.get("online_amount"),
+                   "unit": fee.get("unit") or "per_dossier",
+                   "collect_at": fee.get("collect_at") or "reception",
+                   "note": fee.get("note", ""),
+                   "exemptions": join_lines(fee.get("exemptions")),
+                   "exempt_when": list(fee.get("exempt_when") or [])}
+        for index, rule in enumerate(initial["exempt_when"]):
+            initial |= {f"ex{index}_{name}": value
+                        for name, value in exemption_initial(rule).items()}
+        return initial
+
+    def clean(self) -> dict:
+        data = super().clean()
+        self.exempt_indexes: list[int] = []
+        self.exempt_items: list[dict] = []
+        for index in range(self.exempt_count):
+            item = self._clean_exemption(index, data)
+            if item is not None:
+                self.exempt_indexes.append(index)
+                self.exempt_items.append(item)
+        return data
+
+    def _clean_exemption(self, index: int, data: dict) -> dict | None:
+        """The exemption of the boxes ``index``, in the definition's shape; None when the boxes
+        are empty or wrong (the errors are on the boxes)."""
+        p = f"ex{index}_"
+        if any(f"{p}{n}" in self.errors for n in EXEMPTION_PARTS):
+            return None
+        reason = data.get(f"{p}reason", "").strip()
+        kinds = data.get(f"{p}applicant_types") or []
+        key = data.get(f"{p}field") or ""
+        test = data.get(f"{p}test") or ""
+        value = data.get(f"{p}value", "").strip()
+        if not (reason or kinds or key or test or value):
+            return None
+        errors = []
+        if not reason:
+            errors.append(("reason", _("Cần lý do miễn phí; người dân thấy lý do này.")))
+        if test and not key:
+            errors.append(("field", _("Cần chọn trường tờ khai mà phép thử xét.")))
+        if key and not test:
+            errors.append(("test", _("Cần chọn phép thử cho trường đã chọn.")))
+        if not key and not kinds and not test:
+            errors.append(("applicant_types", _("Cần chọn đối tượng được miễn, hoặc một "
+                                                "trường tờ khai và phép thử.")))
+        rule: dict[str, Any] = {"reason": reason, "applicant_types": kinds,
+                                "field": key or None}
+        if test in ("equals", "in") and not value:
+            errors.append(("value", _("Cần giá trị cho phép thử này.")))
+        elif test == "equals":
+            rule["equals"] = value
+        elif test == "in":
+            rule["in"] = [v.strip() for v in value.split(",") if v.strip()]
+        elif test in ("checked", "unchecked"):
+            rule["equals"] = test == "checked"
+        elif test == "within_days":
+            if not re.fullmatch(r"\d{1,5}", value):
+                errors.append(("value", _("Ghi số ngày là một số nguyên, ví dụ 60.")))
+            else:
+                rule["within_days"] = int(value)
+        for name, message in errors:
+            self.add_error(f"{p}{name}", message)
+        if errors:
+            return None
+        try:  # the format's own rules decide, whatever the boxes above missed
+            return FeeExemption.model_validate(rule).model_dump(mode="json", by_alias=True)
+        except PydanticValidationError as exc:
+            for error in exc.errors():
+                self.add_error(f"{p}reason", _("Điều kiện miễn phí chưa hợp lệ: %(error)s") % {
+                    "error": str(error.get("msg", "")).removeprefix("Value error, ")})
+            return None
 
     def to_item(self) -> dict:
         data = self.cleaned_data
         return {"name": data["name"], "amount": data["amount"],
                 "online_amount": data["online_amount"], "unit": data["unit"],
-                "note": data["note"], "exemptions": lines(data["exemptions"])}
+                "collect_at": data["collect_at"] or "reception", "note": data["note"],
+                "exemptions": lines(data["exemptions"]),
+                "exempt_when": list(self.exempt_items)}
+
+    def exemption_placements(self, loc: tuple) -> list[Placement]:
+        """Where pydantic errors about each exemption land: on that exemption's boxes."""
+        placements = []
+        for number, index in enumerate(self.exempt_indexes):
+            p = f"ex{index}_"
+            placements.append(Placement((*loc, "exempt_when", number), self, {
+                "reason": f"{p}reason", "applicant_types": f"{p}applicant_types",
+                "field": f"{p}field", "equals": f"{p}value", "in": f"{p}value",
+                "within_days": f"{p}value"}))
+        return placements
+
+
+def exemption_initial(rule: dict) -> dict[str, Any]:
+    """The boxes of one exemption, from the definition's rule."""
+    test, value = "", ""
+    if rule.get("within_days") is not None:
+        test, value = "within_days", str(rule["within_days"])
+    elif rule.get("in") is not None:
+        test, value = "in", ", ".join(rule["in"])
+    elif isinstance(rule.get("equals"), bool):
+        test = "checked" if rule["equals"] else "unchecked"
+    elif rule.get("equals") is not None:
+        test, value = "equals", str(rule["equals"])
+    return {"reason": rule.get("reason", ""),
+            "applicant_types": list(rule.get("applicant_types") or []),
+            "field": rule.get("field") or "", "test": test, "value": value}
 
 
 class DocumentForm(PositionMixin, DesignerForm):
@@ -575,8 +767,10 @@ class DocumentForm(PositionMixin, DesignerForm):
                                help_text=_("Tên mẫu hoặc địa chỉ tải mẫu."))
     note = forms.CharField(label=_("Ghi chú"), max_length=1000, required=False)
     store_document_types = forms.CharField(
-        label=_("Loại giấy tờ trong kho dữ liệu"), max_length=500, required=False,
-        help_text=_("Các loại giấy tờ có thể dùng thay, cách nhau bằng dấu phẩy."))
+        label=_("Loại giấy tờ trong kho dữ liệu"), max_length=2000, required=False,
+        widget=_textarea(2),
+        help_text=_("Các loại giấy tờ có thể dùng thay, mỗi dòng một loại (tên loại có thể "
+                    "chứa dấu phẩy)."))
     quantity_text = forms.CharField(required=False, widget=forms.HiddenInput)
 
     main = ["name", "mandatory", "condition", "copies", "copy_type", "template", "note",
@@ -588,7 +782,7 @@ class DocumentForm(PositionMixin, DesignerForm):
                 "condition": doc.get("condition", ""), "copies": doc.get("copies", 1),
                 "copy_type": doc.get("copy_type") or CopyType.UNSPECIFIED.value,
                 "template": doc.get("template", ""), "note": doc.get("note", ""),
-                "store_document_types": ", ".join(doc.get("store_document_types") or []),
+                "store_document_types": join_lines(doc.get("store_document_types")),
                 "quantity_text": doc.get("quantity_text", "")}
 
     def to_item(self) -> dict:
@@ -597,8 +791,7 @@ class DocumentForm(PositionMixin, DesignerForm):
                 "condition": data["condition"], "copies": data["copies"],
                 "copy_type": data["copy_type"], "quantity_text": data["quantity_text"],
                 "template": data["template"], "note": data["note"],
-                "store_document_types": [t.strip() for t in
-                                         data["store_document_types"].split(",") if t.strip()]}
+                "store_document_types": lines(data["store_document_types"])}
 
 
 class FormFieldForm(PositionMixin, DesignerForm):
@@ -828,6 +1021,11 @@ class RowFormSet(forms.BaseFormSet):
 
     section: ClassVar[str] = ""
 
+    @classmethod
+    def form_kwargs_from(cls, definition: dict, keys: list[str]) -> dict:
+        """What each row's form needs to know of the rest of the definition."""
+        return {}
+
     def live_forms(self) -> list[forms.Form]:
         rows = []
         for index, form in enumerate(self.forms):
@@ -855,6 +1053,28 @@ class RowFormSet(forms.BaseFormSet):
 
 class FeeFormSet(RowFormSet):
     section = "fees"
+
+    @classmethod
+    def form_kwargs_from(cls, definition: dict, keys: list[str]) -> dict:
+        # The form fields an exemption can test: the top-level ones (a group's answers are
+        # lists of items, which the fee rules do not read).
+        return {"form_fields": [
+            (item.get("key", ""), f"{item.get('label', '')} ({item.get('key', '')})")
+            for item in definition.get("form") or [] if item.get("type") != FieldType.GROUP]}
+
+    def apply(self, definition: dict) -> list[Placement]:
+        placements = super().apply(definition)
+        extra = [p for placement in placements if placement.form is not None
+                 for p in placement.form.exemption_placements(placement.loc)]
+        return extra + placements
+
+
+class ResultFormSet(RowFormSet):
+    section = "results"
+
+    @classmethod
+    def form_kwargs_from(cls, definition: dict, keys: list[str]) -> dict:
+        return {"keys": keys}
 
 
 class DocumentFormSet(RowFormSet):
@@ -989,9 +1209,9 @@ class Section:
     def build(self, definition: dict, data: Any = None, keys: list[str] | None = None) -> Any:
         initial = self.form_class.initial_from(definition)
         if self.is_formset:
-            return self.form_class(data, initial=initial, prefix=self.key)
-        kwargs = {"keys": keys} if self.form_class is ResultForm else {}
-        return self.form_class(data, initial=initial, prefix=self.key, **kwargs)
+            return self.form_class(data, initial=initial, prefix=self.key, form_kwargs=(
+                self.form_class.form_kwargs_from(definition, keys or [])))
+        return self.form_class(data, initial=initial, prefix=self.key)
 
     def with_new_row(self, data: Any) -> Any:
         """The posted data with one more blank row (its defaults filled in)."""
@@ -1027,5 +1247,7 @@ SECTIONS: dict[str, Section] = {s.key: s for s in [
     Section("workflow", _("Quy trình xử lý"), _formset(WorkflowForm, WorkflowFormSet),
             row_noun=_("Bước"),
             intro=_("Các bước xử lý hồ sơ sau khi tiếp nhận; tổng tỷ lệ thời gian bằng 100%.")),
-    Section("result", _("Kết quả"), ResultForm),
+    Section("result", _("Kết quả"), _formset(ResultForm, ResultFormSet), row_noun=_("Kết quả"),
+            intro=_("Giấy tờ người dân nhận khi hồ sơ được giải quyết, mỗi dòng một kết quả; "
+                    "kết quả đầu tiên là kết quả chính.")),
 ]}
