@@ -127,6 +127,14 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     _save(page, "Lưu biểu mẫu công dân khai", "form saved")
     expect(page.locator("#id_form-9-group")).to_have_value("thanh_vien")
 
+    # The fee is waived for someone filing for another person, and due on submission: a rule
+    # made of plain choices, in the fee's folded "exemption rules" part.
+    _fill_row(page, "fees-0", {"collect_at": "submission", "ex0_reason": "Nộp thay người khác",
+                               "ex0_field": "nop_thay", "ex0_test": "checked"})
+    _save(page, "Lưu phí, lệ phí", "fee exemption saved")
+    expect(page.locator("#id_fees-0-ex0_test")).to_have_value("checked")
+    expect(page.locator("#id_fees-0-ex1_reason")).to_have_value("")
+
     # A two-step workflow.
     _fill_row(page, "workflow-0", {"name": "Thẩm định hồ sơ", "role": "specialist",
                                    "share": "60"})
@@ -135,7 +143,7 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     _save(page, "Lưu quy trình xử lý", "workflow saved")
 
     # The result.
-    _fill_row(page, "result", {"name": "Giấy xác nhận đăng ký",
+    _fill_row(page, "result-0", {"name": "Giấy xác nhận đăng ký",
                                "template": "Xác nhận {{ ho_ten }} đã đăng ký."})
     _save(page, "Lưu kết quả", "result saved")
     expect(page.locator(".checklist")).to_contain_text("Bản nháp đủ điều kiện công bố.")

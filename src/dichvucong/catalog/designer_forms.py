@@ -759,7 +759,7 @@ class DocumentForm(PositionMixin, DesignerForm):
     mandatory = forms.BooleanField(label=_("Bắt buộc"), required=False, initial=True)
     condition = forms.CharField(label=_("Khi nào cần"), max_length=1000, required=False,
                                 help_text=_("Với giấy tờ chỉ cần trong một số trường hợp."))
-    copies = forms.IntegerField(label=_("Số bản"), min_value=0, max_value=99, initial=1,
+    copies = forms.IntegerField(label=_("Số bản"), min_value=0, max_value=100_000, initial=1,
                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
     copy_type = forms.ChoiceField(label=_("Loại bản"), choices=COPY_TYPE_CHOICES,
                                   initial=CopyType.UNSPECIFIED.value)
