@@ -22,13 +22,26 @@ class TrustedKeyOut(Schema):
     certificate: str
     not_before: str
     not_after: str
+    status: str = "valid"
+    revoked_at: str | None = None
+
+
+class RevokedResultOut(Schema):
+    number: str
+    kid: str
+    status: str
+    since: str
 
 
 class TrustListOut(Schema):
     format: str
     publisher: str
     generated_at: str
+    sequence: int
+    issued_at: str
+    next_update: str
     keys: list[TrustedKeyOut]
+    revoked_results: list[RevokedResultOut]
     roots: list[str]
 
 
@@ -50,7 +63,12 @@ class VerifyOut(Schema):
 
 @router.get("/trust-list", response=TrustListOut, summary="Issuer keys for offline verification")
 def trust_list(request):
-    return services.trust_list()
+    """The content of the current signed issue (same sequence and dates); the bare content,
+    sequence 0, where no trust-list key is configured."""
+    try:
+        return services.current_trust_list_payload()
+    except services.ResultError:
+        return services.trust_list()
 
 
 class SignedTrustListOut(Schema):
