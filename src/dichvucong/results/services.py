@@ -309,7 +309,7 @@ def ensure_demo_keys(agencies=None) -> int:
         authority = pki.create_authority()
         pki.save_authority(authority, folder)
     passphrase = signing.pkcs12_passphrase()
-    made = 0
+    made, published = 0, False
     for agency in agencies if agencies is not None else Agency.objects.filter(is_active=True):
         path = signing.pkcs12_path(agency.code)
         if path.is_file():  # made before: make sure it is published
@@ -317,21 +317,28 @@ def ensure_demo_keys(agencies=None) -> int:
 
             loaded = pkcs12.load_pkcs12(path.read_bytes(), passphrase)
             if loaded.cert is not None:
-                register_key(agency, pki.pem(loaded.cert.certificate), "pkcs12")
+                published |= register_key(agency, pki.pem(loaded.cert.certificate), "pkcs12",
+                                          publish=False)[1]
             continue
         certificate, key = pki.issue_certificate(authority, agency.name, agency.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pki.pkcs12_bytes(certificate, key, [authority.certificate], passphrase,
                                           agency.code))
         path.chmod(0o600)
-        register_key(agency, pki.pem(certificate), "pkcs12")
+        register_key(agency, pki.pem(certificate), "pkcs12", publish=False)
         made += 1
+        published = True
     trust_list_signer_files()
+    if published:  # one new issue of the trust list for all the new keys
+        trust_list_changed("key_registered")
     return made
 
 
-def register_key(agency: Agency, certificate_pem: str, backend: str) -> IssuerKey:
-    """Publish a signing certificate of ``agency`` (idempotent)."""
+def register_key(agency: Agency, certificate_pem: str, backend: str, *,
+                 publish: bool = True) -> tuple[IssuerKey, bool]:
+    """Publish a signing certificate of ``agency`` (idempotent): (the key, whether it is new).
+    A new key is published in a new issue of the trust list unless ``publish`` is false (the
+    caller publishes once for many)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
@@ -347,9 +354,9 @@ def register_key(agency: Agency, certificate_pem: str, backend: str) -> IssuerKe
         "subject": certificate.subject.rfc4514_string()[:400],
         "not_before": certificate.not_valid_before_utc,
         "not_after": certificate.not_valid_after_utc})
-    if created:
+    if created and publish:
         trust_list_changed("key_registered")
-    return key
+    return key, created
 
 
 def revoke_key(kid: str, reason: str, *, actor: User | None = None,
@@ -701,7 +708,7 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
         result.refresh_from_db()
         return result
     with transaction.atomic():
-        key = register_key(result.agency, certificate_pem, backend.name)
+        key, _new = register_key(result.agency, certificate_pem, backend.name)
         result.pdf.save(f"{result.token}.pdf", ContentFile(signed), save=False)
         result.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         result.content_sha256 = hashlib.sha256(content).hexdigest()
