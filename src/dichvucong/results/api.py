@@ -7,6 +7,7 @@ return is printed on the paper or public keys."""
 from __future__ import annotations
 
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from dichvucong.results import services
 from dichvucong.results.models import Verification
@@ -81,9 +82,9 @@ class SignedTrustListOut(Schema):
             summary="The trust list signed for offline verifiers (JWS, flattened JSON)")
 def signed_trust_list(request):
     try:
-        return 200, services.signed_trust_list()
+        return Status(200, services.signed_trust_list())
     except services.ResultError as exc:
-        return 503, {"detail": exc.message}
+        return Status(503, {"detail": exc.message})
 
 
 @router.post("/verify", response=VerifyOut, summary="Verify a result's QR text")
