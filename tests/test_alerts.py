@@ -393,3 +393,49 @@ def test_every_alert_kind_has_its_message_in_both_languages():
         with translation.override("en"):
             english = str(text.subject)
         assert english.startswith("Alert: ") and str(text.subject).startswith("Cảnh báo: "), kind
+
+
+def test_the_partial_index_conditions_are_the_migrations():
+    import importlib
+
+    from dichvucong.alerts import scan as scan_module
+
+    migration = importlib.import_module("dichvucong.alerts.migrations.0002_dossier_partial_indexes")
+    conditions = {name: condition for name, _table, _cols, condition in migration.INDEXES}
+    assert conditions["alert_dossier_processing_due"] == scan_module.PROCESSING_INDEX
+    assert conditions["alert_dossier_submitted"] == scan_module.SUBMITTED_INDEX
+    assert conditions["alert_dossier_supplement"] == scan_module.SUPPLEMENT_INDEX
+    assert f"state IN ({', '.join(repr(s) for s in rules.PROCESSING_STATES)})" == \
+        scan_module.PROCESSING_INDEX
+
+
+def test_every_scan_query_on_the_dossiers_reads_a_partial_index(procedure, justice, people):
+    """The scan must not read the history: each of its queries on the dossier table is planned
+    on one of the alert scan's partial indexes, with the parameters as the scan binds them."""
+    from django.db import connection
+
+    make(procedure, justice, people, state="examining", submitted=at(2027, 1, 28, 9),
+         received=at(2027, 1, 28, 9), due=at(2027, 2, 11, 10))
+    queries: list[tuple[str, tuple]] = []
+
+    def capture(execute, sql, params, many, context):
+        queries.append((sql, tuple(params or ())))
+        return execute(sql, params, many, context)
+
+    from dichvucong.alerts.scan import find
+
+    with connection.execute_wrapper(capture):
+        assert find(at(2027, 2, 11, 10, 30))  # finding the causes: the part that reads dossiers
+    on_dossiers = [(sql, params) for sql, params in queries
+                   if sql.lstrip().startswith("SELECT") and 'FROM "dossiers_dossier"' in sql]
+    assert len(on_dossiers) >= 6
+    with connection.cursor() as cursor:
+        for sql, params in on_dossiers:
+            if connection.vendor == "postgresql":
+                # Tiny test tables would be read whole anyway: ask which index could serve.
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql, params)
+            else:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            plan = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
+            assert "alert_dossier_" in plan, (sql, plan)

@@ -12,6 +12,7 @@ import shutil
 from datetime import date
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client, TestCase
@@ -35,6 +36,8 @@ def _pki(settings, tmp_path_factory):
     settings.RESULTS_PKI_DIR = str(_pki_dir(tmp_path_factory))
     settings.RESULTS_TRUST_ROOTS = []
     settings.SITE_URL = "http://testserver"
+    # The trust lists are cached across requests; a test's keys are its own.
+    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
 
 
 _PKI = {}
@@ -241,10 +244,13 @@ def test_revoked_replaced_and_expired_results(keys, client):
         services.revoke(revoked, user("chuyenvien.haichau"), "Cấp sai")
     with pytest.raises(services.ResultError):
         services.revoke(revoked, leader, "  ")
+    before = verifier.load_trust_list(services.trust_list())
     services.revoke(revoked, leader, "Cấp sai đối tượng")
     trust = verifier.load_trust_list(services.trust_list())
-    # Offline, the signature is still good: revocation is an online fact.
-    assert verifier.verify(revoked.qr_payload, trust).outcome == "valid"
+    # Offline, a list made before the revocation still finds the signature good (hence its
+    # freshness: see test_results_trust_list.py); a list made after it names the revocation.
+    assert verifier.verify(revoked.qr_payload, before).outcome == "valid"
+    assert verifier.verify(revoked.qr_payload, trust).outcome == "revoked"
     assert services.verify_text(revoked.qr_payload).outcome == "revoked"
     assert page_says(client, revoked.qr_payload) == "Giấy tờ đã bị thu hồi"
 

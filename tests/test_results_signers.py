@@ -9,6 +9,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from django.core.cache import cache
 from django.test import Client, TestCase
 
 from dichvucong.agencies.models import Agency
@@ -32,6 +33,8 @@ pytestmark = pytest.mark.django_db
 def _pki(settings, tmp_path):
     settings.RESULTS_PKI_DIR = str(tmp_path / "pki")
     settings.SITE_URL = "http://testserver"
+    # The trust lists are cached across requests; a test's keys are its own.
+    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
 
 
 def issue(dossier) -> Result:

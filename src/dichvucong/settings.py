@@ -294,6 +294,15 @@ RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; d
 RESULTS_TRUST_LIST_KEY = os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_KEY", "")
 RESULTS_TRUST_LIST_CERT = os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_CERT", "")
 RESULTS_TRUST_LIST_ANCHORS = env_list("DICHVUCONG_RESULTS_TRUST_LIST_ANCHORS")
+# Freshness of the published trust list (like a CRL): each issue is valid this many hours and is
+# re-issued half-way; verifiers accept an overdue list for the grace, with a warning; online
+# verification and the endpoint keep it cached this many seconds (dropped on any change).
+RESULTS_TRUST_LIST_VALID_HOURS = int(os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_VALID_HOURS",
+                                                    "48"))
+RESULTS_TRUST_LIST_GRACE_HOURS = int(os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_GRACE_HOURS",
+                                                    "24"))
+RESULTS_TRUST_LIST_CACHE_SECONDS = int(
+    os.environ.get("DICHVUCONG_RESULTS_TRUST_LIST_CACHE_SECONDS", "300"))
 RESULTS_PKCS11_MODULE = os.environ.get("DICHVUCONG_RESULTS_PKCS11_MODULE", "")
 RESULTS_PKCS11_TOKEN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_TOKEN", "")
 RESULTS_PKCS11_PIN = os.environ.get("DICHVUCONG_RESULTS_PKCS11_PIN", "")

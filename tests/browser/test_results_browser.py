@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from playwright.sync_api import expect
 
@@ -33,6 +34,8 @@ CITIZEN = "congdan.thu-ket-qua"
 def _pki(settings, tmp_path_factory):
     settings.RESULTS_PKI_DIR = str(tmp_path_factory.getbasetemp() / "results-browser-pki")
     settings.RESULTS_TRUST_ROOTS = []
+    # The trust lists are cached across requests; a test's keys are its own.
+    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
     User.objects.get_or_create(username=CITIZEN, defaults={"full_name": "Công dân thử kết quả"})
     services.ensure_demo_keys(Agency.objects.filter(name=HAI_CHAU))
 

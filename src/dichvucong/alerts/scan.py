@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Q, Subquery, TextField
+from django.db.models import BooleanField, F, OuterRef, Q, Subquery, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -85,6 +86,23 @@ def calendar_groups(now: datetime) -> list[tuple[WorkingCalendar, Q]]:
 
 _ROW = ("id", "agency_id", "assignee_id")
 
+# The partial indexes' conditions (migration 0002), repeated word for word in the queries as
+# literals: SQLite uses a partial index only when the query's WHERE contains the index's
+# condition term for term, which a condition with bound parameters never does (without them the
+# scan read the whole dossier table: 1.06 s at a million dossiers instead of 0.15 s).
+# PostgreSQL proves the implication from the parameters' values; the repetition costs it nothing.
+PROCESSING_INDEX = ("state IN ('received', 'examining', 'awaiting_approval', 'approved', "
+                    "'transferred', 'processing_supplement')")
+SUBMITTED_INDEX = "state = 'submitted'"
+SUPPLEMENT_INDEX = "state IN ('reception_supplement', 'processing_supplement')"
+
+
+def _on_index(condition: str) -> RawSQL:
+    table = Dossier._meta.db_table
+    # Only this module's constant conditions: nothing from outside goes into the SQL.
+    return RawSQL(condition.replace("state", f'"{table}"."state"', 1), [],  # noqa: S611
+                  output_field=BooleanField())
+
 
 def _found(kind: Kind, rows: Iterable[tuple], *, due: bool = False,
            at: bool = False) -> Iterator[Found]:
@@ -109,17 +127,19 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
         window = rules.window(calendar, now, config)
         dossiers = Dossier.objects.filter(scope)
         add(_found(Kind.not_received, dossiers.filter(
-            state=State.submitted.value, channel=Channel.ONLINE,
+            _on_index(SUBMITTED_INDEX), state=State.submitted.value, channel=Channel.ONLINE,
             submitted_at__lt=window.submitted_before).values_list(*_ROW, "submitted_at"),
             at=True))
         # Dossiers whose clock runs: in processing and not paused for a supplement.
-        running = dossiers.filter(state__in=PROCESSING_STATES, paused_at__isnull=True)
+        running = dossiers.filter(_on_index(PROCESSING_INDEX), state__in=PROCESSING_STATES,
+                                  paused_at__isnull=True)
         add(_found(Kind.near_due, running.filter(
             due_at__gt=now, due_at__lte=window.near_until).values_list(*_ROW, "due_at"),
             due=True))
         late = list(running.filter(due_at__lte=now).values_list(*_ROW, "due_at"))
         # Waiting for a supplement while already overdue at the pause: still overdue.
-        late += list(dossiers.filter(state=State.processing_supplement.value,
+        late += list(dossiers.filter(_on_index(SUPPLEMENT_INDEX),
+                                     state=State.processing_supplement.value,
                                      due_at__lt=F("paused_at")).values_list(*_ROW, "due_at"))
         add(_found(Kind.overdue, late, due=True))
         # Which of them had their apology (Mẫu 04): a lookup of those few in a small index.
@@ -129,14 +149,14 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
                               .values_list("dossier_id", flat=True))
         add(_found(Kind.no_apology, (row for row in late if row[0] not in apologised)))
         add(_found(Kind.supplement_unanswered, dossiers.filter(
-            state=State.processing_supplement.value,
+            _on_index(SUPPLEMENT_INDEX), state=State.processing_supplement.value,
             paused_at__lt=window.supplement_before).values_list(*_ROW, "paused_at"), at=True))
         requested = Subquery(DossierEvent.objects.filter(
             dossier=OuterRef("pk"), action=Action.request_supplement.value)
             .order_by("-created_at").values("created_at")[:1])
         add(_found(Kind.supplement_unanswered, dossiers.filter(
-            state=State.reception_supplement.value).annotate(requested=requested)
-            .filter(requested__lt=window.supplement_before)
+            _on_index(SUPPLEMENT_INDEX), state=State.reception_supplement.value)
+            .annotate(requested=requested).filter(requested__lt=window.supplement_before)
             .values_list(*_ROW, "requested"), at=True))
         add(_steps(calendar, now, running, config))
     return found

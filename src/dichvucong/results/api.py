@@ -7,6 +7,7 @@ return is printed on the paper or public keys."""
 from __future__ import annotations
 
 from ninja import Router, Schema
+from ninja.responses import Status
 
 from dichvucong.results import services
 from dichvucong.results.models import Verification
@@ -22,13 +23,26 @@ class TrustedKeyOut(Schema):
     certificate: str
     not_before: str
     not_after: str
+    status: str = "valid"
+    revoked_at: str | None = None
+
+
+class RevokedResultOut(Schema):
+    number: str
+    kid: str
+    status: str
+    since: str
 
 
 class TrustListOut(Schema):
     format: str
     publisher: str
     generated_at: str
+    sequence: int
+    issued_at: str
+    next_update: str
     keys: list[TrustedKeyOut]
+    revoked_results: list[RevokedResultOut]
     roots: list[str]
 
 
@@ -50,7 +64,12 @@ class VerifyOut(Schema):
 
 @router.get("/trust-list", response=TrustListOut, summary="Issuer keys for offline verification")
 def trust_list(request):
-    return services.trust_list()
+    """The content of the current signed issue (same sequence and dates); the bare content,
+    sequence 0, where no trust-list key is configured."""
+    try:
+        return services.current_trust_list_payload()
+    except services.ResultError:
+        return services.trust_list()
 
 
 class SignedTrustListOut(Schema):
@@ -63,9 +82,9 @@ class SignedTrustListOut(Schema):
             summary="The trust list signed for offline verifiers (JWS, flattened JSON)")
 def signed_trust_list(request):
     try:
-        return 200, services.signed_trust_list()
+        return Status(200, services.signed_trust_list())
     except services.ResultError as exc:
-        return 503, {"detail": exc.message}
+        return Status(503, {"detail": exc.message})
 
 
 @router.post("/verify", response=VerifyOut, summary="Verify a result's QR text")

@@ -179,6 +179,11 @@ class IssuerKey(models.Model):
     not_before = models.DateTimeField()
     not_after = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # A revoked key stays in the trust list, marked so: what it signed is no longer trusted.
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    revoked_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+")
 
     class Meta:
         ordering = ["agency_id", "-not_before"]
@@ -208,3 +213,22 @@ class Verification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.method} {self.outcome}"
+
+
+class TrustListIssue(models.Model):
+    """One issue of the signed trust list, as published for offline verifiers (a CRL's
+    ``thisUpdate`` / ``nextUpdate`` / number). ``sequence`` only grows (verifiers refuse a lower
+    one); a new issue is made when a key or a result's status changes, and before
+    ``next_update`` by the periodic task."""
+
+    sequence = models.PositiveBigIntegerField(unique=True)
+    issued_at = models.DateTimeField()
+    next_update = models.DateTimeField()
+    reason = models.CharField(max_length=30)  # scheduled, key_registered, key_revoked, …
+    document = models.JSONField()  # the JWS, flattened JSON form
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} {self.issued_at:%Y-%m-%d %H:%M}"

@@ -36,11 +36,34 @@ class Authority:
     key: ec.EllipticCurvePrivateKey
 
 
+UB_NAME = 64  # RFC 5280's upper bound for commonName; cryptography counts it in UTF-8 bytes
+
+
+def fit_name(text: str) -> str:
+    """An agency's name as an X.509 name attribute: at most 64 bytes of UTF-8 (a ward's
+    committee, in Vietnamese, is often longer), cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text.encode()) <= UB_NAME:
+        return text
+    room = UB_NAME - len("…".encode())
+    words, cut = text.split(" "), ""
+    for word in words:
+        longer = f"{cut} {word}" if cut else word
+        if len(longer.encode()) > room:
+            break
+        cut = longer
+    if not cut:  # one very long word: cut it by characters
+        cut = text
+        while len(cut.encode()) > room:
+            cut = cut[:-1]
+    return cut + "…"
+
+
 def _name(common_name: str, organisation: str) -> x509.Name:
     return x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-        x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-        x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, fit_name(organisation)),
+        x509.NameAttribute(NameOID.COMMON_NAME, fit_name(common_name)),
     ])
 
 

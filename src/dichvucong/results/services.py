@@ -10,8 +10,11 @@ Stable API for other apps:
 - :func:`results_of_holder` (user) → the results issued to a citizen, newest first;
   :func:`results_of_dossier` (dossier).
 - :func:`pdf_bytes` (result) → the signed PDF; :func:`record_download`.
-- :func:`trust_list` → the published issuer keys; :func:`verify_text` / :func:`verify_pdf` →
-  an :class:`Outcome` with the online status, each recorded as a ``Verification``.
+- :func:`trust_list` → the published issuer keys; :func:`signed_trust_list` → the current
+  signed issue (cached; re-issued when a key or a result's status changes and, by the periodic
+  task :func:`refresh_trust_list`, before its ``next_update``); :func:`revoke_key`.
+- :func:`verify_text` / :func:`verify_pdf` → an :class:`Outcome` with the online status, each
+  recorded as a ``Verification``.
 """
 
 from __future__ import annotations
@@ -19,18 +22,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import logging
 import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import cbor2
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
-from django.db.models import Q, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from dichvucong.accounts.models import Role as AccountRole
@@ -49,9 +54,12 @@ from .models import (
     ResultNumberSequence,
     SigningState,
     Status,
+    TrustListIssue,
     Verification,
 )
 from .validity import valid_until as validity_end
+
+logger = logging.getLogger(__name__)
 
 ISSUING_ROLES = (AccountRole.SPECIALIST, AccountRole.LEADER)
 MANAGING_ROLES = (AccountRole.LEADER, AccountRole.AGENCY_HEAD)
@@ -301,7 +309,7 @@ def ensure_demo_keys(agencies=None) -> int:
         authority = pki.create_authority()
         pki.save_authority(authority, folder)
     passphrase = signing.pkcs12_passphrase()
-    made = 0
+    made, published = 0, False
     for agency in agencies if agencies is not None else Agency.objects.filter(is_active=True):
         path = signing.pkcs12_path(agency.code)
         if path.is_file():  # made before: make sure it is published
@@ -309,21 +317,28 @@ def ensure_demo_keys(agencies=None) -> int:
 
             loaded = pkcs12.load_pkcs12(path.read_bytes(), passphrase)
             if loaded.cert is not None:
-                register_key(agency, pki.pem(loaded.cert.certificate), "pkcs12")
+                published |= register_key(agency, pki.pem(loaded.cert.certificate), "pkcs12",
+                                          publish=False)[1]
             continue
         certificate, key = pki.issue_certificate(authority, agency.name, agency.name)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(pki.pkcs12_bytes(certificate, key, [authority.certificate], passphrase,
                                           agency.code))
         path.chmod(0o600)
-        register_key(agency, pki.pem(certificate), "pkcs12")
+        register_key(agency, pki.pem(certificate), "pkcs12", publish=False)
         made += 1
+        published = True
     trust_list_signer_files()
+    if published:  # one new issue of the trust list for all the new keys
+        trust_list_changed("key_registered")
     return made
 
 
-def register_key(agency: Agency, certificate_pem: str, backend: str) -> IssuerKey:
-    """Publish a signing certificate of ``agency`` (idempotent)."""
+def register_key(agency: Agency, certificate_pem: str, backend: str, *,
+                 publish: bool = True) -> tuple[IssuerKey, bool]:
+    """Publish a signing certificate of ``agency`` (idempotent): (the key, whether it is new).
+    A new key is published in a new issue of the trust list unless ``publish`` is false (the
+    caller publishes once for many)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
 
@@ -333,12 +348,37 @@ def register_key(agency: Agency, certificate_pem: str, backend: str) -> IssuerKe
     from asn1crypto import x509 as asn1_x509
 
     algorithm = signing.algorithm_of(asn1_x509.Certificate.load(der))
-    key, _created = IssuerKey.objects.get_or_create(kid=kid, defaults={
+    key, created = IssuerKey.objects.get_or_create(kid=kid, defaults={
         "agency": agency, "algorithm": algorithm, "backend": backend,
         "certificate": certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
         "subject": certificate.subject.rfc4514_string()[:400],
         "not_before": certificate.not_valid_before_utc,
         "not_after": certificate.not_valid_after_utc})
+    if created and publish:
+        trust_list_changed("key_registered")
+    return key, created
+
+
+def revoke_key(kid: str, reason: str, *, actor: User | None = None,
+               now: datetime | None = None) -> IssuerKey:
+    """Mark an agency's signing key revoked (a lost token, a compromised key): it stays in the
+    trust list, marked, so every verifier stops trusting what it signed once it has the new
+    list; a new issue of the list is published at once. Raises ResultError."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResultError("Cần ghi lý do thu hồi khóa.", "reason")
+    with transaction.atomic():
+        key = IssuerKey.objects.select_for_update().filter(kid=kid.strip().lower()).first()
+        if key is None:
+            raise ResultError(f"Không có khóa {kid} trong danh sách tin cậy.", "kid")
+        if key.revoked_at is not None:
+            raise ResultError(f"Khóa {key.kid} đã bị thu hồi từ trước.", "kid")
+        key.revoked_at = now or timezone.now()
+        key.revocation_reason = reason
+        key.revoked_by = actor
+        key.save(update_fields=["revoked_at", "revocation_reason", "revoked_by"])
+        logger.info("issuer key %s revoked", key.kid)
+        trust_list_changed("key_revoked")
     return key
 
 
@@ -371,25 +411,172 @@ def trust_list_anchors() -> list[str]:
     return [pki.fingerprint_pem(cert_file.read_bytes())]
 
 
-def signed_trust_list() -> dict:
-    """The trust list as published for offline verifiers: signed by the trust-list key."""
-    key_file, cert_file = trust_list_signer_files()
-    return verifier.sign_trust_list(trust_list(), key_file.read_bytes(), cert_file.read_bytes())
-
-
-def trust_list() -> dict:
-    """The published issuer keys (kid → certificate, agency, validity) and trust roots."""
+def trust_list(*, now: datetime | None = None, sequence: int = 0) -> dict:
+    """The trust list's content: the issuer keys (kid → certificate, agency, validity, status),
+    the revoked or replaced results still within their validity, the trust roots, and the
+    issue's sequence, issue time and next update (sequence 0: not an issue, not for offline
+    use)."""
+    now = now or timezone.now()
     keys = IssuerKey.objects.select_related("agency").order_by("agency__code", "not_before")
+    today = timezone.localdate(now)
+    withdrawn = (Result.objects.filter(status__in=[Status.REVOKED, Status.REPLACED],
+                                       signing_state=SigningState.DONE)
+                 .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+                 .order_by("number").values_list("number", "kid", "status", "status_changed_at"))
     return {
         "format": verifier.TRUST_LIST_FORMAT,
         "publisher": settings.SITE_URL,
-        "generated_at": timezone.now().astimezone(UTC).isoformat(timespec="seconds"),
+        "generated_at": _utc(now),
+        "sequence": sequence,
+        "issued_at": _utc(now),
+        "next_update": _utc(now + trust_list_validity()),
         "keys": [{"kid": k.kid, "alg": k.algorithm, "agency_code": k.agency.code,
                   "agency_name": k.agency.name, "certificate": k.certificate,
                   "not_before": k.not_before.astimezone(UTC).isoformat(),
-                  "not_after": k.not_after.astimezone(UTC).isoformat()} for k in keys],
+                  "not_after": k.not_after.astimezone(UTC).isoformat(),
+                  "status": "revoked" if k.revoked_at else "valid",
+                  **({"revoked_at": _utc(k.revoked_at)} if k.revoked_at else {})}
+                 for k in keys],
+        "revoked_results": [{"number": number, "kid": kid, "status": status,
+                             "since": _utc(since) if since else ""}
+                            for number, kid, status, since in withdrawn],
         "roots": trust_roots_pem(),
     }
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+# The signed issues for offline verifiers, and the parsed list online verification uses: both
+# cached so that a verification neither signs nor reads the keys; dropped when they change.
+PUBLISHED_CACHE_KEY = "results:trust-list:published"
+ONLINE_CACHE_KEY = "results:trust-list:online"
+KEEP_ISSUES = 20
+
+
+def trust_list_validity() -> timedelta:
+    return timedelta(hours=settings.RESULTS_TRUST_LIST_VALID_HOURS)
+
+
+def trust_list_grace() -> timedelta:
+    return timedelta(hours=settings.RESULTS_TRUST_LIST_GRACE_HOURS)
+
+
+def refresh_at(issue: TrustListIssue) -> datetime:
+    """When an issue is re-issued: half-way to its next update, so a verifier that fetches it
+    late still gets at least half the validity (and the grace) before it must fetch again."""
+    return issue.issued_at + (issue.next_update - issue.issued_at) / 2
+
+
+def issue_trust_list(reason: str, *, now: datetime | None = None) -> TrustListIssue:
+    """Sign and store a new issue of the trust list under the next sequence number: the only
+    place the trust list is signed. Raises ResultError when no trust-list key is configured."""
+    now = now or timezone.now()
+    key_file, cert_file = trust_list_signer_files()
+    key_pem, cert_pem = key_file.read_bytes(), cert_file.read_bytes()
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                last = TrustListIssue.objects.aggregate(last=Max("sequence"))["last"] or 0
+                data = trust_list(now=now, sequence=last + 1)
+                issue = TrustListIssue.objects.create(
+                    sequence=last + 1, issued_at=now, reason=reason,
+                    next_update=now + trust_list_validity(),
+                    document=verifier.sign_trust_list(data, key_pem, cert_pem))
+            break
+        except IntegrityError:  # another server took that number meanwhile: take the next
+            if attempt == 4:
+                raise
+    old = TrustListIssue.objects.order_by("-sequence").values_list("pk", flat=True)[KEEP_ISSUES:]
+    TrustListIssue.objects.filter(pk__in=list(old)).delete()
+    cache.delete_many([PUBLISHED_CACHE_KEY, ONLINE_CACHE_KEY])
+    logger.info("trust list %s issued (%s)", issue.sequence, reason)
+    return issue
+
+
+def current_trust_list_issue(now: datetime | None = None) -> TrustListIssue:
+    """The issue to publish: from the cache; else the newest stored one; a new one only when
+    there is none or the newest is due for refresh (the periodic task normally does that)."""
+    now = now or timezone.now()
+    issue = cache.get(PUBLISHED_CACHE_KEY)
+    if issue is None or refresh_at(issue) <= now:
+        issue = TrustListIssue.objects.order_by("-sequence").first()
+        if issue is None or refresh_at(issue) <= now:
+            issue = issue_trust_list("scheduled" if issue else "first", now=now)
+        elif not _signed_by_current_signer(issue):
+            issue = issue_trust_list("signer_changed", now=now)
+        seconds = min(settings.RESULTS_TRUST_LIST_CACHE_SECONDS,
+                      int((refresh_at(issue) - now).total_seconds()))
+        cache.set(PUBLISHED_CACHE_KEY, issue, max(seconds, 1))
+    return issue
+
+
+def _signed_by_current_signer(issue: TrustListIssue) -> bool:
+    """Whether a stored issue carries the configured trust-list certificate (after the operator
+    rotates that key, verifiers pin the new one: the old issue must go)."""
+    import base64
+    import json
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    _key_file, cert_file = trust_list_signer_files()
+    der = x509.load_pem_x509_certificate(cert_file.read_bytes()).public_bytes(
+        serialization.Encoding.DER)
+    try:
+        header = json.loads(verifier.b64url_decode(issue.document["protected"]))
+        return header["x5c"][0] == base64.b64encode(der).decode("ascii")
+    except (KeyError, IndexError, TypeError, ValueError):
+        return False
+
+
+def refresh_trust_list(now: datetime | None = None) -> TrustListIssue | None:
+    """The periodic task's work: re-issue the list when the newest issue is due (half-way to its
+    next update) or there is none. Returns the new issue, or None when nothing was due."""
+    now = now or timezone.now()
+    newest = TrustListIssue.objects.order_by("-sequence").first()
+    if newest is not None and refresh_at(newest) > now:
+        return None
+    return issue_trust_list("scheduled" if newest else "first", now=now)
+
+
+def signed_trust_list() -> dict:
+    """The trust list as published for offline verifiers: the current signed issue."""
+    return current_trust_list_issue().document
+
+
+def current_trust_list_payload() -> dict:
+    """What the current signed issue says (its payload, read back without re-checking: it is
+    our own)."""
+    return verifier.unverified_payload(signed_trust_list())
+
+
+def online_trust_list() -> verifier.TrustList:
+    """The parsed list online verification checks QR codes against, from the database (not
+    the signed issue: the server trusts its own data), cached."""
+    trust = cache.get(ONLINE_CACHE_KEY)
+    if trust is None:
+        trust = verifier.load_trust_list(trust_list())
+        cache.set(ONLINE_CACHE_KEY, trust, settings.RESULTS_TRUST_LIST_CACHE_SECONDS)
+    return trust
+
+
+def trust_list_changed(reason: str) -> None:
+    """A key or a result's status changed: drop the cached lists now (this server's next
+    verification reads the change) and, once the change is committed, publish a new issue
+    (dropping again what a concurrent request may have cached meanwhile)."""
+    cache.delete_many([PUBLISHED_CACHE_KEY, ONLINE_CACHE_KEY])
+
+    def publish() -> None:
+        cache.delete_many([PUBLISHED_CACHE_KEY, ONLINE_CACHE_KEY])
+        try:
+            issue_trust_list(reason)
+        except ResultError:
+            # No trust-list key here: the published endpoint answers 503 until there is one.
+            logger.warning("trust list not re-issued after %s: no trust-list key", reason)
+
+    transaction.on_commit(publish)
 
 
 # --- rendering and signing (the background task) ----------------------------------------------
@@ -509,6 +696,9 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
         Result.objects.filter(pk=result.pk).update(signing_state=SigningState.SIGNING)
         signed, payload, certificate_pem = run_async(
             _sign_document, backend, result, content, box, now)
+        if _revoked_certificate(certificate_pem):
+            raise signing.SigningUnavailable(
+                "Khóa ký của cơ quan đã bị thu hồi; cần cấp chứng thư số mới trước khi ký.")
     except Exception as exc:  # the officer sees it; the worker goes on with other work
         message = exc.message if isinstance(exc, signing.SigningUnavailable) else (
             "Lỗi khi tạo hoặc ký tệp kết quả; hãy thử lại hoặc báo quản trị hệ thống.")
@@ -518,7 +708,7 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
         result.refresh_from_db()
         return result
     with transaction.atomic():
-        key = register_key(result.agency, certificate_pem, backend.name)
+        key, _new = register_key(result.agency, certificate_pem, backend.name)
         result.pdf.save(f"{result.token}.pdf", ContentFile(signed), save=False)
         result.pdf_sha256 = hashlib.sha256(signed).hexdigest()
         result.content_sha256 = hashlib.sha256(content).hexdigest()
@@ -535,6 +725,7 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
             old.status = Status.REPLACED
             old.status_changed_at = now
             old.save(update_fields=["status", "status_changed_at"])
+            trust_list_changed("result_replaced")
         dossier = result.dossier
         if dossier is not None and dossier.state == State.approved.value:
             from dichvucong.dossiers.actions import perform
@@ -542,6 +733,17 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
             perform(dossier.pk, Action.issue_result, None, lifecycle.Role.system,
                     data={"result": result.number, "result_token": result.token})
     return result
+
+
+def _revoked_certificate(certificate_pem: str) -> bool:
+    """Whether the certificate that just signed belongs to a revoked key (nothing it signs is
+    trusted any more, so the result must not be issued with it)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    der = x509.load_pem_x509_certificate(certificate_pem.encode()).public_bytes(
+        serialization.Encoding.DER)
+    return IssuerKey.objects.filter(kid=pki.key_id(der).hex(), revoked_at__isnull=False).exists()
 
 
 def _heading(result: Result):
@@ -572,6 +774,7 @@ def revoke(result: Result, user: User, reason: str, *, now: datetime | None = No
         result.save(update_fields=["status", "status_reason", "status_changed_by",
                                    "status_changed_at"])
         _event(result, ResultEvent.Kind.REVOKED, user, reason)
+        trust_list_changed("result_revoked")
     return result
 
 
@@ -680,8 +883,7 @@ def verify_text(text: str, method: str = Verification.Method.PASTE,
                 today: date | None = None) -> Outcome:
     """Offline check against the published keys, then the online status of the result."""
     today = today or timezone.localdate()
-    trust = verifier.load_trust_list(trust_list())
-    verdict = verifier.verify(text, trust, today)
+    verdict = verifier.verify(text, online_trust_list(), today)
     outcome = Outcome(verdict.outcome, verdict.reason, claims=verdict.claims,
                       agency_name=verdict.key.agency_name if verdict.key else "")
     if verdict.genuine and verdict.claims is not None:

@@ -1,6 +1,8 @@
-"""Background work: rendering and signing a result (DESIGN.md §6: no officer waits on it)."""
+"""Background work: rendering and signing a result (DESIGN.md §6: no officer waits on it), and
+keeping the published trust list fresh."""
 
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 
 @db_task(retries=2, retry_delay=30, name="results.sign_result")
@@ -8,3 +10,15 @@ def sign_result_task(result_id: int) -> None:
     from .services import sign_result
 
     sign_result(result_id)
+
+
+# Every 15 minutes: an issue is re-issued half-way to its next update (24 h with the default 48 h
+# validity), so offline verifiers always find a list with time left on it.
+@db_periodic_task(crontab(minute="*/15"), name="results.refresh_trust_list")
+@lock_task("results.refresh_trust_list")
+def refresh_trust_list_task() -> int:
+    """Returns the sequence of the new issue, 0 when none was due."""
+    from .services import refresh_trust_list
+
+    issue = refresh_trust_list()
+    return issue.sequence if issue is not None else 0

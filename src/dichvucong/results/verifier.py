@@ -18,7 +18,13 @@ Usage::
     verdict = verify(qr_text, trust)
     verdict.outcome  # "valid", "expired", "not_genuine", "unknown_issuer" or "malformed"
 
-Revocation and replacement are online facts: the verification page adds them.
+Like a CRL, each list carries an issue time, a ``next_update`` and a sequence number that only
+grows: :func:`open_signed_trust_list` refuses a list past its ``next_update`` (beyond a grace,
+inside which it is accepted with a warning) and, given the highest sequence the verifier has
+accepted before, a list older than that one (a replayed list from before a key or a result was
+revoked). The list also names revoked keys and the revoked or replaced results that are still
+within their validity, so an offline verifier with a fresh list knows them too; the online page
+adds the live status.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import base45
@@ -49,6 +55,16 @@ MAX_TEXT = 4000  # a QR code holds less; anything longer is not ours
 
 VALID, EXPIRED, NOT_GENUINE, UNKNOWN_ISSUER, MALFORMED = (
     "valid", "expired", "not_genuine", "unknown_issuer", "malformed")
+REVOKED, REPLACED = "revoked", "replaced"
+TRUST_LIST_REFUSED = "trust_list_refused"  # the offline command's verdict when no list is usable
+DEFAULT_GRACE = timedelta(hours=24)
+CLOCK_SKEW = timedelta(minutes=10)  # a list issued a little "in the future" is a clock skew
+
+
+def gettext_noop(text: str) -> str:
+    """Marks a Vietnamese msgid for ``makemessages`` without importing Django: callers translate
+    the template (``gettext(template) % params``), this module stays plain Python."""
+    return text
 
 
 @dataclass(frozen=True)
@@ -84,6 +100,15 @@ class TrustedKey:
     certificate_pem: str
     not_before: datetime
     not_after: datetime
+    revoked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RevokedResult:
+    number: str
+    kid: str  # hex; empty when the list does not say
+    status: str  # revoked or replaced
+    since: str = ""
 
 
 @dataclass
@@ -92,6 +117,30 @@ class TrustList:
     roots: list[str] = field(default_factory=list)
     generated_at: str = ""
     publisher: str = ""
+    sequence: int = 0
+    issued_at: datetime | None = None
+    next_update: datetime | None = None
+    revoked: dict[str, RevokedResult] = field(default_factory=dict)
+    # Set by open_signed_trust_list when the list is past next_update but inside the grace.
+    warning: TrustListMessage | None = None
+
+
+@dataclass(frozen=True)
+class TrustListMessage:
+    """A localisable sentence about the trust list: ``template`` is a Vietnamese msgid with
+    ``%(name)s`` placeholders; ``text`` is it in Vietnamese, ``localised(gettext)`` in the active
+    language."""
+
+    code: str
+    template: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        return self.template % self.params
+
+    def localised(self, gettext) -> str:
+        return gettext(self.template) % self.params
 
 
 @dataclass(frozen=True)
@@ -101,10 +150,11 @@ class Verdict:
     claims: Claims | None = None
     key: TrustedKey | None = None
     kid: bytes = b""
+    warning: TrustListMessage | None = None  # the list was accepted inside its grace
 
     @property
     def genuine(self) -> bool:
-        return self.outcome in (VALID, EXPIRED)
+        return self.outcome in (VALID, EXPIRED, REVOKED, REPLACED)
 
 
 def id_hash(number: str, id_number: str) -> bytes:
@@ -133,12 +183,26 @@ def _moment(text: str) -> datetime:
 
 
 def load_trust_list(data: dict) -> TrustList:
-    """Read the JSON the platform publishes at ``/xac-minh/danh-sach-tin-cay.json``."""
+    """Read the payload of the list the platform publishes at ``/xac-minh/danh-sach-tin-cay.json``
+    (data already authenticated: a published list goes through :func:`open_signed_trust_list`,
+    which also judges its freshness)."""
     if data.get("format") != TRUST_LIST_FORMAT:
         raise ValueError(f"not a {TRUST_LIST_FORMAT} document")
+    sequence = data.get("sequence", 0)
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 0:
+        raise ValueError("the sequence is not a whole number")
     trust = TrustList(roots=list(data.get("roots") or []),
                       generated_at=str(data.get("generated_at", "")),
-                      publisher=str(data.get("publisher", "")))
+                      publisher=str(data.get("publisher", "")), sequence=sequence,
+                      issued_at=_moment(data["issued_at"]) if data.get("issued_at") else None,
+                      next_update=_moment(data["next_update"]) if data.get("next_update")
+                      else None)
+    for entry in data.get("revoked_results") or []:
+        if entry.get("status") not in (REVOKED, REPLACED):
+            raise ValueError(f"unknown result status {entry.get('status')!r}")
+        trust.revoked[str(entry["number"])] = RevokedResult(
+            number=str(entry["number"]), kid=str(entry.get("kid", "")),
+            status=entry["status"], since=str(entry.get("since", "")))
     for entry in data.get("keys") or []:
         kid = bytes.fromhex(entry["kid"])
         certificate = x509.load_pem_x509_certificate(entry["certificate"].encode())
@@ -149,13 +213,89 @@ def load_trust_list(data: dict) -> TrustList:
         trust.keys[kid] = TrustedKey(
             kid=kid, algorithm=entry["alg"], agency_code=entry["agency_code"],
             agency_name=entry.get("agency_name", ""), certificate_pem=entry["certificate"],
-            not_before=_moment(entry["not_before"]), not_after=_moment(entry["not_after"]))
+            not_before=_moment(entry["not_before"]), not_after=_moment(entry["not_after"]),
+            revoked_at=_moment(entry["revoked_at"]) if entry.get("revoked_at") else None)
     return trust
+
+
+# Why a list is refused or only just accepted: Vietnamese msgids (English through the results
+# app's catalogue), with the facts a verifier needs to act on.
+MESSAGES = {
+    "no_anchor": gettext_noop(
+        "Chưa cấu hình chứng thư ký danh sách tin cậy nào để đối chiếu (dấu vân tay SHA-256)."),
+    "not_signed": gettext_noop(
+        "Tệp này không phải danh sách tin cậy có chữ ký số của Cổng dịch vụ công."),
+    "foreign": gettext_noop(
+        "Danh sách tin cậy được ký bằng chứng thư không nằm trong các chứng thư đã cấu hình: "
+        "không dùng được."),
+    "signer_expired": gettext_noop(
+        "Chứng thư ký danh sách tin cậy không còn hiệu lực vào lúc này."),
+    "altered": gettext_noop(
+        "Chữ ký của danh sách tin cậy không đúng: danh sách đã bị sửa."),
+    "malformed": gettext_noop("Danh sách tin cậy có chữ ký nhưng nội dung sai định dạng."),
+    "undated": gettext_noop(
+        "Danh sách tin cậy không ghi số thứ tự, thời điểm phát hành và hạn cập nhật: không xác "
+        "định được danh sách còn mới hay không, nên không dùng."),
+    "from_the_future": gettext_noop(
+        "Danh sách tin cậy số %(sequence)s ghi phát hành lúc %(issued_at)s, sau thời điểm hiện "
+        "tại: hãy kiểm tra đồng hồ của máy."),
+    "expired": gettext_noop(
+        "Danh sách tin cậy số %(sequence)s đã hết hạn lúc %(next_update)s (đã quá cả %(grace)s "
+        "giờ gia hạn): danh sách cũ có thể thiếu các khóa và kết quả đã bị thu hồi. Hãy tải "
+        "danh sách mới tại %(publisher)s rồi kiểm tra lại."),
+    "in_grace": gettext_noop(
+        "Cảnh báo: danh sách tin cậy số %(sequence)s đã quá hạn cập nhật lúc %(next_update)s; "
+        "vẫn dùng trong thời gian gia hạn đến %(grace_end)s. Hãy tải danh sách mới tại "
+        "%(publisher)s sớm."),
+    "rolled_back": gettext_noop(
+        "Danh sách tin cậy số %(sequence)s cũ hơn danh sách số %(last_sequence)s mà máy này đã "
+        "dùng: có thể là danh sách cũ bị phát lại, nên không dùng."),
+}
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%d/%m/%Y %H:%M UTC")
 
 
 class TrustListError(ValueError):
     """A trust list that must not be used (not signed, signed by a key that is not a configured
-    anchor, altered, or its signer's certificate out of date)."""
+    anchor, altered, its signer's certificate out of date, past its next update, or older than
+    one accepted before). ``str()`` is the technical detail (English); ``message`` the sentence
+    for people (Vietnamese msgid, localisable)."""
+
+    def __init__(self, detail: str, code: str = "malformed", **params) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.message = TrustListMessage(code, MESSAGES[code], params)
+
+
+def check_freshness(trust: TrustList, now: datetime, *, grace: timedelta = DEFAULT_GRACE,
+                    last_sequence: int | None = None) -> TrustListMessage | None:
+    """Judge a list as a CRL is judged: refuse (TrustListError) a list without a sequence and
+    dates, issued after ``now``, past ``next_update`` + ``grace``, or with a lower sequence than
+    ``last_sequence`` (the highest this verifier accepted); return a warning for a list past
+    ``next_update`` but inside the grace; None when it is simply fresh."""
+    if trust.sequence < 1 or trust.issued_at is None or trust.next_update is None:
+        raise TrustListError("the trust list has no sequence, issue time or next update",
+                             "undated")
+    facts = {"sequence": trust.sequence, "next_update": _when(trust.next_update),
+             "publisher": trust.publisher or "?"}
+    if last_sequence is not None and trust.sequence < last_sequence:
+        raise TrustListError(f"rolled back: sequence {trust.sequence} is lower than "
+                             f"{last_sequence}, accepted before", "rolled_back",
+                             **facts, last_sequence=last_sequence)
+    if trust.issued_at > now + CLOCK_SKEW:
+        raise TrustListError("the trust list was issued in the future", "from_the_future",
+                             sequence=trust.sequence, issued_at=_when(trust.issued_at))
+    if now > trust.next_update + grace:
+        hours = grace.total_seconds() / 3600
+        raise TrustListError(f"expired: the trust list's next update was due at "
+                             f"{trust.next_update.isoformat()}", "expired", **facts,
+                             grace=f"{hours:g}")
+    if now > trust.next_update:
+        return TrustListMessage("in_grace", MESSAGES["in_grace"],
+                                facts | {"grace_end": _when(trust.next_update + grace)})
+    return None
 
 
 def fingerprint(certificate_der: bytes) -> str:
@@ -169,6 +309,16 @@ def _normalised(anchor: str) -> str:
 
 def _b64url(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64url_decode(text: str) -> bytes:
+    return _b64url(text)
+
+
+def unverified_payload(document: dict) -> dict:
+    """The content of a signed list WITHOUT checking its signature: for the publisher reading its
+    own stored issue back, never for a verifier."""
+    return json.loads(_b64url(str(document["payload"])))
 
 
 def _jws_registry(algorithm: str):
@@ -210,8 +360,10 @@ def sign_trust_list(data: dict, key_pem: bytes, certificate_pem: bytes) -> dict:
 
 
 def open_signed_trust_list(document: dict, anchors: Iterable[str],
-                           now: datetime | None = None) -> TrustList:
-    """Check a signed trust list against the pinned anchors, then read it. Raises
+                           now: datetime | None = None, *, grace: timedelta = DEFAULT_GRACE,
+                           last_sequence: int | None = None) -> TrustList:
+    """Check a signed trust list against the pinned anchors, read it and judge its freshness
+    (:func:`check_freshness`; a warning lands in ``TrustList.warning``). Raises
     :class:`TrustListError`."""
     from joserfc import jws
     from joserfc.errors import JoseError
@@ -219,35 +371,40 @@ def open_signed_trust_list(document: dict, anchors: Iterable[str],
     now = now or datetime.now(UTC)
     pinned = {_normalised(a) for a in anchors if a.strip()}
     if not pinned:
-        raise TrustListError("no trust-list anchor is configured")
+        raise TrustListError("no trust-list anchor is configured", "no_anchor")
     if not isinstance(document, dict) or not {"protected", "payload", "signature"} <= set(
             document):
-        raise TrustListError("not a signed trust list (a JWS in flattened JSON form)")
+        raise TrustListError("not a signed trust list (a JWS in flattened JSON form)",
+                             "not_signed")
     try:
         header = json.loads(_b64url(str(document["protected"])))
         algorithm = header["alg"]
         der = base64.b64decode(header["x5c"][0], validate=True)
         certificate = x509.load_der_x509_certificate(der)
     except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise TrustListError("the trust list's signature header is unreadable") from exc
+        raise TrustListError("the trust list's signature header is unreadable",
+                             "not_signed") from exc
     if header.get("typ") != TRUST_LIST_JWS_TYPE or algorithm not in COSE_ALGORITHMS:
-        raise TrustListError("not a dichvucong trust list")
+        raise TrustListError("not a dichvucong trust list", "not_signed")
     if fingerprint(der) not in pinned:
         raise TrustListError("the trust list is signed by a certificate that is not a "
-                             "configured anchor")
+                             "configured anchor", "foreign")
     if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
-        raise TrustListError("the trust list signer's certificate is not valid now")
+        raise TrustListError("the trust list signer's certificate is not valid now",
+                             "signer_expired")
     try:
         signed = jws.deserialize_json(document, _jws_key(certificate, algorithm),
                                       registry=_jws_registry(algorithm))
         data = json.loads(signed.payload)
     except (JoseError, ValueError) as exc:
-        raise TrustListError("the trust list's signature does not verify: it was altered") \
-            from exc
+        raise TrustListError("the trust list's signature does not verify: it was altered",
+                             "altered") from exc
     try:
-        return load_trust_list(data)
+        trust = load_trust_list(data)
     except (ValueError, KeyError, TypeError) as exc:
         raise TrustListError(f"the signed trust list is malformed: {exc}") from exc
+    trust.warning = check_freshness(trust, now, grace=grace, last_sequence=last_sequence)
+    return trust
 
 
 # --- the QR text -------------------------------------------------------------------------------
@@ -344,8 +501,17 @@ def _check_signature(cose: bytes, key: TrustedKey) -> bool:
 
 
 def verify(text: str, trust: TrustList, today: date | None = None) -> Verdict:
-    """Check a QR text against the trust list alone."""
-    today = today or datetime.now(UTC).date()
+    """Check a QR text against the trust list alone (its keys, their revocation and the revoked
+    results it names); the list's freshness warning, if any, rides along in the verdict."""
+    verdict = _verify(text, trust, today or datetime.now(UTC).date())
+    if trust.warning is not None:
+        from dataclasses import replace
+
+        verdict = replace(verdict, warning=trust.warning)
+    return verdict
+
+
+def _verify(text: str, trust: TrustList, today: date) -> Verdict:
     try:
         cose = decode_envelope(text)
         _protected_bytes, protected, payload, _signature = split_sign1(cose)
@@ -365,11 +531,21 @@ def verify(text: str, trust: TrustList, today: date | None = None) -> Verdict:
         claims, raw = parse_claims(payload)
     except ValueError:
         return Verdict(NOT_GENUINE, "Nội dung mã QR không đọc được.", key=key, kid=kid)
+    if key.revoked_at is not None:
+        # A revoked key may be in a forger's hands: nothing it signed can be told apart.
+        return Verdict(NOT_GENUINE, "Khóa ký của cơ quan cấp đã bị thu hồi: mã QR ký bằng khóa "
+                                    "này không còn được tin cậy; hãy đề nghị cơ quan cấp lại "
+                                    "giấy tờ.", claims=claims, key=key, kid=kid)
     issued_at = raw.get(6)
     if claims.issuer != key.agency_code or not isinstance(issued_at, int) or not (
             key.not_before <= datetime.fromtimestamp(issued_at, UTC) <= key.not_after):
         return Verdict(NOT_GENUINE, "Cơ quan cấp hoặc thời điểm ký không khớp với chứng thư "
                                     "số của cơ quan.", claims=claims, key=key, kid=kid)
+    listed = trust.revoked.get(claims.number)
+    if listed is not None and listed.kid in ("", kid.hex()):
+        reason = ("Giấy tờ thật nhưng ĐÃ BỊ THU HỒI, không còn giá trị." if listed.status ==
+                  REVOKED else "Giấy tờ thật nhưng ĐÃ ĐƯỢC THAY THẾ bằng một kết quả khác.")
+        return Verdict(listed.status, reason, claims=claims, key=key, kid=kid)
     if claims.valid_until is not None and claims.valid_until < today:
         return Verdict(EXPIRED, "Giấy tờ thật nhưng đã hết thời hạn sử dụng.", claims=claims,
                        key=key, kid=kid)

@@ -14,8 +14,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--setup-only", action="store_true", help="set up, do not serve")
+        parser.add_argument(
+            "--history", type=int, default=40_000, metavar="N",
+            help="on the first run, a synthetic year of N dossiers for the monitoring centre, "
+                 "the back office and open data (0: none)")
 
-    def handle(self, *args, port, host, setup_only, **options):
+    def handle(self, *args, port, host, setup_only, history, **options):
         if settings.MODE != "demo":
             raise CommandError("Set DICHVUCONG_MODE=demo (./run demo does) to run the demo.")
         call_command("migrate", interactive=False, verbosity=0)
@@ -24,6 +28,12 @@ class Command(BaseCommand):
         call_command("load_catalog")
         call_command("create_demo_accounts")
         call_command("result_keys", demo=True)
+        from dichvucong.dossiers.models import Dossier
+
+        if history > 0 and not Dossier.objects.exists():
+            # A year of a district's dossiers, so the dashboards, alerts and open data show
+            # something on the first visit (seconds; later runs keep what is there).
+            call_command("generate_history", dossiers=history, years=1)
         call_command("refresh_open_data")
         if not setup_only:
             call_command("serve", host=host, port=port)

@@ -26,6 +26,7 @@ class Command(BaseCommand):
                          progress=lambda text: self.stdout.write(text))
         self.stdout.write(
             f"{stats.dossiers:,} hồ sơ ({stats.open:,} đang mở), {stats.events:,} sự kiện, "
-            f"{stats.ratings:,} đánh giá trong {stats.seconds:.1f} s: "
+            f"{stats.ratings:,} đánh giá, {stats.payments:,} lần nộp phí, "
+            f"{stats.digital_results:,} kết quả điện tử trong {stats.seconds:.1f} s: "
             f"{stats.rows_per_second:,.0f} dòng/giây"
             + (f"; số liệu tổng hợp {stats.facts_seconds:.1f} s" if not no_facts else ""))
