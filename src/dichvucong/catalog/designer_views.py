@@ -104,6 +104,9 @@ PART_LABELS = {
     "min_value": gettext_lazy("giá trị nhỏ nhất"), "max_value": gettext_lazy("giá trị lớn nhất"),
     "pattern": gettext_lazy("mẫu kiểm tra"), "pattern_message": gettext_lazy("thông báo sai mẫu"),
     "min_items": gettext_lazy("số mục tối thiểu"), "max_items": gettext_lazy("số mục tối đa"),
+    "collect_at": gettext_lazy("thời điểm thu"), "exempt_when": gettext_lazy("điều kiện miễn phí"),
+    "reason": gettext_lazy("lý do"), "within_days": gettext_lazy("số ngày"),
+    "digital": gettext_lazy("kết quả điện tử"),
 }
 CHANGE_KINDS = {"added": gettext_lazy("Thêm"), "removed": gettext_lazy("Bỏ"),
                 "changed": gettext_lazy("Sửa")}
