@@ -34,20 +34,15 @@ pytestmark = pytest.mark.django_db
 def snapshot() -> tuple[dict, dict]:
     dossier_facts = {r["dossier_id"]: r for r in DossierFact.objects.values(*facts.FACT_COLUMNS)}
     measures = [m.name for m in facts.MEASURES]
-    daily = {}
-    for r in DailyFact.objects.values("day", *facts.KEY_FIELDS, *measures):
-        values = tuple(r[m] for m in measures)
-        if any(values):  # a decrement may leave a row of zeros behind; it counts nothing
-            daily[(r["day"], *(r[k] for k in facts.KEY_FIELDS))] = values
-    for r in AgencyDailyFact.objects.values("day", "agency_id", "channel", *measures):
-        values = tuple(r[m] for m in measures)
-        if any(values):
-            daily[("agency", r["day"], r["agency_id"], r["channel"])] = values
-    for r in AgencyMonthlyFact.objects.values("month", "agency_id", "channel", *measures):
-        values = tuple(r[m] for m in measures)
-        if any(values):
-            daily[("month", r["month"], r["agency_id"], r["channel"])] = values
-    return dossier_facts, daily
+    sums = {}
+    for table, model, keys in (("daily", DailyFact, ("day", *facts.KEY_FIELDS)),
+                               ("agency", AgencyDailyFact, ("day", "agency_id", "channel")),
+                               ("month", AgencyMonthlyFact, ("month", "agency_id", "channel"))):
+        for r in model.objects.values(*keys, *measures):
+            values = tuple(r[m] for m in measures)
+            if any(values):  # a decrement may leave a row of zeros behind; it counts nothing
+                sums[(table, *(r[k] for k in keys))] = values
+    return dossier_facts, sums
 
 
 # --- facts by events = facts rebuilt ------------------------------------------------------------
