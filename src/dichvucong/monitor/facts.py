@@ -491,16 +491,23 @@ def rebuild(start: dt.date | None = None, end: dt.date | None = None) -> int:
             cursor.execute(sql, received_params + finished_params)
         # The per-agency sums of the same days, from the daily facts just written.
         AgencyDailyFact.objects.filter(day_filter).delete()
-        agency_sums = ", ".join(f"SUM({c})" for c in _MEASURE_COLUMNS)
-        agency_columns = ", ".join((*_AGENCY_KEY_COLUMNS, *_MEASURE_COLUMNS))
-        agency_sql = (f"INSERT INTO monitor_agencydailyfact ({agency_columns}) "  # noqa: S608
-                      f"SELECT day, agency_id, channel, {agency_sums} FROM monitor_dailyfact "
-                      f"WHERE 1 = 1 {day_range.format(col='day')} "
-                      "GROUP BY day, agency_id, channel")
-        with connection.cursor() as cursor:
-            cursor.execute(agency_sql, day_params)
+        _insert_sums("monitor_agencydailyfact", _AGENCY_KEY_COLUMNS,
+                     ("day", "agency_id", "channel"), "monitor_dailyfact",
+                     day_range.format(col="day"), day_params)
         _rebuild_months(start, end)
     return written
+
+
+def _insert_sums(table: str, keys: tuple[str, ...], key_sql: tuple[str, ...], source: str,
+                 bounds: str, params: list) -> None:
+    """``table``'s rows from ``source``'s, summed by ``key_sql`` (written to ``keys``), for the
+    rows within ``bounds`` (`` AND …`` conditions on ``source``)."""
+    sums = ", ".join(f"SUM({c})" for c in _MEASURE_COLUMNS)
+    grouped = ", ".join(key_sql)
+    sql = (f"INSERT INTO {table} ({', '.join((*keys, *_MEASURE_COLUMNS))}) "  # noqa: S608
+           f"SELECT {grouped}, {sums} FROM {source} WHERE 1 = 1 {bounds} GROUP BY {grouped}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def _month_of(column: str) -> str:
@@ -524,11 +531,6 @@ def _rebuild_months(start: dt.date | None, end: dt.date | None) -> None:
         bounds += " AND day < %s"
         params.append(connection.ops.adapt_datefield_value(high))
     AgencyMonthlyFact.objects.filter(months).delete()
-    sums = ", ".join(f"SUM({c})" for c in _MEASURE_COLUMNS)
-    columns = ", ".join((*_MONTHLY_KEY_COLUMNS, *_MEASURE_COLUMNS))
-    month = _month_of("day")
-    sql = (f"INSERT INTO monitor_agencymonthlyfact ({columns}) "  # noqa: S608
-           f"SELECT {month}, agency_id, channel, {sums} FROM monitor_agencydailyfact "
-           f"WHERE 1 = 1 {bounds} GROUP BY {month}, agency_id, channel")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    _insert_sums("monitor_agencymonthlyfact", _MONTHLY_KEY_COLUMNS,
+                 (_month_of("day"), "agency_id", "channel"), "monitor_agencydailyfact", bounds,
+                 params)
