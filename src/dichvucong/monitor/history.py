@@ -56,6 +56,7 @@ from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.lifecycle import national_status
 from dichvucong.dossiers.models import Dossier, DossierCodeSequence, DossierEvent
 from dichvucong.payments import fees
+from dichvucong.payments.services import REFERENCE_ALPHABET
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -318,15 +319,16 @@ class Generator:
                 agencies, agency_weights = communes.get(kind, []), busy.get(kind)
             if not agencies:
                 continue
+            quotes = {online: fees.quote(definition.fees, fees.Applicant(online=online))
+                      for online in (True, False)}
             plans.append(Plan(
                 id=procedure.pk, version_id=procedure.current_version_id, agencies=agencies,
                 agency_weights=agency_weights, online=procedure.online_mode != "none",
                 limit_online=time_limit(definition, "online"),
                 limit_counter=time_limit(definition, "in_person"),
-                fees={online: (quote.total, quote.to_json()) for online, quote in (
-                    (online, fees.quote(definition.fees, fees.Applicant(online=online)))
-                    for online in (True, False))},
-                fee_due=fees.quote(definition.fees, fees.Applicant(online=True)).due.value))
+                fees={online: (quote.total, quote.to_json())
+                      for online, quote in quotes.items()},
+                fee_due=quotes[True].due.value))
             weights.append(procedure.popularity + 1)
         if not plans:
             raise RuntimeError("Chưa có thủ tục và cơ quan: chạy load_reference_data và "
@@ -704,8 +706,6 @@ class Writer:
 
 
 def _code32(number: int, width: int) -> str:
-    from dichvucong.payments.services import REFERENCE_ALPHABET
-
     digits = []
     for _ in range(width):
         number, digit = divmod(number, len(REFERENCE_ALPHABET))
