@@ -155,8 +155,9 @@ def _environment_names(path: Path) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
             func = node.func
-            reads = ((isinstance(func, ast.Attribute) and func.attr == "get" and environ(func.value))
-                     or (isinstance(func, ast.Attribute) and func.attr == "getenv")
+            attribute = isinstance(func, ast.Attribute)
+            reads = ((attribute and func.attr == "get" and environ(func.value))
+                     or (attribute and func.attr == "getenv")
                      or (isinstance(func, ast.Name)
                          and (func.id.startswith("env_") or func.id in ("_get", "_bool"))))
             if reads and isinstance(node.args[0].value, str):
