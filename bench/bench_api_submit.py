@@ -1,5 +1,6 @@
 """API submissions with a 200 KB PDF against the real server, beside a trivial Django JSON view
-measured in the same run on the same machine and database (DESIGN.md §5: target ratio ≥ 0.3).
+measured in the same run on the same machine and database (docs/architecture.md «Performance
+targets»: target ratio ≥ 0.3).
 
 Uses PostgreSQL when DATABASE_URL points at it (``./run bench`` starts one), else SQLite.
 Starts gunicorn on a free loopback port, loads the demo data, logs a citizen in, then runs

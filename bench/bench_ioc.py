@@ -13,9 +13,9 @@ database is more years of history, as a city's grows. At each size: the time to 
 * the alert scan: the first scan at that size (raising what is new, with its notifications),
   then the median of 5 repeated scans (the periodic job's steady state).
 
-and the growth ratio of each from the smallest to the largest size. Targets (DESIGN.md §5,
-issue #8): at 5 million on PostgreSQL the dashboard under 0.5 s and the scan under 5 s, each
-growing less than 3 times from 100 thousand.
+and the growth ratio of each from the smallest to the largest size. Targets
+(docs/architecture.md «Performance targets», issue #8): at 5 million on PostgreSQL the dashboard
+under 0.5 s and the scan under 5 s, each growing less than 3 times from 100 thousand.
 
     ./run bench bench/bench_ioc.py                    (starts PostgreSQL; then SQLite)
     BENCH_IOC_SIZES=100000,1000000 ./run bench bench/bench_ioc.py     (smaller sizes)

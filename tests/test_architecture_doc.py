@@ -188,3 +188,41 @@ def test_readme_layout_names_every_app_and_top_level_folder():
     missing += [f"{top}/" for top in ("tests", "bench", "tools", "docs")
                 if not re.search(rf"^{top}/", layout, re.M)]
     assert not missing, f"README «Layout» lacks: {missing}"
+
+
+# --- references to documents -------------------------------------------------------------------
+
+REFERENCED = re.compile(r"[A-Za-z0-9_./-]*[A-Za-z0-9_-]\.md\b")
+SECTION = re.compile(r"docs/architecture\.md\s*(?:#?\s*)?«([^»]+)»")
+
+
+def _texts():
+    files = [README, ARCHITECTURE, ROOT / "run"]
+    for folder in (SRC, ROOT / "tests", ROOT / "bench"):
+        files += [p for p in folder.rglob("*") if p.suffix in (".py", ".md", ".html", ".txt")]
+    for path in files:
+        yield path, path.read_text(encoding="utf-8")
+
+
+def test_every_referenced_document_is_in_the_repository():
+    # Comments once pointed at design notes kept outside the repository; a reader must be able
+    # to open what a reference names.
+    dangling = []
+    for path, text in _texts():
+        for name in set(REFERENCED.findall(text)):
+            bases = (ROOT, ROOT / "docs", SRC, path.parent, SRC / "catalog", SRC / "catalog/data")
+            if not any((base / name).is_file() for base in bases):
+                dangling.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not dangling, f"references to documents not in the repository: {sorted(dangling)}"
+
+
+def test_every_referenced_section_of_the_architecture_guide_exists():
+    headings = set(re.findall(r"^#{2,4} (.+?)\s*$", ARCHITECTURE.read_text(encoding="utf-8"),
+                              re.M))
+    missing = []
+    for path, text in _texts():
+        for section in SECTION.findall(text):
+            name = " ".join(section.split())
+            if name not in headings:
+                missing.append(f"{path.relative_to(ROOT)}: «{name}»")
+    assert not missing, f"docs/architecture.md has no such section: {sorted(missing)}"

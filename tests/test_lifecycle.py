@@ -1,6 +1,7 @@
 """The dossier lifecycle rules (dichvucong.dossiers.lifecycle): no database, no Django.
 
-The expected outcomes are written out here by hand, from DESIGN.md §3, and never read back from
+The expected outcomes are written out here by hand, from the domain rules (docs/architecture.md
+«Domain rules and their sources»), and never read back from
 the module's table: a test that reuses the table it checks cannot fail.
 """
 

@@ -233,8 +233,8 @@ if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# The province this deployment serves, and its QCVN 102:2016 suffix. Đà Nẵng's suffix is not
-# verified (research/domain.md §3.1): H17 is used until a real receipt confirms it.
+# The province this deployment serves, and its QCVN 102:2016/BTTTT suffix. Đà Nẵng's suffix
+# could not be verified from a published source: H17 is used until a real receipt confirms it.
 PROVINCE_CODE = int(os.environ.get("DICHVUCONG_PROVINCE_CODE", "48"))
 PROVINCE_AGENCY_SUFFIX = os.environ.get("DICHVUCONG_PROVINCE_SUFFIX", "H17")
 PORTAL_NAME = os.environ.get("DICHVUCONG_PORTAL_NAME", _("Cổng dịch vụ công thành phố Đà Nẵng"))

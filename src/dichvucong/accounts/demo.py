@@ -1,4 +1,5 @@
-"""Demo accounts: one for every role of DESIGN.md §1, all with the same demo password."""
+"""Demo accounts: one for every role (docs/architecture.md «Roles»), all with the same demo
+password."""
 
 from __future__ import annotations
 

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    """The users of DESIGN.md §1. A citizen needs no membership; every other role is held in an
-    agency (or city-wide, for the IOC operator and inspector, in the city's People's Committee)."""
+    """The users (docs/architecture.md «Roles»). A citizen needs no membership; every other role
+    is held in an agency (or city-wide, for the IOC operator and inspector, in the city's People's
+    Committee)."""
 
     SERVICE_AGENT = "service_agent", _("Đại lý dịch vụ công")
     DIGITAL_TEAM = "digital_team", _("Tổ công nghệ số cộng đồng")

@@ -6,7 +6,8 @@ working calendar of the receiving agency (``workflow.deadlines``), and the cause
 an alert unique: an alert is never raised twice for the same cause, and it is cleared when its
 cause is gone.
 
-The rules (DESIGN.md §3 "Monitoring", research/domain.md §4 "Implementable alert rules"):
+The rules (docs/architecture.md «Domain rules and their sources», "Monitoring and alerts"; the
+thresholds of Đà Nẵng's operations centre and of OpenCPS):
 
 * ``not_received`` — an online dossier not received within 4 working hours of submission
   (Đà Nẵng's IOC rule). Cleared on reception, rejection, a supplement request or withdrawal.

@@ -2,9 +2,9 @@
 
 Plain Python with no Django: models and views call :func:`check` before they write a state change
 (and record it as an event: who, when, from, to, note), and :func:`allowed_actions` to decide which
-buttons to show. Rules: DESIGN.md §3 "Dossier lifecycle", "External status codes", "Supplements
-and lateness"; the shape of the table follows DIGIT's workflow (action → source states, next
-state, roles), DESIGN.md §6.
+buttons to show. Rules: docs/architecture.md «Domain rules and their sources» ("Dossier
+lifecycle", "External status codes", "Supplements and lateness"); the shape of the table follows
+DIGIT's workflow (action → source states, next state, roles), «Design decisions».
 
 The state model, and why:
 
@@ -14,21 +14,22 @@ The state model, and why:
   what a specialist forwarded" is a row of the table instead of a rule about step data. A
   procedure's own finer steps (their share of the processing time) stay workflow data on top.
   ``approved`` exists because signing and issuing the PDF runs as a background task
-  (DESIGN.md §6): the leader approves, then the system (or a specialist acting as the clerk)
+  («Design decisions»): the leader approves, then the system (or a specialist acting as the clerk)
   issues the result.
 * A supplement request is two states. At reception (``reception_supplement``) the dossier has not
   been received, no clock runs and the answer goes back to the reception officer
   (``submitted``); during processing (``processing_supplement``) the clock is paused and the answer
   goes back to the specialist (``examining``, the only state it can be requested from). Every row
   then has a fixed target and clock effect, with no hidden "phase" or "return_to" field.
-* ``paused`` (dừng giải quyết, national code 8, Mẫu 05) ends the clock, as DESIGN.md says, but a
-  leader may ``resume`` it by a recorded decision (domain research: "terminal or resumable by
-  decision"): it goes back to ``examining`` and the clock resumes, the stopped time excluded like
-  a supplement wait. Without a resume decision it stays stopped for good.
+* ``paused`` (dừng giải quyết, national code 8, Mẫu 05) ends the clock («Domain rules and their
+  sources», "Supplements and lateness"), but a leader may ``resume`` it by a recorded decision (a
+  stop is final unless a decision lifts it): it goes back to ``examining`` and the clock resumes,
+  the stopped time excluded like a supplement wait. Without a resume decision it stays stopped
+  for good.
 * ``refused`` (không giải quyết), ``rejected``, ``withdrawn`` and ``done`` are final.
 
 Lateness is deliberately absent: being overdue never blocks an action, in particular returning
-the result (DESIGN.md §3, "Slips").
+the result («Domain rules and their sources», "Dossier lifecycle").
 """
 
 from __future__ import annotations
@@ -262,7 +263,8 @@ _ROWS: tuple[Transition, ...] = (
     _t(A.submit, {S.draft}, S.submitted, {R.applicant, R.system}),
     _t(A.enter_walk_in, {S.draft}, S.received, {R.reception_officer}, clock=C.start),
     _t(A.receive, {S.submitted}, S.received, {R.reception_officer}, clock=C.start),
-    # Stop (8), rejection (3) and withdrawal (7) end the clock (DESIGN.md §3).
+    # Stop (8), rejection (3) and withdrawal (7) end the clock (docs/architecture.md, "Supplements
+    # and lateness").
     _t(A.reject, {S.submitted}, S.rejected, {R.reception_officer},
        note="lý do từ chối tiếp nhận", clock=C.end),
     # Mẫu 02 lists everything missing at once; no clock runs before reception.

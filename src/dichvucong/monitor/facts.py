@@ -17,7 +17,8 @@ Public API (stable; the history generator and the open-data export call it):
   the drill-downs (``metrics.drilldown``) are all generated from it, so a figure and the dossiers
   behind it cannot drift apart.
 
-What a dossier fact says, from the dossier row, its events and its rating (DESIGN.md §3):
+What a dossier fact says, from the dossier row, its events and its rating (the rules:
+docs/architecture.md «Domain rules and their sources»):
 
 * ``channel``: ``online`` (filed by the citizen), ``agent`` (filed online by a service agent or
   digital team member for the citizen: channel ``agent``, or an online dossier with

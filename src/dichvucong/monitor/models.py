@@ -1,5 +1,6 @@
-"""The monitoring centre's pre-aggregated facts (DESIGN.md §6: dashboards read facts, never scans
-of raw dossiers) and the versioned table of Decision 766 indicators.
+"""The monitoring centre's pre-aggregated facts (dashboards read facts, never scans of raw
+dossiers: docs/architecture.md «Design decisions») and the versioned table of Decision 766
+indicators.
 
 Two levels of facts, both derived only from the dossier, its events and its rating:
 

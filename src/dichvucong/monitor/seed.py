@@ -1,6 +1,5 @@
 """The first version of Decision 766/QĐ-TTg's indicator table (effective 23/06/2022), as the
-research notes (docs: research/domain.md §4, both passes) found it. Copied into the code with
-its sources; nothing is read from the notes at run time.
+project's research found it in the public sources cited below, with each row's source.
 
 Sources, cited per row:
 

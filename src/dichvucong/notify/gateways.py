@@ -183,8 +183,9 @@ def _check(code: int, reply: bytes, stage: str) -> None:
 
 # --- SMS (eSMS) -----------------------------------------------------------------------------
 
-# eSMS CodeResult values (INTEGRATIONS.md). 100 accepted; 124 "duplicate RequestId": our
-# RequestIds are random and one per notification, so it means an earlier attempt was accepted.
+# eSMS CodeResult values (docs/architecture.md «Integrations»). 100 accepted; 124 "duplicate
+# RequestId": our RequestIds are random and one per notification, so it means an earlier attempt
+# was accepted.
 ESMS_ACCEPTED = "100"
 ESMS_DUPLICATE = "124"
 ESMS_PERMANENT = {"101": "sai khóa API", "104": "brandname chưa đăng ký",
@@ -241,7 +242,8 @@ def _sandbox(channel: str, to: str, content: str, request_id: str, subject: str 
 
 # --- Zalo ZNS -------------------------------------------------------------------------------
 
-# error ≠ 0 is a refusal (INTEGRATIONS.md; the values are not verified): SMS takes over.
+# error ≠ 0 is a refusal (docs/architecture.md «Integrations»; the values are not verified):
+# SMS takes over.
 ZNS_ERRORS = {-108: "số điện thoại không hợp lệ", -112: "dữ liệu mẫu không hợp lệ",
               -118: "số điện thoại không dùng Zalo", -124: "access token không hợp lệ",
               -131: "mẫu tin chưa được duyệt", -137: "hết hạn mức gửi"}

@@ -69,7 +69,7 @@ class OnlineReduction:
         return self.starts <= day and (self.ends is None or day <= self.ends)
 
 
-# Đà Nẵng's policy. The resolution's own text could not be verified (research/domain.md §5.7):
+# Đà Nẵng's policy. The resolution's own text could not be verified from a published source:
 # the catalogue carries each procedure's online amount, and for the rest no share is assumed.
 RESOLUTION_89 = "Nghị quyết số 89/2023/NQ-HĐND của HĐND thành phố Đà Nẵng"
 ONLINE_AMOUNT_BASIS = "Mức thu khi nộp trực tuyến của thủ tục"

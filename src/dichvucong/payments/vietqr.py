@@ -1,5 +1,6 @@
 """VietQR: the EMVCo merchant-presented QR that every Vietnamese banking app reads to make a NAPAS
-247 transfer (shared/INTEGRATIONS.md). Plain Python: build, parse with every check, draw.
+247 transfer (docs/architecture.md «Integrations»). Plain Python: build, parse with every check,
+draw.
 
 A payload is a list of TLV fields — two-digit ID, two-digit decimal length, value — with nested
 TLVs in the merchant account (38) and additional data (62), and a CRC-16/CCITT-FALSE (poly

@@ -1,4 +1,5 @@
-"""The VNPay payment gateway protocol, version 2.1.0 (shared/INTEGRATIONS.md), with no Django:
+"""The VNPay payment gateway protocol, version 2.1.0 (docs/architecture.md
+«Integrations»), with no Django:
 the portal and the sandbox gateway (``sandbox.py``) both speak it through these functions.
 
 Signature: every ``vnp_*`` parameter except ``vnp_SecureHash`` and ``vnp_SecureHashType`` with a

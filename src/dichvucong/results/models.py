@@ -167,7 +167,7 @@ class ResultEvent(models.Model):
 
 class IssuerKey(models.Model):
     """A signing certificate of an agency, published in the trust list under its key id
-    (the first 8 bytes of the SHA-256 of the certificate, as INTEGRATIONS.md says)."""
+    (the first 8 bytes of the SHA-256 of the certificate; docs/architecture.md «Integrations»)."""
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE,
                                related_name="issuer_keys")

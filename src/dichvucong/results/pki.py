@@ -26,7 +26,8 @@ TRUST_LIST_KEY_FILE = "trust-list-signer-key.pem"
 
 
 def key_id(certificate_der: bytes) -> bytes:
-    """The key id of INTEGRATIONS.md: the first 8 bytes of the SHA-256 of the certificate."""
+    """The key id (docs/architecture.md «Integrations»): the first 8 bytes of the SHA-256 of the
+    certificate."""
     return hashlib.sha256(certificate_der).digest()[:8]
 
 

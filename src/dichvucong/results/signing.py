@@ -4,7 +4,7 @@
 - ``pkcs11``: a key and certificate labelled with the agency's code on a PKCS#11 token
   (an HSM, a USB token; SoftHSM in tests);
 - ``csc``: a remote signing service speaking the Cloud Signature Consortium API v1
-  (INTEGRATIONS.md "Remote signing"): ``auth/login`` (ours, when a user name is configured),
+  (docs/architecture.md «Integrations»): ``auth/login`` (ours, when a user name is configured),
   ``credentials/info`` for the certificates, ``credentials/authorize`` for the SAD bound to the
   hashes, and pyHanko's ``CSCSigner`` for ``signatures/signHash``.
 

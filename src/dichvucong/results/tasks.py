@@ -1,4 +1,5 @@
-"""Background work: rendering and signing a result (DESIGN.md §6: no officer waits on it), and
+"""Background work: rendering and signing a result (no officer waits on it: docs/architecture.md
+«Design decisions»), and
 keeping the published trust list fresh."""
 
 from huey import crontab

@@ -2,8 +2,8 @@
 checks a QR text against a saved trust list.
 
 The QR text is ``DVC1:`` followed by the base45 text of the zlib-compressed COSE_Sign1 (a CWT
-claims set), as the EU Digital COVID Certificate does it (INTEGRATIONS.md "Signed QR on
-results"); printed QR codes carry it inside a link to the verification page
+claims set), as the EU Digital COVID Certificate does it (docs/architecture.md «Integrations»,
+"Signed QR on results"); printed QR codes carry it inside a link to the verification page
 (``…/xac-minh/?m=DVC1:…``), and either form is accepted here. The COSE signature is checked with
 the ``cwt`` library against the issuer key the trust list gives for the ``kid``.
 
