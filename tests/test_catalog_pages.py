@@ -30,7 +30,9 @@ def test_procedure_page_shows_documents_fees_time_and_channels(client):
     assert response.status_code == 200
     assert "<h1>Cấp đổi giấy phép lái xe</h1>" in html
     assert "Đơn đề nghị đổi giấy phép lái xe" in html  # a required document
-    assert "135.000 đ" in html and "115.000 đ" in html  # fee and online fee
+    # The fee in force (the online 115.000 đồng ended on 31/12/2025: test_fee_periods.py), and
+    # the portal's own dated note.
+    assert "135.000 đ" in html and "đến hết ngày 31/12/2025" in html
     assert "5 ngày làm việc" in html
     assert "Trực tuyến" in html and "Trực tiếp" in html
     assert "Công an thành phố Đà Nẵng" in html

@@ -216,6 +216,10 @@ def rich_definition(base: dict) -> dict:
         {"name": "Lệ phí đăng ký khai sinh", "amount": 8000, "online_amount": 4000,
          "unit": "per_dossier", "note": "Nghị quyết của HĐND thành phố",
          "exemptions": ["Trẻ em thuộc hộ nghèo"], "collect_at": "submission",
+         "valid_from": "2024-01-01", "valid_until": "2027-12-31",
+         "online_valid_from": "2024-07-01", "online_valid_until": "2025-12-31",
+         "legal_basis": "Nghị quyết số 00/2024/NQ-HĐND (ví dụ)",
+         "internal_note": "Chỉ quản trị thấy",
          "exempt_when": [
              {"reason": "Đăng ký khai sinh đúng hạn", "applicant_types": ["citizen"],
               "field": "ngay_sinh_cua_tre", "within_days": 60},

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from dichvucong.catalog import queries
-from dichvucong.catalog.definition import json_schema
+from dichvucong.catalog.definition import json_schema, public_json
 
 router = Router(tags=["catalog"])
 
@@ -51,8 +51,9 @@ def list_procedures(request, q: str = "", limit: int = 20, offset: int = 0):
 def get_procedure(request, code: str) -> dict:
     procedure = get_object_or_404(queries.active_procedures().select_related("current_version"),
                                   code=code)
+    # The administrators' notes (data provenance, sample values) stay out of the public API.
     return {"version": procedure.current_version.number,
-            "definition": procedure.current_version.definition}
+            "definition": public_json(procedure.current_version.definition)}
 
 
 @router.get("/fields", response=list[FieldOut], summary="Fields of procedures with counts")

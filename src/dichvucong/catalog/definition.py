@@ -9,6 +9,7 @@ Django: the rules here are tested directly.
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -69,6 +70,15 @@ class TimeLimit(_Model):
     value: Decimal | None = Field(None, ge=0, description="None when the portal gives no number")
     unit: TimeUnit = TimeUnit.WORKING_DAYS
     text: str = Field("", description="as published, e.g. '5 Ngày làm việc'")
+
+
+# Money in a fee note ("135.000 đồng", "50,000 VNĐ"): the portal's «Miễn phí» label is then
+# contradicted by its own note.
+_MONEY_IN_TEXT = re.compile(r"\d{1,3}(?:[.,]\d{3})+\s*(?:đồng|đ\b|vnđ|vnd)", re.IGNORECASE)
+
+
+def mentions_money(text: str) -> bool:
+    return bool(_MONEY_IN_TEXT.search(text or ""))
 
 
 class ChannelFee(_Model):
@@ -139,6 +149,47 @@ class Fee(_Model):
         default_factory=list, description="exemptions as tests on the dossier")
     collect_at: Literal["submission", "reception", "return"] = Field(
         "reception", description="when it is due: on submitting, on reception, before return")
+    # Effective dates: a fee (and, separately, its online reduction) is charged only on the days
+    # its legal text is in force; a dossier is quoted with the rows in force on its day.
+    valid_from: date | None = Field(None, description="first day in force; None: no start")
+    valid_until: date | None = Field(None, description="last day in force (inclusive); None: "
+                                                       "until changed")
+    online_valid_from: date | None = Field(
+        None, description="first day the online amount applies; None: as the fee")
+    online_valid_until: date | None = Field(
+        None, description="last day the online amount applies (inclusive), e.g. a reduction "
+                          "'đến hết ngày 31/12/2025'; after it online dossiers pay the amount")
+    legal_basis: str = Field("", description="the text setting the amount and its period, shown")
+    internal_note: str = Field(
+        "", description="for administrators only, never shown to the public: where the value "
+                        "comes from, what could not be verified")
+
+    @model_validator(mode="after")
+    def _periods(self) -> Fee:
+        for start, end in ((self.valid_from, self.valid_until),
+                           (self.online_valid_from, self.online_valid_until)):
+            if start is not None and end is not None and end < start:
+                raise ValueError("ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực")
+        return self
+
+    def in_force(self, day: date) -> bool:
+        """The fee row applies on ``day``."""
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_until is None or day <= self.valid_until))
+
+    def online_amount_on(self, day: date | None) -> int | None:
+        """The online amount in force on ``day`` (None: the online channel pays ``amount``).
+        Without a day, only an online amount with no period of its own applies."""
+        if self.online_amount is None:
+            return None
+        if day is None:
+            dated = self.online_valid_from is not None or self.online_valid_until is not None
+            return None if dated else self.online_amount
+        if self.online_valid_from is not None and day < self.online_valid_from:
+            return None
+        if self.online_valid_until is not None and day > self.online_valid_until:
+            return None
+        return self.online_amount
 
 
 class RequiredDocument(_Model):
@@ -302,7 +353,8 @@ class Result(_Model):
 class Source(_Model):
     name: str = ""
     url: str = ""
-    note: str = ""
+    note: str = Field("", description="for administrators only: what was checked against the "
+                                      "source; never shown to the public")
 
 
 class ProcedureDefinition(_Model):
@@ -373,6 +425,29 @@ class ProcedureDefinition(_Model):
 
     def to_json(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
+
+    def fees_on(self, day: date | None) -> list[Fee]:
+        """The fee rows in force on ``day`` (all of them when no day is given)."""
+        return [fee for fee in self.fees if day is None or fee.in_force(day)]
+
+    def public_json(self) -> dict:
+        """The definition as the public sees it: without the administrators' notes."""
+        return public_json(self.to_json())
+
+
+# Fields that hold notes for administrators (data provenance, what is unverified).
+INTERNAL_FIELDS = {"fees": ("internal_note",), "sources": ("note",)}
+
+
+def public_json(data: dict) -> dict:
+    """A definition's JSON (as stored) without the administrators' notes."""
+    public = dict(data)
+    for section, keys in INTERNAL_FIELDS.items():
+        if isinstance(public.get(section), list):
+            public[section] = [{k: v for k, v in item.items() if k not in keys}
+                               if isinstance(item, dict) else item
+                               for item in public[section]]
+    return public
 
 
 def json_schema() -> dict:

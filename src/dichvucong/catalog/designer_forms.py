@@ -238,6 +238,11 @@ def _textarea(rows: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": rows})
 
 
+def _date_input() -> forms.DateInput:
+    # The browser's date picker posts and reads ISO dates whatever the page's language.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 @dataclass
 class Placement:
     """Pydantic errors whose location starts with ``loc`` belong to ``form``; ``fields`` maps the
@@ -551,6 +556,11 @@ class PositionMixin(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
 
 
+FEE_PERIOD_FIELDS = ("valid_from", "valid_until", "online_valid_from", "online_valid_until",
+                     "legal_basis", "internal_note")
+FEE_TEXTS = ("legal_basis", "internal_note")
+
+
 class FeeForm(DesignerForm):
     name = forms.CharField(label=_("Tên phí, lệ phí"), max_length=300,
                            help_text=_("Ví dụ: Lệ phí, Phí thẩm định."))
@@ -571,8 +581,31 @@ class FeeForm(DesignerForm):
                                              "theo các điều kiện miễn phí bên dưới."))
     exempt_rows = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=0,
                                      max_value=MAX_EXEMPTIONS)
+    valid_from = forms.DateField(label=_("Áp dụng từ ngày"), required=False, widget=_date_input(),
+                                 help_text=_("Để trống: không giới hạn."))
+    valid_until = forms.DateField(label=_("Áp dụng đến hết ngày"), required=False,
+                                  widget=_date_input(),
+                                  help_text=_("Để trống: cho đến khi có văn bản thay thế."))
+    online_valid_from = forms.DateField(label=_("Mức thu trực tuyến áp dụng từ ngày"),
+                                        required=False, widget=_date_input())
+    online_valid_until = forms.DateField(
+        label=_("Mức thu trực tuyến áp dụng đến hết ngày"), required=False,
+        widget=_date_input(),
+        help_text=_("Ví dụ mức giảm «đến hết ngày 31/12/2025»: sau ngày này hồ sơ trực tuyến "
+                    "nộp mức thu trực tiếp."))
+    legal_basis = forms.CharField(label=_("Căn cứ mức thu và thời hạn (người dân thấy)"),
+                                  max_length=1000, required=False, widget=_textarea(2))
+    internal_note = forms.CharField(
+        label=_("Ghi chú nội bộ (người dân không thấy)"), max_length=1000, required=False,
+        widget=_textarea(2),
+        help_text=_("Nguồn số liệu, điều chưa xác minh."))
 
     main = ["name", "amount", "online_amount", "unit", "collect_at", "note", "exemptions"]
+    more = [
+        (_("Thời gian áp dụng, căn cứ và ghi chú nội bộ"),
+         ["valid_from", "valid_until", "online_valid_from", "online_valid_until", "legal_basis",
+          "internal_note"]),
+    ]
 
     def __init__(self, *args: Any, form_fields: list[tuple[str, str]] | None = None,
                  **kwargs: Any) -> None:
@@ -651,7 +684,9 @@ class FeeForm(DesignerForm):
                    "collect_at": fee.get("collect_at") or "reception",
                    "note": fee.get("note", ""),
                    "exemptions": join_lines(fee.get("exemptions")),
-                   "exempt_when": list(fee.get("exempt_when") or [])}
+                   "exempt_when": list(fee.get("exempt_when") or []),
+                   **{name: fee.get(name) or ("" if name in FEE_TEXTS else None)
+                      for name in FEE_PERIOD_FIELDS}}
         for index, rule in enumerate(initial["exempt_when"]):
             initial |= {f"ex{index}_{name}": value
                         for name, value in exemption_initial(rule).items()}
@@ -724,7 +759,9 @@ class FeeForm(DesignerForm):
                 "online_amount": data["online_amount"], "unit": data["unit"],
                 "collect_at": data["collect_at"] or "reception", "note": data["note"],
                 "exemptions": lines(data["exemptions"]),
-                "exempt_when": list(self.exempt_items)}
+                "exempt_when": list(self.exempt_items),
+                **{name: (data[name].isoformat() if data[name] else None)
+                   if name not in FEE_TEXTS else data[name] for name in FEE_PERIOD_FIELDS}}
 
     def exemption_placements(self, loc: tuple) -> list[Placement]:
         """Where pydantic errors about each exemption land: on that exemption's boxes."""

@@ -35,6 +35,7 @@ from dichvucong.catalog.definition import (
     Source,
     TimeLimit,
     TimeUnit,
+    mentions_money,
 )
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -259,12 +260,18 @@ def read_local_detail(
                 unit = option.get("time_unit") or ""
                 text = f"{value} {unit}".strip() if value else ""
                 limit = parse_time_limit(text, (*where, f"kenh_nop.{index}.time_value"))
+                amount = (option.get("fee_amount")
+                          if option.get("fee_currency", "VND") == "VND" else None)
+                note = (option.get("fee_note") or "").strip()
+                if amount == 0 and mentions_money(note):
+                    # «Miễn phí» on the portal while its note gives the fee (driving licences:
+                    # 135.000 đồng): the amount is not known to be zero.
+                    amount = None
                 fee = ChannelFee(
-                    amount=option.get("fee_amount") if option.get("fee_currency", "VND") == "VND"
-                    else None,
+                    amount=amount,
                     currency=option.get("fee_currency") or "VND",
                     label=option.get("fee_label") or "",
-                    note=(option.get("fee_note") or "").strip(),
+                    note=note,
                 )
                 channels.append(ChannelOption(channel=CHANNEL_MODES[mode], time_limit=limit,
                                               fee=fee))
@@ -332,11 +339,16 @@ def read_curated(path: Path = DATA_DIR / "procedures.json",
         fees = []
         if fee:
             fees.append({
-                "name": "Phí, lệ phí",
+                "name": fee.get("name") or "Phí, lệ phí",
                 "amount": fee.get("amount", 0),
                 "online_amount": fee.get("online_amount"),
                 "unit": fee.get("unit", "per_dossier"),
                 "note": fee.get("note", ""),
+                "exemptions": fee.get("exemptions") or [],
+                # Effective dates and provenance (see the file's "fields").
+                **{key: fee[key] for key in ("valid_from", "valid_until", "online_valid_from",
+                                             "online_valid_until", "legal_basis",
+                                             "internal_note") if fee.get(key)},
             })
         documents = [
             {"name": d.get("name", ""), "mandatory": d.get("mandatory", True),

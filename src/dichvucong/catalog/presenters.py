@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -12,9 +13,11 @@ from dichvucong.catalog.definition import (
     Channel,
     ChannelOption,
     CopyType,
+    Fee,
     ProcedureDefinition,
     TimeLimit,
     TimeUnit,
+    mentions_money,
 )
 
 
@@ -43,7 +46,9 @@ def format_time_limit(limit: TimeLimit | None) -> str:
     elif limit.unit == TimeUnit.MONTHS:
         text = ngettext("%(n)s tháng", "%(n)s tháng", count)
     else:
-        text = _("%(n)s (đơn vị không ghi trên Cổng quốc gia)")
+        # The national portal gives a bare number: a number without its unit tells a citizen
+        # nothing true (1 hour? 1 working day?), so say what is missing and who knows.
+        return _("Chưa công bố đơn vị thời hạn — liên hệ cơ quan thực hiện")
     return text % {"n": number}
 
 
@@ -86,6 +91,35 @@ class FeeView:
     amount: str
     online_amount: str | None
     note: str
+    legal_basis: str = ""
+    online_until: str | None = None  # the last day of a dated online reduction
+    exemptions: list[str] = field(default_factory=list)
+
+
+UNIT_SUFFIXES = {
+    "per_copy": gettext_noop("/bản"),
+    "per_page": gettext_noop("/trang"),
+    "per_case": gettext_noop("/trường hợp"),
+}
+
+
+def _money(amount: int, unit: str = "per_dossier") -> str:
+    if not amount:
+        return _("Miễn phí")
+    suffix = UNIT_SUFFIXES.get(unit)
+    return format_vnd(amount) + (_(suffix) if suffix else "")
+
+
+def _channel_fee(fees: list[Fee], channel: Channel, day: date) -> str:
+    """What the fee rows in force on ``day`` charge through ``channel`` (before any applicant's
+    exemption, which the fee section lists): the amounts the fee rule quotes."""
+    priced = []
+    for fee in fees:
+        online = fee.online_amount_on(day) if channel == Channel.ONLINE else None
+        amount = online if online is not None else fee.amount
+        if amount:
+            priced.append(_money(amount, fee.unit))
+    return " + ".join(priced) if priced else _("Miễn phí")
 
 
 @dataclass
@@ -100,16 +134,22 @@ class ProcedurePage:
     documents: list[dict] = field(default_factory=list)
 
 
-def _channel_view(option: ChannelOption) -> ChannelView:
+def _channel_view(option: ChannelOption, fees: list[Fee], day: date) -> ChannelView:
     fee = option.fee
-    if fee is None:
+    if fees:
+        # The procedure's fee rows are what the dossier is charged: the channel shows them, not
+        # the portal's label (which says «Miễn phí» for fees it only states in its note).
+        fee_label = _channel_fee(fees, option.channel, day)
+    elif fee is None:
         fee_label = ""
     elif fee.amount is not None and fee.amount > 0:
         fee_label = format_vnd(fee.amount)
-    elif fee.amount == 0:
+    elif fee.amount == 0 and not mentions_money(fee.note):
         fee_label = _("Miễn phí")
+    elif fee.note:
+        fee_label = _("Xem ghi chú")
     else:
-        fee_label = fee.label
+        fee_label = "" if fee.label.lower().startswith("miễn") else fee.label
     return ChannelView(
         label=_(CHANNEL_LABELS[option.channel]),
         time_limit=format_time_limit(option.time_limit),
@@ -118,7 +158,23 @@ def _channel_view(option: ChannelOption) -> ChannelView:
     )
 
 
-def present_procedure(definition: ProcedureDefinition) -> ProcedurePage:
+def _fee_view(fee: Fee, day: date) -> FeeView:
+    online = fee.online_amount_on(day)
+    until = fee.online_valid_until if online is not None and online != fee.amount else None
+    return FeeView(
+        name=fee.name,
+        amount=_money(fee.amount, fee.unit),
+        online_amount=_money(online, fee.unit) if online is not None and online != fee.amount
+        else None,
+        note=fee.note,
+        legal_basis=fee.legal_basis,
+        online_until=until.strftime("%d/%m/%Y") if until else None,
+        exemptions=[rule.reason for rule in fee.exempt_when] + list(fee.exemptions),
+    )
+
+
+def present_procedure(definition: ProcedureDefinition, day: date) -> ProcedurePage:
+    """The page of ``definition`` on ``day``: the fee rows and reductions in force that day."""
     processing = definition.processing
     if processing.same_day:
         processing_time = _("Trong ngày")
@@ -131,17 +187,8 @@ def present_procedure(definition: ProcedureDefinition) -> ProcedurePage:
         cutoff_note = None
     online_time = (format_time_limit(processing.online_time_limit)
                    if processing.online_time_limit else None)
-    fees = [
-        FeeView(
-            name=fee.name,
-            amount=format_vnd(fee.amount) if fee.amount else _("Miễn phí"),
-            online_amount=(format_vnd(fee.online_amount) if fee.online_amount
-                           else _("Miễn phí")) if fee.online_amount is not None
-            and fee.online_amount != fee.amount else None,
-            note=fee.note,
-        )
-        for fee in definition.fees
-    ]
+    in_force = definition.fees_on(day)
+    fees = [_fee_view(fee, day) for fee in in_force]
     documents = [
         {
             "name": doc.name,
@@ -161,9 +208,9 @@ def present_procedure(definition: ProcedureDefinition) -> ProcedurePage:
         online_reduction_percent=reduction_percent(processing.time_limit,
                                                    processing.online_time_limit),
         cutoff_note=cutoff_note,
-        channels=[_channel_view(c) for c in definition.channels],
+        channels=[_channel_view(c, in_force, day) for c in definition.channels],
         fees=fees,
-        free=bool(definition.fees) and all(f.amount == 0 and not f.online_amount
-                                           for f in definition.fees),
+        free=bool(in_force) and all(f.amount == 0 and not f.online_amount_on(day)
+                                    for f in in_force),
         documents=documents,
     )

@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dichvucong.agencies.models import Agency
@@ -69,7 +70,7 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "catalog/procedure_detail.html", {
         "procedure": procedure,
         "definition": definition,
-        "p": present_procedure(definition),
+        "p": present_procedure(definition, timezone.localdate()),
     })
 
 

@@ -319,7 +319,10 @@ class Generator:
                 agencies, agency_weights = communes.get(kind, []), busy.get(kind)
             if not agencies:
                 continue
-            quotes = {online: fees.quote(definition.fees, fees.Applicant(online=online))
+            # Today's rules (rows in force today), once per procedure: a year of synthetic
+            # dossiers does not need each day's.
+            quotes = {online: fees.quote(definition.fees, fees.Applicant(
+                online=online, submitted_on=timezone.localdate()))
                       for online in (True, False)}
             plans.append(Plan(
                 id=procedure.pk, version_id=procedure.current_version_id, agencies=agencies,

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
@@ -96,6 +96,7 @@ def catalogue_rows() -> list[dict]:
     procedures = (catalog_queries.active_procedures()
                   .select_related("field", "agency", "current_version").order_by("code"))
     rows = []
+    today = timezone.localdate()
     for procedure in procedures:
         definition = procedure.current_version.parsed()
         processing = definition.processing
@@ -105,7 +106,7 @@ def catalogue_rows() -> list[dict]:
             agency = COMMUNE_AGENCY_LABELS.get(procedure.commune_agency_kind, definition.agency)
         fees = "; ".join(
             f"{fee.name or 'Lệ phí'}: {format_vnd(fee.amount) if fee.amount else 'Miễn phí'}"
-            for fee in definition.fees
+            for fee in definition.fees_on(today)  # the rows in force on publishing
         )
         rows.append({
             "code": procedure.code,

@@ -6,6 +6,8 @@ applicant type, the form data and the submission date; the output is an itemised
 
 Rules, in order, for each fee of the procedure:
 
+0. **Effective dates.** Only the fee rows in force on the submission date count (a row's
+   ``valid_from``/``valid_until``); a dossier keeps the quote of the day it was submitted.
 1. **Quantity.** ``per_dossier`` and ``per_case`` fees count once; ``per_copy`` counts the copies
    asked for and ``per_page`` the pages, read from the form (``so_ban`` / ``so_trang``, or the
    ``quantities`` given), at least one.
@@ -13,9 +15,11 @@ Rules, in order, for each fee of the procedure:
    a form value, a date within N days of submission — timely birth registration is "date of
    birth at most 60 days before") costs nothing; the reason is kept on the line.
 3. **Online reduction.** An online dossier pays the fee's ``online_amount`` where the procedure
-   states one (Đà Nẵng Resolution 89/2023/NQ-HĐND exempts or reduces fees for online dossiers,
-   and the catalogue records the resulting per-channel amount). Where it states none, the
-   province's effective-dated reduction policy (:data:`ONLINE_REDUCTIONS`, a share off) applies.
+   states one in force on the submission date (``online_valid_from``/``online_valid_until``: a
+   reduction "đến hết ngày 31/12/2025" applies on 31/12/2025, not on 1/1/2026). (Đà Nẵng
+   Resolution 89/2023/NQ-HĐND exempts or reduces fees for online dossiers, and the catalogue
+   records the resulting per-channel amount.) Where it states none, the province's
+   effective-dated reduction policy (:data:`ONLINE_REDUCTIONS`, a share off) applies.
    A reduction never raises a fee: the online amount is at most the counter amount.
 4. **VND rounding.** Amounts are whole đồng (VND has no minor unit in use). Shares are computed
    exactly with ``Decimal`` and each line is rounded once, after multiplying by its quantity, to
@@ -194,10 +198,11 @@ def line_for(fee: Fee, who: Applicant,
                            exempt_reason=rule.reason)
     amount = gross
     basis = ""
+    online_amount = fee.online_amount_on(who.submitted_on)
     if who.online:
-        if fee.online_amount is not None:
-            amount = min(Decimal(fee.online_amount) * quantity, gross)
-            basis = ONLINE_AMOUNT_BASIS if amount < gross else ""
+        if online_amount is not None:
+            amount = min(Decimal(online_amount) * quantity, gross)
+            basis = (fee.legal_basis or ONLINE_AMOUNT_BASIS) if amount < gross else ""
         else:
             policy = online_reduction(who.submitted_on, policies)
             if policy is not None and policy.share_off > 0:
@@ -209,9 +214,14 @@ def line_for(fee: Fee, who: Applicant,
                    reduction=round_vnd(gross) - owed, reduction_basis=basis)
 
 
+def in_force(fees: Iterable[Fee], day: date | None) -> list[Fee]:
+    """The fee rows that apply on ``day`` (all when the day is unknown)."""
+    return [fee for fee in fees if day is None or fee.in_force(day)]
+
+
 def quote(fees: Iterable[Fee], who: Applicant,
           policies: Iterable[OnlineReduction] = ONLINE_REDUCTIONS) -> FeeQuote:
-    fees = list(fees)
+    fees = in_force(fees, who.submitted_on)
     policies = tuple(policies)
     lines = tuple(line_for(fee, who, policies) for fee in fees)
     stages = {Due(fee.collect_at) for fee in fees}

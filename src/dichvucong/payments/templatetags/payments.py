@@ -4,6 +4,7 @@ page, the fee and the cash desk in the back office, and the fee shown before sub
 from __future__ import annotations
 
 from django import template
+from django.utils import timezone
 
 from dichvucong.catalog.presenters import format_vnd
 from dichvucong.payments import services
@@ -54,7 +55,8 @@ def office_payments(context) -> dict:
 @register.inclusion_tag("payments/_preview.html")
 def fee_preview(definition) -> dict:
     quote = services.preview_quote(definition, online=True)
-    exemptions = [rule.reason for fee in definition.fees for rule in fee.exempt_when]
-    exemptions += [text for fee in definition.fees for text in fee.exemptions]
+    in_force = definition.fees_on(timezone.localdate())  # the rows the quote used
+    exemptions = [rule.reason for fee in in_force for rule in fee.exempt_when]
+    exemptions += [text for fee in in_force for text in fee.exemptions]
     return {"quote": quote, "exemptions": exemptions, "has_fees": bool(definition.fees),
             "due_label": quote.due_label}
