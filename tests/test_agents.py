@@ -405,3 +405,25 @@ def test_the_openapi_documents_the_agent_operations(client):
     assert "/api/v1/consents/requests/{request_id}/confirm" in spec["paths"]
     assert "/api/v1/consents/{consent_id}/revoke" in spec["paths"]
     assert "/api/v1/dossiers/{code}/supplement" in spec["paths"]
+
+
+def test_an_agents_dossier_pays_the_online_fee(citizen):
+    """Nationally an agent's filing is an online dossier (channel 2): it gets the online fee as it
+    gets the online time limit, not the counter fee (the fee rule read only «online»)."""
+    from tests.payments_support import fee_procedure
+
+    procedure = fee_procedure("TST.700091", amount=20000, online_amount=10000)
+    client = login("daily.buudien")
+    sent = client.post("/api/v1/consents/requests", json.dumps(
+        {"procedure": procedure.code, "citizen": "0905777001"}), content_type="application/json")
+    assert sent.status_code == 202, sent.content
+    confirmed = client.post(f"/api/v1/consents/requests/{sent.json()['request_id']}/confirm",
+                            json.dumps({"code": last_code("0905777001")}),
+                            content_type="application/json")
+    assert confirmed.status_code == 201, confirmed.content
+    filed = client.post("/api/v1/dossiers", {
+        "procedure": procedure.code, "agency": hai_chau().pk, "form": "{}",
+        "consent": confirmed.json()["id"]})
+    assert filed.status_code == 201, filed.content
+    body = filed.json()
+    assert body["channel"] == "agent" and body["fee_amount"] == 10000

@@ -570,6 +570,28 @@ def test_walk_in_from_a_cccd_qr_code(caplog):
     assert "048090001234" not in caplog.text and "Lê Duẩn" not in caplog.text
 
 
+def test_a_walk_in_is_charged_by_the_fee_rules():
+    """At the counter the fee comes from the fee rules, as online: an exemption applies (the
+    counter took the plain sum of the procedure's fees)."""
+    import_definitions([ProcedureDefinition.model_validate({
+        "code": "TST.900071", "name": "Thủ tục thử có lệ phí miễn cho công dân",
+        "field": "Thử nghiệm", "levels": ["commune"], "online_mode": "full",
+        "processing": {"time_limit": {"value": "3", "unit": "working_days"}},
+        "documents": [{"name": "Đơn đề nghị", "mandatory": False}],
+        "fees": [{"name": "Lệ phí thử", "amount": 30000, "exempt_when": [
+            {"reason": "Công dân được miễn", "applicant_types": ["citizen"]}]}],
+    })])
+    url = f"/mot-cua/tiep-nhan-truc-tiep/?co-quan={agency().pk}&thu-tuc=TST.900071"
+    response = client_for("motcua.haichau").post(url, {
+        "app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
+        "app-gender": "Nam", "app-address": "12 Lê Duẩn, Hải Châu, Đà Nẵng",
+        "app-phone": "0905123456", "app-type": "citizen", "delivery": "counter",
+        "action": "submit"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    dossier = Dossier.objects.get(procedure__code="TST.900071")
+    assert dossier.fee_amount == 0
+
+
 def form_procedure() -> Procedure:
     """A commune-level procedure with a form and its own workflow steps."""
     import_definitions([ProcedureDefinition.model_validate({

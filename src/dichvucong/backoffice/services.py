@@ -26,7 +26,7 @@ from dichvucong.dossiers.actions import Outcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING, Action, Role, State
 from dichvucong.dossiers.models import Attachment, Channel, Dossier, DossierEvent
-from dichvucong.dossiers.submission import attach, to_json
+from dichvucong.dossiers.submission import attach, fee_of, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
 
 from .timing import due_status
@@ -256,7 +256,6 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
     scanned documents and take ``enter_walk_in`` (numbering it and starting the clock): all or
     nothing."""
     version = procedure.current_version
-    definition = version.parsed()
     stored: list[Attachment] = []
     if account is None and applicant.id_number:
         # The citizen already has an account whose ID number VNeID confirmed: the dossier is
@@ -276,8 +275,11 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
                 applicant_id_number=applicant.id_number, applicant_phone=applicant.phone,
                 applicant_email=applicant.email, channel=Channel.IN_PERSON,
                 state=State.draft.value, form_data={**to_json(form_data), APPLICANT_KEY: details},
-                delivery=delivery, fee_amount=sum(f.amount for f in definition.fees),
+                delivery=delivery,
             )
+            # The fee rules as online (exemptions, quantities), on the day it is received.
+            dossier.fee_amount = fee_of(dossier)
+            dossier.save(update_fields=["fee_amount"])
             for requirement, upload in documents:
                 stored.append(attach(dossier, requirement, upload, officer))
             return actions.perform(dossier.pk, Action.enter_walk_in, officer,

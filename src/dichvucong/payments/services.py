@@ -62,7 +62,7 @@ def quote_for(dossier: Dossier, *, on: datetime | None = None) -> fees.FeeQuote:
     definition = dossier.procedure_version.parsed()
     moment = on or dossier.submitted_at or dossier.received_at or timezone.now()
     return fees.quote(definition.fees, fees.Applicant(
-        online=dossier.channel == Channel.ONLINE, applicant_type=dossier.applicant_type,
+        online=Channel(dossier.channel).is_online, applicant_type=dossier.applicant_type,
         form_data=dossier.form_data or {}, submitted_on=timezone.localdate(moment),
     ))
 
