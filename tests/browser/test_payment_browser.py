@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from dichvucong.accounts.models import User
 from dichvucong.payments.models import DossierFee, Payment
-from tests.browser.conftest import PHONE, check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility, new_context
 from tests.payments_support import due_dossier, fee_procedure, start_sandbox
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def gateway(settings, live_url):
 
 
 def phone_page(browser):
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, locale="vi-VN")
+    context = new_context(browser, viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     return context, page
