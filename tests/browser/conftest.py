@@ -3,8 +3,8 @@
 ``check_accessibility(page)`` runs axe-core on the page as it is and fails on any violation, and
 on anything the page's Content-Security-Policy blocked since it loaded; every browser test calls
 it on each page it visits. Pages run under the site's real security headers: make browser
-contexts with ``new_context`` (never ``bypass_csp``), so a feature the policy breaks fails here
-as it would for citizens.
+contexts with ``new_context`` (never switching the policy off), so a feature the policy breaks
+fails here as it would for citizens.
 """
 
 from __future__ import annotations
