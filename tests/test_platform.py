@@ -119,6 +119,15 @@ def test_origin_of_a_gateway_url(url, expected):
     assert origin(url) == expected
 
 
+def test_a_gateway_url_the_policy_cannot_name_is_a_configuration_error(settings):
+    from dichvucong.core.checks import deployment_checks
+
+    settings.VNPAY_URL = "https://*.vnpayment.vn/paymentv2/vpcpay.html"
+    assert "dichvucong.csp.E001" in [problem.id for problem in deployment_checks(None)]
+    settings.VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    assert "dichvucong.csp.E001" not in [problem.id for problem in deployment_checks(None)]
+
+
 @pytest.mark.django_db
 def test_forms_carry_csrf_protection(client):
     client_with_checks = type(client)(enforce_csrf_checks=True)
