@@ -10,11 +10,16 @@ import io
 import itertools
 import json
 import random
+import re
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
 from django.test import Client
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import Dossier, DossierEvent
@@ -27,6 +32,7 @@ from dichvucong.payments.models import (
     PaymentEvent,
     PaymentState,
 )
+from dichvucong.payments.sandbox import MerchantAccount, Sandbox
 from tests import payments_support
 from tests.payments_support import due_dossier, fee_procedure, submitted_dossier
 
@@ -243,6 +249,129 @@ def test_two_attempts_paid_for_one_fee_count_once_and_flag_the_second(citizen, s
     assert Payment.objects.filter(fee__dossier=dossier, state="paid").count() == 1
     assert dossier.events.filter(action="payment_confirmed").count() == 1
     assert DossierFact.objects.get(dossier=dossier).paid_online is True  # a bank transfer
+
+
+# --- VNPay: an attempt expires ------------------------------------------------------------------
+
+MOMENTS = st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2040, 1, 1),
+                       timezones=st.just(UTC))
+
+
+@given(created=MOMENTS, seconds=st.integers(min_value=0, max_value=3 * 24 * 3600))
+def test_an_attempt_is_open_until_its_vnp_expire_date_and_expired_after(created, seconds):
+    deadline = created + timedelta(minutes=vnpay.EXPIRE_MINUTES)
+    now = created + timedelta(seconds=seconds)
+    # Open through the second VNPay is sent as vnp_ExpireDate, expired from the next one.
+    if now <= deadline.replace(microsecond=0):
+        assert not vnpay.expired(created, now)
+    if now >= deadline + timedelta(seconds=1):
+        assert vnpay.expired(created, now)
+    assert vnpay.expire_date(created) <= deadline < vnpay.expire_date(created) + \
+        timedelta(seconds=1)
+
+
+@given(created=MOMENTS)
+def test_the_request_carries_the_same_expire_date(created):
+    merchant = vnpay.Merchant("DVCDEMO1", "secret", "https://gateway.example/vpcpay.html")
+    url = vnpay.payment_url(merchant, reference="DVC260101ABCDEF", amount=10000,
+                            order_info="Phi", return_url="https://portal.example/r/",
+                            ip_address="127.0.0.1", created=created)
+    sent = vnpay.parse_date(dict(parse_qsl(urlsplit(url).query))["vnp_ExpireDate"])
+    assert sent == vnpay.expire_date(created)
+    assert not vnpay.expired(created, sent) and vnpay.expired(created, sent + timedelta(seconds=1))
+
+
+def test_the_gateway_refuses_exactly_what_the_portal_calls_expired(citizen, settings):
+    """The sandbox gateway checks vnp_ExpireDate as VNPay does; the portal's rule agrees."""
+    sandbox = Sandbox(merchants={"DVCDEMO1": MerchantAccount(
+        "DVCDEMO1", settings.VNPAY_HASH_SECRET, "http://127.0.0.1:9/ipn")})
+    now = timezone.now()
+    for minutes_ago, is_expired in [(vnpay.EXPIRE_MINUTES - 1, False),
+                                    (vnpay.EXPIRE_MINUTES + 1, True)]:
+        created = now - timedelta(minutes=minutes_ago)
+        url = vnpay.payment_url(services.vnpay_merchant(), reference="DVC260101ABCDEF",
+                                amount=10000, order_info="Phi", return_url="http://x/r/",
+                                ip_address="127.0.0.1", created=created)
+        _merchant, error = sandbox.check_request(dict(parse_qsl(urlsplit(url).query)))
+        assert ("đã hết hạn" in error) is is_expired
+        assert vnpay.expired(created, timezone.now()) is is_expired
+
+
+def _age(payment: Payment, minutes: int) -> Payment:
+    """The attempt as if it had been started ``minutes`` ago."""
+    Payment.objects.filter(pk=payment.pk).update(
+        created_at=timezone.now() - timedelta(minutes=minutes))
+    return Payment.objects.get(pk=payment.pk)
+
+
+def _payment_rows(page: str) -> dict[str, str]:
+    """The dossier page's payment list: reference → its line's text."""
+    return {match.group(1): re.sub(r"<[^>]+>", "", line) for line in
+            re.findall(r"<li>(.*?)</li>", page, re.S)
+            if (match := re.search(r"(DVC\d{6}[0-9A-Z]{6})", line))}
+
+
+def test_an_abandoned_attempt_is_shown_expired_not_open(client, citizen, settings):
+    """Each click of «pay» starts an attempt; one left at the gateway past the vnp_ExpireDate
+    its request carried is not listed to the citizen as awaiting payment, nor given as pending
+    by the API."""
+    dossier = due_dossier(citizen)
+    sent = []
+    for _click in range(2):
+        response = client.post(f"/ho-so/{dossier.code}/thanh-toan/", {"provider": "vnpay"})
+        assert response.status_code == 302
+        query = dict(parse_qsl(urlsplit(response["Location"]).query))
+        sent.append((vnpay.parse_date(query["vnp_CreateDate"]),
+                     vnpay.parse_date(query["vnp_ExpireDate"])))
+    old, new = Payment.objects.filter(fee__dossier=dossier, provider="vnpay").order_by("id")
+    created, expires = sent[0]
+    old = _age(old, (expires - created).seconds // 60 + 1)  # past the gateway's deadline
+    rows = _payment_rows(client.get(f"/ho-so/{dossier.code}/").content.decode())
+    assert "Hết hạn chờ thanh toán" in rows[old.reference]
+    assert "Đang chờ thanh toán" not in rows[old.reference]
+    until = timezone.localtime(sent[1][1]).strftime("%H:%M %d/%m/%Y")
+    assert f"Đang chờ thanh toán (hết hạn lúc {until})" in rows[new.reference]
+    api = client.get(f"/api/v1/payments/dossiers/{dossier.code}").json()["payments"]
+    states = {p["reference"]: p["state"] for p in api if p["provider"] == "vnpay"}
+    assert states == {old.reference: "expired", new.reference: "pending"}
+    # The back office sees the same.
+    office = login("motcua.haichau").get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Hết hạn chờ thanh toán" in _payment_rows(office)[old.reference]
+
+
+def test_a_late_ipn_for_an_expired_attempt_still_records_the_money(citizen, settings):
+    """VNPay notifies (and retries) a payment begun before vnp_ExpireDate after it: the IPN is
+    answered and recorded as for any pending attempt, never lost as "already confirmed"."""
+    secret = settings.VNPAY_HASH_SECRET
+    dossier = due_dossier(citizen)
+    late = _age(start_vnpay(dossier, citizen), vnpay.EXPIRE_MINUTES + 5)
+    assert late.is_expired() and late.status == "expired"
+    params = ipn_params(late, secret)
+    assert services.handle_ipn(params) == vnpay.IPN_SUCCESS
+    late.refresh_from_db()
+    assert late.state == "paid" and late.status == "paid" and not late.is_expired()
+    assert DossierFee.objects.get(dossier=dossier).state == "paid"
+    assert late.events.last().data["after_expiry"] is True
+    assert services.handle_ipn(params) == vnpay.IPN_ALREADY_CONFIRMED  # VNPay's retry
+
+    # Paid again by another attempt meanwhile: the late money is kept to refund, not lost.
+    dossier = due_dossier(citizen)
+    abandoned = _age(start_vnpay(dossier, citizen), vnpay.EXPIRE_MINUTES + 5)
+    paid = start_vnpay(dossier, citizen)
+    assert services.handle_ipn(ipn_params(paid, secret)) == vnpay.IPN_SUCCESS
+    assert services.handle_ipn(ipn_params(abandoned, secret)) == vnpay.IPN_SUCCESS
+    abandoned.refresh_from_db()
+    assert abandoned.state == PaymentState.DUPLICATE
+    assert Payment.objects.filter(fee__dossier=dossier, state="paid").count() == 1
+
+    # A late refusal (the payer gave up at the gateway) closes the attempt as failed.
+    dossier = due_dossier(citizen)
+    gave_up = _age(start_vnpay(dossier, citizen), vnpay.EXPIRE_MINUTES + 5)
+    assert services.handle_ipn(ipn_params(gave_up, secret, vnp_ResponseCode="11",
+                                          vnp_TransactionStatus="02",
+                                          vnp_TransactionNo="0")) == vnpay.IPN_SUCCESS
+    gave_up.refresh_from_db()
+    assert gave_up.state == "failed" and gave_up.status == "failed"
 
 
 # --- VNPay: the sandbox gateway ------------------------------------------------------------------

@@ -83,6 +83,51 @@ def test_security_headers(client):
     assert "geolocation=()" in response["Permissions-Policy"]
 
 
+def _directive(policy: str, name: str) -> list[str]:
+    return next(d.split()[1:] for d in policy.split("; ") if d.split()[0] == name)
+
+
+@pytest.mark.django_db
+def test_form_action_allows_the_configured_payment_gateway_only(client, settings):
+    """The pay button's POST is redirected to VNPay, and form-action governs that redirect:
+    the policy names the configured gateway's origin, and nothing wider."""
+    settings.VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    policy = client.get("/")["Content-Security-Policy"]
+    assert _directive(policy, "form-action") == ["'self'", "https://sandbox.vnpayment.vn"]
+    assert _directive(policy, "script-src") == ["'self'"]
+    settings.VNPAY_URL = "http://127.0.0.1:8123/paymentv2/vpcpay.html?x=1"
+    policy = client.get("/")["Content-Security-Policy"]
+    assert _directive(policy, "form-action") == ["'self'", "http://127.0.0.1:8123"]
+    settings.VNPAY_URL = ""
+    assert _directive(client.get("/")["Content-Security-Policy"], "form-action") == ["'self'"]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("https://pay.vnpay.vn/vpcpay.html", "https://pay.vnpay.vn"),
+    ("HTTPS://Pay.VNPay.vn:8443/vpcpay.html", "https://pay.vnpay.vn:8443"),
+    ("http://127.0.0.1:8001/paymentv2/vpcpay.html", "http://127.0.0.1:8001"),
+    ("https://*.vnpay.vn/vpcpay.html", None),
+    ("https://pay.vnpay.vn;script-src */x", None),
+    ("https://pay.vnpay.vn:99999/", None),
+    ("/paymentv2/vpcpay.html", None),
+    ("javascript:alert(1)", None),
+    ("", None),
+])
+def test_origin_of_a_gateway_url(url, expected):
+    from dichvucong.core.middleware import origin
+
+    assert origin(url) == expected
+
+
+def test_a_gateway_url_the_policy_cannot_name_is_a_configuration_error(settings):
+    from dichvucong.core.checks import deployment_checks
+
+    settings.VNPAY_URL = "https://*.vnpayment.vn/paymentv2/vpcpay.html"
+    assert "dichvucong.csp.E001" in [problem.id for problem in deployment_checks(None)]
+    settings.VNPAY_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    assert "dichvucong.csp.E001" not in [problem.id for problem in deployment_checks(None)]
+
+
 @pytest.mark.django_db
 def test_forms_carry_csrf_protection(client):
     client_with_checks = type(client)(enforce_csrf_checks=True)

@@ -1,12 +1,16 @@
 """Browser tests: Playwright driving Debian's Chromium against a live server, with axe-core.
 
-``check_accessibility(page)`` runs axe-core on the page as it is and fails on any violation;
-every browser test calls it on each page it visits.
+``check_accessibility(page)`` runs axe-core on the page as it is and fails on any violation, and
+on anything the page's Content-Security-Policy blocked since it loaded; every browser test calls
+it on each page it visits. Pages run under the site's real security headers: make browser
+contexts with ``new_context`` (never switching the policy off), so a feature the policy breaks
+fails here as it would for citizens.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -88,6 +92,25 @@ def browser():
         browser.close()
 
 
+# Runs in every page before its own scripts (Playwright's init scripts are not subject to the
+# page's CSP): keeps what the policy blocks, for check_accessibility to report.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.effectiveDirective} blocked ${event.blockedURI}`
+                              + ` (${event.sourceFile || ""}:${event.lineNumber})`);
+});
+"""
+
+
+def new_context(browser, **options):
+    """A browser context under the site's own Content-Security-Policy, watching for what it
+    blocks."""
+    context = browser.new_context(**options)
+    context.add_init_script(script=CSP_WATCH)
+    return context
+
+
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
 def viewport(request):
     return request.param
@@ -95,8 +118,7 @@ def viewport(request):
 
 @pytest.fixture
 def page(browser, viewport, django_db_blocker):
-    # bypass_csp: axe-core is injected as an inline script, which the site's CSP forbids.
-    context = browser.new_context(viewport=viewport, bypass_csp=True, locale="vi-VN")
+    context = new_context(browser, viewport=viewport, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     with django_db_blocker.unblock():
@@ -104,17 +126,33 @@ def page(browser, viewport, django_db_blocker):
     context.close()
 
 
+@cache
+def axe_source() -> str:
+    return Path(AXE_JS).read_text(encoding="utf-8")
+
+
 def check_accessibility(page, label: str = "") -> None:
-    """Run axe-core on the current page; fail listing every violation."""
-    page.add_script_tag(path=AXE_JS)
+    """Run axe-core on the current page; fail listing every violation, and every request or
+    script the page's CSP blocked."""
+    # Evaluated through DevTools, which the page's CSP does not govern: a <script> tag with
+    # axe's source inline would be blocked by script-src 'self', as it should be.
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(axe_source())
     result = page.evaluate(
         "async () => await axe.run(document, {resultTypes: ['violations']})"
     )
+    # Read after axe's run: the browser reports a blocked request in a task of its own.
+    blocked = page.evaluate("window.__cspViolations || []")
+    lines = []
+    if blocked:
+        lines.append(f"the Content-Security-Policy of {label or page.url} blocked:")
+        lines.extend(f"- {item}" for item in blocked)
     violations = result["violations"]
     if violations:
-        lines = [f"axe-core found {len(violations)} violation(s) on {label or page.url}:"]
+        lines.append(f"axe-core found {len(violations)} violation(s) on {label or page.url}:")
         for violation in violations:
             targets = ", ".join(str(node["target"]) for node in violation["nodes"][:5])
             lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']} "
                          f"→ {targets}")
+    if lines:
         pytest.fail("\n".join(lines), pytrace=False)

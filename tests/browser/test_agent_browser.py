@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import AgentConsent, Dossier
 from dichvucong.notify.models import SandboxMessage
-from tests.browser.conftest import PHONE, check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +56,8 @@ def test_an_agent_files_for_a_citizen_with_the_citizens_code(browser, live_url,
     contexts = []
 
     def new_page():
-        context = browser.new_context(viewport=PHONE, bypass_csp=True, locale="vi-VN",
-                                      java_script_enabled=javascript)
+        context = new_context(browser, viewport=PHONE, locale="vi-VN",
+                              java_script_enabled=javascript)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)

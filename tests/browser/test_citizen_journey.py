@@ -22,7 +22,7 @@ from pypdf import PdfReader
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import Dossier
 from dichvucong.notify.models import SandboxMessage
-from tests.browser.conftest import PHONE, check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
 
@@ -65,7 +65,7 @@ def code_sent_to(phone: str) -> str:
 
 
 def new_page(browser):
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, locale="vi-VN")
+    context = new_context(browser, viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(TIMEOUT)
     return page

@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "kho-du-lieu-2026"
@@ -36,7 +36,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
     for name in ("don.pdf", "kham.pdf", "gplx.pdf", "don-cap-lai.pdf"):
         files[name] = tmp_path / name
         files[name].write_bytes(f"%PDF-1.4 {name} {citizen.username}\n".encode())
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, locale="vi-VN")
+    context = new_context(browser, viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     try:
@@ -77,7 +77,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
         check_accessibility(page, "stored document with its new link")
 
         # Someone else, not logged in, opens the link in a fresh browser context.
-        stranger = browser.new_context(viewport=PHONE, bypass_csp=True, locale="vi-VN")
+        stranger = new_context(browser, viewport=PHONE, locale="vi-VN")
         other = stranger.new_page()
         try:
             other.goto(link)
@@ -116,7 +116,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
     # At the counter, the officer sees what the citizen allowed.
     from dichvucong.accounts.services import citizen_token
 
-    officer = browser.new_context(viewport=PHONE, bypass_csp=True, locale="vi-VN")
+    officer = new_context(browser, viewport=PHONE, locale="vi-VN")
     desk = officer.new_page()
     desk.set_default_timeout(15_000)
     try:

@@ -1,19 +1,22 @@
 """A citizen pays a dossier's fee from a phone through the local VNPay sandbox gateway: redirect →
 pay → return → IPN, and downloads the receipt; a reception officer sees the payment and the
-VietQR page is accessible too."""
+VietQR page is accessible too. Under the site's real security headers: the pay button's POST is
+redirected to the gateway, which the CSP's form-action must allow."""
 
 from __future__ import annotations
 
 import random
 import re
 import threading
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from dichvucong.accounts.models import User
+from dichvucong.payments import vnpay
 from dichvucong.payments.models import DossierFee, Payment
-from tests.browser.conftest import PHONE, check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility, new_context
 from tests.payments_support import due_dossier, fee_procedure, start_sandbox
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +34,7 @@ def gateway(settings, live_url):
 
 
 def phone_page(browser):
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, locale="vi-VN")
+    context = new_context(browser, viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15_000)
     return context, page
@@ -44,7 +47,7 @@ def log_in(page, live_url, username, next_url):
     page.get_by_role("button", name="Đăng nhập").last.click()
 
 
-def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway):
+def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway, settings):
     code = f"TST.8{random.randint(0, 99999):05d}"  # noqa: S311 - a unique test code
     citizen = User.objects.get(username="congdan")
     procedure = fee_procedure(code)
@@ -56,9 +59,27 @@ def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway):
         expect(page.get_by_text("10.000 đ").first).to_be_visible()
         check_accessibility(page, "submission form with its fee")
 
-        page.goto(f"{live_url}/ho-so/{dossier.code}/")
+        response = page.goto(f"{live_url}/ho-so/{dossier.code}/")
         expect(page.get_by_role("heading", name="Phí, lệ phí", exact=True)).to_be_visible()
         check_accessibility(page, "dossier page, fee due")
+
+        # A first attempt, abandoned at the gateway until VNPay's deadline passed: shown as
+        # expired, not as awaiting payment.
+        page.get_by_role("button", name="Thanh toán qua VNPay").click()
+        expect(page).to_have_url(re.compile(r"/paymentv2/vpcpay\.html\?"))
+        # Under the site's own policy, which lets the pay button's POST be redirected to the
+        # configured gateway and nowhere else.
+        gateway_origin = re.match(r"https?://[^/]+", settings.VNPAY_URL).group(0)
+        assert f"form-action 'self' {gateway_origin};" in \
+            response.headers["content-security-policy"]
+        abandoned = Payment.objects.get(fee__dossier=dossier, provider="vnpay")
+        Payment.objects.filter(pk=abandoned.pk).update(
+            created_at=abandoned.created_at - timedelta(minutes=vnpay.EXPIRE_MINUTES + 1))
+        page.goto(f"{live_url}/ho-so/{dossier.code}/")
+        row = page.get_by_role("listitem").filter(has_text=abandoned.reference)
+        expect(row).to_contain_text("Hết hạn chờ thanh toán")
+        expect(row).not_to_contain_text("Đang chờ thanh toán")
+        check_accessibility(page, "dossier page, an attempt expired")
         page.get_by_role("button", name="Thanh toán qua VNPay").click()
 
         # The gateway's page: check the order, choose a bank, pay.
@@ -73,7 +94,8 @@ def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway):
         expect(page).to_have_url(re.compile(r"/thanh-toan/vnpay/ket-qua/\?"))
         expect(page.get_by_text("đang chờ VNPay xác nhận")).to_be_visible()
         check_accessibility(page, "return before the IPN")
-        payment = Payment.objects.get(fee__dossier=dossier, provider="vnpay")
+        payment = Payment.objects.exclude(pk=abandoned.pk).get(fee__dossier=dossier,
+                                                               provider="vnpay")
         assert payment.state == "pending"
 
         # The IPN arrives; looking again shows the payment confirmed.
@@ -97,6 +119,8 @@ def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway):
         assert receipt.status == 200 and receipt.body().startswith(b"%PDF")
         assert DossierFee.objects.get(dossier=dossier).state == "paid"
         assert Payment.objects.filter(fee__dossier=dossier, state="paid").count() == 1
+        expect(page.get_by_role("listitem").filter(has_text=abandoned.reference)).to_contain_text(
+            "Hết hạn chờ thanh toán")
     finally:
         context.close()
 

@@ -23,7 +23,7 @@ from playwright.sync_api import expect
 from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
 from dichvucong.results import services
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, new_context
 from tests.results_helpers import HAI_CHAU, approved_dossier, user
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_verify_by_link_paste_and_upload(page, live_url, tmp_path):
 
 def test_the_page_works_without_javascript(browser, live_url, viewport):
     result = issued()
-    context = browser.new_context(viewport=viewport, java_script_enabled=False, locale="vi-VN")
+    context = new_context(browser, viewport=viewport, java_script_enabled=False, locale="vi-VN")
     page = context.new_page()
     page.goto(f"{live_url}/xac-minh/")
     assert page.get_by_role("heading", name="Quét mã QR bằng camera").is_hidden()
@@ -92,7 +92,7 @@ def test_the_page_works_without_javascript(browser, live_url, viewport):
     page.get_by_role("button", name="Xác minh").click()
     expect(page.get_by_role("heading", name="Giấy tờ thật và còn hiệu lực")).to_be_visible()
     context.close()
-    js_page = browser.new_context(viewport=viewport, bypass_csp=True).new_page()
+    js_page = new_context(browser, viewport=viewport).new_page()
     js_page.goto(f"{live_url}/xac-minh/")
     check_accessibility(js_page, "verification page")
     js_page.context.close()

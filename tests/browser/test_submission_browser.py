@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, check_accessibility
+from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -16,7 +16,7 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_citizen_submits_a_birth_registration(browser, live_url, django_db_blocker, javascript,
                                               tmp_path):
-    context = browser.new_context(viewport=PHONE, bypass_csp=True, java_script_enabled=javascript)
+    context = new_context(browser, viewport=PHONE, java_script_enabled=javascript)
     page = context.new_page()
     page.set_default_timeout(15_000)
     declaration = tmp_path / "to-khai.pdf"

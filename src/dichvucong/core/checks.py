@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.core.checks import Error, Warning, register
 
+from dichvucong.core.middleware import origin
+
 
 @register()
 def deployment_checks(app_configs, **kwargs):
@@ -27,5 +29,15 @@ def deployment_checks(app_configs, **kwargs):
     if settings.MODE == "production" and settings.DEBUG:
         problems.append(
             Error("DEBUG is on in production.", hint="Unset DEBUG.", id="dichvucong.E002")
+        )
+    if settings.VNPAY_URL and origin(settings.VNPAY_URL) is None:
+        # The CSP's form-action could not name it: browsers would refuse the redirect to it.
+        problems.append(
+            Error(
+                "VNPAY_URL is not an absolute http(s) URL on a plain host name.",
+                hint="Set VNPAY_URL to the gateway's vpcpay.html, e.g. "
+                "https://pay.vnpay.vn/vpcpay.html.",
+                id="dichvucong.csp.E001",
+            )
         )
     return problems

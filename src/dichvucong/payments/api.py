@@ -43,9 +43,11 @@ class PaymentOut(Schema):
     reference: str
     provider: str
     amount: int
-    state: str
+    state: str = Field(description="pending, paid, failed, duplicate (paid twice, to refund), "
+                       "or expired (pending past expires_at: no longer payable)")
     provider_transaction: str
     created_at: datetime
+    expires_at: datetime | None = Field(None, description="VNPay: the gateway's deadline")
     paid_at: datetime | None
     receipt_url: str | None = Field(None, description="PDF receipt, once paid")
 
@@ -95,8 +97,9 @@ class TransferResultOut(Schema):
 def _payment_out(payment: Payment) -> dict:
     return {
         "reference": payment.reference, "provider": payment.provider, "amount": payment.amount,
-        "state": payment.state, "provider_transaction": payment.provider_transaction,
-        "created_at": payment.created_at, "paid_at": payment.paid_at,
+        "state": payment.status, "provider_transaction": payment.provider_transaction,
+        "created_at": payment.created_at, "expires_at": payment.expires_at,
+        "paid_at": payment.paid_at,
         "receipt_url": reverse("payments:receipt", args=[payment.reference])
         if payment.state == "paid" else None,
     }

@@ -8,9 +8,14 @@ provider's transaction number is recorded once, and a bank transfer is imported 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from dichvucong.payments import vnpay
 
 
 class Provider(models.TextChoices):
@@ -30,6 +35,12 @@ class PaymentState(models.TextChoices):
     PAID = "paid", _("Đã thanh toán")
     FAILED = "failed", _("Không thành công")
     DUPLICATE = "duplicate", _("Nộp trùng, chờ hoàn trả")
+
+
+# Not a stored state: a pending VNPay attempt past its vnp_ExpireDate (``vnpay.expired``). It
+# stays pending in the database, so a late IPN for a payment begun in time still records it.
+EXPIRED = "expired"
+EXPIRED_LABEL = _("Hết hạn chờ thanh toán")
 
 
 class DossierFee(models.Model):
@@ -91,6 +102,28 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.amount} đ ({self.state})"
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """Until when the payer can pay this attempt: VNPay's vnp_ExpireDate; None for the
+        others (a VietQR reference stays valid, cash is paid at once)."""
+        if self.provider != Provider.VNPAY or self.created_at is None:
+            return None
+        return vnpay.expire_date(self.created_at)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        """Pending, and the gateway no longer takes it: abandoned, not open."""
+        return (self.state == PaymentState.PENDING and self.expires_at is not None
+                and vnpay.expired(self.created_at, now or timezone.now()))
+
+    @property
+    def status(self) -> str:
+        """The state as shown: ``expired`` for an abandoned VNPay attempt."""
+        return EXPIRED if self.is_expired() else self.state
+
+    @property
+    def status_label(self) -> str:
+        return str(EXPIRED_LABEL) if self.is_expired() else self.get_state_display()
 
 
 class PaymentEvent(models.Model):

@@ -265,7 +265,9 @@ def _vnpay_data(params: dict[str, str]) -> dict[str, str]:
 
 def handle_ipn(params: dict[str, str]) -> dict[str, str]:
     """VNPay's server-to-server notification: the only VNPay message that changes a payment.
-    Checks in VNPay's order — signature, order, amount, still pending — then records it."""
+    Checks in VNPay's order — signature, order, amount, still pending — then records it. An
+    attempt past its vnp_ExpireDate is still pending here: VNPay notifies a payment begun in
+    time, and retries, after the deadline, and that money must not be lost."""
     try:
         if not vnpay.verify(params, settings.VNPAY_HASH_SECRET):
             return vnpay.IPN_INVALID_SIGNATURE
@@ -279,7 +281,11 @@ def handle_ipn(params: dict[str, str]) -> dict[str, str]:
                 return vnpay.IPN_INVALID_AMOUNT
             if payment.state != PaymentState.PENDING:
                 return vnpay.IPN_ALREADY_CONFIRMED
-            data = _vnpay_data(params)
+            data: dict[str, Any] = dict(_vnpay_data(params))
+            if payment.is_expired():
+                # Paid (or refused) at the gateway before its deadline, notified after: the
+                # money is recorded all the same; the trail says it came late.
+                data["after_expiry"] = True
             if result.succeeded:
                 outcome = _confirm(payment.pk, "ipn", transaction_no=result.transaction_no,
                                    bank_code=result.bank_code,

@@ -20,6 +20,8 @@ from urllib.parse import quote_plus, urlencode
 VERSION = "2.1.0"
 GMT7 = timezone(timedelta(hours=7))
 DATE_FORMAT = "%Y%m%d%H%M%S"
+# How long after vnp_CreateDate the gateway accepts a payment request (vnp_ExpireDate).
+EXPIRE_MINUTES = 15
 SIGNATURE_KEYS = {"vnp_SecureHash", "vnp_SecureHashType"}
 
 RESPONSE_CODES = {
@@ -104,6 +106,18 @@ def parse_date(text: str) -> datetime | None:
         return None
 
 
+def expire_date(created: datetime, minutes: int = EXPIRE_MINUTES) -> datetime:
+    """The ``vnp_ExpireDate`` of a request created at ``created``: to the second, as sent."""
+    return (created + timedelta(minutes=minutes)).replace(microsecond=0)
+
+
+def expired(created: datetime, now: datetime, minutes: int = EXPIRE_MINUTES) -> bool:
+    """Is a request created at ``created`` past its ``vnp_ExpireDate`` at ``now``? The gateway
+    then refuses to start paying it (code 11), so the attempt is no longer open to the payer.
+    It may still have been paid: a payment begun in time can be notified (IPN) after."""
+    return now > expire_date(created, minutes)
+
+
 @dataclass(frozen=True)
 class Merchant:
     tmn_code: str
@@ -113,7 +127,7 @@ class Merchant:
 
 def payment_url(merchant: Merchant, *, reference: str, amount: int, order_info: str,
                 return_url: str, ip_address: str, created: datetime, locale: str = "vn",
-                order_type: str = "billpayment", expire_minutes: int = 15,
+                order_type: str = "billpayment", expire_minutes: int = EXPIRE_MINUTES,
                 bank_code: str = "") -> str:
     """The signed URL the citizen's browser is redirected to (GET)."""
     params = {
@@ -129,7 +143,7 @@ def payment_url(merchant: Merchant, *, reference: str, amount: int, order_info: 
         "vnp_ReturnUrl": return_url,
         "vnp_IpAddr": ip_address or "127.0.0.1",
         "vnp_CreateDate": format_date(created),
-        "vnp_ExpireDate": format_date(created + timedelta(minutes=expire_minutes)),
+        "vnp_ExpireDate": format_date(expire_date(created, expire_minutes)),
         "vnp_BankCode": bank_code,
     }
     return f"{merchant.pay_url}?{query_string(signed(params, merchant.hash_secret))}"
