@@ -37,7 +37,7 @@ def _accounts_settings(settings):
     settings.AUTHENTICATION_BACKENDS = [BACKEND]
     settings.ESMS_URL = ""  # SMS go to notify's sandbox
     settings.DICHVUCONG_LOCAL_REGISTRATION = True
-    cache.clear()  # the rate limits count in the cache
+    cache.clear()
     yield
     cache.clear()
 

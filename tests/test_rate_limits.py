@@ -150,6 +150,18 @@ def test_a_right_password_gives_its_slot_back(client, counters):
 
 
 @pytest.mark.django_db
+def test_the_admin_sites_login_has_the_same_limit(client, counters):
+    User.objects.create_user(username="quan.tri.vien", password=PASSWORD, is_staff=True)
+    for attempt in range(PER_ACCOUNT_AND_CLIENT):
+        page = client.post("/quan-tri/login/", {"username": "quan.tri.vien",
+                                                "password": f"x{attempt}"}).content.decode()
+        assert "quá nhiều lần" not in page
+    refused = client.post("/quan-tri/login/", {"username": "quan.tri.vien", "password": PASSWORD})
+    assert refused.status_code == 200 and "quá nhiều lần" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
 def test_forged_x_forwarded_for_does_not_make_a_new_client(client, counters):
     """Without trusted proxies the header is ignored: a sprayer changing it is still one
     client."""

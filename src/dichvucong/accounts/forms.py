@@ -6,6 +6,7 @@ import math
 from datetime import date
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -46,30 +47,23 @@ class ContactField(forms.CharField):
             raise ValidationError(str(exc)) from exc
 
 
-class PortalAuthenticationForm(AuthenticationForm):
-    """Username, phone or e-mail with the password. With local registration off, only officials
-    (staff, or a role in an agency) may use a password; citizens use VNeID."""
+LOCKOUT_MESSAGES = {
+    "locked": _("Đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút, hoặc "
+                "lấy lại mật khẩu."),
+    "too_many": _("Có quá nhiều lần đăng nhập sai từ máy của bạn. Vui lòng thử lại sau "
+                  "%(minutes)s phút."),
+}
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _("Tên đăng nhập, số điện thoại, email hoặc mật khẩu không đúng."),
-        "inactive": _("Tài khoản này đã bị khóa."),
-        "citizen_vneid": _("Công dân đăng nhập bằng tài khoản định danh điện tử VNeID."),
-        "locked": _("Đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau %(minutes)s "
-                    "phút, hoặc lấy lại mật khẩu."),
-        "too_many": _("Có quá nhiều lần đăng nhập sai từ máy của bạn. Vui lòng thử lại sau "
-                      "%(minutes)s phút."),
-    }
 
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = _("Tên đăng nhập, số điện thoại hoặc email")
-        self.fields["password"].label = _("Mật khẩu")
-        self.refusal: lockout.Refusal | None = None
+class LoginLimitMixin:
+    """Wrong passwords are limited per account and client, per client and per account
+    (``lockout``); a slot is taken before the password is checked. For Django's
+    ``AuthenticationForm`` and its subclasses (the portal's login, the admin site's)."""
+
+    refusal: lockout.Refusal | None = None
 
     def clean(self):
-        """Wrong passwords are limited per account and client, per client and per account
-        (``lockout``); a slot is taken before the password is checked."""
+        self.refusal = None
         identifier = (self.cleaned_data.get("username") or "").strip()
         if not identifier or self.cleaned_data.get("password") is None:
             return super().clean()
@@ -81,7 +75,7 @@ class PortalAuthenticationForm(AuthenticationForm):
         self.refusal = attempt.reserve()
         if self.refusal is not None:
             code = "too_many" if self.refusal.scope == "client" else "locked"
-            raise ValidationError(self.error_messages[code], code=code,
+            raise ValidationError(LOCKOUT_MESSAGES[code], code=code,
                                   params={"minutes": math.ceil(self.refusal.retry_after / 60)})
         try:
             cleaned = super().clean()
@@ -92,10 +86,31 @@ class PortalAuthenticationForm(AuthenticationForm):
         attempt.release()
         return cleaned
 
+
+class PortalAuthenticationForm(LoginLimitMixin, AuthenticationForm):
+    """Username, phone or e-mail with the password. With local registration off, only officials
+    (staff, or a role in an agency) may use a password; citizens use VNeID."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Tên đăng nhập, số điện thoại, email hoặc mật khẩu không đúng."),
+        "inactive": _("Tài khoản này đã bị khóa."),
+        "citizen_vneid": _("Công dân đăng nhập bằng tài khoản định danh điện tử VNeID."),
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("Tên đăng nhập, số điện thoại hoặc email")
+        self.fields["password"].label = _("Mật khẩu")
+
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if not conf.local_registration() and not user.is_official:
             raise ValidationError(self.error_messages["citizen_vneid"], code="citizen_vneid")
+
+
+class AdminLoginForm(LoginLimitMixin, AdminAuthenticationForm):
+    """The admin site's login, under the same limits as the portal's."""
 
 
 class PasswordPairMixin:
