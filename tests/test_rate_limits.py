@@ -138,6 +138,35 @@ def test_wrong_passwords_from_one_client_do_not_lock_the_owner_out(client, count
 
 
 @pytest.mark.django_db
+def test_guesses_from_many_clients_pause_the_account_until_its_owner_resets(client, counters,
+                                                                              settings):
+    """50 wrong passwords from 5 addresses pause the account everywhere (a guess spread over
+    addresses); the owner's password reset, proved with the code sent to her phone, lifts it."""
+    import re
+
+    from dichvucong.notify.models import SandboxMessage
+
+    settings.ESMS_URL = ""  # the code goes to the sandbox gateway
+    User.objects.create_user(username="nhieu.noi", password=PASSWORD, phone="0905999111",
+                             phone_verified=True)
+    for address in range(5):
+        for attempt in range(PER_ACCOUNT_AND_CLIENT):
+            login(client, "nhieu.noi", f"x{attempt}", f"203.0.113.{100 + address}")
+    owner = "198.51.100.30"
+    refused = login(client, "nhieu.noi", PASSWORD, owner)
+    assert refused.status_code == 429
+    assert "Đã nhập sai mật khẩu quá nhiều lần" in refused.content.decode()
+    client.post("/quen-mat-khau/", {"contact": "0905999111"}, REMOTE_ADDR=owner)
+    message = SandboxMessage.objects.filter(phone="0905999111").latest("created_at")
+    code = re.search(r"\b(\d{6})\b", message.content).group(1)
+    new = "Mot-mat-khau-moi-2027"
+    done = client.post("/quen-mat-khau/xac-nhan/", {"code": code, "password1": new,
+                                                    "password2": new}, REMOTE_ADDR=owner)
+    assert done.status_code == 302
+    assert login(client, "nhieu.noi", new, owner).status_code == 302
+
+
+@pytest.mark.django_db
 def test_a_right_password_gives_its_slot_back(client, counters):
     """Only wrong passwords count: 9 wrong and a right one leave room for one more wrong."""
     User.objects.create_user(username="dung.mat.khau", password=PASSWORD)
