@@ -211,6 +211,7 @@ else:
         {"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")}
     )
 
+# Rate limits do not count in the cache (core.ratelimit: the database, or Redis when set).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -231,6 +232,9 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The reverse proxies (addresses or networks) whose X-Forwarded-For is believed when the rate
+# limits tell clients apart (core.ratelimit.client_address); none by default: REMOTE_ADDR.
+TRUSTED_PROXIES = env_list("DICHVUCONG_TRUSTED_PROXIES")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The province this deployment serves, and its QCVN 102:2016/BTTTT suffix. Đà Nẵng's suffix

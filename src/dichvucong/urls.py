@@ -27,6 +27,8 @@ urlpatterns = [
     path("quan-tri/", admin.site.urls),
 ]
 
+handler500 = "dichvucong.core.views.server_error"
+
 if settings.DEBUG:  # pragma: no cover - local development only
     from django.conf.urls.static import static
 

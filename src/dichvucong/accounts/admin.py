@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from dichvucong.accounts.forms import AdminLoginForm
 from dichvucong.accounts.models import Membership, Organisation, OrganisationMember, User
+
+admin.site.login_form = AdminLoginForm  # the same wrong-password limits as the portal's login
 
 
 class MembershipInline(admin.TabularInline):

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
+import math
 from datetime import date
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from dichvucong.accounts import conf
+from dichvucong.accounts import conf, lockout
 from dichvucong.accounts.backends import find_login_user
 from dichvucong.accounts.identifiers import (
     InvalidIdentifier,
@@ -47,7 +47,47 @@ class ContactField(forms.CharField):
             raise ValidationError(str(exc)) from exc
 
 
-class PortalAuthenticationForm(AuthenticationForm):
+LOCKOUT_MESSAGES = {
+    "locked": _("Đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút, hoặc "
+                "lấy lại mật khẩu."),
+    "too_many": _("Có quá nhiều lần đăng nhập sai từ máy của bạn. Vui lòng thử lại sau "
+                  "%(minutes)s phút."),
+}
+
+
+class LoginLimitMixin:
+    """Wrong passwords are limited per account and client, per client and per account
+    (``lockout``); a slot is taken before the password is checked. For Django's
+    ``AuthenticationForm`` and its subclasses (the portal's login, the admin site's)."""
+
+    refusal: lockout.Refusal | None = None
+
+    def clean(self):
+        self.refusal = None
+        identifier = (self.cleaned_data.get("username") or "").strip()
+        if not identifier or self.cleaned_data.get("password") is None:
+            return super().clean()
+        target = find_login_user(identifier)
+        name = f"user:{target.pk}" if target else f"name:{identifier.lower()}"
+        attempt = lockout.LoginAttempt(
+            lockout.account_key(name),
+            ratelimit.client_key(self.request) if self.request is not None else "")
+        self.refusal = attempt.reserve()
+        if self.refusal is not None:
+            code = "too_many" if self.refusal.scope == "client" else "locked"
+            raise ValidationError(LOCKOUT_MESSAGES[code], code=code,
+                                  params={"minutes": math.ceil(self.refusal.retry_after / 60)})
+        try:
+            cleaned = super().clean()
+        except ValidationError as exc:
+            if exc.code != "invalid_login":  # the password was right: nothing to count
+                attempt.release()
+            raise
+        attempt.release()
+        return cleaned
+
+
+class PortalAuthenticationForm(LoginLimitMixin, AuthenticationForm):
     """Username, phone or e-mail with the password. With local registration off, only officials
     (staff, or a role in an agency) may use a password; citizens use VNeID."""
 
@@ -56,37 +96,21 @@ class PortalAuthenticationForm(AuthenticationForm):
         "invalid_login": _("Tên đăng nhập, số điện thoại, email hoặc mật khẩu không đúng."),
         "inactive": _("Tài khoản này đã bị khóa."),
         "citizen_vneid": _("Công dân đăng nhập bằng tài khoản định danh điện tử VNeID."),
-        "locked": _("Đã nhập sai mật khẩu quá nhiều lần. Vui lòng thử lại sau 15 phút, hoặc "
-                    "lấy lại mật khẩu."),
     }
-    FAILURES, LOCK_SECONDS = 10, 15 * 60
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Tên đăng nhập, số điện thoại hoặc email")
         self.fields["password"].label = _("Mật khẩu")
 
-    def clean(self):
-        """After 10 wrong passwords for one account in 15 minutes, that account's password
-        login pauses for 15 minutes (failures only are counted)."""
-        identifier = (self.cleaned_data.get("username") or "").strip()
-        target = find_login_user(identifier)
-        name = f"user:{target.pk}" if target else f"name:{identifier.lower()}"
-        key = hashlib.sha256(name.encode()).hexdigest()[:32]
-        if identifier and cache.get(f"accounts-login-locked:{key}"):
-            raise ValidationError(self.error_messages["locked"], code="locked")
-        try:
-            return super().clean()
-        except ValidationError as exc:
-            if exc.code == "invalid_login" and not ratelimit.allow(
-                    "accounts-login-failed", key, self.FAILURES, self.LOCK_SECONDS):
-                cache.set(f"accounts-login-locked:{key}", 1, self.LOCK_SECONDS)
-            raise
-
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if not conf.local_registration() and not user.is_official:
             raise ValidationError(self.error_messages["citizen_vneid"], code="citizen_vneid")
+
+
+class AdminLoginForm(LoginLimitMixin, AdminAuthenticationForm):
+    """The admin site's login, under the same limits as the portal's."""
 
 
 class PasswordPairMixin:

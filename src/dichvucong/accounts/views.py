@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from dichvucong.accounts import conf, oidc, services
+from dichvucong.accounts import conf, lockout, oidc, services
 from dichvucong.accounts.forms import (
     AddMemberForm,
     CodeForm,
@@ -34,6 +34,7 @@ from dichvucong.accounts.forms import (
 from dichvucong.accounts.identifiers import format_tax_code, mask_contact
 from dichvucong.accounts.models import OneTimeCode, OrganisationRole, User
 from dichvucong.core import ratelimit
+from dichvucong.core.views import too_many_requests
 from dichvucong.notify.gateways import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,18 @@ class LoginView(auth_views.LoginView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **_context()}
+
+    def form_invalid(self, form):
+        refusal = getattr(form, "refusal", None)
+        if refusal is None:
+            return super().form_invalid(form)
+        if refusal.scope == "client":  # password spraying: no form, the error page
+            response = too_many_requests(self.request, refusal.retry_after)
+        else:  # this account, from here: the form says why and what to do
+            response = super().form_invalid(form)
+            response.status_code = 429
+        response["Retry-After"] = str(refusal.retry_after)
+        return response
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -209,6 +222,9 @@ def password_reset_confirm(request: HttpRequest) -> HttpResponse:
             return None
         request.session.pop(RESET_KEY, None)
         request.session.pop(RESET_KEY + ".to", None)
+        # The owner proved who she is: wrong passwords typed by others no longer pause her.
+        lockout.forget_account(lockout.account_key(f"user:{user.pk}"),
+                               ratelimit.client_key(request))
         messages.success(request, "Đã đặt mật khẩu mới. Hãy đăng nhập.")
         return redirect("accounts:login")
 

@@ -12,3 +12,11 @@ def clear_expired_sessions() -> int:
     (Django's ``clearsessions``, run by the worker instead of an operator's cron)."""
     deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
     return deleted
+
+
+@db_periodic_task(crontab(minute="17"), name="core.purge_rate_limit_counters")
+def purge_rate_limit_counters() -> int:
+    """Hourly: delete the rate-limit counters whose window has ended (embedded default)."""
+    from dichvucong.core import ratelimit
+
+    return ratelimit.purge_expired()

@@ -251,11 +251,14 @@ def public_lookup(request: HttpRequest) -> HttpResponse:
     from dichvucong.dossiers.models import Dossier
 
     code = (request.POST.get("ma") or request.GET.get("ma") or "").strip()
-    dossier, error, status = None, "", 200
+    dossier, error, status, retry_after = None, "", 200, 0
     if request.method == "POST":
         secret = "".join(ch for ch in request.POST.get("xac_minh", "") if ch.isdigit())
-        if not allow("lookup", client_key(request), LOOKUP_LIMIT, 600):
-            error, status = "Bạn đã tra cứu quá nhiều lần. Hãy thử lại sau 10 phút.", 429
+        decision = allow("lookup", client_key(request), LOOKUP_LIMIT, 600)
+        if not decision:
+            minutes = -(-decision.retry_after // 60)
+            error, status = f"Bạn đã tra cứu quá nhiều lần. Hãy thử lại sau {minutes} phút.", 429
+            retry_after = decision.retry_after
         elif not code or not secret:
             error = "Cần nhập mã hồ sơ và số điện thoại hoặc số căn cước công dân."
         else:
@@ -268,9 +271,12 @@ def public_lookup(request: HttpRequest) -> HttpResponse:
                 # One message for both cases: it must not tell whether the code exists.
                 error = "Không tìm thấy hồ sơ khớp mã và thông tin xác minh."
     events = list(dossier.events.only("action", "to_state", "created_at")) if dossier else []
-    return render(request, "dossiers/lookup.html", {
+    response = render(request, "dossiers/lookup.html", {
         "code": code, "dossier": dossier, "events": events, "error": error,
     }, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _digits(text: str) -> str:

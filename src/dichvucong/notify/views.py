@@ -1,10 +1,14 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from dichvucong.notify import inbox as inbox_service
@@ -12,13 +16,22 @@ from dichvucong.notify.forms import PreferenceForm
 from dichvucong.notify.models import SandboxMessage
 from dichvucong.notify.preferences import preference_of
 
+SANDBOX_SHOWN_FOR = timedelta(hours=1)  # one-time codes live 10 minutes; notices are seen at once
 
+
+@never_cache
 def sandbox_inbox(request: HttpRequest) -> HttpResponse:
-    """Demo only: the messages the sandbox gateways received."""
+    """Demo only (routed only in demo mode, and refused here outside it): the messages the
+    sandbox gateways received, so a tester can read one-time codes without a real phone. It
+    shows everyone's messages, so only the last hour's, never indexed nor cached."""
     if not settings.DEMO:
         raise Http404
-    return render(request, "notify/sandbox_inbox.html",
-                  {"messages_sent": SandboxMessage.objects.all()[:50]})
+    since = timezone.now() - SANDBOX_SHOWN_FOR
+    response = render(request, "notify/sandbox_inbox.html", {
+        "messages_sent": SandboxMessage.objects.filter(created_at__gte=since)[:50],
+        "shown_minutes": int(SANDBOX_SHOWN_FOR.total_seconds() // 60)})
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 @login_required
