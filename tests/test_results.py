@@ -186,6 +186,24 @@ def test_a_stored_one_line_authority_breaks_before_the_ward(keys):
     assert "Đặng Văn Giang" in lines[start + 3:]
 
 
+def test_the_citizen_is_told_the_signed_result_is_there_to_download(keys):
+    """Issue #14, item 14: the citizen read «Chờ trả kết quả» with the signed PDF already
+    downloadable. Page, list and API say it is available, and link to it on the page."""
+    result = issue()
+    citizen = Client()
+    citizen.force_login(user("congdan"))
+    code = result.dossier.code
+    page = citizen.get(f"/ho-so/{code}/").content.decode()
+    assert '<a href="#ket-qua">Đã có kết quả — tải về</a>' in page
+    assert 'id="ket-qua"' in page and f"/ket-qua/{result.token}" in page
+    assert "Chờ trả kết quả" not in page
+    assert "Đã có kết quả — tải về" in citizen.get("/ho-so/").content.decode()
+    body = citizen.get(f"/api/v1/dossiers/{code}").json()
+    assert body["state"] == "result_ready" and body["state_label"] == "Đã có kết quả — tải về"
+    services.revoke(result, user("lanhdao.haichau"), "Cấp nhầm")
+    assert "Đã có kết quả — tải về" not in citizen.get(f"/ho-so/{code}/").content.decode()
+
+
 def test_numbers_run_per_agency_and_year_and_never_repeat(keys):
     first, second = issue(), issue()
     assert second.sequence == first.sequence + 1

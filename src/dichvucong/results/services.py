@@ -132,6 +132,14 @@ def results_of_holder(user: User) -> QuerySet[Result]:
     ).select_related("agency").order_by("-issue_date", "-id")
 
 
+def dossiers_with_result_available(dossier_ids) -> set[int]:
+    """Of ``dossier_ids``, those with a signed result the citizen can download now (signed and
+    still valid: not revoked, not replaced)."""
+    return set(Result.objects.filter(dossier_id__in=dossier_ids, signing_state=SigningState.DONE,
+                                     status=Status.VALID).exclude(pdf="")
+               .values_list("dossier_id", flat=True))
+
+
 def results_of_dossier(dossier: Dossier) -> list[Result]:
     return list(dossier.results.select_related("replaced_by").order_by("-created_at"))
 
