@@ -87,3 +87,17 @@ def test_the_status_says_a_digital_result_is_there_to_download():
     assert citizen_view.status("done", result_available=True) == "Đã có kết quả — tải về"
     assert citizen_view.status("awaiting_approval") == "Đang xử lý"
     assert citizen_view.status("examining", result_available=True) == "Đang xử lý"
+
+
+def test_notifications_to_the_applicant_follow_the_same_rules():
+    """The applicant's messages (notify.dossier_events) go only for events the citizen sees,
+    and carry the note only where the citizen's timeline shows it."""
+    from dichvucong.notify.dossier_events import APPLICANT_EVENTS
+    from dichvucong.notify.texts import EVENTS as TEXTS
+
+    for action, message in APPLICANT_EVENTS.items():
+        rule = citizen_view.EVENTS[action]
+        assert not rule.internal, action
+        spec = TEXTS[message]
+        carries_note = any("%(note)s" in str(p) for p in (spec.subject, *spec.paragraphs))
+        assert not carries_note or rule.note, action
