@@ -83,7 +83,7 @@ EVENTS: Mapping[str, EventRule] = MappingProxyType({
     "apology": _shown(_("Cơ quan xin lỗi và hẹn lại ngày trả kết quả"),
                       "The apology (Mẫu 04) and its new date are written to the citizen.",
                       note=True),
-    "fee_requested": _shown(_("Đề nghị nộp phí, lệ phí"), "The citizen has to pay."),
+    "fee_requested": _shown(_("Yêu cầu nộp phí, lệ phí"), "The citizen has to pay."),
     "payment_confirmed": _shown(_("Đã nhận phí, lệ phí"), "The citizen paid."),
 })
 
