@@ -380,3 +380,4 @@ def test_back_office_log_says_when_each_message_went_and_at_which_attempt(esms):
     inbox = Notification.objects.get(dossier=dossier, event="received", channel="inapp")
     assert f"Đã vào hộp thư trên cổng lúc {when(inbox.sent_at)}" in html
     assert "Số lần gửi: 0" not in html
+    assert "Lỗi ở lần gửi trước" in html  # the refused first attempt of the first message
