@@ -185,11 +185,6 @@ def citizen_statuses(dossiers) -> list:
     return dossiers
 
 
-def citizen_status(dossier) -> str:
-    from dichvucong.results.services import dossiers_with_result_available
-
-    return citizen_view.status(dossier.state, result_available=bool(
-        dossiers_with_result_available([dossier.pk])))
 
 
 SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_supplement.value}
@@ -294,12 +289,9 @@ def public_lookup(request: HttpRequest) -> HttpResponse:
             else:
                 # One message for both cases: it must not tell whether the code exists.
                 error = "Không tìm thấy hồ sơ khớp mã và thông tin xác minh."
-    # The progress only: the citizen's labels without any note (no login proved who asks).
-    timeline = citizen_view.timeline(dossier.events.only("action", "to_state", "created_at"),
-                                     notes=False) if dossier else []
+    events = list(dossier.events.only("action", "to_state", "created_at")) if dossier else []
     return render(request, "dossiers/lookup.html", {
-        "code": code, "dossier": dossier, "timeline": timeline, "error": error,
-        "status": citizen_status(dossier) if dossier else "",
+        "code": code, "dossier": dossier, "events": events, "error": error,
     }, status=status)
 
 
