@@ -349,3 +349,35 @@ def test_sandbox_keeps_messages_in_demo_without_providers(settings):
     assert kept == {("email", "an.nguyen@example.vn"), ("sms", "0905111222"),
                     ("zalo", "0905777888")}
     assert SandboxMessage.objects.get(channel="email").subject == SUBJECT
+
+
+def test_back_office_log_says_when_each_message_went_and_at_which_attempt(esms):
+    """Issue #14, item 15: the log said «Đã gửi · Số lần gửi: 0». One SMS goes at the first
+    attempt, one at the second; the inbox copy speaks of the inbox, not of attempts."""
+    from tests.test_backoffice import client_for, make_dossier
+
+    def when(moment):
+        return timezone.localtime(moment).strftime("%H:%M ngày %d/%m/%Y")
+
+    dossier = make_dossier("received")
+    citizen = dossier.applicant
+    first = Notification.objects.get(dossier=dossier, event="received", channel="sms")
+    [second] = enqueue(event="late_apology", dedupe_key=f"test-apology:{dossier.pk}",
+                       user=citizen, dossier=dossier, channels=["sms"],
+                       context={"note": "Chờ xác minh", "new_due": "17:00 10/12/2026"})
+    esms.script[citizen.phone] = ["103"]  # the first message's first attempt is refused
+    worker.deliver_due()
+    make_due(pk=first.pk)
+    worker.deliver_due()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.status, first.attempts, second.status, second.attempts) == (
+        Status.SENT, 2, Status.SENT, 1)
+
+    html = client_for("motcua.haichau").get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert f"Đã gửi lúc {when(first.sent_at)} (lần 2)" in html
+    assert f"Đã gửi lúc {when(second.sent_at)} (lần 1)" in html
+    inbox = Notification.objects.get(dossier=dossier, event="received", channel="inapp")
+    assert f"Đã vào hộp thư trên cổng lúc {when(inbox.sent_at)}" in html
+    assert "Số lần gửi: 0" not in html
+    assert "Lỗi ở lần gửi trước" in html  # the refused first attempt of the first message

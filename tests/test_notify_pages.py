@@ -91,7 +91,7 @@ def test_back_office_shows_delivery_status_to_the_agency():
         status=Status.PENDING, attempts=2, last_error="Cổng SMS tạm từ chối (103)")
     html = client_for("motcua.haichau").get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert "Thông báo đã gửi" in html
-    assert "Cổng SMS tạm từ chối (103)" in html and "Số lần gửi: 2" in html
+    assert "Cổng SMS tạm từ chối (103)" in html and "Chưa gửi được sau 2 lần" in html
     other = client_for("motcua.sotuphap").get(f"/mot-cua/ho-so/{dossier.code}/")
     assert other.status_code in (403, 404)
 

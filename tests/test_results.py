@@ -114,6 +114,96 @@ def test_issue_signs_the_pdf_and_marks_the_result_ready(keys):
     assert [e.kind for e in result.events.all()] == ["requested", "signed"]
 
 
+def _pdf_lines(data: bytes) -> list[str]:
+    import pypdf
+
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [line.strip() for page in reader.pages for line in page.extract_text().splitlines()]
+
+
+def test_signature_block_follows_decree_30():
+    """Nghị định 30/2020/NĐ-CP, Phụ lục I: «TM.» for a collective body, «KT.» for a deputy,
+    no «TM.» for a department, the position without the body's name."""
+    from dichvucong.results.signature import signature_block
+
+    ward = {"agency_kind": "commune_committee", "agency_name": "Ủy ban nhân dân phường Hải Châu"}
+    assert signature_block(**ward, position="Chủ tịch", full_name="Lê Văn A").lines == (
+        "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH")
+    assert signature_block(**ward, position="Phó Chủ tịch", full_name="Lê Văn A").lines == (
+        "TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH")
+    department = {"agency_kind": "department", "agency_name": "Sở Tư pháp"}
+    assert signature_block(**department, position="Giám đốc", full_name="B").lines == (
+        "GIÁM ĐỐC",)
+    assert signature_block(**department, position="Phó Giám đốc", full_name="B").lines == (
+        "KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
+    # No position recorded: the body's name only, no invented position.
+    assert signature_block(**department, position="", full_name="B").lines == ("SỞ TƯ PHÁP",)
+    assert signature_block(**ward, position=" ", full_name=" Lê  Văn A ").name == "Lê Văn A"
+
+
+def test_a_long_signature_line_breaks_between_words_before_the_locality():
+    from dichvucong.results.signature import break_line
+
+    assert break_line("TM. ỦY BAN NHÂN DÂN PHƯỜNG HẢI CHÂU", len, 24) == [
+        "TM. ỦY BAN NHÂN DÂN", "PHƯỜNG HẢI CHÂU"]
+    assert break_line("TM. ỦY BAN NHÂN DÂN", len, 24) == ["TM. ỦY BAN NHÂN DÂN"]
+    # Without a locality word: where the parts are closest in width, «TM.» never alone.
+    assert break_line("TM. HỘI ĐỒNG QUẢN TRỊ", len, 12) == ["TM. HỘI ĐỒNG", "QUẢN TRỊ"]
+    assert break_line("TM. ABCDEFGHIJ", len, 5) == ["TM. ABCDEFGHIJ"]
+
+
+def test_the_signed_pdf_names_the_signer_and_their_position_not_their_login(keys):
+    """Issue #14, item 11: the result printed «lanhdao.haichau» and wrapped «TM. ỦY BAN NHÂN
+    DÂN PHƯỜNG HẢI CHÂU» mid-name. The approver (the ward's deputy chairman) signs."""
+    result = issue()
+    assert result.signing_state == SigningState.DONE, result.signing_error
+    lines = _pdf_lines(services.pdf_bytes(result))
+    assert not any("lanhdao" in line for line in lines)
+    start = lines.index("TM. ỦY BAN NHÂN DÂN")
+    assert lines[start:start + 4] == ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH",
+                                      "(Đã ký số)"]
+    assert "Đặng Văn Giang" in lines[start + 4:]
+    assert result.signer_name == "Đặng Văn Giang"
+
+
+def test_a_stored_one_line_authority_breaks_before_the_ward(keys):
+    """A result signed before positions were recorded keeps its one-line authority; reprinted,
+    the line breaks between the body and the ward, each line whole and centred."""
+    from dichvucong.results import render
+    from dichvucong.slips.data import Heading
+
+    document = render.Document(
+        heading=Heading(parent="Ủy ban nhân dân thành phố Đà Nẵng",
+                        agency="Ủy ban nhân dân phường Hải Châu", place="Hải Châu",
+                        day=date(2026, 12, 1)),
+        number="000001/2026/KQ-000.00.12.H17", title="Giấy xác nhận", document_type="",
+        holder_name="Nguyễn Thị Thu Hà", holder_id_masked="", paragraphs=["Nội dung."],
+        issue_date=date(2026, 12, 1), valid_until=None,
+        signer_title="TM. Ủy ban nhân dân phường Hải Châu", signer_name="Đặng Văn Giang")
+    lines = _pdf_lines(render.render(document)[0])
+    start = lines.index("TM. ỦY BAN NHÂN DÂN")
+    assert lines[start:start + 3] == ["TM. ỦY BAN NHÂN DÂN", "PHƯỜNG HẢI CHÂU", "(Đã ký số)"]
+    assert "Đặng Văn Giang" in lines[start + 3:]
+
+
+def test_the_citizen_is_told_the_signed_result_is_there_to_download(keys):
+    """Issue #14, item 14: the citizen read «Chờ trả kết quả» with the signed PDF already
+    downloadable. Page, list and API say it is available, and link to it on the page."""
+    result = issue()
+    citizen = Client()
+    citizen.force_login(user("congdan"))
+    code = result.dossier.code
+    page = citizen.get(f"/ho-so/{code}/").content.decode()
+    assert '<a href="#ket-qua">Đã có kết quả — tải về</a>' in page
+    assert 'id="ket-qua"' in page and f"/ket-qua/{result.token}" in page
+    assert "Chờ trả kết quả" not in page
+    assert "Đã có kết quả — tải về" in citizen.get("/ho-so/").content.decode()
+    body = citizen.get(f"/api/v1/dossiers/{code}").json()
+    assert body["state"] == "result_ready" and body["state_label"] == "Đã có kết quả — tải về"
+    services.revoke(result, user("lanhdao.haichau"), "Cấp nhầm")
+    assert "Đã có kết quả — tải về" not in citizen.get(f"/ho-so/{code}/").content.decode()
+
+
 def test_numbers_run_per_agency_and_year_and_never_repeat(keys):
     first, second = issue(), issue()
     assert second.sequence == first.sequence + 1

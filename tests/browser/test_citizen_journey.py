@@ -205,7 +205,7 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         request = citizen.locator("section").filter(
             has=citizen.get_by_role("heading", name="Cơ quan yêu cầu bổ sung hồ sơ"))
         expect(request.get_by_role("listitem")).to_have_text([BIRTH_CERTIFICATE])
-        expect(citizen.locator("dl.facts")).to_contain_text("Chờ bổ sung (chưa tiếp nhận)")
+        expect(citizen.locator("dl.facts")).to_contain_text("Cần bổ sung hồ sơ")
         check(citizen, "dossier page: supplement requested")
         request.get_by_label(BIRTH_CERTIFICATE).set_input_files(
             pdf_file(tmp_path, "giay-chung-sinh-ban-sao.pdf"))

@@ -21,6 +21,7 @@ class DemoAccount:
     agency: str | None  # agency name, or None
     description: str
     phone: str = ""  # verified: where a service agent's consent code goes in the demo
+    position: str = ""  # the leader's official position, printed on the results they sign
 
 
 HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
@@ -39,15 +40,15 @@ DEMO_ACCOUNTS = [
     DemoAccount("chuyenvien.haichau", "Võ Thị Phương", Role.SPECIALIST, HAI_CHAU,
                 "Chuyên viên phường Hải Châu"),
     DemoAccount("lanhdao.haichau", "Đặng Văn Giang", Role.LEADER, HAI_CHAU,
-                "Lãnh đạo phường Hải Châu"),
+                "Phó Chủ tịch Ủy ban nhân dân phường Hải Châu", position="Phó Chủ tịch"),
     DemoAccount("motcua.sotuphap", "Bùi Thị Hạnh", Role.RECEPTION_OFFICER, JUSTICE,
                 "Cán bộ một cửa Sở Tư pháp"),
     DemoAccount("chuyenvien.sotuphap", "Đỗ Văn Khoa", Role.SPECIALIST, JUSTICE,
                 "Chuyên viên Sở Tư pháp"),
     DemoAccount("lanhdao.sotuphap", "Ngô Thị Lan", Role.LEADER, JUSTICE,
-                "Lãnh đạo Sở Tư pháp"),
+                "Phó Giám đốc Sở Tư pháp", position="Phó Giám đốc"),
     DemoAccount("thutruong.sotuphap", "Dương Văn Minh", Role.AGENCY_HEAD, JUSTICE,
-                "Giám đốc Sở Tư pháp"),
+                "Giám đốc Sở Tư pháp", position="Giám đốc"),
     DemoAccount("kiemsoat", "Lý Thị Ngọc", Role.PROCEDURE_CONTROLLER, CITY,
                 "Cán bộ kiểm soát thủ tục hành chính"),
     DemoAccount("quantri.thutuc", "Trịnh Văn Ơn", Role.SERVICE_DESIGNER, JUSTICE,
@@ -75,8 +76,12 @@ def create_demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
             user.set_password(password)
             user.save()
         if account.role:
-            Membership.objects.get_or_create(user=user, agency=agencies[account.agency],
-                                             role=account.role)
+            membership, _created = Membership.objects.get_or_create(
+                user=user, agency=agencies[account.agency], role=account.role,
+                defaults={"position": account.position})
+            if account.position and not membership.position:  # a demo made before positions
+                membership.position = account.position
+                membership.save(update_fields=["position"])
     admin, created = User.objects.get_or_create(
         username="admin", defaults={"full_name": "Quản trị hệ thống", "is_staff": True,
                                     "is_superuser": True}

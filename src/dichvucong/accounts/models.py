@@ -95,6 +95,12 @@ class Membership(models.Model):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE,
                                related_name="memberships")
     role = models.CharField(_("vai trò"), max_length=30, choices=Role.choices)
+    # The official position printed above the signature on the results this person signs
+    # (results.signature): "Chủ tịch", "Phó Chủ tịch", "Giám đốc", "Phó Giám đốc" …
+    position = models.CharField(
+        _("chức vụ"), max_length=100, blank=True,
+        help_text=_("Chức vụ lãnh đạo chính thức ghi ở khối chữ ký, ví dụ «Chủ tịch», "
+                    "«Phó Chủ tịch», «Giám đốc», «Phó Giám đốc»."))
 
     class Meta:
         verbose_name = _("vai trò tại cơ quan")

@@ -65,7 +65,9 @@ def agent_home(request: HttpRequest) -> HttpResponse:
                       status=403)
     dossiers = (access.agent_dossiers(request.user).select_related("procedure", "applicant")
                 .order_by("-created_at")[:100])
-    return render(request, "dossiers/agent_home.html", {"dossiers": dossiers})
+    from dichvucong.dossiers.views import citizen_statuses
+
+    return render(request, "dossiers/agent_home.html", {"dossiers": citizen_statuses(dossiers)})
 
 
 @never_cache

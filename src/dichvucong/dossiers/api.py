@@ -21,7 +21,7 @@ from ninja.security import django_auth
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
 from dichvucong.datastore import hooks as store_hooks
-from dichvucong.dossiers import access, actions, agents, submission
+from dichvucong.dossiers import access, actions, agents, citizen_view, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError
 from dichvucong.dossiers.models import AgentConsent, Channel, Delivery, Dossier
 from dichvucong.dossiers.uploads import UploadError
@@ -68,11 +68,13 @@ class Problem(Schema):
     errors: dict[str, list[str]] = {}
 
 
-def _out(dossier: Dossier) -> dict:
+def _out(dossier: Dossier, result_available: bool = False) -> dict:
+    """``state_label`` is the status written for the citizen (``citizen_view``)."""
     return {
         "id": dossier.pk, "code": dossier.code, "procedure_code": dossier.procedure.code,
         "procedure_name": dossier.procedure.name, "agency": dossier.agency.name,
-        "state": dossier.state, "state_label": dossier.state_label,
+        "state": dossier.state,
+        "state_label": citizen_view.status(dossier.state, result_available=result_available),
         "national_status": dossier.national_status, "submitted_at": dossier.submitted_at,
         "received_at": dossier.received_at, "due_at": dossier.due_at,
         "fee_amount": dossier.fee_amount, "channel": dossier.channel,
@@ -158,7 +160,11 @@ def list_dossiers(request, before: int | None = None, limit: int = 20):
           .select_related("procedure", "agency", "submitted_by").order_by("-id"))
     if before is not None:
         qs = qs.filter(id__lt=before)
-    return [_out(d) for d in qs[:limit]]
+    from dichvucong.results.services import dossiers_with_result_available
+
+    page = list(qs[:limit])
+    available = dossiers_with_result_available([d.pk for d in page])
+    return [_out(d, d.pk in available) for d in page]
 
 
 def _mine(request, code: str) -> Dossier:
@@ -169,10 +175,14 @@ def _mine(request, code: str) -> Dossier:
 
 @router.get("/{code}", response=DossierDetailOut, summary="A dossier with its events")
 def get_dossier(request, code: str):
+    from dichvucong.results.services import dossiers_with_result_available
+
     dossier = _mine(request, code)
-    events = [{"action": e.action, "label": e.get_action_label(), "to_state": e.to_state,
-               "at": e.created_at, "note": e.note} for e in dossier.events.all()]
-    return {**_out(dossier), "form_data": dossier.form_data, "events": events}
+    # The citizen's timeline: no internal steps, no officers' notes to each other.
+    events = [{"action": e.kind, "label": e.label, "to_state": e.state, "at": e.at,
+               "note": e.note} for e in citizen_view.timeline(dossier.events.all())]
+    available = bool(dossiers_with_result_available([dossier.pk]))
+    return {**_out(dossier, available), "form_data": dossier.form_data, "events": events}
 
 
 class NoteIn(Schema):

@@ -15,7 +15,7 @@ from dichvucong.catalog.formengine import read_submission, validate
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
 from dichvucong.datastore import hooks as store_hooks
-from dichvucong.dossiers import access, actions, agents, prefill, submission
+from dichvucong.dossiers import access, actions, agents, citizen_view, prefill, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
 from dichvucong.dossiers.models import Attachment, Delivery, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
@@ -168,7 +168,23 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
                 .select_related("procedure", "submitted_by").order_by("-created_at")[:100])
     drafts = (access.own_dossiers(request.user).filter(state="draft")
               .select_related("procedure").order_by("-updated_at")[:20])
-    return render(request, "dossiers/my_dossiers.html", {"dossiers": dossiers, "drafts": drafts})
+    return render(request, "dossiers/my_dossiers.html", {"dossiers": citizen_statuses(dossiers),
+                                                         "drafts": drafts})
+
+
+def citizen_statuses(dossiers) -> list:
+    """The dossiers, each with ``citizen_status``: the status written for the citizen
+    (``citizen_view.status``), one query for which have a result to download."""
+    from dichvucong.results.services import dossiers_with_result_available
+
+    dossiers = list(dossiers)
+    available = dossiers_with_result_available([d.pk for d in dossiers])
+    for dossier in dossiers:
+        dossier.citizen_status = citizen_view.status(dossier.state,
+                                                     result_available=dossier.pk in available)
+    return dossiers
+
+
 
 
 SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_supplement.value}
@@ -221,10 +237,16 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     events = list(dossier.events.all())
     attachments: list[Attachment] = list(dossier.attachments.all())
     from dichvucong.ratings.services import rating_context
+    from dichvucong.results.services import dossiers_with_result_available
     from dichvucong.slips.data import available_slips
 
+    available = bool(dossiers_with_result_available([dossier.pk]))
+
     return render(request, "dossiers/detail.html", {
-        "dossier": dossier, "events": events, "attachments": attachments, "error": error,
+        "dossier": dossier, "timeline": citizen_view.timeline(events),
+        "status": citizen_view.status(dossier.state, result_available=available),
+        "status_link": available and dossier.state in citizen_view.RESULT_STATES,
+        "attachments": attachments, "error": error,
         "slips": available_slips(dossier),
         "supplement_items": items if request_event else None, "request_event": request_event,
         "can_withdraw": is_applicant and Action.withdraw in allowed_actions(dossier.state,

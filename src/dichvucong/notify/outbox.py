@@ -74,8 +74,10 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
             template_data=rendered.template_data, idempotency_key=secrets.token_hex(16),
             next_attempt_at=now,
         )
-        if channel == Channel.INAPP:  # the inbox is the database itself: delivered now
+        if channel == Channel.INAPP:  # the inbox is the database itself: delivered now,
+            # by this one write, which is its one attempt
             row.status, row.sent_at, row.next_attempt_at = Status.SENT, now, None
+            row.attempts = 1
         try:
             with transaction.atomic():  # a concurrent twin wins the unique constraint
                 row.save()

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q
 from django.utils import timezone
 
+from dichvucong.dossiers import citizen_view
 from dichvucong.dossiers.lifecycle import State
 from dichvucong.dossiers.models import Dossier
 from dichvucong.ratings import scoring
@@ -61,7 +62,8 @@ def _already(rating: Rating) -> RatingError:
 
 def _not_yet(dossier: Dossier) -> RatingError:
     return RatingError("not_yet",
-                       f"Hồ sơ đang ở trạng thái «{dossier.state_label}». Chỉ đánh giá được sau "
+                       f"Hồ sơ đang ở trạng thái «{citizen_view.status(dossier.state)}». "
+                       "Chỉ đánh giá được sau "
                        "khi hồ sơ đã được trả kết quả, bị từ chối tiếp nhận hoặc không được giải "
                        "quyết.")
 

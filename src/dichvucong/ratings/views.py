@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dichvucong.dossiers import access
+from dichvucong.dossiers import access, citizen_view
 from dichvucong.ratings import services
 from dichvucong.ratings.indicators import INDICATORS, OVERALL_CHOICES
 from dichvucong.ratings.models import Rating
@@ -43,7 +43,7 @@ def rate_dossier(request: HttpRequest, code: str) -> HttpResponse:
                                             "%(code)s.") % {"code": dossier.code})
                 return redirect("dossiers:detail", code=dossier.code)
     return render(request, "ratings/rate.html", {
-        "dossier": dossier, "rating": rating,
+        "dossier": dossier, "rating": rating, "status": citizen_view.status(dossier.state),
         "problem": refusal.message if refusal else "",
         **form_context(values, errors),
     }, status=status)

@@ -19,9 +19,13 @@ from dichvucong.slips.data import Heading
 from dichvucong.slips.fonts import FAMILY
 from dichvucong.slips.render import BODY_SIZE, LINE, SlipPDF, _heading, day_text
 
+from . import signature
+
 QR_SIZE = 36.0  # mm: readable by a phone camera at arm's length
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MM = 72 / 25.4
+SIGNER_SIZE = 11.5  # pt: the signer's block, bold
+SIGNER_LINE = 5.4  # mm
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,7 @@ class Document:
     paragraphs: list[str]
     issue_date: date
     valid_until: date | None
-    signer_title: str
+    signer_title: str  # the authority and position lines (signature.SignatureBlock.title)
     signer_name: str
     dossier_code: str = ""
     replaces: str = ""  # the number of the result this one replaces
@@ -95,8 +99,18 @@ def render(document: Document) -> tuple[bytes, QrBox]:
     if document.replaces:
         pdf.paragraph(f"Văn bản này thay thế kết quả số {document.replaces}.", style="I")
 
-    # The QR square on the left, the signer's block on the right; kept on one page.
-    block = QR_SIZE + 14
+    # The QR square on the left, the signer's block on the right; kept on one page. The block
+    # (signature.py, Decree 30/2020/NĐ-CP Phụ lục I): authority and position lines in bold
+    # capitals, each centred in the right half and broken between words where a line is too
+    # wide, then the signature, then the full name in bold.
+    width = pdf.epw / 2
+    right = pdf.l_margin + pdf.epw - width
+    pdf.set_font(FAMILY, "B", SIGNER_SIZE)
+    lines = [part for line in document.signer_title.splitlines() if line.strip()
+             for part in signature.break_line(signature.upper(line), pdf.get_string_width,
+                                              width - 2)]
+    name_offset = max(24.0, SIGNER_LINE * (len(lines) + 1) + 12)
+    block = max(QR_SIZE + 14, name_offset + 10)
     if pdf.will_page_break(block):
         pdf.add_page()
     top = pdf.get_y() + 4
@@ -105,14 +119,16 @@ def render(document: Document) -> tuple[bytes, QrBox]:
     pdf.set_font(FAMILY, "I", 8)
     pdf.multi_cell(QR_SIZE + 10, 3.6, "Quét mã QR để xác minh giấy tờ",
                    align=Align.L, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    width = pdf.epw / 2
-    right = pdf.l_margin + pdf.epw - width
     pdf.set_xy(right, top)
-    pdf.centered(width, document.signer_title.upper(), style="B", size=11)
-    pdf.set_x(right)
-    pdf.centered(width, "(Đã ký số)", style="I", size=10)
-    pdf.set_xy(right, top + 24)
-    pdf.centered(width, document.signer_name, style="B", size=11)
+    for line in lines:
+        pdf.set_font(FAMILY, "B", SIGNER_SIZE)
+        pdf.cell(width, SIGNER_LINE, line, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+    pdf.set_font(FAMILY, "I", 10)
+    pdf.cell(width, SIGNER_LINE, "(Đã ký số)", align=Align.C, new_x=XPos.LEFT,
+             new_y=YPos.NEXT)
+    if document.signer_name:
+        pdf.set_xy(right, top + name_offset)
+        pdf.centered(width, document.signer_name, style="B", size=SIGNER_SIZE)
     pdf.set_y(top + block)
     pdf.set_font(FAMILY, "", BODY_SIZE)
     page = pdf.page_no() - 1

@@ -46,7 +46,7 @@ from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.dossiers.models import Dossier
 
-from . import pki, render, signing, verifier
+from . import pki, render, signature, signing, verifier
 from .models import (
     IssuerKey,
     Result,
@@ -130,6 +130,14 @@ def results_of_holder(user: User) -> QuerySet[Result]:
     return Result.objects.filter(
         Q(holder_account=user) | Q(dossier__in=own_dossiers(user).values("pk"))
     ).select_related("agency").order_by("-issue_date", "-id")
+
+
+def dossiers_with_result_available(dossier_ids) -> set[int]:
+    """Of ``dossier_ids``, those with a signed result the citizen can download now (signed and
+    still valid: not revoked, not replaced)."""
+    return set(Result.objects.filter(dossier_id__in=dossier_ids, signing_state=SigningState.DONE,
+                                     status=Status.VALID).exclude(pdf="")
+               .values_list("dossier_id", flat=True))
 
 
 def results_of_dossier(dossier: Dossier) -> list[Result]:
@@ -253,10 +261,29 @@ def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: 
         document_type=chosen["document_type"], body=body,
         holder_account=dossier.applicant, holder_name=dossier.applicant_name,
         holder_id_hash=verifier.id_hash(number, id_number).hex() if id_number else "",
-        signer=approver or user,
-        signer_name=((approver or user).get_full_name() or (approver or user).username),
-        signer_title=f"TM. {agency.name}",
+        signer=approver or user, **_signer_fields(approver or user, agency),
         issue_date=today, valid_until=until, created_by=user)
+
+
+def signer_block(user: User, agency: Agency) -> signature.SignatureBlock:
+    """The signature block of ``user`` signing for ``agency``: the position they hold there
+    (``Membership.position``; a leader's or the head's first) and their full name — never
+    the login name, which is an account detail, not a person's name."""
+    from dichvucong.accounts.models import Membership
+
+    held = dict(Membership.objects.filter(user=user, agency=agency).exclude(position="")
+                .values_list("role", "position"))
+    position = next((held[role] for role in (*MANAGING_ROLES[::-1], *held) if role in held), "")
+    name = user.full_name or user.get_full_name()
+    if not name:
+        logger.warning("results: signer %s has no full name; the result shows none", user.pk)
+    return signature.signature_block(agency_kind=agency.kind, agency_name=agency.name,
+                                     position=position, full_name=name)
+
+
+def _signer_fields(user: User, agency: Agency) -> dict[str, str]:
+    block = signer_block(user, agency)
+    return {"signer_name": block.name, "signer_title": block.title}
 
 
 def can_retry(user: User, result: Result) -> bool:
@@ -803,8 +830,7 @@ def replace(result: Result, user: User, reason: str, *, correction: str = "",
             agency=old.agency, dossier=old.dossier, title=old.title,
             document_type=old.document_type, body=body, holder_account=old.holder_account,
             holder_name=old.holder_name,
-            holder_id_hash=_rehash(old, number), signer=user,
-            signer_name=user.get_full_name() or user.username, signer_title=old.signer_title,
+            holder_id_hash=_rehash(old, number), signer=user, **_signer_fields(user, old.agency),
             issue_date=today, valid_until=valid_until or old.valid_until, created_by=user)
         old.replaced_by = new
         old.status_reason = reason

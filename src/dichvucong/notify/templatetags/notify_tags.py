@@ -1,5 +1,6 @@
 from django import template
 
+from dichvucong.notify import delivery_log
 from dichvucong.notify.models import Notification
 from dichvucong.notify.preferences import preference_of
 
@@ -15,3 +16,9 @@ def notify_preference(user):
 def dossier_notifications(dossier, limit: int = 50):
     """The dossier's notifications, newest first (the back office's delivery status)."""
     return list(Notification.objects.filter(dossier=dossier).order_by("-id")[:limit])
+
+
+@register.filter
+def delivery_status(notification: Notification) -> str:
+    """The log's sentence for one message (``delivery_log.describe``)."""
+    return delivery_log.describe(notification)

@@ -1,0 +1,69 @@
+"""What the citizen is told, through the citizen's doors (issue #14, item 14): the dossier page,
+the list, the public lookup and the API, on a dossier with an officer's internal note and the
+back office's jargon in its events. The rules themselves: ``test_citizen_view.py``; the status
+once a signed result is there: ``test_results.py``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dichvucong.dossiers import actions
+from dichvucong.dossiers.lifecycle import Role
+from dichvucong.dossiers.models import Dossier
+from tests.test_backoffice import client_for, make_dossier, user
+
+pytestmark = pytest.mark.django_db
+INTERNAL_NOTE = "Kính trình lãnh đạo phê duyệt"
+# Back-office words a citizen should not have to learn.
+JARGON = ("Phân công", "Trình phê duyệt", "Trả lại chuyên viên", "Chờ trả kết quả",
+          "Chờ phê duyệt", "Đang thẩm định")
+
+
+def dossier_with_internal_notes() -> Dossier:
+    """Received, assigned, forwarded to the leader with an internal note, sent back, then a
+    supplement asked of the citizen."""
+    dossier = make_dossier("examining")
+    for action, who, role, note in [
+        ("examine", "chuyenvien", Role.specialist, INTERNAL_NOTE),
+        ("send_back", "lanhdao", Role.leader, "Đề nghị xem lại căn cứ pháp lý"),
+        ("request_supplement", "chuyenvien", Role.specialist,
+         "- Bản sao Giấy chứng sinh có chứng thực"),
+    ]:
+        actions.perform(dossier.pk, action, user(f"{who}.haichau"), role, note)
+    return Dossier.objects.get(pk=dossier.pk)
+
+
+def test_the_citizens_page_and_api_show_no_internal_note_and_no_jargon():
+    dossier = dossier_with_internal_notes()
+    citizen = client_for("congdan")
+    page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
+    api = citizen.get(f"/api/v1/dossiers/{dossier.code}")
+    assert api.status_code == 200, api.content
+    body = api.json()
+    for text in (page, json.dumps(body, ensure_ascii=False)):
+        assert INTERNAL_NOTE not in text and "xem lại căn cứ" not in text
+        assert not [word for word in JARGON if word in text]
+        assert "Bản sao Giấy chứng sinh có chứng thực" in text  # the reason for the supplement
+        assert "Hồ sơ đang được xử lý" in text and "Cần bổ sung hồ sơ" in text
+    assert body["state_label"] == "Cần bổ sung hồ sơ"
+    listed = citizen.get("/api/v1/dossiers").json()
+    assert [d["state_label"] for d in listed if d["code"] == dossier.code] == [
+        "Cần bổ sung hồ sơ"]
+    mine = citizen.get("/ho-so/").content.decode()
+    assert "Cần bổ sung hồ sơ" in mine and "Chờ bổ sung (đang giải quyết)" not in mine
+
+    # The officers still see their own words.
+    office = client_for("chuyenvien.haichau").get(f"/mot-cua/ho-so/{dossier.code}/")
+    assert INTERNAL_NOTE in office.content.decode()
+
+
+def test_the_public_lookup_shows_progress_without_notes_or_jargon(client):
+    dossier = dossier_with_internal_notes()
+    Dossier.objects.filter(pk=dossier.pk).update(applicant_id_number="048090001234")
+    html = client.post("/tra-cuu/", {"ma": dossier.code, "xac_minh": "048090001234"}) \
+        .content.decode()
+    assert "Hồ sơ đang được xử lý" in html and "Cần bổ sung hồ sơ" in html
+    assert INTERNAL_NOTE not in html and "Bản sao Giấy chứng sinh" not in html
+    assert not [word for word in JARGON if word in html]
