@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from dichvucong.agencies.models import Agency
+from dichvucong.core.text import vietnamese_key
 from dichvucong.monitor import access, charts, metrics, reports
 from dichvucong.monitor.metrics import Figures, Scope
 from dichvucong.monitor.models import DossierFact
@@ -176,7 +177,7 @@ def ranking(scope: Scope, rows: list[metrics.Row]) -> list[dict[str, Any]]:
             "misses": metrics.misses(figs),
         })
     out.sort(key=lambda r: (r["on_time"] is None, -(r["on_time"] or 0), -(r["online"] or 0),
-                            r["label"]))
+                            vietnamese_key(r["label"])))
     for position, r in enumerate(out, start=1):
         r["rank"] = position
     return out
@@ -337,7 +338,7 @@ def public(request: HttpRequest) -> HttpResponse:
     scope = Scope(period.start, period.end)
     rows = [r for r in metrics.breakdown(scope, "agency") if r.figures.received
             or r.figures.resolved]
-    rows.sort(key=lambda r: r.label)
+    rows.sort(key=lambda r: vietnamese_key(r.label))
     city_figs = metrics.figures(scope)
     return render(request, "monitor/public.html", {
         **_common(request, scope, "year"), "figures": city_figs,
