@@ -316,6 +316,8 @@ def test_public_page_needs_no_login_and_shows_no_dossier(client):
 
 
 def test_public_page_finds_agencies_by_level_ward_and_name_a_page_at_a_time(client, monkeypatch):
+    from django.utils import translation
+
     from dichvucong.monitor import transparency
 
     fx = build()
@@ -342,8 +344,11 @@ def test_public_page_finds_agencies_by_level_ward_and_name_a_page_at_a_time(clie
     assert names(trang="2") == names(trang="9") == ["Ủy ban nhân dân phường Hải Châu"]
     html = client.get("/minh-bach/", {"period": "year", "cap": "commune"}).content.decode()
     assert 'href="?period=year&amp;cap=commune"' in html  # the period chips keep the filter
-    client.post("/i18n/setlang/", {"language": "en"})
-    html = client.get("/minh-bach/", {"start": "2025-03-01", "end": "2025-03-31"}).content.decode()
+    # The requests activate English in this thread: override gives the language back after.
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en"})
+        html = client.get("/minh-bach/", {"start": "2025-03-01",
+                                          "end": "2025-03-31"}).content.decode()
     main = html.split("<main", 1)[1]
     assert "Agency name" in main and "2 agencies" in main and "City level" in main
 
