@@ -315,6 +315,44 @@ def test_public_page_needs_no_login_and_shows_no_dossier(client):
     assert "data-count" not in html
 
 
+def test_public_page_finds_agencies_by_level_ward_and_name_a_page_at_a_time(client, monkeypatch):
+    from django.utils import translation
+
+    from dichvucong.monitor import transparency
+
+    fx = build()
+
+    def names(**params) -> list[str]:
+        html = client.get("/minh-bach/", {"start": "2025-03-01", "end": "2025-03-31",
+                                          **params}).content.decode()
+        return re.findall(r'<th scope="row">([^<]+)</th>', html)
+
+    both = ["Sở Tư pháp", "Ủy ban nhân dân phường Hải Châu"]
+    assert names() == both
+    assert names(cap="province") == ["Sở Tư pháp"]
+    assert names(cap="commune") == ["Ủy ban nhân dân phường Hải Châu"]
+    ward = fx.hai_chau.administrative_unit.code
+    assert names(xa=ward) == ["Ủy ban nhân dân phường Hải Châu"]
+    assert names(q="hai chau") == names(q="P. HẢI Ch") == ["Ủy ban nhân dân phường Hải Châu"]
+    assert names(q="hai chau", cap="province") == []
+    assert names(q="tu phap", xa=ward) == []
+    # Values that are not choices filter nothing.
+    assert names(cap="all", xa="99999") == both
+    # A page at a time; a page number out of range shows the last page.
+    monkeypatch.setattr(transparency, "PAGE_SIZE", 1)
+    assert names(trang="1") == ["Sở Tư pháp"]
+    assert names(trang="2") == names(trang="9") == ["Ủy ban nhân dân phường Hải Châu"]
+    html = client.get("/minh-bach/", {"period": "year", "cap": "commune"}).content.decode()
+    assert 'href="?period=year&amp;cap=commune"' in html  # the period chips keep the filter
+    # The requests activate English in this thread: override gives the language back after.
+    with translation.override(translation.get_language()):
+        client.post("/i18n/setlang/", {"language": "en"})
+        html = client.get("/minh-bach/", {"start": "2025-03-01",
+                                          "end": "2025-03-31"}).content.decode()
+    main = html.split("<main", 1)[1]
+    assert "Agency name" in main and "2 agencies" in main and "City level" in main
+
+
 # --- API ----------------------------------------------------------------------------------------
 
 

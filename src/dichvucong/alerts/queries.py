@@ -19,6 +19,7 @@ from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
 from dichvucong.alerts.models import Alert
 from dichvucong.alerts.rules import Kind
+from dichvucong.core.text import vietnamese_key
 from dichvucong.dossiers.access import OFFICIAL_ROLES
 
 PAGE_SIZE = 25
@@ -62,13 +63,18 @@ def visible(scope: Scope) -> QuerySet[Alert]:
     return Alert.objects.filter(scope.condition())
 
 
-def agencies(scope: Scope) -> QuerySet[Agency]:
+def agencies(scope: Scope) -> list[tuple[int, str]]:
+    """``(id, name)`` of the agencies in ``scope``, by level, then in Vietnamese alphabetical
+    order (the alert list's filter)."""
     if scope.city:
-        return Agency.objects.filter(is_active=True).order_by("level", "name")
-    condition = Q(pk__in=sorted(scope.agencies))
-    if scope.watched:
-        condition |= Q(parent_id__in=sorted(scope.watched))
-    return Agency.objects.filter(condition).order_by("level", "name")
+        rows = Agency.objects.filter(is_active=True)
+    else:
+        condition = Q(pk__in=sorted(scope.agencies))
+        if scope.watched:
+            condition |= Q(parent_id__in=sorted(scope.watched))
+        rows = Agency.objects.filter(condition)
+    return [(pk, name) for pk, name, _ in sorted(
+        rows.values_list("pk", "name", "level"), key=lambda r: (r[2], vietnamese_key(r[1])))]
 
 
 STATUSES = ("open", "unacknowledged", "acknowledged", "cleared")

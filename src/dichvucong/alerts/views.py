@@ -51,7 +51,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/list.html", {
         "page": current, "filters": filters, "next_url": next_url,
         "first_url": f"?{params.urlencode()}", "first": "sau" not in request.GET,
-        "agencies": list(queries.agencies(scope).values_list("pk", "name")),
+        "agencies": queries.agencies(scope),
         "kinds": [(kind.value, LABELS[kind]) for kind in Kind],
         "statuses": [(key, STATUS_LABELS[key]) for key in queries.STATUSES],
         "linked": scope.agencies, "city": scope.city,

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
+from operator import attrgetter, itemgetter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,6 +36,7 @@ from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import FieldType
 from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.core.idnumber import InvalidIdNumber, check_birth_year, mask, parse_id_number
+from dichvucong.core.text import sorted_vietnamese, vietnamese_key
 from dichvucong.dossiers import access, lifecycle
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
@@ -124,8 +126,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "count": counts.get(chosen.key, 0), "next_url": next_url,
         "first_url": f"?{params.urlencode()}", "channels": Channel.choices,
         # The tracking register (Mẫu 07) of each agency the official works in.
-        "registers": list(Agency.objects.filter(pk__in={a for a, _ in request.held_roles})
-                          .order_by("name").values_list("code", "name")),
+        "registers": sorted_vietnamese(
+            Agency.objects.filter(pk__in={a for a, _ in request.held_roles})
+            .values_list("code", "name"), itemgetter(1)),
     })
 
 
@@ -163,8 +166,9 @@ def _specialists(dossier: Dossier) -> list[User]:
 
 
 def _transfer_targets(dossier: Dossier) -> list[Agency]:
-    return list(Agency.objects.filter(is_active=True).exclude(pk=dossier.agency_id)
-                .only("id", "code", "name").order_by("level", "name"))
+    return sorted(Agency.objects.filter(is_active=True).exclude(pk=dossier.agency_id)
+                  .only("id", "code", "name", "level"),
+                  key=lambda a: (a.level, vietnamese_key(a.name)))
 
 
 def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str] | None = None,
@@ -365,7 +369,7 @@ GENDERS = ("Nam", "Nữ")
 def _reception_agencies(request: HttpRequest) -> list[Agency]:
     ids = [agency for agency, role in request.held_roles
            if role == AccountRole.RECEPTION_OFFICER]
-    return list(Agency.objects.filter(pk__in=ids).order_by("name"))
+    return sorted_vietnamese(Agency.objects.filter(pk__in=ids), attrgetter("name"))
 
 
 def _prefill(fields, values: dict, card) -> dict:

@@ -48,7 +48,8 @@ from dichvucong.catalog.versions import (
     save_draft,
     start_draft,
 )
-from dichvucong.core.text import fold
+from dichvucong.core.ordering import in_vietnamese_order
+from dichvucong.core.text import fold, sorted_vietnamese
 
 PAGE_SIZE = 20
 DRAFT = ProcedureVersion.Status.DRAFT
@@ -167,7 +168,7 @@ def _draft(procedure: Procedure) -> ProcedureVersion | None:
 
 
 def _designer_agencies(user: User) -> Any:
-    agencies = designer_agencies(user).order_by("name")
+    agencies = in_vietnamese_order(designer_agencies(user))
     if not agencies.exists():
         raise PermissionDenied(_("Bạn không phải quản trị thủ tục của cơ quan nào."))
     return agencies
@@ -227,7 +228,7 @@ def _form_error_items(form: Any) -> list[tuple[str, str]]:
 
 
 def _field_names() -> list[str]:
-    return list(Field.objects.order_by("name").values_list("name", flat=True))
+    return sorted_vietnamese(Field.objects.values_list("name", flat=True))
 
 
 # --- a procedure's versions -----------------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.db.models import Count, Q, QuerySet
 
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Field, Procedure
+from dichvucong.core.text import sorted_vietnamese, vietnamese_key
 
 LIST_COLUMNS = ("id", "code", "name", "field__name", "field__slug", "at_province", "at_commune",
                 "online_mode", "agency__name", "commune_agency_kind")
@@ -22,20 +25,20 @@ def popular_procedures(limit: int) -> list[Procedure]:
 
 
 def fields_with_counts() -> list[Field]:
-    return list(
-        Field.objects.annotate(
-            procedure_count=Count("procedures", filter=Q(procedures__is_active=True))
-        ).filter(procedure_count__gt=0).order_by("-procedure_count", "name")
-    )
+    """The fields that have procedures, the most used first, then in Vietnamese alphabetical
+    order."""
+    fields = Field.objects.annotate(
+        procedure_count=Count("procedures", filter=Q(procedures__is_active=True))
+    ).filter(procedure_count__gt=0)
+    return sorted(fields, key=lambda f: (-f.procedure_count, vietnamese_key(f.name)))
 
 
 def agencies_with_counts() -> list[Agency]:
-    return list(
+    """The province's agencies that have procedures, in Vietnamese alphabetical order."""
+    return sorted_vietnamese(
         Agency.objects.filter(level=Agency.Level.PROVINCE, is_active=True)
         .annotate(procedure_count=Count("procedures", filter=Q(procedures__is_active=True)))
-        .filter(procedure_count__gt=0)
-        .order_by("name")
-    )
+        .filter(procedure_count__gt=0), attrgetter("name"))
 
 
 def commune_counts() -> dict[str, int]:

@@ -22,11 +22,12 @@ from dichvucong.dossiers.uploads import CheckedUpload, UploadError, check_upload
 
 def receiving_agencies(procedure: Procedure):
     """Where a dossier for ``procedure`` can be filed: the province agency, or any commune's
-    committee (or police) of the province."""
+    committee (or police) of the province. Unordered: a page lists them with
+    ``core.text.sorted_vietnamese``."""
     if procedure.at_province and procedure.agency_id:
         return Agency.objects.filter(pk=procedure.agency_id)
     kind = procedure.commune_agency_kind or Agency.Kind.COMMUNE_COMMITTEE
-    return Agency.objects.filter(kind=kind, is_active=True).order_by("name")
+    return Agency.objects.filter(kind=kind, is_active=True)
 
 
 def to_json(value: Any) -> Any:

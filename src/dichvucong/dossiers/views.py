@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from operator import attrgetter
+
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
@@ -14,6 +16,7 @@ from dichvucong.catalog.definition import FieldType, FormField
 from dichvucong.catalog.formengine import read_submission, validate
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
+from dichvucong.core.text import sorted_vietnamese
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, prefill, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
@@ -33,7 +36,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     if procedure.online_mode == procedure.OnlineMode.NONE:
         raise Http404
     definition = procedure.current_version.parsed()
-    agencies = list(submission.receiving_agencies(procedure))
+    agencies = sorted_vietnamese(submission.receiving_agencies(procedure), attrgetter("name"))
     draft = None
     draft_id = request.POST.get("draft") or request.GET.get("draft")
     if draft_id:

@@ -13,6 +13,7 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from dichvucong.core.text import vietnamese_key
 from dichvucong.monitor import access, metrics
 from dichvucong.monitor.metrics import Scope
 
@@ -166,4 +167,4 @@ def public(request, start: dt.date | None = None, end: dt.date | None = None):
                           "resolved": r.figures.resolved,
                           "on_time_rate": r.figures.on_time_rate,
                           "online_rate": r.figures.online_rate}
-                         for r in sorted(rows, key=lambda r: r.label)]}
+                         for r in sorted(rows, key=lambda r: vietnamese_key(r.label))]}

@@ -39,6 +39,15 @@ def bar(value: float | None) -> int:
     return 0 if value is None else max(0, min(100, round(value)))
 
 
+def svg_number(value: float) -> str:
+    """A coordinate for an SVG attribute, to one decimal, with a full stop whatever the language:
+    a float handed to the template would be localised (``11,4`` in Vietnamese), which SVG cannot
+    read, so the chart would draw nothing."""
+    text = f"{value:.1f}"
+    text = text.removesuffix(".0")
+    return "0" if text == "-0" else text
+
+
 def trend_chart(points: list[Point]) -> dict[str, Any]:
     """Bars of dossiers received per period and, over them, the on-time rate as a line."""
     width, height, pad = 600, 160, 4
@@ -47,14 +56,17 @@ def trend_chart(points: list[Point]) -> dict[str, Any]:
     peak = max((p.figures.received for p in points), default=0) or 1
     bars, line = [], []
     for i, p in enumerate(points):
-        h = round((height - 20) * p.figures.received / peak, 1)
-        x = round(pad + i * slot + slot * 0.15, 1)
-        bars.append({"x": x, "y": round(height - h, 1), "w": round(slot * 0.7, 1), "h": h,
+        h = (height - 20) * p.figures.received / peak
+        x = pad + i * slot + slot * 0.15
+        bars.append({"x": svg_number(x), "y": svg_number(height - h),
+                     "w": svg_number(slot * 0.7), "h": svg_number(h),
                      "title": f"{p.start:%d/%m}–{p.end:%d/%m}: {p.figures.received}"})
         if p.figures.on_time_rate is not None:
-            y = round(height - (height - 20) * p.figures.on_time_rate / 100, 1)
-            line.append(f"{round(x + slot * 0.35, 1)},{y}")
-    return {"width": width, "height": height, "bars": bars, "line": " ".join(line),
+            y = height - (height - 20) * p.figures.on_time_rate / 100
+            line.append(f"{svg_number(x + slot * 0.35)},{svg_number(y)}")
+    # Strings, not numbers, from here to the template: see svg_number.
+    return {"width": svg_number(width), "height": svg_number(height), "bars": bars,
+            "line": " ".join(line),
             "rows": [{"start": p.start, "end": p.end, "received": p.figures.received,
                       "resolved": p.figures.resolved, "on_time_rate": p.figures.on_time_rate}
                      for p in points]}

@@ -53,6 +53,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from dichvucong.core.text import vietnamese_key
 from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
     AgencyDailyFact,
@@ -328,7 +329,7 @@ def breakdown(scope: Scope, by: str, now: dt.datetime | None = None) -> list[Row
     rows = [Row(key=k, label=labels.get(k, str(k)), figures=_figures(sums.get(k, {}),
                                                                       counts.get(k)))
             for k in keys]
-    rows.sort(key=lambda r: (-r.figures.received, r.label))
+    rows.sort(key=lambda r: (-r.figures.received, vietnamese_key(r.label)))
     return rows
 
 
@@ -420,7 +421,7 @@ def weekly_targets(week_start: dt.date, agency_ids: Sequence[int] | None = None,
     city = figures(scope, now)
     units = [TargetMiss(r.key, r.label, m, r.figures)
              for r in breakdown(scope, "agency", now) if (m := misses(r.figures))]
-    units.sort(key=lambda u: (-len(u.misses), u.agency))
+    units.sort(key=lambda u: (-len(u.misses), vietnamese_key(u.agency)))
     return TargetReport(scope.start, scope.end, city, misses(city), tuple(units))
 
 
@@ -665,7 +666,7 @@ def monthly_statistics(year: int, month: int, agency_ids: Sequence[int] | None =
         a, p = agencies[r["agency_id"]], procedures[r["procedure_id"]]
         out.append(StatRow(year, month, a["pk"], a["code"], a["name"], p["pk"], p["code"],
                            p["name"], r["channel"], figs))
-    out.sort(key=lambda s: (s.agency, s.procedure_code, s.channel))
+    out.sort(key=lambda s: (vietnamese_key(s.agency), s.procedure_code, s.channel))
     return out
 
 

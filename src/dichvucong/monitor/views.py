@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,8 +20,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
-from dichvucong.monitor import access, charts, metrics, reports
+from dichvucong.core.text import vietnamese_key
+from dichvucong.monitor import access, charts, metrics, reports, transparency
 from dichvucong.monitor.metrics import Figures, Scope
 from dichvucong.monitor.models import DossierFact
 
@@ -176,7 +180,7 @@ def ranking(scope: Scope, rows: list[metrics.Row]) -> list[dict[str, Any]]:
             "misses": metrics.misses(figs),
         })
     out.sort(key=lambda r: (r["on_time"] is None, -(r["on_time"] or 0), -(r["online"] or 0),
-                            r["label"]))
+                            vietnamese_key(r["label"])))
     for position, r in enumerate(out, start=1):
         r["rank"] = position
     return out
@@ -331,13 +335,22 @@ def report(request: HttpRequest, agency_id: int, fmt: str) -> HttpResponse:
 
 @require_GET
 def public(request: HttpRequest) -> HttpResponse:
-    """Each agency's on-time and online rates, for anyone; no dossier, no personal data."""
+    """Each agency's on-time and online rates, for anyone; no dossier, no personal data. Found
+    by level, ward or name and shown a page at a time (transparency.py)."""
     # The year so far by default: a month just begun says little to the public.
     period = read_period(request, "year")
     scope = Scope(period.start, period.end)
     rows = [r for r in metrics.breakdown(scope, "agency") if r.figures.received
             or r.figures.resolved]
-    rows.sort(key=lambda r: r.label)
+    places = {pk: transparency.Place(level, ward) for pk, level, ward in Agency.objects.filter(
+        pk__in=[r.key for r in rows]).values_list("pk", "level", "administrative_unit__code")}
+    wards = units.communes_of(str(settings.PROVINCE_CODE))
+    chosen = transparency.Filter.read(request.GET, [code for code, _ in wards])
+    page = Paginator(transparency.select(rows, places, chosen),
+                     transparency.PAGE_SIZE).get_page(request.GET.get("trang"))
+    # What the period chips, the filter form and the page links keep of each other.
+    period_params = ({"period": period.preset} if period.preset else
+                     {"start": period.start.isoformat(), "end": period.end.isoformat()})
     city_figs = metrics.figures(scope)
     return render(request, "monitor/public.html", {
         **_common(request, scope, "year"), "figures": city_figs,
@@ -347,7 +360,15 @@ def public(request: HttpRequest) -> HttpResponse:
                   "on_time_text": _pct(r.figures.on_time_rate),
                   "online_text": _pct(r.figures.online_rate),
                   "on_time_bar": charts.bar(r.figures.on_time_rate),
-                  "online_bar": charts.bar(r.figures.online_rate)} for r in rows],
+                  "online_bar": charts.bar(r.figures.online_rate)} for r in page],
+        "page": page, "filter": chosen, "wards": wards, "levels": PUBLIC_LEVELS(),
+        "period_params": period_params.items(), "keep": chosen.params().items(),
+        "keep_query": urlencode(chosen.params()),
+        "page_query": urlencode({**period_params, **chosen.params()}),
         "on_time_text": _pct(city_figs.on_time_rate),
         "online_text": _pct(city_figs.online_rate),
     })
+
+
+def PUBLIC_LEVELS() -> list[tuple[str, str]]:  # noqa: N802 - a translated constant
+    return [("province", _("Cấp thành phố")), ("commune", _("Cấp xã, phường, đặc khu"))]

@@ -23,6 +23,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import OnlineMode
 from dichvucong.catalog.presenters import format_time_limit, format_vnd
+from dichvucong.core.text import vietnamese_key
 from dichvucong.opendata import figures
 from dichvucong.opendata.specs import ChartSpec, DatasetSpec, FieldSpec, TableSpec
 from dichvucong.opendata.vocabulary import (
@@ -290,8 +291,9 @@ def agency_datasets(monthly: list[dict], rates: list[dict]) -> list[DatasetSpec]
         by_agency.setdefault(row["agency_code"], ([], []))[1].append(row)
     agencies = Agency.objects.in_bulk(list(by_agency), field_name="code")
     specs = []
-    for code in sorted(by_agency, key=lambda c: (agencies[c].level, agencies[c].name)
-                       if c in agencies else ("", c)):
+    for code in sorted(by_agency, key=lambda c: (agencies[c].level,
+                                                 vietnamese_key(agencies[c].name))
+                       if c in agencies else ("", vietnamese_key(c))):
         agency = agencies.get(code)
         if agency is None:
             continue

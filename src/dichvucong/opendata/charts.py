@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dichvucong.core.text import vietnamese_key
 from dichvucong.opendata.specs import ChartSpec
 
 WIDTH = 360  # viewBox units: about one CSS pixel each on a 390-pixel phone
@@ -33,7 +34,8 @@ def bars(spec: ChartSpec, rows: list[dict]) -> list[tuple[str, float]]:
         totals[str(label)] = totals.get(str(label), 0) + float(amount)
     if spec.order == "label":
         return sorted(totals.items())[-spec.limit:]
-    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:spec.limit]
+    return sorted(totals.items(),
+                  key=lambda item: (-item[1], vietnamese_key(item[0])))[:spec.limit]
 
 
 @dataclass

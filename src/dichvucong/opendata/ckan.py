@@ -22,7 +22,7 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from dichvucong.core.text import fold
+from dichvucong.core.text import fold, vietnamese_key
 from dichvucong.opendata import query as search_query
 from dichvucong.opendata.models import Dataset, Resource, Row, Table
 from dichvucong.opendata.vocabulary import (
@@ -494,7 +494,11 @@ def package_search(data: dict, site: Site) -> dict:
             found.append((package, search_query.score(words, doc)))
 
     def key_for(name: str):
-        return lambda item: (item[1] if name == "score" else item[0][SORT_FIELDS[name]])
+        if name == "score":
+            return lambda item: item[1]
+        if name in ("title", "title_string"):  # titles in Vietnamese alphabetical order
+            return lambda item: vietnamese_key(item[0]["title"])
+        return lambda item: item[0][SORT_FIELDS[name]]
 
     found.sort(key=lambda item: item[0]["name"])
     for name, descending in reversed(sort):
@@ -539,7 +543,7 @@ def facet_counts(packages: list[dict], names: list[str], limit: int = 50,
                 counts[value] += 1
                 titles[value] = title
         items = sorted(((v, c) for v, c in counts.items() if c >= mincount),
-                       key=lambda vc: (-vc[1], fold(titles[vc[0]])))
+                       key=lambda vc: (-vc[1], vietnamese_key(titles[vc[0]])))
         if limit >= 0:
             items = items[:limit]
         facets[name] = dict(items)
@@ -553,7 +557,8 @@ def publishers() -> list:
     from dichvucong.agencies.models import Agency
 
     counts = Counter(Dataset.objects.values_list("organization_id", flat=True))
-    agencies = Agency.objects.filter(pk__in=counts)
+    agencies = sorted(Agency.objects.filter(pk__in=counts),
+                      key=lambda a: (a.level, vietnamese_key(a.name)))
     return [(agency, counts[agency.pk]) for agency in agencies]
 
 
@@ -568,7 +573,7 @@ def _list_of(items: list[tuple[dict, str]], data: dict, *, default_sort: str) ->
     if field is None or (len(sort) > 1 and sort[1].lower() not in ("asc", "desc")):
         raise ValidationError({"sort": ["Invalid sort"]})
     descending = len(sort) > 1 and sort[1].lower() == "desc"
-    items.sort(key=lambda item: fold(str(item[0][field])) if field != "package_count"
+    items.sort(key=lambda item: vietnamese_key(str(item[0][field])) if field != "package_count"
                else item[0][field], reverse=descending)
     offset = as_int(data, "offset", 0)
     limit = as_int(data, "limit", 1000, maximum=1000)
@@ -642,7 +647,7 @@ def tag_list(data: dict, site: Site) -> list:
     for names in Dataset.objects.values_list("tags", flat=True):
         tags.update(names)
     wanted = fold(str(data.get("query") or data.get("q") or ""))
-    names = sorted((t for t in tags if wanted in fold(t)), key=fold)
+    names = sorted((t for t in tags if wanted in fold(t)), key=vietnamese_key)
     if as_bool(data, "all_fields", False):
         return [tag_dict(name) for name in names]
     return names

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from django.db.models import Max, Min
 
 from dichvucong.agencies.models import Agency
+from dichvucong.core.text import vietnamese_key
 from dichvucong.monitor import metrics
 from dichvucong.monitor.models import ChannelBucket, DailyFact
 from dichvucong.opendata.specs import FieldSpec
@@ -118,5 +119,5 @@ def rate_rows() -> list[dict]:
                 "on_time": figures.on_time,
                 "on_time_rate": figures.on_time_rate,
             })
-    rows.sort(key=lambda r: (r["period"], r["agency_name"]))
+    rows.sort(key=lambda r: (r["period"], vietnamese_key(r["agency_name"])))
     return rows
