@@ -182,7 +182,7 @@ units = st.sampled_from(["working_days", "hours", "days", "months", "same_day"])
 def make_limit(unit: str, value: Decimal, cutoff: time | None = None) -> TimeLimitSpec:
     if unit == "same_day":
         return TimeLimitSpec(D(0), "working_days", same_day=True, cutoff=cutoff)
-    return TimeLimitSpec(value, unit)  # type: ignore[arg-type]
+    return TimeLimitSpec(value, unit, cutoff=cutoff)  # type: ignore[arg-type]
 
 
 @st.composite
@@ -275,13 +275,31 @@ def test_pause_keeps_the_remaining_working_time(received, limit, pause_at, wait)
     left = CAL.working_minutes_between(paused, due)
     assert CAL.working_minutes_between(CAL.next_working_moment(resumed), new_due) == left
     assert new_due >= due
-    if CAL.working_minutes_between(paused, resumed) == 0:
+    if CAL.working_minutes_between(paused, resumed) == 0 and due >= resumed:
         assert new_due == due
     else:
         assert ref_is_due_time(new_due)
     assert resume_due(CAL, due, paused, resumed, "restart", limit) == compute_due(
         CAL, resumed, limit
     )
+
+
+@PROPERTY
+@given(received=minute_receptions, limit=limits(), pause_at=st.integers(0, 450 * 20),
+       wait=st.integers(0, 60 * 24 * 30))
+def test_resumed_clock_is_never_due_before_the_resumption(received, limit, pause_at, wait):
+    # Issue #14 item 19: a dossier with time left (maybe none) at the pause must not be
+    # overdue, even for a moment, when the applicant answers.
+    due = compute_due(CAL, received, limit)
+    paused = CAL.add_working_minutes(received, pause_at)
+    if paused > due:
+        return  # overdue at the pause: stays overdue (test_pause_of_an_overdue_dossier...)
+    resumed = paused + timedelta(minutes=wait)
+    clock = Clock(CAL, limit, received, due).pause(paused).resume(resumed)
+    assert clock.due_at >= resumed
+    assert clock.due_at >= CAL.next_working_moment(resumed)
+    assert ref_is_due_time(clock.due_at)
+    assert CAL.is_due_time(clock.due_at)
 
 
 # -- brute force ---------------------------------------------------------------------------------
@@ -381,6 +399,16 @@ def test_next_working_moment_and_day_test_match_the_reference(moment):
         (vn(2025, 3, 15, 9, 0), TimeLimitSpec(D(0), same_day=True, cutoff=time(15)),
          vn(2025, 3, 17, 17, 0)),
         (vn(2025, 3, 11, 16, 0), TimeLimitSpec(D(0), same_day=True), vn(2025, 3, 11, 17, 0)),
+        # Cut-off for a multi-day limit (issue #14 item 20, "hồ sơ nhận sau 15 giờ được tính
+        # từ ngày làm việc tiếp theo"): after 15:00 the limit counts from 07:30 next day.
+        (vn(2025, 3, 11, 15, 1), TimeLimitSpec(D(3), cutoff=time(15)), vn(2025, 3, 17, 7, 30)),
+        (vn(2025, 3, 11, 15, 0), TimeLimitSpec(D(3), cutoff=time(15)), vn(2025, 3, 14, 15, 0)),
+        (vn(2025, 3, 14, 16, 0), TimeLimitSpec(D(1), cutoff=time(15)), vn(2025, 3, 18, 7, 30)),
+        # 8 h = 480 min from Wed 07:30: 450 on Wednesday, 30 on Thursday.
+        (vn(2025, 3, 11, 16, 0), TimeLimitSpec(D(8), "hours", cutoff=time(15)),
+         vn(2025, 3, 13, 8, 0)),
+        (vn(2025, 3, 11, 16, 0), TimeLimitSpec(D(2), "days", cutoff=time(15)),
+         vn(2025, 3, 14, 17, 0)),
         # Zero limit: the normalised reception.
         (vn(2025, 3, 11, 18, 0), wd(0), vn(2025, 3, 12, 7, 30)),
     ],
@@ -423,6 +451,20 @@ def test_pause_of_two_working_days():
     assert resume_due(PLAIN, due, vn(2025, 3, 14, 18, 0), vn(2025, 3, 16, 9, 0), "pause") == due
     with pytest.raises(ValueError, match="limit"):
         resume_due(PLAIN, due, paused, resumed, "restart")
+
+
+def test_supplement_answered_with_no_time_left_is_due_at_the_resumption():
+    # Issue #14 item 19: due Mon 10/03/2025 17:00, paused at 17:00 with nothing left; the
+    # answer at Tue 07:30 or Mon 20:00 held no working time, and the due time stayed Monday
+    # 17:00, before the answer: the dossier showed as overdue.
+    due = vn(2025, 3, 10, 17, 0)
+    assert resume_due(PLAIN, due, due, vn(2025, 3, 11, 7, 30), "pause") == vn(2025, 3, 11, 7, 30)
+    assert resume_due(PLAIN, due, due, vn(2025, 3, 10, 20, 0), "pause") == vn(2025, 3, 11, 7, 30)
+    assert resume_due(PLAIN, due, due, vn(2025, 3, 11, 9, 0), "pause") == vn(2025, 3, 11, 9, 0)
+    # Paused at lunch with 0 left (due 11:30), answered at 13:30: due 13:30, not 11:30.
+    noon = vn(2025, 3, 11, 11, 30)
+    assert resume_due(PLAIN, noon, noon, vn(2025, 3, 11, 13, 30), "pause") == vn(
+        2025, 3, 11, 13, 30)
 
 
 def test_pause_of_an_overdue_dossier_keeps_it_overdue():
@@ -541,7 +583,8 @@ def test_working_hours_validation():
 
 def test_limit_validation():
     with pytest.raises(ValueError, match="cut-off"):
-        TimeLimitSpec(D(1), "working_days", cutoff=time(15))
+        TimeLimitSpec(D(1), "working_days", cutoff=time(15, tzinfo=UTC))
+    assert TimeLimitSpec(D(1), "working_days", cutoff=time(15)).cutoff == time(15)
     with pytest.raises(ValueError, match="whole"):
         TimeLimitSpec(D("1.5"), "months")
     with pytest.raises(ValueError, match="unit"):
