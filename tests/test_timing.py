@@ -47,7 +47,10 @@ def test_a_dossier_due_today_at_five_shows_working_hours_not_one_day():
     assert due_status(CAL, vn(2026, 3, 11, 9, 0), due).text == "Trễ hạn 1 giờ 30 phút"
 
 
-def need(now, due=vn(2026, 3, 10, 17, 0), **kwargs):
+DUE = vn(2026, 3, 10, 17, 0)
+
+
+def need(now, due=DUE, **kwargs):
     options = {"processing": True, "sent": False, "behind_schedule": False} | kwargs
     return apology_need(CAL, now, due, **options)
 
