@@ -64,3 +64,47 @@ def test_behind_schedule_then_overdue_brings_the_banner(monkeypatch):
     assert "Bắt buộc: xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)" in html
     assert "Trễ hạn 30 phút" in html
     assert Dossier.objects.get(pk=dossier.pk).state == "examining"
+
+
+# --- item 18: the announced day swaps ----------------------------------------------------------
+
+
+def test_dossiers_around_new_year_2026_follow_the_announced_swap():
+    # Birth registration is due the day it counts from; after the 15:00 cut-off it counts from
+    # the next working day. Wednesday 31/12/2025 16:00: Thu 01/01 (New Year), Fri 02/01
+    # (swapped, 12729/VPCP-KGVX), Sat 03/01 and Sun 04/01 off -> Monday 05/01/2026 17:00.
+    before_new_year = make_dossier("received", now=vn(2025, 12, 31, 16, 0))
+    assert before_new_year.due_at == vn(2026, 1, 5, 17, 0)
+    # Friday 09/01/2026 16:00: Saturday 10/01 is worked in exchange -> due then, not Monday.
+    friday = make_dossier("received", now=vn(2026, 1, 9, 16, 0))
+    assert friday.due_at == vn(2026, 1, 10, 17, 0)
+
+
+def test_administrators_see_the_years_calendar_with_each_days_act_and_edit_it():
+    from dichvucong.dossiers.clock import calendar_for
+    from dichvucong.workflow.models import CalendarOverride
+
+    admin = client_for("admin")
+    url = "/quan-tri/workflow/calendaroverride/nam/2026/"
+    html = admin.get(url).content.decode()
+    assert "Lịch làm việc năm 2026" in html
+    assert "02/01/2026" in html and "10/01/2026" in html
+    assert html.count("12729/VPCP-KGVX") == 2  # the day off and the worked Saturday
+    assert "Bộ luật Lao động 2019, Điều 112" in html  # the law's holidays, e.g. Tết
+    assert "Ngày Văn hóa Việt Nam — chưa áp dụng" in html and "80-NQ/TW" in html
+    assert "<strong>Chưa</strong>" in html  # 31/08/2026: the act's text was not found
+    swap = CalendarOverride.objects.get(day="2026-01-02", agency=None)
+    assert f"/quan-tri/workflow/calendaroverride/{swap.pk}/change/" in html
+    # The list shows the citation too, and the days can be edited and added.
+    listing = admin.get("/quan-tri/workflow/calendaroverride/?day__year=2026").content.decode()
+    assert "12729/VPCP-KGVX" in listing and url in listing
+    response = admin.post("/quan-tri/workflow/calendaroverride/add/", {
+        "day": "2026-11-24", "is_working": "", "agency": "",
+        "reason": "Ngày Văn hóa Việt Nam", "legal_basis": "Văn bản thử nghiệm 1/2026",
+        "source": "", "verified": "on"})
+    assert response.status_code == 302
+    assert not calendar_for(vn(2026, 11, 1)).is_working_day(datetime(2026, 11, 24).date())
+    html = admin.get(url).content.decode()
+    assert "Văn bản thử nghiệm 1/2026" in html and "chưa áp dụng" not in html
+    # Officials and citizens do not maintain the calendar.
+    assert client_for("motcua.haichau").get(url).status_code == 302

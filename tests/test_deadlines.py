@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 os.environ.setdefault("DICHVUCONG_MODE", "test")
 
+from dichvucong.workflow.calendar_data import announced_days  # noqa: E402
 from dichvucong.workflow.deadlines import (  # noqa: E402
     Clock,
     TimeLimitSpec,
@@ -43,8 +44,9 @@ from dichvucong.workflow.deadlines import (  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 YEARS = range(2024, 2030)
-# Administrator overrides in the test calendar (illustrative, not announced dates): two extra
-# days off around Tết 2027 made up on two Saturdays, and a bridge day after New Year 2026.
+# Administrator overrides in the test calendar: two extra days off around Tết 2027 made up on
+# two Saturdays (illustrative, not announced), and New Year 2026's announced swap (Friday 02/01
+# off, Saturday 10/01 worked: 12729/VPCP-KGVX of 25/12/2025).
 EXTRA_OFF = {date(2027, 2, 3), date(2027, 2, 11), date(2026, 1, 2)}
 EXTRA_ON = {date(2027, 2, 20), date(2027, 2, 27), date(2026, 1, 10)}
 CAL = WorkingCalendar.vietnam(YEARS, extra_holidays=EXTRA_OFF, extra_working_days=EXTRA_ON)
@@ -78,7 +80,8 @@ def ref_working_day(day_index: int) -> bool:
         return False
     if d in EXTRA_ON or d in PKG.weekend_workdays:
         return True
-    return d.weekday() < 5 and d not in PKG
+    # 24/11 «Ngày Văn hóa Việt Nam»: in the package, but no act in force makes it a day off.
+    return d.weekday() < 5 and (d not in PKG or (d.month, d.day) == (11, 24))
 
 
 def ref_working_minute(i: int) -> bool:
@@ -539,6 +542,45 @@ def test_vietnam_calendar_from_the_package():
     assert PLAIN.working_days_between(date(2025, 1, 1), date(2026, 1, 1)) == 250
     year = PLAIN.working_minutes_between(vn(2025, 1, 1, 0, 0), vn(2026, 1, 1, 0, 0))
     assert year == 250 * 450
+
+
+def announced_calendar() -> WorkingCalendar:
+    """The package's calendar with the announced days seeded from workflow/data, as
+    dossiers.clock.calendar_for builds it from the seeded overrides."""
+    days = announced_days()
+    return WorkingCalendar.vietnam(
+        YEARS, extra_holidays=[d.day for d in days if not d.is_working],
+        extra_working_days=[d.day for d in days if d.is_working])
+
+
+def test_new_year_2026_day_swap():
+    # Issue #14 item 18. 12729/VPCP-KGVX (25/12/2025): off Thursday 01/01 to Sunday 04/01/2026,
+    # Friday 02/01 swapped for Saturday 10/01, which is worked.
+    cal = announced_calendar()
+    assert not cal.is_working_day(date(2026, 1, 2))
+    assert cal.is_working_day(date(2026, 1, 10))
+    # Wednesday 31/12/2025 10:00 + 1 working day: Thu 01/01 (New Year), Fri 02/01 (swapped),
+    # Sat 03/01 and Sun 04/01 are off -> Monday 05/01/2026 10:00 (the engine said Fri 02/01).
+    assert compute_due(cal, vn(2025, 12, 31, 10, 0), wd(1)) == vn(2026, 1, 5, 10, 0)
+    # Friday 09/01/2026 16:00 + 1 working day: the next working day is Saturday 10/01, same
+    # clock time (the engine said Monday 12/01).
+    assert compute_due(cal, vn(2026, 1, 9, 16, 0), wd(1)) == vn(2026, 1, 10, 16, 0)
+    # 8 working hours (480 min) from Friday 16:00 with 07:30-11:30, 13:30-17:00: 60 min on
+    # Friday, 240 on Saturday morning, 180 from 13:30 -> Saturday 10/01/2026 16:30.
+    assert compute_due(cal, vn(2026, 1, 9, 16, 0), TimeLimitSpec(D(8), "hours")) == vn(
+        2026, 1, 10, 16, 30)
+    # Every announced day changes the calendar the way it says.
+    for day in announced_days():
+        assert cal.is_working_day(day.day) == day.is_working, day
+
+
+def test_vietnam_cultural_day_is_not_applied_without_an_act():
+    # 24/11 comes from the holidays package; no act in force makes it a day off (issue #14
+    # item 18): a working day unless an administrator adds it.
+    assert date(2026, 11, 24) in PKG
+    assert PLAIN.is_working_day(date(2026, 11, 24))
+    cal = WorkingCalendar.vietnam(2026, extra_holidays=[date(2026, 11, 24)])
+    assert not cal.is_working_day(date(2026, 11, 24))
 
 
 def test_end_of_working_day():

@@ -70,6 +70,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from dichvucong.workflow.calendar_data import is_not_applied
+
 __all__ = [
     "DEFAULT_TZ",
     "Clock",
@@ -209,7 +211,10 @@ class WorkingCalendar:
     ) -> WorkingCalendar:
         """The `holidays` package's VN calendar for ``years`` plus administrator overrides.
 
-        The package's substituted working Saturdays (``weekend_workdays``) become working days.
+        The package's substituted working Saturdays (``weekend_workdays``) become working days;
+        its days without an act in force (``calendar_data.not_applied``: 24/11) are not applied.
+        The government's announced day swaps come as overrides (``calendar_data``, seeded into
+        the database and maintained by administrators).
         An administrator's extra holiday wins over a package working day and an extra working
         day wins over a package holiday. Load every year a due time can reach (the reception
         year and the next one): outside the loaded years only weekends are days off.
@@ -225,7 +230,9 @@ class WorkingCalendar:
             days = ", ".join(sorted(d.isoformat() for d in both))
             raise ValueError(f"days both extra holiday and extra working day: {days}")
         package_on = {d for d in getattr(vn, "weekend_workdays", ()) if d.year in year_list}
-        off = (set(vn.keys()) | extra_off) - extra_on
+        # A package day with no act in force behind it (24/11) is the administrators' to add.
+        package_off = {d for d in vn if not is_not_applied(d)}
+        off = (package_off | extra_off) - extra_on
         on = (package_on | extra_on) - extra_off
         return cls(holidays=off, working_days_override=on, hours=hours, tz=tz)
 
