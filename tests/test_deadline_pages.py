@@ -108,3 +108,33 @@ def test_administrators_see_the_years_calendar_with_each_days_act_and_edit_it():
     assert "Văn bản thử nghiệm 1/2026" in html and "chưa áp dụng" not in html
     # Officials and citizens do not maintain the calendar.
     assert client_for("motcua.haichau").get(url).status_code == 302
+
+
+# --- item 20: a cut-off hour for any limit -----------------------------------------------------
+
+
+def test_a_designer_sets_a_cutoff_on_a_multi_day_procedure(client):
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.dossiers.clock import calendar_for, time_limit
+    from dichvucong.workflow.deadlines import compute_due
+    from tests.test_designer import DESIGNER, PROCESSING, build_complete, post_section, publish
+
+    designer = client_for(DESIGNER)
+    code = build_complete(designer)
+    editor = designer.get(f"/thiet-ke/{code}/nhap/").content.decode()
+    assert "được tính thời hạn từ ngày làm việc tiếp theo" in editor  # the field's help
+    response = post_section(designer, code, "processing", PROCESSING | {"cutoff": "15:00"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert "Đã công bố" in publish(designer, code).content.decode()
+    page = client.get(f"/thu-tuc/{code}/").content.decode()
+    assert "Hồ sơ tiếp nhận sau 15:00 được tính thời hạn từ ngày làm việc tiếp theo." in page
+    definition = Procedure.objects.get(code=code).current_version.parsed()
+    assert definition.processing.cutoff == "15:00" and not definition.processing.same_day
+    # 5 working days in person, 3 online; received Tuesday 10/03/2026 at 15:30, after the
+    # cut-off: counted from Wednesday 07:30.
+    in_person = time_limit(definition, "in_person")
+    calendar = calendar_for(vn(2026, 3, 10))
+    assert compute_due(calendar, vn(2026, 3, 10, 15, 30), in_person) == vn(2026, 3, 18, 7, 30)
+    assert compute_due(calendar, vn(2026, 3, 10, 14, 30), in_person) == vn(2026, 3, 17, 14, 30)
+    online = time_limit(definition, "online")
+    assert compute_due(calendar, vn(2026, 3, 10, 15, 30), online) == vn(2026, 3, 16, 7, 30)
