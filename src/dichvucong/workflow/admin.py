@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -20,6 +21,7 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     raw_id_fields = ("agency",)
     fields = ("day", "is_working", "agency", "reason", "legal_basis", "source", "verified")
     change_list_template = "admin/workflow/calendaroverride/change_list.html"
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description=_("thứ"))
     def weekday(self, obj: CalendarOverride) -> str:
