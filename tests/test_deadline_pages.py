@@ -138,3 +138,35 @@ def test_a_designer_sets_a_cutoff_on_a_multi_day_procedure(client):
     assert compute_due(calendar, vn(2026, 3, 10, 14, 30), in_person) == vn(2026, 3, 17, 14, 30)
     online = time_limit(definition, "online")
     assert compute_due(calendar, vn(2026, 3, 10, 15, 30), online) == vn(2026, 3, 16, 7, 30)
+
+
+# --- item 19: a supplement answered when no time was left ----------------------------------------
+
+
+def test_a_supplement_answered_with_no_time_left_is_not_overdue(monkeypatch):
+    from dichvucong.dossiers import actions
+    from dichvucong.dossiers.lifecycle import Action, Role
+    from tests.test_backoffice import pdf, user
+
+    dossier = make_dossier("examining", now=vn(2026, 3, 9, 16, 0))
+    assert dossier.due_at == vn(2026, 3, 10, 17, 0)
+    # The specialist asks for a supplement at the due time itself: nothing left.
+    actions.perform(dossier.pk, Action.request_supplement, user("chuyenvien.haichau"),
+                    Role.specialist, "- Giấy chứng sinh", now=vn(2026, 3, 10, 17, 0))
+    # The citizen brings it to the counter next morning at 07:30; the desk records it.
+    dossier.refresh_from_db()
+    monkeypatch.setattr(timezone, "now", lambda: vn(2026, 3, 11, 7, 30))
+    reception = client_for("motcua.haichau")
+    response = reception.post(f"/mot-cua/ho-so/{dossier.code}/", {
+        "action": "provide_supplement", "revision": dossier.revision,
+        "note": "Công dân nộp bản chính tại quầy", "supplement": pdf("giay-chung-sinh.pdf")})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    dossier.refresh_from_db()
+    assert dossier.paused_at is None
+    # Due at the answer (the working time left, none), not 17:00 the day before.
+    assert dossier.due_at == vn(2026, 3, 11, 7, 30)
+    assert dossier.original_due_at == vn(2026, 3, 11, 7, 30)
+    html = reception.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    # Not overdue (with nothing left and its step late it is at risk: the apology is advised).
+    assert "Còn 0 phút" in html and "Trễ hạn 0 phút" not in html
+    assert "Bắt buộc: xin lỗi" not in html and "Nguy cơ trễ hạn" in html
