@@ -28,6 +28,7 @@ from hypothesis import strategies as st
 
 os.environ.setdefault("DICHVUCONG_MODE", "test")
 
+from dichvucong.workflow.calendar_data import announced_days  # noqa: E402
 from dichvucong.workflow.deadlines import (  # noqa: E402
     Clock,
     TimeLimitSpec,
@@ -43,8 +44,9 @@ from dichvucong.workflow.deadlines import (  # noqa: E402
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 YEARS = range(2024, 2030)
-# Administrator overrides in the test calendar (illustrative, not announced dates): two extra
-# days off around Tết 2027 made up on two Saturdays, and a bridge day after New Year 2026.
+# Administrator overrides in the test calendar: two extra days off around Tết 2027 made up on
+# two Saturdays (illustrative, not announced), and New Year 2026's announced swap (Friday 02/01
+# off, Saturday 10/01 worked: 12729/VPCP-KGVX of 25/12/2025).
 EXTRA_OFF = {date(2027, 2, 3), date(2027, 2, 11), date(2026, 1, 2)}
 EXTRA_ON = {date(2027, 2, 20), date(2027, 2, 27), date(2026, 1, 10)}
 CAL = WorkingCalendar.vietnam(YEARS, extra_holidays=EXTRA_OFF, extra_working_days=EXTRA_ON)
@@ -78,7 +80,8 @@ def ref_working_day(day_index: int) -> bool:
         return False
     if d in EXTRA_ON or d in PKG.weekend_workdays:
         return True
-    return d.weekday() < 5 and d not in PKG
+    # 24/11 «Ngày Văn hóa Việt Nam»: in the package, but no act in force makes it a day off.
+    return d.weekday() < 5 and (d not in PKG or (d.month, d.day) == (11, 24))
 
 
 def ref_working_minute(i: int) -> bool:
@@ -182,7 +185,7 @@ units = st.sampled_from(["working_days", "hours", "days", "months", "same_day"])
 def make_limit(unit: str, value: Decimal, cutoff: time | None = None) -> TimeLimitSpec:
     if unit == "same_day":
         return TimeLimitSpec(D(0), "working_days", same_day=True, cutoff=cutoff)
-    return TimeLimitSpec(value, unit)  # type: ignore[arg-type]
+    return TimeLimitSpec(value, unit, cutoff=cutoff)  # type: ignore[arg-type]
 
 
 @st.composite
@@ -275,13 +278,31 @@ def test_pause_keeps_the_remaining_working_time(received, limit, pause_at, wait)
     left = CAL.working_minutes_between(paused, due)
     assert CAL.working_minutes_between(CAL.next_working_moment(resumed), new_due) == left
     assert new_due >= due
-    if CAL.working_minutes_between(paused, resumed) == 0:
+    if CAL.working_minutes_between(paused, resumed) == 0 and due >= resumed:
         assert new_due == due
     else:
         assert ref_is_due_time(new_due)
     assert resume_due(CAL, due, paused, resumed, "restart", limit) == compute_due(
         CAL, resumed, limit
     )
+
+
+@PROPERTY
+@given(received=minute_receptions, limit=limits(), pause_at=st.integers(0, 450 * 20),
+       wait=st.integers(0, 60 * 24 * 30))
+def test_resumed_clock_is_never_due_before_the_resumption(received, limit, pause_at, wait):
+    # Issue #14 item 19: a dossier with time left (maybe none) at the pause must not be
+    # overdue, even for a moment, when the applicant answers.
+    due = compute_due(CAL, received, limit)
+    paused = CAL.add_working_minutes(received, pause_at)
+    if paused > due:
+        return  # overdue at the pause: stays overdue (test_pause_of_an_overdue_dossier...)
+    resumed = paused + timedelta(minutes=wait)
+    clock = Clock(CAL, limit, received, due).pause(paused).resume(resumed)
+    assert clock.due_at >= resumed
+    assert clock.due_at >= CAL.next_working_moment(resumed)
+    assert ref_is_due_time(clock.due_at)
+    assert CAL.is_due_time(clock.due_at)
 
 
 # -- brute force ---------------------------------------------------------------------------------
@@ -381,6 +402,16 @@ def test_next_working_moment_and_day_test_match_the_reference(moment):
         (vn(2025, 3, 15, 9, 0), TimeLimitSpec(D(0), same_day=True, cutoff=time(15)),
          vn(2025, 3, 17, 17, 0)),
         (vn(2025, 3, 11, 16, 0), TimeLimitSpec(D(0), same_day=True), vn(2025, 3, 11, 17, 0)),
+        # Cut-off for a multi-day limit (issue #14 item 20, "hồ sơ nhận sau 15 giờ được tính
+        # từ ngày làm việc tiếp theo"): after 15:00 the limit counts from 07:30 next day.
+        (vn(2025, 3, 11, 15, 1), TimeLimitSpec(D(3), cutoff=time(15)), vn(2025, 3, 17, 7, 30)),
+        (vn(2025, 3, 11, 15, 0), TimeLimitSpec(D(3), cutoff=time(15)), vn(2025, 3, 14, 15, 0)),
+        (vn(2025, 3, 14, 16, 0), TimeLimitSpec(D(1), cutoff=time(15)), vn(2025, 3, 18, 7, 30)),
+        # 8 h = 480 min from Wed 07:30: 450 on Wednesday, 30 on Thursday.
+        (vn(2025, 3, 11, 16, 0), TimeLimitSpec(D(8), "hours", cutoff=time(15)),
+         vn(2025, 3, 13, 8, 0)),
+        (vn(2025, 3, 11, 16, 0), TimeLimitSpec(D(2), "days", cutoff=time(15)),
+         vn(2025, 3, 14, 17, 0)),
         # Zero limit: the normalised reception.
         (vn(2025, 3, 11, 18, 0), wd(0), vn(2025, 3, 12, 7, 30)),
     ],
@@ -423,6 +454,20 @@ def test_pause_of_two_working_days():
     assert resume_due(PLAIN, due, vn(2025, 3, 14, 18, 0), vn(2025, 3, 16, 9, 0), "pause") == due
     with pytest.raises(ValueError, match="limit"):
         resume_due(PLAIN, due, paused, resumed, "restart")
+
+
+def test_supplement_answered_with_no_time_left_is_due_at_the_resumption():
+    # Issue #14 item 19: due Mon 10/03/2025 17:00, paused at 17:00 with nothing left; the
+    # answer at Tue 07:30 or Mon 20:00 held no working time, and the due time stayed Monday
+    # 17:00, before the answer: the dossier showed as overdue.
+    due = vn(2025, 3, 10, 17, 0)
+    assert resume_due(PLAIN, due, due, vn(2025, 3, 11, 7, 30), "pause") == vn(2025, 3, 11, 7, 30)
+    assert resume_due(PLAIN, due, due, vn(2025, 3, 10, 20, 0), "pause") == vn(2025, 3, 11, 7, 30)
+    assert resume_due(PLAIN, due, due, vn(2025, 3, 11, 9, 0), "pause") == vn(2025, 3, 11, 9, 0)
+    # Paused at lunch with 0 left (due 11:30), answered at 13:30: due 13:30, not 11:30.
+    noon = vn(2025, 3, 11, 11, 30)
+    assert resume_due(PLAIN, noon, noon, vn(2025, 3, 11, 13, 30), "pause") == vn(
+        2025, 3, 11, 13, 30)
 
 
 def test_pause_of_an_overdue_dossier_keeps_it_overdue():
@@ -499,6 +544,45 @@ def test_vietnam_calendar_from_the_package():
     assert year == 250 * 450
 
 
+def announced_calendar() -> WorkingCalendar:
+    """The package's calendar with the announced days seeded from workflow/data, as
+    dossiers.clock.calendar_for builds it from the seeded overrides."""
+    days = announced_days()
+    return WorkingCalendar.vietnam(
+        YEARS, extra_holidays=[d.day for d in days if not d.is_working],
+        extra_working_days=[d.day for d in days if d.is_working])
+
+
+def test_new_year_2026_day_swap():
+    # Issue #14 item 18. 12729/VPCP-KGVX (25/12/2025): off Thursday 01/01 to Sunday 04/01/2026,
+    # Friday 02/01 swapped for Saturday 10/01, which is worked.
+    cal = announced_calendar()
+    assert not cal.is_working_day(date(2026, 1, 2))
+    assert cal.is_working_day(date(2026, 1, 10))
+    # Wednesday 31/12/2025 10:00 + 1 working day: Thu 01/01 (New Year), Fri 02/01 (swapped),
+    # Sat 03/01 and Sun 04/01 are off -> Monday 05/01/2026 10:00 (the engine said Fri 02/01).
+    assert compute_due(cal, vn(2025, 12, 31, 10, 0), wd(1)) == vn(2026, 1, 5, 10, 0)
+    # Friday 09/01/2026 16:00 + 1 working day: the next working day is Saturday 10/01, same
+    # clock time (the engine said Monday 12/01).
+    assert compute_due(cal, vn(2026, 1, 9, 16, 0), wd(1)) == vn(2026, 1, 10, 16, 0)
+    # 8 working hours (480 min) from Friday 16:00 with 07:30-11:30, 13:30-17:00: 60 min on
+    # Friday, 240 on Saturday morning, 180 from 13:30 -> Saturday 10/01/2026 16:30.
+    assert compute_due(cal, vn(2026, 1, 9, 16, 0), TimeLimitSpec(D(8), "hours")) == vn(
+        2026, 1, 10, 16, 30)
+    # Every announced day changes the calendar the way it says.
+    for day in announced_days():
+        assert cal.is_working_day(day.day) == day.is_working, day
+
+
+def test_vietnam_cultural_day_is_not_applied_without_an_act():
+    # 24/11 comes from the holidays package; no act in force makes it a day off (issue #14
+    # item 18): a working day unless an administrator adds it.
+    assert date(2026, 11, 24) in PKG
+    assert PLAIN.is_working_day(date(2026, 11, 24))
+    cal = WorkingCalendar.vietnam(2026, extra_holidays=[date(2026, 11, 24)])
+    assert not cal.is_working_day(date(2026, 11, 24))
+
+
 def test_end_of_working_day():
     assert PLAIN.end_of_working_day(date(2025, 3, 11)) == vn(2025, 3, 11, 17, 0)
     assert PLAIN.end_of_working_day(date(2025, 3, 15)) == vn(2025, 3, 17, 17, 0)
@@ -541,7 +625,8 @@ def test_working_hours_validation():
 
 def test_limit_validation():
     with pytest.raises(ValueError, match="cut-off"):
-        TimeLimitSpec(D(1), "working_days", cutoff=time(15))
+        TimeLimitSpec(D(1), "working_days", cutoff=time(15, tzinfo=UTC))
+    assert TimeLimitSpec(D(1), "working_days", cutoff=time(15)).cutoff == time(15)
     with pytest.raises(ValueError, match="whole"):
         TimeLimitSpec(D("1.5"), "months")
     with pytest.raises(ValueError, match="unit"):

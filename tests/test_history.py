@@ -22,6 +22,7 @@ from dichvucong.monitor.history import Clock, generate
 from dichvucong.monitor.models import DailyFact, DossierFact
 from dichvucong.ratings.models import Rating
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar, compute_due
+from dichvucong.workflow.models import CalendarOverride
 
 FINISHED_OK = {State.result_ready.value, State.returned.value, State.done.value}
 ENDED = FINISHED_OK | {State.rejected.value, State.refused.value, State.withdrawn.value}
@@ -87,12 +88,19 @@ def _events_follow_the_lifecycle(history):
 def _due_times_agree_with_the_deadline_engine(history):
     _stats, dossiers, events = history
     checked = 0
+    # The city-wide overrides (the announced day swaps) count, as for every dossier.
+    overrides = dict(CalendarOverride.objects.filter(agency__isnull=True)
+                     .values_list("day", "is_working"))
+    assert overrides  # seeded: workflow/data/announced_days.json
     for d in dossiers:
         if d.received_at is None or d.due_at is None:
             continue
         assert d.agency and d.due_at
         # (Some catalogue limits run to 1,100 working days: the calendar spans years ahead.)
-        calendar = WorkingCalendar.vietnam(range(d.received_at.year - 1, d.received_at.year + 8))
+        calendar = WorkingCalendar.vietnam(
+            range(d.received_at.year - 1, d.received_at.year + 8),
+            extra_holidays=[day for day, working in overrides.items() if not working],
+            extra_working_days=[day for day, working in overrides.items() if working])
         assert calendar.is_due_time(d.due_at)
         if any(e.action in ("apology", "provide_supplement") and e.to_state != "submitted"
                for e in events[d.pk]):

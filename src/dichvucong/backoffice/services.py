@@ -29,7 +29,8 @@ from dichvucong.dossiers.models import Attachment, Channel, Dossier, DossierEven
 from dichvucong.dossiers.submission import attach, fee_of, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
 
-from .timing import due_status
+from .timing import Apology
+from .timing import apology_need as timing_apology_need
 
 APOLOGY = "apology"
 RESULT_REQUIREMENT = "Kết quả giải quyết"
@@ -110,13 +111,16 @@ def has_apology(events: list[DossierEvent]) -> bool:
     return any(event.action == APOLOGY for event in events)
 
 
-def needs_apology(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
-                  events: list[DossierEvent]) -> bool:
-    """Being processed and late, or due within one working day, with no apology sent yet."""
-    if dossier.state not in PROCESSING or dossier.due_at is None or has_apology(events):
-        return False
-    status = due_status(calendar, now, dossier.due_at, dossier.paused_at)
-    return status is not None and status.near
+def apology_need(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
+                 events: list[DossierEvent], plan: list[Step] | None = None) -> Apology:
+    """Whether the apology (Mẫu 04) is required, advised or only offered (timing.apology_need):
+    behind schedule means a step not finished by its own deadline."""
+    if plan is None:
+        plan = steps(dossier, calendar, now, events)
+    behind = any(step.late and step.done_at is None for step in plan)
+    return timing_apology_need(calendar, now, dossier.due_at,
+                               processing=dossier.state in PROCESSING, sent=has_apology(events),
+                               behind_schedule=behind, paused_at=dossier.paused_at)
 
 
 def apologise(dossier_id: int, user: User, reason: str, new_due_at: datetime,

@@ -1,9 +1,27 @@
-"""Working time as officers read it: "Còn 1 ngày 2 giờ", "Trễ hạn 35 phút"."""
+"""Working time as officers read it ("Còn 1 ngày 2 giờ", "Còn 6 giờ", "Trễ hạn 35 phút") and
+when the apology and new appointment (Mẫu 04) is due.
+
+Plain rules, tested directly in tests/test_timing.py:
+
+* Remaining time of at most one working day is shown in working hours and minutes: a dossier
+  due today at 17:00, seen at 07:30, has "7 giờ 30 phút" left, not "1 ngày" (which reads as
+  "due tomorrow"). Longer times are shown in working days, hours and minutes.
+* Apology (Decree 118/2025/NĐ-CP, as Decree 61/2018 Art. 19 before it): for a dossier that will
+  not be resolved by its due time, the agency sends the apology with the reason and a new
+  appointment no later than one working day before the due date; one new appointment only.
+  Whether a dossier "will be late" is the officials' judgement; the platform only knows
+  - an overdue dossier without an apology: the apology is required (the banner says so);
+  - a dossier behind its steps' schedule (a step not finished by its own deadline) with at most
+    one working day left: at risk, the banner asks to send the apology if it cannot be done;
+  - any other dossier being processed: on schedule, no banner; the form stays reachable for an
+    official who knows it will be late.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -18,7 +36,8 @@ def minutes_per_day(calendar: WorkingCalendar) -> int:
 
 
 def duration(minutes: int, per_day: int) -> str:
-    """``minutes`` of working time in working days, hours and minutes (absolute value)."""
+    """``minutes`` of working time in working days, hours and minutes (absolute value); with
+    ``per_day`` 0, in hours and minutes only."""
     minutes = abs(int(minutes))
     days, rest = divmod(minutes, per_day) if per_day else (0, minutes)
     hours, mins = divmod(rest, 60)
@@ -49,13 +68,47 @@ def due_status(calendar: WorkingCalendar, now: datetime, due: datetime | None,
     moment = paused_at or now
     left = remaining_working_minutes(calendar, moment, due)
     per_day = minutes_per_day(calendar)
-    if left < 0:
+    # Past the due time is late, also when no working time has passed since (17:30 after a
+    # 17:00 due time is "Trễ hạn 0 phút", not "Còn 0 phút").
+    if left < 0 or moment > due:
         return DueStatus(left, True, True,
                          _("Trễ hạn %(time)s") % {"time": duration(left, per_day)})
-    text = _("Còn %(time)s") % {"time": duration(left, per_day)}
+    text = _("Còn %(time)s") % {"time": remaining(left, per_day)}
     if paused_at is not None:
         text += " " + _("(tạm dừng tính thời gian)")
     return DueStatus(left, False, left <= per_day, text)
+
+
+def remaining(minutes: int, per_day: int) -> str:
+    """Working time left: in hours and minutes when at most one working day is left."""
+    return duration(minutes, 0 if abs(int(minutes)) <= per_day else per_day)
+
+
+class Apology(StrEnum):
+    none = "none"  # not being processed, no due time, or the apology was sent
+    available = "available"  # on schedule: no banner, the form is there if needed
+    at_risk = "at_risk"  # behind schedule with at most one working day left
+    required = "required"  # overdue without an apology
+
+    @property
+    def banner(self) -> bool:
+        return self in (Apology.at_risk, Apology.required)
+
+
+def apology_need(calendar: WorkingCalendar, now: datetime, due: datetime | None, *,
+                 processing: bool, sent: bool, behind_schedule: bool,
+                 paused_at: datetime | None = None) -> Apology:
+    """Whether the apology and new appointment (Mẫu 04) is required, advised or only offered
+    (see the module docstring)."""
+    if not processing or sent or due is None:
+        return Apology.none
+    moment = paused_at or now
+    left = remaining_working_minutes(calendar, moment, due)
+    if left < 0 or moment > due:
+        return Apology.required
+    if behind_schedule and left <= minutes_per_day(calendar):
+        return Apology.at_risk
+    return Apology.available
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,9 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
             errors=_errors_of(errors, action.value), posted=posted if mine else {}))
     specialists = _specialists(dossier) if Action.assign in allowed else []
     targets = _transfer_targets(dossier) if Action.transfer in allowed else []
-    apology_needed = services.needs_apology(dossier, calendar, now, events) and bool(held)
+    plan = services.steps(dossier, calendar, now, events)
+    apology = services.apology_need(dossier, calendar, now, events, plan) if held \
+        else services.Apology.none
     supplements_in_processing = sum(
         1 for e in events if e.action == Action.request_supplement.value
         and e.from_state == lifecycle.State.examining.value)
@@ -231,7 +233,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "due": due_status(calendar, now, dossier.due_at, dossier.paused_at),
         "clock": reception_clock(calendar, now, dossier.submitted_at)
         if dossier.state == lifecycle.State.submitted.value else None,
-        "steps": services.steps(dossier, calendar, now, events),
+        "steps": plan,
         "form_entries": presenters.form_entries(definition.form, form_values),
         "masked_id": mask(dossier.applicant_id_number) if dossier.applicant_id_number else "",
         "walk_in": walk_in, "birth_date": birth_date,
@@ -241,7 +243,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "documents": list(enumerate(definition.documents)),
         "return_methods": RETURN_METHODS,
         "default_method": DELIVERY_TO_METHOD.get(dossier.delivery, "counter"),
-        "apology_needed": apology_needed,
+        "apology": apology,
         "apology_errors": _errors_of(errors, services.APOLOGY),
         "apology_posted": posted if posted_action == services.APOLOGY else {},
         "supplements_in_processing": supplements_in_processing,

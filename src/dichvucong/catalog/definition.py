@@ -106,7 +106,8 @@ class Processing(_Model):
     same_day: bool = False
     cutoff: str | None = Field(
         None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
-        description="same-day cut-off: received after it, returned the next working day",
+        description="cut-off hour, for any limit: a dossier received after it counts from the "
+                    "next working day (a same-day one is then returned the next working day)",
     )
 
 

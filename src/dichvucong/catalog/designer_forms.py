@@ -427,9 +427,11 @@ class ProcessingForm(DesignerForm):
         help_text=_("Thường giống đơn vị thời hạn giải quyết; có thể ghi theo giờ."))
     same_day = forms.BooleanField(label=_("Giải quyết trong ngày"), required=False)
     cutoff = forms.CharField(
-        label=_("Giờ tiếp nhận cuối để trả trong ngày"), required=False, max_length=5,
+        label=_("Giờ tiếp nhận cuối trong ngày"), required=False, max_length=5,
         validators=[RegexValidator(CUTOFF, _("Ghi giờ theo dạng giờ:phút, ví dụ 15:00."))],
-        help_text=_("Hồ sơ nhận sau giờ này được trả vào ngày làm việc tiếp theo. Ví dụ 15:00."),
+        help_text=_("Hồ sơ nhận sau giờ này được tính thời hạn từ ngày làm việc tiếp theo "
+                    "(thủ tục trong ngày: trả vào ngày làm việc tiếp theo). Ví dụ 15:00. Để "
+                    "trống nếu thủ tục không quy định."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -470,9 +472,6 @@ class ProcessingForm(DesignerForm):
                 and (data.get("online_unit") or data.get("unit")) == data.get("unit"):
             self.add_error("online_value", _("Thời hạn trực tuyến không được dài hơn thời hạn "
                                              "nộp trực tiếp."))
-        if data.get("cutoff") and not data.get("same_day"):
-            self.add_error("cutoff", _("Giờ tiếp nhận cuối chỉ dùng với thủ tục giải quyết "
-                                       "trong ngày."))
         return data
 
     def apply(self, definition: dict) -> list[Placement]:

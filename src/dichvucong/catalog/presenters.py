@@ -176,15 +176,17 @@ def _fee_view(fee: Fee, day: date) -> FeeView:
 def present_procedure(definition: ProcedureDefinition, day: date) -> ProcedurePage:
     """The page of ``definition`` on ``day``: the fee rows and reductions in force that day."""
     processing = definition.processing
+    cutoff_note = None
     if processing.same_day:
         processing_time = _("Trong ngày")
-        cutoff_note = (
-            _("Hồ sơ tiếp nhận sau %(cutoff)s được trả kết quả trong ngày làm việc tiếp theo.")
-            % {"cutoff": processing.cutoff} if processing.cutoff else None
-        )
+        if processing.cutoff:
+            cutoff_note = _("Hồ sơ tiếp nhận sau %(cutoff)s được trả kết quả trong ngày làm "
+                            "việc tiếp theo.") % {"cutoff": processing.cutoff}
     else:
         processing_time = format_time_limit(processing.time_limit)
-        cutoff_note = None
+        if processing.cutoff:
+            cutoff_note = _("Hồ sơ tiếp nhận sau %(cutoff)s được tính thời hạn từ ngày làm việc "
+                            "tiếp theo.") % {"cutoff": processing.cutoff}
     online_time = (format_time_limit(processing.online_time_limit)
                    if processing.online_time_limit else None)
     in_force = definition.fees_on(day)

@@ -44,8 +44,8 @@ def time_limit(definition: ProcedureDefinition, channel: str) -> TimeLimitSpec |
     """The limit for a dossier filed through ``channel``: the online limit (the online reduction)
     for online dossiers when the procedure states one."""
     processing = definition.processing
+    cutoff = time.fromisoformat(processing.cutoff) if processing.cutoff else None
     if processing.same_day:
-        cutoff = time.fromisoformat(processing.cutoff) if processing.cutoff else None
         return TimeLimitSpec(Decimal(0), "working_days", same_day=True, cutoff=cutoff)
     limit = processing.time_limit
     # A dossier an agent files for a citizen is an online dossier (national channel 2).
@@ -54,4 +54,4 @@ def time_limit(definition: ProcedureDefinition, channel: str) -> TimeLimitSpec |
         limit = processing.online_time_limit
     if limit is None or limit.value is None:
         return None
-    return TimeLimitSpec(limit.value, UNITS[limit.unit])
+    return TimeLimitSpec(limit.value, UNITS[limit.unit], cutoff=cutoff)

@@ -374,6 +374,12 @@ class Generator:
         days = self.day_weights()
         total = sum(c + o for _d, c, o in days) or 1.0
         cumulative = list(_accumulate(self.weights))
+        # On a day off only online submissions come in: a counter dossier drawn for it would be
+        # received after the day (even after now, leaving it without events and the history a
+        # dossier short).
+        online_only = list(_accumulate([w if plan.online else 0.0
+                                        for plan, w in zip(self.plans, self.weights,
+                                                           strict=True)]))
         span = max((self.era[1] - self.era[0]).days, 1)
         made = 0
         carry = 0.0
@@ -387,7 +393,8 @@ class Generator:
             if n <= 0:
                 continue
             progress = (day - self.era[0]).days / span
-            plans = self.rng.choices(self.plans, cum_weights=cumulative, k=n)
+            weights = cumulative if counter_w > 0 or not online_only[-1] else online_only
+            plans = self.rng.choices(self.plans, cum_weights=weights, k=n)
             batch = []
             for plan in plans:
                 batch.append(self._one(next_id, plan, day, progress, counter_w, online_w))

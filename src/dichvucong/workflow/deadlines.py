@@ -39,15 +39,20 @@ Semantics (every ``add_*`` method and :func:`compute_due` first normalise the st
       ending on a day off at the end of the next working day). Keeping the reception's clock
       time instead would make a longer limit end earlier (received Wednesday 10:00: 3 days ->
       Saturday -> Monday 17:00, but 5 days -> Monday 10:00), so the whole last day counts.
-    * Same-day procedures with a cut-off: received (after normalisation) at or before the cut-off
-      on a working day -> the end of that working day; after it -> the end of the next one.
+    * Cut-off (any limit, set per procedure): a dossier received (after normalisation) after the
+      cut-off hour counts from the start of the next working day ("hồ sơ nhận sau 15 giờ được
+      tính từ ngày làm việc tiếp theo"); at or before it, from its reception. A same-day
+      procedure is due at the end of the day it counts from: the reception day, or the next
+      working day after the cut-off.
     * A due time is never on a non-working day nor outside working hours (the end of a period
       is allowed).
     * Pauses (supplements): ``pause`` keeps the working time left at the pause and counts it
       again from the (normalised) resumption; ``restart`` counts the full limit again from the
       resumption. Implemented as moving the due time later by the working time between pause
       and resumption, so a pause over a weekend leaves the due time unchanged, and a dossier
-      already overdue at the pause stays overdue by the same working time.
+      already overdue at the pause stays overdue by the same working time. A dossier not
+      overdue at the pause is never due before the (normalised) resumption: with no time left,
+      it is due at the resumption, not at the end of the day it was paused.
     * Step deadlines split the working time between reception and due by the steps' shares.
 
 Minutes returned by :meth:`WorkingCalendar.working_minutes_between` are whole minutes rounded
@@ -65,6 +70,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from dichvucong.workflow.calendar_data import is_not_applied
+
 __all__ = [
     "DEFAULT_TZ",
     "Clock",
@@ -74,6 +81,7 @@ __all__ = [
     "WorkingCalendar",
     "WorkingHours",
     "compute_due",
+    "counting_start",
     "hours_until_due",
     "is_near_due",
     "remaining_working_minutes",
@@ -203,7 +211,10 @@ class WorkingCalendar:
     ) -> WorkingCalendar:
         """The `holidays` package's VN calendar for ``years`` plus administrator overrides.
 
-        The package's substituted working Saturdays (``weekend_workdays``) become working days.
+        The package's substituted working Saturdays (``weekend_workdays``) become working days;
+        its days without an act in force (``calendar_data.not_applied``: 24/11) are not applied.
+        The government's announced day swaps come as overrides (``calendar_data``, seeded into
+        the database and maintained by administrators).
         An administrator's extra holiday wins over a package working day and an extra working
         day wins over a package holiday. Load every year a due time can reach (the reception
         year and the next one): outside the loaded years only weekends are days off.
@@ -219,7 +230,9 @@ class WorkingCalendar:
             days = ", ".join(sorted(d.isoformat() for d in both))
             raise ValueError(f"days both extra holiday and extra working day: {days}")
         package_on = {d for d in getattr(vn, "weekend_workdays", ()) if d.year in year_list}
-        off = (set(vn.keys()) | extra_off) - extra_on
+        # A package day with no act in force behind it (24/11) is the administrators' to add.
+        package_off = {d for d in vn if not is_not_applied(d)}
+        off = (package_off | extra_off) - extra_on
         on = (package_on | extra_on) - extra_off
         return cls(holidays=off, working_days_override=on, hours=hours, tz=tz)
 
@@ -463,7 +476,8 @@ class TimeLimitSpec:
     """A procedure's time limit for one channel, e.g. ``TimeLimitSpec(Decimal(5), "working_days")``.
 
     ``same_day`` procedures are due at the end of the reception day (``value`` and ``unit`` are
-    then ignored); ``cutoff`` moves receptions after it to the end of the next working day.
+    then ignored); ``cutoff`` makes receptions after it count from the next working day, for
+    any limit.
     """
 
     value: Decimal
@@ -480,19 +494,26 @@ class TimeLimitSpec:
             raise ValueError("a time limit must not be negative")
         if self.unit == "months" and value != int(value):
             raise ValueError("a limit in months must be a whole number")
-        if self.cutoff is not None and not self.same_day:
-            # Refuse rather than silently ignore a setting an administrator typed.
-            raise ValueError("a cut-off only applies to same-day procedures")
+        if self.cutoff is not None and self.cutoff.tzinfo is not None:
+            raise ValueError("a cut-off is a wall-clock time without a time zone")
+
+
+def counting_start(calendar: WorkingCalendar, received_at: datetime,
+                   cutoff: time | None) -> datetime:
+    """The moment the limit counts from: the normalised reception, or, received after the
+    cut-off, the start of the next working day."""
+    received = calendar.next_working_moment(received_at)
+    if cutoff is not None and received.time() > cutoff:
+        return calendar.next_working_moment(calendar.end_of_working_day(received.date()))
+    return received
 
 
 def compute_due(calendar: WorkingCalendar, received_at: datetime, limit: TimeLimitSpec) -> datetime:
     """The due time of a dossier received at ``received_at`` (see the module docstring)."""
+    if limit.cutoff is not None:
+        received_at = counting_start(calendar, received_at, limit.cutoff)
     if limit.same_day:
-        received = calendar.next_working_moment(received_at)
-        day = received.date()
-        if limit.cutoff is not None and received.time() > limit.cutoff:
-            return calendar.end_of_working_day(calendar.next_working_day(day))
-        return calendar.end_of_working_day(day)
+        return calendar.end_of_working_day(calendar.next_working_moment(received_at).date())
     if limit.unit == "working_days":
         return calendar.add_working_days(received_at, limit.value)
     if limit.unit == "hours":
@@ -533,9 +554,13 @@ def resume_due(
     # time left at the pause (negative if overdue) between the resumption and the new due time,
     # and keeps the due time as it was when the pause held no working time (e.g. a weekend).
     stopped = calendar._working_us_between(paused_at, resumed_at)
-    if stopped == 0:
-        return calendar.localize(due_at)
-    return calendar._add_us(due_at, stopped)
+    due = calendar.localize(due_at) if stopped == 0 else calendar._add_us(due_at, stopped)
+    if calendar._working_us_between(paused_at, due_at) >= 0:
+        # Time was left (maybe none): the applicant's answer can never make the dossier late.
+        # With nothing left the shift can keep the old due time (a pause that ended before the
+        # next period began held no working time), so the due time is at least the resumption.
+        due = max(due, calendar.next_working_moment(resumed_at))
+    return due
 
 
 def step_deadlines(

@@ -15,6 +15,15 @@ class CalendarOverride(models.Model):
     is_working = models.BooleanField(_("là ngày làm việc"),
                                      help_text=_("Bỏ chọn: ngày nghỉ; chọn: ngày làm bù"))
     reason = models.CharField(_("lý do"), max_length=200)
+    legal_basis = models.CharField(
+        _("căn cứ"), max_length=300, blank=True,
+        help_text=_("Văn bản quyết định ngày này, ví dụ: Văn bản 12729/VPCP-KGVX ngày "
+                    "25/12/2025 của Văn phòng Chính phủ"))
+    source = models.URLField(_("nguồn"), max_length=300, blank=True,
+                             help_text=_("Trang công bố văn bản, nếu có"))
+    verified = models.BooleanField(
+        _("đã đối chiếu văn bản"), default=True,
+        help_text=_("Bỏ chọn khi chưa tìm được toàn văn văn bản quyết định ngày này"))
 
     class Meta:
         verbose_name = _("ngày nghỉ, ngày làm bù")
