@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Annotated
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -17,9 +18,11 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
+from pydantic import StringConstraints
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
+from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError
@@ -28,6 +31,9 @@ from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
 
 router = Router(tags=["dossiers"], auth=django_auth)
+# A form field may be absent but not null: multipart has no null (``consent``, ``revision`` are
+# plain integers with no default value); a procedure code is never empty.
+Code = Annotated[str, StringConstraints(min_length=1)]
 consents_router = Router(tags=["consents"], auth=django_auth)
 
 
@@ -63,10 +69,6 @@ class DossierDetailOut(DossierOut):
     events: list[EventOut]
 
 
-class Problem(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
 
 def _out(dossier: Dossier) -> dict:
     return {
@@ -86,9 +88,9 @@ def _out(dossier: Dossier) -> dict:
 @router.post("", response={201: DossierOut, 400: Problem, 403: Problem, 404: Problem,
                            409: Problem},
              summary="File a dossier: the form data as JSON and one file per required document")
-def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[str] = "{}",
+def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form[str] = "{}",
                    delivery: Form[str] = "online", files: File[list[UploadedFile]] = None,
-                   documents: Form[str] = "[]", consent: Form[int | None] = None,
+                   documents: Form[str] = "[]", consent: Form[int] = None,
                    from_store: Form[str] = "[]"):
     """``form`` is the form data as JSON (see /catalog/procedures/{code}/form-schema);
     ``documents`` a JSON list giving, for each uploaded file in order, the index of the required
@@ -200,7 +202,7 @@ SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_suppleme
 
 @router.post("/{code}/supplement", response={200: DossierOut, 400: Problem, 409: Problem},
              summary="Answer a supplement request: files and a note")
-def supplement(request, code: str, note: Form[str] = "", revision: Form[int | None] = None,
+def supplement(request, code: str, note: Form[str] = "", revision: Form[int] = None,
                files: File[list[UploadedFile]] = None):
     """The applicant, or the agent who filed it under consent, sends what was asked for. The
     files are named after the request's items in order."""
