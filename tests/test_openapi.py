@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 # Who calls each part of the API: the role that may use it, so that calls get past the login.
 CALLER_BY_TAG = {"alerts": "ioc", "monitor": "ioc"}
 CALLER = "congdan"
-AGENT_PATHS = ("/api/v1/consents/requests",)  # an agent asks a citizen for consent
+AGENT_PATH = "/api/v1/consents/requests"  # an agent asks a citizen for consent
 CSRF_TOKEN = "k" * 32  # a CSRF secret, sent as the cookie and the header alike
 
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]  # valid data: not refused as invalid
@@ -93,11 +93,12 @@ def _in_the_tests_transaction():
 def test_every_operation_conforms_to_the_openapi_document(case):
     tags = case.operation.tags or []
     username = next((CALLER_BY_TAG[t] for t in tags if t in CALLER_BY_TAG), CALLER)
-    if case.operation.path.startswith(AGENT_PATHS[0].removeprefix("/api/v1")):
+    if case.operation.path == AGENT_PATH:
         username = "daily.buudien"
     cookies = {"csrftoken": CSRF_TOKEN}
     if case.operation.definition.raw.get("security"):
         cookies["sessionid"] = session_cookie(username)
+    # identity: the WSGI test client does not undo GZipMiddleware's compression.
     case.call_and_validate(checks=CHECKS, cookies=cookies,
                            headers={"X-CSRFToken": CSRF_TOKEN, "Accept-Encoding": "identity"})
 
