@@ -31,10 +31,10 @@ from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
 
 router = Router(tags=["dossiers"], auth=django_auth)
+consents_router = Router(tags=["consents"], auth=django_auth)
 # A form field may be absent but not null: multipart has no null (``consent``, ``revision`` are
 # plain integers with no default value); a procedure code is never empty.
 Code = Annotated[str, StringConstraints(min_length=1)]
-consents_router = Router(tags=["consents"], auth=django_auth)
 
 
 class EventOut(Schema):
@@ -67,7 +67,6 @@ class DossierOut(Schema):
 class DossierDetailOut(DossierOut):
     form_data: dict
     events: list[EventOut]
-
 
 
 def _out(dossier: Dossier) -> dict:
