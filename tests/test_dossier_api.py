@@ -82,3 +82,21 @@ def test_listing_pages_by_key(client, citizen):
     first = client.get("/api/v1/dossiers", {"limit": 2}).json()
     second = client.get("/api/v1/dossiers", {"limit": 2, "before": first[-1]["id"]}).json()
     assert [d["code"] for d in first + second] == list(reversed(codes))
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_dossier_whose_fee_was_asked_for_reads_with_its_events(client, citizen, language):
+    """Issue #14 item 4: the fee request's event label is a lazy translation; the detail endpoint
+    answered 500 once one was there. In both languages the label reads as plain text."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from tests.payments_support import due_dossier
+
+    dossier = due_dossier(get_user_model().objects.get(username="congdan"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language  # the language switch's cookie
+    response = client.get(f"/api/v1/dossiers/{dossier.code}")
+    assert response.status_code == 200, response.content[:300]
+    events = {e["action"]: e["label"] for e in response.json()["events"]}
+    assert events["fee_requested"] == {"vi": "Yêu cầu nộp phí, lệ phí",
+                                       "en": "Fee payment requested"}[language]

@@ -407,11 +407,11 @@ def test_trust_list_endpoints_and_offline_command(keys, client, tmp_path):
     path = tmp_path / "trust.json"
     path.write_text(json.dumps(published))
     out = io.StringIO()
-    call_command("verify-result", services.verify_url(result.qr_payload),
+    call_command("verify_result", services.verify_url(result.qr_payload),
                  trust_list=str(path), stdout=out)
     assert out.getvalue().startswith("valid:")
     with pytest.raises(SystemExit):
-        call_command("verify-result", forge_one_byte(result.qr_payload), trust_list=str(path),
+        call_command("verify_result", forge_one_byte(result.qr_payload), trust_list=str(path),
                      stdout=io.StringIO())
     answer = client.post("/api/v1/results/verify", {"text": result.qr_payload},
                          content_type="application/json").json()
@@ -482,12 +482,12 @@ def test_a_tampered_or_foreign_trust_list_is_refused(keys, tmp_path):
         path = tmp_path / f"{name}.json"
         path.write_text(json.dumps(document))
         with pytest.raises(CommandError, match="Trust list refused"):
-            call_command("verify-result", result.qr_payload, trust_list=str(path),
+            call_command("verify_result", result.qr_payload, trust_list=str(path),
                          stdout=io.StringIO())
     path = tmp_path / "genuine.json"
     path.write_text(json.dumps(published))
     with pytest.raises(CommandError, match="not a configured anchor"):
-        call_command("verify-result", result.qr_payload, trust_list=str(path),
+        call_command("verify_result", result.qr_payload, trust_list=str(path),
                      anchor=[verifier.fingerprint(der)], stdout=io.StringIO())
 
 

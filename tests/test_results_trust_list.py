@@ -151,7 +151,7 @@ def run(path, text: str, *extra, **options) -> tuple[str, int]:
     """The command's output and exit status."""
     out = io.StringIO()
     try:
-        call_command("verify-result", text, *extra, trust_list=str(path), stdout=out, **options)
+        call_command("verify_result", text, *extra, trust_list=str(path), stdout=out, **options)
     except SystemExit as exit_:
         return out.getvalue(), int(exit_.code)
     except CommandError:

@@ -1,11 +1,10 @@
 """The JSON API, versioned under /api/v1/, with its OpenAPI 3 description at /api/v1/openapi.json
 and interactive docs at /api/docs."""
 
-from ninja import NinjaAPI
-
 from dichvucong.adminunits.api import router as units_router
 from dichvucong.alerts.api import router as alerts_router
 from dichvucong.catalog.api import router as catalog_router
+from dichvucong.core.apidoc import PortalAPI
 from dichvucong.datastore.api import router as store_router
 from dichvucong.dossiers.api import consents_router
 from dichvucong.dossiers.api import router as dossiers_router
@@ -15,7 +14,7 @@ from dichvucong.payments.api import router as payments_router
 from dichvucong.ratings.api import router as ratings_router
 from dichvucong.results.api import router as results_router
 
-api = NinjaAPI(
+api = PortalAPI(
     title="dichvucong API",
     version="1",
     description="API của Cổng dịch vụ công — public service portal API",

@@ -118,7 +118,7 @@ def test_offline_verification_with_the_server_stopped(live_url):
     path = Path(services.settings.RESULTS_PKI_DIR) / saved
     path.write_text(json.dumps(published))
     out = io.StringIO()
-    call_command("verify-result", services.verify_url(result.qr_payload), trust_list=str(path),
+    call_command("verify_result", services.verify_url(result.qr_payload), trust_list=str(path),
                  stdout=out)
     assert out.getvalue().startswith("valid:"), out.getvalue()
 

@@ -17,6 +17,7 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from dichvucong.catalog import queries as catalog_queries
+from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import documents as rules
 from dichvucong.datastore import services, views
 from dichvucong.datastore.models import ShareLink, StoredDocument
@@ -67,9 +68,6 @@ class ShareOut(Schema):
 class ShareCreated(ShareOut):
     url: str
 
-
-class Problem(Schema):
-    detail: str
 
 
 def _out(doc: StoredDocument) -> dict:
@@ -131,7 +129,7 @@ def document_file(request, document_id: int):
     return views._file(doc)
 
 
-@router.get("/matches", response=list[MatchOut],
+@router.get("/matches", response={200: list[MatchOut], 404: Problem},
             summary="For each required document of a procedure, my stored documents that can "
                     "stand in for it")
 def matches(request, procedure: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Annotated
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
@@ -17,9 +18,11 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
+from pydantic import StringConstraints
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
+from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, submission
 from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError
@@ -29,6 +32,9 @@ from dichvucong.notify.gateways import DeliveryError
 
 router = Router(tags=["dossiers"], auth=django_auth)
 consents_router = Router(tags=["consents"], auth=django_auth)
+# A form field may be absent but not null: multipart has no null (``consent``, ``revision`` are
+# plain integers with no default value); a procedure code is never empty.
+Code = Annotated[str, StringConstraints(min_length=1)]
 
 
 class EventOut(Schema):
@@ -63,11 +69,6 @@ class DossierDetailOut(DossierOut):
     events: list[EventOut]
 
 
-class Problem(Schema):
-    detail: str
-    errors: dict[str, list[str]] = {}
-
-
 def _out(dossier: Dossier, result_available: bool = False) -> dict:
     """``state_label`` is the status written for the citizen (``citizen_view``)."""
     return {
@@ -88,9 +89,9 @@ def _out(dossier: Dossier, result_available: bool = False) -> dict:
 @router.post("", response={201: DossierOut, 400: Problem, 403: Problem, 404: Problem,
                            409: Problem},
              summary="File a dossier: the form data as JSON and one file per required document")
-def create_dossier(request, procedure: Form[str], agency: Form[int], form: Form[str] = "{}",
+def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form[str] = "{}",
                    delivery: Form[str] = "online", files: File[list[UploadedFile]] = None,
-                   documents: Form[str] = "[]", consent: Form[int | None] = None,
+                   documents: Form[str] = "[]", consent: Form[int] = None,
                    from_store: Form[str] = "[]"):
     """``form`` is the form data as JSON (see /catalog/procedures/{code}/form-schema);
     ``documents`` a JSON list giving, for each uploaded file in order, the index of the required
@@ -210,7 +211,7 @@ SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_suppleme
 
 @router.post("/{code}/supplement", response={200: DossierOut, 400: Problem, 409: Problem},
              summary="Answer a supplement request: files and a note")
-def supplement(request, code: str, note: Form[str] = "", revision: Form[int | None] = None,
+def supplement(request, code: str, note: Form[str] = "", revision: Form[int] = None,
                files: File[list[UploadedFile]] = None):
     """The applicant, or the agent who filed it under consent, sends what was asked for. The
     files are named after the request's items in order."""

@@ -165,7 +165,9 @@ class DossierEvent(models.Model):
         try:
             return Action(self.action).label
         except ValueError:
-            return OTHER_EVENT_LABELS.get(self.action, self.action)
+            # Some labels are lazy translations: resolved here, in the request's language, so
+            # that every reader (API schemas, PDFs, templates) gets the plain text it expects.
+            return str(OTHER_EVENT_LABELS.get(self.action, self.action))
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

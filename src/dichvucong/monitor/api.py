@@ -5,7 +5,7 @@ operators, an agency's for its head, controller and leaders; ``/public`` for any
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -13,11 +13,15 @@ from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from dichvucong.core.apidoc import IsoDate
 from dichvucong.core.text import vietnamese_key
 from dichvucong.monitor import access, metrics
 from dichvucong.monitor.metrics import Scope
 
 router = Router(tags=["monitor"])
+# The document lists the choices, so that a request naming another is refused by validation.
+By = Literal[tuple(metrics.BY)]
+Channel = Literal[metrics.CHANNELS]
 
 
 class FiguresOut(Schema):
@@ -56,7 +60,7 @@ class RowOut(Schema):
     figures: FiguresOut
 
 
-class IndicatorOut(Schema):
+class IndexIndicatorOut(Schema):
     code: str
     group: int
     group_name: str
@@ -75,7 +79,7 @@ class IndexOut(Schema):
     on: dt.date
     total: float
     measured_max: float
-    indicators: list[IndicatorOut]
+    indicators: list[IndexIndicatorOut]
 
 
 class PublicRowOut(Schema):
@@ -119,19 +123,19 @@ def _figures(scope: Scope, figs: metrics.Figures) -> dict[str, Any]:
 
 @router.get("/figures", response=FiguresOut, auth=django_auth,
             summary="Headline figures for a period (default: this month)")
-def figures(request, start: dt.date | None = None, end: dt.date | None = None,
+def figures(request, start: IsoDate | None = None, end: IsoDate | None = None,
             agency: int | None = None, procedure: int | None = None, field: int | None = None,
-            ward: int | None = None, channel: str | None = None):
+            ward: int | None = None, channel: Channel | None = None):
     scope = _scope(request, start, end, agency, procedure, field, ward, channel)
     return _figures(scope, metrics.figures(scope))
 
 
 @router.get("/breakdown", response=list[RowOut], auth=django_auth,
             summary="The figures per agency, field, procedure, ward or channel")
-def breakdown(request, by: str = "agency", start: dt.date | None = None,
-              end: dt.date | None = None, agency: int | None = None,
+def breakdown(request, by: By = "agency", start: IsoDate | None = None,
+              end: IsoDate | None = None, agency: int | None = None,
               procedure: int | None = None, field: int | None = None, ward: int | None = None,
-              channel: str | None = None):
+              channel: Channel | None = None):
     if by not in metrics.BY:
         raise HttpError(422, f"by phải là một trong {', '.join(metrics.BY)}.")
     scope = _scope(request, start, end, agency, procedure, field, ward, channel)
@@ -141,7 +145,7 @@ def breakdown(request, by: str = "agency", start: dt.date | None = None,
 
 @router.get("/index766", response=IndexOut, auth=django_auth,
             summary="Decision 766/QĐ-TTg's service-quality index for the scope")
-def index766(request, start: dt.date | None = None, end: dt.date | None = None,
+def index766(request, start: IsoDate | None = None, end: IsoDate | None = None,
              agency: int | None = None):
     scope = _scope(request, start, end, agency, None, None, None, None)
     result = metrics.national_index(scope)
@@ -151,7 +155,7 @@ def index766(request, start: dt.date | None = None, end: dt.date | None = None,
 
 @router.get("/public", response=PublicOut, auth=None,
             summary="Each agency's on-time and online rates, public")
-def public(request, start: dt.date | None = None, end: dt.date | None = None):
+def public(request, start: IsoDate | None = None, end: IsoDate | None = None):
     today = timezone.localdate()
     start = start or today.replace(day=1)
     end = end or today

@@ -5,10 +5,12 @@ CSRF token)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Router, Schema
 from ninja.errors import HttpError
 from ninja.security import django_auth
+from pydantic import StrictBool
 
 from dichvucong.notify import inbox
 from dichvucong.notify.models import Preference
@@ -39,9 +41,9 @@ class ReadOut(Schema):
 
 
 class PreferenceIO(Schema):
-    email: bool
-    phone: str  # "sms", "zalo" (SMS when Zalo cannot deliver) or "none"
-    language: str  # "vi" or "en"
+    email: StrictBool  # true or false, not 0 or "yes"
+    phone: Literal["sms", "zalo", "none"]  # zalo: SMS when Zalo cannot deliver
+    language: Literal["vi", "en"]
 
 
 @router.get("", response=InboxOut, summary="Hộp thư: thông báo của tôi (mới nhất trước)")

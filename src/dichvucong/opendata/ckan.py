@@ -35,6 +35,7 @@ from dichvucong.opendata.vocabulary import (
 
 CKAN_VERSION = "2.10.4"  # the API generation we follow; reported by status_show
 DATASTORE_MAX_LIMIT = 32000
+DATASTORE_MAX_WORDS = 32
 
 
 # --- errors, as CKAN's logic layer raises them --------------------------------------------------
@@ -711,13 +712,23 @@ def datastore_search(data: dict, site: Site) -> dict:
     if isinstance(q, str) and q.strip().startswith("{"):
         q = as_dict(data, "q")
     if isinstance(q, dict):
-        for key, text in q.items():
+        words_by_field = {key: list(dict.fromkeys(str(text).split())) for key, text in q.items()}
+        words = [w for values in words_by_field.values() for w in values]
+    elif q:
+        words = list(dict.fromkeys(fold(str(q)).split()))
+    else:
+        words = []
+    if len(words) > DATASTORE_MAX_WORDS:
+        # Each word is one more condition of the query: SQLite refuses thousands of them.
+        raise ValidationError({"q": [f"At most {DATASTORE_MAX_WORDS} words"]})
+    if isinstance(q, dict):
+        for key, values in words_by_field.items():
             if key not in types:
                 raise ValidationError({"q": [f'field "{key}" not in table']})
-            for word in str(text).split():
+            for word in values:
                 rows = rows.filter(**{f"data__{key}__icontains": word})
-    elif q:
-        for word in fold(str(q)).split():
+    else:
+        for word in words:
             rows = rows.filter(search__contains=word.rstrip(":*"))
 
     order = []
@@ -790,6 +801,28 @@ def datastore_search(data: dict, site: Site) -> dict:
     if sort_text:
         result["sort"] = sort_text
     return result
+
+
+# No action takes parameters nested deeper than this (datastore_search's ``filters`` of lists is
+# three); deeper input is refused before it reaches code that recurses over it.
+MAX_DEPTH = 8
+
+
+def check_request_data(data: dict) -> None:
+    """Refuse parameters nested deeper than ``MAX_DEPTH`` or holding a NUL character (which
+    PostgreSQL cannot store or compare), walking them without recursion."""
+    pending: list[tuple[Any, int]] = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise BadRequest(f"Bad request data: nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, dict):
+            pending += [(key, depth + 1) for key in value]
+            pending += [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1) for item in value]
+        elif isinstance(value, str) and "\x00" in value:
+            raise BadRequest("Bad request data: a NUL character in a parameter")
 
 
 def call(name: str, data: dict, site: Site) -> Any:

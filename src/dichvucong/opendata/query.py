@@ -20,6 +20,8 @@ EXACT_FIELDS = {"id", "name", "organization", "owner_org", "tags", "groups", "re
                 "license_id", "type", "state", "frequency", "capacity"}
 TEXT_FIELDS = {"title", "notes", "text", "res_name", "res_description", "organization_title"}
 RANGE_FIELDS = {"metadata_modified", "metadata_created", "num_resources", "num_tags"}
+NUMBER_FIELDS = {"num_resources", "num_tags"}
+_NUMBER = re.compile(r"-?\d{1,18}")
 FIELDS = EXACT_FIELDS | TEXT_FIELDS | RANGE_FIELDS
 
 
@@ -123,7 +125,10 @@ def _term(match: re.Match) -> Term:
         parts = match.group("range").split(" TO ")
         if len(parts) != 2:
             raise QuerySyntaxError("a range reads [from TO to]")
-        return Term(name, [], negate, range=(parts[0].strip(), parts[1].strip()))
+        bounds = (parts[0].strip(), parts[1].strip())
+        if name in NUMBER_FIELDS and not all(b == "*" or _NUMBER.fullmatch(b) for b in bounds):
+            raise QuerySyntaxError(f"the bounds of {name} are whole numbers or *")
+        return Term(name, [], negate, range=bounds)
     if match.group("group") is not None:
         values = [v.strip().strip('"') for v in re.split(r"\s+OR\s+|\s+", match.group("group"))
                   if v.strip() and v.strip() not in ("OR", "AND")]
@@ -134,6 +139,12 @@ def _term(match: re.Match) -> Term:
     if name == "*" and value == "*":
         return Term(None, [], negate, match_all=True)
     return Term(name, [value], negate)
+
+
+def plain_words(text: str) -> str:
+    """A query of the words of ``text`` alone, each quoted: what is searched when ``text`` is not
+    a query the language reads (``x"y``, ``AND``, ``(``), so that it always parses."""
+    return " ".join(f'"{word}"' for word in re.findall(r"\w+", text or ""))
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import reprlib
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dichvucong.opendata import charts, ckan, dcat
+from dichvucong.opendata import query as search_query
 from dichvucong.opendata.models import Dataset, Row
 from dichvucong.opendata.vocabulary import FREQUENCIES, GROUPS, LICENSE
 
@@ -65,9 +67,13 @@ def request_data(request: HttpRequest) -> dict:
         data = json.loads(body)
     except ValueError as error:
         raise ckan.BadRequest(f"JSON Error: Error decoding JSON data. Error: {error!r}") from None
+    except RecursionError:
+        # Nested deeper than the decoder goes: the same answer as any JSON it cannot read.
+        raise ckan.BadRequest("JSON Error: Error decoding JSON data. Error: nested too deeply") \
+            from None
     if not isinstance(data, dict):
         raise ckan.BadRequest("Bad request data: Request data JSON decoded to "
-                              f"{data!r} but it needs to be a dictionary.")
+                              f"{reprlib.repr(data)} but it needs to be a dictionary.")
     return data
 
 
@@ -83,6 +89,7 @@ def action(request: HttpRequest, name: str) -> HttpResponse:
     envelope = {"help": site.url(f"/api/3/action/help_show?{urlencode({'name': name})}")}
     try:
         data = request_data(request)
+        ckan.check_request_data(data)
         data.pop("callback", None)
         result = ckan.call(name, data, site)
     except ckan.ActionError as error:
@@ -178,9 +185,14 @@ def dataset_list(request: HttpRequest) -> HttpResponse:
     try:
         result = ckan.package_search(data, site)
     except ckan.ActionError:
-        # A query the search language cannot read: search the words alone.
-        data["q"] = " ".join(word.strip('"():[]*+-') for word in q.split())
-        result = ckan.package_search(data, site)
+        # A query the search language cannot read: search its words alone.
+        data["q"] = search_query.plain_words(q)
+        try:
+            result = ckan.package_search(data, site)
+        except ckan.ActionError:
+            # Still unreadable (the filters): a page that finds nothing, never an error.
+            result = {"count": 0, "results": [],
+                      "search_facets": {facet: {"items": []} for facet in FACETS}}
     base = request.GET.copy()
     base.pop("trang", None)
     facets = []

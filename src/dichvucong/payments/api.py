@@ -21,6 +21,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import django_auth
 
+from dichvucong.core.apidoc import Problem
 from dichvucong.dossiers import access
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import services
@@ -70,9 +71,6 @@ class StartOut(PaymentOut):
     vietqr: str | None = Field(None, description="VietQR: the EMVCo payload to show as a QR")
     qr_png_url: str | None = None
 
-
-class Problem(Schema):
-    detail: str
 
 
 class TransferIn(Schema):

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
+from dichvucong.core.apidoc import Problem
 from dichvucong.dossiers import access
 from dichvucong.ratings import services
 from dichvucong.ratings.indicators import INDICATORS, OVERALL_CHOICES
@@ -25,14 +26,14 @@ class LevelOut(Schema):
     label: str
 
 
-class IndicatorOut(Schema):
+class RatingIndicatorOut(Schema):
     number: int
     title: str
     levels: list[LevelOut]
 
 
 class QuestionnaireOut(Schema):
-    indicators: list[IndicatorOut]
+    indicators: list[RatingIndicatorOut]
     overall: list[LevelOut]
 
 
@@ -53,11 +54,6 @@ class RatingOut(Schema):
     comment: str
     rated_at: datetime
 
-
-class Problem(Schema):
-    detail: str
-    code: str = ""
-    errors: dict[str, list[str]] = {}
 
 
 def _out(rating: Rating) -> dict:

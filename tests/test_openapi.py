@@ -1,0 +1,156 @@
+"""The OpenAPI document at /api/v1/openapi.json tells the truth about the API (issue #14 item 8).
+
+Schemathesis reads the document from the app and sends every operation generated requests, valid
+and invalid, through the WSGI application (in the test's transaction); each answer must not be a
+server error, must have a documented status code and content type, must match the documented
+schema, invalid requests must be refused and valid ones accepted. Bounded: a fixed number of
+examples per operation and a fixed seed, so each run sends the same requests.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+from schemathesis.config import SchemathesisConfig
+
+from dichvucong.api import api
+
+pytestmark = pytest.mark.django_db
+
+# Who calls each part of the API: the role that may use it, so that calls get past the login.
+CALLER_BY_TAG = {"alerts": "ioc", "monitor": "ioc"}
+CALLER = "congdan"
+AGENT_PATH = "/api/v1/consents/requests"  # an agent asks a citizen for consent
+CSRF_TOKEN = "k" * 32  # a CSRF secret, sent as the cookie and the header alike
+
+ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]  # valid data: not refused as invalid
+CONFIG = SchemathesisConfig.from_dict({
+    "seed": 20261207,
+    "generation": {
+        "max-examples": 12,
+        "deterministic": True,
+        # The session cookie is ours (a real login, below), not a generated one.
+        "with-security-parameters": False,
+        "database": "none",
+    },
+    "phases": {"stateful": {"enabled": False}},
+    "operations": [
+        # Rules the document cannot state, refused after validation although each parameter is
+        # valid alone: a period ending before it starts (422), a confirmation code other than
+        # the one sent to the citizen's phone (400). Every other check still applies to them.
+        {"include-path-regex": "^/api/v1/monitor/(figures|breakdown|index766|public)$",
+         "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}}},
+        {"include-path": "/api/v1/consents/requests/{request_id}/confirm",
+         "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}}},
+    ],
+})
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(),
+                                        config=CONFIG)
+
+CHECKS = [
+    schemathesis.checks.not_a_server_error,
+    schemathesis.specs.openapi.checks.status_code_conformance,
+    schemathesis.specs.openapi.checks.content_type_conformance,
+    schemathesis.specs.openapi.checks.response_schema_conformance,
+    schemathesis.specs.openapi.checks.negative_data_rejection,
+    schemathesis.specs.openapi.checks.positive_data_acceptance,
+]
+
+_sessions: dict[str, str] = {}
+
+
+def session_cookie(username: str) -> str:
+    """A real session of ``username`` (made by the login, in the test's transaction)."""
+    if username not in _sessions:
+        client = Client()
+        assert client.login(username=username, password="demo-dichvucong")
+        _sessions[username] = client.cookies["sessionid"].value
+    return _sessions[username]
+
+
+@pytest.fixture(autouse=True)
+def _in_the_tests_transaction():
+    """Requests go straight to the WSGI application: as Django's test client does, keep the end
+    of a request from closing the test's database connection (and its transaction)."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    _sessions.clear()  # each test's sessions are rolled back with its transaction
+    try:
+        yield
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+        _sessions.clear()
+
+
+@schema.parametrize()
+def test_every_operation_conforms_to_the_openapi_document(case):
+    tags = case.operation.tags or []
+    username = next((CALLER_BY_TAG[t] for t in tags if t in CALLER_BY_TAG), CALLER)
+    if case.operation.path == AGENT_PATH:
+        username = "daily.buudien"
+    cookies = {"csrftoken": CSRF_TOKEN}
+    if case.operation.definition.raw.get("security"):
+        cookies["sessionid"] = session_cookie(username)
+    # identity: the WSGI test client does not undo GZipMiddleware's compression.
+    case.call_and_validate(checks=CHECKS, cookies=cookies,
+                           headers={"X-CSRFToken": CSRF_TOKEN, "Accept-Encoding": "identity"})
+
+
+def test_no_two_schemas_share_a_name(monkeypatch):
+    """ninja names each component after its class and keeps the last one of a name: two classes
+    of one name (the monitor's and the ratings' IndicatorOut) documented one with the other's
+    fields. Record every definition the document generator adds and compare."""
+    from ninja.openapi.schema import OpenAPISchema
+
+    seen: dict[str, dict] = {}
+    clashes: set[str] = set()
+    add = OpenAPISchema.add_schema_definitions
+
+    def recording(self, definitions: dict) -> None:
+        for name, definition in definitions.items():
+            if seen.setdefault(name, definition) != definition:
+                clashes.add(name)
+        add(self, definitions)
+
+    monkeypatch.setattr(OpenAPISchema, "add_schema_definitions", recording)
+    document = api.get_openapi_schema(path_prefix="/api/v1/")
+    assert seen and not clashes, f"schemas sharing a name: {sorted(clashes)}"
+    indicators = document["paths"]["/api/v1/ratings/indicators"]["get"]["responses"][200]
+    reference = indicators["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    questionnaire = document["components"]["schemas"][reference]
+    item = questionnaire["properties"]["indicators"]["items"]["$ref"].rsplit("/", 1)[1]
+    assert set(document["components"]["schemas"][item]["properties"]) == {
+        "number", "title", "levels"}
+
+
+@pytest.mark.parametrize("depth", [500, 100_000])
+def test_deeply_nested_json_is_refused_by_every_operation_with_a_json_body(client, depth):
+    """Issue #14 item 6, on the ninja API: JSON nested deeper than the decoder (or the
+    validator) goes is a 400 or 422 with the problem schema, never a 500."""
+    assert client.login(username="congdan", password="demo-dichvucong")
+    document = api.get_openapi_schema(path_prefix="/api/v1/")
+    nested = "[" * depth + "]" * depth
+    bodies = [nested, '{"note": ' + nested + "}", '{"a": ' * depth + "1" + "}" * depth]
+    called = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "application/json" not in operation.get("requestBody", {}).get("content", {}):
+                continue
+            url = path.replace("{", "").replace("}", "")  # any value for a path parameter
+            for body in bodies:
+                response = getattr(client, method)(url, body, content_type="application/json")
+                # Deeper than the decoder goes: not JSON it can read (400). Within its reach: the
+                # operation's own answer (422 for a body of the wrong shape, or 404 for the path
+                # when the nesting sits in a property the body's schema ignores).
+                expected = (400,) if depth > 10_000 else (404, 422)
+                assert response.status_code in expected, (method, path, response.content[:200])
+                assert "detail" in response.json()
+                called += 1
+    assert called >= 8 * len(bodies)
