@@ -230,8 +230,20 @@ class Plan:
     online: bool
     limit_online: TimeLimitSpec | None
     limit_counter: TimeLimitSpec | None
-    fees: dict[bool, tuple[int, dict]]  # online? → (amount owed, the quote as payments keeps it)
+    fee_rows: list  # the procedure's fee rows (catalog.definition.Fee)
+    fee_bounds: list[date]  # the days the rows in force change (a row or a reduction starts/ends)
     fee_due: str  # payments.fees.Due: when the fee is asked for
+    quotes: dict[tuple[bool, int], tuple[int, dict]] = field(default_factory=dict)
+
+    def fee(self, online: bool, day: date) -> tuple[int, dict]:
+        """(amount owed, the quote as payments keeps it) for a dossier of ``day``: the rows in
+        force that day, as ``payments.services.quote_for`` gives them, computed once per span of
+        days over which the rows do not change."""
+        key = (online, bisect.bisect_right(self.fee_bounds, day))
+        if key not in self.quotes:
+            quote = fees.quote(self.fee_rows, fees.Applicant(online=online, submitted_on=day))
+            self.quotes[key] = (quote.total, quote.to_json())
+        return self.quotes[key]
 
 
 @dataclass
@@ -319,19 +331,19 @@ class Generator:
                 agencies, agency_weights = communes.get(kind, []), busy.get(kind)
             if not agencies:
                 continue
-            # Today's rules (rows in force today), once per procedure: a year of synthetic
-            # dossiers does not need each day's.
-            quotes = {online: fees.quote(definition.fees, fees.Applicant(
-                online=online, submitted_on=timezone.localdate()))
-                      for online in (True, False)}
+            bounds = sorted({bound for row in definition.fees for bound in (
+                row.valid_from, row.online_valid_from,
+                row.valid_until and row.valid_until + timedelta(days=1),
+                row.online_valid_until and row.online_valid_until + timedelta(days=1))
+                if bound is not None})
             plans.append(Plan(
                 id=procedure.pk, version_id=procedure.current_version_id, agencies=agencies,
                 agency_weights=agency_weights, online=procedure.online_mode != "none",
                 limit_online=time_limit(definition, "online"),
                 limit_counter=time_limit(definition, "in_person"),
-                fees={online: (quote.total, quote.to_json())
-                      for online, quote in quotes.items()},
-                fee_due=quotes[True].due.value))
+                fee_rows=definition.fees, fee_bounds=bounds,
+                fee_due=fees.quote(definition.fees, fees.Applicant(
+                    online=True, submitted_on=timezone.localdate())).due.value))
             weights.append(procedure.popularity + 1)
         if not plans:
             raise RuntimeError("Chưa có thủ tục và cơ quan: chạy load_reference_data và "
@@ -551,8 +563,14 @@ class Generator:
         self._event(d, "close", "returned", "done", "reception_officer", handed)
 
     @staticmethod
-    def _fee(d: Dossier_) -> int:
-        return d.plan.fees[d.channel == "online"][0]
+    def _quote(d: Dossier_) -> tuple[int, dict]:
+        # Quoted on the day it was submitted online, or received at the counter (quote_for).
+        at = d.submitted if d.channel == "online" or d.received is None else d.received
+        return d.plan.fee(d.channel == "online", date.fromordinal(at // 1440))
+
+    @classmethod
+    def _fee(cls, d: Dossier_) -> int:
+        return cls._quote(d)[0]
 
     def _ask_fee(self, d: Dossier_, at: int, progress: float) -> None:
         """The fee asked for at ``at`` (local minutes), as ``payments.services.request_fee``
@@ -803,7 +821,7 @@ class _MoneyWriters:
                                  _utc_text(paid[4]), *self.extras[2]))
             self.payments += 1
         requested[5]["reference"] = reference if provider == "vietqr" else code
-        quote = d.plan.fees[d.channel == "online"][1]
+        quote = self._quote(d)[1]
         self.writers[0].add((
             fee_id, d.id, amount, json.dumps(quote, ensure_ascii=False), d.plan.fee_due,
             "paid" if paid else "due", _utc_text(requested[4]),
