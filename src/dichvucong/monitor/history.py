@@ -268,6 +268,13 @@ class Dossier_:
     events: list[tuple[str, str, str, str, int, dict | None]] = field(default_factory=list)
 
 
+def _quote(d: Dossier_) -> tuple[int, dict]:
+    """The dossier's fee and quote, on the day it was submitted online or received at the
+    counter (as ``payments.services.quote_for`` takes it)."""
+    at = d.submitted if d.channel == "online" or d.received is None else d.received
+    return d.plan.fee(d.channel == "online", date.fromordinal(at // 1440))
+
+
 def _late_rate(progress: float) -> float:
     # From about 4 % to 0.3 % (the IOC's 3.6 % → 0.1 %, with some slack).
     return 0.04 * (1 - progress) + 0.003 * progress
@@ -563,14 +570,8 @@ class Generator:
         self._event(d, "close", "returned", "done", "reception_officer", handed)
 
     @staticmethod
-    def _quote(d: Dossier_) -> tuple[int, dict]:
-        # Quoted on the day it was submitted online, or received at the counter (quote_for).
-        at = d.submitted if d.channel == "online" or d.received is None else d.received
-        return d.plan.fee(d.channel == "online", date.fromordinal(at // 1440))
-
-    @classmethod
-    def _fee(cls, d: Dossier_) -> int:
-        return cls._quote(d)[0]
+    def _fee(d: Dossier_) -> int:
+        return _quote(d)[0]
 
     def _ask_fee(self, d: Dossier_, at: int, progress: float) -> None:
         """The fee asked for at ``at`` (local minutes), as ``payments.services.request_fee``
@@ -821,7 +822,7 @@ class _MoneyWriters:
                                  _utc_text(paid[4]), *self.extras[2]))
             self.payments += 1
         requested[5]["reference"] = reference if provider == "vietqr" else code
-        quote = self._quote(d)[1]
+        quote = _quote(d)[1]
         self.writers[0].add((
             fee_id, d.id, amount, json.dumps(quote, ensure_ascii=False), d.plan.fee_due,
             "paid" if paid else "due", _utc_text(requested[4]),
