@@ -55,7 +55,6 @@ def duration(minutes: int, per_day: int) -> str:
 class DueStatus:
     minutes: int  # working minutes left; negative when overdue
     late: bool
-    near: bool  # overdue or due within one working day
     text: str
 
 
@@ -71,12 +70,12 @@ def due_status(calendar: WorkingCalendar, now: datetime, due: datetime | None,
     # Past the due time is late, also when no working time has passed since (17:30 after a
     # 17:00 due time is "Trễ hạn 0 phút", not "Còn 0 phút").
     if left < 0 or moment > due:
-        return DueStatus(left, True, True,
+        return DueStatus(left, True,
                          _("Trễ hạn %(time)s") % {"time": duration(left, per_day)})
     text = _("Còn %(time)s") % {"time": remaining(left, per_day)}
     if paused_at is not None:
         text += " " + _("(tạm dừng tính thời gian)")
-    return DueStatus(left, False, left <= per_day, text)
+    return DueStatus(left, False, text)
 
 
 def remaining(minutes: int, per_day: int) -> str:
