@@ -49,7 +49,7 @@ def time_limit(definition: ProcedureDefinition, channel: str) -> TimeLimitSpec |
         return TimeLimitSpec(Decimal(0), "working_days", same_day=True, cutoff=cutoff)
     limit = processing.time_limit
     # A dossier an agent files for a citizen is an online dossier (national channel 2).
-    online = Channel(channel).is_online
+    online = channel in (Channel.ONLINE, "agent")
     if online and processing.online_time_limit is not None:
         limit = processing.online_time_limit
     if limit is None or limit.value is None:
