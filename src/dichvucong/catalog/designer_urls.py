@@ -8,6 +8,7 @@ app_name = "designer"
 urlpatterns = [
     path("", views.procedure_list, name="list"),
     path("nhap-khau/", views.import_definition, name="import"),
+    path("chat-luong/", views.quality_report, name="quality"),
     path("<str:code>/", views.procedure_detail, name="procedure"),
     path("<str:code>/tao-ban-nhap/", views.start_new_draft, name="start_draft"),
     path("<str:code>/cong-bo/", views.publish_draft, name="publish"),

@@ -29,15 +29,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from pydantic import ValidationError
 
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog import designer_forms as df
+from dichvucong.catalog import quality
 from dichvucong.catalog.definition import FieldType, FormField, Level, ProcedureDefinition
 from dichvucong.catalog.diff import diff
 from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.catalog.models import Field, Procedure, ProcedureVersion
 from dichvucong.catalog.presenters import format_time_limit, reduction_percent
+from dichvucong.catalog.services import current_definitions
 from dichvucong.catalog.versions import (
     VersionError,
     create_procedure,
@@ -640,3 +642,42 @@ def _import(user: User, owner: Agency, definition: ProcedureDefinition
         note += " " + _("Mã %(old)s trong tệp chưa có trong danh mục nên thủ tục được cấp mã "
                         "%(new)s.") % {"old": definition.code, "new": version.procedure.code}
     return version, note
+
+
+# --- the catalogue quality check --------------------------------------------------------------------
+
+QUALITY_PAGE_SIZE = 50
+
+
+@login_required
+@require_GET
+def quality_report(request: HttpRequest) -> HttpResponse:
+    """Contradictions in the catalogue (``catalog.quality``), with counts per kind. A service
+    designer sees their agencies' procedures; a procedure controller, who checks the whole
+    catalogue, sees every one. Anyone else gets a 403."""
+    user = request.user
+    controller = user.memberships.filter(role=Role.PROCEDURE_CONTROLLER).exists()
+    editable = editable_procedures(user)
+    if not controller and not designer_agencies(user).exists():
+        raise PermissionDenied(_("Chỉ quản trị thủ tục và cán bộ kiểm soát thủ tục hành chính "
+                                 "xem được trang này."))
+    definitions = current_definitions(None if controller else editable)
+    findings = quality.check_all(definitions)
+    counts = quality.counts(findings)
+    kind = request.GET.get("kind", "")
+    if kind in {k.value for k in quality.Kind}:
+        findings = [f for f in findings if f.kind == kind]
+    else:
+        kind = ""
+    editable_codes = set(editable.values_list("code", flat=True))
+    page = Paginator(findings, QUALITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [SimpleNamespace(
+        finding=f, label=quality.KIND_LABELS[f.kind],
+        url=(reverse("designer:procedure", args=[f.code]) if f.code in editable_codes
+             else reverse("catalog:procedure", kwargs={"code": f.code})))
+        for f in page.object_list]
+    return _render(request, "catalog/designer/quality.html", {
+        "page": page, "rows": rows, "kind": kind, "checked": len(definitions),
+        "kinds": [(k.value, quality.KIND_LABELS[k], counts[k]) for k in quality.Kind],
+        "total": sum(counts.values()),
+    })

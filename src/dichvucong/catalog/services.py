@@ -89,3 +89,15 @@ def _unique_slug(slug: str) -> str:
     while Field.objects.filter(slug=candidate).exists():
         candidate, n = f"{slug}-{n}", n + 1
     return candidate
+
+
+def current_definitions(procedures: Iterable[Procedure] | None = None,
+                        ) -> list[ProcedureDefinition]:
+    """The published definitions of ``procedures`` (every active procedure when None), in code
+    order: what the public pages show, and what the quality check reads."""
+    queryset = Procedure.objects.all() if procedures is None else procedures
+    versions = (ProcedureVersion.objects
+                .filter(procedure__in=queryset, procedure__is_active=True,
+                        status=ProcedureVersion.Status.PUBLISHED)
+                .order_by("procedure__code"))
+    return [version.parsed() for version in versions]
