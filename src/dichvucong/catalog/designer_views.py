@@ -644,7 +644,7 @@ def _import(user: User, owner: Agency, definition: ProcedureDefinition
     return version, note
 
 
-# --- the catalogue quality check --------------------------------------------------------------------
+# --- the catalogue quality check ---------------------------------------------------------------
 
 QUALITY_PAGE_SIZE = 50
 

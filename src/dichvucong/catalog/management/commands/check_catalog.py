@@ -19,7 +19,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--format", dest="output_format", choices=["table", "csv", "json"], default="table")
+        parser.add_argument("--format", dest="output_format", choices=["table", "csv", "json"],
+                            default="table")
         parser.add_argument("--kind", action="append", choices=[k.value for k in quality.Kind],
                             help="only this kind (repeatable)")
 
