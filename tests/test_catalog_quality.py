@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -168,6 +168,10 @@ def test_check_catalog_on_the_loaded_catalogue():
     assert f"Thủ tục đã kiểm tra: {Procedure.objects.filter(is_active=True).count()}" in table
     for kind, count in expected.items():
         assert any(line.split()[:2] == [kind.value, str(count)] for line in table.splitlines())
+    # In Vietnamese, whatever language was active.
+    with translation.override("en"):
+        call_command("check_catalog", "--kind", "long_name", stdout=(out := io.StringIO()))
+    assert "Tên quá dài" in out.getvalue()
     # The national data has each of these contradictions (see the report in the commit).
     assert expected[Kind.FREE_WITH_AMOUNT] and expected[Kind.UNSTATED_UNIT]
 

@@ -1,7 +1,9 @@
 import csv
 import json
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 from dichvucong.catalog import quality
 from dichvucong.catalog.services import current_definitions
@@ -24,7 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("--kind", action="append", choices=[k.value for k in quality.Kind],
                             help="only this kind (repeatable)")
 
-    def handle(self, *args, output_format: str, kind: list[str] | None, **options):
+    def handle(self, *args, **options):
+        # A report for the catalogue's administrators: in the site's language, whatever a
+        # caller (or an earlier test) left active.
+        with translation.override(settings.LANGUAGE_CODE):
+            self._report(options["output_format"], options["kind"])
+
+    def _report(self, output_format: str, kind: list[str] | None) -> None:
         kinds = [quality.Kind(k) for k in kind] if kind else None
         definitions = current_definitions()
         findings = quality.check_all(definitions, kinds)
