@@ -221,6 +221,7 @@ def test_anonymous_and_citizens_cannot_see_the_quality_page(client):
 
 def test_a_designer_sees_their_agencys_findings_linked_to_the_designer(client: Client, flawed):
     client.force_login(User.objects.get(username=DESIGNER))
+    assert f'href="{URL}"' in client.get("/thiet-ke/").content.decode()
     response = client.get(URL, {"kind": "free_with_amount"})
     assert response.status_code == 200
     page = response.content.decode()
@@ -242,6 +243,7 @@ def test_a_controller_sees_the_whole_catalogue_paginated_and_filtered(client: Cl
     client.force_login(User.objects.get(username=CONTROLLER))
     response = client.get(URL)
     assert response.status_code == 200
+    assert f'href="{URL}"' in client.get("/").content.decode()  # in the menu
     every = quality.check_all(current_definitions())
     assert response.context["checked"] == Procedure.objects.filter(is_active=True).count()
     assert response.context["total"] == len(every)
