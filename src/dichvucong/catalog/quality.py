@@ -89,6 +89,10 @@ def _amount(amount: int) -> str:
     return f"{amount:,}".replace(",", ".") + " đ"
 
 
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
 def _is_free_label(label: str) -> bool:
     return fold(label).startswith("mien")
 
@@ -137,7 +141,7 @@ def copies(d: ProcedureDefinition) -> Iterator[Finding]:
     for i, doc in enumerate(d.documents):
         if doc.copies == 0 or doc.copies > MAX_COPIES:
             yield Finding(Kind.COPIES, Severity.WARNING, d.code, f"documents.{i}.copies",
-                          f"«{doc.name[:80]}»: {doc.copies} bản (hợp lý là 1 đến {MAX_COPIES}).",
+                          f"«{_short(doc.name)}»: {doc.copies} bản (hợp lý là 1 đến {MAX_COPIES}).",
                           doc.quantity_text or str(doc.copies))
 
 
