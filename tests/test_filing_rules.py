@@ -1,5 +1,6 @@
 """Issue #16 item 3: the filing rules live in ``dossiers/submission.py`` (the page and the API
-call the same ``check_filing``), and a filing's fee is priced once."""
+call the same ``check_filing``), and a filing's fee is priced once (at the counter too:
+tests/test_backoffice.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from dichvucong.agencies.models import Agency
-from dichvucong.catalog.definition import ProcedureDefinition
-from dichvucong.catalog.services import import_definitions
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import fees
 from dichvucong.payments.models import DossierFee
@@ -67,27 +66,6 @@ def test_the_api_prices_a_filing_once(quotes):
     dossier = Dossier.objects.get(code=response.json()["code"])
     assert len(quotes) == 1
     assert DossierFee.objects.get(dossier=dossier).amount == dossier.fee_amount
-
-
-def test_the_counter_prices_a_walk_in_once(quotes):
-    import_definitions([ProcedureDefinition.model_validate({
-        "code": "TST.900072", "name": "Thủ tục thử có lệ phí tại quầy",
-        "field": "Thử nghiệm", "levels": ["commune"], "online_mode": "full",
-        "processing": {"time_limit": {"value": "3", "unit": "working_days"}},
-        "documents": [{"name": "Đơn đề nghị", "mandatory": False}],
-        "fees": [{"name": "Lệ phí thử", "amount": 30000}],
-    })])
-    quotes.clear()
-    url = f"/mot-cua/tiep-nhan-truc-tiep/?co-quan={hai_chau().pk}&thu-tuc=TST.900072"
-    response = logged_in("motcua.haichau").post(url, {
-        "app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
-        "app-gender": "Nam", "app-address": "12 Lê Duẩn, Hải Châu, Đà Nẵng",
-        "app-phone": "0905123456", "app-type": "citizen", "delivery": "counter",
-        "action": "submit"})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    dossier = Dossier.objects.get(procedure__code="TST.900072")
-    assert len(quotes) == 1
-    assert dossier.fee_amount == DossierFee.objects.get(dossier=dossier).amount == 30000
 
 
 def test_the_api_answers_every_filing_error_by_field():
