@@ -581,15 +581,42 @@ def test_a_walk_in_is_charged_by_the_fee_rules():
         "fees": [{"name": "Lệ phí thử", "amount": 30000, "exempt_when": [
             {"reason": "Công dân được miễn", "applicant_types": ["citizen"]}]}],
     })])
-    url = f"/mot-cua/tiep-nhan-truc-tiep/?co-quan={agency().pk}&thu-tuc=TST.900071"
-    response = client_for("motcua.haichau").post(url, {
+    response = walk_in("TST.900071")
+    assert response.status_code == 302, response.content.decode()[:2000]
+    dossier = Dossier.objects.get(procedure__code="TST.900071")
+    assert dossier.fee_amount == 0
+
+
+def walk_in(code: str):
+    """A citizen's dossier entered at Hải Châu's counter for the procedure ``code``."""
+    url = f"/mot-cua/tiep-nhan-truc-tiep/?co-quan={agency().pk}&thu-tuc={code}"
+    return client_for("motcua.haichau").post(url, {
         "app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
         "app-gender": "Nam", "app-address": "12 Lê Duẩn, Hải Châu, Đà Nẵng",
         "app-phone": "0905123456", "app-type": "citizen", "delivery": "counter",
         "action": "submit"})
+
+
+def test_the_counter_prices_a_walk_in_once(monkeypatch):
+    """Issue #16 item 3: the fee is priced once per filing (it was priced on entry and again
+    when the fee was kept), and the amount kept is the dossier's."""
+    from dichvucong.payments import fees
+    from dichvucong.payments.models import DossierFee
+
+    import_definitions([ProcedureDefinition.model_validate({
+        "code": "TST.900072", "name": "Thủ tục thử có lệ phí tại quầy",
+        "field": "Thử nghiệm", "levels": ["commune"], "online_mode": "full",
+        "processing": {"time_limit": {"value": "3", "unit": "working_days"}},
+        "documents": [{"name": "Đơn đề nghị", "mandatory": False}],
+        "fees": [{"name": "Lệ phí thử", "amount": 30000}],
+    })])
+    quotes, real = [], fees.quote
+    monkeypatch.setattr(fees, "quote", lambda *a, **k: quotes.append(a) or real(*a, **k))
+    response = walk_in("TST.900072")
     assert response.status_code == 302, response.content.decode()[:2000]
-    dossier = Dossier.objects.get(procedure__code="TST.900071")
-    assert dossier.fee_amount == 0
+    dossier = Dossier.objects.get(procedure__code="TST.900072")
+    assert len(quotes) == 1
+    assert dossier.fee_amount == DossierFee.objects.get(dossier=dossier).amount == 30000
 
 
 def form_procedure() -> Procedure:

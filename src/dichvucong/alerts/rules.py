@@ -44,10 +44,12 @@ from typing import Literal
 
 from django.utils.translation import gettext_lazy as _
 
-from dichvucong.dossiers.lifecycle import State
+# PROCESSING_STATES is lifecycle's, named here too: the scan's rules are read with it.
+from dichvucong.dossiers.lifecycle import PROCESSING_STATES, State
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
 
 __all__ = [
+    "PROCESSING_STATES",
     "RUNNING_STEP_ROLES",
     "Kind",
     "Rules",
@@ -82,13 +84,6 @@ LABELS = {
     Kind.supplement_unanswered: _("Quá hạn bổ sung hồ sơ"),
 }
 
-# The states in which a dossier is in its processing time, and in which it has a running step.
-PROCESSING_STATES: tuple[str, ...] = (
-    State.received.value, State.examining.value, State.awaiting_approval.value,
-    State.approved.value, State.transferred.value, State.processing_supplement.value,
-)
-SUPPLEMENT_STATES: tuple[str, ...] = (State.reception_supplement.value,
-                                      State.processing_supplement.value)
 # The workflow role whose step is running in each state (the roles of backoffice.services'
 # default steps and of the procedures' own workflows).
 RUNNING_STEP_ROLES: dict[str, tuple[str, ...]] = {

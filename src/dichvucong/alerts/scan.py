@@ -34,10 +34,10 @@ from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.agencies.models import Agency
 from dichvucong.alerts import rules
 from dichvucong.alerts.models import Alert
-from dichvucong.alerts.rules import PROCESSING_STATES, Kind, Rules
+from dichvucong.alerts.rules import Kind, Rules
 from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
-from dichvucong.dossiers.lifecycle import Action, State
+from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
 from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride

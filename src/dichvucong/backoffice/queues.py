@@ -21,7 +21,7 @@ from dichvucong.accounts.models import User
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.dossiers import access
 from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
-from dichvucong.dossiers.lifecycle import State
+from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, State
 from dichvucong.dossiers.models import Channel, Dossier
 from dichvucong.workflow.deadlines import WorkingCalendar
 
@@ -60,7 +60,7 @@ QUEUES: tuple[Queue, ...] = (
           frozenset({SPECIALIST})),
     Queue("tra-ket-qua", _("Chờ trả kết quả"), (State.result_ready,), frozenset({RECEPTION})),
     Queue("cho-bo-sung", _("Chờ người nộp bổ sung"),
-          (State.reception_supplement, State.processing_supplement),
+          tuple(State(value) for value in SUPPLEMENT_STATES),
           frozenset({RECEPTION, SPECIALIST, LEADER})),
     Queue("dung", _("Dừng giải quyết"), (State.paused,), frozenset({LEADER})),
 )

@@ -26,7 +26,7 @@ from dichvucong.dossiers.actions import Outcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING, Action, Role, State
 from dichvucong.dossiers.models import Attachment, Channel, Dossier, DossierEvent
-from dichvucong.dossiers.submission import attach, fee_of, to_json
+from dichvucong.dossiers.submission import attach, keep_fee, quote_fee, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
 
 from .timing import Apology
@@ -282,8 +282,9 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
                 delivery=delivery,
             )
             # The fee rules as online (exemptions, quantities), on the day it is received.
-            dossier.fee_amount = fee_of(dossier)
+            quote = quote_fee(dossier)
             dossier.save(update_fields=["fee_amount"])
+            keep_fee(dossier, quote)
             for requirement, upload in documents:
                 stored.append(attach(dossier, requirement, upload, officer))
             return actions.perform(dossier.pk, Action.enter_walk_in, officer,

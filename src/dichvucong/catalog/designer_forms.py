@@ -37,7 +37,7 @@ from dichvucong.catalog.definition import (
 )
 from dichvucong.catalog.models import Field
 from dichvucong.catalog.presenters import CHANNEL_LABELS, COPY_TYPE_LABELS
-from dichvucong.core.text import slugify_vi
+from dichvucong.core.text import NAME_MAX, slugify_vi
 
 MAX_ROWS = 100
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
@@ -303,7 +303,7 @@ class OwnerChoiceMixin:
 
 
 class CreateProcedureForm(OwnerChoiceMixin, FieldNameMixin, DesignerForm):
-    name = forms.CharField(label=_("Tên thủ tục"), max_length=600)
+    name = forms.CharField(label=_("Tên thủ tục"), max_length=NAME_MAX)
     field = forms.CharField(
         label=_("Lĩnh vực"), max_length=200,
         help_text=_("Chọn một lĩnh vực có sẵn hoặc gõ tên lĩnh vực mới."),
@@ -340,7 +340,7 @@ class ImportForm(OwnerChoiceMixin, DesignerForm):
 # --- single-form sections -------------------------------------------------------------------------
 
 class GeneralForm(FieldNameMixin, DesignerForm):
-    name = forms.CharField(label=_("Tên thủ tục"), max_length=600)
+    name = forms.CharField(label=_("Tên thủ tục"), max_length=NAME_MAX)
     field = forms.CharField(
         label=_("Lĩnh vực"), max_length=200,
         help_text=_("Chọn một lĩnh vực có sẵn hoặc gõ tên lĩnh vực mới."),
@@ -508,7 +508,7 @@ class ProcessingForm(DesignerForm):
 
 
 class ResultForm(DesignerForm):
-    name = forms.CharField(label=_("Tên kết quả"), max_length=600,
+    name = forms.CharField(label=_("Tên kết quả"), max_length=NAME_MAX,
                            help_text=_("Ví dụ: Giấy xác nhận tình trạng hôn nhân."))
     document_type = forms.CharField(label=_("Loại giấy tờ"), max_length=200, required=False,
                                     help_text=_("Loại giấy tờ trong kho dữ liệu cá nhân, nếu có."))

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.catalog.definition import ProcedureDefinition
+from dichvucong.core.text import NAME_MAX
 
 
 class Field(models.Model):
@@ -36,7 +37,7 @@ class Procedure(models.Model):
         NONE = "none", _("Không trực tuyến")
 
     code = models.CharField(_("mã thủ tục"), max_length=40, unique=True)
-    name = models.CharField(_("tên thủ tục"), max_length=600)
+    name = models.CharField(_("tên thủ tục"), max_length=NAME_MAX)
     field = models.ForeignKey(Field, on_delete=models.PROTECT, related_name="procedures",
                               verbose_name=_("lĩnh vực"))
     at_province = models.BooleanField(_("cấp tỉnh"), default=False)

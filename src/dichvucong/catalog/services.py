@@ -11,7 +11,7 @@ from django.utils import timezone
 from dichvucong.agencies.services import AgencyMatcher, commune_agency_kind
 from dichvucong.catalog.definition import Level, ProcedureDefinition
 from dichvucong.catalog.models import Field, Procedure, ProcedureVersion
-from dichvucong.core.text import slugify_vi
+from dichvucong.core.text import NAME_MAX, slugify_vi
 
 
 @dataclass
@@ -44,7 +44,7 @@ def import_definitions(
         at_province = Level.PROVINCE in definition.levels
         at_commune = Level.COMMUNE in definition.levels
         columns = {
-            "name": definition.name[:600],
+            "name": definition.name[:NAME_MAX],
             "field": field,
             "at_province": at_province,
             "at_commune": at_commune,

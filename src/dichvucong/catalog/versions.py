@@ -17,7 +17,7 @@ from dichvucong.accounts.models import Role, User
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.definition import Level, ProcedureDefinition
 from dichvucong.catalog.models import Field, Procedure, ProcedureVersion
-from dichvucong.core.text import slugify_vi
+from dichvucong.core.text import NAME_MAX, slugify_vi
 
 
 class VersionError(Exception):
@@ -142,7 +142,7 @@ def publish(version: ProcedureVersion, user: User) -> ProcedureVersion:
     version.save(update_fields=["status", "published_at", "published_by", "updated_at"])
     field = Field.objects.filter(name=definition.field).first() or Field.objects.create(
         name=definition.field, slug=_unique_field_slug(definition.field))
-    procedure.name = definition.name[:600]
+    procedure.name = definition.name[:NAME_MAX]
     procedure.field = field
     procedure.at_province = Level.PROVINCE in definition.levels
     procedure.at_commune = Level.COMMUNE in definition.levels

@@ -10,6 +10,11 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+# The longest name kept for a procedure, a required document (an attachment's requirement), a
+# stored document's type and title, a result: the model fields' max_length, and where a longer
+# name is cut to fit (and then looked up by).
+NAME_MAX = 600
+
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 

@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core.text import NAME_MAX
+
 SUPPLEMENT_PREFIX = "Bổ sung: "
 
 # Durations a citizen can choose for a share link: key → (hours, label).
@@ -34,7 +36,7 @@ def type_key(name: str) -> str:
     """The normalised form two document type names are compared in."""
     text = unicodedata.normalize("NFC", name or "")
     text = " ".join(text.split()).casefold()
-    return text.rstrip(" .;:")[:600]
+    return text.rstrip(" .;:")[:NAME_MAX]
 
 
 def type_of_requirement(requirement: str) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from dichvucong.accounts.models import User
 from dichvucong.catalog.definition import ProcedureDefinition, RequiredDocument
+from dichvucong.core.text import NAME_MAX
 from dichvucong.datastore import services
 from dichvucong.datastore.models import AttachmentOrigin
 from dichvucong.dossiers.models import Dossier
@@ -41,13 +42,13 @@ def apply_form(request: HttpRequest, draft: Dossier, definition: ProcedureDefini
         if name not in request.POST or request.FILES.get(f"doc-{index}"):
             continue
         value = str(request.POST.get(name, "")).strip()
-        current = chosen.get(requirement.name[:600])
+        current = chosen.get(requirement.name[:NAME_MAX])
         if not value:
             if current is not None:
                 AttachmentOrigin.objects.filter(
                     attachment__dossier=draft,
-                    attachment__requirement=requirement.name[:600]).delete()
-                draft.attachments.filter(requirement=requirement.name[:600]).delete()
+                    attachment__requirement=requirement.name[:NAME_MAX]).delete()
+                draft.attachments.filter(requirement=requirement.name[:NAME_MAX]).delete()
             continue
         if current is not None and str(current) == value:
             continue  # already taken from the store on an earlier post
@@ -68,7 +69,7 @@ class StoreTaking:
 
     @property
     def names(self) -> list[str]:
-        return [requirement.name[:600] for requirement, _ in self.picks]
+        return [requirement.name[:NAME_MAX] for requirement, _ in self.picks]
 
     def attach(self, dossier: Dossier) -> None:
         for requirement, stored in self.picks:
@@ -94,13 +95,13 @@ def taking(raw: str, definition: ProcedureDefinition, user: User,
     if consent is not None:
         raise UploadError(_("Chỉ người nộp hồ sơ cho chính mình mới dùng được kho dữ liệu cá "
                             "nhân của mình."))
-    uploaded = {name[:600] for name, _ in uploads}
+    uploaded = {name[:NAME_MAX] for name, _ in uploads}
     picks = []
     for index, stored in pairs:
         if not 0 <= index < len(definition.documents):
             raise UploadError(_("Không có thành phần hồ sơ số %(index)s.") % {"index": index})
         requirement = definition.documents[index]
-        if requirement.name[:600] in uploaded:
+        if requirement.name[:NAME_MAX] in uploaded:
             raise UploadError(_("«%(name)s»: chọn tệp tải lên hoặc giấy tờ trong kho, không "
                                 "chọn cả hai.") % {"name": requirement.name})
         try:

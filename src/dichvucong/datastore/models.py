@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core.text import NAME_MAX
+
 
 class Kind(models.TextChoices):
     UPLOAD = "upload", _("Giấy tờ đã nộp")
@@ -23,10 +25,10 @@ class StoredDocument(models.Model):
     owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
                               related_name="stored_documents", verbose_name=_("chủ sở hữu"))
     kind = models.CharField(_("loại"), max_length=10, choices=Kind.choices)
-    document_type = models.CharField(_("loại giấy tờ"), max_length=600)
+    document_type = models.CharField(_("loại giấy tờ"), max_length=NAME_MAX)
     # document_type normalised (documents.type_key): what a requirement is matched on.
-    type_key = models.CharField(max_length=600)
-    title = models.CharField(_("tên giấy tờ"), max_length=600)
+    type_key = models.CharField(max_length=NAME_MAX)
+    title = models.CharField(_("tên giấy tờ"), max_length=NAME_MAX)
     file = models.FileField(max_length=200)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
@@ -73,8 +75,8 @@ class CounterConsent(models.Model):
 
     owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
                               related_name="counter_consents")
-    type_key = models.CharField(max_length=600)
-    document_type = models.CharField(max_length=600)
+    type_key = models.CharField(max_length=NAME_MAX)
+    document_type = models.CharField(max_length=NAME_MAX)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.accounts.models import User
 from dichvucong.catalog.definition import RequiredDocument
+from dichvucong.core.text import NAME_MAX
 from dichvucong.datastore import documents as rules
 from dichvucong.datastore.models import (
     Access,
@@ -158,8 +159,8 @@ def collect_result(result) -> StoredDocument | None:
     try:
         with transaction.atomic():
             doc = StoredDocument.objects.create(
-                owner_id=owner_id, kind=Kind.RESULT, document_type=doc_type[:600],
-                type_key=rules.type_key(doc_type), title=result.title[:600],
+                owner_id=owner_id, kind=Kind.RESULT, document_type=doc_type[:NAME_MAX],
+                type_key=rules.type_key(doc_type), title=result.title[:NAME_MAX],
                 file=result.pdf.name, original_name=_pdf_name(result.number),
                 content_type="application/pdf", size=result.pdf.size,
                 sha256=result.pdf_sha256, source_dossier_id=result.dossier_id,
@@ -191,8 +192,8 @@ def _store_attachment(dossier: Dossier, attachment: Attachment, kind: str, doc_t
     try:
         with transaction.atomic():
             doc = StoredDocument.objects.create(
-                owner_id=dossier.applicant_id, kind=kind, document_type=doc_type[:600],
-                type_key=key, title=title[:600], file=attachment.file.name,
+                owner_id=dossier.applicant_id, kind=kind, document_type=doc_type[:NAME_MAX],
+                type_key=key, title=title[:NAME_MAX], file=attachment.file.name,
                 original_name=attachment.original_name, content_type=attachment.content_type,
                 size=attachment.size, sha256=attachment.sha256, source_dossier=dossier,
                 source_attachment=attachment, source_agency_id=dossier.agency_id,
@@ -249,9 +250,9 @@ def reuse(draft: Dossier, requirement: RequiredDocument, document_id, user: User
     note = origin_note(doc)
     with transaction.atomic():
         # Rows only: a replaced draft attachment's file may be another dossier's too.
-        draft.attachments.filter(requirement=requirement.name[:600]).delete()
+        draft.attachments.filter(requirement=requirement.name[:NAME_MAX]).delete()
         attachment = Attachment(
-            dossier=draft, requirement=requirement.name[:600], token=rules.new_secret()[:32],
+            dossier=draft, requirement=requirement.name[:NAME_MAX], token=rules.new_secret()[:32],
             extension=_extension(doc), file=doc.file.name, original_name=doc.original_name,
             content_type=doc.content_type, size=doc.size, sha256=doc.sha256, uploaded_by=user)
         attachment.save()

@@ -25,8 +25,8 @@ from dichvucong.catalog.formengine import validate
 from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, submission
-from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError
-from dichvucong.dossiers.models import AgentConsent, Channel, Delivery, Dossier
+from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, Role, TransitionError
+from dichvucong.dossiers.models import AgentConsent, Channel, Dossier
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
 
@@ -109,29 +109,19 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
     given = None
     if consent is not None:
         try:
-            given = agents.usable_consent(request.user, consent)
+            given = submission.filing_consent(request.user, consent, proc)
         except agents.ConsentError as exc:
             return Status(exc.status, {"detail": exc.message})
-        if given.procedure_id != proc.pk:
-            return Status(400, {"detail": "Sự đồng ý của công dân là cho một thủ tục khác."})
         if given.dossier_id is not None:
             return Status(409, {"detail": "Sự đồng ý này đã được dùng cho một hồ sơ khác."})
     if proc.online_mode == proc.OnlineMode.NONE:
         raise HttpError(400, "Thủ tục này không nộp trực tuyến.")
-    target = submission.receiving_agencies(proc).filter(pk=agency).first()
-    if target is None:
-        return Status(400, {"detail": "Cơ quan tiếp nhận không nhận hồ sơ của thủ tục này."})
-    if delivery not in Delivery.values:
-        return Status(400, {"detail": "Cách nhận kết quả không hợp lệ."})
     try:
         raw = json.loads(form)
         indexes = [int(i) for i in json.loads(documents)]
     except (ValueError, TypeError):
         return Status(400, {"detail": "form và documents phải là JSON hợp lệ."})
     definition = proc.current_version.parsed()
-    result = validate(definition.form, raw if isinstance(raw, dict) else {})
-    if not result.is_valid:
-        return Status(400, {"detail": "Tờ khai chưa hợp lệ.", "errors": result.errors})
     files = files or []
     if len(indexes) != len(files) or any(i < 0 or i >= len(definition.documents)
                                          for i in indexes):
@@ -140,13 +130,22 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
     uploads = [(definition.documents[i].name, upload)
                for i, upload in zip(indexes, files, strict=True)]
     try:
+        taken = store_hooks.taking(from_store, definition, request.user, uploads, given)
+    except UploadError as exc:
+        return Status(400, {"detail": str(exc)})
+    result = validate(definition.form, raw if isinstance(raw, dict) else {})
+    check = submission.check_filing(
+        proc, definition, agency_id=agency, delivery=delivery, form=result,
+        documents=[name for name, _ in uploads] + (taken.names if taken else []))
+    if check.errors:
+        return Status(400, {"detail": check.errors.sentence(), "errors": check.errors.by_field()})
+    try:
         dossier = submission.file_at_once(
-            proc, given.citizen if given else request.user, target, request.user,
-            result.cleaned, delivery, uploads, consent=given,
-            taken=store_hooks.taking(from_store, definition, request.user, uploads, given))
+            proc, given.citizen if given else request.user, check.agency, request.user,
+            result.cleaned, check.delivery, uploads, consent=given, taken=taken)
     except (UploadError, agents.ConsentError) as exc:
         return Status(getattr(exc, "status", 400), {"detail": getattr(exc, "message", str(exc))})
-    dossier.procedure, dossier.agency = proc, target
+    dossier.procedure, dossier.agency = proc, check.agency
     dossier.submitted_by = request.user if given else None
     return Status(201, _out(dossier))
 
@@ -205,8 +204,6 @@ def withdraw(request, code: str, payload: NoteIn):
     outcome.dossier.procedure, outcome.dossier.agency = dossier.procedure, dossier.agency
     return Status(200, _out(outcome.dossier))
 
-
-SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_supplement.value}
 
 
 @router.post("/{code}/supplement", response={200: DossierOut, 400: Problem, 409: Problem},

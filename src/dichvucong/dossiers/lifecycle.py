@@ -42,7 +42,10 @@ from types import MappingProxyType
 __all__ = [
     "ACCOUNT_ROLES",
     "PROCESSING",
+    "PROCESSING_STATES",
     "RECEPTION",
+    "SUPPLEMENT",
+    "SUPPLEMENT_STATES",
     "TRANSITIONS",
     "Action",
     "ClockEffect",
@@ -204,6 +207,12 @@ PROCESSING: frozenset[State] = frozenset(
         State.processing_supplement,
     }
 )
+# Waiting for the applicant's supplement, at reception or during processing.
+SUPPLEMENT: frozenset[State] = frozenset({State.reception_supplement, State.processing_supplement})
+# The same sets as the values stored in ``Dossier.state``, in the states' order (queries and the
+# alert scan's partial indexes are written with them).
+PROCESSING_STATES: tuple[str, ...] = tuple(s.value for s in State if s in PROCESSING)
+SUPPLEMENT_STATES: tuple[str, ...] = tuple(s.value for s in State if s in SUPPLEMENT)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers.lifecycle import State
 
 STATE_CHOICES = [(s.value, s.label) for s in State]
@@ -177,7 +178,7 @@ def attachment_path(instance: Attachment, filename: str) -> str:
 
 class Attachment(models.Model):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="attachments")
-    requirement = models.CharField(_("thành phần hồ sơ"), max_length=600)
+    requirement = models.CharField(_("thành phần hồ sơ"), max_length=NAME_MAX)
     token = models.CharField(max_length=32, unique=True)
     extension = models.CharField(max_length=8)
     file = models.FileField(upload_to=attachment_path, max_length=200)

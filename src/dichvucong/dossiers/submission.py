@@ -1,9 +1,13 @@
 """Filing a dossier online: a draft that keeps what the citizen typed and attached, then one
-transaction that submits it."""
+transaction that submits it. The filing rules (``check_filing``: where it may be filed, how the
+result is delivered, the form, the required documents; ``filing_consent`` for an agent) live here,
+and the submission page and the API both call them, each presenting the errors its own way."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,12 +16,16 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from dichvucong.accounts.models import User
+from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog.definition import FieldType, FormField, ProcedureDefinition
+from dichvucong.catalog.formengine import FormResult, validate
 from dichvucong.catalog.models import Procedure
+from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, Role, State
 from dichvucong.dossiers.models import Attachment, Channel, Delivery, Dossier
-from dichvucong.dossiers.uploads import CheckedUpload, UploadError, check_upload, digest_of
+from dichvucong.dossiers.uploads import CheckedUpload, check_upload, digest_of
 
 
 def receiving_agencies(procedure: Procedure):
@@ -28,6 +36,118 @@ def receiving_agencies(procedure: Procedure):
         return Agency.objects.filter(pk=procedure.agency_id)
     kind = procedure.commune_agency_kind or Agency.Kind.COMMUNE_COMMITTEE
     return Agency.objects.filter(kind=kind, is_active=True)
+
+
+def receiving_agency(procedure: Procedure, agency_id: object,
+                     agencies: Sequence[Agency] | None = None) -> Agency | None:
+    """The agency ``agency_id`` names if a dossier for ``procedure`` can be filed there
+    (``agencies``: the page's list of ``receiving_agencies`` already fetched)."""
+    if agencies is not None:
+        return next((a for a in agencies if str(a.pk) == str(agency_id)), None)
+    try:
+        return receiving_agencies(procedure).filter(pk=int(str(agency_id))).first()
+    except ValueError:
+        return None
+
+
+def filing_consent(agent: User, consent_id: object, procedure: Procedure):
+    """The consent (``agents.AgentConsent``) an agent files for a citizen under: one that stands
+    (``agents.usable_consent``) and is for this procedure. Raises agents.ConsentError; one for
+    another procedure has ``field="procedure"``."""
+    from dichvucong.dossiers import agents
+
+    consent = agents.usable_consent(agent, consent_id)
+    if consent.procedure_id != procedure.pk:
+        raise agents.ConsentError("Sự đồng ý của công dân là cho một thủ tục khác.",
+                                  field="procedure")
+    return consent
+
+
+# The address a result goes to by post, asked with the form engine's own address field.
+POST_ADDRESS = FormField(key="delivery_address", label="Địa chỉ nhận kết quả qua bưu điện",
+                         type=FieldType.ADDRESS, required=True)
+AGENCY_MISSING = "Cần chọn nơi nộp hồ sơ."
+AGENCY_REFUSED = "Cơ quan tiếp nhận không nhận hồ sơ của thủ tục này."
+DELIVERY_REFUSED = "Cách nhận kết quả không hợp lệ."
+FORM_INVALID = "Tờ khai chưa hợp lệ."
+
+
+@dataclass
+class FilingErrors:
+    """Why a filing cannot be submitted, by the input each is about. The page shows each beside
+    its input; the API answers ``sentence()`` and ``by_field()`` in its Problem."""
+
+    agency: str = ""
+    delivery: str = ""
+    form: dict[str, list[str]] = field(default_factory=dict)
+    delivery_address: dict[str, list[str]] = field(default_factory=dict)
+    documents: dict[int, str] = field(default_factory=dict)  # by the required document's index
+
+    def __bool__(self) -> bool:
+        return bool(self.agency or self.delivery or self.form or self.delivery_address
+                    or self.documents)
+
+    def sentence(self) -> str:
+        parts = [self.agency, self.delivery,
+                 FORM_INVALID if self.form or self.delivery_address else "",
+                 *(message for _, message in sorted(self.documents.items()))]
+        return " ".join(part for part in parts if part)
+
+    def by_field(self) -> dict[str, list[str]]:
+        """``agency``, ``delivery``, the form's own keys, ``delivery_address`` and
+        ``documents.<index>``."""
+        errors = {**self.form, **self.delivery_address}
+        errors |= {key: [message] for key, message in
+                   (("agency", self.agency), ("delivery", self.delivery)) if message}
+        errors |= {f"documents.{index}": [message]
+                   for index, message in sorted(self.documents.items())}
+        return errors
+
+
+@dataclass
+class FilingCheck:
+    """What ``check_filing`` found: the agency and delivery to file with, the cleaned address a
+    result is posted to, and the errors (none: the filing may be submitted)."""
+
+    agency: Agency | None
+    delivery: str
+    delivery_address: dict
+    errors: FilingErrors
+
+
+def missing_documents(definition: ProcedureDefinition, given: Iterable[str]) -> list[int]:
+    """The indexes of the mandatory documents not among ``given`` (requirement names)."""
+    given = {name[:NAME_MAX] for name in given}
+    return [index for index, doc in enumerate(definition.documents)
+            if doc.mandatory and doc.name[:NAME_MAX] not in given]
+
+
+def check_filing(procedure: Procedure, definition: ProcedureDefinition, *, agency_id: object,
+                 delivery: str, form: FormResult, documents: Iterable[str],
+                 document_errors: dict[int, str] | None = None,
+                 address_values: dict | None = None,
+                 agencies: Sequence[Agency] | None = None) -> FilingCheck:
+    """Every rule a filing must meet before it is submitted: an agency that receives the
+    procedure, a known delivery (online when not), a valid form, a postal address when the result
+    goes by post (``address_values``, as read from the form; None for a caller that takes none),
+    and each mandatory document given (``documents``: the requirement names attached, uploaded or
+    taken from the store; ``document_errors``: uploads refused already, by index)."""
+    errors = FilingErrors(form=dict(form.errors), documents=dict(document_errors or {}))
+    agency = receiving_agency(procedure, agency_id, agencies)
+    if agency is None:
+        errors.agency = AGENCY_MISSING if agency_id in (None, "") else AGENCY_REFUSED
+    if delivery not in Delivery.values:
+        errors.delivery, delivery = DELIVERY_REFUSED, Delivery.ONLINE.value
+    address: dict = {}
+    if address_values is not None and delivery == Delivery.POST:
+        province = str((address_values.get(POST_ADDRESS.key) or {}).get("province", ""))
+        checked = validate([POST_ADDRESS], address_values,
+                           known_communes=units.known_communes(province))
+        errors.delivery_address = checked.errors
+        address = checked.cleaned.get(POST_ADDRESS.key, {})
+    for index in missing_documents(definition, documents):
+        errors.documents.setdefault(index, f"Cần đính kèm «{definition.documents[index].name}».")
+    return FilingCheck(agency, delivery, address, errors)
 
 
 def to_json(value: Any) -> Any:
@@ -77,7 +197,7 @@ def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User,
     """Check and store one upload on a draft. Raises UploadError; stores nothing then."""
     checked = checked or inspect(upload)
     attachment = Attachment(
-        dossier=dossier, requirement=requirement[:600], token=secrets.token_hex(16),
+        dossier=dossier, requirement=requirement[:NAME_MAX], token=secrets.token_hex(16),
         extension=checked.extension, original_name=checked.original_name,
         content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
         uploaded_by=user,
@@ -91,18 +211,22 @@ def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User,
     return attachment
 
 
-def missing_documents(dossier: Dossier) -> list[str]:
-    definition = dossier.procedure_version.parsed()
-    attached = set(dossier.attachments.values_list("requirement", flat=True))
-    return [doc.name for doc in definition.documents
-            if doc.mandatory and doc.name[:600] not in attached]
-
-
-def fee_of(dossier: Dossier) -> int:
-    """The fee the rules give for the dossier as filled in (the rules live in payments)."""
+def quote_fee(dossier: Dossier):
+    """Price the dossier as filled in (the rules live in payments), once per filing: the
+    quote's total is its ``fee_amount``; pass the quote to ``keep_fee`` once it is saved."""
     from dichvucong.payments.services import quote_for
 
-    return quote_for(dossier).total
+    quote = quote_for(dossier)
+    dossier.fee_amount = quote.total
+    return quote
+
+
+def keep_fee(dossier: Dossier, quote) -> None:
+    """Keep the quote ``quote_fee`` gave as the dossier's fee (``payments.record_fee``), before
+    the submitting event: the fee that event asks for is this one, not priced again."""
+    from dichvucong.payments.services import record_fee
+
+    record_fee(dossier, quote)
 
 
 def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: User,
@@ -114,21 +238,18 @@ def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: Us
     failure no row stays and the files written are removed. ``uploads`` pairs each file with
     the required document it is for; ``taken`` (datastore.hooks.StoreTaking) names required
     documents taken from the applicant's personal data store instead, attached in the same
-    transaction. Raises UploadError (or agents.ConsentError)."""
-    definition = procedure.current_version.parsed()
-    given = {name[:600] for name, _ in uploads} | set(taken.names if taken else ())
-    missing = [d.name for d in definition.documents if d.mandatory and d.name[:600] not in given]
-    if missing:
-        raise UploadError("Thiếu: " + "; ".join(missing))
+    transaction. Call it once ``check_filing`` found nothing wrong. Raises UploadError (or
+    agents.ConsentError)."""
     checked = [(name, upload, inspect(upload)) for name, upload in uploads]
     dossier = new_dossier(procedure, applicant, agency,
                           submitted_by=user if consent is not None else None)
     dossier.form_data = to_json(form_data)
     dossier.delivery = Delivery(delivery).value
-    dossier.fee_amount = fee_of(dossier)
+    quote = quote_fee(dossier)
     stored: list[Attachment] = []
 
     def store(saved: Dossier) -> None:
+        keep_fee(saved, quote)
         for name, upload, check in checked:
             stored.append(attach(saved, name, upload, user, check))
         if taken is not None:
@@ -158,8 +279,9 @@ def submit(dossier: Dossier, user: User, form_data: dict[str, Any], delivery: st
     dossier.form_data = to_json(form_data)
     dossier.delivery = Delivery(delivery).value
     dossier.delivery_address = delivery_address or {}
-    dossier.fee_amount = fee_of(dossier)
+    quote = quote_fee(dossier)
     dossier.save()
+    keep_fee(dossier, quote)
     role = Role.applicant
     return actions.perform(dossier.pk, Action.submit, user, role,
                            data=on_behalf(user, dossier)).dossier

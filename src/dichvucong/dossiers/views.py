@@ -10,22 +10,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from dichvucong.adminunits import queries as units
 from dichvucong.catalog import queries as catalog_queries
-from dichvucong.catalog.definition import FieldType, FormField
-from dichvucong.catalog.formengine import read_submission, validate
+from dichvucong.catalog.formengine import read_submission
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
-from dichvucong.core.text import sorted_vietnamese
+from dichvucong.core.text import NAME_MAX, sorted_vietnamese
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, prefill, submission
-from dichvucong.dossiers.lifecycle import Action, Role, State, TransitionError, allowed_actions
+from dichvucong.dossiers.lifecycle import (
+    SUPPLEMENT_STATES,
+    Action,
+    Role,
+    TransitionError,
+    allowed_actions,
+)
 from dichvucong.dossiers.models import Attachment, Delivery, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
-
-# The address a result goes to by post, asked with the form engine's own address field.
-POST_ADDRESS = FormField(key="delivery_address", label="Địa chỉ nhận kết quả qua bưu điện",
-                         type=FieldType.ADDRESS, required=True)
 
 
 @login_required
@@ -68,13 +68,11 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
 
     if request.method == "POST":
         agency_id = request.POST.get("agency", agency_id)
-        agency = next((a for a in agencies if str(a.pk) == agency_id), None)
         delivery = request.POST.get("delivery", delivery)
-        if delivery not in Delivery.values:
-            delivery = Delivery.ONLINE.value
-        if agency is None:
-            other_errors["agency"] = "Cần chọn nơi nộp hồ sơ."
-            agency = agencies[0] if agencies else None
+        # The draft is kept with an agency the procedure allows, whatever was posted;
+        # check_filing below says what is wrong with the one posted.
+        agency = (submission.receiving_agency(procedure, agency_id, agencies)
+                  or (agencies[0] if agencies else None))
         if draft is None and agency is not None and consent is not None:
             with transaction.atomic():
                 draft = submission.start_draft(procedure, applicant, agency,
@@ -91,7 +89,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
             if not upload:
                 continue
             try:
-                draft.attachments.filter(requirement=document.name[:600]).delete()
+                draft.attachments.filter(requirement=document.name[:NAME_MAX]).delete()
                 submission.attach(draft, document.name, upload, request.user)
             except UploadError as exc:
                 document_errors[index] = str(exc)
@@ -100,29 +98,31 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         posted = read_form(request, definition.form)
         values = posted.raw
         extra_rows = posted.extra_rows
-        address_values = read_submission([POST_ADDRESS], request.POST)
+        address_values = read_submission([submission.POST_ADDRESS], request.POST)
+        if delivery not in Delivery.values:
+            delivery = Delivery.ONLINE.value
         draft.form_data = submission.to_json(posted.raw)
         draft.delivery = delivery
         draft.delivery_address = address_values["delivery_address"]
         draft.save(update_fields=["form_data", "delivery", "delivery_address", "updated_at"])
-        delivery_address: dict = {}
-        if posted.result is not None and delivery == Delivery.POST:
-            province = str(address_values["delivery_address"].get("province", ""))
-            checked = validate([POST_ADDRESS], address_values,
-                               known_communes=units.known_communes(province))
-            address_errors = checked.errors
-            delivery_address = checked.cleaned.get("delivery_address", {})
-        if posted.result is not None:
-            errors = posted.result.errors
-            missing = submission.missing_documents(draft)
-            for index, document in enumerate(definition.documents):
-                if document.name in missing and index not in document_errors:
-                    document_errors[index] = f"Cần đính kèm «{document.name}»."
-            if not errors and not document_errors and not other_errors \
-                    and not address_errors and request.POST.get("action") == "submit":
+        if posted.result is not None:  # a submission, not "add a row" or "refresh"
+            check = submission.check_filing(
+                procedure, definition, agency_id=agency_id,
+                delivery=request.POST.get("delivery", delivery), form=posted.result,
+                documents=draft.attachments.values_list("requirement", flat=True),
+                document_errors=document_errors, address_values=address_values,
+                agencies=agencies)
+            found = check.errors
+            errors, address_errors, document_errors = (found.form, found.delivery_address,
+                                                       found.documents)
+            other_errors = {key: message for key, message in
+                            (("agency", found.agency), ("delivery", found.delivery)) if message}
+            if not found and request.POST.get("action") == "submit":
                 dossier = submission.submit(draft, request.user, posted.result.cleaned,
-                                            delivery, delivery_address)
+                                            check.delivery, check.delivery_address)
                 return redirect("dossiers:detail", code=dossier.code)
+        elif submission.receiving_agency(procedure, agency_id, agencies) is None:
+            other_errors["agency"] = submission.AGENCY_MISSING
 
     attached = {}
     if draft is not None:
@@ -130,13 +130,14 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     documents = [
         {"index": i, "name": d.name, "mandatory": d.mandatory, "condition": d.condition,
          "template": d.template, "error": document_errors.get(i),
-         "attached": attached.get(d.name[:600])}
+         "attached": attached.get(d.name[:NAME_MAX])}
         for i, d in enumerate(definition.documents)
     ]
     context = form_context(definition.form, values, errors, extra_rows)
     summary_extra = [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
-    summary_extra += [("f-agency", "", message) for message in other_errors.values()]
-    address_fields = bind([POST_ADDRESS], address_values, address_errors, places=places())
+    summary_extra += [(f"f-{key}", "", message) for key, message in other_errors.items()]
+    address_fields = bind([submission.POST_ADDRESS], address_values, address_errors,
+                          places=places())
     context["form_errors"] = context["form_errors"] + summary_extra + flat_errors(address_fields)
     return render(request, "dossiers/submit.html", {
         **context, "procedure": procedure, "definition": definition, "agencies": agencies,
@@ -156,13 +157,12 @@ def _consent(request: HttpRequest, procedure, draft):
     if not consent_id:
         return None, None
     try:
-        consent = agents.usable_consent(request.user, consent_id)
+        return submission.filing_consent(request.user, consent_id, procedure), None
     except agents.ConsentError as exc:
+        if exc.field == "procedure":  # this procedure's page knows no such consent
+            raise Http404 from None
         return None, render(request, "dossiers/agent_refused.html", {"message": exc.message},
                             status=exc.status)
-    if consent.procedure_id != procedure.pk:
-        raise Http404
-    return consent, None
 
 
 @login_required
@@ -189,8 +189,6 @@ def citizen_statuses(dossiers) -> list:
 
 
 
-
-SUPPLEMENT_STATES = {State.reception_supplement.value, State.processing_supplement.value}
 
 
 @login_required

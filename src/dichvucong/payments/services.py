@@ -84,12 +84,13 @@ def _event(dossier: Dossier, action: str, actor: User | None, role: str,
 
 
 @transaction.atomic
-def record_fee(dossier: Dossier) -> DossierFee:
-    """Keep the dossier's fee as the rules give it now; once (later calls return it)."""
+def record_fee(dossier: Dossier, quote: fees.FeeQuote | None = None) -> DossierFee:
+    """Keep the dossier's fee as the rules give it now (``quote``: as the filing just priced
+    it, ``dossiers.submission.quote_fee``); once (later calls return it)."""
     existing = DossierFee.objects.filter(dossier=dossier).first()
     if existing is not None:
         return existing
-    result = quote_for(dossier)
+    result = quote if quote is not None else quote_for(dossier)
     quote_json = result.to_json()
     if dossier.fee_amount and dossier.fee_amount != result.total:
         # An amount the dossier already carries (set on submission, or brought by a dossier

@@ -16,6 +16,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core.text import NAME_MAX
+
 
 class Status(models.TextChoices):
     """The legal status of an issued result."""
@@ -68,7 +70,7 @@ class Result(models.Model):
                                related_name="results", verbose_name=_("cơ quan cấp"))
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.PROTECT, null=True,
                                 blank=True, related_name="results", verbose_name=_("hồ sơ"))
-    title = models.CharField(_("tên kết quả"), max_length=600)
+    title = models.CharField(_("tên kết quả"), max_length=NAME_MAX)
     document_type = models.CharField(_("loại giấy tờ"), max_length=200, blank=True)
     body = models.TextField(_("nội dung"), blank=True)
     holder_account = models.ForeignKey(

@@ -23,6 +23,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog.definition import CopyType, FieldType, ProcedureDefinition
 from dichvucong.catalog.presenters import format_time_limit, format_vnd
 from dichvucong.core.idnumber import mask
+from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import clock
 from dichvucong.dossiers.lifecycle import Action, Role, State
 from dichvucong.dossiers.models import ApplicantType, Channel, Delivery, Dossier, DossierEvent
@@ -404,7 +405,7 @@ def documents_received(dossier: Dossier, definition: ProcedureDefinition) -> lis
     """The documents received: the attachments grouped by the required document they answer, in
     the definition's order; with no attachments (a walk-in dossier entered without scans), the
     mandatory documents of the definition with their published quantity."""
-    order = {doc.name[:600]: index for index, doc in enumerate(definition.documents)}
+    order = {doc.name[:NAME_MAX]: index for index, doc in enumerate(definition.documents)}
     counts = Counter(nfc(a.requirement) for a in dossier.attachments.all())
     if counts:
         names = sorted(counts, key=lambda name: (order.get(name, len(order)), name))

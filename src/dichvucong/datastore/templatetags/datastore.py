@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django import template
 
+from dichvucong.core.text import NAME_MAX
 from dichvucong.datastore import services
 from dichvucong.datastore.hooks import field_name, own_filing
 from dichvucong.datastore.models import AttachmentOrigin, StoredDocument
@@ -36,7 +37,7 @@ def store_options(context, definition, index: int) -> StoreChoice:
     origin = None
     if draft is not None:
         origin = (AttachmentOrigin.objects.filter(
-            attachment__dossier=draft, attachment__requirement=requirement.name[:600])
+            attachment__dossier=draft, attachment__requirement=requirement.name[:NAME_MAX])
             .only("document_id", "note").first())
     if origin is not None:
         choice.origin_note = origin.note
