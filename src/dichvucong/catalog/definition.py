@@ -281,8 +281,12 @@ class FormField(_Model):
     options: list[Option] = Field(default_factory=list)
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
-    min_value: Decimal | None = None
-    max_value: Decimal | None = None
+    min_value: Decimal | None = Field(
+        None, description="a number's least value; for a date, the earliest day as days from "
+                          "the day of submission (-60: sixty days before)")
+    max_value: Decimal | None = Field(
+        None, description="a number's greatest value; for a date, the latest day as days from "
+                          "the day of submission (0: not in the future)")
     pattern: str | None = None
     pattern_message: str = ""
     visible_when: Condition | None = None
@@ -311,6 +315,9 @@ class FormField(_Model):
             _unique_keys(self.fields, self.key)
         elif self.fields:
             raise ValueError(f"chỉ trường nhóm mới có trường con ('{self.key}')")
+        if self.type == FieldType.DATE and any(
+                v is not None and v != int(v) for v in (self.min_value, self.max_value)):
+            raise ValueError(f"giới hạn ngày của '{self.key}' là số ngày nguyên")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -129,7 +130,8 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
     except (ValueError, TypeError):
         return Status(400, {"detail": "form và documents phải là JSON hợp lệ."})
     definition = proc.current_version.parsed()
-    result = validate(definition.form, raw if isinstance(raw, dict) else {})
+    result = validate(definition.form, raw if isinstance(raw, dict) else {},
+                      timezone.localdate())
     if not result.is_valid:
         return Status(400, {"detail": "Tờ khai chưa hợp lệ.", "errors": result.errors})
     files = files or []
