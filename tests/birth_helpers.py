@@ -24,14 +24,22 @@ def birth_form(born: date | None = None, *, father: bool = True) -> dict[str, st
         "me_noi_cu_tru": "12 Lê Duẩn, phường Hải Châu, thành phố Đà Nẵng",
     }
     if father:
-        data |= {"khai_cha": "on", "cha_ho_ten": "Trần Văn Hùng", "cha_nam_sinh": "1992",
+        data |= {"cha_ho_ten": "Trần Văn Hùng", "cha_nam_sinh": "1992",
                  "cha_dan_toc": "Tày", "cha_quoc_tich": "Việt Nam",
                  "cha_noi_cu_tru": "12 Lê Duẩn, phường Hải Châu, thành phố Đà Nẵng"}
     return data
 
 
-def birth_form_json(born: date | None = None) -> dict[str, object]:
-    """The same declaration as the API's ``form_data`` (the checkbox as true)."""
-    data: dict[str, object] = dict(birth_form(born))
-    data["khai_cha"] = True
-    return data
+def birth_form_json(born: date | None = None, *, father: bool = True) -> dict[str, object]:
+    """The same declaration as the API's ``form_data``."""
+    return dict(birth_form(born, father=father))
+
+
+def fill_birth_form(page, born: date | None = None) -> None:
+    """Fill the declaration in a Playwright page as a citizen types it."""
+    for name, value in birth_form(born).items():
+        field = page.locator(f'[name="{name}"]')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)

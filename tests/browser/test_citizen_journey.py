@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import Dossier
 from dichvucong.notify.models import SandboxMessage
+from tests.birth_helpers import fill_birth_form
 from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,7 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         heading(citizen, "Nộp hồ sơ trực tuyến")
         check(citizen, "submission form")
         citizen.get_by_label("Cơ quan tiếp nhận").select_option(label=AGENCY)
+        fill_birth_form(citizen)
         citizen.get_by_label(DECLARATION).set_input_files(pdf_file(tmp_path, "to-khai.pdf"))
         citizen.get_by_label(BIRTH_CERTIFICATE).set_input_files(
             pdf_file(tmp_path, "giay-chung-sinh.pdf"))

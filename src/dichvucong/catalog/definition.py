@@ -358,6 +358,20 @@ class Result(_Model):
                                             "paper forms)")
 
 
+# What a result's template may name besides the form's fields: the issuing agency and the day
+# of issue, and each date field in words («ghi bằng chữ», as civil status papers write it).
+TEMPLATE_EXTRAS = ("_agency", "_issue_date")
+DATE_IN_WORDS = "__chu"
+
+
+def template_keys(form: list[dict]) -> list[str]:
+    """The placeholders a result template of a procedure with this form (as JSON) may use."""
+    keys = [item.get("key", "") for item in form]
+    words = [f"{item.get('key', '')}{DATE_IN_WORDS}" for item in form
+             if item.get("type") == FieldType.DATE.value]
+    return [*keys, *words, *TEMPLATE_EXTRAS]
+
+
 class Source(_Model):
     name: str = ""
     url: str = ""

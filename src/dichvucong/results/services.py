@@ -42,7 +42,7 @@ from django.utils import timezone
 from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
-from dichvucong.catalog.definition import FieldType
+from dichvucong.catalog.definition import DATE_IN_WORDS, TEMPLATE_EXTRAS, FieldType
 from dichvucong.core.idnumber import mask
 from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.lifecycle import Action, State
@@ -176,7 +176,7 @@ def _display_values(dossier: Dossier) -> dict[str, str]:
                 # «key__chu»: the date in words, as civil status papers write it beside the
                 # numbers (Giấy khai sinh: «ghi bằng chữ»).
                 with contextlib.suppress(ValueError):
-                    shown[f"{form_field.key}__chu"] = date_words(
+                    shown[f"{form_field.key}{DATE_IN_WORDS}"] = date_words(
                         date.fromisoformat(str(values[form_field.key])))
     return shown
 
@@ -186,7 +186,8 @@ def _body(dossier: Dossier, template: str, today: date | None = None) -> str:
     if template.strip():
         # What the template may name besides the form: the registering agency and the day.
         day = today or timezone.localdate()
-        values |= {"_agency": dossier.agency.name, "_issue_date": day.strftime("%d/%m/%Y")}
+        values |= dict(zip(TEMPLATE_EXTRAS, (dossier.agency.name, day.strftime("%d/%m/%Y")),
+                           strict=True))
         return render.fill_template(template, values)
     from dichvucong.backoffice.presenters import form_entries
 
