@@ -79,6 +79,7 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
                  "tre_que_quan", "me_ho_ten", "me_nam_sinh", "cha_ho_ten"):
         assert f'name="{name}"' in page, name
     assert '<option value="Ơ-đu"' in page and '<option value="Brâu"' in page
+    assert "theo mẫu Tờ khai đăng ký khai sinh ban hành kèm Thông tư 04/2020/TT-BTP" in page
 
     # A birth date in the future is refused in Vietnamese; what was typed stays.
     today = timezone.localdate()
