@@ -18,6 +18,7 @@ from dichvucong.dossiers import access, actions, agents
 from dichvucong.dossiers.lifecycle import Action, Role
 from dichvucong.dossiers.models import AgentConsent, ConsentEvent, Dossier
 from dichvucong.notify.models import SandboxMessage
+from tests.birth_helpers import birth_form, birth_form_json
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -86,7 +87,7 @@ def consent_through_pages(client: Client, identifier: str, full_name: str = "",
 def file_for(client: Client, consent: AgentConsent):
     return client.post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {
         "consent": consent.pk, "agency": str(hai_chau().pk), "delivery": "online",
-        "action": "submit", "doc-0": pdf(), "doc-1": pdf("giay-chung-sinh.pdf")})
+        "action": "submit", **birth_form(), "doc-0": pdf(), "doc-1": pdf("giay-chung-sinh.pdf")})
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def test_revoked_consent_another_agent_and_another_citizen_are_refused(citizen, 
     # The other citizen's dossier, filed by themselves: the agent never sees it.
     own = login("cd.agents2")
     own.post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {"agency": str(hai_chau().pk), "delivery": "online",
-                                               "action": "submit", "doc-0": pdf(),
+                                               "action": "submit", **birth_form(), "doc-0": pdf(),
                                                "doc-1": pdf("b.pdf")})
     theirs = Dossier.objects.get(applicant=other_citizen)
     assert client.get(f"/ho-so/{theirs.code}/").status_code == 404
@@ -319,7 +320,7 @@ def api_consent(client: Client, identifier: str = "0905777001") -> dict:
 
 
 def api_file(client: Client, consent_id: int | None):
-    data = {"procedure": BIRTH, "agency": hai_chau().pk, "form": "{}",
+    data = {"procedure": BIRTH, "agency": hai_chau().pk, "form": json.dumps(birth_form_json()),
             "documents": json.dumps([0, 1]), "files": [pdf(), pdf("b.pdf")]}
     if consent_id is not None:
         data["consent"] = consent_id

@@ -29,6 +29,7 @@ from dichvucong.dossiers.clock import calendar_for, time_limit
 from dichvucong.dossiers.lifecycle import Action, Role
 from dichvucong.dossiers.models import Attachment, Dossier, DossierEvent
 from dichvucong.workflow.deadlines import compute_due
+from tests.birth_helpers import birth_form
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -271,7 +272,7 @@ def test_full_online_journey_through_the_pages(client):
     citizen = user("congdan")
     client.force_login(citizen)
     response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
-        "agency": str(agency().pk), "delivery": "post", "action": "submit",
+        "agency": str(agency().pk), "delivery": "post", "action": "submit", **birth_form(),
         "delivery_address-province": "48", "delivery_address-commune": communes_of("48")[0][0],
         "delivery_address-street": "12 Lê Duẩn",
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
@@ -544,7 +545,7 @@ def test_walk_in_from_a_cccd_qr_code(caplog):
     fields = {"app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
               "app-gender": "Nam", "app-address": "12 Lê Duẩn, Hải Châu, Đà Nẵng",
               "app-phone": "0905123456", "app-type": "citizen", "delivery": "counter",
-              "action": "submit"}
+              "action": "submit", **birth_form()}
     response = reception.post(url, {**fields, "doc-0": pdf("to-khai.pdf")})
     assert "Cần đính kèm bản quét «Giấy chứng sinh do cơ sở y tế cấp»." in response.content.decode()
     assert Dossier.objects.count() == count
@@ -804,7 +805,8 @@ def test_walk_in_from_the_citizens_account_qr_links_the_dossier_to_the_account()
     response = reception.post(url, {
         "app-account": token, "app-name": "Nguyễn Văn An", "app-id": "048190000123",
         "app-phone": "0905000111", "app-type": "citizen", "delivery": "counter",
-        "action": "submit", "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
+        "action": "submit", **birth_form(), "doc-0": pdf("to-khai.pdf"),
+        "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302, response.content.decode()[:2000]
     dossier = Dossier.objects.latest("id")
     assert dossier.applicant == citizen and dossier.channel == "in_person"
@@ -845,7 +847,7 @@ def test_walk_in_from_a_card_links_an_account_whose_id_number_vneid_confirmed():
     url = f"/mot-cua/tiep-nhan-truc-tiep/?co-quan={agency().pk}&thu-tuc=1.001193"
     response = reception.post(url, {
         "app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
-        "app-type": "citizen", "delivery": "counter", "action": "submit",
+        "app-type": "citizen", "delivery": "counter", "action": "submit", **birth_form(),
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302
     assert Dossier.objects.latest("id").applicant == citizen
@@ -853,6 +855,6 @@ def test_walk_in_from_a_card_links_an_account_whose_id_number_vneid_confirmed():
     citizen.save()
     reception.post(url, {
         "app-name": "Trần Văn Bình", "app-id": "048090001234", "app-dob": "1990-03-15",
-        "app-type": "citizen", "delivery": "counter", "action": "submit",
+        "app-type": "citizen", "delivery": "counter", "action": "submit", **birth_form(),
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert Dossier.objects.latest("id").applicant is None

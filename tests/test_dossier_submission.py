@@ -15,6 +15,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.dossiers.codes import CODE, format_code, next_sequence
 from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.uploads import UploadError, check_upload, safe_name
+from tests.birth_helpers import birth_form
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -36,9 +37,10 @@ def hai_chau() -> Agency:
 
 
 def birth_post(**extra):
-    # 1.001193 Đăng ký khai sinh: curated, no form fields, three documents (two mandatory).
+    # 1.001193 Đăng ký khai sinh: curated, the e-declaration and three documents (the birth
+    # certificate mandatory; the paper declaration not needed with the e-form).
     return {"agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
-            "doc-0": pdf(), "doc-1": pdf("giay-chung-sinh.pdf"), **extra}
+            **birth_form(), "doc-0": pdf(), "doc-1": pdf("giay-chung-sinh.pdf"), **extra}
 
 
 def test_submit_a_dossier_online(client, citizen):
@@ -67,7 +69,7 @@ def test_missing_document_keeps_the_draft_and_what_was_attached(client, citizen)
     # The second post adds the missing file; the first one is still there.
     response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
         "draft": draft.pk, "agency": str(hai_chau().pk), "delivery": "online",
-        "action": "submit", "doc-1": pdf("giay-chung-sinh.pdf")})
+        "action": "submit", **birth_form(), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302
     draft.refresh_from_db()
     assert draft.state == "submitted" and draft.attachments.count() == 2
@@ -261,7 +263,7 @@ def test_delivery_by_post_needs_an_address(client, citizen):
     commune = communes_of("48")[0][0]
     response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
         "draft": draft.pk, "agency": str(hai_chau().pk), "delivery": "post", "action": "submit",
-        "delivery_address-province": "48", "delivery_address-commune": commune,
+        **birth_form(), "delivery_address-province": "48", "delivery_address-commune": commune,
         "delivery_address-street": "12 Lê Duẩn"})
     assert response.status_code == 302
     draft.refresh_from_db()

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from dichvucong.catalog.definition import Fee, FeeExemption
 from dichvucong.payments.fees import Applicant, Due, OnlineReduction, quote, round_vnd
-from dichvucong.payments.words import amount_words, number_words
+from dichvucong.payments.words import amount_words, date_words, number_words
 
 TODAY = date(2026, 3, 10)
 amounts = st.integers(min_value=0, max_value=50_000_000)
@@ -157,3 +157,12 @@ def test_words_never_empty_and_use_known_words(number):
                                   "chín", "mười", "mươi", "mốt", "lăm", "linh", "trăm", "nghìn",
                                   "triệu", "tỷ"}
     assert text and set(text.split()) <= known
+
+
+def test_dates_in_words_as_civil_status_papers_write_them():
+    assert date_words(date(2024, 1, 5)) == ("Ngày năm, tháng một, năm hai nghìn không trăm "
+                                            "hai mươi bốn")
+    assert date_words(date(2026, 11, 21)) == ("Ngày hai mươi mốt, tháng mười một, năm hai "
+                                              "nghìn không trăm hai mươi sáu")
+    assert date_words(date(1995, 10, 15)) == ("Ngày mười lăm, tháng mười, năm một nghìn chín "
+                                              "trăm chín mươi lăm")

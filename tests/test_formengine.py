@@ -11,7 +11,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from dichvucong.catalog.definition import FieldType, FormField, ProcedureDefinition
-from dichvucong.catalog.formengine import clean_value, read_submission, validate
+from dichvucong.catalog.formengine import (
+    FieldError,
+    clean_value,
+    date_bounds,
+    read_submission,
+    to_json_schema,
+    validate,
+)
 from dichvucong.core.idnumber import PROVINCE_CODES, InvalidIdNumber, mask, parse_id_number
 
 FORM = [
@@ -176,6 +183,36 @@ def test_dates_in_both_forms(day):
     field = FormField(key="d", label="D", type=FieldType.DATE)
     assert clean_value(field, day.isoformat()) == day
     assert clean_value(field, day.strftime("%d/%m/%Y")) == day
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31)),
+       st.integers(min_value=-400, max_value=400))
+def test_a_date_no_later_than_the_day_of_submission(today, offset):
+    """max_value 0 on a date: not after the day of submission (a child's birth date)."""
+    field = FormField(key="born", label="Ngày sinh", type=FieldType.DATE, max_value=0)
+    day = date.fromordinal(today.toordinal() + offset)
+    if offset <= 0:
+        assert clean_value(field, day.isoformat(), today=today) == day
+    else:
+        with pytest.raises(FieldError, match="không được sau ngày hôm nay"):
+            clean_value(field, day.isoformat(), today=today)
+
+
+def test_date_bounds_count_days_from_submission():
+    field = FormField(key="d", label="Ngày", type=FieldType.DATE, min_value=-60, max_value=5)
+    today = date(2026, 3, 1)
+    assert date_bounds(field, today) == (date(2025, 12, 31), date(2026, 3, 6))
+    assert clean_value(field, "31/12/2025", today=today) == date(2025, 12, 31)
+    with pytest.raises(FieldError, match="không được trước ngày 31/12/2025"):
+        clean_value(field, "30/12/2025", today=today)
+    with pytest.raises(FieldError, match="không được sau ngày 06/03/2026"):
+        clean_value(field, "07/03/2026", today=today)
+    # Through validate: the error sits next to the field and the other values stay valid.
+    result = validate([field], {"d": "2026-03-07"}, today=today)
+    assert result.errors == {"d": ["«Ngày» không được sau ngày 06/03/2026."]}
+    with pytest.raises(ValidationError, match="số ngày nguyên"):
+        FormField(key="d", label="Ngày", type=FieldType.DATE, max_value=Decimal("0.5"))
+    assert "maximum" not in to_json_schema([field])["properties"]["d"]
 
 
 field_values = st.fixed_dictionaries({

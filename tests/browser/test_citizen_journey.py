@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import Dossier
 from dichvucong.notify.models import SandboxMessage
+from tests.birth_helpers import fill_birth_form
 from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
@@ -164,6 +165,7 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         heading(citizen, "Nộp hồ sơ trực tuyến")
         check(citizen, "submission form")
         citizen.get_by_label("Cơ quan tiếp nhận").select_option(label=AGENCY)
+        fill_birth_form(citizen)
         citizen.get_by_label(DECLARATION).set_input_files(pdf_file(tmp_path, "to-khai.pdf"))
         citizen.get_by_label(BIRTH_CERTIFICATE).set_input_files(
             pdf_file(tmp_path, "giay-chung-sinh.pdf"))
@@ -190,11 +192,11 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         official.locator("main").get_by_role("button", name="Đăng nhập").click()
         heading(official, "Hồ sơ cần xử lý")
         open_from_reception_queue(official, live_url, code, "submitted")
-        expect(official.locator("dl.facts")).to_contain_text(FULL_NAME)
+        expect(official.locator("dl.facts").first).to_contain_text(FULL_NAME)
         expect(official.get_by_role("link", name="giay-chung-sinh.pdf")).to_be_visible()
         official.get_by_role("checkbox", name=BIRTH_CERTIFICATE).check()
         act(official, "Yêu cầu bổ sung", "back office: supplement requested")
-        expect(official.locator("dl.facts")).to_contain_text("Chờ bổ sung (chưa tiếp nhận)")
+        expect(official.locator("dl.facts").first).to_contain_text("Chờ bổ sung (chưa tiếp nhận)")
 
         # --- the citizen answers with a file ---------------------------------------------------
         citizen.get_by_role("link", name="Hồ sơ của tôi").first.click()
@@ -222,7 +224,7 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         open_from_reception_queue(official, live_url, code, "supplemented")
         expect(official.get_by_role("link", name="giay-chung-sinh-ban-sao.pdf")).to_be_visible()
         act(official, "Tiếp nhận", "back office: received")
-        expect(official.locator("dl.facts")).to_contain_text("Đã tiếp nhận")
+        expect(official.locator("dl.facts").first).to_contain_text("Đã tiếp nhận")
 
         # --- the citizen downloads the receipt (Mẫu 01) ---------------------------------------
         citizen.reload()

@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.birth_helpers import fill_birth_form
 from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +44,7 @@ def test_citizen_submits_a_birth_registration(browser, live_url, django_db_block
 
         page.get_by_label("Cơ quan tiếp nhận").select_option(
             label="Ủy ban nhân dân phường Hải Châu")
+        fill_birth_form(page)
         page.get_by_label("Tờ khai đăng ký khai sinh").set_input_files(str(declaration))
         page.get_by_label("Giấy chứng sinh do cơ sở y tế cấp").set_input_files(str(fake))
         page.get_by_role("button", name="Nộp hồ sơ").click()

@@ -281,8 +281,12 @@ class FormField(_Model):
     options: list[Option] = Field(default_factory=list)
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
-    min_value: Decimal | None = None
-    max_value: Decimal | None = None
+    min_value: Decimal | None = Field(
+        None, description="a number's least value; for a date, the earliest day as days from "
+                          "the day of submission (-60: sixty days before)")
+    max_value: Decimal | None = Field(
+        None, description="a number's greatest value; for a date, the latest day as days from "
+                          "the day of submission (0: not in the future)")
     pattern: str | None = None
     pattern_message: str = ""
     visible_when: Condition | None = None
@@ -311,6 +315,9 @@ class FormField(_Model):
             _unique_keys(self.fields, self.key)
         elif self.fields:
             raise ValueError(f"chỉ trường nhóm mới có trường con ('{self.key}')")
+        if self.type == FieldType.DATE and any(
+                v is not None and v != int(v) for v in (self.min_value, self.max_value)):
+            raise ValueError(f"giới hạn ngày của '{self.key}' là số ngày nguyên")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -349,6 +356,20 @@ class Result(_Model):
     digital: bool = Field(True, description="issued by the platform as a signed PDF with a QR "
                                             "code; false for results made outside it (cards, "
                                             "paper forms)")
+
+
+# What a result's template may name besides the form's fields: the issuing agency and the day
+# of issue, and each date field in words («ghi bằng chữ», as civil status papers write it).
+TEMPLATE_EXTRAS = ("_agency", "_issue_date")
+DATE_IN_WORDS = "__chu"
+
+
+def template_keys(form: list[dict]) -> list[str]:
+    """The placeholders a result template of a procedure with this form (as JSON) may use."""
+    keys = [item.get("key", "") for item in form]
+    words = [f"{item.get('key', '')}{DATE_IN_WORDS}" for item in form
+             if item.get("type") == FieldType.DATE.value]
+    return [*keys, *words, *TEMPLATE_EXTRAS]
 
 
 class Source(_Model):

@@ -514,8 +514,11 @@ class ResultForm(DesignerForm):
                                     help_text=_("Loại giấy tờ trong kho dữ liệu cá nhân, nếu có."))
     validity = forms.CharField(label=_("Thời hạn hiệu lực"), max_length=200, required=False,
                                help_text=_("Ví dụ: 6 tháng kể từ ngày cấp."))
-    template = forms.CharField(label=_("Mẫu nội dung kết quả"), required=False,
-                               widget=_textarea(6))
+    template = forms.CharField(
+        label=_("Mẫu nội dung kết quả"), required=False, widget=_textarea(6),
+        help_text=_("{{ khóa }}: giá trị trường tờ khai; {{ khóa__chu }}: ngày ghi bằng chữ; "
+                    "{{ _agency }}, {{ _issue_date }}: cơ quan cấp, ngày cấp. Dòng bắt đầu "
+                    "bằng «# » là tiêu đề mục."))
     digital = forms.BooleanField(
         label=_("Hệ thống ban hành kết quả điện tử (ký số, có mã QR)"), required=False,
         initial=True, help_text=_("Bỏ chọn khi kết quả được làm ngoài hệ thống (thẻ, phôi "
@@ -871,7 +874,9 @@ class FormFieldForm(PositionMixin, DesignerForm):
     min_value = NumberField(label=_("Giá trị nhỏ nhất"), required=False, max_digits=20,
                             decimal_places=4)
     max_value = NumberField(label=_("Giá trị lớn nhất"), required=False, max_digits=20,
-                            decimal_places=4)
+                            decimal_places=4,
+                            help_text=_("Với trường ngày: số ngày tính từ ngày nộp hồ sơ "
+                                        "(0: không được sau ngày nộp; -60: trước 60 ngày)."))
     pattern = forms.CharField(label=_("Mẫu kiểm tra (biểu thức chính quy)"), max_length=500,
                               required=False,
                               widget=forms.TextInput(attrs={"spellcheck": "false"}))

@@ -34,7 +34,13 @@ from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog import designer_forms as df
 from dichvucong.catalog import quality
-from dichvucong.catalog.definition import FieldType, FormField, Level, ProcedureDefinition
+from dichvucong.catalog.definition import (
+    FieldType,
+    FormField,
+    Level,
+    ProcedureDefinition,
+    template_keys,
+)
 from dichvucong.catalog.diff import diff
 from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.catalog.models import Field, Procedure, ProcedureVersion
@@ -377,7 +383,7 @@ def _render_editor(request: HttpRequest, procedure: Procedure, draft: ProcedureV
 
 
 def _form_keys(definition: dict) -> list[str]:
-    return [item.get("key", "") for item in definition.get("form") or []]
+    return template_keys(definition.get("form") or [])
 
 
 def _error_items(section: df.Section, bound: Any, extra: list[str]) -> list[tuple[str, str]]:

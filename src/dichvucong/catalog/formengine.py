@@ -12,7 +12,7 @@ import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -114,13 +114,13 @@ def validate(fields: list[FormField], raw: Raw, today: date | None = None,
     """Clean every visible field; collect every error. ``known_communes`` maps a province code
     to its commune codes, to check addresses."""
     result = FormResult()
-    _validate_scope(fields, raw, "", result, known_communes)
+    _validate_scope(fields, raw, "", result, known_communes, today=today or date.today())
     return result
 
 
 def _validate_scope(fields: list[FormField], scope: Raw, prefix: str, result: FormResult,
                     known_communes: Mapping[str, set[str]] | None,
-                    into: Raw | None = None) -> None:
+                    into: Raw | None = None, today: date | None = None) -> None:
     target = result.cleaned if into is None else into
     for field in fields:
         if not is_visible(field.visible_when, scope):
@@ -142,7 +142,7 @@ def _validate_scope(fields: list[FormField], scope: Raw, prefix: str, result: Fo
             for index, item in enumerate(items):
                 cleaned_item: Raw = {}
                 _validate_scope(field.fields, item, f"{name}-{index}-", result, known_communes,
-                                cleaned_item)
+                                cleaned_item, today)
                 cleaned_items.append(cleaned_item)
             target[field.key] = cleaned_items
             continue
@@ -155,7 +155,7 @@ def _validate_scope(fields: list[FormField], scope: Raw, prefix: str, result: Fo
                 target[field.key] = False
             continue
         try:
-            target[field.key] = clean_value(field, value, known_communes)
+            target[field.key] = clean_value(field, value, known_communes, today)
         except FieldError as exc:
             _error(result, name, str(exc))
 
@@ -165,8 +165,10 @@ def _error(result: FormResult, name: str, message: str) -> None:
 
 
 def clean_value(field: FormField, value: Any,
-                known_communes: Mapping[str, set[str]] | None = None) -> Any:
-    """One field's value, cleaned; raises FieldError with the citizen's message."""
+                known_communes: Mapping[str, set[str]] | None = None,
+                today: date | None = None) -> Any:
+    """One field's value, cleaned; raises FieldError with the citizen's message. ``today`` is
+    the day of submission, which a date field's bounds count from."""
     label = field.label
     kind = field.type
     if kind in (FieldType.TEXT, FieldType.TEXTAREA):
@@ -186,7 +188,7 @@ def clean_value(field: FormField, value: Any,
             raise FieldError(f"«{label}» không được lớn hơn {_show(field.max_value)}.")
         return int(number) if kind == FieldType.MONEY else number
     if kind == FieldType.DATE:
-        return _date(str(value), label)
+        return _date_in_bounds(field, _date(str(value), label), today or date.today())
     if kind == FieldType.SELECT:
         allowed = {o.value for o in field.options}
         if str(value) not in allowed:
@@ -268,6 +270,26 @@ def _date(text: str, label: str) -> date:
     raise FieldError(f"«{label}» cần ghi theo dạng ngày/tháng/năm, ví dụ 05/01/2024.")
 
 
+def date_bounds(field: FormField, today: date) -> tuple[date | None, date | None]:
+    """A date field's earliest and latest day: its ``min_value``/``max_value`` count days from
+    the day of submission (0: that day; -60: sixty days before)."""
+    def shift(days: Decimal | None) -> date | None:
+        return None if days is None else today + timedelta(days=int(days))
+    return shift(field.min_value), shift(field.max_value)
+
+
+def _date_in_bounds(field: FormField, day: date, today: date) -> date:
+    earliest, latest = date_bounds(field, today)
+    if latest is not None and day > latest:
+        if latest == today:
+            raise FieldError(f"«{field.label}» không được sau ngày hôm nay "
+                             f"({today:%d/%m/%Y}).")
+        raise FieldError(f"«{field.label}» không được sau ngày {latest:%d/%m/%Y}.")
+    if earliest is not None and day < earliest:
+        raise FieldError(f"«{field.label}» không được trước ngày {earliest:%d/%m/%Y}.")
+    return day
+
+
 def _show(value: Decimal) -> str:
     return f"{value.normalize():f}".replace(".", ",")
 
@@ -342,10 +364,17 @@ def _field_schema(field: FormField) -> dict[str, Any]:
         schema["minLength"] = field.min_length
     if field.max_length is not None:
         schema["maxLength"] = field.max_length
-    if field.min_value is not None:
-        schema["minimum"] = float(field.min_value)
-    if field.max_value is not None:
-        schema["maximum"] = float(field.max_value)
+    if field.type == FieldType.DATE:
+        if field.min_value is not None or field.max_value is not None:
+            # Relative to the day of submission, which JSON Schema cannot express.
+            schema["x-days-from-submission"] = {
+                k: int(v) for k, v in (("min", field.min_value), ("max", field.max_value))
+                if v is not None}
+    else:
+        if field.min_value is not None:
+            schema["minimum"] = float(field.min_value)
+        if field.max_value is not None:
+            schema["maximum"] = float(field.max_value)
     if field.pattern:
         schema["pattern"] = field.pattern
     return schema

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils import timezone
 
 from dichvucong.adminunits import queries as units
 from dichvucong.catalog.definition import FieldType, FormField
@@ -52,7 +53,8 @@ def read_form(request: HttpRequest, fields: list[FormField]) -> FormSubmission:
     known: dict[str, set[str]] = {}
     for province in _address_provinces(fields, raw):
         known |= units.known_communes(province)
-    return FormSubmission(raw=raw, result=validate(fields, raw, known_communes=known),
+    return FormSubmission(raw=raw, result=validate(fields, raw, timezone.localdate(),
+                                                              known_communes=known),
                           extra_rows={})
 
 

@@ -369,13 +369,26 @@ def read_curated(path: Path = DATA_DIR / "procedures.json",
             "fees": fees,
             "documents": documents,
             "legal_basis": raw.get("legal_basis") or [],
-            "results": [{"name": raw["result"]}] if raw.get("result") else [],
+            "results": _curated_results(raw),
+            "form": raw.get("form") or [],
             "reissue_from_store": bool(raw.get("reissue_from_store")),
             "presence_required": raw.get("presence_required") or "",
             "sources": [{"name": "Danh mục TTHC thành phố Đà Nẵng (biên soạn)",
-                         "note": raw.get("verified", "")}],
+                         "note": raw.get("verified", "")},
+                        *([{"name": raw["form_source"], "note": raw.get("form_note", "")}]
+                          if raw.get("form_source") else [])],
         }))
     return definitions
+
+
+def _curated_results(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """A curated record's results: a list of result definitions (name, document type, body
+    template …; ``template_source`` is where the layout comes from, kept out of the definition)
+    or, in the short form, one result's name."""
+    if isinstance(raw.get("results"), list):
+        return [{k: v for k, v in result.items() if k != "template_source"}
+                for result in raw["results"]]
+    return [{"name": raw["result"]}] if raw.get("result") else []
 
 
 def local_code(prefix: str, name: str) -> str:

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -133,7 +134,8 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
         taken = store_hooks.taking(from_store, definition, request.user, uploads, given)
     except UploadError as exc:
         return Status(400, {"detail": str(exc)})
-    result = validate(definition.form, raw if isinstance(raw, dict) else {})
+    result = validate(definition.form, raw if isinstance(raw, dict) else {},
+                      timezone.localdate())
     check = submission.check_filing(
         proc, definition, agency_id=agency, delivery=delivery, form=result,
         documents=[name for name, _ in uploads] + (taken.names if taken else []))

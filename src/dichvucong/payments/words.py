@@ -1,5 +1,5 @@
 """Amounts in Vietnamese words, as a receipt writes them ("Bằng chữ: Một trăm ba mươi lăm nghìn
-đồng"). Plain Python.
+đồng"), and dates, as civil status papers do. Plain Python.
 
 Rules: groups of three digits named nghìn, triệu, tỷ; a group after the first reads its zero
 hundreds ("không trăm") and a zero ten before a unit as "linh"; ten is "mười", 1 after a ten
@@ -7,6 +7,8 @@ of 20 or more is "mốt", 5 after any ten is "lăm".
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 SCALES = ("", "nghìn", "triệu", "tỷ", "nghìn tỷ", "triệu tỷ")
@@ -62,3 +64,10 @@ def amount_words(amount: int) -> str:
     """135000 → 'Một trăm ba mươi lăm nghìn đồng'."""
     text = number_words(amount) + " đồng"
     return text[0].upper() + text[1:]
+
+
+def date_words(day: date) -> str:
+    """A date as civil status papers write it in words: 2024-01-05 → 'Ngày năm, tháng một, năm
+    hai nghìn không trăm hai mươi bốn'."""
+    return (f"Ngày {number_words(day.day)}, tháng {number_words(day.month)}, "
+            f"năm {number_words(day.year)}")

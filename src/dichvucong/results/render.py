@@ -89,7 +89,11 @@ def render(document: Document) -> tuple[bytes, QrBox]:
     if document.holder_id_masked:
         pdf.field("Số định danh cá nhân", document.holder_id_masked)
     for text in document.paragraphs:
-        pdf.paragraph(text)
+        if text.startswith("# "):  # a section of the result's template, e.g. «Người mẹ»
+            pdf.ln(1)
+            pdf.paragraph(text[2:], style="B", after=0.4)
+        else:
+            pdf.paragraph(text)
     pdf.ln(1)
     pdf.field("Ngày cấp", day_text(document.issue_date))
     pdf.field("Có giá trị đến",

@@ -20,6 +20,7 @@ Stable API for other apps:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import logging
@@ -41,10 +42,12 @@ from django.utils import timezone
 from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog.definition import DATE_IN_WORDS, TEMPLATE_EXTRAS, FieldType
 from dichvucong.core.idnumber import mask
 from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.dossiers.models import Dossier
+from dichvucong.payments.words import date_words
 
 from . import pki, render, signature, signing, verifier
 from .models import (
@@ -169,12 +172,22 @@ def _display_values(dossier: Dossier) -> dict[str, str]:
             entries = form_entries([form_field], values)
             if entries and not entries[0].items:
                 shown[form_field.key] = str(entries[0].value)
+            if form_field.type == FieldType.DATE:
+                # «key__chu»: the date in words, as civil status papers write it beside the
+                # numbers (Giấy khai sinh: «ghi bằng chữ»).
+                with contextlib.suppress(ValueError):
+                    shown[f"{form_field.key}{DATE_IN_WORDS}"] = date_words(
+                        date.fromisoformat(str(values[form_field.key])))
     return shown
 
 
-def _body(dossier: Dossier, template: str) -> str:
+def _body(dossier: Dossier, template: str, today: date | None = None) -> str:
     values = _display_values(dossier)
     if template.strip():
+        # What the template may name besides the form: the registering agency and the day.
+        day = today or timezone.localdate()
+        values |= dict(zip(TEMPLATE_EXTRAS, (dossier.agency.name, day.strftime("%d/%m/%Y")),
+                           strict=True))
         return render.fill_template(template, values)
     from dichvucong.backoffice.presenters import form_entries
 
@@ -241,8 +254,8 @@ def request_issue(dossier: Dossier, user: User, *, choice: int = 0,
         until = valid_until or validity_end(chosen["validity"], today)
         if until is not None and until < today:
             raise ResultError("Ngày hết hiệu lực phải từ hôm nay trở đi.", "valid_until")
-        result = _new_result(dossier, user, chosen, today, until, _body(dossier,
-                                                                        chosen["template"]))
+        result = _new_result(dossier, user, chosen, today, until,
+                             _body(dossier, chosen["template"], today))
         _event(result, ResultEvent.Kind.REQUESTED, user, dossier=dossier.code)
     enqueue(result)
     return result
