@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from dichvucong.agencies.models import Agency
 from dichvucong.dossiers.models import Dossier
+from tests.birth_helpers import birth_form_json
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -28,7 +29,8 @@ def citizen(client):
 
 
 def post_birth(client, **extra):
-    data = {"procedure": "1.001193", "agency": hai_chau_id(), "form": "{}",
+    data = {"procedure": "1.001193", "agency": hai_chau_id(),
+            "form": json.dumps(birth_form_json()),
             "documents": json.dumps([0, 1]), "files": files("a.pdf", "b.pdf"), **extra}
     return client.post("/api/v1/dossiers", data)
 

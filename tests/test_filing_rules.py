@@ -14,10 +14,11 @@ from dichvucong.agencies.models import Agency
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import fees
 from dichvucong.payments.models import DossierFee
+from tests.birth_helpers import birth_form, birth_form_json
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-BIRTH = "1.001193"  # Đăng ký khai sinh: no form fields, two mandatory documents
+BIRTH = "1.001193"  # Đăng ký khai sinh: the e-declaration and the birth attestation
 
 
 def pdf(name: str) -> SimpleUploadedFile:
@@ -50,7 +51,7 @@ def quotes(monkeypatch) -> list:
 
 def test_the_page_prices_a_filing_once(quotes):
     response = logged_in("congdan").post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {
-        "agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
+        "agency": str(hai_chau().pk), "delivery": "online", "action": "submit", **birth_form(),
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302, response.content.decode()[:2000]
     dossier = Dossier.objects.get(procedure__code=BIRTH)
@@ -60,7 +61,7 @@ def test_the_page_prices_a_filing_once(quotes):
 
 def test_the_api_prices_a_filing_once(quotes):
     response = logged_in("congdan").post("/api/v1/dossiers", {
-        "procedure": BIRTH, "agency": hai_chau().pk, "form": "{}",
+        "procedure": BIRTH, "agency": hai_chau().pk, "form": json.dumps(birth_form_json()),
         "documents": json.dumps([0, 1]), "files": [pdf("a.pdf"), pdf("b.pdf")]})
     assert response.status_code == 201, response.content
     dossier = Dossier.objects.get(code=response.json()["code"])
@@ -71,7 +72,8 @@ def test_the_api_prices_a_filing_once(quotes):
 def test_the_api_answers_every_filing_error_by_field():
     """The API's Problem names each input that is wrong, as the page shows each beside it."""
     response = logged_in("congdan").post("/api/v1/dossiers", {
-        "procedure": BIRTH, "agency": Agency.objects.get(name="Sở Tư pháp").pk, "form": "{}",
+        "procedure": BIRTH, "agency": Agency.objects.get(name="Sở Tư pháp").pk,
+        "form": json.dumps(birth_form_json()),
         "delivery": "pigeon", "documents": json.dumps([0]), "files": [pdf("a.pdf")]})
     assert response.status_code == 400
     problem = response.json()
@@ -85,7 +87,7 @@ def test_the_page_refuses_an_unknown_delivery_as_the_api_does():
     """The page used to file an unknown delivery as «online» where the API refused it."""
     client = logged_in("congdan")
     response = client.post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {
-        "agency": str(hai_chau().pk), "delivery": "pigeon", "action": "submit",
+        "agency": str(hai_chau().pk), "delivery": "pigeon", "action": "submit", **birth_form(),
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 200
     assert "Cách nhận kết quả không hợp lệ." in response.content.decode()

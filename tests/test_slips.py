@@ -174,8 +174,9 @@ def test_receipt_of_a_walk_in_lists_the_definitions_documents():
     add_event(dossier, "enter_walk_in", "draft", "received", actor=user("motcua.haichau"),
               role="reception_officer", at=RECEIVED)
     text = pdf_text(render.render_receipt(dossier))
-    # No scans: the mandatory documents of the procedure version, not the optional one.
-    assert "Tờ khai đăng ký khai sinh (1 bản chính)" in text
+    # No scans: the mandatory documents of the procedure version, not the optional ones (the
+    # paper declaration is optional since the e-declaration replaces it).
+    assert "Tờ khai đăng ký khai sinh (1 bản chính)" not in text
     assert "Giấy chứng sinh do cơ sở y tế cấp (1 bản chính hoặc bản điện tử)" in text
     assert "Văn bản ủy quyền" not in text
     assert "Hình thức nộp hồ sơ: Trực tiếp" in text
