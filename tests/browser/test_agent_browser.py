@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import AgentConsent, Dossier
 from dichvucong.notify.models import SandboxMessage
+from tests.birth_helpers import fill_birth_form
 from tests.browser.conftest import PHONE, check_accessibility, new_context
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +104,7 @@ def test_an_agent_files_for_a_citizen_with_the_citizens_code(browser, live_url,
         expect(agent.locator("main")).to_contain_text("nộp hồ sơ thay cho Phan Văn Nhờ")
         check(agent, "agent: the submission form")
         agent.get_by_label("Cơ quan tiếp nhận").select_option(label=AGENCY)
+        fill_birth_form(agent)
         agent.get_by_label("Tờ khai đăng ký khai sinh").set_input_files(str(declaration))
         agent.get_by_label("Giấy chứng sinh do cơ sở y tế cấp").set_input_files(str(certificate))
         agent.get_by_role("button", name="Nộp hồ sơ", exact=True).click()

@@ -12,6 +12,7 @@ import urllib.request
 import pytest
 
 from dichvucong.dossiers.models import Dossier
+from tests.birth_helpers import birth_form
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -72,7 +73,7 @@ def test_fifty_concurrent_submissions(live_url, django_db_blocker):
             token = citizen.csrf("/thu-tuc/1.001193/nop-ho-so/")
             body, content_type = _multipart(
                 {"csrfmiddlewaretoken": token, "agency": str(agency_id), "delivery": "online",
-                 "action": "submit"},
+                 "action": "submit", **birth_form()},
                 {"doc-0": ("to-khai.pdf", PDF), "doc-1": ("giay-chung-sinh.pdf", PDF)})
             request = urllib.request.Request(
                 live_url + "/thu-tuc/1.001193/nop-ho-so/", data=body, method="POST",
