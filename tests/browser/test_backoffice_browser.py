@@ -20,6 +20,7 @@ from dichvucong.dossiers import actions
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, Role
 from dichvucong.dossiers.models import Dossier
+from tests.birth_helpers import fill_birth_form
 from tests.browser.conftest import check_accessibility
 from tests.test_backoffice import PDF, make_dossier
 
@@ -147,6 +148,7 @@ def test_walk_in_dossier_from_a_cccd_qr_code(page, live_url, tmp_path):
     expect(page.get_by_label("Ngày sinh")).to_have_value("1990-02-02")
     check(page, "walk-in: filled from the card")
     assert "048190004321" not in page.url
+    fill_birth_form(page)  # the declaration the citizen dictates at the counter
     declaration = tmp_path / "to-khai.pdf"
     declaration.write_bytes(PDF)
     page.get_by_label("Tờ khai đăng ký khai sinh").set_input_files(str(declaration))
