@@ -42,8 +42,9 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         rows = CalendarOverride.objects.filter(Q(agency__isnull=True), day__year=year)
-        overrides = [OverrideRow(r.pk, r.day, r.is_working, r.reason, r.legal_basis, r.source,
-                                 r.verified) for r in rows]
+        overrides = [OverrideRow(id=r.pk, day=r.day, is_working=r.is_working, reason=r.reason,
+                                 legal_basis=r.legal_basis, source=r.source,
+                                 verified=r.verified) for r in rows]
         agency_days = CalendarOverride.objects.filter(agency__isnull=False, day__year=year) \
             .select_related("agency").order_by("day")
         context = {

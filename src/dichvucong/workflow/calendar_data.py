@@ -96,14 +96,10 @@ class CalendarDay:
 
 
 @dataclass(frozen=True)
-class OverrideRow:
+class OverrideRow(AnnouncedDay):
+    """A day as an administrator's row holds it: an announced day's facts and the row's id."""
+
     id: int
-    day: date
-    is_working: bool
-    reason: str
-    legal_basis: str
-    source: str
-    verified: bool
 
 
 def year_calendar(year: int, overrides: Iterable[OverrideRow],
