@@ -241,3 +241,36 @@ def test_any_input_gives_errors_or_clean_values_never_a_crash(post):
 def test_text_is_kept_apart_from_white_space(text):
     field = FormField(key="t", label="T", type=FieldType.TEXT)
     assert clean_value(field, f"  {text} ") == " ".join(text.split())
+
+
+def test_a_field_on_a_shared_code_list_takes_its_choices_from_it_and_stores_only_its_name():
+    field = FormField.model_validate({"key": "dan_toc", "label": "Dân tộc", "type": "select",
+                                      "code_list": "dan_toc"})
+    values = [o.value for o in field.options]
+    assert len(values) == 54 and values[0] == "Kinh" and "Ơ-đu" in values
+    assert validate([field], {"dan_toc": "Brâu"}).is_valid
+    assert not validate([field], {"dan_toc": "Kinh Việt"}).is_valid
+    dumped = field.model_dump(mode="json", by_alias=True)
+    assert dumped["code_list"] == "dan_toc" and "options" not in dumped
+    assert FormField.model_validate(dumped) == field  # stored by name, read back whole
+    with pytest.raises(ValidationError, match="không ghi thêm"):
+        FormField.model_validate({"key": "a", "label": "A", "type": "select",
+                                  "code_list": "dan_toc", "options": [{"value": "x",
+                                                                       "label": "x"}]})
+    with pytest.raises(ValidationError, match="không có danh mục dùng chung 'ton_giao'"):
+        FormField.model_validate({"key": "a", "label": "A", "type": "select",
+                                  "code_list": "ton_giao"})
+
+
+def test_the_designer_saves_a_field_on_a_code_list_by_name():
+    from dichvucong.catalog.designer_forms import FormFieldForm
+
+    form = FormFieldForm(data={"key": "dan_toc", "label": "Dân tộc", "type": "select",
+                               "code_list": "dan_toc", "position": "1"})
+    assert form.is_valid(), form.errors
+    item = form.to_item({})
+    assert item["code_list"] == "dan_toc" and "options" not in item
+    assert FormFieldForm.row_initial(item)["code_list"] == "dan_toc"
+    mixed = FormFieldForm(data={"key": "d", "label": "D", "type": "text",
+                                "code_list": "dan_toc", "position": "1"})
+    assert not mixed.is_valid() and "code_list" in mixed.errors

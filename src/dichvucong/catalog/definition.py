@@ -14,7 +14,19 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializationInfo,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from dichvucong.catalog.codelists import CodeList
+from dichvucong.catalog.codelists import options as code_list_options
 
 FORMAT = "dichvucong.procedure/1"
 NATIONAL_CODE = re.compile(r"^\d\.\d{6}(\.\d{3}\.\d{2}\.\d{2}\.H\d{2}|\.H\d{2})?$")
@@ -279,6 +291,9 @@ class FormField(_Model):
     required: bool = False
     help: str = ""
     options: list[Option] = Field(default_factory=list)
+    code_list: CodeList | None = Field(
+        None, description="a shared code list (e.g. dan_toc: the 54 ethnic groups) the choices "
+                          "come from instead of options; stored by name only")
     min_length: int | None = Field(None, ge=0)
     max_length: int | None = Field(None, ge=1)
     min_value: Decimal | None = Field(
@@ -296,6 +311,28 @@ class FormField(_Model):
     prefill: ProfileKey | None = Field(
         None, description="filled in from the applicant's profile (the citizen's, also when an "
                           "agent files for them); the citizen can still change it")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _code_list_options(cls, data: object) -> object:
+        # A field on a shared list takes its choices from the list, so the list is one source.
+        if isinstance(data, dict) and data.get("code_list"):
+            if data.get("options"):
+                raise ValueError(f"trường '{data.get('key')}' lấy lựa chọn từ danh mục "
+                                 f"'{data['code_list']}': không ghi thêm danh sách lựa chọn")
+            try:
+                data = {**data, "options": code_list_options(CodeList(data["code_list"]))}
+            except ValueError:
+                raise ValueError(f"không có danh mục dùng chung '{data['code_list']}'") from None
+        return data
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler,
+              info: SerializationInfo) -> dict:
+        data = handler(self)
+        if self.code_list is not None and isinstance(data, dict):
+            data.pop("options", None)  # the list's name stands for its choices
+        return data
 
     @model_validator(mode="after")
     def _shape(self) -> FormField:

@@ -24,6 +24,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from dichvucong.accounts.models import Role
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog.codelists import CODE_LISTS
 from dichvucong.catalog.definition import (
     PREFILL_TYPES,
     Channel,
@@ -853,6 +854,12 @@ class FormFieldForm(PositionMixin, DesignerForm):
     options = forms.CharField(
         label=_("Các lựa chọn"), required=False, widget=_textarea(3),
         help_text=_("Với trường chọn: mỗi dòng một lựa chọn, dạng giá_trị|Nhãn hoặc chỉ Nhãn."))
+    code_list = forms.ChoiceField(
+        label=_("Hoặc lấy lựa chọn từ danh mục dùng chung"), required=False, initial="",
+        choices=[("", _("— Không dùng danh mục —"))]
+        + [(key.value, data.label) for key, data in CODE_LISTS.items()],
+        help_text=_("Danh mục dùng chung được khai một lần cho mọi biểu mẫu (ví dụ 54 dân tộc); "
+                    "khi chọn danh mục thì để trống ô lựa chọn."))
     cond_field = forms.CharField(
         label=_("Chỉ hiện khi trường (khóa)"), max_length=63, required=False,
         validators=[RegexValidator(KEY_PATTERN, _("Khóa trường không hợp lệ."))],
@@ -890,7 +897,7 @@ class FormFieldForm(PositionMixin, DesignerForm):
     main = ["key", "label", "type", "required", "help", "prefill", "group", "position"]
     more = [
         (_("Lựa chọn (với trường chọn) và điều kiện hiển thị"),
-         ["options", "cond_field", "cond_operator", "cond_value"]),
+         ["options", "code_list", "cond_field", "cond_operator", "cond_value"]),
         (_("Giới hạn và kiểm tra dữ liệu"),
          ["min_length", "max_length", "min_value", "max_value", "pattern", "pattern_message",
           "min_items", "max_items"]),
@@ -916,7 +923,8 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "key": item.get("key", ""), "label": item.get("label", ""),
             "type": item.get("type") or FieldType.TEXT.value,
             "required": bool(item.get("required")), "help": item.get("help", ""),
-            "options": show_options(item.get("options")),
+            "options": "" if item.get("code_list") else show_options(item.get("options")),
+            "code_list": item.get("code_list") or "",
             "min_length": item.get("min_length"), "max_length": item.get("max_length"),
             "min_value": show_number(item.get("min_value")),
             "max_value": show_number(item.get("max_value")),
@@ -946,8 +954,13 @@ class FormFieldForm(PositionMixin, DesignerForm):
         data = super().clean()
         kind = data.get("type")
         if kind in (FieldType.SELECT, FieldType.MULTISELECT) and not data.get("options") \
-                and "options" not in self.errors:
+                and not data.get("code_list") and "options" not in self.errors:
             self.add_error("options", _("Trường chọn cần danh sách lựa chọn."))
+        if data.get("code_list") and data.get("options"):
+            self.add_error("options", _("Trường lấy lựa chọn từ danh mục dùng chung: để trống "
+                                        "ô này."))
+        if data.get("code_list") and kind not in (FieldType.SELECT, FieldType.MULTISELECT):
+            self.add_error("code_list", _("Chỉ trường chọn mới lấy được danh mục."))
         if kind == FieldType.GROUP and data.get("group"):
             self.add_error("group", _("Một nhóm không được nằm trong nhóm khác."))
         if data.get("group") and data.get("group") == data.get("key"):
@@ -990,6 +1003,9 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "max_items": data["max_items"] or 20,
             "prefill": data.get("prefill") or None,
         }
+        if data.get("code_list"):
+            item["code_list"] = data["code_list"]
+            del item["options"]
         operator, target, value = (data["cond_operator"], data["cond_field"],
                                    data["cond_value"].strip())
         if operator:
