@@ -33,19 +33,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("DICHVUCONG_MODE", "demo")
-os.environ.setdefault("DICHVUCONG_DATA_DIR", tempfile.mkdtemp(prefix="dichvucong-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
-sys.path.insert(0, str(ROOT / "src"))
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+harness.setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -66,12 +58,8 @@ DASHBOARD_URLS = ("monitor:city", "monitor:dashboard", "monitor:home", "monitor:
 
 
 def _median(fn, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+    """Median wall time of ``runs`` calls, in seconds."""
+    return statistics.median(harness.timed(fn, runs, warm=0)[0].wall) / 1000
 
 
 def _dashboard_url() -> str | None:
@@ -98,10 +86,13 @@ def measure(client: Client, url: str | None, first_day=None
             assert response.status_code == 200, response.status_code
             periods[name] = _median(lambda q=query: client.get(url + q), 7)
         dashboard = periods["month"]
+        # The floor in the same process and moment: what any request costs here now.
+        periods["floor"] = _median(lambda: client.get(harness.FLOOR_URL), 7)
     first = scan()
     steady = _median(scan, 5)
     print("   city dashboard: " + (", ".join(f"{name} {t * 1000:.0f} ms"
-                                               for name, t in periods.items()) or "—"),
+                                               for name, t in periods.items()) or "—")
+          + (f" (month ÷ floor {dashboard / periods['floor']:.0f}×)" if dashboard else ""),
           flush=True)
     print(f"   alert scan: first {first.seconds:.2f} s ({first.found:,} causes, "
           f"{first.raised:,} raised, {first.notified:,} notifications); "

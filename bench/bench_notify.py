@@ -11,20 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT))
+import harness
+
+sys.path.insert(0, str(harness.ROOT))  # tests.notify_servers: the local provider servers
 COUNT = int(os.environ.get("BENCH_NOTIFICATIONS", "300"))  # per channel
 
 
 def main() -> None:
-    os.environ.setdefault("DICHVUCONG_MODE", "demo")
-    os.environ.setdefault("DICHVUCONG_DATA_DIR", tempfile.mkdtemp(prefix="bench-notify-"))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "dichvucong.settings"
     from tests.notify_servers import EsmsServer, MailServer, ZnsServer
 
     with MailServer() as mail, EsmsServer() as esms, ZnsServer() as zns:
@@ -36,9 +31,7 @@ def main() -> None:
             "ZNS_URL": zns.url, "ZNS_ACCESS_TOKEN": zns.token, "ZNS_TEMPLATES": "received=1",
             "LOG_LEVEL": "WARNING"}
         os.environ.update(provider_env)
-        import django
-
-        django.setup()
+        harness.setup_django()  # after the providers' settings are in the environment
         from django.core.management import call_command
         from django.db import connection, transaction
 

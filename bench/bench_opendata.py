@@ -15,24 +15,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
-import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def timed(call, rounds: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[min(len(samples) - 1, int(0.95 * len(samples)))]
+import harness
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,12 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DICHVUCONG_MODE", "demo")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
-    sys.path.insert(0, str(ROOT / "src"))
-    import django
+    harness.setup_django()
 
-    django.setup()
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
@@ -106,7 +89,6 @@ def main(argv: list[str] | None = None) -> int:
     agency = agencies[len(agencies) // 2]
 
     cases = {
-        "/healthz/live (trivial view, baseline)": lambda: client.get("/healthz/live"),
         "package_list": lambda: client.get("/api/3/action/package_list"),
         "package_search fq + facets": lambda: client.post(
             "/api/3/action/package_search", json.dumps({
@@ -127,11 +109,8 @@ def main(argv: list[str] | None = None) -> int:
                                            "thang=50"),
         "list page with facets": lambda: client.get("/du-lieu-mo/?tags=thống kê"),
     }
-    print(f"{'request':46} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, call in cases.items():
-        call()  # warm
-        p50, p95 = timed(call, args.rounds)
-        print(f"{name:46} {p50:8.1f} {p95:8.1f}")
+    harness.beside_floor(cases, lambda: client.get(harness.FLOOR_URL),
+                         rounds=5, calls=max(args.rounds // 5, 1))
     return 0
 
 

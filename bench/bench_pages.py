@@ -12,41 +12,20 @@ tests/search_queries.py. Target: under 50 KB compressed per page, everything inc
 from __future__ import annotations
 
 import gzip
-import importlib.util
-import os
 import re
 import statistics
-import sys
-import tempfile
-import time
 from pathlib import Path
 
 import brotli
+import harness
 
-ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("DICHVUCONG_MODE", "demo")
-os.environ.setdefault("DICHVUCONG_DATA_DIR", tempfile.mkdtemp(prefix="dichvucong-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
-sys.path.insert(0, str(ROOT / "src"))
-
-import django  # noqa: E402
-
-django.setup()
+harness.setup_django()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles import finders  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 
 ASSET = re.compile(r'(?:href|src)="(/static/[^"]+)"')
-
-
-def _queries() -> list[str]:
-    spec = importlib.util.spec_from_file_location("search_queries",
-                                                  ROOT / "tests" / "search_queries.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return [query for query, _ in module.QUERIES]
 
 
 def _static_bytes(url: str) -> bytes:
@@ -70,11 +49,7 @@ def page_weight(client: Client, url: str) -> tuple[int, int, int, int]:
 
 
 def main() -> None:
-    if not Path(settings.DATABASES["default"]["NAME"]).exists() or "--setup" in sys.argv:
-        call_command("migrate", verbosity=0)
-        call_command("load_reference_data", verbosity=0)
-        call_command("load_catalog", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
+    harness.load_demo_data(static=True)
     client = Client()
     print("Page weight, first visit, everything included (target < 50 KB compressed)")
     print(f"{'page':<28}{'raw KB':>9}{'gzip KB':>9}{'brotli KB':>11}{'files':>7}")
@@ -84,21 +59,18 @@ def main() -> None:
         raw, gz, br, files = page_weight(client, url)
         print(f"{label:<28}{raw / 1024:>9.1f}{gz / 1024:>9.1f}{br / 1024:>11.1f}{files + 1:>7}")
 
-    queries = _queries()
+    queries = [query for query, _ in harness.tests_module("search_queries").QUERIES]
     client.get("/thu-tuc/", {"q": "khai sinh"})  # builds the process's search index once
-    timings = []
-    for _ in range(5):
-        for query in queries:
-            start = time.perf_counter()
-            response = client.get("/thu-tuc/", {"q": query})
-            timings.append((time.perf_counter() - start) * 1000)
-            assert response.status_code == 200
-    timings.sort()
-    p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"\nSearch page over the catalogue ({len(queries)} citizen queries x 5, "
-          f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}):")
-    print(f"  mean {statistics.mean(timings):.1f} ms, median {statistics.median(timings):.1f} ms, "
-          f"p95 {p95:.1f} ms, max {timings[-1]:.1f} ms per request")
+    searches = iter(queries * 1000)
+    results = harness.beside_floor(
+        {"search page": lambda: client.get("/thu-tuc/", {"q": next(searches)})},
+        lambda: client.get(harness.FLOOR_URL), rounds=5, calls=len(queries),
+        title=f"\nSearch page over the catalogue ({len(queries)} citizen queries × 5 rounds, "
+              f"{harness.database_name()}), beside the trivial view:")
+    timings = results["search page"].wall
+    print(f"  search: mean {statistics.mean(timings):.1f} ms, median "
+          f"{statistics.median(timings):.1f} ms, p95 {harness.percentile(timings, 0.95):.1f} ms, "
+          f"max {max(timings):.1f} ms per request")
 
 
 if __name__ == "__main__":

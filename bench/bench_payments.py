@@ -7,10 +7,9 @@ parsing a VietQR payload, and drawing its QR code (SVG for the page, PNG for dow
 
 from __future__ import annotations
 
-import os
-import time
+import harness
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
+harness.setup_django()
 
 from dichvucong.payments import vietqr, vnpay  # noqa: E402
 
@@ -24,27 +23,17 @@ PARAMS = {
 }
 
 
-def rate(label: str, call, seconds: float = 2.0) -> None:
-    count = 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        call()
-        count += 1
-    elapsed = time.perf_counter() - start
-    print(f"{label:<44} {count / elapsed:>10,.0f}/s  {elapsed / count * 1e6:>9,.1f} µs each")
-
-
 def main() -> None:
     signed = vnpay.signed(PARAMS, SECRET)
     payload = vietqr.build(bank_bin="970415", account="113366668888", amount=10000,
                            purpose="DVC260310K7Q2ZD")
-    rate("VNPay: sign a result", lambda: vnpay.signed(PARAMS, SECRET))
-    rate("VNPay: verify an IPN's signature", lambda: vnpay.verify(signed, SECRET))
-    rate("VietQR: build a payload", lambda: vietqr.build(
+    harness.rate("VNPay: sign a result", lambda: vnpay.signed(PARAMS, SECRET))
+    harness.rate("VNPay: verify an IPN's signature", lambda: vnpay.verify(signed, SECRET))
+    harness.rate("VietQR: build a payload", lambda: vietqr.build(
         bank_bin="970415", account="113366668888", amount=10000, purpose="DVC260310K7Q2ZD"))
-    rate("VietQR: parse and check a payload", lambda: vietqr.parse(payload))
-    rate("VietQR: QR code as inline SVG", lambda: vietqr.qr_svg(payload))
-    rate("VietQR: QR code as PNG", lambda: vietqr.qr_png(payload))
+    harness.rate("VietQR: parse and check a payload", lambda: vietqr.parse(payload))
+    harness.rate("VietQR: QR code as inline SVG", lambda: vietqr.qr_svg(payload))
+    harness.rate("VietQR: QR code as PNG", lambda: vietqr.qr_png(payload))
     print(f"inline SVG size: {len(vietqr.qr_svg(payload)):,} bytes")
 
 

@@ -18,21 +18,11 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import statistics
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("DICHVUCONG_MODE", "demo")
-os.environ.setdefault("DICHVUCONG_DATA_DIR", tempfile.mkdtemp(prefix="dichvucong-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
-sys.path.insert(0, str(ROOT / "src"))
+import harness
 
-import django  # noqa: E402
-
-django.setup()
+harness.setup_django()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
@@ -50,21 +40,11 @@ BODY = ("Ủy ban nhân dân phường Hải Châu xác nhận: bà Nguyễn Th�
         "với ai.\nGiấy xác nhận có giá trị sử dụng để làm thủ tục đăng ký kết hôn.")
 
 
-def _line(label: str, timings: list[float]) -> str:
-    return (f"  {label:<48} mean {statistics.mean(timings):7.2f} ms   "
-            f"median {statistics.median(timings):7.2f}   min {min(timings):7.2f}   "
-            f"max {max(timings):7.2f}")
-
-
-def _timed(fn, runs: int, prepare=None) -> tuple[list[float], object]:
-    fn(prepare() if prepare else None)  # warm-up: imports, fonts, caches
-    timings, result = [], None
-    for _ in range(runs):
-        argument = prepare() if prepare else None
-        started = time.perf_counter()
-        result = fn(argument)
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings, result
+def _timed(fn, runs: int, prepare=None) -> tuple[harness.Timings, object]:
+    """``fn(prepare())`` timed, ``prepare`` (a fresh result to sign, say) untimed."""
+    argument = []
+    return harness.timed(lambda: fn(argument[-1] if argument else None), runs,
+                         prepare=(lambda: argument.append(prepare())) if prepare else None)
 
 
 def _new_result(agency: Agency) -> Result:
@@ -103,34 +83,34 @@ def main() -> None:
         timings, signed = _timed(lambda r: services.sign_result(r.pk), RUNS,
                                  lambda: _new_result(agency))
         assert signed.is_ready, signed.signing_error
-        print(_line("sign_result: render + sign + store", timings))
+        print(timings.line("sign_result: render + sign + store", 48))
 
         timings, rendered = _timed(lambda r: render.render(_document(r)), RUNS,
                                    lambda: _new_result(agency))
         content, box = rendered
-        print(_line("render the PDF alone", timings))
+        print(timings.line("render the PDF alone", 48))
         now = timezone.now()
         timings, out = _timed(lambda r: services.run_async(
             services._sign_document, backend, r, content, box, now), RUNS,
             lambda: _new_result(agency))
-        print(_line("sign alone (COSE payload, QR stamp, PAdES)", timings))
+        print(timings.line("sign alone (COSE payload, QR stamp, PAdES)", 48))
         pdf = out[0]
 
         published = services.signed_trust_list()
         anchors = services.trust_list_anchors()
         timings, trust = _timed(lambda _: verifier.open_signed_trust_list(published, anchors),
                                 RUNS)
-        print(_line(f"open the signed trust list ({len(trust.keys)} keys)", timings))
+        print(timings.line(f"open the signed trust list ({len(trust.keys)} keys)", 48))
         text = services.verify_url(signed.qr_payload)
         timings, verdict = _timed(lambda _: verifier.verify(text, trust), VERIFY_RUNS)
         assert verdict.outcome == "valid", verdict.reason
-        print(_line("verify a QR text offline", timings))
+        print(timings.line("verify a QR text offline", 48))
         timings, outcome = _timed(lambda _: services.verify_text(text), RUNS)
         assert outcome.outcome == "valid"
-        print(_line("verify a QR text online (with the status)", timings))
+        print(timings.line("verify a QR text online (with the status)", 48))
         timings, validated = _timed(lambda _: services.validate_signature(pdf), RUNS)
         assert validated[0], "the PDF signature does not validate"
-        print(_line("validate the PDF signature (pyHanko)", timings))
+        print(timings.line("validate the PDF signature (pyHanko)", 48))
         print(f"  signed PDF {len(pdf) / 1024:.1f} KB, QR text {len(text)} characters, "
               f"sha256 {hashlib.sha256(pdf).hexdigest()[:12]}…")
         transaction.set_rollback(True)

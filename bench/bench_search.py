@@ -7,29 +7,10 @@ queries of tests/search_queries.py.
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_queries() -> list[tuple[str, tuple[str, ...]]]:
-    # Loaded by path: tests/ is not a package the benchmark can import.
-    spec = importlib.util.spec_from_file_location("search_queries",
-                                                  ROOT / "tests" / "search_queries.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.QUERIES
-
-
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+import harness
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,8 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--builds", type=int, default=5, help="index builds to time")
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("DICHVUCONG_MODE", "test")
-    sys.path.insert(0, str(ROOT / "src"))
+    harness.setup_django(mode="test")
     from dichvucong.catalog.loaders import iter_popular_codes, read_catalogue
     from dichvucong.catalog.search import SearchDocument, SearchIndex
 
@@ -61,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         index = SearchIndex(documents)
         builds.append(time.perf_counter() - started)
 
-    queries = _load_queries()
+    queries = harness.tests_module("search_queries").QUERIES
     timings = []
     found = 0
     for round_number in range(args.rounds):
@@ -80,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{statistics.mean(builds) * 1000:.1f} ms mean over {len(builds)}")
     print(f"queries          {len(queries)} x {args.rounds} rounds")
     print(f"query latency    {statistics.mean(ms):8.2f} ms mean, "
-          f"{statistics.median(ms):.2f} median, {_percentile(ms, 0.95):.2f} p95, "
+          f"{statistics.median(ms):.2f} median, {harness.percentile(ms, 0.95):.2f} p95, "
           f"{max(ms):.2f} max")
     print(f"intended in top3 {found}/{len(queries)}")
     return 0

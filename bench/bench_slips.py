@@ -9,25 +9,12 @@ The dossier and its events are made inside a transaction that is rolled back.
 
 from __future__ import annotations
 
-import os
-import statistics
-import sys
-import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-os.environ.setdefault("DICHVUCONG_MODE", "demo")
-os.environ.setdefault("DICHVUCONG_DATA_DIR", tempfile.mkdtemp(prefix="dichvucong-bench-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
-sys.path.insert(0, str(ROOT / "src"))
+import harness
 
-import django  # noqa: E402
+harness.setup_django()
 
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -41,14 +28,8 @@ from dichvucong.slips.fonts import font_set  # noqa: E402
 RUNS = 20
 
 
-def _timed(fn, runs: int = RUNS) -> tuple[list[float], bytes]:
-    fn()  # warm-up: imports, caches
-    timings, result = [], b""
-    for _ in range(runs):
-        started = time.perf_counter()
-        result = fn()
-        timings.append((time.perf_counter() - started) * 1000)
-    return timings, result
+def _timed(fn, runs: int = RUNS) -> tuple[harness.Timings, bytes]:
+    return harness.timed(fn, runs)
 
 
 def _dossier() -> Dossier:
@@ -80,18 +61,8 @@ def _dossier() -> Dossier:
     return dossier
 
 
-def _line(label: str, timings: list[float]) -> str:
-    return (f"  {label:<42} mean {statistics.mean(timings):6.1f} ms   "
-            f"median {statistics.median(timings):6.1f}   min {min(timings):6.1f}   "
-            f"max {max(timings):6.1f}")
-
-
 def main() -> None:
-    call_command("migrate", verbosity=0)  # quick when the database is up to date
-    if not Agency.objects.exists() or "--setup" in sys.argv:
-        call_command("load_reference_data", verbosity=0)
-    if not Procedure.objects.filter(code="1.001193").exists() or "--setup" in sys.argv:
-        call_command("load_catalog", verbosity=0)
+    harness.load_demo_data()
     print(f"Receipt slip (Mẫu 01) as PDF, font {font_set().name}, mean of {RUNS} runs")
     with transaction.atomic():
         dossier = _dossier()
@@ -103,12 +74,12 @@ def main() -> None:
             return render.render_receipt(fresh)
 
         timings, pdf = _timed(full)
-        print(_line("render_receipt(dossier), with its queries", timings))
+        print(timings.line("render_receipt(dossier), with its queries", 42))
         receipt = data.receipt(dossier)
         timings, _ = _timed(lambda: render.layout_receipt(receipt))
-        print(_line("layout_receipt(data) alone", timings))
+        print(timings.line("layout_receipt(data) alone", 42))
         timings, _ = _timed(lambda: data.receipt(dossier))
-        print(_line("data.receipt(dossier) alone", timings))
+        print(timings.line("data.receipt(dossier) alone", 42))
         print(f"  PDF size {len(pdf) / 1024:.1f} KB")
         transaction.set_rollback(True)
 
