@@ -30,7 +30,8 @@ class Outcome:
     event: DossierEvent
 
 
-def perform(dossier_id: int, action: Action | str, actor: User | None, role: lifecycle.Role | str,
+def perform(dossier_id: int, action: Action | str, actor: User | None,
+            role: lifecycle.LifecycleRole | str,
             note: str = "", *, expected_revision: int | None = None,
             data: dict[str, Any] | None = None, now=None) -> Outcome:
     """Take ``action`` on the dossier as ``role``. Raises lifecycle.TransitionError when the
@@ -65,7 +66,7 @@ def perform(dossier_id: int, action: Action | str, actor: User | None, role: lif
     return Outcome(dossier=dossier, event=event)
 
 
-def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.Role | str,
+def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.LifecycleRole | str,
                store_attachments=None, *, data: dict[str, Any] | None = None,
                now=None) -> Outcome:
     """File a dossier that is not in the database yet straight into ``submitted``: the same

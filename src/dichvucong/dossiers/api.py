@@ -26,7 +26,7 @@ from dichvucong.catalog.formengine import validate
 from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, submission
-from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, Role, TransitionError
+from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, LifecycleRole, TransitionError
 from dichvucong.dossiers.models import AgentConsent, Channel, Dossier
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
@@ -199,8 +199,9 @@ def withdraw(request, code: str, payload: NoteIn):
     if dossier.applicant_id != request.user.pk:
         return Status(403, {"detail": "Chỉ công dân là chủ hồ sơ được rút hồ sơ."})
     try:
-        outcome = actions.perform(dossier.pk, Action.withdraw, request.user, Role.applicant,
-                                  payload.note, expected_revision=payload.revision)
+        outcome = actions.perform(dossier.pk, Action.withdraw, request.user,
+                                  LifecycleRole.applicant, payload.note,
+                                  expected_revision=payload.revision)
     except (TransitionError, actions.StaleDossier) as exc:
         return Status(409, {"detail": getattr(exc, "message", str(exc))})
     outcome.dossier.procedure, outcome.dossier.agency = dossier.procedure, dossier.agency
@@ -234,7 +235,7 @@ def supplement(request, code: str, note: Form[str] = "", revision: Form[int] = N
                                                 request.user))
                 names.append(name)
             outcome = actions.perform(dossier.pk, Action.provide_supplement, request.user,
-                                      Role.applicant, note, expected_revision=revision,
+                                      LifecycleRole.applicant, note, expected_revision=revision,
                                       data={"files": names,
                                             **submission.on_behalf(request.user, dossier)})
     except (UploadError, TransitionError, actions.StaleDossier) as exc:

@@ -19,8 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
 from dichvucong.payments import fees, vnpay
 from dichvucong.payments.models import (
@@ -42,7 +41,7 @@ PAYMENT_CONFIRMED = "payment_confirmed"
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PREFIX = "DVC"
 REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}\d{{6}}[{REFERENCE_ALPHABET}]{{6}}")
-CASH_ROLES = (AccountRole.RECEPTION_OFFICER,)
+CASH_ROLES = (Role.RECEPTION_OFFICER,)
 
 
 class PaymentError(Exception):

@@ -25,7 +25,7 @@ from dichvucong.catalog.presenters import format_time_limit, format_vnd
 from dichvucong.core.idnumber import mask
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import clock
-from dichvucong.dossiers.lifecycle import Action, Role, State
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import ApplicantType, Channel, Delivery, Dossier, DossierEvent
 
 SLIP_TITLES: dict[str, str] = {
@@ -249,7 +249,7 @@ def person(event: DossierEvent | None) -> str:
     if event.actor is not None:
         return nfc(str(event.actor))
     try:
-        return Role(event.actor_role).label
+        return LifecycleRole(event.actor_role).label
     except ValueError:
         return nfc(event.actor_role)
 
