@@ -120,8 +120,8 @@ def test_an_agent_files_for_a_citizen_with_the_citizens_code(citizen):
     assert "nộp thay bởi Lê Văn Cường" in page
     # The channel is the national "online" one.
     assert dossier.national_status == 1
-    from dichvucong.dossiers.models import Channel
-    assert Channel(dossier.channel).national_code == 2
+    from dichvucong.dossiers.models import DossierChannel
+    assert DossierChannel(dossier.channel).national_code == 2
 
 
 def test_the_agent_answers_a_supplement_but_cannot_withdraw(citizen):

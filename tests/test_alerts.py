@@ -23,7 +23,7 @@ from dichvucong.backoffice import services as backoffice
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import actions, submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
-from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.workflow.deadlines import WorkingCalendar
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -127,7 +127,7 @@ def procedure(justice):
 def make(procedure, justice, people, *, state: str, submitted: datetime,
          received: datetime | None = None, due: datetime | None = None,
          paused: datetime | None = None, assignee: str | None = "chuyenvien.sotuphap",
-         channel: str = Channel.ONLINE) -> Dossier:
+         channel: str = DossierChannel.ONLINE) -> Dossier:
     """A dossier filed and moved through the lifecycle at the given instants."""
     dossier = submission.start_draft(procedure, people["congdan"], justice)
     Dossier.objects.filter(pk=dossier.pk).update(channel=channel)

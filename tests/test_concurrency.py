@@ -27,7 +27,7 @@ from dichvucong.dossiers import actions
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, TransitionError
-from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,7 +63,8 @@ def submitted(world, *, now=None) -> Dossier:
     agency, procedure, people = world
     dossier = Dossier.objects.create(
         procedure=procedure, procedure_version=procedure.current_version, agency=agency,
-        applicant=people["dt.congdan"], applicant_name="Nguyễn Văn Thử", channel=Channel.ONLINE)
+        applicant=people["dt.congdan"], applicant_name="Nguyễn Văn Thử",
+        channel=DossierChannel.ONLINE)
     actions.perform(dossier.pk, Action.submit, people["dt.congdan"], LifecycleRole.applicant,
                     now=now)
     return Dossier.objects.get(pk=dossier.pk)

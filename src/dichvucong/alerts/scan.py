@@ -37,7 +37,7 @@ from dichvucong.alerts.rules import Kind, Rules
 from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
-from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -126,7 +126,7 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
         window = rules.window(calendar, now, config)
         dossiers = Dossier.objects.filter(scope)
         add(_found(Kind.not_received, dossiers.filter(
-            _on_index(SUBMITTED_INDEX), state=State.submitted.value, channel=Channel.ONLINE,
+            _on_index(SUBMITTED_INDEX), state=State.submitted.value, channel=DossierChannel.ONLINE,
             submitted_at__lt=window.submitted_before).values_list(*_ROW, "submitted_at"),
             at=True))
         # Dossiers whose clock runs: in processing and not paused for a supplement.

@@ -21,7 +21,7 @@ from dichvucong.catalog import queries as catalog_queries
 from dichvucong.dossiers import access
 from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, State
-from dichvucong.dossiers.models import Channel, Dossier
+from dichvucong.dossiers.models import Dossier, DossierChannel
 from dichvucong.workflow.deadlines import WorkingCalendar
 
 from .timing import RECEPTION_LIMIT_MINUTES, DueStatus, ReceptionClock, due_status, reception_clock
@@ -80,7 +80,7 @@ class Filters:
         # A dossier's code finds that dossier; anything else searches the procedures' names.
         searched = bool(query) and not DOSSIER_CODE.match(query)
         return cls(query=query, overdue=params.get("tre-han") == "1",
-                   channel=channel if channel in Channel.values else "",
+                   channel=channel if channel in DossierChannel.values else "",
                    procedure_ids=tuple(catalog_queries.search_ids(query)) if searched else ())
 
     @property

@@ -24,7 +24,7 @@ from dichvucong.dossiers import access, actions, lifecycle
 from dichvucong.dossiers.actions import Outcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING, Action, LifecycleRole, State
-from dichvucong.dossiers.models import Attachment, Channel, Dossier, DossierEvent
+from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel, DossierEvent
 from dichvucong.dossiers.submission import attach, keep_fee, quote_fee, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
 
@@ -277,7 +277,7 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
                 procedure=procedure, procedure_version=version, agency=agency, applicant=account,
                 applicant_type=applicant.applicant_type, applicant_name=applicant.name,
                 applicant_id_number=applicant.id_number, applicant_phone=applicant.phone,
-                applicant_email=applicant.email, channel=Channel.IN_PERSON,
+                applicant_email=applicant.email, channel=DossierChannel.IN_PERSON,
                 state=State.draft.value, form_data={**to_json(form_data), APPLICANT_KEY: details},
                 delivery=delivery,
             )

@@ -43,9 +43,9 @@ from dichvucong.dossiers.lifecycle import Action, TransitionError
 from dichvucong.dossiers.models import (
     ApplicantType,
     Attachment,
-    Channel,
     Delivery,
     Dossier,
+    DossierChannel,
     DossierEvent,
 )
 from dichvucong.dossiers.uploads import UploadError, check_upload
@@ -123,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/home.html", {
         **_nav(request), "links": links, "page": current, "queue": chosen, "filters": filters,
         "count": counts.get(chosen.key, 0), "next_url": next_url,
-        "first_url": f"?{params.urlencode()}", "channels": Channel.choices,
+        "first_url": f"?{params.urlencode()}", "channels": DossierChannel.choices,
         # The tracking register (Mẫu 07) of each agency the official works in.
         "registers": sorted_vietnamese(
             Agency.objects.filter(pk__in={a for a, _ in request.held_roles})

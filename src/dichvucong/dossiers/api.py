@@ -27,7 +27,7 @@ from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, submission
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, LifecycleRole, TransitionError
-from dichvucong.dossiers.models import AgentConsent, Channel, Dossier
+from dichvucong.dossiers.models import AgentConsent, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
 
@@ -80,10 +80,10 @@ def _out(dossier: Dossier, result_available: bool = False) -> dict:
         "national_status": dossier.national_status, "submitted_at": dossier.submitted_at,
         "received_at": dossier.received_at, "due_at": dossier.due_at,
         "fee_amount": dossier.fee_amount, "channel": dossier.channel,
-        "national_channel": Channel(dossier.channel).national_code,
+        "national_channel": DossierChannel(dossier.channel).national_code,
         "applicant_name": dossier.applicant_name,
         "submitted_by": (str(dossier.submitted_by) if dossier.submitted_by_id
-                         and dossier.channel == Channel.SERVICE_AGENT else None),
+                         and dossier.channel == DossierChannel.SERVICE_AGENT else None),
     }
 
 

@@ -24,7 +24,7 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
-from dichvucong.dossiers.models import Attachment, Channel, Delivery, Dossier
+from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import CheckedUpload, check_upload, digest_of
 
 
@@ -171,7 +171,7 @@ def new_dossier(procedure: Procedure, applicant: User, agency: Agency,
         applicant=applicant, submitted_by=submitted_by,
         applicant_name=applicant.full_name or applicant.username,
         applicant_phone=applicant.phone, applicant_email=applicant.email,
-        channel=Channel.SERVICE_AGENT if submitted_by is not None else Channel.ONLINE,
+        channel=DossierChannel.SERVICE_AGENT if submitted_by is not None else DossierChannel.ONLINE,
         state=State.draft.value,
     )
 

@@ -26,7 +26,13 @@ from dichvucong.core.idnumber import mask
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import clock
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
-from dichvucong.dossiers.models import ApplicantType, Channel, Delivery, Dossier, DossierEvent
+from dichvucong.dossiers.models import (
+    ApplicantType,
+    Delivery,
+    Dossier,
+    DossierChannel,
+    DossierEvent,
+)
 
 SLIP_TITLES: dict[str, str] = {
     "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
@@ -352,7 +358,7 @@ def common(dossier: Dossier, form_no: str, day: date,
             kind=_label(ApplicantType, dossier.applicant_type),
             is_citizen=dossier.applicant_type == ApplicantType.CITIZEN,
         )
-        channel = _label(Channel, dossier.channel)
+        channel = _label(DossierChannel, dossier.channel)
     return Common(
         heading=heading(agency, day),
         form_no=form_no,
