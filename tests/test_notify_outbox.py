@@ -13,7 +13,7 @@ from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.notify import texts
-from dichvucong.notify.models import Channel, Notification, Preference, Status
+from dichvucong.notify.models import Notification, NotificationChannel, Preference, Status
 from dichvucong.notify.outbox import enqueue
 from tests.test_backoffice import make_dossier, user
 
@@ -155,7 +155,7 @@ def test_alert_texts_for_officials_use_the_outbox():
     official = user("chuyenvien.haichau")
     rows = enqueue(event="alert.overdue", context={"code": "X-9", "due": "17:00 01/12/2026"},
                    dedupe_key="alert:overdue:X-9", user=official, channels=["inapp"])
-    assert [r.channel for r in rows] == [Channel.INAPP]
+    assert [r.channel for r in rows] == [NotificationChannel.INAPP]
     assert "quá hạn" in rows[0].subject
 
 
