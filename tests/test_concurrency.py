@@ -103,7 +103,7 @@ def test_two_officers_receive_at_the_same_moment(world):
                                        LifecycleRole.reception_officer, expected_revision=revision)
 
     results = at_once(receive("dt.motcua1"), receive("dt.motcua2"))
-    wins = [r for r in results if isinstance(r, actions.Outcome)]
+    wins = [r for r in results if isinstance(r, actions.ActionOutcome)]
     losses = [r for r in results if isinstance(r, StaleDossier | TransitionError)]
     assert len(wins) == 1 and len(losses) == 1, results
     assert "người khác" in str(losses[0]) or "Không thể" in str(losses[0])
@@ -124,7 +124,7 @@ def test_receive_and_reject_at_the_same_moment(world):
                                 LifecycleRole.reception_officer, "Sai thẩm quyền",
                                 expected_revision=revision),
     )
-    wins = [r for r in results if isinstance(r, actions.Outcome)]
+    wins = [r for r in results if isinstance(r, actions.ActionOutcome)]
     assert len(wins) == 1, results
     assert sum(isinstance(r, StaleDossier | TransitionError) for r in results) == 1
     dossier.refresh_from_db()

@@ -21,7 +21,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.queries import active_procedures
 from dichvucong.dossiers import access, actions, lifecycle
-from dichvucong.dossiers.actions import Outcome, StaleDossier
+from dichvucong.dossiers.actions import ActionOutcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING, Action, LifecycleRole, State
 from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel, DossierEvent
@@ -64,7 +64,7 @@ def acting_role(held: set[LifecycleRole], state: str, action: Action) -> Lifecyc
 
 def act(dossier_id: int, action: Action, user: User, role: LifecycleRole, note: str = "", *,
         expected_revision: int, data: dict[str, Any] | None = None,
-        assignee: User | None = None, result_file: UploadedFile | None = None) -> Outcome:
+        assignee: User | None = None, result_file: UploadedFile | None = None) -> ActionOutcome:
     """``actions.perform`` and what the action carries, in one transaction: nothing of it is
     written when the rules refuse or someone else acted first."""
     with transaction.atomic():
