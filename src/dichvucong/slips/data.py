@@ -164,7 +164,7 @@ class Rejection:  # Mẫu 03
 
 
 @dataclass(frozen=True)
-class Extension:  # Mẫu 04
+class Apology:  # Mẫu 04
     common: Common
     reason: list[str]
     original_due_at: datetime | None
@@ -388,7 +388,7 @@ def _last(events: list[DossierEvent], actions: set[str]) -> DossierEvent | None:
     return next((e for e in reversed(events) if e.action in actions), None)
 
 
-def _last_extension(events: list[DossierEvent]) -> DossierEvent | None:
+def _last_apology(events: list[DossierEvent]) -> DossierEvent | None:
     return next((e for e in reversed(events)
                  if isinstance(e.data, dict) and e.data.get(NEW_DUE_KEY)), None)
 
@@ -480,8 +480,8 @@ def rejection(dossier: Dossier) -> Rejection:
                      rejected_at=at, officer=person(event))
 
 
-def extension(dossier: Dossier) -> Extension:
-    event = _last_extension(_events(dossier))
+def apology(dossier: Dossier) -> Apology:
+    event = _last_apology(_events(dossier))
     new_due = parse_moment(event.data.get(NEW_DUE_KEY)) if event is not None else None
     if event is None or new_due is None:
         raise SlipNotAvailable("Hồ sơ không có đề nghị gia hạn.")
@@ -490,9 +490,9 @@ def extension(dossier: Dossier) -> Extension:
                 or local(dossier.due_at))
     if original == new_due:
         original = None
-    return Extension(common=common(dossier, "04", at.date()), reason=paragraphs(event.note),
-                     original_due_at=original, new_due_at=new_due, written_at=at,
-                     signer=person(event))
+    return Apology(common=common(dossier, "04", at.date()), reason=paragraphs(event.note),
+                   original_due_at=original, new_due_at=new_due, written_at=at,
+                   signer=person(event))
 
 
 def stop_notice(dossier: Dossier) -> StopNotice:
@@ -575,7 +575,7 @@ def available_slips(dossier: Dossier) -> list[tuple[str, str]]:
         "01": received,
         "02": Action.request_supplement.value in actions,
         "03": Action.reject.value in actions,
-        "04": _last_extension(events) is not None,
+        "04": _last_apology(events) is not None,
         "05": Action.pause.value in actions,
         "06": received,
     }
@@ -586,7 +586,7 @@ BUILDERS = {
     "01": receipt,
     "02": supplement_request,
     "03": rejection,
-    "04": extension,
+    "04": apology,
     "05": stop_notice,
     "06": control_slip,
 }

@@ -421,7 +421,7 @@ def layout_rejection(slip: data.Rejection) -> bytes:
     return _output(pdf)
 
 
-def layout_extension(slip: data.Extension) -> bytes:
+def layout_apology(slip: data.Apology) -> bytes:
     """Mẫu 04: văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết."""
     c = slip.common
     pdf = _start(c)
@@ -534,8 +534,8 @@ def render_rejection(dossier) -> bytes:
     return layout_rejection(data.rejection(dossier))
 
 
-def render_extension(dossier) -> bytes:
-    return layout_extension(data.extension(dossier))
+def render_apology(dossier) -> bytes:
+    return layout_apology(data.apology(dossier))
 
 
 def render_stop_notice(dossier) -> bytes:
@@ -550,7 +550,7 @@ RENDERERS = {
     "01": render_receipt,
     "02": render_supplement_request,
     "03": render_rejection,
-    "04": render_extension,
+    "04": render_apology,
     "05": render_stop_notice,
     "06": render_control_slip,
 }
