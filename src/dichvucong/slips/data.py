@@ -134,7 +134,7 @@ class DocumentLine:
 
 
 @dataclass(frozen=True)
-class Receipt:  # Mẫu 01
+class ReceptionSlip:  # Mẫu 01
     common: Common
     documents: list[DocumentLine]
     time_limit: str
@@ -431,7 +431,7 @@ def tracking_url(code: str) -> str:
 # --- the slips ----------------------------------------------------------------------------------
 
 
-def receipt(dossier: Dossier) -> Receipt:
+def reception_slip(dossier: Dossier) -> ReceptionSlip:
     events = _events(dossier)
     event = _last(events, RECEIVE_ACTIONS)
     received_at = local(dossier.received_at) or (local(event.created_at) if event else None)
@@ -444,7 +444,7 @@ def receipt(dossier: Dossier) -> Receipt:
         address = format_address(dossier.delivery_address)
         if address:
             delivery = f"{delivery}: {address}"
-    return Receipt(
+    return ReceptionSlip(
         common=common(dossier, "01", received_at.date(), definition),
         documents=documents_received(dossier, definition),
         time_limit=_time_limit_text(definition, dossier.channel),
@@ -583,7 +583,7 @@ def available_slips(dossier: Dossier) -> list[tuple[str, str]]:
 
 
 BUILDERS = {
-    "01": receipt,
+    "01": reception_slip,
     "02": supplement_request,
     "03": rejection,
     "04": apology,

@@ -340,7 +340,7 @@ def _output(pdf: SlipPDF) -> bytes:
 # --- the forms ----------------------------------------------------------------------------------
 
 
-def layout_receipt(slip: data.Receipt) -> bytes:
+def layout_reception_slip(slip: data.ReceptionSlip) -> bytes:
     """Mẫu 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
     c = slip.common
     a = c.applicant
@@ -522,8 +522,8 @@ def layout_register(register: data.Register) -> bytes:
 # --- from the models ----------------------------------------------------------------------------
 
 
-def render_receipt(dossier) -> bytes:
-    return layout_receipt(data.receipt(dossier))
+def render_reception_slip(dossier) -> bytes:
+    return layout_reception_slip(data.reception_slip(dossier))
 
 
 def render_supplement_request(dossier) -> bytes:
@@ -547,7 +547,7 @@ def render_control_slip(dossier) -> bytes:
 
 
 RENDERERS = {
-    "01": render_receipt,
+    "01": render_reception_slip,
     "02": render_supplement_request,
     "03": render_rejection,
     "04": render_apology,
