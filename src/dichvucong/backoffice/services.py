@@ -28,7 +28,7 @@ from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel, Doss
 from dichvucong.dossiers.submission import attach, keep_fee, quote_fee, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
 
-from .timing import Apology
+from .timing import ApologyNeed
 from .timing import apology_need as timing_apology_need
 
 APOLOGY = "apology"
@@ -112,7 +112,7 @@ def has_apology(events: list[DossierEvent]) -> bool:
 
 
 def apology_need(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
-                 events: list[DossierEvent], plan: list[Step] | None = None) -> Apology:
+                 events: list[DossierEvent], plan: list[Step] | None = None) -> ApologyNeed:
     """Whether the apology (Mẫu 04) is required, advised or only offered (timing.apology_need):
     behind schedule means a step not finished by its own deadline."""
     if plan is None:

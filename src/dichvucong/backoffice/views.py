@@ -216,7 +216,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
     targets = _transfer_targets(dossier) if Action.transfer in allowed else []
     plan = services.steps(dossier, calendar, now, events)
     apology = services.apology_need(dossier, calendar, now, events, plan) if held \
-        else services.Apology.none
+        else services.ApologyNeed.none
     supplements_in_processing = sum(
         1 for e in events if e.action == Action.request_supplement.value
         and e.from_state == lifecycle.State.examining.value)
