@@ -1,6 +1,6 @@
-"""How long the receipt (Mẫu 01, giấy tiếp nhận hồ sơ và hẹn trả kết quả) takes to render as a
-PDF: the whole ``render_receipt(dossier)`` (database reads, the font subsets, the QR code), and
-the layout alone from data gathered once. Mean of 20 after one warm-up call.
+"""How long the reception slip (Mẫu 01, giấy tiếp nhận hồ sơ và hẹn trả kết quả) takes to render
+as a PDF: the whole ``render_reception_slip(dossier)`` (database reads, the font subsets, the QR
+code), and the layout alone from data gathered once. Mean of 20 after one warm-up call.
 
     ./run bench        (or: DICHVUCONG_MODE=demo .venv/bin/python bench/bench_slips.py)
 
@@ -63,7 +63,7 @@ def _dossier() -> Dossier:
 
 def main() -> None:
     harness.load_demo_data()
-    print(f"Receipt slip (Mẫu 01) as PDF, font {font_set().name}, mean of {RUNS} runs")
+    print(f"Reception slip (Mẫu 01) as PDF, font {font_set().name}, mean of {RUNS} runs")
     with transaction.atomic():
         dossier = _dossier()
 
@@ -71,15 +71,15 @@ def main() -> None:
             fresh = Dossier.objects.select_related(
                 "agency__parent", "agency__administrative_unit", "procedure_version",
             ).get(pk=dossier.pk)
-            return render.render_receipt(fresh)
+            return render.render_reception_slip(fresh)
 
         timings, pdf = _timed(full)
-        print(timings.line("render_receipt(dossier), with its queries", 42))
-        receipt = data.receipt(dossier)
-        timings, _ = _timed(lambda: render.layout_receipt(receipt))
-        print(timings.line("layout_receipt(data) alone", 42))
-        timings, _ = _timed(lambda: data.receipt(dossier))
-        print(timings.line("data.receipt(dossier) alone", 42))
+        print(timings.line("render_reception_slip(dossier), with its queries", 42))
+        slip = data.reception_slip(dossier)
+        timings, _ = _timed(lambda: render.layout_reception_slip(slip))
+        print(timings.line("layout_reception_slip(data) alone", 42))
+        timings, _ = _timed(lambda: data.reception_slip(dossier))
+        print(timings.line("data.reception_slip(dossier) alone", 42))
         print(f"  PDF size {len(pdf) / 1024:.1f} KB")
         transaction.set_rollback(True)
 

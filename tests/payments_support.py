@@ -15,7 +15,7 @@ from dichvucong.catalog.definition import ProcedureDefinition
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.services import import_definitions
 from dichvucong.dossiers import actions, submission
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments.sandbox import MerchantAccount, Sandbox, serve
 
@@ -50,7 +50,7 @@ def due_dossier(citizen: User, procedure: Procedure | None = None) -> Dossier:
     """Submitted online and received by Hải Châu's reception officer: the fee is due."""
     dossier = submitted_dossier(citizen, procedure)
     officer = User.objects.get(username="motcua.haichau")
-    actions.perform(dossier.pk, Action.receive, officer, Role.reception_officer)
+    actions.perform(dossier.pk, Action.receive, officer, LifecycleRole.reception_officer)
     return Dossier.objects.get(pk=dossier.pk)
 
 

@@ -11,13 +11,15 @@ from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import actions, submission
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier
 
 HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 ID_NUMBER = "048090001234"
-PATH = [("receive", "motcua", Role.reception_officer), ("assign", "lanhdao", Role.leader),
-        ("examine", "chuyenvien", Role.specialist), ("approve", "lanhdao", Role.leader)]
+PATH = [("receive", "motcua", LifecycleRole.reception_officer),
+        ("assign", "lanhdao", LifecycleRole.leader),
+        ("examine", "chuyenvien", LifecycleRole.specialist),
+        ("approve", "lanhdao", LifecycleRole.leader)]
 
 
 def user(username: str) -> User:
@@ -32,7 +34,7 @@ def approved_dossier(name: str = "Nguyễn Thị Thu Hà", *, procedure: Procedu
     draft = submission.start_draft(procedure, citizen, hai_chau)
     Dossier.objects.filter(pk=draft.pk).update(applicant_name=name, applicant_id_number=ID_NUMBER,
                                                form_data=form_data or {})
-    actions.perform(draft.pk, Action.submit, citizen, Role.applicant)
+    actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant)
     for action, who, role in PATH:
         actions.perform(draft.pk, action, user(f"{who}.haichau"), role)
         if action == "assign":

@@ -15,7 +15,7 @@ from django.utils import timezone
 from dichvucong.accounts.models import OneTimeCode, User
 from dichvucong.agencies.models import Agency
 from dichvucong.dossiers import access, actions, agents
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import AgentConsent, ConsentEvent, Dossier
 from dichvucong.notify.models import SandboxMessage
 from tests.birth_helpers import birth_form, birth_form_json
@@ -120,8 +120,8 @@ def test_an_agent_files_for_a_citizen_with_the_citizens_code(citizen):
     assert "nộp thay bởi Lê Văn Cường" in page
     # The channel is the national "online" one.
     assert dossier.national_status == 1
-    from dichvucong.dossiers.models import Channel
-    assert Channel(dossier.channel).national_code == 2
+    from dichvucong.dossiers.models import DossierChannel
+    assert DossierChannel(dossier.channel).national_code == 2
 
 
 def test_the_agent_answers_a_supplement_but_cannot_withdraw(citizen):
@@ -129,7 +129,7 @@ def test_the_agent_answers_a_supplement_but_cannot_withdraw(citizen):
     file_for(client, consent_through_pages(client, "0905777001"))
     dossier = Dossier.objects.get(applicant=citizen)
     officer = User.objects.get(username="motcua.haichau")
-    actions.perform(dossier.pk, Action.request_supplement, officer, Role.reception_officer,
+    actions.perform(dossier.pk, Action.request_supplement, officer, LifecycleRole.reception_officer,
                     "Giấy chứng sinh bản rõ nét")
     dossier.refresh_from_db()
     page = client.get(f"/ho-so/{dossier.code}/").content.decode()
@@ -344,7 +344,7 @@ def test_the_same_through_the_api(citizen, other_citizen):
     # Supplement through the API, on behalf.
     dossier = Dossier.objects.get(code=code)
     actions.perform(dossier.pk, Action.request_supplement,
-                    User.objects.get(username="motcua.haichau"), Role.reception_officer,
+                    User.objects.get(username="motcua.haichau"), LifecycleRole.reception_officer,
                     "Giấy chứng sinh bản rõ nét")
     answered = client.post(f"/api/v1/dossiers/{code}/supplement",
                            {"note": "Đã gửi bản rõ", "files": [pdf("ro.pdf")]})

@@ -22,8 +22,8 @@ from dichvucong.alerts.scan import scan
 from dichvucong.backoffice import services as backoffice
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import actions, submission
-from dichvucong.dossiers.lifecycle import Action, Role, State
-from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.workflow.deadlines import WorkingCalendar
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -127,32 +127,34 @@ def procedure(justice):
 def make(procedure, justice, people, *, state: str, submitted: datetime,
          received: datetime | None = None, due: datetime | None = None,
          paused: datetime | None = None, assignee: str | None = "chuyenvien.sotuphap",
-         channel: str = Channel.ONLINE) -> Dossier:
+         channel: str = DossierChannel.ONLINE) -> Dossier:
     """A dossier filed and moved through the lifecycle at the given instants."""
     dossier = submission.start_draft(procedure, people["congdan"], justice)
     Dossier.objects.filter(pk=dossier.pk).update(channel=channel)
-    actions.perform(dossier.pk, Action.submit, people["congdan"], Role.applicant, now=submitted)
+    actions.perform(dossier.pk, Action.submit, people["congdan"], LifecycleRole.applicant,
+                    now=submitted)
     if state == State.submitted.value:
         return Dossier.objects.get(pk=dossier.pk)
     if state == State.reception_supplement.value:
         actions.perform(dossier.pk, Action.request_supplement, people["motcua.sotuphap"],
-                        Role.reception_officer, "Thiếu bản sao giấy khai sinh", now=submitted)
+                        LifecycleRole.reception_officer, "Thiếu bản sao giấy khai sinh",
+                        now=submitted)
         DossierEvent.objects.filter(dossier=dossier, action="request_supplement").update(
             created_at=paused)
         return Dossier.objects.get(pk=dossier.pk)
     actions.perform(dossier.pk, Action.receive, people["motcua.sotuphap"],
-                    Role.reception_officer, now=received)
-    actions.perform(dossier.pk, Action.assign, people["lanhdao.sotuphap"], Role.leader,
+                    LifecycleRole.reception_officer, now=received)
+    actions.perform(dossier.pk, Action.assign, people["lanhdao.sotuphap"], LifecycleRole.leader,
                     now=received)
     fields = {"due_at": due, "original_due_at": due, "received_at": received,
               "assignee": people[assignee] if assignee else None}
     if state == State.processing_supplement.value:
         actions.perform(dossier.pk, Action.request_supplement, people["chuyenvien.sotuphap"],
-                        Role.specialist, "Thiếu giấy tờ", now=paused)
+                        LifecycleRole.specialist, "Thiếu giấy tờ", now=paused)
         fields["paused_at"] = paused
     elif state == State.awaiting_approval.value:
         actions.perform(dossier.pk, Action.examine, people["chuyenvien.sotuphap"],
-                        Role.specialist, now=received)
+                        LifecycleRole.specialist, now=received)
     Dossier.objects.filter(pk=dossier.pk).update(**fields)
     return Dossier.objects.get(pk=dossier.pk)
 
@@ -190,7 +192,7 @@ def test_not_received_across_tet_raised_once_then_cleared_on_reception(procedure
     assert notifications(alert).count() == sent
 
     actions.perform(dossier.pk, Action.receive, people["motcua.sotuphap"],
-                    Role.reception_officer, now=at(2027, 2, 11, 11, 10))
+                    LifecycleRole.reception_officer, now=at(2027, 2, 11, 11, 10))
     scan(at(2027, 2, 11, 11, 15))
     alert.refresh_from_db()
     assert alert.cleared_at == at(2027, 2, 11, 11, 15)
@@ -251,10 +253,10 @@ def test_near_due_over_a_weekend_and_result_clears(procedure, justice, people):
     assert Kind.near_due not in alerts_of(dossier)
     scan(at(2027, 1, 22, 10))  # Friday 10:00, 71 hours before: the last working day
     assert Kind.near_due in alerts_of(dossier)
-    actions.perform(dossier.pk, Action.approve, people["lanhdao.sotuphap"], Role.leader,
+    actions.perform(dossier.pk, Action.approve, people["lanhdao.sotuphap"], LifecycleRole.leader,
                     now=at(2027, 1, 22, 11))
     actions.perform(dossier.pk, Action.issue_result, people["chuyenvien.sotuphap"],
-                    Role.specialist, now=at(2027, 1, 22, 14))
+                    LifecycleRole.specialist, now=at(2027, 1, 22, 14))
     scan(at(2027, 1, 25, 10))  # result ready: neither near nor overdue
     assert alerts_of(dossier) == {}
 
@@ -273,8 +275,8 @@ def test_step_near_its_own_deadline(procedure, justice, people):
     assert set(notifications(step).values_list("event", flat=True)) == {"alert.step_near_due"}
     scan(at(2027, 1, 21, 9))  # past the step's deadline: the same alert stays
     assert Alert.objects.filter(dossier=dossier, kind=Kind.step_near_due).count() == 1
-    actions.perform(dossier.pk, Action.examine, people["chuyenvien.sotuphap"], Role.specialist,
-                    now=at(2027, 1, 21, 9, 30))
+    actions.perform(dossier.pk, Action.examine, people["chuyenvien.sotuphap"],
+                    LifecycleRole.specialist, now=at(2027, 1, 21, 9, 30))
     scan(at(2027, 1, 21, 10))  # the leader's step is not near: the specialist's alert clears
     assert Kind.step_near_due not in alerts_of(dossier)
 
@@ -290,8 +292,8 @@ def test_supplement_not_answered(procedure, justice, people):
     scan(at(2027, 1, 25, 10))
     assert Kind.supplement_unanswered in alerts_of(waiting)
     assert Kind.supplement_unanswered in alerts_of(counter)
-    actions.perform(waiting.pk, Action.provide_supplement, people["congdan"], Role.applicant,
-                    now=at(2027, 1, 25, 11))
+    actions.perform(waiting.pk, Action.provide_supplement, people["congdan"],
+                    LifecycleRole.applicant, now=at(2027, 1, 25, 11))
     scan(at(2027, 1, 25, 12))
     assert Kind.supplement_unanswered not in alerts_of(waiting)
     assert Kind.supplement_unanswered in alerts_of(counter)

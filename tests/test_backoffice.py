@@ -26,7 +26,7 @@ from dichvucong.catalog.services import import_definitions
 from dichvucong.dossiers import actions, submission
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for, time_limit
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier, DossierEvent
 from dichvucong.workflow.deadlines import compute_due
 from tests.birth_helpers import birth_form
@@ -65,18 +65,20 @@ def justice_procedure() -> Procedure:
 # The path from "submitted" to each state, as (action, acting user, role, note).
 PATHS = {
     "submitted": [],
-    "received": [("receive", "motcua", Role.reception_officer, "")],
-    "examining": [("receive", "motcua", Role.reception_officer, ""),
-                  ("assign", "lanhdao", Role.leader, "")],
+    "received": [("receive", "motcua", LifecycleRole.reception_officer, "")],
+    "examining": [("receive", "motcua", LifecycleRole.reception_officer, ""),
+                  ("assign", "lanhdao", LifecycleRole.leader, "")],
 }
-PATHS["awaiting_approval"] = PATHS["examining"] + [("examine", "chuyenvien", Role.specialist, "")]
-PATHS["approved"] = PATHS["awaiting_approval"] + [("approve", "lanhdao", Role.leader, "")]
-PATHS["result_ready"] = PATHS["approved"] + [("issue_result", "chuyenvien", Role.specialist, "")]
+PATHS["awaiting_approval"] = PATHS["examining"] + [
+    ("examine", "chuyenvien", LifecycleRole.specialist, "")]
+PATHS["approved"] = PATHS["awaiting_approval"] + [("approve", "lanhdao", LifecycleRole.leader, "")]
+PATHS["result_ready"] = PATHS["approved"] + [("issue_result", "chuyenvien",
+                                              LifecycleRole.specialist, "")]
 PATHS["processing_supplement"] = PATHS["examining"] + [
-    ("request_supplement", "chuyenvien", Role.specialist, "- Giấy chứng sinh")]
+    ("request_supplement", "chuyenvien", LifecycleRole.specialist, "- Giấy chứng sinh")]
 PATHS["reception_supplement"] = [
-    ("request_supplement", "motcua", Role.reception_officer, "- Tờ khai")]
-PATHS["paused"] = PATHS["examining"] + [("pause", "lanhdao", Role.leader, "Chờ xác minh")]
+    ("request_supplement", "motcua", LifecycleRole.reception_officer, "- Tờ khai")]
+PATHS["paused"] = PATHS["examining"] + [("pause", "lanhdao", LifecycleRole.leader, "Chờ xác minh")]
 
 
 def make_dossier(state: str = "submitted", *, where: str = HAI_CHAU, procedure=None,
@@ -88,7 +90,7 @@ def make_dossier(state: str = "submitted", *, where: str = HAI_CHAU, procedure=N
     draft = submission.start_draft(procedure, citizen, agency(where))
     Dossier.objects.filter(pk=draft.pk).update(applicant_name=name)
     submission.attach(draft, "Tờ khai đăng ký khai sinh", pdf("to-khai.pdf"), citizen)
-    actions.perform(draft.pk, Action.submit, citizen, Role.applicant, now=now)
+    actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant, now=now)
     suffix = "haichau" if where == HAI_CHAU else "sotuphap"
     for action, who, role, note in PATHS[state]:
         actions.perform(draft.pk, action, user(f"{who}.{suffix}"), role, note, now=now)
@@ -323,7 +325,7 @@ def test_full_online_journey_through_the_pages(client):
                                        "- Bản sao sổ hộ khẩu", "- Giấy xác nhận cư trú"]
     assert event.data["documents"] == ["Giấy chứng sinh do cơ sở y tế cấp"]
 
-    actions.perform(dossier.pk, Action.provide_supplement, citizen, Role.applicant,
+    actions.perform(dossier.pk, Action.provide_supplement, citizen, LifecycleRole.applicant,
                     expected_revision=dossier.revision)
     dossier.refresh_from_db()
     assert dossier.state == "examining" and dossier.paused_at is None
@@ -424,7 +426,7 @@ def test_a_stale_form_is_refused_and_the_typed_note_is_kept():
     dossier = make_dossier("awaiting_approval")
     leader = client_for("lanhdao.haichau")
     stale = dossier.revision
-    actions.perform(dossier.pk, Action.send_back, user("lanhdao.haichau"), Role.leader,
+    actions.perform(dossier.pk, Action.send_back, user("lanhdao.haichau"), LifecycleRole.leader,
                     "Bổ sung ý kiến", expected_revision=stale)
     response = leader.post(f"/mot-cua/ho-so/{dossier.code}/",
                            {"action": "examine", "revision": stale, "note": "Ý kiến của tôi"})

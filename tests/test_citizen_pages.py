@@ -10,7 +10,7 @@ import json
 import pytest
 
 from dichvucong.dossiers import actions
-from dichvucong.dossiers.lifecycle import Role
+from dichvucong.dossiers.lifecycle import LifecycleRole
 from dichvucong.dossiers.models import Dossier
 from tests.test_backoffice import client_for, make_dossier, user
 
@@ -26,9 +26,9 @@ def dossier_with_internal_notes() -> Dossier:
     supplement asked of the citizen."""
     dossier = make_dossier("examining")
     for action, who, role, note in [
-        ("examine", "chuyenvien", Role.specialist, INTERNAL_NOTE),
-        ("send_back", "lanhdao", Role.leader, "Đề nghị xem lại căn cứ pháp lý"),
-        ("request_supplement", "chuyenvien", Role.specialist,
+        ("examine", "chuyenvien", LifecycleRole.specialist, INTERNAL_NOTE),
+        ("send_back", "lanhdao", LifecycleRole.leader, "Đề nghị xem lại căn cứ pháp lý"),
+        ("request_supplement", "chuyenvien", LifecycleRole.specialist,
          "- Bản sao Giấy chứng sinh có chứng thực"),
     ]:
         actions.perform(dossier.pk, action, user(f"{who}.haichau"), role, note)

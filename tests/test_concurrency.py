@@ -26,8 +26,8 @@ from dichvucong.catalog.services import import_definitions
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
-from dichvucong.dossiers.lifecycle import Action, Role, TransitionError
-from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole, TransitionError
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -63,8 +63,10 @@ def submitted(world, *, now=None) -> Dossier:
     agency, procedure, people = world
     dossier = Dossier.objects.create(
         procedure=procedure, procedure_version=procedure.current_version, agency=agency,
-        applicant=people["dt.congdan"], applicant_name="Nguyễn Văn Thử", channel=Channel.ONLINE)
-    actions.perform(dossier.pk, Action.submit, people["dt.congdan"], Role.applicant, now=now)
+        applicant=people["dt.congdan"], applicant_name="Nguyễn Văn Thử",
+        channel=DossierChannel.ONLINE)
+    actions.perform(dossier.pk, Action.submit, people["dt.congdan"], LifecycleRole.applicant,
+                    now=now)
     return Dossier.objects.get(pk=dossier.pk)
 
 
@@ -98,10 +100,10 @@ def test_two_officers_receive_at_the_same_moment(world):
 
     def receive(username):
         return lambda: actions.perform(dossier.pk, Action.receive, people[username],
-                                       Role.reception_officer, expected_revision=revision)
+                                       LifecycleRole.reception_officer, expected_revision=revision)
 
     results = at_once(receive("dt.motcua1"), receive("dt.motcua2"))
-    wins = [r for r in results if isinstance(r, actions.Outcome)]
+    wins = [r for r in results if isinstance(r, actions.ActionOutcome)]
     losses = [r for r in results if isinstance(r, StaleDossier | TransitionError)]
     assert len(wins) == 1 and len(losses) == 1, results
     assert "người khác" in str(losses[0]) or "Không thể" in str(losses[0])
@@ -117,12 +119,12 @@ def test_receive_and_reject_at_the_same_moment(world):
     revision = dossier.revision
     results = at_once(
         lambda: actions.perform(dossier.pk, Action.receive, people["dt.motcua1"],
-                                Role.reception_officer, expected_revision=revision),
+                                LifecycleRole.reception_officer, expected_revision=revision),
         lambda: actions.perform(dossier.pk, Action.reject, people["dt.motcua2"],
-                                Role.reception_officer, "Sai thẩm quyền",
+                                LifecycleRole.reception_officer, "Sai thẩm quyền",
                                 expected_revision=revision),
     )
-    wins = [r for r in results if isinstance(r, actions.Outcome)]
+    wins = [r for r in results if isinstance(r, actions.ActionOutcome)]
     assert len(wins) == 1, results
     assert sum(isinstance(r, StaleDossier | TransitionError) for r in results) == 1
     dossier.refresh_from_db()
@@ -134,8 +136,8 @@ def test_two_leaders_apologise_at_the_same_moment(world):
     _agency, _procedure, people = world
     long_ago = timezone.now() - timedelta(days=20)
     dossier = submitted(world, now=long_ago)
-    actions.perform(dossier.pk, Action.receive, people["dt.motcua1"], Role.reception_officer,
-                    now=long_ago)
+    actions.perform(dossier.pk, Action.receive, people["dt.motcua1"],
+                    LifecycleRole.reception_officer, now=long_ago)
     dossier.refresh_from_db()
     calendar = calendar_for(timezone.now())
     day = calendar.next_working_day(calendar.next_working_day(timezone.localdate()))

@@ -31,7 +31,7 @@ from dichvucong.datastore.models import (
     StoredDocument,
 )
 from dichvucong.dossiers import actions, submission
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier
 
 pytestmark = pytest.mark.django_db
@@ -84,15 +84,18 @@ def issued_business_licence(citizen: str = "congdan") -> tuple[Dossier, StoredDo
     owner = user(citizen)
     draft = submission.start_draft(Procedure.objects.get(code="1.001612"), owner, hai_chau())
     submission.attach(draft, "Giấy đề nghị đăng ký hộ kinh doanh", pdf("de-nghi.pdf"), owner)
-    actions.perform(draft.pk, Action.submit, owner, Role.applicant)
-    steps = [("receive", "motcua", Role.reception_officer), ("assign", "lanhdao", Role.leader),
-             ("examine", "chuyenvien", Role.specialist), ("approve", "lanhdao", Role.leader)]
+    actions.perform(draft.pk, Action.submit, owner, LifecycleRole.applicant)
+    steps = [("receive", "motcua", LifecycleRole.reception_officer),
+             ("assign", "lanhdao", LifecycleRole.leader),
+             ("examine", "chuyenvien", LifecycleRole.specialist),
+             ("approve", "lanhdao", LifecycleRole.leader)]
     for action, who, role in steps:
         actions.perform(draft.pk, action, user(f"{who}.haichau"), role)
         if action == "assign":
             Dossier.objects.filter(pk=draft.pk).update(assignee=user("chuyenvien.haichau"))
     draft.refresh_from_db()
-    backoffice.act(draft.pk, Action.issue_result, user("chuyenvien.haichau"), Role.specialist,
+    backoffice.act(draft.pk, Action.issue_result, user("chuyenvien.haichau"),
+                   LifecycleRole.specialist,
                    expected_revision=draft.revision,
                    result_file=pdf("gcn-hkd.pdf", b"%PDF-1.4 issued licence\n"))
     result = StoredDocument.objects.get(owner=owner, kind=Kind.RESULT)

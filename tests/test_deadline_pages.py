@@ -145,14 +145,14 @@ def test_a_designer_sets_a_cutoff_on_a_multi_day_procedure(client):
 
 def test_a_supplement_answered_with_no_time_left_is_not_overdue(monkeypatch):
     from dichvucong.dossiers import actions
-    from dichvucong.dossiers.lifecycle import Action, Role
+    from dichvucong.dossiers.lifecycle import Action, LifecycleRole
     from tests.test_backoffice import pdf, user
 
     dossier = make_dossier("examining", now=vn(2026, 3, 9, 16, 0))
     assert dossier.due_at == vn(2026, 3, 10, 17, 0)
     # The specialist asks for a supplement at the due time itself: nothing left.
     actions.perform(dossier.pk, Action.request_supplement, user("chuyenvien.haichau"),
-                    Role.specialist, "- Giấy chứng sinh", now=vn(2026, 3, 10, 17, 0))
+                    LifecycleRole.specialist, "- Giấy chứng sinh", now=vn(2026, 3, 10, 17, 0))
     # The citizen brings it to the counter next morning at 07:30; the desk records it.
     dossier.refresh_from_db()
     monkeypatch.setattr(timezone, "now", lambda: vn(2026, 3, 11, 7, 30))

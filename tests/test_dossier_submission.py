@@ -197,12 +197,12 @@ def test_public_lookup_is_rate_limited(client):
 
 def test_answer_a_supplement_request_and_withdraw(client, citizen):
     from dichvucong.dossiers import actions
-    from dichvucong.dossiers.lifecycle import Action, Role
+    from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 
     client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
     dossier = Dossier.objects.get(applicant=citizen)
     officer = User.objects.get(username="motcua.haichau")
-    actions.perform(dossier.pk, Action.request_supplement, officer, Role.reception_officer,
+    actions.perform(dossier.pk, Action.request_supplement, officer, LifecycleRole.reception_officer,
                     "Giấy chứng sinh bản rõ nét\nVăn bản ủy quyền")
     page = client.get(f"/ho-so/{dossier.code}/").content.decode()
     assert "Cơ quan yêu cầu bổ sung hồ sơ" in page and "Văn bản ủy quyền" in page
@@ -277,7 +277,7 @@ def test_an_agencys_own_day_off_moves_only_its_due_times():
     from zoneinfo import ZoneInfo
 
     from dichvucong.dossiers import actions
-    from dichvucong.dossiers.lifecycle import Action, Role
+    from dichvucong.dossiers.lifecycle import Action, LifecycleRole
     from dichvucong.workflow.models import CalendarOverride
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -292,8 +292,8 @@ def test_an_agencys_own_day_off_moves_only_its_due_times():
         from dichvucong.dossiers import submission
 
         draft = submission.start_draft(Procedure.objects.get(code="1.004873"), citizen, agency)
-        actions.perform(draft.pk, Action.submit, citizen, Role.applicant, now=monday)
-        return actions.perform(draft.pk, Action.receive, officer, Role.reception_officer,
+        actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant, now=monday)
+        return actions.perform(draft.pk, Action.receive, officer, LifecycleRole.reception_officer,
                                now=monday).dossier.due_at
 
     other = Agency.objects.get(name="Ủy ban nhân dân phường Hòa Cường")

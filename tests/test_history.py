@@ -18,7 +18,7 @@ from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.codes import CODE
 from dichvucong.dossiers.lifecycle import PROCESSING, State
 from dichvucong.dossiers.models import Dossier, DossierEvent
-from dichvucong.monitor.history import Clock, generate
+from dichvucong.monitor.history import IntegerWorkingTime, generate
 from dichvucong.monitor.models import DailyFact, DossierFact
 from dichvucong.ratings.models import Rating
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar, compute_due
@@ -224,7 +224,7 @@ def test_small_history_is_consistent(db):
 
 def test_clock_matches_the_engine_on_samples():
     calendar = WorkingCalendar.vietnam(range(2026, 2030))
-    clock = Clock(calendar, date(2026, 12, 1), date(2028, 12, 31))
+    clock = IntegerWorkingTime(calendar, date(2026, 12, 1), date(2028, 12, 31))
     from datetime import datetime
     from decimal import Decimal
     from zoneinfo import ZoneInfo

@@ -24,7 +24,7 @@ from dichvucong.dossiers.lifecycle import (  # noqa: E402
     ACCOUNT_ROLES,
     Action,
     ClockEffect,
-    Role,
+    LifecycleRole,
     State,
     TransitionError,
     allowed_actions,
@@ -32,7 +32,7 @@ from dichvucong.dossiers.lifecycle import (  # noqa: E402
     national_status,
 )
 
-S, A, R, C = State, Action, Role, ClockEffect
+S, A, R, C = State, Action, LifecycleRole, ClockEffect
 
 NOTE = "Thiếu bản sao CCCD của người được ủy quyền."
 
@@ -52,7 +52,7 @@ RECEIVED_NOT_FINISHED = [
 ]
 
 # (state, action) → (target, roles allowed, note required, clock effect). Everything else fails.
-EXPECTED: dict[tuple[State, Action], tuple[State, frozenset[Role], bool, ClockEffect]] = {
+EXPECTED: dict[tuple[State, Action], tuple[State, frozenset[LifecycleRole], bool, ClockEffect]] = {
     (S.draft, A.submit): (S.submitted, APPLICANT_SIDE, False, C.none),
     (S.draft, A.enter_walk_in): (S.received, frozenset({R.reception_officer}), False, C.start),
     (S.submitted, A.receive): (S.received, frozenset({R.reception_officer}), False, C.start),
@@ -105,24 +105,25 @@ for _state in BEFORE_RECEPTION + RECEIVED_NOT_FINISHED:
 for _state in RECEIVED_NOT_FINISHED:
     EXPECTED[(_state, A.pause)] = (S.paused, frozenset({R.leader}), True, C.end)
 
-MATRIX = list(product(State, Action, Role))
+MATRIX = list(product(State, Action, LifecycleRole))
 ENDS = {S.done, S.rejected, S.refused, S.withdrawn, S.paused}
 
 
-def _id(case: tuple[State, Action, Role]) -> str:
+def _id(case: tuple[State, Action, LifecycleRole]) -> str:
     return "-".join(case)
 
 
 def test_matrix_size():
-    assert len(MATRIX) == len(State) * len(Action) * len(Role) == 16 * 19 * 5
-    allowed = sum(role in roles for (_, _), (_, roles, _, _) in EXPECTED.items() for role in Role)
+    assert len(MATRIX) == len(State) * len(Action) * len(LifecycleRole) == 16 * 19 * 5
+    allowed = sum(role in roles for (_, _), (_, roles, _, _) in EXPECTED.items()
+                  for role in LifecycleRole)
     assert allowed == 50  # the other 1,470 combinations must all be refused
 
 
 @pytest.mark.parametrize("case", MATRIX, ids=_id)
 def test_every_state_action_role(case):
     state, action, role = case
-    buttons_before = allowed_actions(state, list(Role))
+    buttons_before = allowed_actions(state, list(LifecycleRole))
     expected = EXPECTED.get((state, action))
     if expected is not None and role in expected[1]:
         target, _, needs_note, clock = expected
@@ -145,7 +146,7 @@ def test_every_state_action_role(case):
     if code == "role_not_allowed":
         assert role.label in error.message
     # A refused action changes nothing.
-    assert allowed_actions(state, list(Role)) == buttons_before
+    assert allowed_actions(state, list(LifecycleRole)) == buttons_before
 
 
 NOTED = [(s, a, r) for (s, a), (_, roles, needs, _) in EXPECTED.items() if needs for r in roles]
@@ -211,12 +212,12 @@ def test_plain_strings_are_accepted():
 
 @pytest.mark.parametrize("state", list(State))
 def test_allowed_actions_per_role(state):
-    for role in Role:
+    for role in LifecycleRole:
         expected = [a for a in Action if role in EXPECTED.get((state, a), (None, ()))[1]]
         assert allowed_actions(state, [role]) == expected
         assert allowed_actions(state, role) == expected  # one role, not its letters
     everyone = [a for a in Action if (state, a) in EXPECTED]
-    assert allowed_actions(state, list(Role)) == everyone
+    assert allowed_actions(state, list(LifecycleRole)) == everyone
     assert allowed_actions(state, []) == []
 
 
@@ -282,7 +283,7 @@ VIETNAMESE_MARKED = {
 } - set("aeiouyAEIOUY") | {"đ", "Đ"}
 
 
-LABELLED = [*State, *Action, *Role]
+LABELLED = [*State, *Action, *LifecycleRole]
 
 
 @pytest.mark.parametrize("member", LABELLED, ids=lambda m: f"{type(m).__name__}.{m}")
@@ -295,7 +296,7 @@ def test_vietnamese_label(member):
     assert any(ch in VIETNAMESE_MARKED for ch in letters), label
 
 
-@pytest.mark.parametrize("enum", [State, Action, Role])
+@pytest.mark.parametrize("enum", [State, Action, LifecycleRole])
 def test_labels_are_distinct(enum):
     labels = [m.label for m in enum]
     assert len(set(labels)) == len(labels)
@@ -307,8 +308,8 @@ def test_labels_are_distinct(enum):
 def _moves(state):
     """Every (action, role, target, clock) open from ``state``, through the public functions."""
     moves = []
-    for action in allowed_actions(state, list(Role)):
-        for role in Role:
+    for action in allowed_actions(state, list(LifecycleRole)):
+        for role in LifecycleRole:
             if action in allowed_actions(state, [role]):
                 result = check(state, action, role, NOTE)
                 moves.append((action, role, result.target, result.clock))
@@ -337,8 +338,9 @@ def test_every_reachable_state_can_end(start):
 
 def test_final_states_have_no_way_out():
     for state in (S.done, S.rejected, S.refused, S.withdrawn):
-        assert allowed_actions(state, list(Role)) == []
-    assert allowed_actions(S.paused, list(Role)) == [A.resume]  # a stop lifted by a decision
+        assert allowed_actions(state, list(LifecycleRole)) == []
+    # a stop lifted by a decision
+    assert allowed_actions(S.paused, list(LifecycleRole)) == [A.resume]
 
 
 def test_walk_in_skips_reception():

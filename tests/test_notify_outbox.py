@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from dichvucong.accounts.models import User
 from dichvucong.dossiers import actions
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.notify import texts
-from dichvucong.notify.models import Channel, Notification, Preference, Status
+from dichvucong.notify.models import Notification, NotificationChannel, Preference, Status
 from dichvucong.notify.outbox import enqueue
 from tests.test_backoffice import make_dossier, user
 
@@ -77,7 +77,7 @@ def test_a_change_that_rolls_back_leaves_no_notification():
         pass
 
     with pytest.raises(Crash), transaction.atomic():
-        actions.perform(dossier.pk, Action.receive, officer, Role.reception_officer)
+        actions.perform(dossier.pk, Action.receive, officer, LifecycleRole.reception_officer)
         assert Notification.objects.count() > before  # written with the change …
         raise Crash  # … and the process fails before the commit
     assert Notification.objects.count() == before
@@ -119,7 +119,8 @@ def test_walk_in_applicant_without_account_gets_sms_at_the_dossiers_number():
     dossier = make_dossier("submitted")
     Dossier.objects.filter(pk=dossier.pk).update(applicant=None, applicant_phone="0905999888",
                                                  applicant_email="")
-    actions.perform(dossier.pk, Action.receive, user("motcua.haichau"), Role.reception_officer)
+    actions.perform(dossier.pk, Action.receive, user("motcua.haichau"),
+                    LifecycleRole.reception_officer)
     rows = Notification.objects.filter(dossier=dossier, event="received")
     assert [(r.channel, r.to) for r in rows] == [("sms", "0905999888")]
 
@@ -154,7 +155,7 @@ def test_alert_texts_for_officials_use_the_outbox():
     official = user("chuyenvien.haichau")
     rows = enqueue(event="alert.overdue", context={"code": "X-9", "due": "17:00 01/12/2026"},
                    dedupe_key="alert:overdue:X-9", user=official, channels=["inapp"])
-    assert [r.channel for r in rows] == [Channel.INAPP]
+    assert [r.channel for r in rows] == [NotificationChannel.INAPP]
     assert "quá hạn" in rows[0].subject
 
 
@@ -175,7 +176,8 @@ def test_folding_vietnamese_keeps_one_letter_per_letter(text):
 
 def test_the_officer_who_asked_for_a_supplement_hears_of_the_answer():
     dossier = make_dossier("reception_supplement")
-    actions.perform(dossier.pk, Action.provide_supplement, dossier.applicant, Role.applicant)
+    actions.perform(dossier.pk, Action.provide_supplement, dossier.applicant,
+                    LifecycleRole.applicant)
     officer = user("motcua.haichau")
     note = Notification.objects.get(dossier=dossier, event="supplement_provided", user=officer)
     assert note.channel == "inapp" and note.link == f"/mot-cua/ho-so/{dossier.code}/"

@@ -16,7 +16,7 @@ from collections import Counter
 import pytest
 
 from dichvucong.notify import gateways, outbox, worker
-from dichvucong.notify.models import Channel, Notification, Status
+from dichvucong.notify.models import Notification, NotificationChannel, Status
 from tests.notify_servers import EsmsServer, MailServer, ZnsServer
 from tests.test_worker import _database_url
 
@@ -112,24 +112,25 @@ def test_killed_worker_delivers_everything_exactly_once(tmp_path, monkeypatch, s
             process.terminate()
             process.wait(timeout=15)
 
-        rows = {c: list(Notification.objects.filter(channel=c)) for c in Channel}
-        assert len(rows[Channel.EMAIL]) == len(rows[Channel.SMS]) == EACH
-        assert len(rows[Channel.ZALO]) == EACH
+        rows = {c: list(Notification.objects.filter(channel=c)) for c in NotificationChannel}
+        assert len(rows[NotificationChannel.EMAIL]) == len(rows[NotificationChannel.SMS]) == EACH
+        assert len(rows[NotificationChannel.ZALO]) == EACH
         # E-mail: each Message-ID arrived exactly once.
         received = Counter(mail.message_ids())
-        assert received == Counter(worker.message_id(r) for r in rows[Channel.EMAIL])
+        assert received == Counter(worker.message_id(r) for r in rows[NotificationChannel.EMAIL])
         # SMS: each RequestId accepted exactly once; the one killed mid-reply was sent again
         # and eSMS answered "duplicate RequestId" (124), which the worker recorded as sent.
         accepted = Counter(body["RequestId"] for body in esms.delivered)
-        assert accepted == Counter(r.idempotency_key for r in rows[Channel.SMS])
+        assert accepted == Counter(r.idempotency_key for r in rows[NotificationChannel.SMS])
         assert esms.duplicates and set(esms.duplicates) <= set(accepted)
         # Zalo: each tracking_id delivered exactly once (Zalo itself de-duplicates nothing).
         delivered = Counter(body["tracking_id"] for body in zns.delivered)
-        assert delivered == Counter(r.idempotency_key for r in rows[Channel.ZALO])
+        assert delivered == Counter(r.idempotency_key for r in rows[NotificationChannel.ZALO])
         # The e-mail and the Zalo message the provider had when the worker died are recorded
         # as handed over without confirmation; everything else as sent.
-        unconfirmed = [r for r in rows[Channel.EMAIL] + rows[Channel.ZALO]
+        unconfirmed = [r for r in rows[NotificationChannel.EMAIL] + rows[NotificationChannel.ZALO]
                        if r.status == Status.UNCONFIRMED]
-        assert {r.channel for r in unconfirmed} == {Channel.EMAIL, Channel.ZALO}
-        assert all(r.status == Status.SENT for r in rows[Channel.SMS])
+        assert {r.channel for r in unconfirmed} == {NotificationChannel.EMAIL,
+                                                    NotificationChannel.ZALO}
+        assert all(r.status == Status.SENT for r in rows[NotificationChannel.SMS])
         assert not Notification.objects.filter(fallback_of__isnull=False).exists()

@@ -21,7 +21,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.core.text import fold
 from dichvucong.dossiers import actions, submission
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier
 from dichvucong.opendata import query
 from dichvucong.opendata.models import Dataset, Resource, Row, Table
@@ -470,14 +470,14 @@ def file_dossier(*, name: str, id_number: str, phone: str, address: str, email: 
     submission.attach(draft, "Tờ khai đăng ký khai sinh",
                       SimpleUploadedFile("to-khai.pdf", PDF, content_type="application/pdf"),
                       citizen)
-    actions.perform(draft.pk, Action.submit, citizen, Role.applicant, now=now)
+    actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant, now=now)
     for action, username, role in path:
         actions.perform(draft.pk, action, User.objects.get(username=username), role, "",
                         now=now)
     return Dossier.objects.get(pk=draft.pk)
 
 
-RECEIVE = (("receive", "motcua.haichau", Role.reception_officer),)
+RECEIVE = (("receive", "motcua.haichau", LifecycleRole.reception_officer),)
 
 
 @pytest.mark.live_server
@@ -581,7 +581,7 @@ class TestThroughCkanapi:
         }
         file_dossier(**person)
         file_dossier(**person, path=RECEIVE)
-        file_dossier(**person, path=(*RECEIVE, ("assign", "lanhdao.haichau", Role.leader)))
+        file_dossier(**person, path=(*RECEIVE, ("assign", "lanhdao.haichau", LifecycleRole.leader)))
         refresh_all()
         texts = []
         with RemoteCKAN(live_url) as remote:
@@ -629,10 +629,10 @@ class TestThroughCkanapi:
         before = ours().get("online")
         person = {"name": "Lê Văn Thống Kê", "id_number": "048099000111", "phone": "0905000111",
                   "address": "1 Bạch Đằng", "email": "thongke@example.org"}
-        resolve = (*RECEIVE, ("assign", "lanhdao.haichau", Role.leader),
-                   ("examine", "chuyenvien.haichau", Role.specialist),
-                   ("approve", "lanhdao.haichau", Role.leader),
-                   ("issue_result", "chuyenvien.haichau", Role.specialist))
+        resolve = (*RECEIVE, ("assign", "lanhdao.haichau", LifecycleRole.leader),
+                   ("examine", "chuyenvien.haichau", LifecycleRole.specialist),
+                   ("approve", "lanhdao.haichau", LifecycleRole.leader),
+                   ("issue_result", "chuyenvien.haichau", LifecycleRole.specialist))
         file_dossier(**person, now=at(1), path=resolve)  # resolved the day it came: on time
         late = file_dossier(**person, now=at(2), path=resolve[:4])
         for action, username, role in resolve[4:]:  # approved and issued weeks after its due

@@ -720,7 +720,7 @@ def fresh_world(transactional_db):
     from dichvucong.accounts.models import Membership
     from dichvucong.agencies.models import Agency
     from dichvucong.dossiers import actions, submission
-    from dichvucong.dossiers.lifecycle import Action, Role
+    from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 
     agency, _ = Agency.objects.get_or_create(
         code="000.97.97.H17", defaults={"name": "Đơn vị thử thanh toán", "slug": "thu-thanh-toan",
@@ -733,7 +733,7 @@ def fresh_world(transactional_db):
     procedure = fee_procedure("TST.700009")
     draft = submission.start_draft(procedure, citizen, agency)
     dossier = submission.submit(draft, citizen, {}, "online")
-    actions.perform(dossier.pk, Action.receive, officer, Role.reception_officer)
+    actions.perform(dossier.pk, Action.receive, officer, LifecycleRole.reception_officer)
     return Dossier.objects.get(pk=dossier.pk), citizen
 
 

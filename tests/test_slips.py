@@ -1,6 +1,6 @@
 """The one-stop slips (Circular 03/2025/TT-VPCP, Annex I) as PDFs: what they say is read back
-from the PDF itself (pypdf), the receipt's QR code is decoded from a rendered image of the page
-(pypdfium2 + zxing-cpp), and only people who may see a dossier get its slips."""
+from the PDF itself (pypdf), the reception slip's QR code is decoded from a rendered image of the
+page (pypdfium2 + zxing-cpp), and only people who may see a dossier get its slips."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def assert_heading(text: str) -> None:
 # --- Mẫu 01 -------------------------------------------------------------------------------------
 
 
-def test_receipt_says_who_what_and_when(client):
+def test_reception_slip_says_who_what_and_when(client):
     dossier = received_dossier()
     client.force_login(user("congdan"))
     response = client.get(slip_url(dossier, "01"))
@@ -159,9 +159,9 @@ def test_receipt_says_who_what_and_when(client):
     assert "Mẫu số 01" in text and "Trang 1/1" in text
 
 
-def test_receipt_qr_code_opens_the_tracking_page():
+def test_reception_slip_qr_code_opens_the_tracking_page():
     dossier = received_dossier()
-    content = render.render_receipt(dossier)
+    content = render.render_reception_slip(dossier)
     results = [r for r in zxingcpp.read_barcodes(page_image(content))
                if r.format == zxingcpp.BarcodeFormat.QRCode]
     assert len(results) == 1
@@ -169,11 +169,11 @@ def test_receipt_qr_code_opens_the_tracking_page():
     assert f"{settings.SITE_URL}/tra-cuu/?ma={dossier.code}" in pdf_text(content)
 
 
-def test_receipt_of_a_walk_in_lists_the_definitions_documents():
+def test_reception_slip_of_a_walk_in_lists_the_definitions_documents():
     dossier = make_dossier(channel="in_person", applicant_id_number="", applicant_email="")
     add_event(dossier, "enter_walk_in", "draft", "received", actor=user("motcua.haichau"),
               role="reception_officer", at=RECEIVED)
-    text = pdf_text(render.render_receipt(dossier))
+    text = pdf_text(render.render_reception_slip(dossier))
     # No scans: the mandatory documents of the procedure version, not the optional ones (the
     # paper declaration is optional since the e-declaration replaces it).
     assert "Tờ khai đăng ký khai sinh (1 bản chính)" not in text
@@ -259,7 +259,7 @@ def test_supplement_request_lists_exactly_what_is_missing(client):
     assert "nộp trực tuyến ngày 04/03/2025" in text
     assert "Hải Châu, ngày 05 tháng 3 năm 2025" in text
     assert "NGƯỜI HƯỚNG DẪN" in text and "Hoàng Văn Em" in text
-    # Only the slips this dossier has: not received, so no receipt.
+    # Only the slips this dossier has: not received, so no reception slip.
     assert client.get(slip_url(dossier, "01")).status_code == 404
     assert available_slips(dossier) == [("02", data.SLIP_TITLES["02"])]
 
@@ -439,7 +439,7 @@ def test_a_slip_the_dossier_does_not_have_is_not_found(client):
 def test_decomposed_input_comes_out_composed():
     # Names typed on some keyboards arrive decomposed (NFD); the PDF must still say them right.
     dossier = received_dossier(applicant_name=unicodedata.normalize("NFD", NAME))
-    assert NAME in pdf_text(render.render_receipt(dossier))
+    assert NAME in pdf_text(render.render_reception_slip(dossier))
 
 
 def test_long_text_wraps_inside_the_page():
@@ -471,7 +471,7 @@ def test_long_text_wraps_inside_the_page():
 
 def test_the_slips_use_be_vietnam_pro():
     assert fonts.font_set().name == "Be Vietnam Pro"
-    content = render.render_receipt(received_dossier())
+    content = render.render_reception_slip(received_dossier())
     assert b"BeVietnamPro" in content
 
 
@@ -482,7 +482,7 @@ def test_dejavu_stands_in_when_the_font_package_is_missing(monkeypatch):
     fonts.font_set.cache_clear()
     try:
         assert fonts.font_set().name == "DejaVu Sans"
-        content = render.render_receipt(received_dossier())
+        content = render.render_reception_slip(received_dossier())
         assert b"DejaVu" in content and b"BeVietnamPro" not in content
         text = pdf_text(content)
         assert NAME in text and HAI_CHAU in text

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import translation
 
-from dichvucong.backoffice.timing import Apology, apology_need, due_status, remaining
+from dichvucong.backoffice.timing import ApologyNeed, apology_need, due_status, remaining
 from dichvucong.workflow.deadlines import WorkingCalendar
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -57,25 +57,25 @@ def need(now, due=DUE, **kwargs):
 
 def test_a_same_day_dossier_on_schedule_needs_no_apology():
     # Received and due the same day: less than a working day left from the start, on schedule.
-    assert need(vn(2026, 3, 10, 7, 30)) == Apology.available
-    assert need(vn(2026, 3, 10, 16, 59)) == Apology.available
-    assert not Apology.available.banner
+    assert need(vn(2026, 3, 10, 7, 30)) == ApologyNeed.available
+    assert need(vn(2026, 3, 10, 16, 59)) == ApologyNeed.available
+    assert not ApologyNeed.available.banner
 
 
 def test_behind_schedule_with_at_most_a_working_day_left_is_at_risk():
-    assert need(vn(2026, 3, 10, 14, 0), behind_schedule=True) == Apology.at_risk
-    assert need(vn(2026, 3, 9, 17, 0), behind_schedule=True) == Apology.at_risk  # 450 min
-    assert need(vn(2026, 3, 9, 16, 59), behind_schedule=True) == Apology.available  # 451
+    assert need(vn(2026, 3, 10, 14, 0), behind_schedule=True) == ApologyNeed.at_risk
+    assert need(vn(2026, 3, 9, 17, 0), behind_schedule=True) == ApologyNeed.at_risk  # 450 min
+    assert need(vn(2026, 3, 9, 16, 59), behind_schedule=True) == ApologyNeed.available  # 451
     # More than a working day left: time to catch up, no banner yet.
-    assert need(vn(2026, 3, 9, 9, 0), behind_schedule=True) == Apology.available
-    assert Apology.at_risk.banner
+    assert need(vn(2026, 3, 9, 9, 0), behind_schedule=True) == ApologyNeed.available
+    assert ApologyNeed.at_risk.banner
 
 
 def test_overdue_requires_the_apology_until_it_is_sent():
-    assert need(vn(2026, 3, 11, 8, 0)) == Apology.required
-    assert Apology.required.banner
-    assert need(vn(2026, 3, 11, 8, 0), sent=True) == Apology.none
-    assert need(vn(2026, 3, 11, 8, 0), processing=False) == Apology.none
-    assert need(vn(2026, 3, 11, 8, 0), due=None) == Apology.none
+    assert need(vn(2026, 3, 11, 8, 0)) == ApologyNeed.required
+    assert ApologyNeed.required.banner
+    assert need(vn(2026, 3, 11, 8, 0), sent=True) == ApologyNeed.none
+    assert need(vn(2026, 3, 11, 8, 0), processing=False) == ApologyNeed.none
+    assert need(vn(2026, 3, 11, 8, 0), due=None) == ApologyNeed.none
     # While the clock is paused for a supplement, what counts is the time left at the pause.
-    assert need(vn(2026, 3, 20, 8, 0), paused_at=vn(2026, 3, 10, 9, 0)) == Apology.available
+    assert need(vn(2026, 3, 20, 8, 0), paused_at=vn(2026, 3, 10, 9, 0)) == ApologyNeed.available

@@ -238,7 +238,8 @@ TRUSTED_PROXIES = env_list("DICHVUCONG_TRUSTED_PROXIES")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # The province this deployment serves, and its QCVN 102:2016/BTTTT suffix. Đà Nẵng's suffix
-# could not be verified from a published source: H17 is used until a real receipt confirms it.
+# could not be verified from a published source: H17 is used until a real reception slip
+# confirms it.
 PROVINCE_CODE = int(os.environ.get("DICHVUCONG_PROVINCE_CODE", "48"))
 PROVINCE_AGENCY_SUFFIX = os.environ.get("DICHVUCONG_PROVINCE_SUFFIX", "H17")
 PORTAL_NAME = os.environ.get("DICHVUCONG_PORTAL_NAME", _("Cổng dịch vụ công thành phố Đà Nẵng"))

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from dichvucong.accounts.models import User
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.clock import calendar_for
-from dichvucong.dossiers.lifecycle import Action, Role
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier
 from tests.birth_helpers import fill_birth_form
 from tests.browser.conftest import check_accessibility
@@ -100,7 +100,7 @@ def test_online_dossier_from_reception_to_return(page, live_url, tmp_path):
 
     dossier.refresh_from_db()
     actions.perform(dossier.pk, Action.provide_supplement, User.objects.get(username=CITIZEN),
-                    Role.applicant, expected_revision=dossier.revision)
+                    LifecycleRole.applicant, expected_revision=dossier.revision)
     visit(page, live_url, workspace(code), "workspace: supplemented")
     page.locator("#examine-note").fill("Hồ sơ đủ điều kiện")
     act(page, "Trình phê duyệt", "workspace: sent to the leader")

@@ -3,8 +3,8 @@
 A new citizen registers with a phone number (the one-time code is read from the sandbox SMS
 inbox), logs out and back in with that number, files a birth registration with two PDFs at
 Phường Hải Châu; the reception officer, in a second browser, asks for one more document; the
-citizen answers with a file; the officer receives the dossier; the citizen downloads the receipt
-(Mẫu 01) and finds the dossier's code in it. axe-core checks every page either of them visits.
+citizen answers with a file; the officer receives the dossier; the citizen downloads the reception
+slip (Mẫu 01) and finds the dossier's code in it. axe-core checks every page either of them visits.
 
 The live server's database is shared by the browser tests and never rolled back: the phone
 number is new on every run, and the dossier is found by its own code."""
@@ -114,7 +114,7 @@ def act(official, action: str, label: str) -> None:
     check(official, label)
 
 
-def test_citizen_journey_from_registration_to_the_receipt(
+def test_citizen_journey_from_registration_to_the_reception_slip(
         browser, live_url, django_db_blocker, patient_expect, tmp_path):
     with django_db_blocker.unblock():
         run_journey(browser, live_url, tmp_path)
@@ -226,14 +226,14 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         act(official, "Tiếp nhận", "back office: received")
         expect(official.locator("dl.facts").first).to_contain_text("Đã tiếp nhận")
 
-        # --- the citizen downloads the receipt (Mẫu 01) ---------------------------------------
+        # --- the citizen downloads the reception slip (Mẫu 01) ---------------------------------
         citizen.reload()
         heading(citizen, f"Hồ sơ {code}")
         expect(citizen.locator("dl.facts")).to_contain_text("Đã tiếp nhận")
-        receipt_link = citizen.get_by_role("link", name="Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
-        expect(receipt_link).to_be_visible()
+        slip_link = citizen.get_by_role("link", name="Giấy tiếp nhận hồ sơ và hẹn trả kết quả")
+        expect(slip_link).to_be_visible()
         check(citizen, "dossier page: received")
-        href = receipt_link.get_attribute("href")
+        href = slip_link.get_attribute("href")
         assert href == f"/ho-so/{code}/phieu/01.pdf"
         response = citizen.request.get(live_url + href)
         assert response.status == 200, response.status

@@ -14,8 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q, QuerySet
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.agencies.models import Agency
 from dichvucong.alerts.models import Alert
 from dichvucong.alerts.rules import Kind
@@ -24,8 +23,8 @@ from dichvucong.dossiers.access import OFFICIAL_ROLES
 
 PAGE_SIZE = 25
 OFFICIAL = frozenset(str(role) for role in OFFICIAL_ROLES)
-WATCHING = frozenset({AccountRole.PROCEDURE_CONTROLLER.value, AccountRole.AGENCY_HEAD.value})
-CITY = AccountRole.IOC_OPERATOR.value
+WATCHING = frozenset({Role.PROCEDURE_CONTROLLER.value, Role.AGENCY_HEAD.value})
+CITY = Role.IOC_OPERATOR.value
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from dichvucong.accounts.models import Membership, User
-from dichvucong.accounts.models import Role as AccountRole
+from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.agencies.models import Agency
 from dichvucong.alerts import rules
 from dichvucong.alerts.models import Alert
@@ -38,7 +37,7 @@ from dichvucong.alerts.rules import Kind, Rules
 from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
-from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -127,7 +126,7 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
         window = rules.window(calendar, now, config)
         dossiers = Dossier.objects.filter(scope)
         add(_found(Kind.not_received, dossiers.filter(
-            _on_index(SUBMITTED_INDEX), state=State.submitted.value, channel=Channel.ONLINE,
+            _on_index(SUBMITTED_INDEX), state=State.submitted.value, channel=DossierChannel.ONLINE,
             submitted_at__lt=window.submitted_before).values_list(*_ROW, "submitted_at"),
             at=True))
         # Dossiers whose clock runs: in processing and not paused for a supplement.
@@ -294,7 +293,7 @@ def recipients(alerts: list[Alert], assignees: dict[int, int | None]) -> dict[in
     watch every agency), and for a dossier not yet received, the agency's reception officers."""
     agency_ids = {alert.agency_id for alert in alerts}
     parents = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "parent_id"))
-    roles = (AccountRole.LEADER, AccountRole.PROCEDURE_CONTROLLER, AccountRole.RECEPTION_OFFICER)
+    roles = (Role.LEADER, Role.PROCEDURE_CONTROLLER, Role.RECEPTION_OFFICER)
     held: dict[tuple[int, str], set[int]] = defaultdict(set)
     rows = Membership.objects.filter(
         agency_id__in=agency_ids | {p for p in parents.values() if p}, role__in=roles,
@@ -306,13 +305,13 @@ def recipients(alerts: list[Alert], assignees: dict[int, int | None]) -> dict[in
         users: set[int] = set()
         if assignees.get(alert.pk):
             users.add(assignees[alert.pk])
-        users |= held[(alert.agency_id, AccountRole.LEADER)]
-        users |= held[(alert.agency_id, AccountRole.PROCEDURE_CONTROLLER)]
+        users |= held[(alert.agency_id, Role.LEADER)]
+        users |= held[(alert.agency_id, Role.PROCEDURE_CONTROLLER)]
         parent = parents.get(alert.agency_id)
         if parent:
-            users |= held[(parent, AccountRole.PROCEDURE_CONTROLLER)]
+            users |= held[(parent, Role.PROCEDURE_CONTROLLER)]
         if Kind(alert.kind) in RECEPTION_KINDS:
-            users |= held[(alert.agency_id, AccountRole.RECEPTION_OFFICER)]
+            users |= held[(alert.agency_id, Role.RECEPTION_OFFICER)]
         result[alert.pk] = users
     return result
 

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dichvucong.catalog.definition import FieldType, FormField
-from dichvucong.dossiers.lifecycle import Action, Role, State
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import DossierEvent
 
 from .forms import RETURN_METHODS
@@ -121,7 +121,7 @@ def state_label(state: str) -> str:
 
 def role_label(role: str) -> str:
     try:
-        return Role(role).label
+        return LifecycleRole(role).label
     except ValueError:
         return role
 

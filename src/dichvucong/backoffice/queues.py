@@ -16,22 +16,21 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.dossiers import access
 from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, State
-from dichvucong.dossiers.models import Channel, Dossier
+from dichvucong.dossiers.models import Dossier, DossierChannel
 from dichvucong.workflow.deadlines import WorkingCalendar
 
 from .timing import RECEPTION_LIMIT_MINUTES, DueStatus, ReceptionClock, due_status, reception_clock
 
 PAGE_SIZE = 20
-RECEPTION = AccountRole.RECEPTION_OFFICER.value
-SPECIALIST = AccountRole.SPECIALIST.value
-LEADER = AccountRole.LEADER.value
-WATCHING = frozenset({AccountRole.PROCEDURE_CONTROLLER.value, AccountRole.AGENCY_HEAD.value})
+RECEPTION = Role.RECEPTION_OFFICER.value
+SPECIALIST = Role.SPECIALIST.value
+LEADER = Role.LEADER.value
+WATCHING = frozenset({Role.PROCEDURE_CONTROLLER.value, Role.AGENCY_HEAD.value})
 OFFICIAL = frozenset(str(role) for role in access.OFFICIAL_ROLES)
 
 
@@ -81,7 +80,7 @@ class Filters:
         # A dossier's code finds that dossier; anything else searches the procedures' names.
         searched = bool(query) and not DOSSIER_CODE.match(query)
         return cls(query=query, overdue=params.get("tre-han") == "1",
-                   channel=channel if channel in Channel.values else "",
+                   channel=channel if channel in DossierChannel.values else "",
                    procedure_ids=tuple(catalog_queries.search_ids(query)) if searched else ())
 
     @property

@@ -16,25 +16,25 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.queries import active_procedures
 from dichvucong.dossiers import access, actions, lifecycle
-from dichvucong.dossiers.actions import Outcome, StaleDossier
+from dichvucong.dossiers.actions import ActionOutcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
-from dichvucong.dossiers.lifecycle import PROCESSING, Action, Role, State
-from dichvucong.dossiers.models import Attachment, Channel, Dossier, DossierEvent
+from dichvucong.dossiers.lifecycle import PROCESSING, Action, LifecycleRole, State
+from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel, DossierEvent
 from dichvucong.dossiers.submission import attach, keep_fee, quote_fee, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
 
-from .timing import Apology
+from .timing import ApologyNeed
 from .timing import apology_need as timing_apology_need
 
 APOLOGY = "apology"
 RESULT_REQUIREMENT = "Kết quả giải quyết"
-OFFICIAL_LIFECYCLE_ROLES = frozenset({Role.reception_officer, Role.specialist, Role.leader})
+OFFICIAL_LIFECYCLE_ROLES = frozenset({LifecycleRole.reception_officer, LifecycleRole.specialist,
+                                      LifecycleRole.leader})
 APPLICANT_KEY = "_applicant"  # walk-in applicant's details kept with the form data
 
 
@@ -47,13 +47,13 @@ class BackofficeError(Exception):
         self.field = field
 
 
-def official_roles(user: User, dossier: Dossier) -> set[Role]:
+def official_roles(user: User, dossier: Dossier) -> set[LifecycleRole]:
     """The lifecycle roles ``user`` acts in on ``dossier`` in the back office: an official acts
     as an official, never as the applicant."""
     return access.lifecycle_roles(user, dossier) & OFFICIAL_LIFECYCLE_ROLES
 
 
-def acting_role(held: set[Role], state: str, action: Action) -> Role | None:
+def acting_role(held: set[LifecycleRole], state: str, action: Action) -> LifecycleRole | None:
     """The role to act in: one of ``held`` the lifecycle allows for ``action`` now, else any
     held role (so that lifecycle.check words the refusal), or None when nothing is held."""
     for role in sorted(held):
@@ -62,9 +62,9 @@ def acting_role(held: set[Role], state: str, action: Action) -> Role | None:
     return min(held) if held else None
 
 
-def act(dossier_id: int, action: Action, user: User, role: Role, note: str = "", *,
+def act(dossier_id: int, action: Action, user: User, role: LifecycleRole, note: str = "", *,
         expected_revision: int, data: dict[str, Any] | None = None,
-        assignee: User | None = None, result_file: UploadedFile | None = None) -> Outcome:
+        assignee: User | None = None, result_file: UploadedFile | None = None) -> ActionOutcome:
     """``actions.perform`` and what the action carries, in one transaction: nothing of it is
     written when the rules refuse or someone else acted first."""
     with transaction.atomic():
@@ -73,7 +73,7 @@ def act(dossier_id: int, action: Action, user: User, role: Role, note: str = "",
         dossier = outcome.dossier
         if action == Action.assign:
             if assignee is None or not assignee.memberships.filter(
-                    agency_id=dossier.agency_id, role=AccountRole.SPECIALIST).exists():
+                    agency_id=dossier.agency_id, role=Role.SPECIALIST).exists():
                 raise BackofficeError("Cần chọn một chuyên viên của cơ quan.", "assignee")
             Dossier.objects.filter(pk=dossier.pk).update(assignee=assignee)
             dossier.assignee = assignee
@@ -112,7 +112,7 @@ def has_apology(events: list[DossierEvent]) -> bool:
 
 
 def apology_need(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
-                 events: list[DossierEvent], plan: list[Step] | None = None) -> Apology:
+                 events: list[DossierEvent], plan: list[Step] | None = None) -> ApologyNeed:
     """Whether the apology (Mẫu 04) is required, advised or only offered (timing.apology_need):
     behind schedule means a step not finished by its own deadline."""
     if plan is None:
@@ -194,7 +194,7 @@ class Step:
     @property
     def role_label(self) -> str:
         try:
-            return Role(self.role).label
+            return LifecycleRole(self.role).label
         except ValueError:
             return self.role
 
@@ -277,7 +277,7 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
                 procedure=procedure, procedure_version=version, agency=agency, applicant=account,
                 applicant_type=applicant.applicant_type, applicant_name=applicant.name,
                 applicant_id_number=applicant.id_number, applicant_phone=applicant.phone,
-                applicant_email=applicant.email, channel=Channel.IN_PERSON,
+                applicant_email=applicant.email, channel=DossierChannel.IN_PERSON,
                 state=State.draft.value, form_data={**to_json(form_data), APPLICANT_KEY: details},
                 delivery=delivery,
             )
@@ -288,7 +288,8 @@ def enter_walk_in(*, procedure: Procedure, agency: Agency, officer: User,
             for requirement, upload in documents:
                 stored.append(attach(dossier, requirement, upload, officer))
             return actions.perform(dossier.pk, Action.enter_walk_in, officer,
-                                   Role.reception_officer, note, expected_revision=0).dossier
+                                   LifecycleRole.reception_officer, note,
+                                   expected_revision=0).dossier
     except Exception:
         for attachment in stored:
             attachment.file.delete(save=False)

@@ -83,7 +83,7 @@ def remaining(minutes: int, per_day: int) -> str:
     return duration(minutes, 0 if abs(int(minutes)) <= per_day else per_day)
 
 
-class Apology(StrEnum):
+class ApologyNeed(StrEnum):
     none = "none"  # not being processed, no due time, or the apology was sent
     available = "available"  # on schedule: no banner, the form is there if needed
     at_risk = "at_risk"  # behind schedule with at most one working day left
@@ -91,23 +91,23 @@ class Apology(StrEnum):
 
     @property
     def banner(self) -> bool:
-        return self in (Apology.at_risk, Apology.required)
+        return self in (ApologyNeed.at_risk, ApologyNeed.required)
 
 
 def apology_need(calendar: WorkingCalendar, now: datetime, due: datetime | None, *,
                  processing: bool, sent: bool, behind_schedule: bool,
-                 paused_at: datetime | None = None) -> Apology:
+                 paused_at: datetime | None = None) -> ApologyNeed:
     """Whether the apology and new appointment (Mẫu 04) is required, advised or only offered
     (see the module docstring)."""
     if not processing or sent or due is None:
-        return Apology.none
+        return ApologyNeed.none
     moment = paused_at or now
     left = remaining_working_minutes(calendar, moment, due)
     if left < 0 or moment > due:
-        return Apology.required
+        return ApologyNeed.required
     if behind_schedule and left <= minutes_per_day(calendar):
-        return Apology.at_risk
-    return Apology.available
+        return ApologyNeed.at_risk
+    return ApologyNeed.available
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.accounts.services import resolve_citizen_token
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog import queries as catalog_queries
@@ -44,9 +43,9 @@ from dichvucong.dossiers.lifecycle import Action, TransitionError
 from dichvucong.dossiers.models import (
     ApplicantType,
     Attachment,
-    Channel,
     Delivery,
     Dossier,
+    DossierChannel,
     DossierEvent,
 )
 from dichvucong.dossiers.uploads import UploadError, check_upload
@@ -86,7 +85,7 @@ def _nav(request: HttpRequest) -> dict:
     """What every back-office page needs. The flash messages are drawn by our own templates
     (base.html's list carries a role a list may not have), so base.html gets none."""
     held = request.held_roles
-    return {"can_walk_in": any(role == AccountRole.RECEPTION_OFFICER for _a, role in held),
+    return {"can_walk_in": any(role == Role.RECEPTION_OFFICER for _a, role in held),
             "flash": list(messages.get_messages(request)), "messages": ()}
 
 
@@ -124,7 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/home.html", {
         **_nav(request), "links": links, "page": current, "queue": chosen, "filters": filters,
         "count": counts.get(chosen.key, 0), "next_url": next_url,
-        "first_url": f"?{params.urlencode()}", "channels": Channel.choices,
+        "first_url": f"?{params.urlencode()}", "channels": DossierChannel.choices,
         # The tracking register (Mẫu 07) of each agency the official works in.
         "registers": sorted_vietnamese(
             Agency.objects.filter(pk__in={a for a, _ in request.held_roles})
@@ -162,7 +161,7 @@ def _dossier(request: HttpRequest, code: str) -> Dossier:
 def _specialists(dossier: Dossier) -> list[User]:
     return list(User.objects.filter(
         memberships__agency_id=dossier.agency_id,
-        memberships__role=AccountRole.SPECIALIST).order_by("full_name", "username").distinct())
+        memberships__role=Role.SPECIALIST).order_by("full_name", "username").distinct())
 
 
 def _transfer_targets(dossier: Dossier) -> list[Agency]:
@@ -201,7 +200,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         # the reception officer's to record.
         if action in (Action.withdraw, Action.submit, Action.enter_walk_in) or (
                 action == Action.provide_supplement
-                and lifecycle.Role.reception_officer not in held):
+                and lifecycle.LifecycleRole.reception_officer not in held):
             continue
         label, required = note_label(dossier.state, action)
         mine = posted_action == action.value
@@ -217,7 +216,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
     targets = _transfer_targets(dossier) if Action.transfer in allowed else []
     plan = services.steps(dossier, calendar, now, events)
     apology = services.apology_need(dossier, calendar, now, events, plan) if held \
-        else services.Apology.none
+        else services.ApologyNeed.none
     supplements_in_processing = sum(
         1 for e in events if e.action == Action.request_supplement.value
         and e.from_state == lifecycle.State.examining.value)
@@ -370,7 +369,7 @@ GENDERS = ("Nam", "Nữ")
 
 def _reception_agencies(request: HttpRequest) -> list[Agency]:
     ids = [agency for agency, role in request.held_roles
-           if role == AccountRole.RECEPTION_OFFICER]
+           if role == Role.RECEPTION_OFFICER]
     return sorted_vietnamese(Agency.objects.filter(pk__in=ids), attrgetter("name"))
 
 

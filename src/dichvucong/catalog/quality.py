@@ -28,7 +28,7 @@ from dichvucong.catalog.definition import (
 )
 from dichvucong.core.text import fold
 
-# A procedure name is shown in search results, breadcrumbs, receipts and SMS. The catalogue's
+# A procedure name is shown in search results, breadcrumbs, reception slips and SMS. The catalogue's
 # median name is 80 characters; beyond 250 (three times that, three lines on a phone) the
 # "name" carries lists of beneficiaries or conditions that belong in «Điều kiện thực hiện».
 MAX_NAME_LENGTH = 250

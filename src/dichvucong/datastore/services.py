@@ -22,8 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.catalog.definition import RequiredDocument
 from dichvucong.core.text import NAME_MAX
 from dichvucong.datastore import documents as rules
@@ -381,7 +380,7 @@ def set_counter_consent(user: User, type_keys: set[str]) -> None:
 
 
 def counter_agencies(official: User) -> list[int]:
-    return official.agency_ids(AccountRole.RECEPTION_OFFICER)
+    return official.agency_ids(Role.RECEPTION_OFFICER)
 
 
 def open_counter(official: User, citizen: User, now: datetime | None = None) -> CounterSession:

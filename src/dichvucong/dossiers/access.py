@@ -11,24 +11,23 @@ from __future__ import annotations
 
 from django.db.models import Exists, F, Q, QuerySet
 
-from dichvucong.accounts.models import Membership, User
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.dossiers.lifecycle import Role
+from dichvucong.accounts.models import Membership, Role, User
+from dichvucong.dossiers.lifecycle import LifecycleRole
 from dichvucong.dossiers.models import Dossier
 
 OFFICIAL_ROLES = (
-    AccountRole.RECEPTION_OFFICER, AccountRole.SPECIALIST, AccountRole.LEADER,
-    AccountRole.PROCEDURE_CONTROLLER, AccountRole.AGENCY_HEAD,
+    Role.RECEPTION_OFFICER, Role.SPECIALIST, Role.LEADER,
+    Role.PROCEDURE_CONTROLLER, Role.AGENCY_HEAD,
 )
 # Account roles that act in the lifecycle, by the lifecycle role they act as.
 ACTING_ROLES = {
-    AccountRole.RECEPTION_OFFICER: Role.reception_officer,
-    AccountRole.SPECIALIST: Role.specialist,
-    AccountRole.LEADER: Role.leader,
+    Role.RECEPTION_OFFICER: LifecycleRole.reception_officer,
+    Role.SPECIALIST: LifecycleRole.specialist,
+    Role.LEADER: LifecycleRole.leader,
 }
 
 
-AGENT_ROLES = (AccountRole.SERVICE_AGENT, AccountRole.DIGITAL_TEAM)
+AGENT_ROLES = (Role.SERVICE_AGENT, Role.DIGITAL_TEAM)
 
 
 def own_dossiers(user: User) -> QuerySet[Dossier]:
@@ -71,11 +70,11 @@ def agency_dossiers(user: User, roles=OFFICIAL_ROLES) -> QuerySet[Dossier]:
     return Dossier.objects.filter(agency_id__in=agencies)
 
 
-def lifecycle_roles(user: User, dossier: Dossier) -> set[Role]:
+def lifecycle_roles(user: User, dossier: Dossier) -> set[LifecycleRole]:
     """The lifecycle roles ``user`` holds for ``dossier``."""
     held = set()
     if dossier.applicant_id == user.pk or is_agent_for(user, dossier):
-        held.add(Role.applicant)
+        held.add(LifecycleRole.applicant)
     account_roles = user.memberships.filter(agency_id=dossier.agency_id).values_list("role",
                                                                                      flat=True)
     held |= {ACTING_ROLES[r] for r in account_roles if r in ACTING_ROLES}

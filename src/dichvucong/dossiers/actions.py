@@ -25,14 +25,15 @@ class StaleDossier(Exception):
 
 
 @dataclass
-class Outcome:
+class ActionOutcome:
     dossier: Dossier
     event: DossierEvent
 
 
-def perform(dossier_id: int, action: Action | str, actor: User | None, role: lifecycle.Role | str,
+def perform(dossier_id: int, action: Action | str, actor: User | None,
+            role: lifecycle.LifecycleRole | str,
             note: str = "", *, expected_revision: int | None = None,
-            data: dict[str, Any] | None = None, now=None) -> Outcome:
+            data: dict[str, Any] | None = None, now=None) -> ActionOutcome:
     """Take ``action`` on the dossier as ``role``. Raises lifecycle.TransitionError when the
     rules refuse, StaleDossier when ``expected_revision`` is no longer current; nothing changes
     then. Two officers acting at the same moment: the row lock (PostgreSQL) or the write lock
@@ -62,12 +63,12 @@ def perform(dossier_id: int, action: Action | str, actor: User | None, role: lif
             to_state=result.target.value, actor=actor, actor_role=str(result.role),
             note=note.strip(), data=data or {},
         )
-    return Outcome(dossier=dossier, event=event)
+    return ActionOutcome(dossier=dossier, event=event)
 
 
-def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.Role | str,
+def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.LifecycleRole | str,
                store_attachments=None, *, data: dict[str, Any] | None = None,
-               now=None) -> Outcome:
+               now=None) -> ActionOutcome:
     """File a dossier that is not in the database yet straight into ``submitted``: the same
     rules, code and event as ``perform(…, Action.submit, …)`` on a draft, in fewer statements
     (the API's all-or-nothing submission keeps no draft). Call inside a transaction.
@@ -91,7 +92,7 @@ def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.Role | str,
         data=data or {})
     dossier.code = next_code(dossier.agency, timezone.localdate(now))
     Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
-    return Outcome(dossier=dossier, event=event)
+    return ActionOutcome(dossier=dossier, event=event)
 
 
 def _move_clock(dossier: Dossier, effect: ClockEffect, now) -> None:

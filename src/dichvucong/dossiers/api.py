@@ -26,8 +26,8 @@ from dichvucong.catalog.formengine import validate
 from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, submission
-from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, Role, TransitionError
-from dichvucong.dossiers.models import AgentConsent, Channel, Dossier
+from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, LifecycleRole, TransitionError
+from dichvucong.dossiers.models import AgentConsent, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
 
@@ -80,10 +80,10 @@ def _out(dossier: Dossier, result_available: bool = False) -> dict:
         "national_status": dossier.national_status, "submitted_at": dossier.submitted_at,
         "received_at": dossier.received_at, "due_at": dossier.due_at,
         "fee_amount": dossier.fee_amount, "channel": dossier.channel,
-        "national_channel": Channel(dossier.channel).national_code,
+        "national_channel": DossierChannel(dossier.channel).national_code,
         "applicant_name": dossier.applicant_name,
         "submitted_by": (str(dossier.submitted_by) if dossier.submitted_by_id
-                         and dossier.channel == Channel.SERVICE_AGENT else None),
+                         and dossier.channel == DossierChannel.SERVICE_AGENT else None),
     }
 
 
@@ -199,8 +199,9 @@ def withdraw(request, code: str, payload: NoteIn):
     if dossier.applicant_id != request.user.pk:
         return Status(403, {"detail": "Chỉ công dân là chủ hồ sơ được rút hồ sơ."})
     try:
-        outcome = actions.perform(dossier.pk, Action.withdraw, request.user, Role.applicant,
-                                  payload.note, expected_revision=payload.revision)
+        outcome = actions.perform(dossier.pk, Action.withdraw, request.user,
+                                  LifecycleRole.applicant, payload.note,
+                                  expected_revision=payload.revision)
     except (TransitionError, actions.StaleDossier) as exc:
         return Status(409, {"detail": getattr(exc, "message", str(exc))})
     outcome.dossier.procedure, outcome.dossier.agency = dossier.procedure, dossier.agency
@@ -234,7 +235,7 @@ def supplement(request, code: str, note: Form[str] = "", revision: Form[int] = N
                                                 request.user))
                 names.append(name)
             outcome = actions.perform(dossier.pk, Action.provide_supplement, request.user,
-                                      Role.applicant, note, expected_revision=revision,
+                                      LifecycleRole.applicant, note, expected_revision=revision,
                                       data={"files": names,
                                             **submission.on_behalf(request.user, dossier)})
     except (UploadError, TransitionError, actions.StaleDossier) as exc:

@@ -49,7 +49,7 @@ __all__ = [
     "TRANSITIONS",
     "Action",
     "ClockEffect",
-    "Role",
+    "LifecycleRole",
     "State",
     "Transition",
     "TransitionError",
@@ -109,7 +109,7 @@ class Action(StrEnum):
         return _ACTION_LABELS[self]
 
 
-class Role(StrEnum):
+class LifecycleRole(StrEnum):
     applicant = "applicant"  # the citizen or business, or whoever acts for them
     reception_officer = "reception_officer"
     specialist = "specialist"
@@ -174,23 +174,23 @@ _ACTION_LABELS: Mapping[Action, str] = {
     Action.withdraw: "Rút",
 }
 
-_ROLE_LABELS: Mapping[Role, str] = {
-    Role.applicant: "Người nộp hồ sơ",
-    Role.reception_officer: "Cán bộ một cửa",
-    Role.specialist: "Chuyên viên",
-    Role.leader: "Lãnh đạo",
-    Role.system: "Hệ thống",
+_ROLE_LABELS: Mapping[LifecycleRole, str] = {
+    LifecycleRole.applicant: "Người nộp hồ sơ",
+    LifecycleRole.reception_officer: "Cán bộ một cửa",
+    LifecycleRole.specialist: "Chuyên viên",
+    LifecycleRole.leader: "Lãnh đạo",
+    LifecycleRole.system: "Hệ thống",
 }
 
 # Account roles (accounts.models.Role) → lifecycle roles. Agents and digital teams act for the
 # citizen, with recorded consent; the watching roles (controller, IOC, inspector …) act on none.
-ACCOUNT_ROLES: Mapping[str, Role] = MappingProxyType(
+ACCOUNT_ROLES: Mapping[str, LifecycleRole] = MappingProxyType(
     {
-        "service_agent": Role.applicant,
-        "digital_team": Role.applicant,
-        "reception_officer": Role.reception_officer,
-        "specialist": Role.specialist,
-        "leader": Role.leader,
+        "service_agent": LifecycleRole.applicant,
+        "digital_team": LifecycleRole.applicant,
+        "reception_officer": LifecycleRole.reception_officer,
+        "specialist": LifecycleRole.specialist,
+        "leader": LifecycleRole.leader,
     }
 )
 
@@ -220,7 +220,7 @@ class Transition:
     action: Action
     sources: frozenset[State]
     target: State
-    roles: frozenset[Role]
+    roles: frozenset[LifecycleRole]
     requires_note: bool = False
     note_label: str = ""  # what the note must state (form field label, error message)
     starts_clock: bool = False
@@ -245,7 +245,7 @@ def _t(
     action: Action,
     sources: Iterable[State],
     target: State,
-    roles: Iterable[Role],
+    roles: Iterable[LifecycleRole],
     *,
     note: str = "",
     clock: ClockEffect = ClockEffect.none,
@@ -264,7 +264,7 @@ def _t(
     )
 
 
-S, A, R, C = State, Action, Role, ClockEffect  # short names keep the table readable
+S, A, R, C = State, Action, LifecycleRole, ClockEffect  # short names keep the table readable
 
 # fmt: off
 _ROWS: tuple[Transition, ...] = (
@@ -377,7 +377,7 @@ class TransitionError(Exception):
         *,
         state: State | None = None,
         action: Action | None = None,
-        role: Role | None = None,
+        role: LifecycleRole | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -391,7 +391,7 @@ class TransitionError(Exception):
 class TransitionResult:
     source: State
     action: Action
-    role: Role
+    role: LifecycleRole
     target: State
     clock: ClockEffect
     transition: Transition
@@ -411,9 +411,9 @@ def _action(value: Action | str) -> Action:
         raise TransitionError("unknown_action", f"Không có thao tác «{value}».") from None
 
 
-def _role(value: Role | str) -> Role:
+def _role(value: LifecycleRole | str) -> LifecycleRole:
     try:
-        return Role(value)
+        return LifecycleRole(value)
     except ValueError:
         raise TransitionError("unknown_role", f"Không có vai trò «{value}».") from None
 
@@ -426,7 +426,7 @@ def _row(state: State, action: Action) -> Transition | None:
 
 
 def check(
-    state: State | str, action: Action | str, role: Role | str, note: str = ""
+    state: State | str, action: Action | str, role: LifecycleRole | str, note: str = ""
 ) -> TransitionResult:
     """Whether ``role`` may take ``action`` on a dossier in ``state``; raises TransitionError.
 
@@ -466,7 +466,7 @@ def check(
     )
 
 
-def allowed_actions(state: State | str, roles: Iterable[Role | str]) -> list[Action]:
+def allowed_actions(state: State | str, roles: Iterable[LifecycleRole | str]) -> list[Action]:
     """The actions any of ``roles`` may take on a dossier in ``state``, in a stable order."""
     state = _state(state)
     if isinstance(roles, str):  # a single role, not an iterable of its letters

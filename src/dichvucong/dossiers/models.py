@@ -15,7 +15,7 @@ from dichvucong.dossiers.lifecycle import State
 STATE_CHOICES = [(s.value, s.label) for s in State]
 
 
-class Channel(models.TextChoices):
+class DossierChannel(models.TextChoices):
     """How the dossier was filed; the national channel codes (KenhThucHien) are 1, 2, 3.
 
     A service agent (post office) or a community digital team member files online through the
@@ -88,7 +88,7 @@ class Dossier(models.Model):
     applicant_id_number = models.CharField(_("số định danh"), max_length=12, blank=True)
     applicant_phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
-    channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("kênh nộp"), max_length=10, choices=DossierChannel.choices)
     state = models.CharField(_("trạng thái"), max_length=30, choices=STATE_CHOICES,
                              default=State.draft.value)
     national_status = models.PositiveSmallIntegerField(_("trạng thái quốc gia"), null=True,

@@ -23,8 +23,8 @@ from dichvucong.catalog.formengine import FormResult, validate
 from dichvucong.catalog.models import Procedure
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import actions
-from dichvucong.dossiers.lifecycle import Action, Role, State
-from dichvucong.dossiers.models import Attachment, Channel, Delivery, Dossier
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
+from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import CheckedUpload, check_upload, digest_of
 
 
@@ -171,7 +171,7 @@ def new_dossier(procedure: Procedure, applicant: User, agency: Agency,
         applicant=applicant, submitted_by=submitted_by,
         applicant_name=applicant.full_name or applicant.username,
         applicant_phone=applicant.phone, applicant_email=applicant.email,
-        channel=Channel.SERVICE_AGENT if submitted_by is not None else Channel.ONLINE,
+        channel=DossierChannel.SERVICE_AGENT if submitted_by is not None else DossierChannel.ONLINE,
         state=State.draft.value,
     )
 
@@ -261,7 +261,7 @@ def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: Us
 
     try:
         with transaction.atomic():
-            actions.submit_new(dossier, user, Role.applicant, store,
+            actions.submit_new(dossier, user, LifecycleRole.applicant, store,
                                data=on_behalf(user, dossier))
     except BaseException:
         for attachment in stored:  # the rows are rolled back; the files go too
@@ -282,7 +282,7 @@ def submit(dossier: Dossier, user: User, form_data: dict[str, Any], delivery: st
     quote = quote_fee(dossier)
     dossier.save()
     keep_fee(dossier, quote)
-    role = Role.applicant
+    role = LifecycleRole.applicant
     return actions.perform(dossier.pk, Action.submit, user, role,
                            data=on_behalf(user, dossier)).dossier
 

@@ -20,7 +20,7 @@ from dichvucong.dossiers import access, actions, agents, citizen_view, prefill, 
 from dichvucong.dossiers.lifecycle import (
     SUPPLEMENT_STATES,
     Action,
-    Role,
+    LifecycleRole,
     TransitionError,
     allowed_actions,
 )
@@ -220,13 +220,13 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
                         submission.attach(dossier, f"Bổ sung: {requirement}", upload,
                                           request.user)
                     actions.perform(dossier.pk, Action.provide_supplement, request.user,
-                                    Role.applicant, note,
+                                    LifecycleRole.applicant, note,
                                     expected_revision=_revision(request),
                                     data={"files": [a for a, _ in uploads],
                                           **submission.on_behalf(request.user, dossier)})
                 return redirect("dossiers:detail", code=dossier.code)
             if what == "withdraw" and is_applicant:  # withdrawing stays with the citizen
-                actions.perform(dossier.pk, Action.withdraw, request.user, Role.applicant,
+                actions.perform(dossier.pk, Action.withdraw, request.user, LifecycleRole.applicant,
                                 request.POST.get("note", ""),
                                 expected_revision=_revision(request))
                 return redirect("dossiers:detail", code=dossier.code)
@@ -251,7 +251,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         "slips": available_slips(dossier),
         "supplement_items": items if request_event else None, "request_event": request_event,
         "can_withdraw": is_applicant and Action.withdraw in allowed_actions(dossier.state,
-                                                                            [Role.applicant]),
+                                                                            [LifecycleRole.applicant]),
         # Rating the service is the citizen's own say, not the agent's.
         **(rating_context(dossier) if is_applicant else {}),
     }, status=400 if error else 200)

@@ -102,7 +102,7 @@ class Stats:
 # --- working time, in integers ---------------------------------------------------------------
 
 
-class Clock:
+class IntegerWorkingTime:
     """Working-time arithmetic on integers: instants are (working-day index, minute of the day);
     the same semantics as ``workflow.deadlines`` (normalisation to the next working moment,
     earliest instant on period boundaries, same clock time N working days later, Art. 148 for
@@ -313,7 +313,8 @@ class Generator:
         # it is written in several windows.
         self.era = era or (start, end)
         self.now_local = _local_minutes(now)
-        self.clock = Clock(calendar, start - timedelta(days=3), end + timedelta(days=6000))
+        self.clock = IntegerWorkingTime(calendar, start - timedelta(days=3),
+                                        end + timedelta(days=6000))
         self.plans, self.weights = self._plans()
         self.specialists = self._specialists()
 
@@ -1073,4 +1074,4 @@ def rebuild_facts(start: date | None = None, end: date | None = None) -> None:
     facts.rebuild(start, end)
 
 
-__all__ = ["Clock", "Generator", "Stats", "generate", "rebuild_facts"]
+__all__ = ["Generator", "IntegerWorkingTime", "Stats", "generate", "rebuild_facts"]

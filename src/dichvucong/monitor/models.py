@@ -33,7 +33,7 @@ class ChannelBucket(models.TextChoices):
     POST = "post", _("Bưu chính công ích")
 
 
-class Outcome(models.TextChoices):
+class FactOutcome(models.TextChoices):
     WAITING = "waiting", _("Chưa tiếp nhận")
     OPEN = "open", _("Đang giải quyết")
     SUPPLEMENT = "supplement", _("Chờ công dân bổ sung")
@@ -55,7 +55,7 @@ class DossierFact(models.Model):
     ward_id = models.PositiveIntegerField(default=0)
     channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
     state = models.CharField(max_length=30)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    outcome = models.CharField(max_length=12, choices=FactOutcome.choices)
     received_on = models.DateField(null=True)
     finished_on = models.DateField(null=True)
     # The original due time (moved only by supplement pauses, never by an apology).

@@ -13,7 +13,7 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dichvucong.notify.models import Channel, Notification, Status
+from dichvucong.notify.models import Notification, NotificationChannel, Status
 
 
 def when(moment: datetime | None) -> str:
@@ -28,7 +28,7 @@ def when(moment: datetime | None) -> str:
 def describe(n: Notification) -> str:
     """One readable sentence: what happened to ``n``, when, after how many attempts."""
     count = max(n.attempts, 1)
-    if n.channel == Channel.INAPP:
+    if n.channel == NotificationChannel.INAPP:
         text = _("Đã vào hộp thư trên cổng lúc %(at)s") % {"at": when(n.sent_at or n.created_at)}
         if n.read_at:
             text += "; " + _("người nhận đã đọc lúc %(at)s") % {"at": when(n.read_at)}

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Channel(models.TextChoices):
+class NotificationChannel(models.TextChoices):
     INAPP = "inapp", _("Hộp thư trên cổng")
     EMAIL = "email", _("Thư điện tử")
     SMS = "sms", _("Tin nhắn SMS")
@@ -36,7 +36,7 @@ class Notification(models.Model):
     enqueued twice gives one row."""
 
     dedupe_key = models.CharField(max_length=200)
-    channel = models.CharField(_("kênh"), max_length=10, choices=Channel.choices)
+    channel = models.CharField(_("kênh"), max_length=10, choices=NotificationChannel.choices)
     event = models.CharField(_("sự kiện"), max_length=60)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True,
                              blank=True, related_name="notifications")

@@ -27,12 +27,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dichvucong.notify import texts
-from dichvucong.notify.models import Channel, Notification, Status
+from dichvucong.notify.models import Notification, NotificationChannel, Status
 from dichvucong.notify.preferences import Recipient, recipient_for
 
 log = logging.getLogger(__name__)
 
-PHONE_CHANNELS = (Channel.SMS, Channel.ZALO)
+PHONE_CHANNELS = (NotificationChannel.SMS, NotificationChannel.ZALO)
 
 
 def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
@@ -74,7 +74,7 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
             template_data=rendered.template_data, idempotency_key=secrets.token_hex(16),
             next_attempt_at=now,
         )
-        if channel == Channel.INAPP:  # the inbox is the database itself: delivered now,
+        if channel == NotificationChannel.INAPP:  # the inbox is the database itself: delivered now,
             # by this one write, which is its one attempt
             row.status, row.sent_at, row.next_attempt_at = Status.SENT, now, None
             row.attempts = 1
@@ -100,7 +100,7 @@ def kick() -> None:
 
 
 def _address(recipient: Recipient, channel: str) -> str:
-    if channel == Channel.EMAIL:
+    if channel == NotificationChannel.EMAIL:
         return recipient.email
     if channel in PHONE_CHANNELS:
         return recipient.phone

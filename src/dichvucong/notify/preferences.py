@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from dichvucong.notify.models import Channel, Preference
+from dichvucong.notify.models import NotificationChannel, Preference
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,9 @@ def recipient_for(user=None, address: dict | None = None) -> Recipient:
         email = address.get("email") or user.email or ""
         phone = address.get("phone") or user.phone or ""
         language = address.get("language") or pref.language
-        channels = [Channel.INAPP.value]
+        channels = [NotificationChannel.INAPP.value]
         if email and pref.email:
-            channels.append(Channel.EMAIL.value)
+            channels.append(NotificationChannel.EMAIL.value)
         if phone and pref.phone != Preference.Phone.NONE:
             channels.append(pref.phone)
     else:
@@ -50,9 +50,9 @@ def recipient_for(user=None, address: dict | None = None) -> Recipient:
         language = address.get("language") or "vi"
         channels = []
         if email:
-            channels.append(Channel.EMAIL.value)
+            channels.append(NotificationChannel.EMAIL.value)
         if phone:
-            channels.append(address.get("phone_channel") or Channel.SMS.value)
+            channels.append(address.get("phone_channel") or NotificationChannel.SMS.value)
     if language not in languages:
         language = "vi"
     return Recipient(email=email, phone=phone, language=language, channels=channels)

@@ -40,7 +40,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from dichvucong.notify import gateways
-from dichvucong.notify.models import Channel, Notification, Status
+from dichvucong.notify.models import Notification, NotificationChannel, Status
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,8 @@ def deliver_one(row: Notification, token: str, report: Report | None = None) -> 
     report = report if report is not None else Report()
     now = timezone.now()
     mine = Notification.objects.filter(pk=row.pk, lease_token=token)
-    if row.handed_over_at is not None and row.channel in (Channel.EMAIL, Channel.ZALO):
+    if row.handed_over_at is not None and row.channel in (NotificationChannel.EMAIL,
+                                                          NotificationChannel.ZALO):
         # A worker died after handing this message over: the provider has it. Not again.
         if mine.update(status=Status.UNCONFIRMED, lease_token="", lease_until=None,
                        sent_at=row.handed_over_at,
@@ -151,14 +152,14 @@ def deliver_one(row: Notification, token: str, report: Report | None = None) -> 
 
 
 def _send(row: Notification, handover) -> gateways.Sent:
-    if row.channel == Channel.EMAIL:
+    if row.channel == NotificationChannel.EMAIL:
         return gateways.send_email(row.to, row.subject, email_text(row), html=email_html(row),
                                    message_id=message_id(row), language=row.language,
                                    on_handover=handover)
-    if row.channel == Channel.SMS:
+    if row.channel == NotificationChannel.SMS:
         return gateways.send_sms(row.to, row.short_text or row.subject,
                                  request_id=row.idempotency_key, on_handover=handover)
-    if row.channel == Channel.ZALO:
+    if row.channel == NotificationChannel.ZALO:
         template_id = settings.ZNS_TEMPLATES.get(row.event, "")
         return gateways.send_zalo(row.to, template_id, row.template_data,
                                   tracking_id=row.idempotency_key, on_handover=handover)
@@ -168,7 +169,7 @@ def _send(row: Notification, handover) -> gateways.Sent:
 def _failed(row: Notification, mine, exc: gateways.DeliveryError, report: Report) -> None:
     error = str(exc)[:500]
     final = not exc.temporary or row.attempts >= settings.NOTIFY_MAX_ATTEMPTS
-    if final and row.channel == Channel.ZALO:  # Zalo unreachable for good: SMS instead
+    if final and row.channel == NotificationChannel.ZALO:  # Zalo unreachable for good: SMS instead
         _fall_back(row, mine, exc, report)
         return
     if final:
@@ -193,9 +194,9 @@ def _fall_back(row: Notification, mine, exc: gateways.DeliveryError, report: Rep
                            handed_over_at=None, next_attempt_at=None):
             return
         if not Notification.objects.filter(dedupe_key=row.dedupe_key,
-                                           channel=Channel.SMS).exists():
+                                           channel=NotificationChannel.SMS).exists():
             Notification.objects.create(
-                dedupe_key=row.dedupe_key, channel=Channel.SMS, event=row.event,
+                dedupe_key=row.dedupe_key, channel=NotificationChannel.SMS, event=row.event,
                 user_id=row.user_id, dossier_id=row.dossier_id, to=row.to,
                 language=row.language, subject=row.subject, body=row.body,
                 short_text=row.short_text, link=row.link, template_data=row.template_data,

@@ -19,9 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
-from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.accounts.models import Role, User
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.payments import fees, vnpay
 from dichvucong.payments.models import (
     BankTransfer,
@@ -42,7 +41,7 @@ PAYMENT_CONFIRMED = "payment_confirmed"
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE_PREFIX = "DVC"
 REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}\d{{6}}[{REFERENCE_ALPHABET}]{{6}}")
-CASH_ROLES = (AccountRole.RECEPTION_OFFICER,)
+CASH_ROLES = (Role.RECEPTION_OFFICER,)
 
 
 class PaymentError(Exception):
@@ -62,7 +61,7 @@ def quote_for(dossier: Dossier, *, on: datetime | None = None) -> fees.FeeQuote:
     definition = dossier.procedure_version.parsed()
     moment = on or dossier.submitted_at or dossier.received_at or timezone.now()
     return fees.quote(definition.fees, fees.Applicant(
-        online=Channel(dossier.channel).is_online, applicant_type=dossier.applicant_type,
+        online=DossierChannel(dossier.channel).is_online, applicant_type=dossier.applicant_type,
         form_data=dossier.form_data or {}, submitted_on=timezone.localdate(moment),
     ))
 

@@ -20,13 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dichvucong.accounts.models import Role as AccountRole
+from dichvucong.accounts.models import Role
 from dichvucong.dossiers import access
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import services, vietqr
 from dichvucong.payments.models import Payment, PaymentState, Provider
 
-STATEMENT_ROLES = (AccountRole.RECEPTION_OFFICER, AccountRole.AGENCY_HEAD)
+STATEMENT_ROLES = (Role.RECEPTION_OFFICER, Role.AGENCY_HEAD)
 STATEMENT_MAX_BYTES = 2 * 1024 * 1024
 STATEMENT_COLUMNS = ("ma_giao_dich", "ngay", "so_tien", "noi_dung", "tai_khoan")
 

@@ -39,8 +39,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
-from dichvucong.accounts.models import Role as AccountRole
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Role, User
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.definition import DATE_IN_WORDS, TEMPLATE_EXTRAS, FieldType
 from dichvucong.core.idnumber import mask
@@ -64,8 +63,8 @@ from .validity import valid_until as validity_end
 
 logger = logging.getLogger(__name__)
 
-ISSUING_ROLES = (AccountRole.SPECIALIST, AccountRole.LEADER)
-MANAGING_ROLES = (AccountRole.LEADER, AccountRole.AGENCY_HEAD)
+ISSUING_ROLES = (Role.SPECIALIST, Role.LEADER)
+MANAGING_ROLES = (Role.LEADER, Role.AGENCY_HEAD)
 DEFAULT_TITLE = "Kết quả giải quyết thủ tục hành chính"
 VERIFY_PATH = "/xac-minh/"
 
@@ -770,7 +769,7 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
         if dossier is not None and dossier.state == State.approved.value:
             from dichvucong.dossiers.actions import perform
 
-            perform(dossier.pk, Action.issue_result, None, lifecycle.Role.system,
+            perform(dossier.pk, Action.issue_result, None, lifecycle.LifecycleRole.system,
                     data={"result": result.number, "result_token": result.token})
     return result
 

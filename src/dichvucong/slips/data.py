@@ -25,8 +25,14 @@ from dichvucong.catalog.presenters import format_time_limit, format_vnd
 from dichvucong.core.idnumber import mask
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import clock
-from dichvucong.dossiers.lifecycle import Action, Role, State
-from dichvucong.dossiers.models import ApplicantType, Channel, Delivery, Dossier, DossierEvent
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
+from dichvucong.dossiers.models import (
+    ApplicantType,
+    Delivery,
+    Dossier,
+    DossierChannel,
+    DossierEvent,
+)
 
 SLIP_TITLES: dict[str, str] = {
     "01": "Giấy tiếp nhận hồ sơ và hẹn trả kết quả",
@@ -128,7 +134,7 @@ class DocumentLine:
 
 
 @dataclass(frozen=True)
-class Receipt:  # Mẫu 01
+class ReceptionSlip:  # Mẫu 01
     common: Common
     documents: list[DocumentLine]
     time_limit: str
@@ -158,7 +164,7 @@ class Rejection:  # Mẫu 03
 
 
 @dataclass(frozen=True)
-class Extension:  # Mẫu 04
+class Apology:  # Mẫu 04
     common: Common
     reason: list[str]
     original_due_at: datetime | None
@@ -249,7 +255,7 @@ def person(event: DossierEvent | None) -> str:
     if event.actor is not None:
         return nfc(str(event.actor))
     try:
-        return Role(event.actor_role).label
+        return LifecycleRole(event.actor_role).label
     except ValueError:
         return nfc(event.actor_role)
 
@@ -352,7 +358,7 @@ def common(dossier: Dossier, form_no: str, day: date,
             kind=_label(ApplicantType, dossier.applicant_type),
             is_citizen=dossier.applicant_type == ApplicantType.CITIZEN,
         )
-        channel = _label(Channel, dossier.channel)
+        channel = _label(DossierChannel, dossier.channel)
     return Common(
         heading=heading(agency, day),
         form_no=form_no,
@@ -382,7 +388,7 @@ def _last(events: list[DossierEvent], actions: set[str]) -> DossierEvent | None:
     return next((e for e in reversed(events) if e.action in actions), None)
 
 
-def _last_extension(events: list[DossierEvent]) -> DossierEvent | None:
+def _last_apology(events: list[DossierEvent]) -> DossierEvent | None:
     return next((e for e in reversed(events)
                  if isinstance(e.data, dict) and e.data.get(NEW_DUE_KEY)), None)
 
@@ -425,7 +431,7 @@ def tracking_url(code: str) -> str:
 # --- the slips ----------------------------------------------------------------------------------
 
 
-def receipt(dossier: Dossier) -> Receipt:
+def reception_slip(dossier: Dossier) -> ReceptionSlip:
     events = _events(dossier)
     event = _last(events, RECEIVE_ACTIONS)
     received_at = local(dossier.received_at) or (local(event.created_at) if event else None)
@@ -438,7 +444,7 @@ def receipt(dossier: Dossier) -> Receipt:
         address = format_address(dossier.delivery_address)
         if address:
             delivery = f"{delivery}: {address}"
-    return Receipt(
+    return ReceptionSlip(
         common=common(dossier, "01", received_at.date(), definition),
         documents=documents_received(dossier, definition),
         time_limit=_time_limit_text(definition, dossier.channel),
@@ -474,8 +480,8 @@ def rejection(dossier: Dossier) -> Rejection:
                      rejected_at=at, officer=person(event))
 
 
-def extension(dossier: Dossier) -> Extension:
-    event = _last_extension(_events(dossier))
+def apology(dossier: Dossier) -> Apology:
+    event = _last_apology(_events(dossier))
     new_due = parse_moment(event.data.get(NEW_DUE_KEY)) if event is not None else None
     if event is None or new_due is None:
         raise SlipNotAvailable("Hồ sơ không có đề nghị gia hạn.")
@@ -484,9 +490,9 @@ def extension(dossier: Dossier) -> Extension:
                 or local(dossier.due_at))
     if original == new_due:
         original = None
-    return Extension(common=common(dossier, "04", at.date()), reason=paragraphs(event.note),
-                     original_due_at=original, new_due_at=new_due, written_at=at,
-                     signer=person(event))
+    return Apology(common=common(dossier, "04", at.date()), reason=paragraphs(event.note),
+                   original_due_at=original, new_due_at=new_due, written_at=at,
+                   signer=person(event))
 
 
 def stop_notice(dossier: Dossier) -> StopNotice:
@@ -569,7 +575,7 @@ def available_slips(dossier: Dossier) -> list[tuple[str, str]]:
         "01": received,
         "02": Action.request_supplement.value in actions,
         "03": Action.reject.value in actions,
-        "04": _last_extension(events) is not None,
+        "04": _last_apology(events) is not None,
         "05": Action.pause.value in actions,
         "06": received,
     }
@@ -577,10 +583,10 @@ def available_slips(dossier: Dossier) -> list[tuple[str, str]]:
 
 
 BUILDERS = {
-    "01": receipt,
+    "01": reception_slip,
     "02": supplement_request,
     "03": rejection,
-    "04": extension,
+    "04": apology,
     "05": stop_notice,
     "06": control_slip,
 }

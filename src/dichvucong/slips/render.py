@@ -340,7 +340,7 @@ def _output(pdf: SlipPDF) -> bytes:
 # --- the forms ----------------------------------------------------------------------------------
 
 
-def layout_receipt(slip: data.Receipt) -> bytes:
+def layout_reception_slip(slip: data.ReceptionSlip) -> bytes:
     """Mẫu 01: giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
     c = slip.common
     a = c.applicant
@@ -421,7 +421,7 @@ def layout_rejection(slip: data.Rejection) -> bytes:
     return _output(pdf)
 
 
-def layout_extension(slip: data.Extension) -> bytes:
+def layout_apology(slip: data.Apology) -> bytes:
     """Mẫu 04: văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết."""
     c = slip.common
     pdf = _start(c)
@@ -522,8 +522,8 @@ def layout_register(register: data.Register) -> bytes:
 # --- from the models ----------------------------------------------------------------------------
 
 
-def render_receipt(dossier) -> bytes:
-    return layout_receipt(data.receipt(dossier))
+def render_reception_slip(dossier) -> bytes:
+    return layout_reception_slip(data.reception_slip(dossier))
 
 
 def render_supplement_request(dossier) -> bytes:
@@ -534,8 +534,8 @@ def render_rejection(dossier) -> bytes:
     return layout_rejection(data.rejection(dossier))
 
 
-def render_extension(dossier) -> bytes:
-    return layout_extension(data.extension(dossier))
+def render_apology(dossier) -> bytes:
+    return layout_apology(data.apology(dossier))
 
 
 def render_stop_notice(dossier) -> bytes:
@@ -547,10 +547,10 @@ def render_control_slip(dossier) -> bytes:
 
 
 RENDERERS = {
-    "01": render_receipt,
+    "01": render_reception_slip,
     "02": render_supplement_request,
     "03": render_rejection,
-    "04": render_extension,
+    "04": render_apology,
     "05": render_stop_notice,
     "06": render_control_slip,
 }
