@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 
 from dichvucong.accounts.models import OneTimeCode, User
@@ -331,12 +331,18 @@ def test_the_same_through_the_api(citizen, other_citizen):
     client = login("daily.buudien")
     consent = api_consent(client)
     assert consent["citizen"] == "Trần Văn Bình" and consent["dossier_code"] is None
-    filed = api_file(client, consent["id"])
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the declaration, after commit
+        filed = api_file(client, consent["id"])
     assert filed.status_code == 201, filed.content
     body = filed.json()
     assert body["channel"] == "agent" and body["national_channel"] == 2
     assert body["submitted_by"] == "Lê Văn Cường" and body["applicant_name"] == "Trần Văn Bình"
     code = body["code"]
+    # The API's filing has its declaration too, which the agent may read.
+    declaration = client.get(f"/ho-so/{code}/to-khai.pdf")
+    assert declaration.status_code == 200 and declaration["Content-Type"] == "application/pdf"
+    assert b"%PDF" in declaration.content[:8]
+    assert Dossier.objects.get(code=code).attachments.get(declaration=True).uploaded_by is None
     assert [d["code"] for d in client.get("/api/v1/dossiers").json()] == [code]
     assert client.get(f"/api/v1/dossiers/{code}").status_code == 200
     # A second filing with the same consent is refused.

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -551,8 +551,9 @@ def test_walk_in_from_a_cccd_qr_code(caplog):
     response = reception.post(url, {**fields, "doc-0": pdf("to-khai.pdf")})
     assert "Cần đính kèm bản quét «Giấy chứng sinh do cơ sở y tế cấp»." in response.content.decode()
     assert Dossier.objects.count() == count
-    response = reception.post(url, {**fields, "doc-0": pdf("to-khai.pdf"),
-                                    "doc-1": pdf("giay-chung-sinh.pdf")})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the declaration, after commit
+        response = reception.post(url, {**fields, "doc-0": pdf("to-khai.pdf"),
+                                        "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302
     dossier = Dossier.objects.latest("id")
     assert response["Location"] == f"/mot-cua/ho-so/{dossier.code}/"
@@ -565,7 +566,9 @@ def test_walk_in_from_a_cccd_qr_code(caplog):
                                                "address": "12 Lê Duẩn, Hải Châu, Đà Nẵng"}
     assert re.fullmatch(rf"{re.escape(agency().code)}-\d{{6}}-\d{{4}}", dossier.code)
     assert dossier.received_at and dossier.due_at and dossier.delivery == "counter"
-    assert dossier.attachments.count() == 2
+    # The two scans, and the declaration the counter typed in as the platform renders it.
+    assert dossier.attachments.count() == 3
+    assert dossier.attachments.get(declaration=True).requirement == "Tờ khai đăng ký khai sinh"
     event = dossier.events.get()
     assert event.action == "enter_walk_in" and event.actor == user("motcua.haichau")
     page = reception.get(response["Location"]).content.decode()

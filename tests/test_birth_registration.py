@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from datetime import timedelta
 
+import pypdf
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +22,7 @@ from dichvucong.dossiers.models import Dossier
 from dichvucong.payments.words import date_words
 from dichvucong.results import services
 from dichvucong.results.models import Result, Verification
+from dichvucong.slips.render import dated_line
 from tests.birth_helpers import BIRTH, birth_form, birth_form_json
 from tests.results_helpers import HAI_CHAU, approved_dossier, user
 
@@ -52,8 +54,6 @@ def post_action(client: Client, dossier: Dossier, action: str, **fields):
 
 
 def pdf_text(data: bytes) -> str:
-    import pypdf
-
     reader = pypdf.PdfReader(io.BytesIO(data))
     return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
@@ -100,13 +100,42 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
     assert draft.state == "draft" and draft.code is None
 
     born = today - timedelta(days=12)
-    response = citizen.post(URL, {"draft": draft.pk, "agency": str(agency.pk),
-                                  "delivery": "online", "action": "submit", **birth_form(born)})
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the declaration is made after commit
+        response = citizen.post(URL, {"draft": draft.pk, "agency": str(agency.pk),
+                                      "delivery": "online", "action": "submit",
+                                      **birth_form(born)})
     assert response.status_code == 302, response.content.decode()[:3000]
     dossier = Dossier.objects.get(pk=draft.pk)
     assert dossier.state == "submitted"
     assert dossier.form_data["tre_ho_ten"] == "Trần Minh Khang"
     assert dossier.form_data["tre_ngay_sinh"] == born.isoformat()
+
+    # The filled declaration is a file of the dossier, as the official template lays it out.
+    declaration_url = f"/ho-so/{dossier.code}/to-khai.pdf"
+    assert declaration_url in citizen.get(f"/ho-so/{dossier.code}/").content.decode()
+    reception = client_for("motcua.haichau")
+    assert f"to-khai-{dossier.code}.pdf" in reception.get(
+        f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    filed = citizen.get(declaration_url)
+    assert filed.status_code == 200 and filed["Content-Type"] == "application/pdf"
+    assert filed["Cache-Control"] == "private, no-store"
+    text = pdf_text(filed.content)
+    for expected in (
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+        "TỜ KHAI ĐĂNG KÝ KHAI SINH", "Thông tư số 04/2020/TT-BTP",
+        f"Kính gửi: {HAI_CHAU}", "Họ, chữ đệm và tên người yêu cầu: Nguyễn Thị Lan",
+        "Họ, chữ đệm và tên người được khai sinh: Trần Minh Khang",
+        f"Ngày, tháng, năm sinh: {born:%d/%m/%Y}", "Dân tộc của người cha: Tày",
+        f"Làm tại: Hải Châu, {dated_line('', today)[0].lower()}{dated_line('', today)[1:]}",
+        "Người yêu cầu (Ký, ghi rõ họ, chữ đệm, tên) Nguyễn Thị Lan",
+        f"Tờ khai điện tử của hồ sơ {dossier.code}",
+    ):
+        assert expected in text, (expected, text)
+    assert Dossier.objects.get(pk=dossier.pk).attachments.filter(declaration=True).count() == 1
+    # Nobody else reads it.
+    for other in ("doanhnghiep", "motcua.sotuphap"):
+        assert client_for(other).get(declaration_url).status_code == 404
+    assert Client().get(declaration_url).status_code == 302
 
     # The ward's officials, through the back office pages.
     leader, specialist = client_for("lanhdao.haichau"), client_for("chuyenvien.haichau")
@@ -125,9 +154,13 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
     download = citizen.get(f"/ket-qua/{result.token}/")
     assert download.status_code == 200
     data = b"".join(download.streaming_content) if download.streaming else download.content
+    # One page, entered in the ward's birth register of the year.
+    assert len(pypdf.PdfReader(io.BytesIO(data)).pages) == 1
+    assert result.register == "Sổ đăng ký khai sinh" and result.register_entry >= 1
     text = pdf_text(data)
     for expected in (
-        "GIẤY KHAI SINH", f"Số: {result.number}",
+        "GIẤY KHAI SINH", f"Số: {result.register_entry} Quyển số: 01/{today.year}",
+        f"Số {result.number}",
         "Họ, chữ đệm và tên: Trần Minh Khang",
         f"Ngày, tháng, năm sinh: {born:%d/%m/%Y}; ghi bằng chữ: {date_words(born)}",
         "Giới tính: Nam. Dân tộc: Kinh. Quốc tịch: Việt Nam",
@@ -158,3 +191,33 @@ def test_a_birth_without_a_father_recorded_leaves_the_fathers_part_empty():
     lines = result.body.splitlines()
     assert "Họ, chữ đệm và tên người cha: " in lines
     assert "Họ, chữ đệm và tên người mẹ: Nguyễn Thị Lan" in lines
+
+
+def test_the_blank_declaration_downloads_from_the_procedure_page():
+    """The national portal offers each declaration's template: here a PDF made from the
+    definition, every field with a dotted line, public and cacheable."""
+    anonymous = Client()
+    url = f"/thu-tuc/{BIRTH}/to-khai.pdf"
+    page = anonymous.get(f"/thu-tuc/{BIRTH}/").content.decode()
+    assert f'href="{url}"' in page and "Tải mẫu Tờ khai đăng ký khai sinh" in page
+    response = anonymous.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "public, max-age=86400"
+    text = pdf_text(response.content)
+    form = Procedure.objects.get(code=BIRTH).current_version.parsed().form
+    for label in [f.label for f in form]:
+        assert f"{label}: ....." in text, (label, text)
+    for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                     "TỜ KHAI ĐĂNG KÝ KHAI SINH", "Kính gửi: .....", "Làm tại: .....",
+                     "Người yêu cầu (Ký, ghi rõ họ, chữ đệm, tên)"):
+        assert expected in text, (expected, text)
+    assert "Nguyễn" not in text  # nobody's data
+    again = anonymous.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+    # A procedure without an e-form has no template.
+    plain = next(p for p in Procedure.objects.filter(is_active=True).exclude(
+        current_version=None).select_related("current_version")[:50]
+        if not p.current_version.parsed().form)
+    assert anonymous.get(f"/thu-tuc/{plain.code}/to-khai.pdf").status_code == 404
+    assert f"/thu-tuc/{plain.code}/to-khai.pdf" not in anonymous.get(
+        f"/thu-tuc/{plain.code}/").content.decode()

@@ -93,3 +93,22 @@ def test_the_page_refuses_an_unknown_delivery_as_the_api_does():
     assert "Cách nhận kết quả không hợp lệ." in response.content.decode()
     draft = Dossier.objects.get(procedure__code=BIRTH)
     assert draft.state == "draft" and draft.attachments.count() == 2  # the input is kept
+
+
+def test_an_e_form_stands_for_its_declaration_document():
+    """A mandatory «Tờ khai…» is not asked as an upload when the procedure has an e-form: the
+    filing renders it (results/declaration.py). Without a form it is still required."""
+    from dichvucong.catalog.definition import ProcedureDefinition
+    from dichvucong.dossiers.submission import missing_documents
+
+    data = {"code": "TST.900091", "name": "Thủ tục thử có tờ khai", "field": "Thử nghiệm",
+            "levels": ["commune"],
+            "documents": [{"name": "Tờ khai đề nghị thử nghiệm"}, {"name": "Giấy tờ khác"}]}
+    definition = ProcedureDefinition.model_validate(data)
+    assert missing_documents(definition, []) == [0, 1]
+    with_form = ProcedureDefinition.model_validate(
+        {**data, "form": [{"key": "ho_ten", "label": "Họ và tên", "type": "text"}]})
+    assert missing_documents(with_form, []) == [1]
+    assert with_form.declaration_title() == "Tờ khai đề nghị thử nghiệm"
+    assert ProcedureDefinition.model_validate(
+        {**data, "documents": []}).declaration_title() == "Tờ khai thủ tục thử có tờ khai"

@@ -393,11 +393,17 @@ class Result(_Model):
     digital: bool = Field(True, description="issued by the platform as a signed PDF with a QR "
                                             "code; false for results made outside it (cards, "
                                             "paper forms)")
+    civil_register: str = Field(
+        "", description="the civil status register (sổ hộ tịch) the result is entered in, e.g. "
+                        "'Sổ đăng ký khai sinh': it then carries «Số: <entry> Quyển số: <book>» "
+                        "and fits on one page; empty: a civil status procedure (field 'Hộ tịch') "
+                        "keeps one register per result name, any other none")
 
 
 # What a result's template may name besides the form's fields: the issuing agency and the day
 # of issue, and each date field in words («ghi bằng chữ», as civil status papers write it).
 TEMPLATE_EXTRAS = ("_agency", "_issue_date")
+CIVIL_STATUS_FIELD = "hộ tịch"  # the field of civil status procedures (lĩnh vực Hộ tịch)
 DATE_IN_WORDS = "__chu"
 
 
@@ -407,6 +413,28 @@ def template_keys(form: list[dict]) -> list[str]:
     words = [f"{item.get('key', '')}{DATE_IN_WORDS}" for item in form
              if item.get("type") == FieldType.DATE.value]
     return [*keys, *words, *TEMPLATE_EXTRAS]
+
+
+# The words a declaration's title starts with (Tờ khai đăng ký khai sinh, Tờ khai đề nghị …).
+DECLARATION_PREFIX = "tờ khai"
+DEFAULT_PLEDGE = ("Tôi cam đoan những nội dung khai trên đây là đúng sự thật và chịu trách nhiệm "
+                  "trước pháp luật về lời khai của mình.")
+
+
+class Declaration(_Model):
+    """The citizen's form as a paper: the official template's title and legal reference, the
+    pledge and the signer's label. Empty values are derived from the rest of the definition
+    (``ProcedureDefinition.declaration_title``)."""
+
+    title: str = Field("", description="the template's title, e.g. 'Tờ khai đăng ký khai sinh'; "
+                                       "empty: the procedure's document named «Tờ khai…», else "
+                                       "«Tờ khai» and the procedure's name")
+    template: str = Field("", description="the template's legal reference, printed on it, e.g. "
+                                          "'Mẫu ban hành kèm theo Thông tư số 04/2020/TT-BTP'; "
+                                          "empty: that document's template text")
+    pledge: str = Field("", description="the sentence above the signature; empty: a general "
+                                        "pledge that the content is true")
+    signer: str = Field("", description="who signs, e.g. 'Người yêu cầu' (the default)")
 
 
 class Source(_Model):
@@ -440,6 +468,8 @@ class ProcedureDefinition(_Model):
     results: list[Result] = Field(default_factory=list)
     workflow: list[WorkflowStep] = Field(default_factory=list)
     form: list[FormField] = Field(default_factory=list, description="the citizen's form")
+    declaration: Declaration = Field(default_factory=Declaration,
+                                     description="the form as the official template's paper")
     reissue_from_store: bool = False
     presence_required: str = ""
     keywords: list[str] = Field(default_factory=list, description="words citizens use for it")
@@ -484,6 +514,29 @@ class ProcedureDefinition(_Model):
 
     def to_json(self) -> dict:
         return self.model_dump(mode="json", by_alias=True)
+
+    def declaration_document(self) -> RequiredDocument | None:
+        """The required document that is the declaration (named «Tờ khai…»), if listed."""
+        return next((doc for doc in self.documents
+                     if doc.name.lower().startswith(DECLARATION_PREFIX)), None)
+
+    def declaration_title(self) -> str:
+        document = self.declaration_document()
+        if self.declaration.title:
+            return self.declaration.title
+        if document is not None:
+            return document.name
+        return f"Tờ khai {self.name[:1].lower()}{self.name[1:]}"
+
+    def declaration_reference(self) -> str:
+        document = self.declaration_document()
+        return self.declaration.template or (document.template if document else "")
+
+    def register_of(self, result: Result) -> str:
+        """The civil status register a result is entered in ('' when none)."""
+        if result.civil_register:
+            return result.civil_register
+        return result.name if self.field.strip().lower() == CIVIL_STATUS_FIELD else ""
 
     def fees_on(self, day: date | None) -> list[Fee]:
         """The fee rows in force on ``day`` (all of them when no day is given)."""

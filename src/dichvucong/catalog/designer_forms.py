@@ -524,8 +524,13 @@ class ResultForm(DesignerForm):
         label=_("Hệ thống ban hành kết quả điện tử (ký số, có mã QR)"), required=False,
         initial=True, help_text=_("Bỏ chọn khi kết quả được làm ngoài hệ thống (thẻ, phôi "
                                   "giấy…): cán bộ tải tệp kết quả lên."))
+    civil_register = forms.CharField(
+        label=_("Sổ hộ tịch"), max_length=200, required=False,
+        help_text=_("Ví dụ: Sổ đăng ký khai sinh. Kết quả ghi «Số: … Quyển số: …» của sổ và "
+                    "in trên một trang. Để trống: thủ tục lĩnh vực Hộ tịch dùng một sổ theo "
+                    "tên kết quả, thủ tục khác không ghi sổ."))
 
-    main = ["name", "document_type", "validity", "template", "digital"]
+    main = ["name", "document_type", "validity", "template", "digital", "civil_register"]
 
     def __init__(self, *args: Any, keys: list[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -534,7 +539,7 @@ class ResultForm(DesignerForm):
     @staticmethod
     def row_initial(result: dict) -> dict:
         return {**{name: result.get(name, "") for name in ("name", "document_type", "validity",
-                                                            "template")},
+                                                            "template", "civil_register")},
                 "digital": result.get("digital", True)}
 
     def clean_template(self) -> str:
@@ -548,7 +553,8 @@ class ResultForm(DesignerForm):
 
     def to_item(self) -> dict:
         return {name: self.cleaned_data[name] for name in ("name", "document_type", "validity",
-                                                            "template", "digital")}
+                                                            "template", "digital",
+                                                            "civil_register")}
 
 
 # --- row sections ---------------------------------------------------------------------------------

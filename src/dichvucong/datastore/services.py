@@ -127,8 +127,10 @@ def collect_dossier(dossier: Dossier) -> list[StoredDocument]:
     definition = dossier.procedure_version.parsed()
     result = definition.results[0] if definition.results else None
     added = []
-    pending = (dossier.attachments.filter(store_origin__isnull=True,
-                                          stored_copies__isnull=True).order_by("id"))
+    # Not the declaration the platform rendered: it is this dossier's, and would stand in for
+    # the next dossier's declaration.
+    pending = (dossier.attachments.filter(store_origin__isnull=True, stored_copies__isnull=True,
+                                          declaration=False).order_by("id"))
     for attachment in pending:
         if attachment.requirement == RESULT_REQUIREMENT:
             kind = Kind.RESULT

@@ -188,6 +188,8 @@ class Attachment(models.Model):
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
                                     blank=True, related_name="+")
+    # The filed declaration (tờ khai) the platform rendered from the form, not an upload.
+    declaration = models.BooleanField(_("tờ khai điện tử"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

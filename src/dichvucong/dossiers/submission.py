@@ -116,10 +116,12 @@ class FilingCheck:
 
 
 def missing_documents(definition: ProcedureDefinition, given: Iterable[str]) -> list[int]:
-    """The indexes of the mandatory documents not among ``given`` (requirement names)."""
+    """The indexes of the mandatory documents not among ``given`` (requirement names). The
+    declaration (tờ khai) is never missing when the procedure has an e-form: filing makes it."""
     given = {name[:NAME_MAX] for name in given}
+    declaration = definition.declaration_document() if definition.form else None
     return [index for index, doc in enumerate(definition.documents)
-            if doc.mandatory and doc.name[:NAME_MAX] not in given]
+            if doc.mandatory and doc.name[:NAME_MAX] not in given and doc is not declaration]
 
 
 def check_filing(procedure: Procedure, definition: ProcedureDefinition, *, agency_id: object,
@@ -192,15 +194,16 @@ def inspect(upload: UploadedFile) -> CheckedUpload:
     return check_upload(upload.name or "", head, upload.size or 0, digest)
 
 
-def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User,
-           checked: CheckedUpload | None = None) -> Attachment:
-    """Check and store one upload on a draft. Raises UploadError; stores nothing then."""
+def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User | None,
+           checked: CheckedUpload | None = None, *, declaration: bool = False) -> Attachment:
+    """Check and store one upload on a draft (``declaration``: the filed declaration the
+    platform rendered, ``user`` None). Raises UploadError; stores nothing then."""
     checked = checked or inspect(upload)
     attachment = Attachment(
         dossier=dossier, requirement=requirement[:NAME_MAX], token=secrets.token_hex(16),
         extension=checked.extension, original_name=checked.original_name,
         content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
-        uploaded_by=user,
+        uploaded_by=user, declaration=declaration,
     )
     attachment.file.save(f"{attachment.token}{attachment.extension}", upload, save=False)
     try:

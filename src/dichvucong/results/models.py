@@ -52,6 +52,23 @@ class ResultNumberSequence(models.Model):
         return f"{self.agency_id} {self.year}: {self.last}"
 
 
+class RegisterSequence(models.Model):
+    """The last entry of a civil status register (sổ hộ tịch) of an agency in a year: the
+    register's book of that year (quyển số) numbers its entries from 1 (``registers.py``)."""
+
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    register = models.CharField(max_length=200)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["agency", "year", "register"],
+                                               name="one_register_sequence")]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year} {self.register}: {self.last}"
+
+
 def result_pdf_path(instance: Result, filename: str) -> str:
     # Generated names only; no personal data in paths.
     return f"results/{instance.agency_id}/{instance.year}/{instance.token}.pdf"
@@ -83,6 +100,10 @@ class Result(models.Model):
                                related_name="+", verbose_name=_("người ký"))
     signer_name = models.CharField(_("người ký"), max_length=150, blank=True)
     signer_title = models.CharField(_("chức vụ người ký"), max_length=150, blank=True)
+    # A civil status result's entry in its register: «Số: <entry> Quyển số: <book>».
+    register = models.CharField(_("sổ hộ tịch"), max_length=200, blank=True)
+    register_book = models.CharField(_("quyển số"), max_length=20, blank=True)
+    register_entry = models.PositiveIntegerField(_("số đăng ký"), null=True, blank=True)
     issue_date = models.DateField(_("ngày cấp"))
     valid_until = models.DateField(_("có giá trị đến"), null=True, blank=True)
     status = models.CharField(_("tình trạng"), max_length=10, choices=Status.choices,

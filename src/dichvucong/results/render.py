@@ -43,6 +43,25 @@ class Document:
     signer_name: str
     dossier_code: str = ""
     replaces: str = ""  # the number of the result this one replaces
+    register: str = ""  # a civil status paper's entry, «Số: 15    Quyển số: 01/2025»
+
+    @property
+    def one_page(self) -> bool:
+        """A civil status paper is one sheet (its register entry says which)."""
+        return bool(self.register)
+
+
+@dataclass(frozen=True)
+class Spacing:
+    """Body text's size, line height and the gap after each paragraph, in pt and mm."""
+
+    size: float
+    line: float
+    after: float
+
+
+# Tried in turn until a one-page document fits on one page.
+SPACINGS = (Spacing(BODY_SIZE, LINE, 1.2), Spacing(11, 5.4, 0.5), Spacing(10.5, 4.9, 0.2))
 
 
 @dataclass(frozen=True)
@@ -76,32 +95,45 @@ class ResultPDF(SlipPDF):
 
 
 def render(document: Document) -> tuple[bytes, QrBox]:
+    """The PDF and where its QR goes. A one-page document is laid out again, tighter, while it
+    runs over a page (the last spacing is kept if even that does not fit)."""
+    for spacing in SPACINGS if document.one_page else SPACINGS[:1]:
+        pdf, box = _layout(document, spacing)
+        if pdf.pages_count == 1:
+            break
+    return bytes(pdf.output()), box
+
+
+def _layout(document: Document, spacing: Spacing) -> tuple[ResultPDF, QrBox]:
+    text = {"line": spacing.line, "size": spacing.size}
     pdf = ResultPDF(document.number, document.title)
     _heading(pdf, document.heading)
     pdf.set_font(FAMILY, "", BODY_SIZE)
-    pdf.centered(pdf.epw, f"Số: {document.number}", size=BODY_SIZE)
-    pdf.ln(4)
+    pdf.centered(pdf.epw, document.register or f"Số: {document.number}", size=BODY_SIZE)
+    pdf.ln(4 if spacing.after > 1 else 2)
     pdf.centered(pdf.epw, document.title.upper(), style="B", size=14, height=7)
     if document.document_type and document.document_type.lower() != document.title.lower():
         pdf.centered(pdf.epw, f"({document.document_type})", style="I", size=BODY_SIZE)
-    pdf.ln(5)
-    pdf.field("Cấp cho", document.holder_name, "B")
+    pdf.ln(5 if spacing.after > 1 else 3)
+    pdf.field("Cấp cho", document.holder_name, "B", **text)
     if document.holder_id_masked:
-        pdf.field("Số định danh cá nhân", document.holder_id_masked)
-    for text in document.paragraphs:
-        if text.startswith("# "):  # a section of the result's template, e.g. «Người mẹ»
-            pdf.ln(1)
-            pdf.paragraph(text[2:], style="B", after=0.4)
+        pdf.field("Số định danh cá nhân", document.holder_id_masked, **text)
+    for line in document.paragraphs:
+        if line.startswith("# "):  # a section of the result's template, e.g. «Người mẹ»
+            pdf.ln(spacing.after)
+            pdf.paragraph(line[2:], style="B", after=min(spacing.after, 0.4), **text)
         else:
-            pdf.paragraph(text)
-    pdf.ln(1)
-    pdf.field("Ngày cấp", day_text(document.issue_date))
+            pdf.paragraph(line, after=spacing.after, **text)
+    pdf.ln(spacing.after)
+    pdf.field("Ngày cấp", day_text(document.issue_date), **text)
     pdf.field("Có giá trị đến",
-              day_text(document.valid_until) if document.valid_until else "Không thời hạn")
+              day_text(document.valid_until) if document.valid_until else "Không thời hạn",
+              **text)
     if document.dossier_code:
-        pdf.field("Hồ sơ số", document.dossier_code)
+        pdf.field("Hồ sơ số", document.dossier_code, **text)
     if document.replaces:
-        pdf.paragraph(f"Văn bản này thay thế kết quả số {document.replaces}.", style="I")
+        pdf.paragraph(f"Văn bản này thay thế kết quả số {document.replaces}.", style="I",
+                      **text)
 
     # The QR square on the left, the signer's block on the right; kept on one page. The block
     # (signature.py, Decree 30/2020/NĐ-CP Phụ lục I): authority and position lines in bold
@@ -137,7 +169,7 @@ def render(document: Document) -> tuple[bytes, QrBox]:
     pdf.set_font(FAMILY, "", BODY_SIZE)
     page = pdf.page_no() - 1
     box = QrBox(page=page, x=qr_x * MM, y=(pdf.h - top - QR_SIZE) * MM, size=QR_SIZE * MM)
-    return bytes(pdf.output()), box
+    return pdf, box
 
 
 def paragraphs(text: str) -> list[str]:

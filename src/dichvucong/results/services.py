@@ -35,7 +35,7 @@ import cbor2
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -48,7 +48,7 @@ from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments.words import date_words
 
-from . import pki, render, signature, signing, verifier
+from . import pki, registers, render, signature, signing, verifier
 from .models import (
     IssuerKey,
     Result,
@@ -84,15 +84,8 @@ class ResultError(Exception):
 def next_sequence(agency_id: int, year: int) -> int:
     """One atomic INSERT … ON CONFLICT … RETURNING (PostgreSQL and SQLite 3.35+): numbers never
     repeat, also with several servers issuing at once."""
-    table = ResultNumberSequence._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, year, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_id, year) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [agency_id, year],
-        )
-        return int(cursor.fetchone()[0])
+    return registers.bump(ResultNumberSequence._meta.db_table,
+                          {"agency_id": agency_id, "year": year})
 
 
 def format_number(agency: Agency, year: int, sequence: int) -> str:
@@ -206,9 +199,11 @@ def result_definitions(dossier: Dossier) -> list[dict[str, str]]:
     platform."""
     definition = dossier.procedure_version.parsed()
     if not definition.results:
-        return [{"name": DEFAULT_TITLE, "document_type": "", "validity": "", "template": ""}]
+        return [{"name": DEFAULT_TITLE, "document_type": "", "validity": "", "template": "",
+                 "register": ""}]
     return [{"name": r.name, "document_type": r.document_type, "validity": r.validity,
-             "template": r.template} for r in definition.results if r.digital]
+             "template": r.template, "register": definition.register_of(r)}
+            for r in definition.results if r.digital]
 
 
 def issues_digitally(dossier: Dossier) -> bool:
@@ -274,6 +269,7 @@ def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: 
         holder_account=dossier.applicant, holder_name=dossier.applicant_name,
         holder_id_hash=verifier.id_hash(number, id_number).hex() if id_number else "",
         signer=approver or user, **_signer_fields(approver or user, agency),
+        **registers.entry_fields(agency.pk, today.year, chosen.get("register", "")),
         issue_date=today, valid_until=until, created_by=user)
 
 
@@ -730,7 +726,8 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
             issue_date=result.issue_date, valid_until=result.valid_until,
             signer_title=result.signer_title, signer_name=result.signer_name,
             dossier_code=result.dossier.code if result.dossier_id else "",
-            replaces=next(iter(replaces), ""))
+            replaces=next(iter(replaces), ""),
+            register=entry.line if (entry := registers.entry_of(result)) else "")
         content, box = render.render(document)
         Result.objects.filter(pk=result.pk).update(signing_state=SigningState.SIGNING)
         signed, payload, certificate_pem = run_async(
@@ -843,6 +840,9 @@ def replace(result: Result, user: User, reason: str, *, correction: str = "",
             document_type=old.document_type, body=body, holder_account=old.holder_account,
             holder_name=old.holder_name,
             holder_id_hash=_rehash(old, number), signer=user, **_signer_fields(user, old.agency),
+            # A correction is the same registration: the register's entry stays.
+            register=old.register, register_book=old.register_book,
+            register_entry=old.register_entry,
             issue_date=today, valid_until=valid_until or old.valid_until, created_by=user)
         old.replaced_by = new
         old.status_reason = reason

@@ -23,3 +23,11 @@ def refresh_trust_list_task() -> int:
 
     issue = refresh_trust_list()
     return issue.sequence if issue is not None else 0
+
+
+@db_task(retries=2, retry_delay=30, name="results.file_declaration")
+def file_declaration_task(dossier_id: int) -> None:
+    """The filed dossier's declaration as a PDF file of the dossier (``declaration.attach``)."""
+    from .declaration import attach
+
+    attach(dossier_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dichvucong.results import views
+from dichvucong.results import declaration_views, views
 
 app_name = "results"
 urlpatterns = [
@@ -11,4 +11,7 @@ urlpatterns = [
     path("mot-cua/ket-qua/<str:token>/", views.manage, name="manage"),
     path("mot-cua/ket-qua/<str:token>/tien-do/", views.progress, name="progress"),
     path("mot-cua/ket-qua/<str:token>/ky-lai/", views.retry, name="retry"),
+    path("thu-tuc/<str:code>/to-khai.pdf", declaration_views.blank_template,
+         name="declaration_template"),
+    path("ho-so/<str:code>/to-khai.pdf", declaration_views.filed, name="declaration"),
 ]

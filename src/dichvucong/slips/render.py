@@ -136,21 +136,23 @@ class SlipPDF(FPDF):
         self.multi_cell(width, height, text, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
 
     def paragraph(self, text: str, style: str = "", indent: float = 0,
-                  align: Align = Align.J, after: float = 1.2) -> None:
-        self.set_font(FAMILY, style, BODY_SIZE)
+                  align: Align = Align.J, after: float = 1.2, *, line: float = LINE,
+                  size: float = BODY_SIZE) -> None:
+        self.set_font(FAMILY, style, size)
         self.set_x(self.l_margin + indent)
-        self.multi_cell(self.epw - indent, LINE, text, align=align, new_x=XPos.LMARGIN,
+        self.multi_cell(self.epw - indent, line, text, align=align, new_x=XPos.LMARGIN,
                         new_y=YPos.NEXT)
         self.ln(after)
 
-    def field(self, label: str, value: str, value_style: str = "") -> None:
+    def field(self, label: str, value: str, value_style: str = "", *, line: float = LINE,
+              size: float = BODY_SIZE, after: float = 0.8) -> None:
         """«Label: value», the value wrapping under the label's line."""
         self.set_x(self.l_margin)
-        self.set_font(FAMILY, "B", BODY_SIZE)
-        self.write(LINE, f"{label}: ")
-        self.set_font(FAMILY, value_style, BODY_SIZE)
-        self.write(LINE, value)
-        self.ln(LINE + 0.8)
+        self.set_font(FAMILY, "B", size)
+        self.write(line, f"{label}: ")
+        self.set_font(FAMILY, value_style, size)
+        self.write(line, value)
+        self.ln(line + after)
 
     def items(self, entries: list[str], indent: float = 6, marker: str = "{}.") -> None:
         """A numbered list with hanging indents; an item never starts at the foot of a page."""

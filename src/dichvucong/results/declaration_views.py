@@ -1,0 +1,65 @@
+"""The declaration's two PDFs (``declaration.py``).
+
+- ``/thu-tuc/<code>/to-khai.pdf``: the blank template of a procedure with an e-form; public and
+  cacheable (it changes only with the published version, which is its ETag).
+- ``/ho-so/<code>/to-khai.pdf``: a filed dossier's declaration, for whoever may see the dossier
+  (its applicant or consented agent, officers of its agency: ``slips.views.visible_dossier``).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from dichvucong.catalog.queries import active_procedures
+from dichvucong.slips.views import pdf_response, visible_dossier
+
+from . import declaration
+
+TEMPLATE_MAX_AGE = 24 * 3600  # s: a new version shows within a day, at once with revalidation
+
+
+@require_GET
+def blank_template(request: HttpRequest, code: str) -> HttpResponse:
+    procedure = get_object_or_404(active_procedures().select_related("current_version"),
+                                  code=code)
+    version = procedure.current_version
+    published = version.published_at.timestamp() if version.published_at else 0
+    etag = f'"tk-{version.pk}-{published:.0f}-{declaration.LAYOUT}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        key = f"declaration-template:{etag.strip(chr(34))}"
+        content = cache.get(key)
+        if content is None:
+            definition = version.parsed()
+            if not definition.form:
+                raise Http404("Thủ tục này chưa có tờ khai điện tử.")
+            content = declaration.render(declaration.blank(definition))
+            cache.set(key, content, TEMPLATE_MAX_AGE)
+        response = HttpResponse(content, content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'inline; filename="{declaration.file_name("mau-" + procedure.code)}"')
+    response["ETag"] = etag
+    response["Cache-Control"] = f"public, max-age={TEMPLATE_MAX_AGE}"
+    return response
+
+
+@login_required
+@require_GET
+def filed(request: HttpRequest, code: str) -> HttpResponse:
+    dossier = visible_dossier(request.user, code)
+    # Made in the background after filing; a page opened before that makes it now.
+    attachment = (dossier.attachments.filter(declaration=True).first()
+                  or declaration.attach(dossier.pk))
+    if attachment is None:
+        raise Http404("Hồ sơ này không có tờ khai điện tử.")
+    try:
+        with attachment.file.open("rb") as handle:
+            content = handle.read()
+    except FileNotFoundError:
+        raise Http404 from None
+    return pdf_response(content, declaration.file_name(dossier.code))

@@ -1,0 +1,27 @@
+"""Reactions of the results app to the dossier core's events: a dossier filed on any channel
+(the page, the API, an agent, the counter) gets its declaration as a PDF file, rendered in the
+background after the filing commits (``declaration.py``; no citizen waits on it)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from dichvucong.dossiers.lifecycle import Action
+from dichvucong.dossiers.models import DossierEvent
+
+FILING = {Action.submit.value, Action.enter_walk_in.value}
+
+
+@receiver(post_save, sender=DossierEvent, dispatch_uid="results-file-declaration")
+def file_declaration(sender, instance: DossierEvent, created: bool, **kwargs) -> None:
+    if not created or instance.action not in FILING:
+        return
+    # The filing has the dossier and its version at hand: no query for a procedure without form.
+    if not instance.dossier.procedure_version.parsed().form:
+        return
+    from .tasks import file_declaration_task
+
+    dossier_id = instance.dossier_id
+    transaction.on_commit(lambda: file_declaration_task(dossier_id))
