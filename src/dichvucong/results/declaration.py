@@ -34,7 +34,7 @@ from dichvucong.catalog.definition import (
     ProcedureDefinition,
     ProfileKey,
 )
-from dichvucong.dossiers.models import Attachment, Channel, Dossier
+from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel
 from dichvucong.dossiers.submission import attach as store
 from dichvucong.slips.data import place_name
 from dichvucong.slips.fonts import FAMILY
@@ -114,7 +114,7 @@ def filled(dossier: Dossier, definition: ProcedureDefinition | None = None) -> P
             else:
                 blocks.append(Line(entry.label, str(entry.value)))
     moment = timezone.localtime(dossier.submitted_at or dossier.created_at or timezone.now())
-    channel = Channel(dossier.channel).label
+    channel = DossierChannel(dossier.channel).label
     where = f"hồ sơ {dossier.code}" if dossier.code else "hồ sơ"
     note = (f"Tờ khai điện tử của {where}, nộp {str(channel).lower()} lúc {moment:%H:%M} ngày "
             f"{moment:%d/%m/%Y}.")
