@@ -35,6 +35,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.alerts import rules
 from dichvucong.alerts.models import Alert
 from dichvucong.alerts.rules import Kind, Rules
+from dichvucong.catalog.definition import DEFAULT_STEPS
 from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
@@ -170,8 +171,6 @@ _STEP_CACHE_LIMIT = 500_000
 
 
 def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[Decimal]]]:
-    from dichvucong.backoffice.services import DEFAULT_STEPS
-
     plans = {}
     rows = ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
         "pk", "definition__workflow")

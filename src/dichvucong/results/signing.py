@@ -15,9 +15,11 @@ goes through that Signer's ``async_sign_raw``, so every backend signs both the s
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -71,6 +73,17 @@ async def sign_raw(signer: signers.Signer, data: bytes) -> bytes:
         r, s = decode_dss_signature(signature)
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
     return signature
+
+
+def run_async(coroutine_function, *args):
+    """Run pyHanko's async API from sync code, also when this thread already runs an event loop
+    (then in a short-lived thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine_function(*args))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function(*args))).result()
 
 
 # --- PKCS#12 -----------------------------------------------------------------------------------
