@@ -40,6 +40,7 @@ from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
 from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
+from dichvucong.notify import outbox
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -327,8 +328,6 @@ def notify(alerts: list[Alert], found: dict[str, Found]) -> int:
     recipient's: a message is never sent twice for one alert."""
     if not alerts:
         return 0
-    from dichvucong.notify import outbox
-
     assignees = {alert.pk: found[alert.cause].assignee_id for alert in alerts}
     who = recipients(alerts, assignees)
     users = User.objects.in_bulk({pk for ids in who.values() for pk in ids})

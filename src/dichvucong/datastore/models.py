@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core.text import NAME_MAX
@@ -116,8 +117,6 @@ class ShareLink(models.Model):
     @property
     def state(self) -> str:
         """live, expired or revoked, now."""
-        from django.utils import timezone
-
         if self.revoked_at is not None:
             return "revoked"
         return "live" if self.expires_at > timezone.now() else "expired"

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from dichvucong.accounts.models import Role as AccountRole
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import Channel, Dossier, DossierEvent
-from dichvucong.payments import fees, vnpay
+from dichvucong.payments import fees, vietqr, vnpay
 from dichvucong.payments.models import (
     BankTransfer,
     DossierFee,
@@ -343,8 +343,6 @@ def vietqr_configured() -> bool:
 
 
 def vietqr_payload(payment: Payment) -> str:
-    from dichvucong.payments import vietqr
-
     return vietqr.build(bank_bin=settings.VIETQR_BANK_BIN, account=settings.VIETQR_ACCOUNT,
                         amount=payment.amount, purpose=payment.reference)
 
