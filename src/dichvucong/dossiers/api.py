@@ -32,7 +32,7 @@ from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, Role, Trans
 from dichvucong.dossiers.models import AgentConsent, Channel, Dossier
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
-from dichvucong.results.services import dossiers_with_result_available
+from dichvucong.results.queries import dossiers_with_result_available
 
 router = Router(tags=["dossiers"], auth=django_auth)
 consents_router = Router(tags=["consents"], auth=django_auth)

@@ -28,7 +28,7 @@ from dichvucong.dossiers.lifecycle import (
 from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.ratings.services import rating_context
-from dichvucong.results.services import dossiers_with_result_available
+from dichvucong.results.queries import dossiers_with_result_available
 from dichvucong.slips.data import available_slips
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,8 +9,6 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(), not at the top: these modules load models, which needs the app registry.
-        from django.db.models.signals import post_save
-
         from dichvucong.accounts import services as accounts
         from dichvucong.dossiers.models import DossierEvent
         from dichvucong.notify import checks, tasks  # noqa: F401 - registers checks and tasks

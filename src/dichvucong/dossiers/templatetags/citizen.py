@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from dichvucong.dossiers import citizen_view
-from dichvucong.results.services import dossiers_with_result_available
+from dichvucong.results.queries import dossiers_with_result_available
 
 register = template.Library()
 

@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from dichvucong.results import verifier
-from dichvucong.results.services import trust_list_anchors
+from dichvucong.results.trust_list import trust_list_anchors
 
 
 class Command(BaseCommand):
