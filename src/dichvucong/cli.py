@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.management import execute_from_command_line
+
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
-    from django.core.management import execute_from_command_line
-
     args = list(sys.argv[1:] if argv is None else argv)
     if args and not args[0].startswith("-"):
         # `dichvucong generate-history` runs the command generate_history.

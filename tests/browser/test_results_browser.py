@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from playwright.sync_api import expect
@@ -115,7 +116,7 @@ def test_offline_verification_with_the_server_stopped(live_url):
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", thread.port), timeout=2).close()
     saved = urlsplit(url).path.rsplit("/", 1)[-1]
-    path = Path(services.settings.RESULTS_PKI_DIR) / saved
+    path = Path(django_settings.RESULTS_PKI_DIR) / saved
     path.write_text(json.dumps(published))
     out = io.StringIO()
     call_command("verify_result", services.verify_url(result.qr_payload), trust_list=str(path),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import segno
 from django.contrib.auth.hashers import make_password
 from django.core import signing
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
@@ -26,7 +28,6 @@ from dichvucong.accounts.models import (
     OrganisationRole,
     User,
 )
-from dichvucong.notify.gateways import DeliveryError, deliver
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,26 @@ def new_username() -> str:
 
 # --- one-time codes -------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class CodeSender:
+    """How a one-time code reaches its destination now: ``send(channel, to, subject, body)``
+    ("sms" or "email"), raising ``failure`` when it could not be sent."""
+
+    send: Callable[[str, str, str, str], object]
+    failure: type[Exception]
+
+
+# The gateways (SMS, e-mail) live in the notify app, which sits above accounts: it hands its
+# sender in when Django starts (notify/apps.py: notify.gateways.deliver, DeliveryError), so
+# accounts imports nothing of notify.
+_code_sender: CodeSender | None = None
+
+
+def send_codes_with(sender: CodeSender | None) -> None:
+    global _code_sender
+    _code_sender = sender
+
+
 def _code_hash(record: OneTimeCode, code: str) -> str:
     return salted_hmac(CODE_SALT, f"{record.pk}:{record.destination}:{code}",
                        algorithm="sha256").hexdigest()
@@ -112,6 +133,10 @@ def issue_code(purpose: str, channel: str, destination: str, *, user: User | Non
         record.save(update_fields=["code_hash"])
     # Words a purpose's text names besides the code (the consent's agent and procedure).
     words = (data or {}).get("text", {})
+    if _code_sender is None:
+        record.delete()
+        raise ImproperlyConfigured("one-time codes need a sender (the notify app gives it)")
+    deliver = _code_sender.send
     try:
         if channel == "sms":
             deliver("sms", destination, "", SMS_TEXT[purpose].format(code=code, **words))
@@ -120,7 +145,7 @@ def issue_code(purpose: str, channel: str, destination: str, *, user: User | Non
             if purpose == OneTimeCode.Purpose.CONSENT:
                 body = CONSENT_EMAIL_TEXT.format(code=code, **words)
             deliver("email", destination, EMAIL_SUBJECT[purpose], body)
-    except DeliveryError:
+    except _code_sender.failure:
         record.delete()
         raise
     return record

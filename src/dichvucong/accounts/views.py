@@ -35,6 +35,7 @@ from dichvucong.accounts.identifiers import format_tax_code, mask_contact
 from dichvucong.accounts.models import OneTimeCode, OrganisationRole, User
 from dichvucong.core import ratelimit
 from dichvucong.core.views import too_many_requests
+from dichvucong.dossiers.models import AgentConsent
 from dichvucong.notify.gateways import DeliveryError
 
 logger = logging.getLogger(__name__)
@@ -274,8 +275,6 @@ def _render_profile(request: HttpRequest, form: ProfileForm) -> HttpResponse:
 
 def _active_consents(user: User) -> list:
     """The consents to file on the citizen's behalf that still stand (dossiers.agents)."""
-    from dichvucong.dossiers.models import AgentConsent
-
     return list(AgentConsent.objects.filter(citizen=user, revoked_at__isnull=True)
                 .select_related("agent", "procedure").order_by("-given_at")[:10])
 

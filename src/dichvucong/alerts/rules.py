@@ -42,6 +42,7 @@ from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from typing import Literal
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 # PROCESSING_STATES is lifecycle's, named here too: the scan's rules are read with it.
@@ -134,8 +135,6 @@ class Rules:
 
     @classmethod
     def from_settings(cls) -> Rules:
-        from django.conf import settings
-
         default = cls()
         step = getattr(settings, "ALERTS_STEP_THRESHOLD", None)
         return cls(

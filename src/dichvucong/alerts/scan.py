@@ -34,10 +34,12 @@ from dichvucong.agencies.models import Agency
 from dichvucong.alerts import rules
 from dichvucong.alerts.models import Alert
 from dichvucong.alerts.rules import Kind, Rules
+from dichvucong.catalog.definition import DEFAULT_STEPS
 from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
+from dichvucong.notify import outbox
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -169,8 +171,6 @@ _STEP_CACHE_LIMIT = 500_000
 
 
 def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[Decimal]]]:
-    from dichvucong.backoffice.services import DEFAULT_STEPS
-
     plans = {}
     rows = ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
         "pk", "definition__workflow")
@@ -327,8 +327,6 @@ def notify(alerts: list[Alert], found: dict[str, Found]) -> int:
     recipient's: a message is never sent twice for one alert."""
     if not alerts:
         return 0
-    from dichvucong.notify import outbox
-
     assignees = {alert.pk: found[alert.cause].assignee_id for alert in alerts}
     who = recipients(alerts, assignees)
     users = User.objects.in_bulk({pk for ids in who.values() for pk in ids})

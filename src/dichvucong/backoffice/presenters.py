@@ -1,97 +1,20 @@
-"""What the workspace shows, made readable: form values by their labels, events with what they
-carry. No writes; the only query is for the names of the places an address field holds."""
+"""What the workspace shows, made readable: events with what they carry (form values by their
+labels: ``catalog/formvalues.py``). No writes, no queries."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from dichvucong.catalog.definition import FieldType, FormField
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
-from dichvucong.dossiers.models import DossierEvent
+from dichvucong.dossiers.models import OTHER_EVENT_LABELS, DossierEvent
 
 from .forms import RETURN_METHODS
-
-
-@dataclass
-class Entry:
-    label: str
-    value: str = ""
-    items: list[list[Entry]] = field(default_factory=list)  # a repeating group's items
-
-
-def _addresses(fields: list[FormField], values: dict[str, Any]) -> set[str]:
-    codes: set[str] = set()
-    for f in fields:
-        value = values.get(f.key)
-        if f.type == FieldType.ADDRESS and isinstance(value, dict):
-            codes |= {str(value.get(k)) for k in ("province", "commune") if value.get(k)}
-        elif f.type == FieldType.GROUP and isinstance(value, list):
-            for item in value:
-                if isinstance(item, dict):
-                    codes |= _addresses(f.fields, item)
-    return codes
-
-
-def _place_names(codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    from dichvucong.adminunits.models import AdministrativeUnit
-
-    return dict(AdministrativeUnit.objects.filter(code__in=codes).values_list("code", "name"))
-
-
-def _show(f: FormField, value: Any, places: dict[str, str]) -> str:
-    if value in (None, "", [], {}):
-        return "—"
-    if f.type == FieldType.CHECKBOX:
-        return _("Có") if value is True or str(value).lower() in {"on", "true", "1"} else _(
-            "Không")
-    if f.type in (FieldType.SELECT, FieldType.MULTISELECT):
-        labels = {o.value: o.label for o in f.options}
-        chosen = value if isinstance(value, list) else [value]
-        return ", ".join(labels.get(str(v), str(v)) for v in chosen)
-    if f.type == FieldType.DATE:
-        try:
-            return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
-        except ValueError:
-            return str(value)
-    if f.type == FieldType.MONEY:
-        try:
-            return f"{int(str(value)):,}".replace(",", ".") + " đ"
-        except ValueError:
-            return str(value)
-    if f.type == FieldType.ADDRESS and isinstance(value, dict):
-        parts = [str(value.get("street") or "").strip(),
-                 places.get(str(value.get("commune") or ""), ""),
-                 places.get(str(value.get("province") or ""), "")]
-        return ", ".join(p for p in parts if p) or "—"
-    return str(value)
-
-
-def form_entries(fields: list[FormField], values: dict[str, Any]) -> list[Entry]:
-    """The form's values as label → value, in the form's order, groups item by item."""
-    places = _place_names(_addresses(fields, values))
-
-    def entries(scope_fields: list[FormField], scope: dict[str, Any]) -> list[Entry]:
-        found = []
-        for f in scope_fields:
-            value = scope.get(f.key)
-            if f.type == FieldType.GROUP:
-                items = [entries(f.fields, item) for item in (value or [])
-                         if isinstance(item, dict)]
-                found.append(Entry(label=f.label, value="" if items else "—", items=items))
-            elif f.key in scope:
-                found.append(Entry(label=f.label, value=_show(f, value, places)))
-        return found
-
-    return entries(fields, values)
 
 
 def _moment(text: str) -> str:
@@ -107,8 +30,6 @@ def action_label(action: str) -> str:
     try:
         return Action(action).label
     except ValueError:
-        from dichvucong.dossiers.models import OTHER_EVENT_LABELS
-
         return str(OTHER_EVENT_LABELS.get(action, action))
 
 

@@ -6,9 +6,9 @@ rule as ``perform``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from dichvucong.accounts.models import Role, User
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog.definition import DEFAULT_STEPS
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.queries import active_procedures
 from dichvucong.dossiers import access, actions, lifecycle
@@ -64,9 +65,12 @@ def acting_role(held: set[LifecycleRole], state: str, action: Action) -> Lifecyc
 
 def act(dossier_id: int, action: Action, user: User, role: LifecycleRole, note: str = "", *,
         expected_revision: int, data: dict[str, Any] | None = None,
-        assignee: User | None = None, result_file: UploadedFile | None = None) -> ActionOutcome:
+        assignee: User | None = None, result_file: UploadedFile | None = None,
+        pending_result: Callable[[Dossier], Any] | None = None) -> ActionOutcome:
     """``actions.perform`` and what the action carries, in one transaction: nothing of it is
-    written when the rules refuse or someone else acted first."""
+    written when the rules refuse or someone else acted first. ``pending_result(dossier)``: the
+    digital result being signed for the dossier, if any (``results/issuing.py:
+    signing_in_progress``, passed in by the page: the results app sits above the back office)."""
     with transaction.atomic():
         outcome = actions.perform(dossier_id, action, user, role, note,
                                   expected_revision=expected_revision, data=data)
@@ -83,11 +87,9 @@ def act(dossier_id: int, action: Action, user: User, role: LifecycleRole, note: 
                                   "file_name": stored.original_name, "at_counter": True}
             outcome.event.save(update_fields=["data"])
         if action == Action.issue_result:
-            from dichvucong.results.services import signing_in_progress
-
             # The dossier row is locked by perform(): a digital result being signed would move
             # the dossier too; one way to «result ready» at a time.
-            pending = signing_in_progress(dossier)
+            pending = pending_result(dossier) if pending_result is not None else None
             if pending is not None:
                 raise BackofficeError(f"Kết quả số {pending.number} đang được ký số; hồ sơ sẽ "
                                       "tự chuyển sang chờ trả kết quả khi ký xong.", "result")
@@ -169,13 +171,6 @@ def apologise(dossier_id: int, user: User, reason: str, new_due_at: datetime,
 
 # --- step deadlines ----------------------------------------------------------------------------
 
-# When a procedure states no workflow: the specialist examines, the leader decides, the one-stop
-# desk hands the result over.
-DEFAULT_STEPS = (
-    ("Thẩm định, xử lý hồ sơ", "specialist", Decimal("0.6")),
-    ("Phê duyệt, ký kết quả", "leader", Decimal("0.3")),
-    ("Ban hành, trả kết quả", "reception_officer", Decimal("0.1")),
-)
 # The action that finishes a step done by ``role``.
 STEP_DONE_BY = {"specialist": (Action.examine.value,),
                 "leader": (Action.approve.value, Action.refuse.value),

@@ -33,6 +33,7 @@ from dichvucong.accounts.services import resolve_citizen_token
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import FieldType
+from dichvucong.catalog.formvalues import form_entries
 from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.core.idnumber import InvalidIdNumber, check_birth_year, mask, parse_id_number
 from dichvucong.core.text import sorted_vietnamese, vietnamese_key
@@ -49,6 +50,7 @@ from dichvucong.dossiers.models import (
     DossierEvent,
 )
 from dichvucong.dossiers.uploads import UploadError, check_upload
+from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
 
 from . import presenters, queues, services
@@ -188,8 +190,6 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
 
     # Digital issuing (the results app: render, sign, QR) is the normal path; the upload stays
     # for results made outside the platform.
-    from dichvucong.results.services import issues_digitally, signing_in_progress
-
     digital_issue = Action.issue_result in allowed and issues_digitally(dossier)
     signing = digital_issue and signing_in_progress(dossier) is not None
     forms = []
@@ -233,7 +233,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "clock": reception_clock(calendar, now, dossier.submitted_at)
         if dossier.state == lifecycle.State.submitted.value else None,
         "steps": plan,
-        "form_entries": presenters.form_entries(definition.form, form_values),
+        "form_entries": form_entries(definition.form, form_values),
         "masked_id": mask(dossier.applicant_id_number) if dossier.applicant_id_number else "",
         "walk_in": walk_in, "birth_date": birth_date,
         "forms": forms, "error_summary": summary, "top_message": top_message,
@@ -311,7 +311,7 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
         services.act(dossier.pk, action, request.user, role, read.note,
                      expected_revision=revision, data=read.data, assignee=read.assignee,
-                     result_file=read.result_file)
+                     result_file=read.result_file, pending_result=signing_in_progress)
     except StaleDossier as exc:
         return refused(str(exc) or StaleDossier.message, 409)
     except TransitionError as exc:

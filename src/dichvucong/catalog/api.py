@@ -7,6 +7,7 @@ from ninja import Router, Schema
 
 from dichvucong.catalog import queries
 from dichvucong.catalog.definition import json_schema, public_json
+from dichvucong.catalog.formengine import to_json_schema
 
 router = Router(tags=["catalog"])
 
@@ -70,8 +71,6 @@ def procedure_schema(request) -> dict:
 @router.get("/procedures/{code}/form-schema",
             summary="JSON Schema of the data a dossier for this procedure carries")
 def form_schema(request, code: str) -> dict:
-    from dichvucong.catalog.formengine import to_json_schema
-
     procedure = get_object_or_404(queries.active_procedures().select_related("current_version"),
                                   code=code)
     definition = procedure.current_version.parsed()

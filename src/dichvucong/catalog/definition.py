@@ -385,6 +385,16 @@ class WorkflowStep(_Model):
     agency: str | None = Field(None, description="another agency's code for a transfer step")
 
 
+# The step plan of a procedure that states no workflow (name, role, share of the processing
+# time): the specialist examines, the leader decides, the one-stop desk hands the result over.
+# The back office's step deadlines and the alert scan both read it.
+DEFAULT_STEPS = (
+    ("Thẩm định, xử lý hồ sơ", "specialist", Decimal("0.6")),
+    ("Phê duyệt, ký kết quả", "leader", Decimal("0.3")),
+    ("Ban hành, trả kết quả", "reception_officer", Decimal("0.1")),
+)
+
+
 class Result(_Model):
     name: Text
     document_type: str = ""

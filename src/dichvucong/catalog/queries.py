@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from operator import attrgetter
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Field, Procedure
+from dichvucong.catalog.search import SearchDocument, SearchIndex
 from dichvucong.core.text import sorted_vietnamese, vietnamese_key
 
 LIST_COLUMNS = ("id", "code", "name", "field__name", "field__slug", "at_province", "at_commune",
@@ -65,15 +66,11 @@ _index_cache: dict[str, object] = {}
 
 
 def _catalog_revision() -> tuple:
-    from django.db.models import Max
-
     stats = Procedure.objects.aggregate(n=Count("id"), changed=Max("updated_at"))
     return (stats["n"], stats["changed"])
 
 
 def search_index():
-    from dichvucong.catalog.search import SearchDocument, SearchIndex
-
     revision = _catalog_revision()
     if _index_cache.get("revision") != revision:
         rows = active_procedures().values_list(

@@ -5,7 +5,9 @@ from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 PERMISSIONS_POLICY = "geolocation=(), microphone=(), payment=(self), camera=(self)"
 # A DNS name or IPv4 address, nothing a CSP source could read as a wildcard or a separator.
@@ -53,8 +55,6 @@ def content_security_policy(form_targets: tuple[str, ...] = ()) -> str:
 def form_targets() -> tuple[str, ...]:
     """The off-site URLs a form's POST here is redirected to: the configured VNPay gateway
     (VietQR and cash stay on the portal). Read per request: settings may change in tests."""
-    from django.conf import settings
-
     return tuple(url for url in (settings.VNPAY_URL,) if url)
 
 
@@ -81,9 +81,6 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-        from django.utils import translation
-
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _ in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
@@ -103,8 +104,6 @@ def _name(scope: str, key: str) -> str:
 
 @lru_cache(maxsize=4)
 def _redis_client(url: str):
-    import redis
-
     return redis.Redis.from_url(url)
 
 

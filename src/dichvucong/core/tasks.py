@@ -5,6 +5,8 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from dichvucong.core import ratelimit
+
 
 @db_periodic_task(crontab(minute="7"), name="core.clear_expired_sessions")
 def clear_expired_sessions() -> int:
@@ -17,6 +19,4 @@ def clear_expired_sessions() -> int:
 @db_periodic_task(crontab(minute="17"), name="core.purge_rate_limit_counters")
 def purge_rate_limit_counters() -> int:
     """Hourly: delete the rate-limit counters whose window has ended (embedded default)."""
-    from dichvucong.core import ratelimit
-
     return ratelimit.purge_expired()

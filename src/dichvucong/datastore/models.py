@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core.text import NAME_MAX
+
+STATUS_LABELS = {"valid": _("Còn hiệu lực"), "revoked": _("Đã thu hồi"),
+                 "replaced": _("Đã được thay thế"), "expired": _("Hết hiệu lực")}
 
 
 class Kind(models.TextChoices):
@@ -63,10 +67,12 @@ class StoredDocument(models.Model):
 
     @property
     def status(self) -> tuple[str, str] | None:
-        """A result's current status (value, label); None for an upload."""
-        from dichvucong.datastore.services import status_of
-
-        return status_of(self)
+        """A result's current status (valid, revoked, replaced or expired, with its label) read
+        live from the results app; None for an upload or a result file attached without it."""
+        if not self.result_id:
+            return None
+        status = self.result.current_status()
+        return status, str(STATUS_LABELS.get(status, status))
 
 
 class CounterConsent(models.Model):
@@ -111,8 +117,6 @@ class ShareLink(models.Model):
     @property
     def state(self) -> str:
         """live, expired or revoked, now."""
-        from django.utils import timezone
-
         if self.revoked_at is not None:
             return "revoked"
         return "live" if self.expires_at > timezone.now() else "expired"

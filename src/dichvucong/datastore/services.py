@@ -20,7 +20,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 from dichvucong.accounts.models import Role, User
 from dichvucong.catalog.definition import RequiredDocument
@@ -37,6 +36,7 @@ from dichvucong.datastore.models import (
     StoredDocument,
 )
 from dichvucong.dossiers.models import Attachment, Dossier
+from dichvucong.results.issuing import record_download as result_download
 
 log = logging.getLogger(__name__)
 SHARE_SALT = "dichvucong.datastore.share"
@@ -65,17 +65,9 @@ def own_documents(user: User) -> QuerySet[StoredDocument]:
         "result")
 
 
-STATUS_LABELS = {"valid": _lazy("Còn hiệu lực"), "revoked": _lazy("Đã thu hồi"),
-                 "replaced": _lazy("Đã được thay thế"), "expired": _lazy("Hết hiệu lực")}
-
-
 def status_of(document: StoredDocument) -> tuple[str, str] | None:
-    """A result's current status (valid, revoked, replaced or expired, with its label) read
-    live from the results app; None for an upload or a result file attached without it."""
-    if not document.result_id:
-        return None
-    status = document.result.current_status()
-    return status, str(STATUS_LABELS.get(status, status))
+    """A result's current status with its label (``StoredDocument.status``)."""
+    return document.status
 
 
 def is_usable(document: StoredDocument) -> bool:
@@ -209,8 +201,6 @@ def record_download(user: User, doc: StoredDocument) -> None:
     """The owner downloads or reprints: recorded here, and in the result's own trail."""
     record(user, Access.DOWNLOAD, user, document=doc)
     if doc.result_id:
-        from dichvucong.results.services import record_download as result_download
-
         result_download(doc.result, user)
 
 

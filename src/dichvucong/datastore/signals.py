@@ -10,15 +10,16 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from dichvucong.dossiers.lifecycle import Action
-from dichvucong.dossiers.models import Attachment, DossierEvent
+from dichvucong.dossiers.models import Attachment, Dossier, DossierEvent
+from dichvucong.results.models import Result
+
+from . import services
+from .services import RESULT_REQUIREMENT
 
 COLLECTING = {Action.submit.value, Action.enter_walk_in.value, Action.provide_supplement.value}
 
 
 def _collect(dossier_id: int) -> None:
-    from dichvucong.datastore import services
-    from dichvucong.dossiers.models import Dossier
-
     try:
         with transaction.atomic():
             dossier = Dossier.objects.select_related("procedure_version", "procedure").get(
@@ -36,18 +37,14 @@ def collect_on_event(sender, instance: DossierEvent, created: bool, **kwargs) ->
 
 @receiver(post_save, sender=Attachment, dispatch_uid="datastore-collect-result")
 def collect_result_file(sender, instance: Attachment, created: bool, **kwargs) -> None:
-    from dichvucong.datastore.services import RESULT_REQUIREMENT
-
     if created and instance.requirement == RESULT_REQUIREMENT:
         _collect(instance.dossier_id)
 
 
-@receiver(post_save, sender="results.Result", dispatch_uid="datastore-collect-signed-result")
+@receiver(post_save, sender=Result, dispatch_uid="datastore-collect-signed-result")
 def collect_signed_result(sender, instance, **kwargs) -> None:
     if not instance.is_ready:
         return
-    from dichvucong.datastore import services
-
     try:
         with transaction.atomic():
             services.collect_result(instance)

@@ -16,11 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dichvucong.accounts import services
 from dichvucong.accounts.forms import CodeForm
+from dichvucong.accounts.identifiers import mask_contact
 from dichvucong.accounts.models import OneTimeCode
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.core import ratelimit
 from dichvucong.dossiers import access, agents
+from dichvucong.dossiers.views import citizen_statuses
 from dichvucong.notify.gateways import DeliveryError
 
 SESSION_KEY = "dossiers.consent_request"
@@ -65,8 +68,6 @@ def agent_home(request: HttpRequest) -> HttpResponse:
                       status=403)
     dossiers = (access.agent_dossiers(request.user).select_related("procedure", "applicant")
                 .order_by("-created_at")[:100])
-    from dichvucong.dossiers.views import citizen_statuses
-
     return render(request, "dossiers/agent_home.html", {"dossiers": citizen_statuses(dossiers)})
 
 
@@ -116,8 +117,6 @@ def agent_confirm(request: HttpRequest) -> HttpResponse:
         if not _may_send(request, record.destination):
             messages.error(request, TOO_MANY)
         else:
-            from dichvucong.accounts import services
-
             try:
                 new = services.resend_code(record.pk, agents.PURPOSE)
             except DeliveryError:
@@ -136,8 +135,6 @@ def agent_confirm(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Công dân đã đồng ý. Hãy điền và nộp hồ sơ cho công dân.")
             return redirect(reverse("dossiers:submit", args=[consent.procedure.code])
                             + f"?consent={consent.pk}")
-    from dichvucong.accounts.identifiers import mask_contact
-
     return render(request, "dossiers/agent_confirm.html", {
         "form": form, "destination": mask_contact(record.destination), "channel": record.channel,
         "new_account": record.user_id is None, "demo_mode": settings.DEMO,

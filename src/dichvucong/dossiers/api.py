@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Annotated
 
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
@@ -26,10 +27,12 @@ from dichvucong.catalog.formengine import validate
 from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, submission
+from dichvucong.dossiers.agent_views import _may_send
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, LifecycleRole, TransitionError
 from dichvucong.dossiers.models import AgentConsent, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
+from dichvucong.results.queries import dossiers_with_result_available
 
 router = Router(tags=["dossiers"], auth=django_auth)
 consents_router = Router(tags=["consents"], auth=django_auth)
@@ -162,8 +165,6 @@ def list_dossiers(request, before: int | None = None, limit: int = 20):
           .select_related("procedure", "agency", "submitted_by").order_by("-id"))
     if before is not None:
         qs = qs.filter(id__lt=before)
-    from dichvucong.results.services import dossiers_with_result_available
-
     page = list(qs[:limit])
     available = dossiers_with_result_available([d.pk for d in page])
     return [_out(d, d.pk in available) for d in page]
@@ -177,8 +178,6 @@ def _mine(request, code: str) -> Dossier:
 
 @router.get("/{code}", response=DossierDetailOut, summary="A dossier with its events")
 def get_dossier(request, code: str):
-    from dichvucong.results.services import dossiers_with_result_available
-
     dossier = _mine(request, code)
     # The citizen's timeline: no internal steps, no officers' notes to each other.
     events = [{"action": e.kind, "label": e.label, "to_state": e.state, "at": e.at,
@@ -296,8 +295,6 @@ def request_consent(request, payload: ConsentRequestIn):
     """The code goes to the citizen's verified phone (or e-mail). A citizen without an account,
     named by phone number, is registered with that phone when the code is confirmed (give
     ``full_name``)."""
-    from dichvucong.dossiers.agent_views import _may_send
-
     proc = catalog_queries.active_procedures().filter(code=payload.procedure.strip()).first()
     if proc is None or proc.online_mode == proc.OnlineMode.NONE:
         return Status(404, {"detail": "Không có thủ tục nộp trực tuyến với mã này."})
@@ -333,8 +330,6 @@ def confirm_consent(request, request_id: int, payload: CodeIn):
 @consents_router.get("", response=list[ConsentOut],
                      summary="The consents I gave (citizen) or received (agent), newest first")
 def list_consents(request):
-    from django.db.models import Q
-
     qs = (AgentConsent.objects.filter(Q(citizen=request.user) | Q(agent=request.user))
           .select_related("agent", "citizen", "procedure", "dossier").order_by("-given_at"))
     return [_consent_out(c) for c in qs[:100]]

@@ -7,8 +7,11 @@ from datetime import datetime, time
 from decimal import Decimal
 from functools import lru_cache
 
+from django.db.models import Q
+
 from dichvucong.catalog.definition import Channel, ProcedureDefinition, TimeUnit
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar
+from dichvucong.workflow.models import CalendarOverride
 
 UNITS = {TimeUnit.WORKING_DAYS: "working_days", TimeUnit.DAYS: "days",
          TimeUnit.HOURS: "hours", TimeUnit.MONTHS: "months",
@@ -27,10 +30,6 @@ def _calendar(first_year: int, last_year: int, overrides: tuple) -> WorkingCalen
 def calendar_for(moment: datetime, agency_id: int | None = None) -> WorkingCalendar:
     """The working calendar around ``moment`` with the administrators' overrides: the
     city-wide ones, and those of ``agency_id``, which win for the same day."""
-    from django.db.models import Q
-
-    from dichvucong.workflow.models import CalendarOverride
-
     rows = CalendarOverride.objects.filter(Q(agency__isnull=True) | Q(agency_id=agency_id))
     days: dict = {}
     for day, working, own in rows.values_list("day", "is_working", "agency_id"):

@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core.text import NAME_MAX
-from dichvucong.dossiers.lifecycle import State
+from dichvucong.dossiers.lifecycle import Action, State
 
 STATE_CHOICES = [(s.value, s.label) for s in State]
 
@@ -161,8 +161,6 @@ class DossierEvent(models.Model):
         return f"{self.action}: {self.from_state} → {self.to_state}"
 
     def get_action_label(self) -> str:
-        from dichvucong.dossiers.lifecycle import Action
-
         try:
             return Action(self.action).label
         except ValueError:

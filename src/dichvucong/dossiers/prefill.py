@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import translation
 
 from dichvucong.accounts.models import Gender, User
+from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.catalog.definition import FieldType, FormField, ProfileKey
 
 # Forms without declared prefill: the keys the first version of the portal recognised.
@@ -87,8 +88,6 @@ def _address_text(address: dict, place_name) -> str:
 
 def place_name(province: str, commune: str) -> str:
     """"Phường Hải Châu, Thành phố Đà Nẵng" from the administrative units."""
-    from dichvucong.adminunits.models import AdministrativeUnit
-
     names = dict(AdministrativeUnit.objects.filter(code__in=[province, commune])
                  .values_list("code", "name"))
     return ", ".join(names[c] for c in (commune, province) if c in names)

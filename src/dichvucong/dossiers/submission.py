@@ -6,7 +6,7 @@ and the submission page and the API both call them, each presenting the errors i
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,7 +22,7 @@ from dichvucong.catalog.definition import FieldType, FormField, ProcedureDefinit
 from dichvucong.catalog.formengine import FormResult, validate
 from dichvucong.catalog.models import Procedure
 from dichvucong.core.text import NAME_MAX
-from dichvucong.dossiers import actions
+from dichvucong.dossiers import actions, agents
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import CheckedUpload, check_upload, digest_of
@@ -54,8 +54,6 @@ def filing_consent(agent: User, consent_id: object, procedure: Procedure):
     """The consent (``agents.AgentConsent``) an agent files for a citizen under: one that stands
     (``agents.usable_consent``) and is for this procedure. Raises agents.ConsentError; one for
     another procedure has ``field="procedure"``."""
-    from dichvucong.dossiers import agents
-
     consent = agents.usable_consent(agent, consent_id)
     if consent.procedure_id != procedure.pk:
         raise agents.ConsentError("Sự đồng ý của công dân là cho một thủ tục khác.",
@@ -214,12 +212,33 @@ def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User 
     return attachment
 
 
+@dataclass(frozen=True)
+class FeePricing:
+    """How a filing's fee is priced and kept: ``quote(dossier)`` gives a quote whose ``total``
+    is the fee, ``keep(dossier, quote)`` records it (payments/services.py: ``quote_for``,
+    ``record_fee``)."""
+
+    quote: Callable[[Dossier], Any]
+    keep: Callable[[Dossier, Any], None]
+
+
+# The fee rules live in the payments app, a capability above the dossier core: it hands its
+# pricing in when Django starts (payments/apps.py), so the core imports nothing of payments.
+# Without it (payments not installed) a filing carries no fee.
+_pricing: FeePricing | None = None
+
+
+def price_fees_with(pricing: FeePricing | None) -> None:
+    global _pricing
+    _pricing = pricing
+
+
 def quote_fee(dossier: Dossier):
     """Price the dossier as filled in (the rules live in payments), once per filing: the
     quote's total is its ``fee_amount``; pass the quote to ``keep_fee`` once it is saved."""
-    from dichvucong.payments.services import quote_for
-
-    quote = quote_for(dossier)
+    if _pricing is None:
+        return None
+    quote = _pricing.quote(dossier)
     dossier.fee_amount = quote.total
     return quote
 
@@ -227,9 +246,8 @@ def quote_fee(dossier: Dossier):
 def keep_fee(dossier: Dossier, quote) -> None:
     """Keep the quote ``quote_fee`` gave as the dossier's fee (``payments.record_fee``), before
     the submitting event: the fee that event asks for is this one, not priced again."""
-    from dichvucong.payments.services import record_fee
-
-    record_fee(dossier, quote)
+    if _pricing is not None and quote is not None:
+        _pricing.keep(dossier, quote)
 
 
 def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: User,
@@ -258,8 +276,6 @@ def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: Us
         if taken is not None:
             taken.attach(saved)
         if consent is not None:
-            from dichvucong.dossiers import agents
-
             agents.link_dossier(consent, saved, user)
 
     try:

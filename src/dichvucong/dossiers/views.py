@@ -14,6 +14,7 @@ from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import read_submission
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import form_context, places, read_form
+from dichvucong.core.ratelimit import allow, client_key
 from dichvucong.core.text import NAME_MAX, sorted_vietnamese
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, prefill, submission
@@ -24,8 +25,11 @@ from dichvucong.dossiers.lifecycle import (
     TransitionError,
     allowed_actions,
 )
-from dichvucong.dossiers.models import Attachment, Delivery, DossierEvent
+from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
+from dichvucong.ratings.services import rating_context
+from dichvucong.results.queries import dossiers_with_result_available
+from dichvucong.slips.data import available_slips
 
 
 @login_required
@@ -178,8 +182,6 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
 def citizen_statuses(dossiers) -> list:
     """The dossiers, each with ``citizen_status``: the status written for the citizen
     (``citizen_view.status``), one query for which have a result to download."""
-    from dichvucong.results.services import dossiers_with_result_available
-
     dossiers = list(dossiers)
     available = dossiers_with_result_available([d.pk for d in dossiers])
     for dossier in dossiers:
@@ -237,10 +239,6 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         [dossier], Prefetch("events", queryset=DossierEvent.objects.select_related("actor")))
     events = list(dossier.events.all())
     attachments: list[Attachment] = list(dossier.attachments.all())
-    from dichvucong.ratings.services import rating_context
-    from dichvucong.results.services import dossiers_with_result_available
-    from dichvucong.slips.data import available_slips
-
     available = bool(dossiers_with_result_available([dossier.pk]))
 
     return render(request, "dossiers/detail.html", {
@@ -270,9 +268,6 @@ LOOKUP_LIMIT = 10  # attempts per address per 10 minutes: enough for typos, too 
 def public_lookup(request: HttpRequest) -> HttpResponse:
     """Follow a dossier without logging in: its code plus the applicant's phone number or ID
     number. Shows the progress only, no personal data."""
-    from dichvucong.core.ratelimit import allow, client_key
-    from dichvucong.dossiers.models import Dossier
-
     code = (request.POST.get("ma") or request.GET.get("ma") or "").strip()
     dossier, error, status, retry_after = None, "", 200, 0
     if request.method == "POST":

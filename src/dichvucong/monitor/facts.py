@@ -60,9 +60,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from dichvucong.dossiers.lifecycle import PROCESSING, State
+from dichvucong.dossiers.models import Dossier
 from dichvucong.monitor.models import (
     AgencyDailyFact,
     AgencyMonthlyFact,
@@ -70,6 +71,8 @@ from dichvucong.monitor.models import (
     DossierFact,
     Workday,
 )
+from dichvucong.workflow.deadlines import WorkingCalendar
+from dichvucong.workflow.models import CalendarOverride
 
 __all__ = [
     "KEY_FIELDS",
@@ -282,16 +285,11 @@ def ensure_workdays(first: dt.date, last: dt.date) -> None:
     side). Refilling renumbers every day, so stored working-day differences stay valid. One
     indexed query when nothing is missing (no process-wide cache: a rolled-back fill must not
     be believed)."""
-    from django.db.models import Max, Min
-
     bounds = Workday.objects.aggregate(low=Min("day"), high=Max("day"))
     low_year = bounds["low"].year if bounds["low"] else 9999
     high_year = bounds["high"].year if bounds["high"] else 0
     if low_year <= first.year - 1 and last.year + 1 <= high_year:
         return
-    from dichvucong.workflow.deadlines import WorkingCalendar
-    from dichvucong.workflow.models import CalendarOverride
-
     years = range(min(low_year, first.year - 1), max(high_year, last.year + 1) + 1)
     overrides = dict(CalendarOverride.objects.filter(agency__isnull=True)
                      .values_list("day", "is_working"))
@@ -367,8 +365,6 @@ def _difference(old: Mapping[Key, Mapping[str, int]], new: Mapping[Key, Mapping[
 def refresh_dossier(dossier_id: int) -> None:
     """Recompute the fact of one dossier and move the daily facts by its difference; in the
     caller's transaction."""
-    from dichvucong.dossiers.models import Dossier
-
     with transaction.atomic():
         moments = (Dossier.objects.filter(pk=dossier_id)
                    .values_list("received_at", "finished_at", "state").first())
@@ -425,8 +421,6 @@ def _daily_select(anchor: str, measures: tuple[Measure, ...], day_range: str) ->
 def rebuild(start: dt.date | None = None, end: dt.date | None = None) -> int:
     """Recompute the facts; see the module's description. Returns the number of dossier facts
     written."""
-    from dichvucong.dossiers.models import Dossier
-
     with transaction.atomic():
         bounds = Dossier.objects.exclude(state=State.draft.value)
         low, high = _utc_bounds(start, end)

@@ -46,17 +46,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+import holidays as holidays_pkg
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dichvucong.accounts.models import Membership, Role
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.lifecycle import national_status
 from dichvucong.dossiers.models import Dossier, DossierCodeSequence, DossierEvent
+from dichvucong.monitor import facts
 from dichvucong.payments import fees
+from dichvucong.payments.models import DossierFee, Payment, PaymentEvent
 from dichvucong.payments.services import REFERENCE_ALPHABET
+from dichvucong.ratings.models import Rating
+from dichvucong.results.models import ResultNumberSequence
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -359,8 +365,6 @@ class Generator:
         return plans, weights
 
     def _specialists(self) -> dict[int, list[int]]:
-        from dichvucong.accounts.models import Membership, Role
-
         found: dict[int, list[int]] = {}
         for agency, user in Membership.objects.filter(role=Role.SPECIALIST).values_list(
                 "agency_id", "user_id"):
@@ -659,8 +663,6 @@ def _accumulate(values: list[float]) -> Iterator[float]:
 
 
 def _tet_days(calendar: WorkingCalendar, start: date, end: date) -> list[date]:
-    import holidays as holidays_pkg
-
     found = []
     for year in range(start.year, end.year + 2):
         vn = holidays_pkg.country_holidays("VN", years=year)
@@ -752,9 +754,6 @@ class _MoneyWriters:
     (history), never one a real gateway sends."""
 
     def __init__(self, agency_codes: dict[int, str]) -> None:
-        from dichvucong.payments.models import DossierFee, Payment, PaymentEvent
-        from dichvucong.results.models import ResultNumberSequence
-
         self.codes = agency_codes
         self.models = (DossierFee, Payment, PaymentEvent)
         self.fee_cols = ["id", "dossier_id", "amount", "quote", "due", "state", "requested_at",
@@ -942,8 +941,6 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
     event_extra_values = tuple(event_extra.values())
     event_extra_text = "".join("\t" + _copy_text(v) for v in event_extra_values)
     postgres = connection.vendor == "postgresql"
-    from dichvucong.ratings.models import Rating
-
     rating_cols = ["dossier_id", "dossier_code", "agency_id", "procedure_id", "dossier_state",
                    *[f"indicator_{n}" for n in range(1, 10)], "overall", "comment",
                    "created_at"]
@@ -1069,8 +1066,6 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
 def rebuild_facts(start: date | None = None, end: date | None = None) -> None:
     """The monitoring centre's pre-aggregated facts of the days ``start`` … ``end`` (all when
     not given), from the dossiers just written (rows written in bulk move no facts)."""
-    from dichvucong.monitor import facts
-
     facts.rebuild(start, end)
 
 

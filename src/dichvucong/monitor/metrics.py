@@ -53,7 +53,11 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
+from dichvucong.adminunits.models import AdministrativeUnit
+from dichvucong.agencies.models import Agency
+from dichvucong.catalog.models import Field, Procedure
 from dichvucong.core.text import vietnamese_key
+from dichvucong.dossiers.models import Dossier
 from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
     AgencyDailyFact,
@@ -296,20 +300,12 @@ class Row:
 def _labels(by: str, keys: Iterable[Any]) -> dict[Any, str]:
     keys = [k for k in keys if k is not None]
     if by == "agency":
-        from dichvucong.agencies.models import Agency
-
         return dict(Agency.objects.filter(pk__in=keys).values_list("pk", "name"))
     if by == "procedure":
-        from dichvucong.catalog.models import Procedure
-
         return dict(Procedure.objects.filter(pk__in=keys).values_list("pk", "name"))
     if by == "field":
-        from dichvucong.catalog.models import Field
-
         return dict(Field.objects.filter(pk__in=keys).values_list("pk", "name"))
     if by == "ward":
-        from dichvucong.adminunits.models import AdministrativeUnit
-
         labels = dict(AdministrativeUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
         labels[0] = "Cấp thành phố"
         return labels
@@ -518,9 +514,6 @@ def indicators_in_force(on: dt.date) -> list[Indicator]:
 def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
     """Per agency (None: the whole scope), the active procedures it performs, those offered
     online, and those of them with an online dossier received in the period. Four queries."""
-    from dichvucong.agencies.models import Agency
-    from dichvucong.catalog.models import Procedure
-
     online_q = ~Q(online_mode=Procedure.OnlineMode.NONE)
     active = Procedure.objects.filter(is_active=True)
     per_agency: dict[int | None, dict[str, int]] = {}
@@ -644,9 +637,6 @@ def monthly_statistics(year: int, month: int, agency_ids: Sequence[int] | None =
     """One row per agency × procedure × channel with any figure in the month; the figures are
     the sums the dashboards show for the same scope (``open``/``overdue`` are not monthly and
     stay 0). Two queries."""
-    from dichvucong.agencies.models import Agency
-    from dichvucong.catalog.models import Procedure
-
     start = dt.date(year, month, 1)
     end = _bucket(start, "month")[1]
     scope = Scope(start, end, agency_ids=tuple(agency_ids) if agency_ids is not None else None)
@@ -680,8 +670,6 @@ def drilldown(scope: Scope, measure: str, now: dt.datetime | None = None) -> Que
     """The dossiers a number counts: for a sum, those whose fact satisfies the measure on a day
     of the period (``processing_days`` lists the resolved dossiers it adds up); for ``open`` and
     ``overdue``, the open dossiers now. Ordered newest first."""
-    from dichvucong.dossiers.models import Dossier
-
     if measure not in DRILLABLE:
         raise ValueError(f"unknown measure {measure!r}")
     now = now or timezone.now()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from dichvucong.notify.inbox import unread_count
+
 
 class UnreadCount:
     def __init__(self, user_id: int) -> None:
@@ -11,8 +13,6 @@ class UnreadCount:
 
     @cached_property
     def value(self) -> int:
-        from dichvucong.notify.inbox import unread_count
-
         return unread_count(self.user_id)
 
     def __bool__(self) -> bool:

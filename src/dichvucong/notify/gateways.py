@@ -34,6 +34,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 
+from dichvucong.notify.models import SandboxMessage
 from dichvucong.notify.texts import sms_text
 
 Handover = Callable[[], None] | None
@@ -233,8 +234,6 @@ def _sandbox_sms(phone: str, content: str, request_id: str) -> Sent:
 
 
 def _sandbox(channel: str, to: str, content: str, request_id: str, subject: str = ""):
-    from dichvucong.notify.models import SandboxMessage
-
     return SandboxMessage.objects.get_or_create(
         request_id=request_id[:64],
         defaults={"phone": to, "content": content, "channel": channel, "subject": subject})

@@ -24,11 +24,13 @@ import secrets
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from dichvucong.notify import texts
 from dichvucong.notify.models import Notification, NotificationChannel, Status
 from dichvucong.notify.preferences import Recipient, recipient_for
+from dichvucong.notify.tasks import deliver_notifications
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,6 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
 
 def kick() -> None:
     """Ask the worker to deliver now (after the commit that wrote the rows)."""
-    from dichvucong.notify.tasks import deliver_notifications
-
     try:
         deliver_notifications()
     except Exception:  # the periodic run picks them up; never fail the caller's request
@@ -122,8 +122,6 @@ def _with_dossier(context: dict[str, Any], dossier) -> dict[str, Any]:
 def _dossier_link(dossier, for_official: bool) -> str:
     if dossier is None or not dossier.code:
         return ""
-    from django.urls import reverse
-
     if for_official:
         return reverse("backoffice:dossier", args=[dossier.code])
     return reverse("dossiers:detail", args=[dossier.code])

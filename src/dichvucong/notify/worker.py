@@ -32,6 +32,7 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -209,8 +210,6 @@ def _fall_back(row: Notification, mine, exc: gateways.DeliveryError, report: Rep
 
 def message_id(row: Notification) -> str:
     """The same Message-ID on every attempt: a receiver can tell copies of one message."""
-    from email.utils import parseaddr
-
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     return f"<{row.idempotency_key}@{domain}>"
 

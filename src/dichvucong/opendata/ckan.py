@@ -10,6 +10,7 @@ clients (ckanapi, ckanr, harvesters) read them unchanged.
 from __future__ import annotations
 
 import json
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from dichvucong.agencies.models import Agency
 from dichvucong.core.text import fold, vietnamese_key
 from dichvucong.opendata import query as search_query
 from dichvucong.opendata.models import Dataset, Resource, Row, Table
@@ -323,8 +325,6 @@ def get_dataset(identifier: str) -> Dataset:
 
 
 def _is_uuid(text: str) -> bool:
-    import uuid
-
     try:
         uuid.UUID(str(text))
     except ValueError:
@@ -555,8 +555,6 @@ def facet_counts(packages: list[dict], names: list[str], limit: int = 50,
 
 def publishers() -> list:
     """The agencies that publish at least one dataset, with their dataset counts."""
-    from dichvucong.agencies.models import Agency
-
     counts = Counter(Dataset.objects.values_list("organization_id", flat=True))
     agencies = sorted(Agency.objects.filter(pk__in=counts),
                       key=lambda a: (a.level, vietnamese_key(a.name)))

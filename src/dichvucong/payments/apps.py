@@ -7,4 +7,9 @@ class PaymentsConfig(AppConfig):
     verbose_name = _("Phí, lệ phí và thanh toán")
 
     def ready(self) -> None:
-        from dichvucong.payments import signals  # noqa: F401 - connects the receivers
+        # In ready(), not at the top: these modules load models, which needs the app registry.
+        from dichvucong.dossiers import submission
+        from dichvucong.payments import services, signals  # noqa: F401 - connects the receivers
+
+        submission.price_fees_with(submission.FeePricing(quote=services.quote_for,
+                                                         keep=services.record_fee))

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from dichvucong.accounts.models import Role, User
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
-from dichvucong.payments import fees, vnpay
+from dichvucong.payments import fees, vietqr, vnpay
 from dichvucong.payments.models import (
     BankTransfer,
     DossierFee,
@@ -342,8 +342,6 @@ def vietqr_configured() -> bool:
 
 
 def vietqr_payload(payment: Payment) -> str:
-    from dichvucong.payments import vietqr
-
     return vietqr.build(bank_bin=settings.VIETQR_BANK_BIN, account=settings.VIETQR_ACCOUNT,
                         amount=payment.amount, purpose=payment.reference)
 

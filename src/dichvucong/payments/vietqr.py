@@ -14,6 +14,8 @@ import io
 import re
 from dataclasses import dataclass
 
+import segno
+
 NAPAS_GUID = "A000000727"
 TO_ACCOUNT = "QRIBFTTA"
 TO_CARD = "QRIBFTTC"
@@ -153,16 +155,12 @@ def parse(payload: str) -> Transfer:
 
 def qr_svg(payload: str, title: str = "") -> str:
     """An SVG image of the QR code, for the page (inline, no file)."""
-    import segno
-
     return segno.make(payload, error="m", micro=False).svg_inline(
         scale=5, border=4, title=title or None, svgclass="vietqr", lineclass=None,
         omitsize=True)
 
 
 def qr_png(payload: str, scale: int = 8) -> bytes:
-    import segno
-
     out = io.BytesIO()
     segno.make(payload, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()

@@ -25,6 +25,7 @@ from dichvucong.dossiers import access
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import services, vietqr
 from dichvucong.payments.models import Payment, PaymentState, Provider
+from dichvucong.payments.receipt import render_receipt
 
 STATEMENT_ROLES = (Role.RECEPTION_OFFICER, Role.AGENCY_HEAD)
 STATEMENT_MAX_BYTES = 2 * 1024 * 1024
@@ -127,8 +128,6 @@ def _visible_payment(user, reference: str) -> Payment:
 @login_required
 @require_GET
 def receipt(request: HttpRequest, reference: str) -> HttpResponse:
-    from dichvucong.payments.receipt import render_receipt
-
     payment = _visible_payment(request.user, reference)
     if payment.state != PaymentState.PAID:
         raise Http404

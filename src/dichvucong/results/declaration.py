@@ -26,7 +26,6 @@ from django.db import transaction
 from django.utils import timezone
 from fpdf.enums import Align, XPos, YPos
 
-from dichvucong.backoffice.presenters import form_entries
 from dichvucong.catalog.definition import (
     DEFAULT_PLEDGE,
     FieldType,
@@ -34,6 +33,7 @@ from dichvucong.catalog.definition import (
     ProcedureDefinition,
     ProfileKey,
 )
+from dichvucong.catalog.formvalues import form_entries
 from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel
 from dichvucong.dossiers.submission import attach as store
 from dichvucong.slips.data import place_name

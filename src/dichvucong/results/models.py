@@ -187,6 +187,10 @@ class ResultEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.result_id} {self.kind}"
 
+    @classmethod
+    def record(cls, result: Result, kind: str, actor, note: str = "", **data) -> ResultEvent:
+        return cls.objects.create(result=result, kind=kind, actor=actor, note=note, data=data)
+
 
 class IssuerKey(models.Model):
     """A signing certificate of an agency, published in the trust list under its key id

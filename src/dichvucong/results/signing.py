@@ -15,18 +15,28 @@ goes through that Signer's ``async_sign_raw``, so every backend signs both the s
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
+import secrets
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+import aiohttp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from django.conf import settings
 from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.csc_signer import (
+    CSCAuthorizationManager,
+    CSCServiceSessionInfo,
+    CSCSigner,
+    fetch_certs_in_csc_credential,
+)
 
 
 class SigningUnavailable(Exception):
@@ -73,6 +83,17 @@ async def sign_raw(signer: signers.Signer, data: bytes) -> bytes:
     return signature
 
 
+def run_async(coroutine_function, *args):
+    """Run pyHanko's async API from sync code, also when this thread already runs an event loop
+    (then in a short-lived thread of its own)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine_function(*args))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(coroutine_function(*args))).result()
+
+
 # --- PKCS#12 -----------------------------------------------------------------------------------
 
 
@@ -87,8 +108,6 @@ def pkcs12_passphrase() -> bytes:
     folder.mkdir(parents=True, exist_ok=True)
     secret = folder / "pkcs12-passphrase"
     if not secret.exists():
-        import secrets
-
         secret.write_text(secrets.token_urlsafe(24))
         secret.chmod(0o600)
     return secret.read_text().strip().encode()
@@ -123,6 +142,7 @@ class Pkcs11Backend:
 
     @contextlib.asynccontextmanager
     async def open(self, agency: AgencyRef) -> AsyncIterator[signers.Signer]:
+        # Only this backend needs python-pkcs11's native library (~45 ms): loaded when chosen.
         from pyhanko.config.pkcs11 import TokenCriteria
         from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
@@ -150,8 +170,6 @@ def csc_failure(exc: BaseException | None, credential: str) -> SigningUnavailabl
     """The officer's sentence for a failed exchange with the remote signing service: pyHanko
     wraps aiohttp's errors in ``SigningError``, so the cause chain is searched for the HTTP
     status or the connection error."""
-    import aiohttp
-
     seen = exc
     while seen is not None:
         if isinstance(seen, aiohttp.ClientResponseError):
@@ -176,12 +194,8 @@ class _HashBoundAuthorization:
     (SCAL 2), for each signing request."""
 
     def __new__(cls, session, session_info, credential_info, pin: str | None):
-        from pyhanko.sign.signers.csc_signer import CSCAuthorizationManager
-
         class Manager(CSCAuthorizationManager):
             async def authorize_signature(self, hash_b64s):
-                import aiohttp
-
                 request = self.format_csc_auth_request(
                     hash_b64s=hash_b64s, pin=pin,
                     description="dichvucong: ký kết quả giải quyết")
@@ -199,8 +213,6 @@ class _HashBoundAuthorization:
 
 async def csc_login(session, base_url: str, username: str, password: str) -> str:
     """``auth/login`` with HTTP Basic credentials: the access token (CSC API v1 §11.2)."""
-    import aiohttp
-
     auth = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
     async with session.post(f"{base_url}/csc/v1/auth/login",
                             headers={"Authorization": f"Basic {auth}"},
@@ -216,8 +228,6 @@ async def csc_login(session, base_url: str, username: str, password: str) -> str
 def _csc_signer(session, manager, failures: list[BaseException]):
     """pyHanko's CSCSigner, keeping the error of a failed ``signatures/signHash`` round: pyHanko
     only logs it and then reports "no signing results", which would lose the cause."""
-    from pyhanko.sign.signers.csc_signer import CSCSigner
-
     class Signer(CSCSigner):
         async def commit(self):
             try:
@@ -234,12 +244,6 @@ class CscBackend:
 
     @contextlib.asynccontextmanager
     async def open(self, agency: AgencyRef) -> AsyncIterator[signers.Signer]:
-        import aiohttp
-        from pyhanko.sign.signers.csc_signer import (
-            CSCServiceSessionInfo,
-            fetch_certs_in_csc_credential,
-        )
-
         base = settings.RESULTS_CSC_URL.rstrip("/")
         if not base:
             raise SigningUnavailable("Chưa cấu hình dịch vụ ký số từ xa (DICHVUCONG_CSC_URL).")

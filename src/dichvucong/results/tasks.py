@@ -1,15 +1,15 @@
 """Background work: rendering and signing a result (no officer waits on it: docs/architecture.md
-«Design decisions»), and
-keeping the published trust list fresh."""
+«Design decisions»), and keeping the published trust list fresh."""
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from .stamping import sign_result
+from .trust_list import refresh_trust_list
+
 
 @db_task(retries=2, retry_delay=30, name="results.sign_result")
 def sign_result_task(result_id: int) -> None:
-    from .services import sign_result
-
     sign_result(result_id)
 
 
@@ -19,8 +19,6 @@ def sign_result_task(result_id: int) -> None:
 @lock_task("results.refresh_trust_list")
 def refresh_trust_list_task() -> int:
     """Returns the sequence of the new issue, 0 when none was due."""
-    from .services import refresh_trust_list
-
     issue = refresh_trust_list()
     return issue.sequence if issue is not None else 0
 

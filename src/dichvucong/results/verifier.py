@@ -36,14 +36,20 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import base45
 import cbor2
+import cwt
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import ECKey, RSAKey
+from joserfc.jws import JWSRegistry
 
 PREFIX = "DVC1:"
 TRUST_LIST_FORMAT = "dichvucong.trust-list/1"
@@ -323,8 +329,6 @@ def unverified_payload(document: dict) -> dict:
 
 def _jws_registry(algorithm: str):
     """joserfc's registry with room for an ``x5c`` header and a list of many agencies' keys."""
-    from joserfc.jws import JWSRegistry
-
     registry = JWSRegistry(algorithms=[algorithm])
     registry.max_header_length = 16_384
     registry.max_payload_length = 32 * 1024 * 1024
@@ -332,8 +336,6 @@ def _jws_registry(algorithm: str):
 
 
 def _jws_key(certificate: x509.Certificate, algorithm: str):
-    from joserfc.jwk import ECKey, RSAKey
-
     public_pem = certificate.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return (ECKey if algorithm == "ES256" else RSAKey).import_key(public_pem)
@@ -342,12 +344,7 @@ def _jws_key(certificate: x509.Certificate, algorithm: str):
 def sign_trust_list(data: dict, key_pem: bytes, certificate_pem: bytes) -> dict:
     """The signed form of a trust list (``load_trust_list``'s input) as the platform publishes
     it: a flattened JWS JSON object."""
-    from joserfc import jws
-    from joserfc.jwk import ECKey, RSAKey
-
     certificate = x509.load_pem_x509_certificate(certificate_pem)
-    from cryptography.hazmat.primitives.asymmetric import ec
-
     algorithm = "ES256" if isinstance(certificate.public_key(), ec.EllipticCurvePublicKey) \
         else "RS256"
     key = (ECKey if algorithm == "ES256" else RSAKey).import_key(key_pem)
@@ -365,9 +362,6 @@ def open_signed_trust_list(document: dict, anchors: Iterable[str],
     """Check a signed trust list against the pinned anchors, read it and judge its freshness
     (:func:`check_freshness`; a warning lands in ``TrustList.warning``). Raises
     :class:`TrustListError`."""
-    from joserfc import jws
-    from joserfc.errors import JoseError
-
     now = now or datetime.now(UTC)
     pinned = {_normalised(a) for a in anchors if a.strip()}
     if not pinned:
@@ -487,8 +481,6 @@ def parse_claims(payload: bytes) -> tuple[Claims, dict]:
 
 def _check_signature(cose: bytes, key: TrustedKey) -> bool:
     """The COSE signature, checked by the ``cwt`` library with the issuer's public key."""
-    import cwt
-
     certificate = x509.load_pem_x509_certificate(key.certificate_pem.encode())
     public_pem = certificate.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
@@ -505,8 +497,6 @@ def verify(text: str, trust: TrustList, today: date | None = None) -> Verdict:
     results it names); the list's freshness warning, if any, rides along in the verdict."""
     verdict = _verify(text, trust, today or datetime.now(UTC).date())
     if trust.warning is not None:
-        from dataclasses import replace
-
         verdict = replace(verdict, warning=trust.warning)
     return verdict
 

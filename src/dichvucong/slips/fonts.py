@@ -24,7 +24,7 @@ class FontSet:
 
 
 def _be_vietnam_pro() -> FontSet | None:
-    try:
+    try:  # an optional package: without it the slips use the fallback fonts
         import fontpkg
     except ImportError:
         return None

@@ -20,6 +20,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import holidays as holidays_pkg
+
 DATA = Path(__file__).parent / "data" / "announced_days.json"
 LABOUR_CODE = "Bộ luật Lao động 2019, Điều 112 (ngày nghỉ lễ, Tết)"
 
@@ -107,8 +109,6 @@ def year_calendar(year: int, overrides: Iterable[OverrideRow],
     """The days of ``year`` that differ from an ordinary week, in order: the package's holidays
     (the law), the overrides (announced or an administrator's; they win), and the package's
     days not applied."""
-    import holidays as holidays_pkg
-
     package = holidays_pkg.country_holidays("VN", years=[year], language="vi")
     days: dict[date, CalendarDay] = {}
     for d, name in package.items():

@@ -70,6 +70,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+import holidays as holidays_pkg
+
 from dichvucong.workflow.calendar_data import is_not_applied
 
 __all__ = [
@@ -219,8 +221,6 @@ class WorkingCalendar:
         day wins over a package holiday. Load every year a due time can reach (the reception
         year and the next one): outside the loaded years only weekends are days off.
         """
-        import holidays as holidays_pkg
-
         year_list = [years] if isinstance(years, int) else list(years)
         vn = holidays_pkg.country_holidays("VN", years=year_list)
         extra_off = {_as_date(d) for d in extra_holidays}

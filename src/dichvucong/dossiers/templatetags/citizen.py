@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 
 from dichvucong.dossiers import citizen_view
+from dichvucong.results.queries import dossiers_with_result_available
 
 register = template.Library()
 
@@ -19,7 +20,5 @@ def citizen_progress(events) -> list[citizen_view.Entry]:
 @register.simple_tag
 def citizen_status(dossier) -> str:
     """The dossier's status as the citizen reads it, «Đã có kết quả — tải về» included."""
-    from dichvucong.results.services import dossiers_with_result_available
-
     return citizen_view.status(dossier.state, result_available=bool(
         dossiers_with_result_available([dossier.pk])))

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from dichvucong.dossiers.models import Dossier
+
 
 class Command(BaseCommand):
     help = "Migrate, load the reference data, the catalogue and the demo accounts, then serve."
@@ -28,8 +30,6 @@ class Command(BaseCommand):
         call_command("load_catalog")
         call_command("create_demo_accounts")
         call_command("result_keys", demo=True)
-        from dichvucong.dossiers.models import Dossier
-
         if history > 0 and not Dossier.objects.exists():
             # A year of a district's dossiers, so the dashboards, alerts and open data show
             # something on the first visit (seconds; later runs keep what is there).

@@ -28,6 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from dichvucong.results import verifier
+from dichvucong.results.trust_list import trust_list_anchors
 
 
 class Command(BaseCommand):
@@ -67,8 +68,6 @@ class Command(BaseCommand):
         if not text:
             raise CommandError("Give the QR text, or --from-file.")
         if not anchor:
-            from dichvucong.results.services import trust_list_anchors
-
             anchor = trust_list_anchors()
         try:
             moment = datetime.fromisoformat(now) if now else datetime.now(UTC)

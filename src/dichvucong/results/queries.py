@@ -1,0 +1,42 @@
+"""Reading results: a citizen's, an agency's, a dossier's, which dossiers have one to download,
+and a result's file."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from dichvucong.accounts.models import User
+from dichvucong.dossiers.access import OFFICIAL_ROLES, own_dossiers
+from dichvucong.dossiers.models import Dossier
+
+from .models import Result, SigningState, Status
+
+
+def agency_results(user: User) -> QuerySet[Result]:
+    """The results of the agencies where ``user`` is an official."""
+    return Result.objects.filter(
+        agency_id__in=user.memberships.filter(role__in=OFFICIAL_ROLES).values("agency_id"))
+
+
+def results_of_holder(user: User) -> QuerySet[Result]:
+    """A citizen's results: issued to their account, or on dossiers they filed."""
+    return Result.objects.filter(
+        Q(holder_account=user) | Q(dossier__in=own_dossiers(user).values("pk"))
+    ).select_related("agency").order_by("-issue_date", "-id")
+
+
+def dossiers_with_result_available(dossier_ids) -> set[int]:
+    """Of ``dossier_ids``, those with a signed result the citizen can download now (signed and
+    still valid: not revoked, not replaced)."""
+    return set(Result.objects.filter(dossier_id__in=dossier_ids, signing_state=SigningState.DONE,
+                                     status=Status.VALID).exclude(pdf="")
+               .values_list("dossier_id", flat=True))
+
+
+def results_of_dossier(dossier: Dossier) -> list[Result]:
+    return list(dossier.results.select_related("replaced_by").order_by("-created_at"))
+
+
+def pdf_bytes(result: Result) -> bytes:
+    with result.pdf.open("rb") as handle:
+        return handle.read()
