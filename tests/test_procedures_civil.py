@@ -9,24 +9,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
-from dichvucong.agencies.models import Agency
 from dichvucong.payments.words import date_words
-from dichvucong.results import services
 from tests import civil_forms as forms
-from tests.procedure_flow import (
-    assert_carries,
-    assert_signature_valid,
-    client_for,
-    download,
-    file_online,
-    pdf_text,
-    procedure,
-    process_and_sign,
-    receiving_agency,
-)
+from tests import procedure_flow as flow
 from tests.results_helpers import HAI_CHAU
 
 pytestmark = pytest.mark.django_db
@@ -34,19 +21,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _pki(settings, tmp_path_factory):
-    settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
-    settings.RESULTS_TRUST_ROOTS = []
-    settings.SITE_URL = "http://testserver"
-    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
-    services.ensure_demo_keys(Agency.objects.filter(name=HAI_CHAU))
+    flow.signing_keys(settings, tmp_path_factory)
 
 
 def refused(code_or_name: str, form: dict[str, str], message: str, *kept: str) -> None:
     """Posting ``form`` is refused with ``message`` and the page keeps the ``kept`` values."""
-    proc = procedure(code_or_name)
-    response = client_for("congdan").post(
+    proc = flow.procedure(code_or_name)
+    response = flow.client_for("congdan").post(
         f"/thu-tuc/{proc.code}/nop-ho-so/",
-        {"agency": str(receiving_agency(proc).pk), "delivery": "online", "action": "submit",
+        {"agency": str(flow.receiving_agency(proc).pk), "delivery": "online", "action": "submit",
          **form})
     assert response.status_code == 200
     html = response.content.decode()
@@ -57,19 +40,19 @@ def refused(code_or_name: str, form: dict[str, str], message: str, *kept: str) -
 
 def signed_text(code_or_name: str, form: dict[str, str], tmp_path) -> tuple[str, object]:
     """File, process, sign and download; the PDF's text (signature checked) and the result."""
-    dossier = file_online(procedure(code_or_name), form)
-    result = process_and_sign(dossier)
-    data = download(result)
-    assert_signature_valid(data, tmp_path)
-    return pdf_text(data), result
+    dossier = flow.file_online(flow.procedure(code_or_name), form)
+    result = flow.process_and_sign(dossier)
+    data = flow.download(result)
+    flow.assert_signature_valid(data, tmp_path)
+    return flow.pdf_text(data), result
 
 
 def test_marriage_the_certificate_carries_both_spouses(tmp_path):
     today = timezone.localdate()
-    page = client_for("congdan").get(f"/thu-tuc/{forms.MARRIAGE}/nop-ho-so/").content.decode()
+    page = flow.client_for("congdan").get(f"/thu-tuc/{forms.MARRIAGE}/nop-ho-so/").content.decode()
     for name in ("nu_ho_ten", "nu_ngay_sinh", "nu_lan_ket_hon", "nam_ho_ten", "nam_so_dinh_danh"):
         assert f'name="{name}"' in page, name
-    detail = client_for("congdan").get(f"/thu-tuc/{forms.MARRIAGE}/").content.decode()
+    detail = flow.client_for("congdan").get(f"/thu-tuc/{forms.MARRIAGE}/").content.decode()
     assert "hai bên nam, nữ cùng có mặt tại Ủy ban nhân dân phường" in detail
 
     # A bride not yet eighteen is refused (Luật Hôn nhân và gia đình 2014, Điều 8).
@@ -81,7 +64,7 @@ def test_marriage_the_certificate_carries_both_spouses(tmp_path):
 
     text, result = signed_text(forms.MARRIAGE, forms.marriage_form(), tmp_path)
     assert result.title == "Giấy chứng nhận kết hôn"
-    assert_carries(
+    flow.assert_carries(
         text, "GIẤY CHỨNG NHẬN KẾT HÔN", f"Số: {result.number}",
         "Họ, chữ đệm, tên chồng: Nguyễn Văn An", "Ngày, tháng, năm sinh: 03/09/1996",
         "Dân tộc: Cơ-tu. Quốc tịch: Việt Nam",
@@ -98,14 +81,14 @@ def test_marriage_with_a_foreign_party_carries_his_passport(tmp_path):
             "«Số hộ chiếu (bên nam)» gồm 5 đến 20 chữ cái hoặc chữ số, không có dấu cách.",
             "M 1234", "KIM MIN JUN")
 
-    proc = procedure(forms.FOREIGN_MARRIAGE)
-    dossier = file_online(proc, forms.foreign_marriage_form())
+    proc = flow.procedure(forms.FOREIGN_MARRIAGE)
+    dossier = flow.file_online(proc, forms.foreign_marriage_form())
     assert dossier.fee_amount == 1_500_000
-    result = process_and_sign(dossier)
-    data = download(result)
-    assert_signature_valid(data, tmp_path)
-    assert_carries(
-        pdf_text(data), "GIẤY CHỨNG NHẬN KẾT HÔN",
+    result = flow.process_and_sign(dossier)
+    data = flow.download(result)
+    flow.assert_signature_valid(data, tmp_path)
+    flow.assert_carries(
+        flow.pdf_text(data), "GIẤY CHỨNG NHẬN KẾT HÔN",
         "Họ, chữ đệm, tên chồng: KIM MIN JUN", "Dân tộc: Kinh. Quốc tịch: Hàn Quốc",
         "Giấy tờ tùy thân: Hộ chiếu số M12345678",
         "Họ, chữ đệm, tên vợ: Lê Thị Hồng Nhung",
@@ -123,7 +106,7 @@ def test_death_the_extract_carries_the_deceased_and_the_requester(tmp_path):
     died = today - timedelta(days=5)
     text, result = signed_text(forms.DEATH, forms.death_form(died), tmp_path)
     assert result.title == "Trích lục khai tử"
-    assert_carries(
+    flow.assert_carries(
         text, "TRÍCH LỤC KHAI TỬ", f"Số: {result.number}",
         "Họ, chữ đệm, tên: Nguyễn Văn Bình", "Ngày, tháng, năm sinh: 27/11/1941",
         "Giới tính: Nam. Dân tộc: Kinh. Quốc tịch: Việt Nam",
@@ -141,13 +124,14 @@ def test_extract_copy_two_copies_are_charged_and_carried(tmp_path):
     refused(forms.EXTRACT_COPY, forms.extract_copy_form() | {"so_ban": "0"},
             "«Số lượng bản sao đề nghị cấp» không được nhỏ hơn 1.", "0", "215")
 
-    dossier = file_online(procedure(forms.EXTRACT_COPY), forms.extract_copy_form(copies=2))
+    dossier = flow.file_online(flow.procedure(forms.EXTRACT_COPY),
+                               forms.extract_copy_form(copies=2))
     assert dossier.fee_amount == 16_000  # 8.000 đồng a copy (Thông tư 281/2016/TT-BTC)
-    result = process_and_sign(dossier)
-    data = download(result)
-    assert_signature_valid(data, tmp_path)
-    assert_carries(
-        pdf_text(data), "BẢN SAO TRÍCH LỤC HỘ TỊCH", "Việc hộ tịch: Khai sinh",
+    result = flow.process_and_sign(dossier)
+    data = flow.download(result)
+    flow.assert_signature_valid(data, tmp_path)
+    flow.assert_carries(
+        flow.pdf_text(data), "BẢN SAO TRÍCH LỤC HỘ TỊCH", "Việc hộ tịch: Khai sinh",
         "Nơi đăng ký: Ủy ban nhân dân phường Hải Châu I, quận Hải Châu",
         "Ngày đăng ký: 20/09/1996. Số: 215. Quyển số: 01/1996",
         "Họ, chữ đệm, tên: Nguyễn Văn An",
@@ -162,7 +146,7 @@ def test_marital_status_certificate_valid_six_months(tmp_path):
     today = timezone.localdate()
     text, result = signed_text(forms.MARITAL_STATUS, forms.marital_status_form(), tmp_path)
     assert result.valid_until is not None and result.valid_until > today + timedelta(days=180)
-    assert_carries(
+    flow.assert_carries(
         text, "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
         "Xét đề nghị của ông/bà Lê Thị Hồng Nhung",
         "Họ, chữ đệm, tên: Lê Thị Hồng Nhung", "Ngày, tháng, năm sinh: 12/04/1998",
@@ -180,15 +164,16 @@ def test_combined_birth_residence_insurance_issues_the_birth_certificate(tmp_pat
             "Ba số đầu (999) không phải mã tỉnh", "999092006789", "Trạm Y tế phường Hải Châu")
 
     born = timezone.localdate() - timedelta(days=20)
-    dossier = file_online(procedure(forms.COMBINED_BIRTH), forms.combined_birth_form(born))
+    dossier = flow.file_online(flow.procedure(forms.COMBINED_BIRTH),
+                               forms.combined_birth_form(born))
     assert dossier.form_data["tt_chu_ho_ho_ten"] == "Trần Văn Hùng"
     assert dossier.form_data["bhyt_noi_kcb"] == "Trạm Y tế phường Hải Châu"
-    result = process_and_sign(dossier)
-    data = download(result)
-    assert_signature_valid(data, tmp_path)
+    result = flow.process_and_sign(dossier)
+    data = flow.download(result)
+    flow.assert_signature_valid(data, tmp_path)
     assert result.title == "Giấy khai sinh"
-    assert_carries(
-        pdf_text(data), "GIẤY KHAI SINH", "Họ, chữ đệm và tên: Trần Minh Khang",
+    flow.assert_carries(
+        flow.pdf_text(data), "GIẤY KHAI SINH", "Họ, chữ đệm và tên: Trần Minh Khang",
         f"Ngày, tháng, năm sinh: {born:%d/%m/%Y}; ghi bằng chữ: {date_words(born)}",
         "Họ, chữ đệm và tên người mẹ: Nguyễn Thị Lan",
         "Họ, chữ đệm và tên người cha: Trần Văn Hùng", result.signer_name)
