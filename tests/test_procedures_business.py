@@ -1,0 +1,90 @@
+"""The business group's procedures end to end through HTTP (tests/procedure_flow.py): each is
+filed through its e-form, processed and signed by the receiving agency's officials, and the
+signed result's text carries the dossier's data and the signer; pdfsig validates it. Each also
+refuses one input its form has a real rule for, in Vietnamese, keeping what was typed."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from dichvucong.agencies.models import Agency
+from dichvucong.catalog.models import Procedure
+from dichvucong.results import services
+from dichvucong.results.models import Result
+from tests import business_forms as forms
+from tests.procedure_flow import (
+    assert_carries,
+    assert_signature_valid,
+    client_for,
+    download,
+    file_online,
+    pdf_text,
+    procedure,
+    process_and_sign,
+    receiving_agency,
+)
+from tests.results_helpers import HAI_CHAU
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _pki(settings, tmp_path_factory):
+    settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
+    settings.RESULTS_TRUST_ROOTS = []
+    settings.SITE_URL = "http://testserver"
+    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
+    services.ensure_demo_keys(Agency.objects.filter(name=HAI_CHAU))
+
+
+def refused(proc: Procedure, form: dict, client: Client | None = None) -> str:
+    """The submission page's answer to a declaration it refuses (the page again, with errors)."""
+    client = client or client_for(forms.FILER)
+    response = client.post(f"/thu-tuc/{proc.code}/nop-ho-so/", {
+        "agency": str(receiving_agency(proc).pk), "delivery": "online", "action": "submit",
+        **form})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def signed_text(proc: Procedure, form: dict, tmp_path, **issue) -> tuple[Result, str]:
+    """File ``form``, process and sign; the result and its PDF's text (signature checked)."""
+    result = process_and_sign(file_online(proc, form, citizen=forms.FILER), **issue)
+    assert result.holder_name == forms.OWNER
+    data = download(result, forms.FILER)
+    assert_signature_valid(data, tmp_path)
+    return result, pdf_text(data)
+
+
+def test_household_business_registration_1_001612(tmp_path):
+    proc = procedure(forms.HOUSEHOLD)
+    page = client_for(forms.FILER).get(f"/thu-tuc/{proc.code}/nop-ho-so/").content.decode()
+    for name in ("chu_ho_ho_ten", "hkd_ten", "hkd_dia_chi-commune", "nganh_nghe",
+                 "von_kinh_doanh", "chu_the", "thanh_vien-0-tv_ho_ten"):
+        assert f'name="{name}"' in page, name
+    assert ("theo mẫu Giấy đề nghị đăng ký hộ kinh doanh ban hành kèm Thông tư 68/2025/TT-BTC"
+            in page)
+
+    html = refused(proc, forms.household_form() | {
+        "hkd_ten": "Bánh mì Bích Ngọc", "thanh_vien-0-tv_so_dinh_danh": "04808600193"})
+    assert "«Tên hộ kinh doanh» gồm cụm từ «Hộ kinh doanh» và tên riêng" in html
+    assert "Số căn cước công dân phải gồm đúng 12 chữ số." in html
+    assert 'value="Bánh mì Bích Ngọc"' in html and 'value="Lê Văn Tâm"' in html
+
+    result, text = signed_text(proc, forms.household_form(), tmp_path)
+    assert result.title == "Giấy chứng nhận đăng ký hộ kinh doanh"
+    assert_carries(
+        text, "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH", f"Số: {result.number}",
+        "Tên hộ kinh doanh: Hộ kinh doanh Bánh mì Bích Ngọc",
+        "Địa chỉ trụ sở: 25 Trần Phú, Phường Hải Châu, Thành phố Đà Nẵng",
+        "1071 - Sản xuất các loại bánh từ bột",
+        "5610 - Nhà hàng và các dịch vụ ăn uống phục vụ lưu động",
+        "Vốn kinh doanh: 150.000.000 đ", "Chủ thể thành lập: Các thành viên hộ gia đình",
+        "Họ, chữ đệm và tên: Trần Thị Bích. Giới tính: Nữ",
+        "Sinh ngày: 12/04/1988. Dân tộc: Kinh. Quốc tịch: Việt Nam",
+        "Số định danh cá nhân: 048188004512",
+        f"Đăng ký lần đầu ngày {timezone.localdate():%d/%m/%Y} tại {HAI_CHAU}",
+        result.signer_name)
