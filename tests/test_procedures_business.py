@@ -88,3 +88,21 @@ def test_household_business_registration_1_001612(tmp_path):
         "Số định danh cá nhân: 048188004512",
         f"Đăng ký lần đầu ngày {timezone.localdate():%d/%m/%Y} tại {HAI_CHAU}",
         result.signer_name)
+
+
+def test_household_business_change_2_000720(tmp_path):
+    proc = procedure(forms.HOUSEHOLD_CHANGE)
+    html = refused(proc, forms.household_change_form() | {"von_kinh_doanh": "0"})
+    assert "«Vốn kinh doanh (sau thay đổi, đồng)» không được nhỏ hơn 1." in html
+    assert 'value="118 Nguyễn Văn Linh"' in html
+
+    result, text = signed_text(proc, forms.household_change_form(), tmp_path)
+    assert_carries(
+        text, "GIẤY CHỨNG NHẬN ĐĂNG KÝ HỘ KINH DOANH",
+        "Tên hộ kinh doanh: Hộ kinh doanh Bánh mì Bích Ngọc",
+        "Mã số hộ kinh doanh: 048188004512",
+        "Địa chỉ trụ sở: 118 Nguyễn Văn Linh, Phường Thanh Khê, Thành phố Đà Nẵng",
+        "5630 - Dịch vụ phục vụ đồ uống", "Vốn kinh doanh: 300.000.000 đ",
+        "Nội dung thay đổi: Địa chỉ trụ sở, Ngành, nghề kinh doanh, Vốn kinh doanh",
+        "Họ, chữ đệm và tên: Trần Thị Bích",
+        f"Đăng ký thay đổi ngày {timezone.localdate():%d/%m/%Y}", result.signer_name)
