@@ -106,3 +106,27 @@ def test_household_business_change_2_000720(tmp_path):
         "Nội dung thay đổi: Địa chỉ trụ sở, Ngành, nghề kinh doanh, Vốn kinh doanh",
         "Họ, chữ đệm và tên: Trần Thị Bích",
         f"Đăng ký thay đổi ngày {timezone.localdate():%d/%m/%Y}", result.signer_name)
+
+
+def test_private_enterprise_registration_2_001610(tmp_path):
+    proc = procedure(forms.PRIVATE_ENTERPRISE)
+    html = refused(proc, forms.private_enterprise_form() | {
+        "dn_ten": "Thương mại Sông Hàn", "hkd_ma_so_thue": "8568913419"})
+    assert "bắt đầu bằng loại hình «Doanh nghiệp tư nhân», «DNTN» hoặc «Doanh nghiệp»" in html
+    assert ("«Mã số thuế của hộ kinh doanh»: Mã số thuế 8568913419 không đúng: chữ số kiểm tra"
+            in html)
+    assert 'value="8568913419"' in html and 'value="Thương mại Sông Hàn"' in html
+
+    result, text = signed_text(proc, forms.private_enterprise_form(), tmp_path)
+    assert result.agency.name == "Sở Tài chính"
+    assert_carries(
+        text, "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP",
+        "Tên doanh nghiệp viết bằng tiếng Việt: Doanh nghiệp tư nhân Thương mại Sông Hàn",
+        "Tên doanh nghiệp viết bằng tiếng nước ngoài: Song Han Trading Private Enterprise",
+        "Tên doanh nghiệp viết tắt: DNTN Sông Hàn",
+        "Địa chỉ trụ sở chính: 9 Bạch Đằng, Phường Hải Châu, Thành phố Đà Nẵng",
+        "Vốn đầu tư: 2.000.000.000 đ", "4632 - Bán buôn thực phẩm (ngành chính)",
+        "Họ, chữ đệm và tên: Trần Thị Bích. Giới tính: Nữ",
+        "Sinh ngày: 12/04/1988", "Số định danh cá nhân: 048188004512",
+        "Tình trạng thành lập: Thành lập trên cơ sở chuyển đổi từ hộ kinh doanh",
+        "Mã số thuế của hộ kinh doanh được chuyển đổi: 8568913418", result.signer_name)
