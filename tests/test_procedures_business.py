@@ -5,6 +5,8 @@ refuses one input its form has a real rule for, in Vietnamese, keeping what was 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -130,3 +132,24 @@ def test_private_enterprise_registration_2_001610(tmp_path):
         "Sinh ngày: 12/04/1988", "Số định danh cá nhân: 048188004512",
         "Tình trạng thành lập: Thành lập trên cơ sở chuyển đổi từ hộ kinh doanh",
         "Mã số thuế của hộ kinh doanh được chuyển đổi: 8568913418", result.signer_name)
+
+
+def test_food_safety_certificate_2_001827(tmp_path):
+    proc = procedure(forms.FOOD_SAFETY)
+    html = refused(proc, forms.food_safety_form() | {"so_nguoi": "0"})
+    assert ("«Số người trực tiếp sản xuất, kinh doanh thực phẩm» không được nhỏ hơn 1."
+            in html)
+    assert 'value="Cơ sở sản xuất bánh kẹo Hương Quê"' in html
+
+    today = timezone.localdate()
+    result, text = signed_text(proc, forms.food_safety_form(), tmp_path)
+    assert result.valid_until == date(today.year + 3, today.month, today.day) - timedelta(1) \
+        or (today.month, today.day) == (2, 29)
+    assert_carries(
+        text, "GIẤY CHỨNG NHẬN CƠ SỞ ĐỦ ĐIỀU KIỆN AN TOÀN THỰC PHẨM",
+        "Cơ sở: Cơ sở sản xuất bánh kẹo Hương Quê",
+        "Chủ cơ sở: Công ty TNHH Thực phẩm Hương Quê",
+        "Địa chỉ cơ sở: 12 Lý Thường Kiệt, Phường Hải Châu, Thành phố Đà Nẵng",
+        "Sản xuất và kinh doanh: Bánh, mứt, kẹo",
+        "Mặt hàng: Bánh trung thu nhân đậu xanh; mứt gừng",
+        f"Có giá trị đến: {result.valid_until:%d/%m/%Y}", result.signer_name)
