@@ -153,3 +153,23 @@ def test_food_safety_certificate_2_001827(tmp_path):
         "Sản xuất và kinh doanh: Bánh, mứt, kẹo",
         "Mặt hàng: Bánh trung thu nhân đậu xanh; mứt gừng",
         f"Có giá trị đến: {result.valid_until:%d/%m/%Y}", result.signer_name)
+
+
+def test_alcohol_retail_licence(tmp_path):
+    proc = procedure(forms.ALCOHOL)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    html = refused(proc, forms.alcohol_form() | {"tn_ngay_cap": tomorrow.isoformat()})
+    assert (f"«Ngày cấp (lần đầu)» không được sau ngày hôm nay "
+            f"({timezone.localdate():%d/%m/%Y})." in html)
+    assert f'value="{tomorrow.isoformat()}"' in html
+
+    result, text = signed_text(proc, forms.alcohol_form(), tmp_path)
+    assert result.agency.name == HAI_CHAU and result.valid_until is not None
+    assert_carries(
+        text, "GIẤY PHÉP BÁN LẺ RƯỢU", "Tên thương nhân: Hộ kinh doanh Tạp hóa Bích Ngọc",
+        "Giấy chứng nhận đăng ký doanh nghiệp/hộ kinh doanh số 32A8012345 do UBND quận "
+        "Hải Châu cấp ngày 15/03/2021",
+        "Tại địa điểm: 77 Ông Ích Khiêm, Phường Hải Châu, Thành phố Đà Nẵng",
+        "Sản phẩm rượu: Rượu vang đóng chai; rượu mạnh đóng chai",
+        "Thương nhân cung cấp rượu: Công ty TNHH Phân phối Đồ uống Miền Trung",
+        f"Có giá trị đến: {result.valid_until:%d/%m/%Y}", result.signer_name)
