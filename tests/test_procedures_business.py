@@ -173,3 +173,24 @@ def test_alcohol_retail_licence(tmp_path):
         "Sản phẩm rượu: Rượu vang đóng chai; rượu mạnh đóng chai",
         "Thương nhân cung cấp rượu: Công ty TNHH Phân phối Đồ uống Miền Trung",
         f"Có giá trị đến: {result.valid_until:%d/%m/%Y}", result.signer_name)
+
+
+def test_domestic_travel_licence(tmp_path):
+    proc = procedure(forms.TRAVEL)
+    html = refused(proc, forms.travel_form("15.000.000") | {"dn_ma_so": "030058856"})
+    assert "«Số tiền ký quỹ (đồng)» không được nhỏ hơn 20000000." in html
+    assert "«Mã số doanh nghiệp»: Mã số thuế gồm 10 chữ số" in html
+    assert 'value="15.000.000"' in html and 'value="030058856"' in html
+
+    result, text = signed_text(proc, forms.travel_form(), tmp_path)
+    assert result.agency.name == "Sở Văn hóa, Thể thao và Du lịch"
+    assert_carries(
+        text, "GIẤY PHÉP KINH DOANH DỊCH VỤ LỮ HÀNH NỘI ĐỊA",
+        "Tên doanh nghiệp: Công ty TNHH Du lịch Biển Xanh Đà Nẵng",
+        "Mã số doanh nghiệp: 0300588569",
+        "Địa chỉ trụ sở chính: 88 Võ Nguyên Giáp, Phường Sơn Trà, Thành phố Đà Nẵng",
+        "Người đại diện theo pháp luật: Trần Thị Bích, Giám đốc",
+        "Người phụ trách kinh doanh dịch vụ lữ hành: Hoàng Thị Mai Anh",
+        "Ký quỹ: 20.000.000 đ tại Ngân hàng TMCP Ngoại thương Việt Nam - Chi nhánh Đà Nẵng, "
+        "Giấy chứng nhận ký quỹ số KQ-2026/0457", "Có giá trị đến: Không thời hạn",
+        result.signer_name)
