@@ -194,3 +194,29 @@ def test_domestic_travel_licence(tmp_path):
         "Ký quỹ: 20.000.000 đ tại Ngân hàng TMCP Ngoại thương Việt Nam - Chi nhánh Đà Nẵng, "
         "Giấy chứng nhận ký quỹ số KQ-2026/0457", "Có giá trị đến: Không thời hạn",
         result.signer_name)
+
+
+def test_work_permit_renewal_1_014201(tmp_path):
+    proc = procedure(forms.WORK_PERMIT)
+    today = timezone.localdate()
+    expired = forms.work_permit_form(today - timedelta(days=1)) | {"nld_ho_chieu": "TK 12345"}
+    html = refused(proc, expired)
+    assert (f"«Ngày hết hạn giấy phép lao động» không được trước ngày {today:%d/%m/%Y}."
+            in html)
+    assert "«Số hộ chiếu» gồm 6 đến 12 chữ cái hoặc chữ số" in html
+    assert 'value="TK 12345"' in html and 'value="TANAKA HIROSHI"' in html
+
+    form = forms.work_permit_form()
+    until = date.fromisoformat(form["gh_den_ngay"])
+    result, text = signed_text(proc, form, tmp_path, valid_until=until.isoformat())
+    assert result.agency.name == "Sở Nội vụ" and result.valid_until == until
+    start = date.fromisoformat(form["gh_tu_ngay"])
+    assert_carries(
+        text, "GIẤY PHÉP LAO ĐỘNG (GIA HẠN)",
+        "Họ và tên: TANAKA HIROSHI. Giới tính: Nam",
+        "Ngày sinh: 08/07/1982. Quốc tịch: Nhật Bản", "Số hộ chiếu: TK1234567",
+        "Người sử dụng lao động: Công ty TNHH Kỹ thuật Điện tử Hòa Khánh; mã số doanh "
+        "nghiệp: 0101248141",
+        "Vị trí công việc: Chuyên gia. Chức danh công việc: Kỹ sư trưởng thiết kế vi mạch",
+        f"Giấy phép lao động số 48/2024/GPLĐ-0321 cấp ngày 20/05/2024 được gia hạn từ ngày "
+        f"{start:%d/%m/%Y} đến ngày {until:%d/%m/%Y}", result.signer_name)
