@@ -14,6 +14,7 @@ ALCOHOL = "Cấp giấy phép bán lẻ rượu"
 TRAVEL = "Cấp giấy phép kinh doanh dịch vụ lữ hành nội địa"
 WORK_PERMIT = "1.014201"
 DA_NANG = "48"
+HAI_CHAU_NAME = "Ủy ban nhân dân phường Hải Châu"
 # The demo account of a business («Doanh nghiệp, hộ kinh doanh»): Trần Thị Bích files them all,
 # so the result's holder («Cấp cho») is the owner or representative the forms name.
 FILER = "doanhnghiep"
@@ -180,3 +181,20 @@ def as_json(flat: dict[str, str | list[str]]) -> dict[str, object]:
         else:
             nested[name] = value
     return nested
+
+
+def fill_form(page, data: dict[str, str | list[str]]) -> None:
+    """Fill a declaration in a Playwright page as it is typed: choices chosen, boxes ticked (a
+    list), text typed; in the order given, so a choice reveals the fields it conditions."""
+    for name, value in data.items():
+        if name.endswith("-count"):
+            continue  # the page keeps its own count of a group's rows
+        if isinstance(value, list):
+            for choice in value:
+                page.locator(f'input[name="{name}"][value="{choice}"]').check()
+            continue
+        field = page.locator(f'[name="{name}"]')
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
