@@ -33,12 +33,18 @@ from dichvucong.datastore.models import (
 from dichvucong.dossiers import actions, submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier
+from tests.business_forms import as_json, household_change_form
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 HEALTH = "Giấy khám sức khỏe của người lái xe"
 LICENCE = "Giấy chứng nhận đăng ký hộ kinh doanh"
+
+
+def change_json() -> str:
+    """2.000720's declaration as the API's ``form``."""
+    return json.dumps(as_json(household_change_form()))
 
 
 def pdf(name="tep.pdf", content=PDF):
@@ -199,7 +205,7 @@ def test_a_second_dossier_reuses_a_stored_result_page_and_api():
     assert f'id="store-1-{result.pk}"' in form and HAI_CHAU in form
     response = client.post("/thu-tuc/2.000720/nop-ho-so/", {
         "agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
-        "doc-0": pdf("thong-bao.pdf"), "store-1": str(result.pk)})
+        **household_change_form(), "doc-0": pdf("thong-bao.pdf"), "store-1": str(result.pk)})
     assert response.status_code == 302, response.content.decode()[:3000]
     by_page = Dossier.objects.filter(procedure__code="2.000720").get()
     assert by_page.attachments.get(requirement__startswith=LICENCE).store_origin.document == result
@@ -209,7 +215,7 @@ def test_a_second_dossier_reuses_a_stored_result_page_and_api():
     assert [d["id"] for d in fits[1]["documents"]] == [result.pk]
     assert [d["source_dossier"] for d in fits[0]["documents"]] == [by_page.code]
     response = client.post("/api/v1/dossiers", {
-        "procedure": "2.000720", "agency": hai_chau().pk, "form": "{}",
+        "procedure": "2.000720", "agency": hai_chau().pk, "form": change_json(),
         "documents": json.dumps([0]), "files": [pdf("thong-bao.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": result.pk}])})
     assert response.status_code == 201, response.content
@@ -509,7 +515,7 @@ def test_a_signed_result_enters_the_store_is_reprinted_and_reused(signing_keys):
     # A second dossier takes the result for the certificate it requires: no upload.
     response = client.post("/thu-tuc/2.000720/nop-ho-so/", {
         "agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
-        "doc-0": pdf("thong-bao.pdf"), "store-1": str(stored.pk)})
+        **household_change_form(), "doc-0": pdf("thong-bao.pdf"), "store-1": str(stored.pk)})
     assert response.status_code == 302, response.content.decode()[:3000]
     second = Dossier.objects.get(procedure__code="2.000720")
     taken = second.attachments.get(requirement__startswith=LICENCE)
@@ -523,7 +529,7 @@ def test_a_signed_result_enters_the_store_is_reprinted_and_reused(signing_keys):
     assert f'id="store-1-{stored.pk}"' not in client.get("/thu-tuc/2.000720/nop-ho-so/") \
         .content.decode()
     response = client.post("/api/v1/dossiers", {
-        "procedure": "2.000720", "agency": hai_chau().pk, "form": "{}",
+        "procedure": "2.000720", "agency": hai_chau().pk, "form": change_json(),
         "documents": json.dumps([0]), "files": [pdf("thong-bao.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": stored.pk}])})
     assert response.status_code == 400 and "không còn hiệu lực" in response.json()["detail"]

@@ -232,6 +232,7 @@ class FieldType(StrEnum):
     PHONE = "phone"
     EMAIL = "email"
     ID_NUMBER = "id_number"  # CCCD, 12 digits
+    TAX_CODE = "tax_code"  # mã số thuế: 10 digits, or 13 with a branch's suffix
     ADDRESS = "address"  # province → commune, and the street address
     FILE = "file"
     GROUP = "group"  # repeating group, e.g. family members

@@ -102,6 +102,7 @@ FIELD_TYPE_CHOICES = [
     (FieldType.PHONE.value, _("Số điện thoại")),
     (FieldType.EMAIL.value, _("Thư điện tử")),
     (FieldType.ID_NUMBER.value, _("Số định danh cá nhân (CCCD)")),
+    (FieldType.TAX_CODE.value, _("Mã số thuế")),
     (FieldType.ADDRESS.value, _("Địa chỉ")),
     (FieldType.FILE.value, _("Tệp đính kèm")),
     (FieldType.GROUP.value, _("Nhóm lặp lại (ví dụ thành viên gia đình)")),

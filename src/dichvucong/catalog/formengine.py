@@ -18,6 +18,7 @@ from typing import Any
 
 from dichvucong.catalog.definition import Condition, FieldType, FormField
 from dichvucong.core.idnumber import InvalidIdNumber, parse_id_number
+from dichvucong.core.taxcode import InvalidTaxCode, parse_tax_code
 
 Raw = dict[str, Any]
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -222,6 +223,11 @@ def clean_value(field: FormField, value: Any,
             return parse_id_number(str(value)).number
         except InvalidIdNumber as exc:
             raise FieldError(str(exc)) from exc
+    if kind == FieldType.TAX_CODE:
+        try:
+            return parse_tax_code(str(value))
+        except InvalidTaxCode as exc:
+            raise FieldError(f"«{label}»: {exc}") from exc
     if kind == FieldType.ADDRESS:
         parts = value if isinstance(value, dict) else {}
         province, commune = str(parts.get("province", "")), str(parts.get("commune", ""))
@@ -306,6 +312,7 @@ _SCHEMA_TYPES: dict[FieldType, dict[str, Any]] = {
     FieldType.PHONE: {"type": "string", "pattern": _PHONE.pattern},
     FieldType.EMAIL: {"type": "string", "format": "email"},
     FieldType.ID_NUMBER: {"type": "string", "pattern": r"^\d{12}$"},
+    FieldType.TAX_CODE: {"type": "string", "pattern": r"^\d{10}(-\d{3})?$"},
     FieldType.FILE: {"type": "string", "description": "an attachment's reference"},
     FieldType.ADDRESS: {
         "type": "object",

@@ -16,6 +16,7 @@ INPUT_TYPES = {
     FieldType.MONEY: ("text", "numeric"), FieldType.DATE: ("date", ""),
     FieldType.PHONE: ("tel", "tel"), FieldType.EMAIL: ("email", "email"),
     FieldType.ID_NUMBER: ("text", "numeric"),
+    FieldType.TAX_CODE: ("text", ""),  # a branch's code has a dash
 }
 AUTOCOMPLETE = {FieldType.PHONE: "tel", FieldType.EMAIL: "email"}
 
