@@ -1,0 +1,81 @@
+"""Filled e-declarations of the «building» group's procedures (construction permits, land
+changes, unemployment benefit, social allowance, diploma copies, medical practice licence,
+pavement use) as the submission page posts them: flat, ``key`` or ``key-province``/``-commune``/
+``-street`` for an address. Realistic Vietnamese data for Thành phố Đà Nẵng."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+NEW_HOUSE = "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ"
+HOUSE_REPAIR = "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với nhà ở riêng lẻ"
+NON_LINEAR_WORKS = "Cấp giấy phép xây dựng đối với công trình không theo tuyến"
+
+# The demo citizen the procedure flow files as (accounts/demo.py).
+CITIZEN_NAME = "Nguyễn Văn An"
+CITIZEN_ID = "048090004521"
+CITY = "48"  # Thành phố Đà Nẵng (statistics office code)
+
+
+def hai_chau() -> str:
+    """Phường Hải Châu's commune code in the 2025 structure."""
+    from dichvucong.adminunits.models import AdministrativeUnit
+
+    return AdministrativeUnit.objects.get(level="commune", parent__code=CITY,
+                                          name="Phường Hải Châu").code
+
+
+def _address(key: str, street: str) -> dict[str, str]:
+    return {f"{key}-province": CITY, f"{key}-commune": hai_chau(), f"{key}-street": street}
+
+
+def _owner() -> dict[str, str]:
+    return {"cdt_ho_ten": CITIZEN_NAME, "cdt_so_dinh_danh": CITIZEN_ID,
+            "cdt_dia_chi": "45 Trần Phú, phường Hải Châu, thành phố Đà Nẵng",
+            "cdt_dien_thoai": "0905550001"}
+
+
+def _plot(plot: str, sheet: str, area: str, street: str) -> dict[str, str]:
+    return {"ct_thua_dat": plot, "ct_to_ban_do": sheet, "ct_dien_tich_dat": area,
+            "gcn_so": "DĐ 512345", **_address("ct_dia_diem", street)}
+
+
+def new_house_form() -> dict[str, str]:
+    return {**_owner(), **_plot("215", "34", "102,4", "K12/7 Nguyễn Chí Thanh"),
+            "tk_don_vi": "Công ty TNHH Tư vấn thiết kế Sông Hàn",
+            "tk_chung_chi": "DNA-00012345", "tk_chu_tri": "KTS. Lê Minh Tuấn, DNA-00056789",
+            "nd_cap_cong_trinh": "Cấp III", "nd_dien_tich_tang_1": "85,5",
+            "nd_tong_dien_tich_san": "256,5", "nd_chieu_cao": "11,8", "nd_so_tang": "3",
+            "nd_so_tang_chi_tiet": "3 tầng trên mặt đất, 1 tum", "nd_cot_xay_dung": "+0,45",
+            "nd_mat_do": "83,5", "tg_hoan_thanh": "8", "cam_ket": "on"}
+
+
+def house_repair_form() -> dict[str, str]:
+    return {**_owner(), **_plot("88", "12", "64", "27 Hoàng Diệu"),
+            "ht_gpxd_so": "Số 1023/GPXD ngày 14/5/2012",
+            "ht_mo_ta": "Nhà 2 tầng, khung bê tông cốt thép, diện tích sàn 110 m²",
+            "nd_sua_chua": "Nâng thêm 1 tầng, thay mái tôn bằng sàn bê tông cốt thép",
+            "nd_cap_cong_trinh": "Cấp IV", "nd_dien_tich_tang_1": "55",
+            "nd_tong_dien_tich_san": "165", "nd_chieu_cao": "10,5", "nd_so_tang": "3",
+            "nd_mat_do": "86", "tg_hoan_thanh": "5", "cam_ket": "on"}
+
+
+def non_linear_works_form() -> dict[str, str]:
+    return {"cdt_ho_ten": "Công ty Cổ phần Đầu tư Bạch Đằng Xanh", "cdt_ma_so_dn": "0401987654",
+            "cdt_nguoi_dai_dien": CITIZEN_NAME, "cdt_chuc_vu": "Giám đốc",
+            "cdt_dia_chi": "120 Bạch Đằng, phường Hải Châu, thành phố Đà Nẵng",
+            "cdt_dien_thoai": "02363822123",
+            "ct_ten": "Tòa nhà văn phòng Bạch Đằng Xanh",
+            "du_an_qd": "Quyết định số 2456/QĐ-UBND ngày 12/3/2025 của UBND thành phố Đà Nẵng",
+            **_plot("12", "5", "1850", "120 Bạch Đằng"),
+            "tk_don_vi": "Công ty Cổ phần Kiến trúc Miền Trung", "tk_chung_chi": "BXD-00004567",
+            "tt_don_vi": "Công ty TNHH Thẩm tra xây dựng Đà Nẵng",
+            "nd_loai_cong_trinh": "Công trình dân dụng", "nd_cap_cong_trinh": "Cấp I",
+            "nd_dien_tich_xay_dung": "1110", "nd_tong_dien_tich_san": "24420",
+            "nd_chieu_cao": "88,5", "nd_so_tang": "24",
+            "nd_so_tang_chi_tiet": "2 tầng hầm, 21 tầng nổi, 1 tum", "nd_mat_do": "60",
+            "tg_hoan_thanh": "30", "cam_ket": "on"}
+
+
+def days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
