@@ -10,6 +10,8 @@ from datetime import date, timedelta
 NEW_HOUSE = "Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ"
 HOUSE_REPAIR = "Cấp giấy phép xây dựng sửa chữa, cải tạo đối với nhà ở riêng lẻ"
 NON_LINEAR_WORKS = "Cấp giấy phép xây dựng đối với công trình không theo tuyến"
+LAND_CHANGE = "1.013831"
+UNEMPLOYMENT = "Giải quyết hưởng trợ cấp thất nghiệp"
 
 # The demo citizen the procedure flow files as (accounts/demo.py).
 CITIZEN_NAME = "Nguyễn Văn An"
@@ -79,3 +81,38 @@ def non_linear_works_form() -> dict[str, str]:
 
 def days_ago(days: int) -> str:
     return (date.today() - timedelta(days=days)).isoformat()
+
+
+def land_change_form() -> dict[str, str]:
+    return {"nsd_ho_ten": CITIZEN_NAME, "nsd_so_dinh_danh": CITIZEN_ID,
+            "nsd_dia_chi": "45 Trần Phú, phường Hải Châu, thành phố Đà Nẵng",
+            "nsd_dien_thoai": "0905550001",
+            "gcn_so_phat_hanh": "CS 045871", "gcn_so_vao_so": "CS07412",
+            "gcn_ngay_cap": "2019-08-21",
+            "thua_dat_so": "317", "to_ban_do_so": "29", "thua_dien_tich": "96,3",
+            **_address("thua_dia_chi", "52 Lê Đình Dương"),
+            "bd_loai": "Chuyển nhượng quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất",
+            "ben_chuyen_ho_ten": "Trần Thị Mỹ Hạnh",
+            "hd_so": "Số công chứng 2345, quyển số 03/2026 TP/CC-SCC/HĐGD",
+            "hd_noi": "Văn phòng công chứng Hải Châu", "hd_ngay": days_ago(9),
+            "bd_truoc": "Người sử dụng đất: bà Trần Thị Mỹ Hạnh, sinh năm 1975",
+            "bd_sau": "Người sử dụng đất: ông Nguyễn Văn An, sinh năm 1990",
+            "ly_do": "Nhận chuyển nhượng quyền sử dụng đất và nhà ở", "cap_moi_gcn": "Không",
+            "nghia_vu_tai_chinh": "Đã nộp thuế thu nhập cá nhân và lệ phí trước bạ",
+            "cam_doan": "on"}
+
+
+def unemployment_form(ended: str | None = None) -> dict[str, str]:
+    return {"ho_ten": CITIZEN_NAME, "ngay_sinh": "1990-04-17", "gioi_tinh": "Nam",
+            "so_dinh_danh": CITIZEN_ID, "so_bhxh": "4809123456", "dien_thoai": "0905550001",
+            "email": "nguyenvanan@example.vn", "dan_toc": "Kinh", "trinh_do": "Cao đẳng",
+            "nganh_nghe": "Kế toán",
+            "noi_thuong_tru": "45 Trần Phú, phường Hải Châu, thành phố Đà Nẵng",
+            "ngay_cham_dut": ended or days_ago(20),
+            "don_vi": "Công ty TNHH Dệt may Hòa Khánh",
+            "don_vi_dia_chi": "Khu công nghiệp Hòa Khánh, phường Liên Chiểu, thành phố Đà Nẵng",
+            "ly_do": "Hết hạn hợp đồng lao động",
+            "loai_hd": "Hợp đồng lao động xác định thời hạn", "so_thang_dong": "46",
+            "noi_nhan": "Qua tài khoản cá nhân", "tk_so": "0041000123456",
+            "tk_ngan_hang": "Ngân hàng TMCP Ngoại thương Việt Nam, chi nhánh Đà Nẵng",
+            "cam_doan": "on"}
