@@ -12,6 +12,10 @@ HOUSE_REPAIR = "Cấp giấy phép xây dựng sửa chữa, cải tạo đối 
 NON_LINEAR_WORKS = "Cấp giấy phép xây dựng đối với công trình không theo tuyến"
 LAND_CHANGE = "1.013831"
 UNEMPLOYMENT = "Giải quyết hưởng trợ cấp thất nghiệp"
+SOCIAL_ALLOWANCE = "Trợ cấp xã hội hàng tháng đối với đối tượng bảo trợ xã hội"
+DIPLOMA_COPY = "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc"
+MEDICAL_LICENCE = "Cấp giấy phép hành nghề khám bệnh, chữa bệnh"
+PAVEMENT_USE = "Cấp phép sử dụng tạm thời một phần lòng đường, hè phố"
 
 # The demo citizen the procedure flow files as (accounts/demo.py).
 CITIZEN_NAME = "Nguyễn Văn An"
@@ -116,3 +120,49 @@ def unemployment_form(ended: str | None = None) -> dict[str, str]:
             "noi_nhan": "Qua tài khoản cá nhân", "tk_so": "0041000123456",
             "tk_ngan_hang": "Ngân hàng TMCP Ngoại thương Việt Nam, chi nhánh Đà Nẵng",
             "cam_doan": "on"}
+
+
+ELDERLY = "Người cao tuổi (khoản 5 Điều 5)"
+GUARDIAN = "Người giám hộ hoặc người chăm sóc, nuôi dưỡng"
+
+
+def social_allowance_form() -> dict[str, str]:
+    """The citizen's mother, aged 82, declared by him as her carer."""
+    return {"doi_tuong": ELDERLY, "dt_ho_ten": "Phan Thị Lựu", "dt_ngay_sinh": "1944-02-09",
+            "dt_gioi_tinh": "Nữ", "dt_dan_toc": "Kinh", "dt_so_dinh_danh": "048144001287",
+            "dt_noi_thuong_tru": "45 Trần Phú, phường Hải Châu, thành phố Đà Nẵng",
+            "ho_ngheo": "Không thuộc hộ nghèo, hộ cận nghèo", "che_do": "Không hưởng chế độ nào",
+            "nguoi_khai": GUARDIAN, "nk_ho_ten": CITIZEN_NAME, "nk_so_dinh_danh": CITIZEN_ID,
+            "nk_quan_he": "Con trai", "nk_dien_thoai": "0905550001", "cam_doan": "on"}
+
+
+def diploma_copy_form(copies: int = 2) -> dict[str, str]:
+    return {"nyc_ho_ten": CITIZEN_NAME, "nyc_so_dinh_danh": CITIZEN_ID,
+            "nyc_dia_chi": "45 Trần Phú, phường Hải Châu, thành phố Đà Nẵng",
+            "nyc_dien_thoai": "0905550001", "nyc_quan_he": "Là người được cấp văn bằng, chứng chỉ",
+            "vb_ho_ten": CITIZEN_NAME, "vb_ngay_sinh": "1990-04-17",
+            "vb_noi_sinh": "Thành phố Đà Nẵng", "vb_gioi_tinh": "Nam",
+            "vb_loai": "Bằng tốt nghiệp trung học phổ thông",
+            "vb_truong": "Trường THPT Phan Châu Trinh, Đà Nẵng", "vb_nam": "2008",
+            "vb_so_hieu": "B 0457812", "vb_so_vao_so": "THPT-2008-01234",
+            "so_ban": str(copies), "ly_do": "Bản chính bị hư hỏng do ngập lụt"}
+
+
+def medical_licence_form() -> dict[str, str]:
+    return {"ho_ten": CITIZEN_NAME, "ngay_sinh": "1990-04-17", "so_dinh_danh": CITIZEN_ID,
+            "dia_chi": "45 Trần Phú, phường Hải Châu, thành phố Đà Nẵng",
+            "dien_thoai": "0905550001", "email": "nguyenvanan@example.vn",
+            "vb_ten": "Bằng bác sỹ y khoa", "vb_co_so": "Trường Đại học Y Dược, Đại học Huế",
+            "vb_nam": "2014", "vb_so_hieu": "YK 018345", "chuc_danh": "Bác sỹ",
+            "pham_vi": "Y khoa", "th_noi": "Bệnh viện Đà Nẵng",
+            "th_tu": "2024-09-03", "th_den": "2025-09-02", "cam_doan": "on"}
+
+
+def pavement_use_form(starts: date, ends: date) -> dict[str, str]:
+    return {"nyc_ho_ten": CITIZEN_NAME, "nyc_so_dinh_danh": CITIZEN_ID,
+            "nyc_dia_chi": "45 Trần Phú, phường Hải Châu, thành phố Đà Nẵng",
+            "nyc_dien_thoai": "0905550001", "muc_dich": "Tổ chức việc cưới",
+            **_address("vi_tri", "45 Trần Phú"), "phan_su_dung": "Hè phố",
+            "chieu_dai": "8", "chieu_rong": "2,5", "dien_tich": "20",
+            "tu_ngay": starts.isoformat(), "den_ngay": ends.isoformat(),
+            "khung_gio": "06:00–22:00", "cam_ket": "on"}

@@ -173,3 +173,79 @@ def test_an_unemployment_benefit_decision_carries_the_worker_and_the_contract(tm
         "theo đề nghị của người lao động: 46 tháng",
         "Nơi nhận trợ cấp: Qua tài khoản cá nhân Ngân hàng TMCP Ngoại thương Việt Nam",
         result.signer_name)
+
+
+def test_a_monthly_social_allowance_decision_names_the_person_and_the_carer(tmp_path):
+    proc = procedure(forms.SOCIAL_ALLOWANCE)
+    # The carer's part is required once the carer declares; the rest stays as typed.
+    refused(proc, {**forms.social_allowance_form(), "nk_ho_ten": ""},
+            "Cần nhập «Họ và tên người giám hộ, người chăm sóc».", "Phan Thị Lựu", "Con trai")
+
+    text, result = signed_text(proc, forms.social_allowance_form(), tmp_path)
+    assert_carries(
+        text, "QUYẾT ĐỊNH TRỢ CẤP XÃ HỘI HÀNG THÁNG",
+        "Trợ cấp xã hội hàng tháng đối với: Phan Thị Lựu; sinh ngày 09/02/1944; giới tính: Nữ; "
+        "dân tộc: Kinh",
+        "Thuộc đối tượng: Người cao tuổi (khoản 5 Điều 5), Nghị định 20/2021/NĐ-CP",
+        "Thời điểm hưởng: kể từ tháng ký Quyết định này",
+        f"Người nhận trợ cấp thay (nếu có): {forms.CITIZEN_NAME}; quan hệ với đối tượng: Con trai",
+        f"Nơi ban hành: {result.agency.name}. Ngày ký: {today()}", result.signer_name)
+
+
+def test_a_diploma_copy_counts_its_copies_and_carries_the_register_entry(tmp_path):
+    proc = procedure(forms.DIPLOMA_COPY)
+    definition = proc.current_version.parsed()
+    assert definition.reissue_from_store and definition.fees[0].unit == "per_copy"
+    refused(proc, forms.diploma_copy_form(copies=0),
+            "«Số bản sao đề nghị cấp» không được nhỏ hơn 1.",
+            "Trường THPT Phan Châu Trinh, Đà Nẵng")
+
+    text, result = signed_text(proc, forms.diploma_copy_form(copies=2), tmp_path)
+    assert result.dossier.form_data["so_ban"] == "2"  # the field the per-copy fee reads
+    assert_carries(
+        text, "BẢN SAO VĂN BẰNG, CHỨNG CHỈ TỪ SỔ GỐC", "Bằng tốt nghiệp trung học phổ thông",
+        f"Họ và tên người được cấp: {forms.CITIZEN_NAME}; ngày sinh: 17/04/1990; "
+        "nơi sinh: Thành phố Đà Nẵng; giới tính: Nam",
+        "Trường, hội đồng thi: Trường THPT Phan Châu Trinh, Đà Nẵng; năm tốt nghiệp: 2008",
+        "Số hiệu: B 0457812; số vào sổ gốc cấp văn bằng, chứng chỉ: THPT-2008-01234",
+        "Số bản sao: 2", f"lưu tại {result.agency.name}", result.signer_name)
+
+
+def test_a_medical_practice_licence_carries_the_title_scope_and_five_years(tmp_path):
+    proc = procedure(forms.MEDICAL_LICENCE)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    refused(proc, {**forms.medical_licence_form(), "th_den": tomorrow.isoformat()},
+            f"«Thực hành đến ngày» không được sau ngày hôm nay ({today()}).", "Bệnh viện Đà Nẵng")
+
+    text, result = signed_text(proc, forms.medical_licence_form(), tmp_path)
+    assert result.agency.name == "Sở Y tế"
+    assert_carries(
+        text, "GIẤY PHÉP HÀNH NGHỀ KHÁM BỆNH, CHỮA BỆNH",
+        f"Họ và tên: {forms.CITIZEN_NAME}", "Ngày, tháng, năm sinh: 17/04/1990",
+        "Văn bằng chuyên môn: Bằng bác sỹ y khoa, Trường Đại học Y Dược, Đại học Huế, năm 2014",
+        "Chức danh chuyên môn: Bác sỹ", "Phạm vi hành nghề: Y khoa",
+        "Thực hành tại: Bệnh viện Đà Nẵng, từ 03/09/2024 đến 02/09/2025", result.signer_name)
+    assert result.valid_until is not None
+    assert result.valid_until.year == result.issue_date.year + 5
+
+
+def test_a_pavement_permit_carries_the_place_size_and_period(tmp_path):
+    proc = procedure(forms.PAVEMENT_USE)
+    day = timezone.localdate()
+    yesterday, starts = day - timedelta(days=1), day + timedelta(days=7)
+    ends = starts + timedelta(days=1)
+    refused(proc, forms.pavement_use_form(yesterday, ends),
+            f"«Sử dụng từ ngày» không được trước ngày {day:%d/%m/%Y}.", "45 Trần Phú")
+
+    dossier = file_online(proc, forms.pavement_use_form(starts, ends))
+    result = process_and_sign(dossier, valid_until=ends.isoformat())
+    data = download(result)
+    assert_signature_valid(data, tmp_path)
+    assert result.valid_until == ends
+    assert_carries(
+        pdf_text(data), "GIẤY PHÉP SỬ DỤNG TẠM THỜI MỘT PHẦN LÒNG ĐƯỜNG, HÈ PHỐ",
+        f"Tổ chức, cá nhân: {forms.CITIZEN_NAME}",
+        "Được sử dụng tạm thời Hè phố tại: 45 Trần Phú, Phường Hải Châu, Thành phố Đà Nẵng",
+        "Mục đích: Tổ chức việc cưới", "Kích thước: dài 8 m, rộng 2,5 m; diện tích 20 m²",
+        f"Thời hạn: từ ngày {starts:%d/%m/%Y} đến hết ngày {ends:%d/%m/%Y}",
+        result.signer_name)
