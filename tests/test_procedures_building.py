@@ -12,6 +12,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from dichvucong.datastore.documents import can_stand_in
+from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers.models import Dossier
 from dichvucong.results import services
 from tests import building_forms as forms
@@ -154,6 +156,11 @@ def test_a_land_change_is_confirmed_with_the_plot_the_certificate_and_the_new_ho
         f"tại Văn phòng công chứng Hải Châu ngày {contract_day:%d/%m/%Y}",
         "Sau khi biến động: Người sử dụng đất: ông Nguyễn Văn An, sinh năm 1990",
         f"Xác nhận của {result.agency.name}, ngày {today()}", result.signer_name)
+    # The confirmation lands in the holder's store, where a building permit's land paper can
+    # take it instead of an upload.
+    stored = StoredDocument.objects.get(result=result)
+    land_paper = procedure(forms.NEW_HOUSE).current_version.parsed().documents[1]
+    assert can_stand_in(stored.document_type, land_paper.name, land_paper.store_document_types)
 
 
 def test_an_unemployment_benefit_decision_carries_the_worker_and_the_contract(tmp_path):
