@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -54,6 +55,12 @@ def _show(f: FormField, value: Any, places: dict[str, str]) -> str:
         try:
             return date.fromisoformat(str(value)).strftime("%d/%m/%Y")
         except ValueError:
+            return str(value)
+    if f.type == FieldType.NUMBER:
+        # Vietnamese writes a decimal comma (85,5 m²); whole numbers stay as typed (1994).
+        try:
+            return format(Decimal(str(value)), "f").replace(".", ",")
+        except InvalidOperation:
             return str(value)
     if f.type == FieldType.MONEY:
         try:
