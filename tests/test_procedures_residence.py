@@ -128,3 +128,37 @@ def test_residence_confirmation_ct07_valid_one_year(tmp_path):
                    "Nơi thường trú: 45 Trần Phú, Phường Hải Châu",
                    "Xác nhận nơi thường trú và thời gian cư trú để bổ sung hồ sơ vay vốn",
                    f"Ngày xác nhận: {today:%d/%m/%Y}", result.signer_name)
+
+
+def test_driving_licence_renewal_to_the_new_licence(tmp_path):
+    proc = procedure(forms.LICENCE_RENEWAL)
+    page = client_for("congdan").get(f"/thu-tuc/{proc.code}/nop-ho-so/").content.decode()
+    for licence_class in ("A1", "B", "C1E", "D2E", "DE"):  # Luật TTATGTĐB 2024, Điều 57
+        assert f'name="gplx_hang_de_nghi" value="{licence_class}"' in page, licence_class
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    refused(forms.LICENCE_RENEWAL,
+            {**forms.licence_form(), "gplx_ngay_cap": tomorrow.isoformat()},
+            f"«Ngày cấp giấy phép lái xe» không được sau ngày hôm nay ({today:%d/%m/%Y}).",
+            "480150123456", "Trần Thị Thu Hà")
+    dossier = file_online(proc, forms.licence_form())
+    until = today.replace(year=today.year + 10) - timedelta(days=1) if (
+        today.month, today.day) != (2, 29) else date(today.year + 10, 2, 28)
+    text, signer = signed_text(dossier, tmp_path, valid_until=until.isoformat())
+    assert_carries(text, "GIẤY PHÉP LÁI XE", "Họ và tên: Trần Thị Thu Hà",
+                   "Ngày sinh: 23/11/1988. Quốc tịch: Việt Nam",
+                   "Nơi cư trú: 17 Lê Lợi, Phường Hải Châu",
+                   "Số giấy phép lái xe: 480150123456", "Hạng: B",
+                   "Đổi từ giấy phép lái xe hạng B2 số 480150123456 do Sở Giao thông vận tải "
+                   "Đà Nẵng cấp ngày 20/08/2015", f"Có giá trị đến: {until:%d/%m/%Y}", signer)
+
+
+def test_driving_licence_reissue_after_loss(tmp_path):
+    refused(forms.LICENCE_REISSUE, {**forms.licence_form(reissue=True), "gplx_so": "48-015/B2"},
+            "«Số giấy phép lái xe» chỉ gồm chữ số và chữ cái, từ 6 đến 20 ký tự",
+            "48-015/B2", "Giấy phép lái xe bị mất.")
+    dossier = file_online(procedure(forms.LICENCE_REISSUE), forms.licence_form(reissue=True))
+    text, signer = signed_text(dossier, tmp_path)
+    assert_carries(text, "GIẤY PHÉP LÁI XE", "Họ và tên: Trần Thị Thu Hà",
+                   "Cấp lại giấy phép lái xe hạng B2 số 480150123456",
+                   "Lý do: Giấy phép lái xe bị mất.", signer)
