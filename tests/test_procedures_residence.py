@@ -162,3 +162,22 @@ def test_driving_licence_reissue_after_loss(tmp_path):
     assert_carries(text, "GIẤY PHÉP LÁI XE", "Họ và tên: Trần Thị Thu Hà",
                    "Cấp lại giấy phép lái xe hạng B2 số 480150123456",
                    "Lý do: Giấy phép lái xe bị mất.", signer)
+
+
+def test_criminal_record_certificate_no_1(tmp_path):
+    today = timezone.localdate()
+    tomorrow = today + timedelta(days=1)
+    bad = {**forms.criminal_record_form(), "qua_trinh_cu_tru-1-tu_ngay": tomorrow.isoformat()}
+    refused(forms.CRIMINAL_RECORD, bad,
+            f"«Từ ngày» không được sau ngày hôm nay ({today:%d/%m/%Y}).",
+            tomorrow.isoformat(), "Công ty TNHH Phần mềm Sông Hàn")
+    dossier = file_online(procedure(forms.CRIMINAL_RECORD), forms.criminal_record_form())
+    assert [row["noi_cu_tru"] for row in dossier.form_data["qua_trinh_cu_tru"]] == [
+        "Phường Thanh Khê, thành phố Đà Nẵng",
+        "88 Hùng Vương, phường Hải Châu, thành phố Đà Nẵng"]
+    text, signer = signed_text(dossier, tmp_path)
+    assert_carries(text, "PHIẾU LÝ LỊCH TƯ PHÁP SỐ 1", "Họ và tên: Phạm Minh Quân",
+                   "Ngày, tháng, năm sinh: 29/02/1996",
+                   "Nơi sinh: Phường Thanh Khê, thành phố Đà Nẵng", "Quốc tịch: Việt Nam",
+                   "Số định danh cá nhân: 048096007788", "Án tích: Không có án tích",
+                   f"Phiếu được cấp ngày {today:%d/%m/%Y}", signer)
