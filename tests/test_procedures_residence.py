@@ -181,3 +181,32 @@ def test_criminal_record_certificate_no_1(tmp_path):
                    "Nơi sinh: Phường Thanh Khê, thành phố Đà Nẵng", "Quốc tịch: Việt Nam",
                    "Số định danh cá nhân: 048096007788", "Án tích: Không có án tích",
                    f"Phiếu được cấp ngày {today:%d/%m/%Y}", signer)
+
+
+def test_copy_certification_statement(tmp_path):
+    refused(forms.COPY_CERTIFICATION, {**forms.copy_certification_form(), "so_ban": "0"},
+            "«Số bản sao cần chứng thực» không được nhỏ hơn 1.", "Bằng tốt nghiệp đại học")
+    dossier = file_online(procedure(forms.COPY_CERTIFICATION), forms.copy_certification_form())
+    today = timezone.localdate()
+    text, signer = signed_text(dossier, tmp_path)
+    assert_carries(text, "BẢN SAO CÓ CHỨNG THỰC",
+                   "Tên giấy tờ, văn bản: Bằng tốt nghiệp đại học",
+                   "Cơ quan, tổ chức cấp: Trường Đại học Đà Nẵng. Số, ký hiệu: QH-2021-123456. "
+                   "Ngày cấp: 15/07/2021",
+                   "Số trang của bản chính: 1. Số bản sao được chứng thực: 3",
+                   "Chứng thực bản sao đúng với bản chính.",
+                   f"Ngày {today:%d/%m/%Y}, tại {dossier.agency.name}.", signer)
+
+
+def test_signature_certification_statement(tmp_path):
+    no_witness = {**forms.signature_certification_form(),
+                  "hinh_thuc": "Không thể ký, không thể điểm chỉ (có người làm chứng)"}
+    refused(forms.SIGNATURE_CERTIFICATION, no_witness,
+            "Cần nhập «Họ, chữ đệm và tên người làm chứng».", "Giấy ủy quyền nhận lương hưu")
+    dossier = file_online(procedure(forms.SIGNATURE_CERTIFICATION),
+                          forms.signature_certification_form())
+    text, signer = signed_text(dossier, tmp_path)
+    assert_carries(text, "Giấy ủy quyền nhận lương hưu. Số bản được chứng thực: 2",
+                   "chứng thực: ông/bà Đặng Quốc Bảo, giấy tờ tùy thân số 048075001122, đã ký "
+                   "(hoặc điểm chỉ) vào giấy tờ, văn bản này trước mặt người thực hiện chứng "
+                   "thực. Hình thức: Ký.", signer)
