@@ -136,3 +136,26 @@ def as_json(flat: dict[str, str], *, multi: tuple[str, ...] = ("gplx_hang_de_ngh
         else:
             nested[name] = True if name in checkboxes else value
     return json.dumps(nested, ensure_ascii=False)
+
+
+def fill_form(page, flat: dict[str, str], *, multi: tuple[str, ...] = ("gplx_hang_de_nghi",)
+              ) -> None:
+    """Fill a declaration in a Playwright page as a citizen does: choose from lists, tick
+    boxes, type the rest (a repeating group's first row is on the page already)."""
+    for name, value in flat.items():
+        if name in multi:
+            page.locator(f'[name="{name}"][value="{value}"]').check()
+            continue
+        field = page.locator(f'[name="{name}"]')
+        kind = field.evaluate("e => e.tagName + ':' + (e.type || '')")
+        if name.endswith("-province"):
+            # Choosing a province reloads its communes (forms.js): wait for the new list.
+            if field.input_value() != value:
+                with page.expect_response(lambda r: "/communes" in r.url):
+                    field.select_option(value)
+        elif kind.startswith("SELECT"):
+            field.select_option(value)
+        elif kind == "INPUT:checkbox":
+            field.check()
+        else:
+            field.fill(value)
