@@ -34,6 +34,8 @@ from dichvucong.dossiers import actions, submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier
 from tests.business_forms import as_json, household_change_form
+from tests.residence_forms import as_json as licence_json
+from tests.residence_forms import licence_form
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -75,9 +77,11 @@ def other_citizen() -> User:
 
 
 def file_renewal(client: Client, health=b"%PDF-1.4 health\n") -> Dossier:
-    """3.000347 (Cấp đổi giấy phép lái xe), three uploads, through the page."""
+    """3.000347 (Cấp đổi giấy phép lái xe), its e-declaration and three uploads, through the
+    page."""
     response = client.post("/thu-tuc/3.000347/nop-ho-so/", {
         "agency": str(agency_for("3.000347").pk), "delivery": "online", "action": "submit",
+        **licence_form(),
         "doc-0": pdf("don.pdf"), "doc-1": pdf("kham-suc-khoe.pdf", health),
         "doc-2": pdf("gplx.pdf", b"%PDF-1.4 licence\n")})
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -186,6 +190,7 @@ def test_a_second_dossier_reuses_a_stored_upload_without_any_upload(client):
     assert 'name="store-0"' not in form  # nothing in the store fits the application form
     response = client.post("/thu-tuc/3.000348/nop-ho-so/", {
         "agency": str(agency_for("3.000348").pk), "delivery": "online", "action": "submit",
+        **licence_form(reissue=True),
         "doc-0": pdf("don-cap-lai.pdf"), "store-1": str(health.pk)})
     assert response.status_code == 302, response.content.decode()[:3000]
     second = Dossier.objects.exclude(pk=first.pk).get(procedure__code="3.000348")
@@ -234,6 +239,7 @@ def test_a_bad_store_choice_keeps_everything_else(client, other_citizen):
         dated_at=timezone.now())
     response = client.post("/thu-tuc/3.000348/nop-ho-so/", {
         "agency": str(agency_for("3.000348").pk), "delivery": "post", "action": "submit",
+        **licence_form(reissue=True),
         "doc-0": pdf("don-cap-lai.pdf"), "store-1": str(theirs.pk)})
     assert response.status_code == 200
     html = response.content.decode()
@@ -244,13 +250,15 @@ def test_a_bad_store_choice_keeps_everything_else(client, other_citizen):
     assert draft.state == "draft" and not draft.attachments.filter(requirement=HEALTH).exists()
     # Through the API: refused, and no dossier.
     response = client.post("/api/v1/dossiers", {
-        "procedure": "3.000348", "agency": agency_for("3.000348").pk, "form": "{}",
+        "procedure": "3.000348", "agency": agency_for("3.000348").pk,
+        "form": licence_json(licence_form(reissue=True)),
         "documents": json.dumps([0]), "files": [pdf("don.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": theirs.pk}])})
     assert response.status_code == 400 and "kho dữ liệu của bạn" in response.json()["detail"]
     mine = StoredDocument.objects.get(owner=user("congdan"), type_key=rules.type_key(HEALTH))
     both = client.post("/api/v1/dossiers", {
-        "procedure": "3.000348", "agency": agency_for("3.000348").pk, "form": "{}",
+        "procedure": "3.000348", "agency": agency_for("3.000348").pk,
+        "form": licence_json(licence_form(reissue=True)),
         "documents": json.dumps([0, 1]), "files": [pdf("don.pdf"), pdf("kham.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": mine.pk}])})
     assert both.status_code == 400 and "không chọn cả hai" in both.json()["detail"]
@@ -263,6 +271,7 @@ def test_a_stored_document_of_another_type_cannot_stand_in(client):
     application = StoredDocument.objects.get(document_type="Đơn đề nghị đổi giấy phép lái xe")
     response = client.post("/thu-tuc/3.000348/nop-ho-so/", {
         "agency": str(agency_for("3.000348").pk), "delivery": "online", "action": "submit",
+        **licence_form(reissue=True),
         "doc-0": pdf("don.pdf"), "store-1": str(application.pk)})
     assert response.status_code == 200
     assert "không dùng thay được cho «Giấy khám sức khỏe của người lái xe»" in \

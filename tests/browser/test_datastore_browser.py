@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.residence_forms import fill_form, licence_form
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "kho-du-lieu-2026"
@@ -47,6 +48,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
 
         # A first dossier: its uploads enter the store.
         page.goto(live_url + "/thu-tuc/3.000347/nop-ho-so/")
+        fill_form(page, licence_form())
         page.locator("#doc-0").set_input_files(str(files["don.pdf"]))
         page.locator("#doc-1").set_input_files(str(files["kham.pdf"]))
         page.locator("#doc-2").set_input_files(str(files["gplx.pdf"]))
@@ -102,6 +104,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
 
         # A second dossier takes the health certificate from the store: no upload.
         page.goto(live_url + "/thu-tuc/3.000348/nop-ho-so/")
+        fill_form(page, licence_form(reissue=True))
         page.locator("#doc-0").set_input_files(str(files["don-cap-lai.pdf"]))
         choice = page.get_by_role("group", name=re.compile("Hoặc dùng giấy tờ có sẵn"))
         check_accessibility(page, "submission form with the store's documents")

@@ -11,6 +11,9 @@ from enum import StrEnum
 class CodeList(StrEnum):
     ETHNIC_GROUPS = "dan_toc"
     SEX = "gioi_tinh"
+    # --- residence group (cư trú, giấy phép lái xe) ---
+    DRIVING_LICENCE_CLASSES = "hang_gplx"
+    RELATION_TO_HOUSEHOLD_HEAD = "quan_he_chu_ho"
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,20 @@ CODE_LISTS: dict[CodeList, CodeListData] = {
     CodeList.SEX: CodeListData(
         "Giới tính", "Bộ luật Dân sự 2015; mẫu giấy tờ hộ tịch (Thông tư 04/2020/TT-BTP)",
         ("Nam", "Nữ")),
+    # --- residence group (cư trú, giấy phép lái xe) ---
+    CodeList.DRIVING_LICENCE_CLASSES: CodeListData(
+        "Hạng giấy phép lái xe (từ 01/01/2025)",
+        "Luật Trật tự, an toàn giao thông đường bộ 2024, Điều 57 khoản 1",
+        ("A1", "A", "B1", "B", "C1", "C", "D1", "D2", "D", "BE", "C1E", "CE", "D1E", "D2E",
+         "DE")),
+    CodeList.RELATION_TO_HOUSEHOLD_HEAD: CodeListData(
+        "Quan hệ với chủ hộ",
+        "Quan hệ thường ghi trong Cơ sở dữ liệu về cư trú (Luật Cư trú 2020, Điều 10, 20); "
+        "chưa đối chiếu với danh mục chính thức của Bộ Công an",
+        ("Chủ hộ", "Vợ", "Chồng", "Con đẻ", "Con nuôi", "Con riêng", "Cha đẻ", "Mẹ đẻ",
+         "Cha nuôi", "Mẹ nuôi", "Ông nội", "Bà nội", "Ông ngoại", "Bà ngoại", "Anh ruột",
+         "Chị ruột", "Em ruột", "Cháu ruột", "Con dâu", "Con rể", "Người giám hộ",
+         "Người được giám hộ", "Người ở nhờ", "Người ở thuê", "Người ở mượn", "Quan hệ khác")),
 }
 
 
