@@ -11,6 +11,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +20,7 @@ from oauth2_provider.models import AccessToken
 from dichvucong.apiclients import auth, services
 from dichvucong.apiclients.models import ClientCall
 from dichvucong.apiclients.services import Kind
+from dichvucong.results.models import Result, SigningState
 from tests.test_backoffice import HAI_CHAU, JUSTICE, agency, justice_procedure, make_dossier
 
 pytestmark = pytest.mark.django_db
@@ -276,6 +278,32 @@ def test_the_administrator_registers_a_system_and_sees_its_secret_once():
     assert citizen.login(username="congdan", password="demo-dichvucong")
     assert citizen.post(f"/quan-tri/apiclients/machineclient/{client.pk}/doi-khoa/").status_code \
         == 302
+
+
+def test_a_system_receives_its_agencys_results_and_their_pdf(system):
+    client, secret = system
+    dossier = make_dossier("received")
+    signed = Result(number="000001/2026/KQ-test", token=secrets.token_hex(16), year=2026,
+                    sequence=1, agency=dossier.agency, dossier=dossier, title="Giấy khai sinh",
+                    holder_name="Nguyễn Văn An", issue_date=timezone.localdate(),
+                    signing_state=SigningState.DONE)
+    signed.pdf.save("kq.pdf", ContentFile(b"%PDF-1.7 signed"), save=True)
+    http = Client()
+    token = access_token(http, client, secret)
+    listed = http.get("/api/v1/results/issued", headers=bearer(token)).json()
+    assert [(r["number"], r["dossier_code"], r["ready"]) for r in listed] == [
+        (signed.number, dossier.code, True)]
+    pdf = http.get(f"/api/v1/results/issued/{signed.token}/pdf", headers=bearer(token))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content == b"%PDF-1.7 signed"
+    assert signed.events.filter(kind="downloaded", actor=None).exists()
+    # Another agency's system neither lists nor downloads it.
+    other, other_secret = services.register(name="Sở Tư pháp", kind=Kind.SYSTEM,
+                                            scopes=["results:read"], agency=agency(JUSTICE))
+    theirs = access_token(http, other, other_secret)
+    assert http.get("/api/v1/results/issued", headers=bearer(theirs)).json() == []
+    assert http.get(f"/api/v1/results/issued/{signed.token}/pdf",
+                    headers=bearer(theirs)).status_code == 404
 
 
 def test_the_token_address_is_the_one_the_document_states():

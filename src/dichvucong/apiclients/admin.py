@@ -19,6 +19,7 @@ from dichvucong.apiclients import services
 from dichvucong.apiclients.models import DEFAULT_RATE_LIMIT, ClientCall, MachineClient
 from dichvucong.apiclients.scopes import SCOPES
 from dichvucong.apiclients.services import Kind
+from dichvucong.core.admin import ReadOnlyAdmin
 
 # One place to manage clients: django-oauth-toolkit's own admin pages would show applications
 # without their agency and scopes, and let a secret be typed in.
@@ -178,18 +179,9 @@ class MachineClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClientCall)
-class ClientCallAdmin(admin.ModelAdmin):
+class ClientCallAdmin(ReadOnlyAdmin):
     list_display = ("at", "client", "operation", "status", "error")
     list_filter = ("status", "error")
     list_select_related = ("client__application",)
     search_fields = ("client__application__name", "client__application__client_id", "operation")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

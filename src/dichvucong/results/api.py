@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.responses import Status
@@ -21,6 +20,7 @@ from dichvucong.apiclients.auth import OAuth2, system_call
 from dichvucong.apiclients.scopes import RESULTS_READ
 from dichvucong.results import services
 from dichvucong.results.models import Result, Verification
+from dichvucong.results.views import pdf_response
 
 router = Router(tags=["results"])
 
@@ -166,13 +166,4 @@ def issued(request, before: int | None = None, limit: int = 20):
                                                            "format": "binary"}}}}}})
 def issued_pdf(request, token: str):
     result = get_object_or_404(_received(request), token=token)
-    if not result.is_ready:
-        raise Http404
-    try:
-        content = services.pdf_bytes(result)
-    except FileNotFoundError:
-        raise Http404 from None
-    services.record_download(result, request.user if request.user.is_authenticated else None)
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_response(result, request.user if request.user.is_authenticated else None)
