@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
 
+from dichvucong.accounts.models import User
 from dichvucong.apiclients import auth, services
 from dichvucong.apiclients.models import ClientCall
 from dichvucong.apiclients.services import Kind
@@ -248,6 +249,10 @@ def test_a_citizens_app_gets_a_token_with_pkce_and_sees_only_her_dossiers():
     assert withdraw.status_code == 403 and withdraw.json()["error"] == "insufficient_scope"
     call = ClientCall.objects.filter(client=app, operation="GET /api/v1/dossiers").get()
     assert call.user.username == "congdan" and call.status == 200
+    # Her account closed, the app's token stops working.
+    User.objects.filter(username="congdan").update(is_active=False)
+    closed = phone.get("/api/v1/dossiers", headers=bearer(token))
+    assert closed.status_code == 401 and closed.json()["error"] == "invalid_token"
 
 
 def test_the_administrator_registers_a_system_and_sees_its_secret_once():

@@ -101,7 +101,7 @@ def security_scheme() -> dict:
 def _load(raw: str):
     checksum = hashlib.sha256(raw.encode()).hexdigest()
     return (get_access_token_model().objects
-            .select_related("application__machine_client")
+            .select_related("application__machine_client", "user")
             .filter(token_checksum=checksum).first())
 
 
@@ -139,6 +139,10 @@ class OAuth2(HttpAuthBase):
         if token.is_expired():
             raise _refuse(request, 401, "invalid_token", "Mã truy cập đã hết hạn.",
                           "The access token expired.", client, token.user_id, self.scope)
+        if token.user_id and not token.user.is_active:  # the person's account was closed
+            raise _refuse(request, 401, "invalid_token", "Tài khoản đã cấp mã này bị khóa.",
+                          "The account that granted the token is disabled.", client,
+                          token.user_id, self.scope)
         decision = ratelimit.hit("api-client", str(client.pk), client.rate_limit,
                                  RATE_WINDOW_SECONDS)
         if not decision:
