@@ -23,6 +23,7 @@ from dichvucong.apiclients.models import ClientCall
 from dichvucong.apiclients.services import Kind
 from dichvucong.results.models import Result, SigningState
 from tests.test_backoffice import HAI_CHAU, JUSTICE, agency, justice_procedure, make_dossier
+from tests.test_rate_limits import counters  # noqa: F401 - the counters' store, both kinds
 
 pytestmark = pytest.mark.django_db
 READ_ALL = ["catalog:read", "dossiers:read", "results:read", "monitor:read"]
@@ -157,7 +158,9 @@ def test_expired_revoked_and_rotated_credentials_are_refused(system):
         client=client).values_list("operation", "status", "error")
 
 
+@pytest.mark.usefixtures("counters")
 def test_over_its_rate_limit_a_client_waits(system):
+    """On both counter stores: the database (embedded default) and Redis."""
     client, secret = system
     client.rate_limit = 2
     client.save()
