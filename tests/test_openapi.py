@@ -9,10 +9,14 @@ examples per operation and a fixed seed, so each run sends the same requests.
 
 from __future__ import annotations
 
+import secrets
+from datetime import timedelta
+
 import pytest
 import schemathesis
 from django.core.wsgi import get_wsgi_application
 from django.test import Client
+from django.utils import timezone
 from schemathesis.config import SchemathesisConfig
 
 from dichvucong.api import api
@@ -26,7 +30,7 @@ AGENT_PATH = "/api/v1/consents/requests"  # an agent asks a citizen for consent
 CSRF_TOKEN = "k" * 32  # a CSRF secret, sent as the cookie and the header alike
 
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429"]  # valid data: not refused as invalid
-CONFIG = SchemathesisConfig.from_dict({
+CONFIG_DICT = {
     "seed": 20261207,
     "generation": {
         "max-examples": 12,
@@ -45,10 +49,29 @@ CONFIG = SchemathesisConfig.from_dict({
         {"include-path": "/api/v1/consents/requests/{request_id}/confirm",
          "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "400"]}}},
     ],
-})
+}
+CONFIG = SchemathesisConfig.from_dict(CONFIG_DICT)
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(),
                                         config=CONFIG)
+
+
+def token_scope(operation) -> str | None:
+    """The scope an operation takes an access token with (``OAuth2`` in its security)."""
+    for requirement in operation.definition.raw.get("security", []):
+        if requirement.get("OAuth2"):
+            return requirement["OAuth2"][0]
+    return None
+
+
+# The same checks again with access tokens instead of the session (issue #17), on the operations
+# a machine client may call; fewer examples: the operations' own logic was exercised above. The
+# catalogue's are left out: open to anyone, they run the same code with a token.
+BEARER_CONFIG = SchemathesisConfig.from_dict(
+    {**CONFIG_DICT, "generation": {**CONFIG_DICT["generation"], "max-examples": 5}})
+bearer_schema = schemathesis.openapi.from_wsgi(
+    "/api/v1/openapi.json", get_wsgi_application(), config=BEARER_CONFIG,
+).exclude(lambda ctx: token_scope(ctx.operation) in (None, "catalog:read"))
 
 CHECKS = [
     schemathesis.checks.not_a_server_error,
@@ -71,6 +94,34 @@ def session_cookie(username: str) -> str:
     return _sessions[username]
 
 
+_tokens: dict[str, str] = {}
+
+
+def access_token(scope: str) -> str:
+    """A live access token for ``scope``: to file, one a citizen (congdan) gave her app; to
+    read, one of the Hải Châu ward's registered system (its agency's dossiers and figures)."""
+    if scope not in _tokens:
+        from oauth2_provider.models import AccessToken
+
+        from dichvucong.accounts.models import User
+        from dichvucong.agencies.models import Agency
+        from dichvucong.apiclients import services
+
+        person = scope == "dossiers:file"
+        client, _ = services.register(
+            name=f"schemathesis {scope}", kind=services.Kind.APP if person
+            else services.Kind.SYSTEM, scopes=[scope], redirect_uris="https://app.example.vn/cb"
+            if person else "", agency=None if person
+            else Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu"))
+        raw = secrets.token_urlsafe(30)
+        AccessToken.objects.create(
+            token=raw, application=client.application, scope=scope,
+            user=User.objects.get(username="congdan") if person else None,
+            expires=timezone.now() + timedelta(hours=1))
+        _tokens[scope] = raw
+    return _tokens[scope]
+
+
 @pytest.fixture(autouse=True)
 def _in_the_tests_transaction():
     """Requests go straight to the WSGI application: as Django's test client does, keep the end
@@ -81,12 +132,14 @@ def _in_the_tests_transaction():
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     _sessions.clear()  # each test's sessions are rolled back with its transaction
+    _tokens.clear()
     try:
         yield
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
         _sessions.clear()
+        _tokens.clear()
 
 
 @schema.parametrize()
@@ -101,6 +154,40 @@ def test_every_operation_conforms_to_the_openapi_document(case):
     # identity: the WSGI test client does not undo GZipMiddleware's compression.
     case.call_and_validate(checks=CHECKS, cookies=cookies,
                            headers={"X-CSRFToken": CSRF_TOKEN, "Accept-Encoding": "identity"})
+
+
+@bearer_schema.parametrize()
+def test_every_operation_a_machine_client_calls_conforms_with_a_token(case):
+    token = access_token(token_scope(case.operation))
+    case.call_and_validate(checks=CHECKS, headers={"Authorization": f"Bearer {token}",
+                                                   "Accept-Encoding": "identity"})
+
+
+def test_the_document_states_each_operations_security():
+    """The session cookie everywhere a login is needed; OAuth 2.0 (client credentials and
+    authorization code) with one scope where a machine client may call."""
+    document = api.get_openapi_schema(path_prefix="/api/v1/")
+    schemes = document["components"]["securitySchemes"]
+    assert schemes["SessionAuth"] == {"type": "apiKey", "in": "cookie", "name": "sessionid"}
+    flows = schemes["OAuth2"]["flows"]
+    assert flows["clientCredentials"]["tokenUrl"] == "/o/token/"
+    assert flows["authorizationCode"]["authorizationUrl"] == "/o/authorize/"
+    assert set(flows["clientCredentials"]["scopes"]) == {
+        "catalog:read", "dossiers:file", "dossiers:read", "results:read", "monitor:read"}
+    paths = document["paths"]
+    assert paths["/api/v1/dossiers"]["get"]["security"] == [
+        {"OAuth2": ["dossiers:read"]}, {"SessionAuth": []}]
+    assert paths["/api/v1/dossiers"]["post"]["security"] == [
+        {"OAuth2": ["dossiers:file"]}, {"SessionAuth": []}]
+    assert paths["/api/v1/catalog/fields"]["get"]["security"] == [{"OAuth2": ["catalog:read"]},
+                                                                   {}]
+    assert {"OAuth2": ["monitor:read"]} in paths["/api/v1/monitor/figures"]["get"]["security"]
+    assert {"OAuth2": ["results:read"]} in paths["/api/v1/results/issued"]["get"]["security"]
+    assert "security" not in paths["/api/v1/monitor/public"]["get"]
+    assert paths["/api/v1/store/documents"]["get"]["security"] == [{"SessionAuth": []}]
+    limited = paths["/api/v1/dossiers"]["get"]["responses"]
+    assert "Retry-After" in limited[429]["headers"]
+    assert limited[403]["content"]["application/json"]["schema"]["$ref"].endswith("OAuthProblem")
 
 
 def test_no_two_schemas_share_a_name(monkeypatch):

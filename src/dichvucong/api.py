@@ -3,6 +3,7 @@ and interactive docs at /api/docs."""
 
 from dichvucong.adminunits.api import router as units_router
 from dichvucong.alerts.api import router as alerts_router
+from dichvucong.apiclients.auth import install as install_token_auth
 from dichvucong.catalog.api import router as catalog_router
 from dichvucong.core.apidoc import PortalAPI
 from dichvucong.datastore.api import router as store_router
@@ -20,6 +21,7 @@ api = PortalAPI(
     description="API của Cổng dịch vụ công — public service portal API",
     urls_namespace="api-v1",
 )
+install_token_auth(api)  # answers for refused tokens and rate limits (RFC 6750)
 api.add_router("/catalog", catalog_router)
 api.add_router("/units", units_router)
 api.add_router("/dossiers", dossiers_router)

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "huey.contrib.djhuey",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
+    "oauth2_provider",
     "dichvucong.core",
     "dichvucong.adminunits",
     "dichvucong.agencies",
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "dichvucong.results",
     "dichvucong.monitor",
     "dichvucong.payments",
+    "dichvucong.apiclients",
 ]
 
 MIDDLEWARE = [
@@ -108,6 +110,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dichvucong.apiclients.middleware.ClientCallAuditMiddleware",
 ]
 
 ROOT_URLCONF = "dichvucong.urls"
@@ -168,6 +171,34 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
+
+# Machine clients of the API (apiclients; docs/architecture.md, "Machine clients"): OAuth 2.0
+# with django-oauth-toolkit. Client credentials for systems, authorization code with PKCE (S256
+# only) for mobile apps; no implicit or password grant; tokens only in the Authorization header
+# and stored only as their SHA-256; a refresh token used twice revokes its family.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named for the migrations
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "dichvucong.apiclients.scopes.ClientScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "PKCE_REQUIRED": True,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "client_credentials",
+                                     "refresh_token"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
 
 # Language and time: Vietnamese first, English second.
 LANGUAGE_CODE = "vi"

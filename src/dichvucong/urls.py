@@ -8,6 +8,7 @@ from dichvucong.api import api
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("o/", include("dichvucong.apiclients.urls")),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("", include("dichvucong.core.urls")),
     path("", include("dichvucong.catalog.urls")),

@@ -5,11 +5,15 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
+from dichvucong.apiclients.auth import OAuth2
+from dichvucong.apiclients.scopes import CATALOG_READ
 from dichvucong.catalog import queries
 from dichvucong.catalog.definition import json_schema, public_json
 from dichvucong.catalog.formengine import to_json_schema
 
-router = Router(tags=["catalog"])
+# Open to anyone; a machine client may send its token (then it needs the scope, and its calls
+# count against its rate limit and are audited).
+router = Router(tags=["catalog"], auth=OAuth2(CATALOG_READ, optional=True))
 
 
 class ProcedureSummary(Schema):

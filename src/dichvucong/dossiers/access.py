@@ -65,6 +65,14 @@ def is_agent_for(user: User, dossier: Dossier) -> bool:
             and Dossier.objects.filter(pk=dossier.pk).filter(consented(user)).exists())
 
 
+def system_dossiers(agency_id: int | None) -> QuerySet[Dossier]:
+    """What a registered system (a machine client) of ``agency_id`` sees: what the agency's
+    officials see. A system registered for no agency sees no dossier."""
+    if agency_id is None:
+        return Dossier.objects.none()
+    return Dossier.objects.filter(agency_id=agency_id)
+
+
 def agency_dossiers(user: User, roles=OFFICIAL_ROLES) -> QuerySet[Dossier]:
     agencies = user.memberships.filter(role__in=roles).values("agency_id")
     return Dossier.objects.filter(agency_id__in=agencies)

@@ -3,7 +3,10 @@ operations, and the same for an agent filing on a citizen's behalf.
 
 Authentication is the portal's session (with its CSRF token) — the same rules as the pages: a
 citizen sees and acts only on their own dossiers; an agent only on the dossiers a citizen
-consented to (``access.consented``), found or not found exactly as the pages do.
+consented to (``access.consented``), found or not found exactly as the pages do. The same
+operations take an OAuth 2.0 access token (``apiclients.auth``): one a citizen gave an app acts
+as that citizen; a registered system's own token reads its agency's dossiers
+(``access.system_dossiers``) and never files or acts as an applicant.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from ninja.files import UploadedFile
 from ninja.security import django_auth
 from pydantic import StringConstraints
 
+from dichvucong.apiclients.auth import OAuth2, system_call
+from dichvucong.apiclients.scopes import DOSSIERS_FILE, DOSSIERS_READ
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
 from dichvucong.core.apidoc import Problem
@@ -36,6 +41,8 @@ from dichvucong.results.queries import dossiers_with_result_available
 
 router = Router(tags=["dossiers"], auth=django_auth)
 consents_router = Router(tags=["consents"], auth=django_auth)
+READ = [OAuth2(DOSSIERS_READ), django_auth]
+FILE = [OAuth2(DOSSIERS_FILE, person=True), django_auth]
 # A form field may be absent but not null: multipart has no null (``consent``, ``revision`` are
 # plain integers with no default value); a procedure code is never empty.
 Code = Annotated[str, StringConstraints(min_length=1)]
@@ -91,7 +98,7 @@ def _out(dossier: Dossier, result_available: bool = False) -> dict:
 
 
 @router.post("", response={201: DossierOut, 400: Problem, 403: Problem, 404: Problem,
-                           409: Problem},
+                           409: Problem}, auth=FILE,
              summary="File a dossier: the form data as JSON and one file per required document")
 def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form[str] = "{}",
                    delivery: Form[str] = "online", files: File[list[UploadedFile]] = None,
@@ -155,13 +162,13 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
     return Status(201, _out(dossier))
 
 
-@router.get("", response=list[DossierOut], summary="My dossiers, newest first")
+@router.get("", response=list[DossierOut], auth=READ, summary="My dossiers, newest first")
 def list_dossiers(request, before: int | None = None, limit: int = 20):
     """Keyset pagination (no COUNT over the table): ``before`` is the ``id`` of the last dossier
     of the previous page. For an agent: also the dossiers they filed for citizens under a
     consent that stands."""
     limit = max(1, min(limit, 100))
-    qs = (access.followed_dossiers(request.user).exclude(state="draft")
+    qs = (_visible(request).exclude(state="draft")
           .select_related("procedure", "agency", "submitted_by").order_by("-id"))
     if before is not None:
         qs = qs.filter(id__lt=before)
@@ -170,13 +177,23 @@ def list_dossiers(request, before: int | None = None, limit: int = 20):
     return [_out(d, d.pk in available) for d in page]
 
 
+def _visible(request):
+    """The dossiers the caller follows (their own, or consented to as agent), or for a
+    registered system its agency's."""
+    call = system_call(request)
+    if call is not None:
+        return access.system_dossiers(call.agency_id)
+    return access.followed_dossiers(request.user)
+
+
 def _mine(request, code: str) -> Dossier:
-    """A dossier the user follows (their own, or consented to as agent); 404 for any other."""
-    return get_object_or_404(access.followed_dossiers(request.user).select_related(
+    """A dossier the caller may see (``_visible``); 404 for any other."""
+    return get_object_or_404(_visible(request).select_related(
         "procedure", "agency", "submitted_by"), code=code)
 
 
-@router.get("/{code}", response=DossierDetailOut, summary="A dossier with its events")
+@router.get("/{code}", response=DossierDetailOut, auth=READ,
+            summary="A dossier with its events")
 def get_dossier(request, code: str):
     dossier = _mine(request, code)
     # The citizen's timeline: no internal steps, no officers' notes to each other.
@@ -192,6 +209,7 @@ class NoteIn(Schema):
 
 
 @router.post("/{code}/withdraw", response={200: DossierOut, 403: Problem, 409: Problem},
+             auth=FILE,
              summary="Withdraw a dossier (the applicant only)")
 def withdraw(request, code: str, payload: NoteIn):
     dossier = _mine(request, code)
@@ -209,6 +227,7 @@ def withdraw(request, code: str, payload: NoteIn):
 
 
 @router.post("/{code}/supplement", response={200: DossierOut, 400: Problem, 409: Problem},
+             auth=FILE,
              summary="Answer a supplement request: files and a note")
 def supplement(request, code: str, note: Form[str] = "", revision: Form[int] = None,
                files: File[list[UploadedFile]] = None):

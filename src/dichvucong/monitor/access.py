@@ -40,6 +40,12 @@ class Viewer:
 NOBODY = Viewer(False, frozenset())
 
 
+def system_viewer(agency_id: int | None) -> Viewer:
+    """A registered system (a machine client): its agency's figures, or the city's for a system
+    registered for no agency."""
+    return Viewer(agency_id is None, frozenset({agency_id} if agency_id else ()))
+
+
 def viewer(user) -> Viewer:
     """One query: the user's memberships with the agency's kind and level."""
     if not getattr(user, "is_authenticated", False):

@@ -3,18 +3,8 @@ audit trail; an administrator looks, never edits."""
 
 from django.contrib import admin
 
+from dichvucong.core.admin import ReadOnlyAdmin as ReadOnly
 from dichvucong.payments.models import BankTransfer, DossierFee, Payment, PaymentEvent
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DossierFee)

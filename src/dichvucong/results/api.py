@@ -2,15 +2,25 @@
 signed for offline verifiers, who check it against the trust-list certificate they pinned) and the
 public
 verification of a QR text (recorded like a page verification). No authentication: what they
-return is printed on the paper or public keys."""
+return is printed on the paper or public keys.
+
+``issued`` (results received): a citizen's results (session, or a token they gave an app), or a
+registered system's agency's results (a machine client's token), with the signed PDF."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.responses import Status
+from ninja.security import django_auth
 
+from dichvucong.apiclients.auth import OAuth2, system_call
+from dichvucong.apiclients.scopes import RESULTS_READ
 from dichvucong.results import services
-from dichvucong.results.models import Verification
+from dichvucong.results.models import Result, Verification
+from dichvucong.results.views import pdf_response
 
 router = Router(tags=["results"])
 
@@ -102,3 +112,58 @@ def verify(request, body: VerifyIn):
         if outcome.replacement is not None:
             out.replaced_by = outcome.replacement.number
     return out
+
+
+# --- results received -------------------------------------------------------------------------
+
+READ = [OAuth2(RESULTS_READ), django_auth]
+
+
+class IssuedResultOut(Schema):
+    id: int
+    token: str
+    number: str
+    title: str
+    document_type: str
+    agency: str
+    dossier_code: str | None
+    holder_name: str
+    issue_date: dt.date
+    valid_until: dt.date | None
+    status: str
+    ready: bool  # signed and stored: the PDF can be downloaded
+
+
+def _received(request):
+    call = system_call(request)
+    if call is not None:  # a registered system: its agency's results
+        return Result.objects.filter(agency_id=call.agency_id) if call.agency_id \
+            else Result.objects.none()
+    return services.results_of_holder(request.user)
+
+
+@router.get("/issued", response=list[IssuedResultOut], auth=READ,
+            summary="Results received: mine, or my agency's for a registered system")
+def issued(request, before: int | None = None, limit: int = 20):
+    """Newest first, paged by key: ``before`` is the ``id`` of the last result of the previous
+    page."""
+    limit = max(1, min(limit, 100))
+    qs = _received(request).select_related("agency", "dossier").order_by("-id")
+    if before is not None:
+        qs = qs.filter(id__lt=before)
+    return [{"id": r.pk, "token": r.token, "number": r.number, "title": r.title,
+             "document_type": r.document_type, "agency": r.agency.name,
+             "dossier_code": r.dossier.code if r.dossier_id else None,
+             "holder_name": r.holder_name, "issue_date": r.issue_date,
+             "valid_until": r.valid_until, "status": r.status, "ready": r.is_ready}
+            for r in qs[:limit]]
+
+
+@router.get("/issued/{token}/pdf", auth=READ, summary="A received result's signed PDF",
+            openapi_extra={"responses": {200: {
+                "description": "PDF/A có chữ ký số (PAdES) — the signed PDF",
+                "content": {"application/pdf": {"schema": {"type": "string",
+                                                           "format": "binary"}}}}}})
+def issued_pdf(request, token: str):
+    result = get_object_or_404(_received(request), token=token)
+    return pdf_response(result, request.user if request.user.is_authenticated else None)

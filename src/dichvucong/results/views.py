@@ -110,24 +110,30 @@ def visible_results(user) -> Q:
             | Q(pk__in=services.agency_results(user).values("pk")))
 
 
-@login_required
-@require_GET
-def download(request: HttpRequest, token: str) -> HttpResponse:
-    result = get_object_or_404(Result.objects.filter(visible_results(request.user)), token=token)
+def pdf_response(result: Result, user, *, attachment: bool = False) -> HttpResponse:
+    """A result's signed PDF, its download recorded (``user`` None for a registered system);
+    404 while it is not signed and stored. The page and the API's ``issued/<token>/pdf``."""
     if not result.is_ready:
         raise Http404
     try:
         content = services.pdf_bytes(result)
     except FileNotFoundError:
         raise Http404 from None
-    services.record_download(result, request.user)
+    services.record_download(result, user)
     response = HttpResponse(content, content_type="application/pdf")
     name = "ket-qua-" + result.number.replace("/", "-") + ".pdf"
-    disposition = "attachment" if request.GET.get("tai") else "inline"
+    disposition = "attachment" if attachment else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+@require_GET
+def download(request: HttpRequest, token: str) -> HttpResponse:
+    result = get_object_or_404(Result.objects.filter(visible_results(request.user)), token=token)
+    return pdf_response(result, request.user, attachment=bool(request.GET.get("tai")))
 
 
 # --- back office -------------------------------------------------------------------------------
