@@ -67,3 +67,17 @@ def test_a_planted_violation_breaks_the_contracts(tmp_path):
     assert "dichvucong.dossiers is not allowed to import dichvucong.payments" in run.stdout
     assert "dichvucong.dossiers.planted -> dichvucong.payments.services (l.2)" in run.stdout
     assert "dichvucong.payments.planted -> dichvucong.payments.views (l.1)" in run.stdout
+
+
+def test_every_app_is_in_a_layer():
+    """A new app outside every layer would be checked by nothing: each package under
+    src/dichvucong with models or views is named in the layers contract."""
+    import tomllib
+
+    config = tomllib.loads(CONFIG.read_text())
+    layers = next(c for c in config["tool"]["importlinter"]["contracts"]
+                  if c["id"] == "layers")["layers"]
+    named = {name.strip() for layer in layers for name in layer.split(":")}
+    apps = {f"dichvucong.{path.name}" for path in (ROOT / "src" / "dichvucong").iterdir()
+            if (path / "apps.py").exists()}
+    assert apps and not apps - named, sorted(apps - named)
