@@ -214,3 +214,25 @@ def test_a_malformed_record_is_refused_with_the_field_named(portal):
                                              "isUpdating": "False", "data": [
         {**records.dossier_record(dossier), "TrangThaiHoSoo": "1"}]}, timeout=5).json()
     assert answer["error_code"] == "1" and "TrangThaiHoSoo" in answer["message"]
+
+
+def test_the_commit_kicks_the_worker_and_a_broken_record_never_blocks_the_change(
+        portal, django_capture_on_commit_callbacks, monkeypatch, caplog):
+    dossier = make_dossier("submitted")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.perform(dossier.pk, Action.receive, User.objects.get(username="motcua.haichau"),
+                        LifecycleRole.reception_officer)
+    assert set(SyncRecord.objects.filter(dossier=dossier)
+               .values_list("state", flat=True)) == {SyncState.SYNCED}
+    assert len(sent_for(portal.received(), dossier.code)) == 4
+
+    def broken(event):
+        raise ValueError("broken")
+
+    monkeypatch.setattr(records, "step_record", broken)
+    actions.perform(dossier.pk, Action.assign, User.objects.get(username="lanhdao.haichau"),
+                    LifecycleRole.leader)
+    dossier.refresh_from_db()
+    assert dossier.state == "examining"
+    assert SyncRecord.objects.filter(dossier=dossier).count() == 4
+    assert "no sync record for dossier event" in caplog.text
