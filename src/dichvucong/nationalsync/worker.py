@@ -22,16 +22,15 @@ answers "already received". Outcomes:
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 import requests
 from django.conf import settings
-from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from dichvucong.core import leases
 from dichvucong.nationalsync import shape
 from dichvucong.nationalsync.models import SyncRecord, SyncState
 from dichvucong.notify.worker import backoff_seconds
@@ -73,21 +72,13 @@ def _claimable(now) -> Q:
 
 def claim(batch: int = 50) -> tuple[str, list[SyncRecord]]:
     """The first unsynced record of up to ``batch`` dossiers, when it is due."""
-    token = secrets.token_hex(16)
-    now = timezone.now()
     earlier = (SyncRecord.objects.filter(dossier=OuterRef("dossier"), id__lt=OuterRef("id"))
                .exclude(state=SyncState.SYNCED))
-    with transaction.atomic():
-        candidates = (SyncRecord.objects.filter(_claimable(now)).exclude(Exists(earlier))
-                      .order_by("id"))
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:batch])
-        if not ids:
-            return token, []
-        SyncRecord.objects.filter(_claimable(now), pk__in=ids).update(
-            state=SyncState.SENDING, lease_token=token,
-            lease_until=now + timedelta(seconds=settings.NATIONAL_SYNC_LEASE_SECONDS))
+    token, found = leases.claim(
+        SyncRecord.objects.exclude(Exists(earlier)).order_by("id"), _claimable, batch=batch,
+        lease_seconds=settings.NATIONAL_SYNC_LEASE_SECONDS, state=SyncState.SENDING)
+    if not found:
+        return token, []
     return token, list(SyncRecord.objects.filter(lease_token=token).select_related("dossier"))
 
 
