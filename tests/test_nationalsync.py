@@ -8,6 +8,7 @@ commit, so the after-commit kick is not what delivers here."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -24,7 +25,8 @@ from dichvucong.dossiers.lifecycle import Action, LifecycleRole, national_status
 from dichvucong.dossiers.models import Dossier
 from dichvucong.nationalsync import records, shape, worker
 from dichvucong.nationalsync.models import SyncRecord, SyncState
-from tests.test_backoffice import client_for, make_dossier, pdf, post_action, walk_in
+from tests.birth_helpers import birth_form_json
+from tests.test_backoffice import agency, client_for, make_dossier, pdf, post_action, walk_in
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +238,32 @@ def test_the_commit_kicks_the_worker_and_a_broken_record_never_blocks_the_change
     assert dossier.state == "examining"
     assert SyncRecord.objects.filter(dossier=dossier).count() == 4
     assert "no sync record for dossier event" in caplog.text
+
+
+def test_a_dossier_filed_through_the_api_is_sent_with_its_code(portal, client):
+    """The API files in one go and numbers the dossier after its event: the record gets the
+    code before its first attempt, and keeps it on every attempt."""
+    assert client.login(username="congdan", password="demo-dichvucong")
+    response = client.post("/api/v1/dossiers", {
+        "procedure": "1.001193", "form": json.dumps(birth_form_json()),
+        "agency": agency().pk,
+        "documents": json.dumps([0, 1]), "files": [pdf("a.pdf"), pdf("b.pdf")]})
+    assert response.status_code == 201, response.content
+    code = response.json()["code"]
+    assert worker.deliver_due().synced == 2
+    sent = sent_for(portal.received(), code)
+    assert [r["service"] for r in sent] == [shape.DOSSIER_SERVICE, shape.STEP_SERVICE]
+    assert SyncRecord.objects.get(key=sent[0]["key"]).payload["MaHoSo"] == code
+
+
+def test_production_warns_without_the_portal(settings):
+    from dichvucong.nationalsync.checks import national_sync_checks
+
+    settings.MODE = "production"
+    settings.NATIONAL_SYNC_URL = ""
+    settings.NATIONAL_SYNC_TIMEOUT, settings.NATIONAL_SYNC_LEASE_SECONDS = 60, 90
+    assert [w.id for w in national_sync_checks(None)] == [
+        "dichvucong.nationalsync.W001", "dichvucong.nationalsync.W002"]
+    settings.NATIONAL_SYNC_URL = "https://dichvucong.gov.vn/api/"
+    settings.NATIONAL_SYNC_LEASE_SECONDS = 120
+    assert national_sync_checks(None) == []
