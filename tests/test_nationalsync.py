@@ -171,6 +171,10 @@ def test_faults_then_recovery_every_record_arrives_exactly_once(portal, admin_cl
     assert report.failed == 1 and report.synced == 0
     failed = SyncRecord.objects.get(dossier=dossier, state=SyncState.FAILED)
     assert SyncRecord.objects.filter(dossier=dossier, state=SyncState.PENDING).count() == 1
+    workspace = client_for("motcua.haichau").get(f"/mot-cua/ho-so/{dossier.code}/")
+    html = workspace.content.decode()
+    assert "Đã đồng bộ 6/8 bản ghi" in html and "1 bản ghi đang chờ gửi." in html
+    assert "Cổng quốc gia từ chối (mã 99)" in html
     page = admin_client.get("/quan-tri/nationalsync/syncrecord/").content.decode()
     assert "Cổng quốc gia từ chối (mã 99)" in page and dossier.code in page
     response = admin_client.post("/quan-tri/nationalsync/syncrecord/", {
