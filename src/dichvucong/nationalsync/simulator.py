@@ -139,6 +139,9 @@ class Portal:
 def make_handler(portal: Portal):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: without TCP_NODELAY each answer waits for the
+        # client's delayed ACK (~40 ms), which would make the simulator, not the sync, the limit.
+        disable_nagle_algorithm = True
 
         def log_message(self, *args) -> None:  # quiet: the bodies hold personal data
             pass
