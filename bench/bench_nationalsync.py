@@ -71,7 +71,7 @@ def main() -> None:
         with transaction.atomic():  # as in a request: a savepoint inside the event's transaction
             timings, _ = harness.timed(record_one, COUNT - 1)
         print(timings.line("record_event (2 rows, request path)", 40))
-        # The submit events too, so that each dossier has its create before its update.
+        # The submit events too: more records to send (a dossier's first record is its create).
         for event in DossierEvent.objects.filter(dossier__in=[e.dossier_id for e in events],
                                                  action="submit"):
             outbox.record_event(event)

@@ -23,7 +23,7 @@ from dichvucong.catalog.services import import_definitions
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, national_status
 from dichvucong.dossiers.models import Dossier
-from dichvucong.nationalsync import records, shape, worker
+from dichvucong.nationalsync import outbox, records, shape, worker
 from dichvucong.nationalsync.models import SyncRecord, SyncState
 from tests.birth_helpers import birth_form_json
 from tests.test_backoffice import agency, client_for, make_dossier, pdf, post_action, walk_in
@@ -140,6 +140,8 @@ def test_a_change_that_rolls_back_leaves_no_record(portal):
         actions.perform(dossier.pk, Action.receive, User.objects.get(username="motcua.haichau"),
                         LifecycleRole.reception_officer)
         raise RuntimeError
+    assert SyncRecord.objects.count() == count
+    assert outbox.record_event(dossier.events.get()) == []  # an event recorded twice: once
     assert SyncRecord.objects.count() == count
 
 

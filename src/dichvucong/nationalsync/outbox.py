@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dichvucong.dossiers.lifecycle import State
@@ -38,20 +38,20 @@ def record_event(event) -> list[SyncRecord]:
     """The dossier's record and the event's step, in the current transaction. The keys derive
     from the event: the same event recorded twice writes nothing new."""
     dossier = event.dossier
-    if SyncRecord.objects.filter(event=event).exists():
-        return []
     known = SyncRecord.objects.filter(dossier=dossier, service=shape.DOSSIER_SERVICE).exists()
     rows = [
         SyncRecord(dossier=dossier, event=event, service=shape.DOSSIER_SERVICE,
                    is_updating=known, payload=records.dossier_record(dossier),
-                   key=f"dvc-{event.pk}-hoso"),
+                   key=f"dvc-{event.pk}-hoso", next_attempt_at=event.created_at),
         SyncRecord(dossier=dossier, event=event, service=shape.STEP_SERVICE,
-                   payload=records.step_record(event), key=f"dvc-{event.pk}-tiendo"),
+                   payload=records.step_record(event), key=f"dvc-{event.pk}-tiendo",
+                   next_attempt_at=event.created_at),
     ]
-    now = event.created_at
-    for row in rows:
-        row.next_attempt_at = now
-        row.save()
+    try:
+        with transaction.atomic():  # the keys are unique: an event recorded before is refused
+            SyncRecord.objects.bulk_create(rows)
+    except IntegrityError:
+        return []
     if settings.NATIONAL_SYNC_URL:
         transaction.on_commit(kick)
     return rows
