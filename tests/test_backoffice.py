@@ -750,9 +750,9 @@ def count_queries(client: Client, url: str) -> int:
 # index's revision when searching), + base.html's navigation roles. Workspace: session, user,
 # roles, dossier, calendar, lifecycle roles, events, attachments, the specialists or agencies an
 # action offers, + navigation roles. Both + the header's unread inbox count; the workspace + the
-# dossier's notifications (delivery status).
+# dossier's notifications (delivery status) and its national portal sync (one aggregate).
 QUEUE_PAGE_MAX = 11  # includes the agencies of the register links and the open alerts count
-WORKSPACE_MAX = 14  # + the fee panel (payments)
+WORKSPACE_MAX = 15  # + the fee panel (payments)
 
 
 def test_queue_and_workspace_queries_do_not_grow_with_the_dossiers(

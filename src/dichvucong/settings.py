@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dichvucong.monitor",
     "dichvucong.payments",
     "dichvucong.apiclients",
+    "dichvucong.nationalsync",
 ]
 
 MIDDLEWARE = [
@@ -367,6 +368,20 @@ VIETQR_BANK_BIN = os.environ.get("VIETQR_BANK_BIN", "970415" if _SANDBOX else ""
 VIETQR_ACCOUNT = os.environ.get("VIETQR_ACCOUNT", "113366668888" if _SANDBOX else "")
 VIETQR_ACCOUNT_NAME = os.environ.get(
     "VIETQR_ACCOUNT_NAME", "TRUNG TAM PHUC VU HANH CHINH CONG" if _SANDBOX else "")
+# The National Public Service Portal's sync (nationalsync): its endpoint and HTTP Basic
+# credentials. Without a URL, records wait in the outbox, unsent. The demo sends them to the
+# local simulator (``dichvucong national_simulator``, started by ``serve``).
+NATIONAL_SIMULATOR_PORT = int(os.environ.get("NATIONAL_SIMULATOR_PORT", "8002"))
+NATIONAL_SYNC_URL = os.environ.get(
+    "NATIONAL_SYNC_URL", f"http://127.0.0.1:{NATIONAL_SIMULATOR_PORT}/" if DEMO else "")
+NATIONAL_SYNC_USERNAME = os.environ.get("NATIONAL_SYNC_USERNAME", "")
+NATIONAL_SYNC_PASSWORD = os.environ.get("NATIONAL_SYNC_PASSWORD", "")
+NATIONAL_SYNC_TIMEOUT = float(os.environ.get("NATIONAL_SYNC_TIMEOUT", "15"))
+NATIONAL_SYNC_MAX_ATTEMPTS = int(os.environ.get("NATIONAL_SYNC_MAX_ATTEMPTS", "10"))
+NATIONAL_SYNC_BACKOFF_SECONDS = float(os.environ.get("NATIONAL_SYNC_BACKOFF_SECONDS", "30"))
+NATIONAL_SYNC_BACKOFF_MAX_SECONDS = float(
+    os.environ.get("NATIONAL_SYNC_BACKOFF_MAX_SECONDS", "3600"))
+NATIONAL_SYNC_LEASE_SECONDS = int(os.environ.get("NATIONAL_SYNC_LEASE_SECONDS", "120"))
 # The bank's transfer webhook signs its JSON body with HMAC-SHA256 under this secret.
 BANK_WEBHOOK_SECRET = os.environ.get("BANK_WEBHOOK_SECRET",
                                      "sandbox-bank-webhook" if _SANDBOX else "")

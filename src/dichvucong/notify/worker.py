@@ -35,11 +35,12 @@ from datetime import timedelta
 from email.utils import parseaddr
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from dichvucong.core import leases
 from dichvucong.notify import gateways
 from dichvucong.notify.models import Notification, NotificationChannel, Status
 
@@ -80,21 +81,11 @@ def _claimable(now) -> Q:
 
 
 def claim(batch: int | None = None) -> tuple[str, list[Notification]]:
-    batch = batch or settings.NOTIFY_BATCH
-    token = secrets.token_hex(16)
-    now = timezone.now()
-    with transaction.atomic():
-        candidates = Notification.objects.filter(_claimable(now)).order_by("next_attempt_at",
-                                                                          "id")
-        if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:batch])
-        if not ids:
-            return token, []
-        Notification.objects.filter(_claimable(now), pk__in=ids).update(
-            status=Status.SENDING, lease_token=token,
-            lease_until=now + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS))
-    rows = list(Notification.objects.filter(lease_token=token).order_by("id"))
+    token, found = leases.claim(
+        Notification.objects.order_by("next_attempt_at", "id"), _claimable,
+        batch=batch or settings.NOTIFY_BATCH, lease_seconds=settings.NOTIFY_LEASE_SECONDS,
+        status=Status.SENDING)
+    rows = list(Notification.objects.filter(lease_token=token).order_by("id")) if found else []
     return token, rows
 
 

@@ -39,6 +39,9 @@ class Command(BaseCommand):
             children.append(subprocess.Popen(
                 [sys.executable, "-m", "dichvucong", "vnpay_sandbox",
                  "--ipn-url", f"http://{host}:{port}/thanh-toan/vnpay/ipn/"], env=env))
+            # and its dossiers are synced to a local National Public Service Portal.
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "dichvucong", "national_simulator"], env=env))
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application",
              "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),

@@ -1,0 +1,53 @@
+"""The outbox of the National Public Service Portal sync: one ``SyncRecord`` per record sent.
+
+A row is written in the transaction that records a dossier event (``outbox.py``), holding the
+record exactly as it will be sent (the dossier as ``DongBoHoSoMC``, or the step as
+``CapNhatTienDoHoSoMC``), so a resend is byte for byte the same and carries the same ``key``.
+The worker (``worker.py``) sends a dossier's rows one at a time in ``id`` order, and records the
+portal's answer on the row: its sync state is the dossier's and the step's.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SyncState(models.TextChoices):
+    PENDING = "pending", _("Chờ đồng bộ")
+    SENDING = "sending", _("Đang gửi")
+    SYNCED = "synced", _("Đã đồng bộ")
+    FAILED = "failed", _("Đồng bộ lỗi")
+
+
+class SyncRecord(models.Model):
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE,
+                                related_name="sync_records", verbose_name=_("hồ sơ"))
+    event = models.ForeignKey("dossiers.DossierEvent", on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="sync_records")
+    service = models.CharField(_("dịch vụ"), max_length=30)
+    is_updating = models.BooleanField(default=False)
+    payload = models.JSONField(_("bản ghi"))
+    # Sent as the Idempotency-Key header on every attempt: the portal recognises a resend.
+    key = models.CharField(max_length=80, unique=True)
+    state = models.CharField(_("tình trạng"), max_length=10, choices=SyncState.choices,
+                             default=SyncState.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(_("lỗi gần nhất"), max_length=1000, blank=True)
+    # The portal's last answer: {"http_status", "error_code", "message", …}.
+    response = models.JSONField(_("trả lời của Cổng quốc gia"), default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    synced_at = models.DateTimeField(_("thời điểm đồng bộ"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bản ghi đồng bộ Cổng DVC quốc gia")
+        verbose_name_plural = _("bản ghi đồng bộ Cổng DVC quốc gia")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"]),
+                   models.Index(fields=["dossier", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.service} {self.key}: {self.state}"

@@ -1,0 +1,249 @@
+"""A local National Public Service Portal (Cổng DVCQG) for the demo and the tests: a process of
+its own, with no Django, speaking the two sync services of ``shape.py``.
+
+- ``POST /`` (any path outside ``/_simulator/``): ``{"service", "isUpdating", "data"}``, checked
+  against ``shape.REQUEST``. A record that breaks the schema is refused with ``error_code`` "1"
+  and the fields named (``errors: [{"field": "data[0].TrangThai", "message": …}]``); nothing of
+  that request is kept. Order is checked too [I, the real portal's rule is not documented]: a
+  step or an update for a dossier the portal never got, or a second create, is refused ("2").
+- Idempotency: the client sends ``Idempotency-Key`` (one per record); a key already accepted is
+  answered ``error_code`` "0" with ``"duplicate": true`` and counted, not stored again. The
+  documented services carry no such key [I]: it is the platform's, and a real portal ignores it.
+- ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated.
+- ``POST /_simulator/faults`` ``{"mode": "http500"|"error_code"|"slow"|"silent", "count": n,
+  "delay": s}``: the next ``n`` requests fail that way. ``slow`` answers after ``delay``;
+  ``silent`` keeps the record, then holds the connection ``delay`` seconds and closes it with no
+  answer (the client cannot know the record arrived); ``http500`` and ``error_code`` keep
+  nothing. ``POST /_simulator/reset`` forgets everything.
+
+Run: ``python -m dichvucong.nationalsync.simulator --port 8002`` (prints the port on its first
+line; ``--port 0`` picks a free one), or ``dichvucong national_simulator``; ``serve`` starts it
+in the demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hmac
+import json
+import re
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jsonschema_rs
+
+from dichvucong.nationalsync import shape
+
+CONTROL = "/_simulator/"
+_REQUIRED = re.compile(r'^"([^"]+)" is a required property$')
+
+
+class Portal:
+    """The simulator's state; thread-safe."""
+
+    def __init__(self, username: str = "", password: str = "") -> None:
+        self.username, self.password = username, password
+        self.validator = jsonschema_rs.validator_for(shape.REQUEST)
+        self.lock = threading.Lock()
+        self.reset()
+
+    def reset(self) -> None:
+        with getattr(self, "lock", threading.Lock()):
+            self.accepted: list[dict] = []
+            self.refused: list[dict] = []
+            self.duplicates: list[dict] = []
+            self.keys: set[str] = set()
+            self.dossiers: dict[str, dict] = {}
+            self.faults: list[dict] = []
+
+    def set_faults(self, mode: str, count: int = 1, delay: float = 0.0) -> None:
+        if mode not in ("http500", "error_code", "slow", "silent"):
+            raise ValueError(mode)
+        with self.lock:
+            self.faults = [{"mode": mode, "delay": delay} for _ in range(count)]
+
+    def next_fault(self) -> dict | None:
+        with self.lock:
+            return self.faults.pop(0) if self.faults else None
+
+    def check(self, body) -> list[dict]:
+        errors = []
+        for error in self.validator.iter_errors(body):
+            path = list(error.instance_path)
+            missing = _REQUIRED.match(error.message)
+            if missing:  # name the missing field itself, not the record that lacks it
+                path.append(missing.group(1))
+            errors.append({"field": shape.field_name(path), "message": error.message})
+        return errors
+
+    def receive(self, body, keys: list[str]) -> tuple[str, str, dict]:
+        """Validate and keep one request: (error_code, message, extra)."""
+        errors = self.check(body)
+        if errors:
+            with self.lock:
+                self.refused.append({"body": body, "errors": errors})
+            return "1", "Dữ liệu không hợp lệ: " + "; ".join(
+                f"{e['field']}: {e['message']}" for e in errors[:5]), {"errors": errors}
+        service, records = body["service"], body["data"]
+        updating = body.get("isUpdating") == "True"
+        keys = keys if len(keys) == len(records) else [""] * len(records)
+        with self.lock:
+            if keys[0] and all(k in self.keys for k in keys):
+                self.duplicates.append({"service": service, "keys": keys})
+                return "0", "Đã nhận trước đó", {"duplicate": True}
+            problem = self._out_of_order(service, updating, records)
+            if problem:
+                self.refused.append({"body": body, "errors": [problem]})
+                return "2", f"{problem['field']}: {problem['message']}", {"errors": [problem]}
+            now = datetime.now(UTC).isoformat()
+            for key, record in zip(keys, records, strict=True):
+                if key and key in self.keys:
+                    continue
+                self.keys.add(key)
+                if service == shape.DOSSIER_SERVICE:
+                    self.dossiers[record["MaHoSo"]] = record
+                self.accepted.append({"service": service, "isUpdating": updating, "key": key,
+                                      "record": record, "received_at": now})
+        return "0", "Thành công", {}
+
+    def _out_of_order(self, service: str, updating: bool, records: list) -> dict | None:
+        known = set(self.dossiers)
+        for index, record in enumerate(records):
+            code = record["MaHoSo"]
+            field = f"data[{index}].MaHoSo"
+            if service == shape.DOSSIER_SERVICE and not updating:
+                if code in known:
+                    return {"field": field, "message": f"hồ sơ {code} đã có, không tạo lại"}
+                known.add(code)
+            elif code not in known:
+                return {"field": field, "message": f"hồ sơ {code} chưa được đồng bộ"}
+        return None
+
+    def authorised(self, header: str) -> bool:
+        if not self.username:
+            return True
+        expected = "Basic " + base64.b64encode(
+            f"{self.username}:{self.password}".encode()).decode()
+        return hmac.compare_digest(header.encode(), expected.encode())
+
+    def snapshot(self) -> dict:
+        with self.lock:
+            return {"accepted": list(self.accepted), "refused": list(self.refused),
+                    "duplicates": list(self.duplicates)}
+
+
+def make_handler(portal: Portal):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: without TCP_NODELAY each answer waits for the
+        # client's delayed ACK (~40 ms), which would make the simulator, not the sync, the limit.
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args) -> None:  # quiet: the bodies hold personal data
+            pass
+
+        def _json(self, status: int, payload: dict) -> None:
+            data = json.dumps(payload, ensure_ascii=False).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _body(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            try:
+                return json.loads(raw or b"null")
+            except ValueError:
+                return ValueError
+
+        def do_GET(self) -> None:
+            if self.path.rstrip("/") == CONTROL + "received":
+                self._json(200, portal.snapshot())
+            else:
+                self._json(404, {"error_code": "404", "message": "Không có"})
+
+        def do_POST(self) -> None:
+            body = self._body()
+            if self.path.startswith(CONTROL):
+                self._control(body)
+                return
+            if not portal.authorised(self.headers.get("Authorization", "")):
+                self._json(401, {"error_code": "401", "message": "Sai thông tin xác thực"})
+                return
+            if body is ValueError:
+                self._json(200, {"error_code": "1", "message": "Nội dung không phải JSON",
+                                 "errors": [{"field": "(body)", "message": "not JSON"}]})
+                return
+            fault = portal.next_fault()
+            mode = fault["mode"] if fault else ""
+            if mode == "http500":
+                self._json(500, {"error_code": "500", "message": "Lỗi máy chủ (giả lập)"})
+                return
+            if mode == "error_code":
+                self._json(200, {"error_code": "99", "message": "Hệ thống bận (giả lập)"})
+                return
+            keys = [k.strip() for k in self.headers.get("Idempotency-Key", "").split(",")
+                    if k.strip()]
+            code, message, extra = portal.receive(body, keys)
+            if mode == "silent":
+                time.sleep(fault["delay"])
+                self.close_connection = True
+                return
+            if mode == "slow":
+                time.sleep(fault["delay"])
+            self._json(200, {"error_code": code, "message": message, **extra})
+
+        def _control(self, body) -> None:
+            action = self.path[len(CONTROL):].rstrip("/")
+            body = body if isinstance(body, dict) else {}
+            if action == "reset":
+                portal.reset()
+            elif action == "faults":
+                try:
+                    portal.set_faults(str(body.get("mode")), int(body.get("count", 1)),
+                                      float(body.get("delay", 0)))
+                except (TypeError, ValueError):
+                    self._json(400, {"error": "mode: http500 | error_code | slow | silent"})
+                    return
+            else:
+                self._json(404, {"error": "unknown control"})
+                return
+            self._json(200, {"ok": True})
+
+    return Handler
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+def serve(portal: Portal, host: str = "127.0.0.1", port: int = 0,
+          forever: bool = True) -> ThreadingHTTPServer:
+    server = _Server((host, port), make_handler(portal))
+    if forever:
+        print(f"{server.server_port}", flush=True)
+        server.serve_forever(poll_interval=0.2)
+    return server
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Local National Public Service Portal")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8002)
+    parser.add_argument("--username", default="")
+    parser.add_argument("--password", default="")
+    args = parser.parse_args(argv)
+    try:
+        serve(Portal(args.username, args.password), args.host, args.port)
+    except KeyboardInterrupt:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
