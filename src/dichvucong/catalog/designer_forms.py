@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
@@ -579,7 +580,9 @@ class ResultForm(DesignerForm):
         label=_("Mẫu nội dung kết quả"), required=False, widget=_textarea(6),
         help_text=_("{{ khóa }}: giá trị trường tờ khai; {{ khóa__chu }}: ngày ghi bằng chữ; "
                     "{{ _agency }}, {{ _issue_date }}: cơ quan cấp, ngày cấp. Dòng bắt đầu "
-                    "bằng «# » là tiêu đề mục."))
+                    "bằng «# » là tiêu đề mục. Các dòng giữa {{#nhóm}} và {{/nhóm}} (mỗi "
+                    "thẻ một dòng) được ghi cho từng mục của nhóm lặp lại, với các trường của "
+                    "nhóm và {{_n}} là số thứ tự. Dòng có mọi giá trị đều trống được bỏ đi."))
     digital = forms.BooleanField(
         label=_("Hệ thống ban hành kết quả điện tử (ký số, có mã QR)"), required=False,
         initial=True, help_text=_("Bỏ chọn khi kết quả được làm ngoài hệ thống (thẻ, phôi "
@@ -906,8 +909,9 @@ class DocumentForm(PositionMixin, DesignerForm):
                     "chứa dấu phẩy)."))
     required_when = ConditionField(
         label=_("Chỉ bắt buộc khi tờ khai có câu trả lời"),
-        help_text=_('Để trống: luôn bắt buộc (nếu đánh dấu «Bắt buộc»). Ví dụ {"field": '
-                    '"hang", "in": ["A2", "B"]}. ') + CONDITION_HELP)
+        help_text=format_lazy("{} {}", _('Để trống: luôn bắt buộc (nếu đánh dấu «Bắt '
+                                          'buộc»). Ví dụ {"field": "hang", "in": ["A2", '
+                                          '"B"]}.'), CONDITION_HELP))
     quantity_text = forms.CharField(required=False, widget=forms.HiddenInput)
 
     main = ["name", "mandatory", "condition", "required_when", "copies", "copy_type",
