@@ -208,10 +208,7 @@ def test_a_document_is_required_only_for_the_answers_its_condition_names():
             {"name": "X", "required_when": {"field": "hang_xe", "filled": True}}]))
 
 
-def test_a_result_holder_must_be_a_form_field():
-    with pytest.raises(ValidationError, match="lấy người được cấp từ trường 'tre'"):
-        ProcedureDefinition.model_validate(_definition(results=[
-            {"name": "Giấy khai sinh", "holder_name_field": "tre"}]))
+def test_a_result_holders_id_needs_the_holders_name():
     with pytest.raises(ValidationError, match="cần đi cùng trường họ tên"):
         ProcedureDefinition.model_validate(_definition(
             form=[{"key": "so", "label": "Số", "type": "id_number"}],

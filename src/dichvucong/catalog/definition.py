@@ -472,7 +472,8 @@ class Result(_Model):
                         "keeps one register per result name, any other none")
     holder_name_field: str = Field(
         "", description="key of the form field holding the name of whom the result is issued "
-                        "to (a birth certificate: the child); empty: the applicant")
+                        "to (a birth certificate: the child); empty, or that field empty or "
+                        "gone from the form: the applicant")
     holder_id_field: str = Field(
         "", description="key of the form field holding the holder's ID number; with "
                         "holder_name_field empty, none is printed (not the applicant's)")
@@ -587,10 +588,6 @@ class ProcedureDefinition(_Model):
             if result.holder_id_field and not result.holder_name_field:
                 raise ValueError(f"kết quả «{result.name}»: trường số định danh người được "
                                  "cấp cần đi cùng trường họ tên")
-            for key in (result.holder_name_field, result.holder_id_field):
-                if key and key not in keys:
-                    raise ValueError(f"kết quả «{result.name}» lấy người được cấp từ trường "
-                                     f"'{key}' không có trong biểu mẫu")
         return self
 
     @model_validator(mode="after")
