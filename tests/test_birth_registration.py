@@ -150,6 +150,9 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
     assert response.status_code == 302
     result = Result.objects.get(dossier=dossier)
     assert result.is_ready and result.title == "Giấy khai sinh"
+    # Issued to the child, not to the mother who filed: no ID number of hers on it.
+    assert result.holder_name == "Trần Minh Khang" and result.holder_account == dossier.applicant
+    assert result.holder_id_hash == ""
 
     download = citizen.get(f"/ket-qua/{result.token}/")
     assert download.status_code == 200
@@ -169,9 +172,10 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
         "Họ, chữ đệm và tên người mẹ: Nguyễn Thị Lan", "Năm sinh: 1994. Dân tộc: Kinh",
         "Họ, chữ đệm và tên người cha: Trần Văn Hùng", "Năm sinh: 1992. Dân tộc: Tày",
         f"Nơi đăng ký khai sinh: {HAI_CHAU}. Ngày, tháng, năm đăng ký: {today:%d/%m/%Y}",
-        result.signer_name,
+        result.signer_name, "Cấp cho: Trần Minh Khang",
     ):
         assert expected in text, (expected, text)
+    assert "Số định danh cá nhân" not in text
     texts = qr_at_150_dpi(data)
     assert texts == [services.verify_url(result.qr_payload)]
     # The QR's link verifies the very document online.
@@ -181,7 +185,8 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
 
 def test_a_birth_without_a_father_recorded_leaves_the_fathers_part_empty():
     """The template allows a birth with no father recorded: his part of the form is optional
-    and the Giấy khai sinh leaves it blank."""
+    and the Giấy khai sinh leaves his lines out (a result line with only empty values is not
+    printed)."""
     data = birth_form_json(father=False)
     form = Procedure.objects.get(code=BIRTH).current_version.parsed().form
     assert validate(form, data, timezone.localdate()).is_valid
@@ -189,8 +194,10 @@ def test_a_birth_without_a_father_recorded_leaves_the_fathers_part_empty():
     with TestCase.captureOnCommitCallbacks(execute=True):
         result = services.request_issue(dossier, user("chuyenvien.haichau"))
     lines = result.body.splitlines()
-    assert "Họ, chữ đệm và tên người cha: " in lines
-    assert "Họ, chữ đệm và tên người mẹ: Nguyễn Thị Lan" in lines
+    # The father's lines have nothing to print: they are left out, the headings stay.
+    assert not any(line.startswith(("Họ, chữ đệm và tên người cha", "Năm sinh: . "))
+                   for line in lines), lines
+    assert "Họ, chữ đệm và tên người mẹ: Nguyễn Thị Lan" in lines and "# Cha, mẹ" in lines
 
 
 def test_the_blank_declaration_downloads_from_the_procedure_page():

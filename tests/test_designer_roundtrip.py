@@ -245,6 +245,14 @@ def rich_definition(base: dict) -> dict:
          "store_document_types": ["giay_chung_sinh", "Giấy chứng sinh"]},
         {"name": "Văn bản ủy quyền", "mandatory": False, "condition": "Khi nộp thay",
          "copies": 0, "copy_type": "certified_copy_or_electronic"},
+        # Required only for some answers, with a combined condition.
+        {"name": "Giấy xác nhận hộ nghèo", "condition": "Khi thuộc hộ nghèo, cận nghèo",
+         "required_when": {"any_of": [
+             {"field": "hoan_canh", "in": ["ho_ngheo", "can_ngheo"]},
+             {"all_of": [{"field": "nguoi_co_cong", "equals": True},
+                         {"field": "ghi_ro", "filled": True}]}]}},
+        {"name": "Giấy tờ người có công", "required_when": {"field": "nguoi_co_cong",
+                                                             "equals": True}},
     ]
     d["form"] = [
         {"key": "ho_ten_nguoi_yeu_cau", "label": "Họ tên người yêu cầu", "type": "text",
@@ -269,6 +277,21 @@ def rich_definition(base: dict) -> dict:
          "max_value": "10.5", "visible_when": {"field": "ban_dien_tu", "filled": False}},
         {"key": "ma_uu_dai", "label": "Mã ưu đãi", "type": "text",
          "visible_when": {"field": "hoan_canh", "in": ["ho_ngheo", "can_ngheo"]}},
+        # An option value with commas, chosen by an «in» condition: kept whole.
+        {"key": "noi_sinh", "label": "Nơi sinh", "type": "select",
+         "options": [{"value": "Đà Nẵng, Việt Nam", "label": "Tại Đà Nẵng"},
+                     {"value": "Nước ngoài", "label": "Ở nước ngoài"}]},
+        {"key": "benh_vien", "label": "Bệnh viện", "type": "text",
+         "visible_when": {"field": "noi_sinh", "in": ["Đà Nẵng, Việt Nam", 'Ghi "khác"']}},
+        {"key": "cha_ho_ten", "label": "Họ tên người cha", "type": "text",
+         "visible_when": {"all_of": [{"field": "nguoi_co_cong", "equals": True},
+                                     {"any_of": [{"field": "ghi_ro", "filled": True},
+                                                 {"field": "noi_sinh",
+                                                  "equals": "Nước ngoài"}]}]}},
+        # Date rules between fields.
+        {"key": "tu_ngay", "label": "Từ ngày", "type": "date", "before_field": "den_ngay"},
+        {"key": "den_ngay", "label": "Đến ngày", "type": "date", "after_field": "tu_ngay",
+         "max_days_apart": 730},
         {"key": "anh_em", "label": "Anh chị em ruột", "type": "group", "min_items": 1,
          "max_items": 8, "visible_when": {"field": "ghi_ro", "filled": True},
          "fields": [
@@ -276,6 +299,11 @@ def rich_definition(base: dict) -> dict:
              {"key": "da_mat", "label": "Đã mất", "type": "checkbox"},
              {"key": "nam_mat", "label": "Năm mất", "type": "number",
               "visible_when": {"field": "da_mat", "equals": True}},
+             {"key": "ngay_sinh", "label": "Ngày sinh", "type": "date",
+              "before_field": "ngay_mat"},
+             {"key": "ngay_mat", "label": "Ngày mất", "type": "date",
+              "visible_when": {"any_of": [{"field": "da_mat", "equals": True},
+                                          {"field": "nam_mat", "filled": True}]}},
          ]},
     ]
     d["workflow"] = [
@@ -288,7 +316,10 @@ def rich_definition(base: dict) -> dict:
     d["results"] = [
         {"name": "Giấy khai sinh (bản chính)", "document_type": "giay_khai_sinh",
          "validity": "Không thời hạn",
-         "template": "Họ tên người yêu cầu: {{ ho_ten_nguoi_yeu_cau }}", "digital": True},
+         "template": "Họ tên người yêu cầu: {{ ho_ten_nguoi_yeu_cau }}\n# Anh chị em\n"
+                     "{{#anh_em}}\n{{_n}}. {{ho_ten}}, sinh ngày {{ngay_sinh}}\n{{/anh_em}}",
+         "digital": True, "holder_name_field": "ho_ten_nguoi_yeu_cau",
+         "holder_id_field": "so_dinh_danh"},
         {"name": "Trích lục khai sinh (bản sao)", "document_type": "trich_luc_khai_sinh",
          "digital": True},
         {"name": "Thẻ bảo hiểm y tế của trẻ", "validity": "Đến khi trẻ đủ 6 tuổi",
@@ -483,3 +514,47 @@ def test_every_result_is_editable(designer):
                                             "Thẻ bảo hiểm y tế của trẻ"]
     assert results[1]["validity"] == "Đến khi trẻ đủ 72 tháng tuổi"
     assert results[1]["digital"] is False and results[0] == original["results"][0]
+
+
+def test_new_rules_entered_wrongly_are_explained_and_kept(designer):
+    """Combined conditions, documents' conditions, date rules, result holders and group blocks
+    in result templates: wrong input is refused with the reason, what was typed stays, and the
+    draft is untouched."""
+    original = rich_draft(designer)
+    page = section_forms(designer.get(f"/thiet-ke/{BIRTH}/nhap/").content.decode())
+    form_rows = {value: name.split("-")[1] for name, value in page["form"]
+                 if name.endswith("-key")}
+    row = form_rows["ma_uu_dai"]
+    typed = {f"form-{row}-cond_combined": '{"all_of": [{"field": "hoan_canh"}]}',
+             f"form-{row}-cond_field": "", f"form-{row}-cond_operator": "",
+             f"form-{row}-cond_value": "",
+             f"form-{form_rows['ghi_ro']}-before_field": "tu_ngay"}
+    response = designer.post(f"/thiet-ke/{BIRTH}/nhap/?section=form",
+                             as_post(page["form"], **typed))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "điều kiện cần đúng một phép thử" in html
+    assert "Chỉ trường ngày mới so được với trường ngày khác." in html
+    assert "{&quot;all_of&quot;: [{&quot;field&quot;: &quot;hoan_canh&quot;}]}" in html
+    # A combined condition reading a field of another level is refused too.
+    response = designer.post(f"/thiet-ke/{BIRTH}/nhap/?section=form", as_post(
+        page["form"], **{f"form-{row}-cond_combined":
+                         '{"any_of": [{"field": "ho_ten", "filled": true}]}',
+                         f"form-{row}-cond_field": "", f"form-{row}-cond_operator": "",
+                         f"form-{row}-cond_value": ""}))
+    assert response.status_code == 400
+    assert "Không có trường «ho_ten» cùng cấp với trường này." in response.content.decode()
+
+    response = designer.post(f"/thiet-ke/{BIRTH}/nhap/?section=documents", as_post(
+        page["documents"], **{"documents-3-required_when": "hoan_canh = ho_ngheo"}))
+    assert response.status_code == 400
+    assert "Điều kiện không phải JSON hợp lệ" in response.content.decode()
+
+    response = designer.post(f"/thiet-ke/{BIRTH}/nhap/?section=result", as_post(
+        page["result"], **{"result-1-holder_name_field": "tre_ho_ten",
+                           "result-1-template": "{{#anh_em}}\n{{ho_ten}} {{khong_co}}"}))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Biểu mẫu không có trường «tre_ho_ten»." in html
+    assert "Khối «anh_em» chưa đóng bằng dòng {{/anh_em}}" in html
+    assert draft_of(BIRTH) == original

@@ -89,6 +89,9 @@ def test_household_business_registration_1_001612(tmp_path):
         "Sinh ngày: 12/04/1988. Dân tộc: Kinh. Quốc tịch: Việt Nam",
         "Số định danh cá nhân: 048188004512",
         f"Đăng ký lần đầu ngày {timezone.localdate():%d/%m/%Y} tại {HAI_CHAU}",
+        # The members of the household, from the repeating group.
+        "Thành viên hộ gia đình", "1. Lê Văn Tâm; sinh ngày: 03/09/1986; giới tính: Nam; số "
+        "định danh cá nhân: 048086001937; quan hệ với chủ hộ: Chồng",
         result.signer_name)
 
 
@@ -205,6 +208,12 @@ def test_work_permit_renewal_1_014201(tmp_path):
             in html)
     assert "«Số hộ chiếu» gồm 6 đến 12 chữ cái hoặc chữ số" in html
     assert 'value="TK 12345"' in html and 'value="TANAKA HIROSHI"' in html
+    # The renewal period: after its start, two years at most.
+    start = date.fromisoformat(forms.work_permit_form()["gh_tu_ngay"])
+    html = refused(proc, forms.work_permit_form() | {
+        "gh_den_ngay": (start + timedelta(days=731)).isoformat()})
+    assert ("«Thời hạn đề nghị gia hạn: đến ngày» và «Thời hạn đề nghị gia hạn: từ ngày» cách "
+            "nhau tối đa 730 ngày (đang cách 731 ngày).") in html
 
     form = forms.work_permit_form()
     until = date.fromisoformat(form["gh_den_ngay"])

@@ -92,7 +92,11 @@ def test_permanent_residence_ct01_to_the_signed_notice(tmp_path):
                    "Số định danh cá nhân: 048090012345",
                    "Nơi thường trú: 45 Trần Phú, Phường Hải Châu",
                    "Họ, chữ đệm và tên chủ hộ: Nguyễn Thị Mai; quan hệ với chủ hộ: Con đẻ",
-                   f"Ngày đăng ký thường trú: {today:%d/%m/%Y}", signer)
+                   f"Ngày đăng ký thường trú: {today:%d/%m/%Y}",
+                   # The household members, from the repeating group, one numbered line each.
+                   "Những người cùng đăng ký",
+                   "1. Lê Ngọc Hân; ngày sinh: 02/09/2018; giới tính: Nữ; số định danh cá "
+                   "nhân: 048318009876; quan hệ với chủ hộ: Cháu ruột", signer)
 
 
 def test_temporary_residence_until_a_date_within_two_years(tmp_path):
@@ -107,7 +111,8 @@ def test_temporary_residence_until_a_date_within_two_years(tmp_path):
     text, signer = signed_text(dossier, tmp_path)
     assert_carries(text, "THÔNG BÁO KẾT QUẢ ĐĂNG KÝ TẠM TRÚ", "Họ, chữ đệm và tên: Lê Văn Thành",
                    "Nơi tạm trú: 45 Trần Phú, Phường Hải Châu",
-                   f"Thời hạn tạm trú: từ {today:%d/%m/%Y} đến {until:%d/%m/%Y}", signer)
+                   f"Thời hạn tạm trú: từ {today:%d/%m/%Y} đến {until:%d/%m/%Y}",
+                   "1. Lê Ngọc Hân; ngày sinh: 02/09/2018", signer)
 
 
 def test_residence_confirmation_ct07_valid_one_year(tmp_path):
@@ -157,7 +162,17 @@ def test_driving_licence_reissue_after_loss(tmp_path):
     refused(forms.LICENCE_REISSUE, {**forms.licence_form(reissue=True), "gplx_so": "48-015/B2"},
             "«Số giấy phép lái xe» chỉ gồm chữ số và chữ cái, từ 6 đến 20 ký tự",
             "48-015/B2", "Giấy phép lái xe bị mất.")
-    dossier = file_online(procedure(forms.LICENCE_REISSUE), forms.licence_form(reissue=True))
+    proc = procedure(forms.LICENCE_REISSUE)
+    # The health certificate is required for class B (Thông tư 12/2025/TT-BCA) …
+    response = client_for("congdan").post(f"/thu-tuc/{proc.code}/nop-ho-so/", {
+        "agency": str(receiving_agency(proc).pk), "delivery": "online", "action": "submit",
+        **forms.licence_form(reissue=True)})
+    assert response.status_code == 200
+    assert "Cần đính kèm «Giấy khám sức khỏe của người lái xe»." in response.content.decode()
+    # … and not for classes A1, A and B1 only: filed with no paper at all.
+    file_online(proc, {**forms.licence_form(reissue=True), "gplx_hang_de_nghi": ["A1", "B1"]},
+                uploads={})
+    dossier = file_online(proc, forms.licence_form(reissue=True))
     text, signer = signed_text(dossier, tmp_path)
     assert_carries(text, "GIẤY PHÉP LÁI XE", "Họ và tên: Trần Thị Thu Hà",
                    "Cấp lại giấy phép lái xe hạng B2 số 480150123456",

@@ -49,6 +49,7 @@ from dichvucong.dossiers.models import (
     DossierChannel,
     DossierEvent,
 )
+from dichvucong.dossiers.submission import document_needed
 from dichvucong.dossiers.uploads import UploadError, check_upload
 from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
@@ -464,7 +465,8 @@ def walk_in(request: HttpRequest) -> HttpResponse:
         elif posted.result is not None and request.POST.get("action") == "submit":
             errors = posted.result.errors
             checked = _check_applicant(applicant, own_errors)
-            documents = _check_documents(request, definition, own_errors)
+            documents = _check_documents(request, definition, own_errors,
+                                         posted.result.cleaned)
             account = resolve_citizen_token(account_token) if account_token else None
             if account_token and account is None:
                 own_errors["cccd-qr"] = _("Mã QR tài khoản đã hết hạn; quét lại mã của công dân.")
@@ -543,12 +545,14 @@ def _check_applicant(applicant: dict, errors: dict[str, str]) -> services.WalkIn
         email=applicant["email"], applicant_type=applicant["type"])
 
 
-def _check_documents(request: HttpRequest, definition, errors: dict[str, str]) -> list:
+def _check_documents(request: HttpRequest, definition, errors: dict[str, str],
+                     answers: dict) -> list:
     documents = []
     for index, document in enumerate(definition.documents):
         upload = request.FILES.get(f"doc-{index}")
         if not upload:
-            if document.mandatory:
+            # A document required only for some answers (``required_when``) as online.
+            if document_needed(document, answers):
                 errors[f"doc-{index}"] = _("Cần đính kèm bản quét «%(name)s».") % {
                     "name": document.name}
             continue

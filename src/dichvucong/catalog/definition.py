@@ -208,7 +208,10 @@ class Fee(_Model):
 class RequiredDocument(_Model):
     name: Text
     mandatory: bool = True
-    condition: str = Field("", description="when a conditional document is needed")
+    condition: str = Field("", description="when a conditional document is needed, in words")
+    required_when: Condition | None = Field(
+        None, description="a mandatory document is required only when the form's answers meet "
+                          "this condition (on the form's top-level fields); otherwise optional")
     copies: int = Field(1, ge=0)
     copy_type: CopyType = CopyType.UNSPECIFIED
     quantity_text: str = Field("", description="as published, e.g. '1 bản chính, 1 bản sao'")
@@ -268,21 +271,56 @@ class Option(_Model):
 
 
 class Condition(_Model):
-    """Show a field only when another field (of the same group, or of the form) has a value."""
+    """Show a field (or require a document) only when the answers meet a test: one field (of
+    the same group, or of the form) has a value — ``field`` with one of ``equals``, ``in``,
+    ``filled`` — or several tests combined, ``all_of`` (every one holds) or ``any_of`` (at
+    least one holds), without ``field``."""
 
-    field: Text = Field(description="key of the field the condition reads")
+    field: str = Field("", description="key of the field the test reads; empty for all_of/any_of")
     equals: str | bool | None = None
     in_: list[str] | None = Field(None, alias="in")
     filled: bool | None = Field(None, description="true: any value; false: empty")
+    all_of: list[Condition] | None = Field(
+        None, min_length=1, description="every one of these conditions holds")
+    any_of: list[Condition] | None = Field(
+        None, min_length=1, description="at least one of these conditions holds")
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
-        tests = [self.equals is not None, self.in_ is not None, self.filled is not None]
+        tests = [self.equals is not None, self.in_ is not None, self.filled is not None,
+                 self.all_of is not None, self.any_of is not None]
         if sum(tests) != 1:
-            raise ValueError("điều kiện cần đúng một phép thử: equals, in hoặc filled")
+            raise ValueError("điều kiện cần đúng một phép thử: equals, in, filled, all_of hoặc "
+                             "any_of")
+        combined = self.all_of is not None or self.any_of is not None
+        if combined and self.field:
+            raise ValueError("điều kiện kết hợp (all_of, any_of) không ghi khóa trường")
+        if not combined and not self.field:
+            raise ValueError("điều kiện cần khóa trường (field)")
         return self
+
+    @model_serializer(mode="wrap")
+    def _dump(self, handler: SerializerFunctionWrapHandler,
+              info: SerializationInfo) -> dict:
+        data = handler(self)
+        if isinstance(data, dict):
+            # Only the test used is written: a stored condition reads as it was entered.
+            for key in ("all_of", "any_of"):
+                if data.get(key) is None:
+                    data.pop(key, None)
+            if self.all_of is not None or self.any_of is not None:
+                for key in ("field", "equals", "in", "in_", "filled"):
+                    data.pop(key, None)
+        return data
+
+    def fields(self) -> set[str]:
+        """The keys of every field the condition reads."""
+        found = {self.field} if self.field else set()
+        for part in (self.all_of or []) + (self.any_of or []):
+            found |= part.fields()
+        return found
 
 
 class FormField(_Model):
@@ -305,6 +343,16 @@ class FormField(_Model):
                           "the day of submission (0: not in the future)")
     pattern: str | None = None
     pattern_message: str = ""
+    before_field: str | None = Field(
+        None, description="a date field: its day must be before the day of this other date "
+                          "field (same group, or of the form), e.g. a permit's start before "
+                          "its end")
+    after_field: str | None = Field(
+        None, description="a date field: its day must be after the day of this other date "
+                          "field")
+    max_days_apart: int | None = Field(
+        None, ge=1, description="with before_field/after_field: at most this many days between "
+                                "the two days (e.g. 730: a renewal period of at most 2 years)")
     visible_when: Condition | None = None
     fields: list[FormField] = Field(default_factory=list, description="a group's own fields")
     min_items: int = Field(0, ge=0)
@@ -356,6 +404,15 @@ class FormField(_Model):
         if self.type == FieldType.DATE and any(
                 v is not None and v != int(v) for v in (self.min_value, self.max_value)):
             raise ValueError(f"giới hạn ngày của '{self.key}' là số ngày nguyên")
+        if (self.before_field or self.after_field or self.max_days_apart) \
+                and self.type != FieldType.DATE:
+            raise ValueError(f"chỉ trường ngày mới có quy tắc trước/sau trường khác "
+                             f"('{self.key}')")
+        if self.max_days_apart and not (self.before_field or self.after_field):
+            raise ValueError(f"khoảng cách tối đa của '{self.key}' cần trường ngày so sánh "
+                             "(before_field hoặc after_field)")
+        if self.key in (self.before_field, self.after_field):
+            raise ValueError(f"quy tắc ngày của '{self.key}' không được so với chính nó")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -370,13 +427,17 @@ def _unique_keys(fields: list[FormField], where: str) -> None:
         if field.key in seen:
             raise ValueError(f"khóa trường '{field.key}' lặp lại trong {where}")
         seen.add(field.key)
+    types = {field.key: field.type for field in fields}
     for field in fields:
-        if field.visible_when and field.visible_when.field not in seen:
-            raise ValueError(
-                f"điều kiện của '{field.key}' đọc trường '{field.visible_when.field}' không có"
-            )
-        if field.visible_when and field.visible_when.field == field.key:
+        read = field.visible_when.fields() if field.visible_when else set()
+        for key in sorted(read - seen):
+            raise ValueError(f"điều kiện của '{field.key}' đọc trường '{key}' không có")
+        if field.key in read:
             raise ValueError(f"điều kiện của '{field.key}' không được đọc chính nó")
+        for other in (field.before_field, field.after_field):
+            if other and types.get(other) != FieldType.DATE:
+                raise ValueError(f"quy tắc ngày của '{field.key}' so với '{other}': không có "
+                                 f"trường ngày này cùng cấp")
 
 
 class WorkflowStep(_Model):
@@ -409,6 +470,13 @@ class Result(_Model):
                         "'Sổ đăng ký khai sinh': it then carries «Số: <entry> Quyển số: <book>» "
                         "and fits on one page; empty: a civil status procedure (field 'Hộ tịch') "
                         "keeps one register per result name, any other none")
+    holder_name_field: str = Field(
+        "", description="key of the form field holding the name of whom the result is issued "
+                        "to (a birth certificate: the child); empty, or that field empty or "
+                        "gone from the form: the applicant")
+    holder_id_field: str = Field(
+        "", description="key of the form field holding the holder's ID number; with "
+                        "holder_name_field empty, none is printed (not the applicant's)")
 
 
 # What a result's template may name besides the form's fields: the issuing agency and the day
@@ -510,6 +578,16 @@ class ProcedureDefinition(_Model):
     @model_validator(mode="after")
     def _form_keys(self) -> ProcedureDefinition:
         _unique_keys(self.form, "biểu mẫu")
+        keys = {field.key for field in self.form}
+        for document in self.documents:
+            if document.required_when is not None:
+                for key in sorted(document.required_when.fields() - keys):
+                    raise ValueError(f"giấy tờ «{document.name}» cần khi trường '{key}' "
+                                     "không có trong biểu mẫu")
+        for result in self.results:
+            if result.holder_id_field and not result.holder_name_field:
+                raise ValueError(f"kết quả «{result.name}»: trường số định danh người được "
+                                 "cấp cần đi cùng trường họ tên")
         return self
 
     @model_validator(mode="after")

@@ -10,6 +10,8 @@ designer typed.
 
 from __future__ import annotations
 
+import csv
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,15 +21,19 @@ from typing import Any, ClassVar
 from django import forms
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
 from dichvucong.accounts.models import Role
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog import resulttemplate
 from dichvucong.catalog.codelists import CODE_LISTS
 from dichvucong.catalog.definition import (
     PREFILL_TYPES,
+    TEMPLATE_EXTRAS,
     Channel,
+    Condition,
     CopyType,
     FeeExemption,
     FieldType,
@@ -35,6 +41,7 @@ from dichvucong.catalog.definition import (
     OnlineMode,
     ProfileKey,
     TimeUnit,
+    template_keys,
 )
 from dichvucong.catalog.models import Field
 from dichvucong.catalog.presenters import CHANNEL_LABELS, COPY_TYPE_LABELS
@@ -42,7 +49,6 @@ from dichvucong.core.text import NAME_MAX, slugify_vi
 
 MAX_ROWS = 100
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,62}$"
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 CUTOFF = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 LEVEL_CHOICES = [(Level.PROVINCE.value, _("Cấp tỉnh")), (Level.COMMUNE.value, _("Cấp xã"))]
@@ -138,6 +144,60 @@ def lines(text: str | None) -> list[str]:
 
 def join_lines(items: list[str] | None) -> str:
     return "\n".join(items or [])
+
+
+def parse_values(text: str) -> list[str]:
+    """Values separated by commas; a value that holds a comma is written in double quotes
+    («"Hà Nội, Việt Nam", B1»), as a spreadsheet writes it."""
+    try:
+        row = next(csv.reader([text], skipinitialspace=True), [])
+    except csv.Error as exc:
+        raise forms.ValidationError(_("Danh sách giá trị không đọc được: %(error)s"),
+                                    params={"error": exc}) from exc
+    return [value.strip() for value in row if value.strip()]
+
+
+def show_values(values: list[str]) -> str:
+    """The inverse of ``parse_values``: quotes only the values that need it."""
+    return ", ".join('"' + v.replace('"', '""') + '"' if ("," in v or '"' in v) else v
+                     for v in values)
+
+
+class ConditionField(forms.CharField):
+    """A condition as the definition writes it (JSON), for what the one-field columns cannot
+    say: several answers combined (``all_of``, ``any_of``), or a document's ``required_when``.
+    Cleans to the condition's JSON (a dict) or None."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", _textarea(3))
+        kwargs["widget"].attrs.setdefault("spellcheck", "false")
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> dict | None:
+        text = super().clean(value).strip()
+        if not text:
+            return None
+        try:
+            data = json.loads(text)
+            return Condition.model_validate(data).model_dump(mode="json", by_alias=True)
+        except json.JSONDecodeError as exc:
+            raise forms.ValidationError(_("Điều kiện không phải JSON hợp lệ: %(error)s"),
+                                        params={"error": exc.msg}) from exc
+        except PydanticValidationError as exc:
+            raise forms.ValidationError(
+                "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            ) from exc
+
+
+def show_condition(condition: dict | None) -> str:
+    return json.dumps(condition, ensure_ascii=False) if condition else ""
+
+
+CONDITION_HELP = _('JSON, ví dụ {"all_of": [{"field": "co_cha", "equals": true}, {"field": '
+                   '"hang", "in": ["B", "C1"]}]} (tất cả đều đúng) hoặc "any_of" (một trong '
+                   'các điều kiện); mỗi điều kiện đơn: "field" và một trong "equals", "in", '
+                   '"filled".')
 
 
 def show_number(value: Any) -> str:
@@ -520,7 +580,9 @@ class ResultForm(DesignerForm):
         label=_("Mẫu nội dung kết quả"), required=False, widget=_textarea(6),
         help_text=_("{{ khóa }}: giá trị trường tờ khai; {{ khóa__chu }}: ngày ghi bằng chữ; "
                     "{{ _agency }}, {{ _issue_date }}: cơ quan cấp, ngày cấp. Dòng bắt đầu "
-                    "bằng «# » là tiêu đề mục."))
+                    "bằng «# » là tiêu đề mục. Các dòng giữa {{#nhóm}} và {{/nhóm}} (mỗi "
+                    "thẻ một dòng) được ghi cho từng mục của nhóm lặp lại, với các trường của "
+                    "nhóm và {{_n}} là số thứ tự. Dòng có mọi giá trị đều trống được bỏ đi."))
     digital = forms.BooleanField(
         label=_("Hệ thống ban hành kết quả điện tử (ký số, có mã QR)"), required=False,
         initial=True, help_text=_("Bỏ chọn khi kết quả được làm ngoài hệ thống (thẻ, phôi "
@@ -531,31 +593,58 @@ class ResultForm(DesignerForm):
                     "in trên một trang. Để trống: thủ tục lĩnh vực Hộ tịch dùng một sổ theo "
                     "tên kết quả, thủ tục khác không ghi sổ."))
 
-    main = ["name", "document_type", "validity", "template", "digital", "civil_register"]
+    holder_name_field = forms.CharField(
+        label=_("Cấp cho người có họ tên ở trường (khóa)"), max_length=63, required=False,
+        validators=[RegexValidator(KEY_PATTERN, _("Khóa trường không hợp lệ."))],
+        help_text=_("Ví dụ tre_ho_ten: giấy khai sinh cấp cho trẻ. Để trống: cấp cho người "
+                    "nộp hồ sơ."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    holder_id_field = forms.CharField(
+        label=_("Số định danh của người được cấp ở trường (khóa)"), max_length=63,
+        required=False,
+        validators=[RegexValidator(KEY_PATTERN, _("Khóa trường không hợp lệ."))],
+        help_text=_("Để trống khi người được cấp không phải người nộp và biểu mẫu không có số "
+                    "định danh của họ: kết quả không ghi số định danh."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
 
-    def __init__(self, *args: Any, keys: list[str] | None = None, **kwargs: Any) -> None:
+    TEXT_KEYS: ClassVar[tuple[str, ...]] = (
+        "name", "document_type", "validity", "template", "civil_register", "holder_name_field",
+        "holder_id_field")
+    main = ["name", "document_type", "validity", "template", "digital", "civil_register",
+            "holder_name_field", "holder_id_field"]
+
+    def __init__(self, *args: Any, keys: list[str] | None = None,
+                 groups: dict[str, list[str]] | None = None, fields: list[str] | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.keys = keys or []
+        self.groups = groups or {}
+        self.form_fields = fields if fields is not None else self.keys
 
-    @staticmethod
-    def row_initial(result: dict) -> dict:
-        return {**{name: result.get(name, "") for name in ("name", "document_type", "validity",
-                                                            "template", "civil_register")},
+    @classmethod
+    def row_initial(cls, result: dict) -> dict:
+        return {**{name: result.get(name, "") for name in cls.TEXT_KEYS},
                 "digital": result.get("digital", True)}
 
     def clean_template(self) -> str:
         text = self.cleaned_data["template"]
-        unknown = sorted({key for key in PLACEHOLDER.findall(text) if key not in self.keys})
-        if unknown:
-            raise forms.ValidationError(
-                _("Biểu mẫu không có trường: %(keys)s."),
-                params={"keys": ", ".join(unknown)})
+        problems = resulttemplate.problems(text, self.keys, self.groups)
+        if problems:
+            raise forms.ValidationError([f"{problem}." for problem in problems])
         return text
 
+    def clean(self) -> dict:
+        data = super().clean()
+        for name in ("holder_name_field", "holder_id_field"):
+            key = data.get(name)
+            if key and key not in self.form_fields:
+                self.add_error(name, _("Biểu mẫu không có trường «%(key)s».") % {"key": key})
+        if data.get("holder_id_field") and not data.get("holder_name_field"):
+            self.add_error("holder_name_field", _("Cần trường họ tên của người được cấp."))
+        return data
+
     def to_item(self) -> dict:
-        return {name: self.cleaned_data[name] for name in ("name", "document_type", "validity",
-                                                            "template", "digital",
-                                                            "civil_register")}
+        return {name: self.cleaned_data[name] for name in (*self.TEXT_KEYS, "digital")}
 
 
 # --- row sections ---------------------------------------------------------------------------------
@@ -818,10 +907,15 @@ class DocumentForm(PositionMixin, DesignerForm):
         widget=_textarea(2),
         help_text=_("Các loại giấy tờ có thể dùng thay, mỗi dòng một loại (tên loại có thể "
                     "chứa dấu phẩy)."))
+    required_when = ConditionField(
+        label=_("Chỉ bắt buộc khi tờ khai có câu trả lời"),
+        help_text=format_lazy("{} {}", _('Để trống: luôn bắt buộc (nếu đánh dấu «Bắt '
+                                          'buộc»). Ví dụ {"field": "hang", "in": ["A2", '
+                                          '"B"]}.'), CONDITION_HELP))
     quantity_text = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    main = ["name", "mandatory", "condition", "copies", "copy_type", "template", "note",
-            "store_document_types", "position"]
+    main = ["name", "mandatory", "condition", "required_when", "copies", "copy_type",
+            "template", "note", "store_document_types", "position"]
 
     @staticmethod
     def row_initial(doc: dict) -> dict:
@@ -830,6 +924,7 @@ class DocumentForm(PositionMixin, DesignerForm):
                 "copy_type": doc.get("copy_type") or CopyType.UNSPECIFIED.value,
                 "template": doc.get("template", ""), "note": doc.get("note", ""),
                 "store_document_types": join_lines(doc.get("store_document_types")),
+                "required_when": show_condition(doc.get("required_when")),
                 "quantity_text": doc.get("quantity_text", "")}
 
     def to_item(self) -> dict:
@@ -838,6 +933,7 @@ class DocumentForm(PositionMixin, DesignerForm):
                 "condition": data["condition"], "copies": data["copies"],
                 "copy_type": data["copy_type"], "quantity_text": data["quantity_text"],
                 "template": data["template"], "note": data["note"],
+                "required_when": data["required_when"],
                 "store_document_types": lines(data["store_document_types"])}
 
 
@@ -876,8 +972,12 @@ class FormFieldForm(PositionMixin, DesignerForm):
                                       required=False, initial="")
     cond_value = forms.CharField(
         label=_("Giá trị điều kiện"), max_length=500, required=False,
-        help_text=_("Nhiều giá trị cách nhau bằng dấu phẩy; với ô đánh dấu ghi «có» hoặc "
+        help_text=_("Nhiều giá trị cách nhau bằng dấu phẩy; giá trị có dấu phẩy đặt trong "
+                    "ngoặc kép, ví dụ \"Hà Nội, Việt Nam\", B1; với ô đánh dấu ghi «có» hoặc "
                     "«không»."))
+    cond_combined = ConditionField(
+        label=_("Hoặc điều kiện kết hợp nhiều câu trả lời"),
+        help_text=CONDITION_HELP)
     group = forms.CharField(
         label=_("Thuộc nhóm (khóa của trường nhóm)"), max_length=63, required=False,
         validators=[RegexValidator(KEY_PATTERN, _("Khóa nhóm không hợp lệ."))],
@@ -896,6 +996,18 @@ class FormFieldForm(PositionMixin, DesignerForm):
                               widget=forms.TextInput(attrs={"spellcheck": "false"}))
     pattern_message = forms.CharField(label=_("Thông báo khi sai mẫu"), max_length=500,
                                       required=False)
+    before_field = forms.CharField(
+        label=_("Ngày phải trước ngày của trường (khóa)"), max_length=63, required=False,
+        validators=[RegexValidator(KEY_PATTERN, _("Khóa trường không hợp lệ."))],
+        help_text=_("Với trường ngày: khóa của trường ngày cùng cấp, ví dụ ngay_ket_thuc."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    after_field = forms.CharField(
+        label=_("Ngày phải sau ngày của trường (khóa)"), max_length=63, required=False,
+        validators=[RegexValidator(KEY_PATTERN, _("Khóa trường không hợp lệ."))],
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    max_days_apart = forms.IntegerField(
+        label=_("Hai ngày cách nhau tối đa (ngày)"), required=False, min_value=1,
+        max_value=100_000, help_text=_("Ví dụ 730: thời hạn tối đa 2 năm."))
     min_items = forms.IntegerField(label=_("Số mục tối thiểu (với nhóm)"), required=False,
                                    min_value=0, max_value=200)
     max_items = forms.IntegerField(label=_("Số mục tối đa (với nhóm)"), required=False,
@@ -904,10 +1016,11 @@ class FormFieldForm(PositionMixin, DesignerForm):
     main = ["key", "label", "type", "required", "help", "prefill", "group", "position"]
     more = [
         (_("Lựa chọn (với trường chọn) và điều kiện hiển thị"),
-         ["options", "code_list", "cond_field", "cond_operator", "cond_value"]),
+         ["options", "code_list", "cond_field", "cond_operator", "cond_value",
+          "cond_combined"]),
         (_("Giới hạn và kiểm tra dữ liệu"),
-         ["min_length", "max_length", "min_value", "max_value", "pattern", "pattern_message",
-          "min_items", "max_items"]),
+         ["min_length", "max_length", "min_value", "max_value", "before_field", "after_field",
+          "max_days_apart", "pattern", "pattern_message", "min_items", "max_items"]),
     ]
 
     def row_title(self) -> str:
@@ -916,12 +1029,14 @@ class FormFieldForm(PositionMixin, DesignerForm):
     @staticmethod
     def row_initial(item: dict, group: str = "") -> dict:
         condition = item.get("visible_when") or {}
-        operator, value = "", ""
+        operator, value, combined = "", "", ""
+        if condition.get("all_of") is not None or condition.get("any_of") is not None:
+            combined, condition = show_condition(condition), {}
         if condition:
             if condition.get("filled") is not None:
                 operator, value = "filled", "" if condition["filled"] else "không"
             elif condition.get("in") is not None:
-                operator, value = "in", ", ".join(condition["in"])
+                operator, value = "in", show_values(condition["in"])
             else:
                 operator = "equals"
                 equals = condition.get("equals")
@@ -938,7 +1053,10 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "pattern": item.get("pattern") or "", "pattern_message": item.get("pattern_message",
                                                                               ""),
             "cond_field": condition.get("field", "") if condition else "",
-            "cond_operator": operator, "cond_value": value, "group": group,
+            "cond_operator": operator, "cond_value": value, "cond_combined": combined,
+            "group": group, "before_field": item.get("before_field") or "",
+            "after_field": item.get("after_field") or "",
+            "max_days_apart": item.get("max_days_apart"),
             "min_items": item.get("min_items", 0) or None,
             "max_items": item.get("max_items", 20) if item.get("type") == "group" else None,
             "prefill": item.get("prefill") or "",
@@ -986,6 +1104,15 @@ class FormFieldForm(PositionMixin, DesignerForm):
             self.add_error("cond_field", _("Điều kiện không được đọc chính trường này."))
         if operator in ("equals", "in") and not data.get("cond_value"):
             self.add_error("cond_value", _("Cần giá trị cho điều kiện."))
+        if data.get("cond_combined") and (target or operator):
+            self.add_error("cond_combined", _("Ghi một điều kiện: hoặc theo một trường, hoặc "
+                                              "điều kiện kết hợp."))
+        if (data.get("before_field") or data.get("after_field") or data.get("max_days_apart")) \
+                and kind != FieldType.DATE:
+            self.add_error("before_field", _("Chỉ trường ngày mới so được với trường ngày khác."))
+        if data.get("max_days_apart") and not (data.get("before_field")
+                                               or data.get("after_field")):
+            self.add_error("max_days_apart", _("Cần khóa của trường ngày để so."))
         low, high = data.get("min_length"), data.get("max_length")
         if low is not None and high is not None and low > high:
             self.add_error("max_length", _("Số ký tự tối đa nhỏ hơn số tối thiểu."))
@@ -1005,7 +1132,10 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "min_length": data["min_length"], "max_length": data["max_length"],
             "min_value": data["min_value"], "max_value": data["max_value"],
             "pattern": data["pattern"] or None, "pattern_message": data["pattern_message"],
-            "visible_when": None, "fields": [],
+            "before_field": data["before_field"] or None,
+            "after_field": data["after_field"] or None,
+            "max_days_apart": data["max_days_apart"],
+            "visible_when": data["cond_combined"], "fields": [],
             "min_items": data["min_items"] or 0,
             "max_items": data["max_items"] or 20,
             "prefill": data.get("prefill") or None,
@@ -1015,6 +1145,19 @@ class FormFieldForm(PositionMixin, DesignerForm):
             del item["options"]
         operator, target, value = (data["cond_operator"], data["cond_field"],
                                    data["cond_value"].strip())
+        combined = data["cond_combined"]
+        if combined:
+            unknown = sorted(Condition.model_validate(combined).fields() - set(scope_types))
+            if unknown:
+                self.add_error("cond_combined", _("Không có trường «%(key)s» cùng cấp với "
+                                                  "trường này.") % {"key": unknown[0]})
+                raise SectionInvalid
+        for name in ("before_field", "after_field"):
+            other = data[name]
+            if other and scope_types.get(other) != FieldType.DATE:
+                self.add_error(name, _("Không có trường ngày «%(key)s» cùng cấp với trường "
+                                       "này.") % {"key": other})
+                raise SectionInvalid
         if operator:
             if target not in scope_types:
                 self.add_error("cond_field", _("Không có trường «%(key)s» cùng cấp với trường "
@@ -1028,8 +1171,12 @@ class FormFieldForm(PositionMixin, DesignerForm):
                     raise SectionInvalid
                 item["visible_when"] = {"field": target, "filled": truth}
             elif operator == "in":
-                item["visible_when"] = {"field": target, "in": [
-                    v.strip() for v in value.split(",") if v.strip()]}
+                try:
+                    chosen = parse_values(value)
+                except forms.ValidationError as exc:
+                    self.add_error("cond_value", exc)
+                    raise SectionInvalid from exc
+                item["visible_when"] = {"field": target, "in": chosen}
             elif scope_types[target] == FieldType.CHECKBOX:
                 truth = _truth(value)
                 if truth is None:
@@ -1138,7 +1285,12 @@ class ResultFormSet(RowFormSet):
 
     @classmethod
     def form_kwargs_from(cls, definition: dict, keys: list[str]) -> dict:
-        return {"keys": keys}
+        form = definition.get("form") or []
+        # A template's {{#group}} block names a group's own fields.
+        groups = {item.get("key", ""): template_keys(item.get("fields") or [])[:-len(
+            TEMPLATE_EXTRAS)] for item in form if item.get("type") == FieldType.GROUP}
+        return {"keys": keys, "groups": groups,
+                "fields": [item.get("key", "") for item in form]}
 
 
 class DocumentFormSet(RowFormSet):

@@ -84,8 +84,13 @@ def read_submission(fields: list[FormField], data: Mapping[str, Any],
 
 
 def is_visible(condition: Condition | None, scope: Raw) -> bool:
+    """Whether ``condition`` holds for the answers in ``scope`` (no condition: it does)."""
     if condition is None:
         return True
+    if condition.all_of is not None:
+        return all(is_visible(part, scope) for part in condition.all_of)
+    if condition.any_of is not None:
+        return any(is_visible(part, scope) for part in condition.any_of)
     value = scope.get(condition.field)
     if condition.filled is not None:
         return _filled(value) == condition.filled
@@ -159,6 +164,37 @@ def _validate_scope(fields: list[FormField], scope: Raw, prefix: str, result: Fo
             target[field.key] = clean_value(field, value, known_communes, today)
         except FieldError as exc:
             _error(result, name, str(exc))
+    _check_date_order(fields, target, prefix, result)
+
+
+def _check_date_order(fields: list[FormField], cleaned: Raw, prefix: str,
+                      result: FormResult) -> None:
+    """A date field's ``before_field``/``after_field`` rules, once both days are cleaned (a
+    missing or invalid day has its own error)."""
+    labels = {field.key: field.label for field in fields}
+    for field in fields:
+        day = cleaned.get(field.key)
+        for other, before in ((field.before_field, True), (field.after_field, False)):
+            other_day = cleaned.get(other) if other else None
+            if not isinstance(day, date) or not isinstance(other_day, date):
+                continue
+            if message := date_order_error(field.label, day, labels[other], other_day,
+                                           before=before, max_days=field.max_days_apart):
+                _error(result, f"{prefix}{field.key}", message)
+
+
+def date_order_error(label: str, day: date, other_label: str, other_day: date, *,
+                     before: bool, max_days: int | None = None) -> str:
+    """The citizen's message when ``day`` is not strictly before (or after) ``other_day``, or
+    further from it than ``max_days``; empty when the rule holds."""
+    if before and day >= other_day:
+        return f"«{label}» phải trước «{other_label}» ({other_day:%d/%m/%Y})."
+    if not before and day <= other_day:
+        return f"«{label}» phải sau «{other_label}» ({other_day:%d/%m/%Y})."
+    if max_days is not None and abs((other_day - day).days) > max_days:
+        return (f"«{label}» và «{other_label}» cách nhau tối đa {max_days} ngày "
+                f"(đang cách {abs((other_day - day).days)} ngày).")
+    return ""
 
 
 def _error(result: FormResult, name: str, message: str) -> None:
@@ -377,6 +413,12 @@ def _field_schema(field: FormField) -> dict[str, Any]:
             schema["x-days-from-submission"] = {
                 k: int(v) for k, v in (("min", field.min_value), ("max", field.max_value))
                 if v is not None}
+        # Between two fields, which JSON Schema cannot compare either.
+        order = {k: v for k, v in (("before_field", field.before_field),
+                                   ("after_field", field.after_field),
+                                   ("max_days_apart", field.max_days_apart)) if v}
+        if order:
+            schema["x-date-order"] = order
     else:
         if field.min_value is not None:
             schema["minimum"] = float(field.min_value)
@@ -388,8 +430,16 @@ def _field_schema(field: FormField) -> dict[str, Any]:
 
 
 def _condition_schema(field: FormField) -> dict[str, Any]:
-    condition = field.visible_when
-    assert condition is not None
+    assert field.visible_when is not None
+    return condition_schema(field.visible_when)
+
+
+def condition_schema(condition: Condition) -> dict[str, Any]:
+    """A condition as a JSON Schema test of the form's data."""
+    if condition.all_of is not None:
+        return {"allOf": [condition_schema(part) for part in condition.all_of]}
+    if condition.any_of is not None:
+        return {"anyOf": [condition_schema(part) for part in condition.any_of]}
     if condition.filled is not None:
         test: dict[str, Any] = {"required": [condition.field]}
         return test if condition.filled else {"not": test}

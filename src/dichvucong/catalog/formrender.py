@@ -3,12 +3,13 @@ value and errors. Plain Python; the templates in ``catalog/form/`` draw it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dichvucong.catalog.definition import FieldType, FormField
+from dichvucong.catalog.definition import Condition, FieldType, FormField
 from dichvucong.catalog.formengine import is_visible
 
 INPUT_TYPES = {
@@ -94,14 +95,10 @@ def bind(fields: list[FormField], values: dict[str, Any], errors: dict[str, list
                             for o in f.options]
         if f.visible_when is not None:
             c = f.visible_when
-            item.condition = {"field": f"{prefix}{c.field}"}
-            if c.filled is not None:
-                item.condition["filled"] = "true" if c.filled else "false"
-            elif c.in_ is not None:
-                item.condition["in"] = "|".join(c.in_)
-            else:
-                item.condition["equals"] = ("on" if c.equals else "") if isinstance(
-                    c.equals, bool) else str(c.equals)
+            if c.field:
+                item.condition = _condition_attrs(c, prefix)
+            else:  # combined: the script reads the tree as JSON
+                item.condition = {"when": json.dumps(_condition_tree(c, prefix))}
         if f.type == FieldType.ADDRESS:
             parts = value if isinstance(value, dict) else {}
             item.part_values = {k: str(parts.get(k, "") or "") for k in
@@ -122,6 +119,28 @@ def bind(fields: list[FormField], values: dict[str, Any], errors: dict[str, list
             item.max_items = f.max_items
         bound.append(item)
     return bound
+
+
+def _condition_attrs(c: Condition, prefix: str) -> dict[str, str]:
+    """A one-field condition as the enhancement script's data attributes."""
+    attrs = {"field": f"{prefix}{c.field}"}
+    if c.filled is not None:
+        attrs["filled"] = "true" if c.filled else "false"
+    elif c.in_ is not None:
+        attrs["in"] = "|".join(c.in_)
+    else:
+        attrs["equals"] = ("on" if c.equals else "") if isinstance(
+            c.equals, bool) else str(c.equals)
+    return attrs
+
+
+def _condition_tree(c: Condition, prefix: str) -> dict[str, Any]:
+    if c.all_of is not None:
+        return {"all": [_condition_tree(part, prefix) for part in c.all_of]}
+    if c.any_of is not None:
+        return {"any": [_condition_tree(part, prefix) for part in c.any_of]}
+    attrs = _condition_attrs(c, prefix)
+    return {**attrs, "in": attrs["in"].split("|")} if "in" in attrs else attrs
 
 
 def _display(f: FormField, value: Any) -> Any:

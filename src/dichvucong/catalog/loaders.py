@@ -355,7 +355,8 @@ def read_curated(path: Path = DATA_DIR / "procedures.json",
              "copies": d.get("copies", 1), "copy_type": d.get("copy_type", "unspecified"),
              "template": d.get("template", ""), "note": d.get("note", ""),
              "condition": d.get("note", "") if not d.get("mandatory", True) else "",
-             "store_document_types": d.get("store_document_types") or []}
+             "store_document_types": d.get("store_document_types") or [],
+             **({"required_when": d["required_when"]} if d.get("required_when") else {})}
             for d in raw.get("documents") or []
         ]
         definitions.append(_validate(source, record, {

@@ -6,7 +6,7 @@ and the submission page and the API both call them, each presenting the errors i
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,8 +18,13 @@ from django.db import transaction
 from dichvucong.accounts.models import User
 from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
-from dichvucong.catalog.definition import FieldType, FormField, ProcedureDefinition
-from dichvucong.catalog.formengine import FormResult, validate
+from dichvucong.catalog.definition import (
+    FieldType,
+    FormField,
+    ProcedureDefinition,
+    RequiredDocument,
+)
+from dichvucong.catalog.formengine import FormResult, is_visible, validate
 from dichvucong.catalog.models import Procedure
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import actions, agents
@@ -113,13 +118,26 @@ class FilingCheck:
     errors: FilingErrors
 
 
-def missing_documents(definition: ProcedureDefinition, given: Iterable[str]) -> list[int]:
-    """The indexes of the mandatory documents not among ``given`` (requirement names). The
-    declaration (tờ khai) is never missing when the procedure has an e-form: filing makes it."""
+def document_needed(document: RequiredDocument, answers: Mapping[str, Any] | None) -> bool:
+    """A mandatory document is needed unless its ``required_when`` condition on the form's
+    answers fails (e.g. no health certificate for driving licence classes A1, A, B1)."""
+    if not document.mandatory:
+        return False
+    if document.required_when is None:
+        return True
+    return is_visible(document.required_when, answers or {})
+
+
+def missing_documents(definition: ProcedureDefinition, given: Iterable[str],
+                      answers: Mapping[str, Any] | None = None) -> list[int]:
+    """The indexes of the needed documents (``document_needed`` for the form's ``answers``) not
+    among ``given`` (requirement names). The declaration (tờ khai) is never missing when the
+    procedure has an e-form: filing makes it."""
     given = {name[:NAME_MAX] for name in given}
     declaration = definition.declaration_document() if definition.form else None
     return [index for index, doc in enumerate(definition.documents)
-            if doc.mandatory and doc.name[:NAME_MAX] not in given and doc is not declaration]
+            if document_needed(doc, answers) and doc.name[:NAME_MAX] not in given
+            and doc is not declaration]
 
 
 def check_filing(procedure: Procedure, definition: ProcedureDefinition, *, agency_id: object,
@@ -145,7 +163,7 @@ def check_filing(procedure: Procedure, definition: ProcedureDefinition, *, agenc
                            known_communes=units.known_communes(province))
         errors.delivery_address = checked.errors
         address = checked.cleaned.get(POST_ADDRESS.key, {})
-    for index in missing_documents(definition, documents):
+    for index in missing_documents(definition, documents, form.cleaned):
         errors.documents.setdefault(index, f"Cần đính kèm «{definition.documents[index].name}».")
     return FilingCheck(agency, delivery, address, errors)
 

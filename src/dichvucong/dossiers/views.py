@@ -132,8 +132,9 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     if draft is not None:
         attached = {a.requirement: a for a in draft.attachments.all()}
     documents = [
-        {"index": i, "name": d.name, "mandatory": d.mandatory, "condition": d.condition,
-         "template": d.template, "error": document_errors.get(i),
+        # A document required only for some answers is marked for the answers given so far.
+        {"index": i, "name": d.name, "mandatory": submission.document_needed(d, values),
+         "condition": d.condition, "template": d.template, "error": document_errors.get(i),
          "attached": attached.get(d.name[:NAME_MAX])}
         for i, d in enumerate(definition.documents)
     ]

@@ -9,13 +9,14 @@ import contextlib
 import logging
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.agencies.models import Agency
-from dichvucong.catalog.definition import DATE_IN_WORDS, TEMPLATE_EXTRAS, FieldType
+from dichvucong.catalog.definition import DATE_IN_WORDS, TEMPLATE_EXTRAS, FieldType, FormField
 from dichvucong.catalog.formvalues import form_entries
 from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.dossiers.models import Dossier
@@ -23,6 +24,7 @@ from dichvucong.payments.words import date_words
 
 from . import registers, render, signature, verifier
 from .errors import ResultError
+from .holders import holder_id_number, holder_of
 from .models import Result, ResultEvent, ResultNumberSequence, SigningState, Status
 from .tasks import sign_result_task
 from .trust_list import trust_list_changed
@@ -77,23 +79,50 @@ def _approver(dossier: Dossier) -> User | None:
     return event.actor if event else None
 
 
-def _display_values(dossier: Dossier) -> dict[str, str]:
-    """The form's values as shown on pages (labels of choices, dates as dd/mm/yyyy …)."""
+def _shown(fields: list[FormField], values: dict) -> dict[str, Any]:
+    """One scope's values as shown on pages (labels of choices, dates as dd/mm/yyyy …); a
+    repeating group gives its items, each shown the same way, and ``{{group}}`` alone the
+    items as numbered lines."""
+    shown: dict[str, Any] = {}
+    for form_field in fields:
+        if form_field.key not in values:
+            continue
+        if form_field.type == FieldType.GROUP:
+            items = [item for item in values[form_field.key] or [] if isinstance(item, dict)]
+            entries = form_entries([form_field], values)
+            shown[form_field.key] = _Items([_shown(form_field.fields, item) for item in items], [
+                f"{n}. " + "; ".join(f"{e.label}: {e.value}" for e in item if e.value != "—")
+                for n, item in enumerate(entries[0].items if entries else [], start=1)])
+            continue
+        entries = form_entries([form_field], values)
+        if entries:
+            shown[form_field.key] = str(entries[0].value)
+        if form_field.type == FieldType.DATE:
+            # «key__chu»: the date in words, as civil status papers write it beside the
+            # numbers (Giấy khai sinh: «ghi bằng chữ»).
+            with contextlib.suppress(ValueError):
+                shown[f"{form_field.key}{DATE_IN_WORDS}"] = date_words(
+                    date.fromisoformat(str(values[form_field.key])))
+    return shown
+
+
+class _Items(list):
+    """A group's shown items (for a ``{{#group}}`` block) that prints, as ``{{group}}``, as
+    numbered lines."""
+
+    def __init__(self, items: list, lines: list[str]) -> None:
+        super().__init__(items)
+        self.lines = lines
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _display_values(dossier: Dossier) -> dict[str, Any]:
+    """The form's values as shown on pages, for a result's template."""
     definition = dossier.procedure_version.parsed()
     values = {k: v for k, v in (dossier.form_data or {}).items() if not k.startswith("_")}
-    shown: dict[str, str] = {}
-    for form_field in definition.form:
-        if form_field.key in values:
-            entries = form_entries([form_field], values)
-            if entries and not entries[0].items:
-                shown[form_field.key] = str(entries[0].value)
-            if form_field.type == FieldType.DATE:
-                # «key__chu»: the date in words, as civil status papers write it beside the
-                # numbers (Giấy khai sinh: «ghi bằng chữ»).
-                with contextlib.suppress(ValueError):
-                    shown[f"{form_field.key}{DATE_IN_WORDS}"] = date_words(
-                        date.fromisoformat(str(values[form_field.key])))
-    return shown
+    return _shown(definition.form, values)
 
 
 def _body(dossier: Dossier, template: str, today: date | None = None) -> str:
@@ -121,9 +150,10 @@ def result_definitions(dossier: Dossier) -> list[dict[str, str]]:
     definition = dossier.procedure_version.parsed()
     if not definition.results:
         return [{"name": DEFAULT_TITLE, "document_type": "", "validity": "", "template": "",
-                 "register": ""}]
+                 "register": "", "holder_name_field": "", "holder_id_field": ""}]
     return [{"name": r.name, "document_type": r.document_type, "validity": r.validity,
-             "template": r.template, "register": definition.register_of(r)}
+             "template": r.template, "register": definition.register_of(r),
+             "holder_name_field": r.holder_name_field, "holder_id_field": r.holder_id_field}
             for r in definition.results if r.digital]
 
 
@@ -181,13 +211,13 @@ def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: 
     agency = dossier.agency
     sequence = next_sequence(agency.pk, today.year)
     approver = _approver(dossier)
-    id_number = dossier.applicant_id_number or ""
+    holder_name, id_number = holder_of(dossier, chosen)
     number = format_number(agency, today.year, sequence)
     return Result.objects.create(
         number=number, token=secrets.token_hex(16), year=today.year, sequence=sequence,
         agency=agency, dossier=dossier, title=chosen["name"] or DEFAULT_TITLE,
         document_type=chosen["document_type"], body=body,
-        holder_account=dossier.applicant, holder_name=dossier.applicant_name,
+        holder_account=dossier.applicant, holder_name=holder_name,
         holder_id_hash=verifier.id_hash(number, id_number).hex() if id_number else "",
         signer=approver or user, **_signer_fields(approver or user, agency),
         **registers.entry_fields(agency.pk, today.year, chosen.get("register", "")),
@@ -306,7 +336,7 @@ def replace(result: Result, user: User, reason: str, *, correction: str = "",
 def _rehash(old: Result, number: str) -> str:
     """The ID hash is salted with the number; the number itself is not kept, so a replacement
     takes it from the dossier."""
-    id_number = old.dossier.applicant_id_number if old.dossier_id else ""
+    id_number = holder_id_number(old)
     return verifier.id_hash(number, id_number).hex() if id_number else ""
 
 

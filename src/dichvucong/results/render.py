@@ -15,6 +15,7 @@ from datetime import date
 
 from fpdf.enums import Align, XPos, YPos
 
+from dichvucong.catalog import resulttemplate
 from dichvucong.slips.data import Heading
 from dichvucong.slips.fonts import FAMILY
 from dichvucong.slips.render import BODY_SIZE, LINE, SlipPDF, _heading, day_text
@@ -22,7 +23,6 @@ from dichvucong.slips.render import BODY_SIZE, LINE, SlipPDF, _heading, day_text
 from . import signature
 
 QR_SIZE = 36.0  # mm: readable by a phone camera at arm's length
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 MM = 72 / 25.4
 SIGNER_SIZE = 11.5  # pt: the signer's block, bold
 SIGNER_LINE = 5.4  # mm
@@ -74,9 +74,10 @@ class QrBox:
     size: float
 
 
-def fill_template(template: str, values: dict[str, str]) -> str:
-    """``{{ key }}`` → the form's value for ``key`` (empty when the dossier has none)."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), ""), template)
+def fill_template(template: str, values: resulttemplate.Values) -> str:
+    """``{{ key }}`` → the form's value for ``key`` (empty when the dossier has none), group
+    blocks item by item, lines with only empty placeholders left out (``resulttemplate``)."""
+    return resulttemplate.fill(template, values)
 
 
 class ResultPDF(SlipPDF):

@@ -35,6 +35,7 @@ from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.slips.data import heading
 
 from . import pki, registers, render, signing, verifier
+from .holders import holder_id_number
 from .keys import register_key
 from .models import IssuerKey, Result, ResultEvent, SigningState, Status
 from .trust_list import trust_list_changed
@@ -121,8 +122,8 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
         document = render.Document(
             heading=_heading(result), number=result.number, title=result.title,
             document_type=result.document_type, holder_name=result.holder_name,
-            holder_id_masked=mask(result.dossier.applicant_id_number)
-            if result.dossier_id and result.dossier.applicant_id_number else "",
+            holder_id_masked=mask(holder_id) if (holder_id := holder_id_number(result))
+            else "",
             paragraphs=render.paragraphs(result.body),
             issue_date=result.issue_date, valid_until=result.valid_until,
             signer_title=result.signer_title, signer_name=result.signer_name,

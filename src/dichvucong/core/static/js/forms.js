@@ -13,16 +13,23 @@
     });
     return values;
   }
+  function holds(form, test) {
+    if (test.all) return test.all.every(function (t) { return holds(form, t); });
+    if (test.any) return test.any.some(function (t) { return holds(form, t); });
+    var values = valueOf(form, test.field);
+    if (test.filled) return (values.length > 0) === (test.filled === "true");
+    if (test["in"]) return values.some(function (v) { return test["in"].indexOf(v) >= 0; });
+    return (values[0] || "") === (test.equals || "");
+  }
   function update(form) {
     form.querySelectorAll("[data-show-field]").forEach(function (box) {
-      var values = valueOf(form, box.dataset.showField);
-      var show;
-      if (box.dataset.showFilled) show = (values.length > 0) === (box.dataset.showFilled === "true");
-      else if (box.dataset.showIn) {
-        var allowed = box.dataset.showIn.split("|");
-        show = values.some(function (v) { return allowed.indexOf(v) >= 0; });
-      } else show = (values[0] || "") === (box.dataset.showEquals || "");
-      box.hidden = !show;
+      box.hidden = !holds(form, {field: box.dataset.showField, filled: box.dataset.showFilled,
+        "in": box.dataset.showIn ? box.dataset.showIn.split("|") : null,
+        equals: box.dataset.showEquals});
+    });
+    // Conditions combining several answers (all_of / any_of), as a JSON tree.
+    form.querySelectorAll("[data-show-when]").forEach(function (box) {
+      box.hidden = !holds(form, JSON.parse(box.dataset.showWhen));
     });
   }
   document.querySelectorAll("form.procedure-form").forEach(function (form) {
