@@ -65,7 +65,7 @@ def test_marriage_the_certificate_carries_both_spouses(tmp_path):
     text, result = signed_text(forms.MARRIAGE, forms.marriage_form(), tmp_path)
     assert result.title == "Giấy chứng nhận kết hôn"
     flow.assert_carries(
-        text, "GIẤY CHỨNG NHẬN KẾT HÔN", f"Số: {result.number}",
+        text, "GIẤY CHỨNG NHẬN KẾT HÔN", f"Số: {result.register_entry} Quyển số: 01/{today.year}",
         "Họ, chữ đệm, tên chồng: Nguyễn Văn An", "Ngày, tháng, năm sinh: 03/09/1996",
         "Dân tộc: Cơ-tu. Quốc tịch: Việt Nam",
         "Giấy tờ tùy thân: Số định danh cá nhân 048096001234",
@@ -107,7 +107,7 @@ def test_death_the_extract_carries_the_deceased_and_the_requester(tmp_path):
     text, result = signed_text(forms.DEATH, forms.death_form(died), tmp_path)
     assert result.title == "Trích lục khai tử"
     flow.assert_carries(
-        text, "TRÍCH LỤC KHAI TỬ", f"Số: {result.number}",
+        text, "TRÍCH LỤC KHAI TỬ", f"Số: {result.register_entry} Quyển số: 01/{today.year}",
         "Họ, chữ đệm, tên: Nguyễn Văn Bình", "Ngày, tháng, năm sinh: 27/11/1941",
         "Giới tính: Nam. Dân tộc: Kinh. Quốc tịch: Việt Nam",
         "Số định danh cá nhân: 048041000317",
