@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dichvucong.monitor",
     "dichvucong.payments",
     "dichvucong.apiclients",
+    "dichvucong.devdata",  # the demo and synthetic data (above every layer)
 ]
 
 MIDDLEWARE = [
