@@ -28,17 +28,19 @@ from dichvucong.results.models import Result
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def signing_keys(settings, tmp_path_factory) -> None:
-    """Results signed in a test: throwaway keys of Phường Hải Châu (other agencies get theirs
-    in ``process_and_sign``), no outside trust roots, the test server's address in QR links.
-    Call it from a module's autouse fixture with pytest's ``settings``."""
+def signing_keys(settings, tmp_path_factory, *, hai_chau: bool = True) -> None:
+    """Results signed in a test: throwaway keys of Phường Hải Châu (unless ``hai_chau`` is
+    false; other agencies get theirs in ``process_and_sign``), no outside trust roots, the test
+    server's address in QR links. With pytest's ``settings``: the fixtures ``result_keys`` and
+    ``result_keys_later`` of tests/conftest.py call it."""
     from django.core.cache import cache
 
     settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
     settings.RESULTS_TRUST_ROOTS = []
     settings.SITE_URL = "http://testserver"
     cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
-    services.ensure_demo_keys(Agency.objects.filter(name="Ủy ban nhân dân phường Hải Châu"))
+    if hai_chau:
+        services.ensure_demo_keys(Agency.objects.filter(name="Ủy ban nhân dân phường Hải Châu"))
 
 
 def procedure(code_or_name: str) -> Procedure:
