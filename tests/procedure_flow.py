@@ -10,6 +10,8 @@ position, specialist), made here the first time they are needed."""
 from __future__ import annotations
 
 import io
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from django.test import Client, TestCase
 
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog.formengine import read_submission
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import submission
 from dichvucong.dossiers.models import Dossier
@@ -47,6 +50,15 @@ def procedure(code_or_name: str) -> Procedure:
     """A curated procedure by its national code, or by its exact name where it has none."""
     found = Procedure.objects.filter(code=code_or_name).first()
     return found or Procedure.objects.get(name=code_or_name, is_active=True)
+
+
+def api_form(procedure_: Procedure | str, flat: Mapping[str, str | list[str]]) -> str:
+    """A declaration as the submission page posts it (``addr-province``, ``group-0-field``, a
+    list for several choices) as the API's ``form`` JSON, nested by the procedure's own form
+    definition as the page nests it (``formengine.read_submission``)."""
+    found = procedure(procedure_) if isinstance(procedure_, str) else procedure_
+    return json.dumps(read_submission(found.current_version.parsed().form, flat),
+                      ensure_ascii=False)
 
 
 def client_for(user: User | str) -> Client:

@@ -35,9 +35,9 @@ from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier
 from tests import builders
 from tests.builders import HAI_CHAU, user
-from tests.business_forms import as_json, household_change_form
-from tests.residence_forms import as_json as licence_json
-from tests.residence_forms import licence_form
+from tests.business_forms import HOUSEHOLD_CHANGE, household_change_form
+from tests.procedure_flow import api_form
+from tests.residence_forms import LICENCE_REISSUE, licence_form
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -47,7 +47,7 @@ LICENCE = "Giấy chứng nhận đăng ký hộ kinh doanh"
 
 def change_json() -> str:
     """2.000720's declaration as the API's ``form``."""
-    return json.dumps(as_json(household_change_form()))
+    return api_form(HOUSEHOLD_CHANGE, household_change_form())
 
 
 def pdf(name="tep.pdf", content=PDF):
@@ -239,14 +239,14 @@ def test_a_bad_store_choice_keeps_everything_else(client, other_citizen):
     # Through the API: refused, and no dossier.
     response = client.post("/api/v1/dossiers", {
         "procedure": "3.000348", "agency": agency_for("3.000348").pk,
-        "form": licence_json(licence_form(reissue=True)),
+        "form": api_form(LICENCE_REISSUE, licence_form(reissue=True)),
         "documents": json.dumps([0]), "files": [pdf("don.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": theirs.pk}])})
     assert response.status_code == 400 and "kho dữ liệu của bạn" in response.json()["detail"]
     mine = StoredDocument.objects.get(owner=user("congdan"), type_key=rules.type_key(HEALTH))
     both = client.post("/api/v1/dossiers", {
         "procedure": "3.000348", "agency": agency_for("3.000348").pk,
-        "form": licence_json(licence_form(reissue=True)),
+        "form": api_form(LICENCE_REISSUE, licence_form(reissue=True)),
         "documents": json.dumps([0, 1]), "files": [pdf("don.pdf"), pdf("kham.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": mine.pk}])})
     assert both.status_code == 400 and "không chọn cả hai" in both.json()["detail"]
