@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 
 from dichvucong.accounts.models import User  # noqa: E402
 from dichvucong.alerts.scan import scan  # noqa: E402
-from dichvucong.monitor.history import generate  # noqa: E402
+from dichvucong.devdata.history import generate  # noqa: E402
 
 PER_YEAR = 700_000
 SIZES_TEXT = os.environ.get("BENCH_IOC_SIZES", "100000,1000000,5000000")

@@ -292,7 +292,7 @@ class Server:
     def session(self, username: str) -> dict[str, str]:
         """Log the demo account ``username`` in through the login page; the headers a browser
         would then send with an unsafe request (cookies, CSRF token, referer)."""
-        from dichvucong.accounts.demo import DEMO_PASSWORD
+        from dichvucong.devdata.accounts import DEMO_PASSWORD
 
         password = DEMO_PASSWORD
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)

@@ -17,7 +17,7 @@ DIPLOMA_COPY = "Cấp bản sao văn bằng, chứng chỉ từ sổ gốc"
 MEDICAL_LICENCE = "Cấp giấy phép hành nghề khám bệnh, chữa bệnh"
 PAVEMENT_USE = "Cấp phép sử dụng tạm thời một phần lòng đường, hè phố"
 
-# The demo citizen the procedure flow files as (accounts/demo.py).
+# The demo citizen the procedure flow files as (devdata/accounts.py).
 CITIZEN_NAME = "Nguyễn Văn An"
 CITIZEN_ID = "048090004521"
 CITY = "48"  # Thành phố Đà Nẵng (statistics office code)

@@ -170,19 +170,6 @@ def work_permit_form(expiry: date | None = None) -> dict[str, str]:
     }
 
 
-def as_json(flat: dict[str, str | list[str]]) -> dict[str, object]:
-    """A flat declaration (no repeating group) as the API's nested ``form`` JSON: an address's
-    three posted parts become one object."""
-    nested: dict[str, object] = {}
-    for name, value in flat.items():
-        key, _dash, part = name.partition("-")
-        if part in ("province", "commune", "street"):
-            nested.setdefault(key, {})[part] = value  # type: ignore[index]
-        else:
-            nested[name] = value
-    return nested
-
-
 def fill_form(page, data: dict[str, str | list[str]]) -> None:
     """Fill a declaration in a Playwright page as it is typed: choices chosen, boxes ticked (a
     list), text typed; in the order given, so a choice reveals the fields it conditions."""

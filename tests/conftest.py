@@ -38,6 +38,24 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("create_demo_accounts", verbosity=0)
 
 
+@pytest.fixture
+def result_keys(settings, tmp_path_factory):
+    """Results signed in a test (``procedure_flow.signing_keys``), Phường Hải Châu's key made
+    now. A module takes it with ``pytest.mark.usefixtures("result_keys")``."""
+    from tests import procedure_flow
+
+    procedure_flow.signing_keys(settings, tmp_path_factory)
+
+
+@pytest.fixture
+def result_keys_later(settings, tmp_path_factory):
+    """The same with no key made yet: ``procedure_flow.process_and_sign`` makes the receiving
+    agency's."""
+    from tests import procedure_flow
+
+    procedure_flow.signing_keys(settings, tmp_path_factory, hai_chau=False)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _expected_database(request):
     """``./run tests`` says which database a pass is for; make sure it is the one in use."""

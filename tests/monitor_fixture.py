@@ -48,19 +48,15 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.ratings import services as ratings
+from tests import builders
+from tests.builders import HAI_CHAU, JUSTICE, user
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 NOW = datetime(2025, 3, 31, 10, 0, tzinfo=VN)
-JUSTICE = "Sở Tư pháp"
-HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 
 
 def at(day: int, hour: int = 8, month: int = 3, minute: int = 0) -> datetime:
     return datetime(2025, month, day, hour, minute, tzinfo=VN)
-
-
-def user(name: str) -> User:
-    return User.objects.get(username=name)
 
 
 @dataclass
@@ -84,9 +80,8 @@ class Actors:
 def draft(procedure: Procedure, agency: Agency, channel: str, *, agent: User | None = None
           ) -> Dossier:
     fee = sum(f.amount for f in procedure.current_version.parsed().fees)
-    return Dossier.objects.create(
-        procedure=procedure, procedure_version=procedure.current_version, agency=agency,
-        applicant=user("congdan"), submitted_by=agent, applicant_name="Nguyễn Văn An",
+    return builders.row(
+        procedure=procedure, agency=agency, submitted_by=agent, applicant_name="Nguyễn Văn An",
         channel=channel, state="draft", fee_amount=fee)
 
 

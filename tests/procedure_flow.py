@@ -10,6 +10,8 @@ position, specialist), made here the first time they are needed."""
 from __future__ import annotations
 
 import io
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from django.test import Client, TestCase
 
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog.formengine import read_submission
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import submission
 from dichvucong.dossiers.models import Dossier
@@ -28,23 +31,34 @@ from dichvucong.results.models import Result
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def signing_keys(settings, tmp_path_factory) -> None:
-    """Results signed in a test: throwaway keys of Phường Hải Châu (other agencies get theirs
-    in ``process_and_sign``), no outside trust roots, the test server's address in QR links.
-    Call it from a module's autouse fixture with pytest's ``settings``."""
+def signing_keys(settings, tmp_path_factory, *, hai_chau: bool = True) -> None:
+    """Results signed in a test: throwaway keys of Phường Hải Châu (unless ``hai_chau`` is
+    false; other agencies get theirs in ``process_and_sign``), no outside trust roots, the test
+    server's address in QR links. With pytest's ``settings``: the fixtures ``result_keys`` and
+    ``result_keys_later`` of tests/conftest.py call it."""
     from django.core.cache import cache
 
     settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
     settings.RESULTS_TRUST_ROOTS = []
     settings.SITE_URL = "http://testserver"
     cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
-    services.ensure_demo_keys(Agency.objects.filter(name="Ủy ban nhân dân phường Hải Châu"))
+    if hai_chau:
+        services.ensure_demo_keys(Agency.objects.filter(name="Ủy ban nhân dân phường Hải Châu"))
 
 
 def procedure(code_or_name: str) -> Procedure:
     """A curated procedure by its national code, or by its exact name where it has none."""
     found = Procedure.objects.filter(code=code_or_name).first()
     return found or Procedure.objects.get(name=code_or_name, is_active=True)
+
+
+def api_form(procedure_: Procedure | str, flat: Mapping[str, str | list[str]]) -> str:
+    """A declaration as the submission page posts it (``addr-province``, ``group-0-field``, a
+    list for several choices) as the API's ``form`` JSON, nested by the procedure's own form
+    definition as the page nests it (``formengine.read_submission``)."""
+    found = procedure(procedure_) if isinstance(procedure_, str) else procedure_
+    return json.dumps(read_submission(found.current_version.parsed().form, flat),
+                      ensure_ascii=False)
 
 
 def client_for(user: User | str) -> Client:

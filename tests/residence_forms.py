@@ -114,30 +114,6 @@ def signature_certification_form() -> dict[str, str]:
             "ten_giay_to": "Giấy ủy quyền nhận lương hưu", "hinh_thuc": "Ký", "so_ban": "2"}
 
 
-def as_json(flat: dict[str, str], *, multi: tuple[str, ...] = ("gplx_hang_de_nghi",),
-            checkboxes: tuple[str, ...] = ("chu_so_huu_dong_y", "tich_hop")) -> str:
-    """A flat declaration as the API's ``form`` (JSON): an address as its parts, a repeating
-    group as a list of rows, a multiple choice as a list, a checkbox as true."""
-    import json
-    import re
-
-    nested: dict[str, object] = {}
-    for name, value in flat.items():
-        if row := re.fullmatch(r"([a-z_]+)-(\d+)-([a-z_]+)", name):
-            rows = nested.setdefault(row[1], [])
-            assert isinstance(rows, list)
-            while len(rows) <= int(row[2]):
-                rows.append({})
-            rows[int(row[2])][row[3]] = value
-        elif part := re.fullmatch(r"([a-z_]+)-(province|commune|street)", name):
-            nested.setdefault(part[1], {})[part[2]] = value  # type: ignore[index]
-        elif name in multi:
-            nested[name] = [value]
-        else:
-            nested[name] = True if name in checkboxes else value
-    return json.dumps(nested, ensure_ascii=False)
-
-
 def fill_form(page, flat: dict[str, str], *, multi: tuple[str, ...] = ("gplx_hang_de_nghi",)
               ) -> None:
     """Fill a declaration in a Playwright page as a citizen does: choose from lists, tick

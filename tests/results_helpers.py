@@ -7,39 +7,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from dichvucong.accounts.models import User
-from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
-from dichvucong.dossiers import actions, submission
-from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier
+from tests import builders
+from tests.builders import HAI_CHAU, user  # noqa: F401 - the results tests import them from here
 
-HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 ID_NUMBER = "048090001234"
-PATH = [("receive", "motcua", LifecycleRole.reception_officer),
-        ("assign", "lanhdao", LifecycleRole.leader),
-        ("examine", "chuyenvien", LifecycleRole.specialist),
-        ("approve", "lanhdao", LifecycleRole.leader)]
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
 
 
 def approved_dossier(name: str = "Nguyễn Thị Thu Hà", *, procedure: Procedure | None = None,
                      form_data: dict | None = None, citizen: str = "congdan") -> Dossier:
-    procedure = procedure or Procedure.objects.get(code="1.001193")
-    citizen = user(citizen)
-    hai_chau = Agency.objects.get(name=HAI_CHAU)
-    draft = submission.start_draft(procedure, citizen, hai_chau)
-    Dossier.objects.filter(pk=draft.pk).update(applicant_name=name, applicant_id_number=ID_NUMBER,
-                                               form_data=form_data or {})
-    actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant)
-    for action, who, role in PATH:
-        actions.perform(draft.pk, action, user(f"{who}.haichau"), role)
-        if action == "assign":
-            Dossier.objects.filter(pk=draft.pk).update(assignee=user("chuyenvien.haichau"))
-    return Dossier.objects.get(pk=draft.pk)
+    dossier = builders.filed(procedure, citizen=citizen, applicant_name=name,
+                             applicant_id_number=ID_NUMBER, form_data=form_data or {})
+    return builders.moved(dossier, "approved")
 
 
 def qr_texts(pdf: bytes) -> list[str]:

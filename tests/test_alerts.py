@@ -21,10 +21,11 @@ from dichvucong.alerts.rules import Kind, Rules, StepThreshold
 from dichvucong.alerts.scan import scan
 from dichvucong.backoffice import services as backoffice
 from dichvucong.catalog.models import Procedure
-from dichvucong.dossiers import actions, submission
+from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.workflow.deadlines import WorkingCalendar
+from tests import builders
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 CAL = WorkingCalendar.vietnam(range(2026, 2029))
@@ -129,12 +130,10 @@ def make(procedure, justice, people, *, state: str, submitted: datetime,
          paused: datetime | None = None, assignee: str | None = "chuyenvien.sotuphap",
          channel: str = DossierChannel.ONLINE) -> Dossier:
     """A dossier filed and moved through the lifecycle at the given instants."""
-    dossier = submission.start_draft(procedure, people["congdan"], justice)
-    Dossier.objects.filter(pk=dossier.pk).update(channel=channel)
-    actions.perform(dossier.pk, Action.submit, people["congdan"], LifecycleRole.applicant,
-                    now=submitted)
+    dossier = builders.filed(procedure, where=justice, citizen=people["congdan"], now=submitted,
+                             channel=channel)
     if state == State.submitted.value:
-        return Dossier.objects.get(pk=dossier.pk)
+        return dossier
     if state == State.reception_supplement.value:
         actions.perform(dossier.pk, Action.request_supplement, people["motcua.sotuphap"],
                         LifecycleRole.reception_officer, "Thiếu bản sao giấy khai sinh",

@@ -14,27 +14,25 @@ from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dichvucong.accounts.models import User
 from dichvucong.adminunits.queries import communes_of
-from dichvucong.agencies.models import Agency
 from dichvucong.backoffice import services
 from dichvucong.backoffice.cccd import CccdError, parse_qr
 from dichvucong.backoffice.timing import duration
 from dichvucong.catalog.definition import ProcedureDefinition
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.services import import_definitions
-from dichvucong.dossiers import actions, submission
+from dichvucong.dossiers import actions
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for, time_limit
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier, DossierEvent
 from dichvucong.workflow.deadlines import compute_due
+from tests import builders
 from tests.birth_helpers import birth_form
+from tests.builders import HAI_CHAU, JUSTICE, agency, user
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
-JUSTICE = "Sở Tư pháp"
 # A made-up card: born 15/03/1990 (male, 20th century: digit 0), registered in Đà Nẵng (048).
 QR = "048090001234|201234567|Trần Văn Bình|15031990|Nam|12 Lê Duẩn, Hải Châu, Đà Nẵng|01072021"
 
@@ -43,18 +41,10 @@ def pdf(name="tep.pdf"):
     return SimpleUploadedFile(name, PDF, content_type="application/pdf")
 
 
-def user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
 def client_for(username: str) -> Client:
     client = Client()
     client.force_login(user(username))
     return client
-
-
-def agency(name: str = HAI_CHAU) -> Agency:
-    return Agency.objects.get(name=name)
 
 
 def justice_procedure() -> Procedure:
@@ -62,42 +52,15 @@ def justice_procedure() -> Procedure:
             .exclude(online_mode="none").order_by("code").first())
 
 
-# The path from "submitted" to each state, as (action, acting user, role, note).
-PATHS = {
-    "submitted": [],
-    "received": [("receive", "motcua", LifecycleRole.reception_officer, "")],
-    "examining": [("receive", "motcua", LifecycleRole.reception_officer, ""),
-                  ("assign", "lanhdao", LifecycleRole.leader, "")],
-}
-PATHS["awaiting_approval"] = PATHS["examining"] + [
-    ("examine", "chuyenvien", LifecycleRole.specialist, "")]
-PATHS["approved"] = PATHS["awaiting_approval"] + [("approve", "lanhdao", LifecycleRole.leader, "")]
-PATHS["result_ready"] = PATHS["approved"] + [("issue_result", "chuyenvien",
-                                              LifecycleRole.specialist, "")]
-PATHS["processing_supplement"] = PATHS["examining"] + [
-    ("request_supplement", "chuyenvien", LifecycleRole.specialist, "- Giấy chứng sinh")]
-PATHS["reception_supplement"] = [
-    ("request_supplement", "motcua", LifecycleRole.reception_officer, "- Tờ khai")]
-PATHS["paused"] = PATHS["examining"] + [("pause", "lanhdao", LifecycleRole.leader, "Chờ xác minh")]
-
-
 def make_dossier(state: str = "submitted", *, where: str = HAI_CHAU, procedure=None,
                  now: datetime | None = None, assignee: str | None = None,
                  name: str = "Nguyễn Văn An", citizen: str = "congdan") -> Dossier:
     """A dossier filed online by a citizen and moved to ``state`` by the demo officials."""
-    procedure = procedure or Procedure.objects.get(code="1.001193")
-    citizen = user(citizen)
-    draft = submission.start_draft(procedure, citizen, agency(where))
-    Dossier.objects.filter(pk=draft.pk).update(applicant_name=name)
-    submission.attach(draft, "Tờ khai đăng ký khai sinh", pdf("to-khai.pdf"), citizen)
-    actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant, now=now)
-    suffix = "haichau" if where == HAI_CHAU else "sotuphap"
-    for action, who, role, note in PATHS[state]:
-        actions.perform(draft.pk, action, user(f"{who}.{suffix}"), role, note, now=now)
-        if action == "assign":
-            Dossier.objects.filter(pk=draft.pk).update(
-                assignee=user(assignee or f"chuyenvien.{suffix}"))
-    return Dossier.objects.get(pk=draft.pk)
+    dossier = builders.filed(procedure, where=where, citizen=citizen, now=now,
+                             attach=[("Tờ khai đăng ký khai sinh", pdf("to-khai.pdf"))],
+                             applicant_name=name)
+    return builders.moved(dossier, state, unit="haichau" if where == HAI_CHAU else "sotuphap",
+                          now=now, assignee=assignee)
 
 
 def codes_in(html: str) -> set[str]:

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pypdf
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.utils import timezone
@@ -26,19 +25,10 @@ from dichvucong.slips.render import dated_line
 from tests.birth_helpers import BIRTH, birth_form, birth_form_json
 from tests.results_helpers import HAI_CHAU, approved_dossier, user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("result_keys")]
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 URL = f"/thu-tuc/{BIRTH}/nop-ho-so/"
-
-
-@pytest.fixture(autouse=True)
-def _pki(settings, tmp_path_factory):
-    settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
-    settings.RESULTS_TRUST_ROOTS = []
-    settings.SITE_URL = "http://testserver"
-    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
-    services.ensure_demo_keys(Agency.objects.filter(name=HAI_CHAU))
 
 
 def client_for(username: str) -> Client:

@@ -30,31 +30,28 @@ from dichvucong.datastore.models import (
     ShareLink,
     StoredDocument,
 )
-from dichvucong.dossiers import actions, submission
+from dichvucong.dossiers import submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier
-from tests.business_forms import as_json, household_change_form
-from tests.residence_forms import as_json as licence_json
-from tests.residence_forms import licence_form
+from tests import builders
+from tests.builders import HAI_CHAU, user
+from tests.business_forms import HOUSEHOLD_CHANGE, household_change_form
+from tests.procedure_flow import api_form
+from tests.residence_forms import LICENCE_REISSUE, licence_form
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 HEALTH = "Giấy khám sức khỏe của người lái xe"
 LICENCE = "Giấy chứng nhận đăng ký hộ kinh doanh"
 
 
 def change_json() -> str:
     """2.000720's declaration as the API's ``form``."""
-    return json.dumps(as_json(household_change_form()))
+    return api_form(HOUSEHOLD_CHANGE, household_change_form())
 
 
 def pdf(name="tep.pdf", content=PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def user(username: str) -> User:
-    return User.objects.get(username=username)
 
 
 def client_for(username: str) -> Client:
@@ -64,7 +61,7 @@ def client_for(username: str) -> Client:
 
 
 def hai_chau() -> Agency:
-    return Agency.objects.get(name=HAI_CHAU)
+    return builders.agency(HAI_CHAU)
 
 
 def agency_for(code: str) -> Agency:
@@ -92,18 +89,9 @@ def issued_business_licence(citizen: str = "congdan") -> tuple[Dossier, StoredDo
     """1.001612 (Đăng ký thành lập hộ kinh doanh) filed, processed and its result issued by
     Hải Châu's officials through the back office."""
     owner = user(citizen)
-    draft = submission.start_draft(Procedure.objects.get(code="1.001612"), owner, hai_chau())
-    submission.attach(draft, "Giấy đề nghị đăng ký hộ kinh doanh", pdf("de-nghi.pdf"), owner)
-    actions.perform(draft.pk, Action.submit, owner, LifecycleRole.applicant)
-    steps = [("receive", "motcua", LifecycleRole.reception_officer),
-             ("assign", "lanhdao", LifecycleRole.leader),
-             ("examine", "chuyenvien", LifecycleRole.specialist),
-             ("approve", "lanhdao", LifecycleRole.leader)]
-    for action, who, role in steps:
-        actions.perform(draft.pk, action, user(f"{who}.haichau"), role)
-        if action == "assign":
-            Dossier.objects.filter(pk=draft.pk).update(assignee=user("chuyenvien.haichau"))
-    draft.refresh_from_db()
+    draft = builders.moved(builders.filed(
+        builders.procedure("1.001612"), citizen=owner,
+        attach=[("Giấy đề nghị đăng ký hộ kinh doanh", pdf("de-nghi.pdf"))]), "approved")
     backoffice.act(draft.pk, Action.issue_result, user("chuyenvien.haichau"),
                    LifecycleRole.specialist,
                    expected_revision=draft.revision,
@@ -251,14 +239,14 @@ def test_a_bad_store_choice_keeps_everything_else(client, other_citizen):
     # Through the API: refused, and no dossier.
     response = client.post("/api/v1/dossiers", {
         "procedure": "3.000348", "agency": agency_for("3.000348").pk,
-        "form": licence_json(licence_form(reissue=True)),
+        "form": api_form(LICENCE_REISSUE, licence_form(reissue=True)),
         "documents": json.dumps([0]), "files": [pdf("don.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": theirs.pk}])})
     assert response.status_code == 400 and "kho dữ liệu của bạn" in response.json()["detail"]
     mine = StoredDocument.objects.get(owner=user("congdan"), type_key=rules.type_key(HEALTH))
     both = client.post("/api/v1/dossiers", {
         "procedure": "3.000348", "agency": agency_for("3.000348").pk,
-        "form": licence_json(licence_form(reissue=True)),
+        "form": api_form(LICENCE_REISSUE, licence_form(reissue=True)),
         "documents": json.dumps([0, 1]), "files": [pdf("don.pdf"), pdf("kham.pdf")],
         "from_store": json.dumps([{"document": 1, "stored": mine.pk}])})
     assert both.status_code == 400 and "không chọn cả hai" in both.json()["detail"]
@@ -464,10 +452,7 @@ def test_store_page_lists_by_type_with_source_date_and_size(client):
 
 def test_collecting_ignores_dossiers_without_an_account():
     officer = user("motcua.haichau")
-    draft = Dossier.objects.create(
-        procedure=Procedure.objects.get(code="1.001193"),
-        procedure_version=Procedure.objects.get(code="1.001193").current_version,
-        agency=hai_chau(), applicant_name="Khách vãng lai", channel="in_person")
+    draft = builders.row(applicant=None, applicant_name="Khách vãng lai", channel="in_person")
     Attachment.objects.create(dossier=draft, requirement="Tờ khai", token="t" * 32,
                               extension=".pdf", file="x.pdf", original_name="x.pdf",
                               content_type="application/pdf", size=1, sha256="1" * 64,

@@ -222,14 +222,16 @@ def citizen(client):
 
 def submit_licence(client):
     from dichvucong.dossiers import submission
-    from tests.residence_forms import as_json, licence_form
+    from tests.procedure_flow import api_form
+    from tests.residence_forms import licence_form
 
     procedure = Procedure.objects.get(code=DRIVING_LICENCE)
     agency = submission.receiving_agencies(procedure).first()
     definition = procedure.current_version.parsed()
     names = [f"{i}.pdf" for i, _ in enumerate(definition.documents)]
     return client.post("/api/v1/dossiers", {
-        "procedure": DRIVING_LICENCE, "agency": agency.pk, "form": as_json(licence_form()),
+        "procedure": DRIVING_LICENCE, "agency": agency.pk,
+        "form": api_form(procedure, licence_form()),
         "documents": json.dumps(list(range(len(names)))),
         "files": [SimpleUploadedFile(n, PDF, content_type="application/pdf") for n in names]})
 

@@ -13,12 +13,12 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from dichvucong.alerts.scan import scan
+from dichvucong.devdata.history import IntegerWorkingTime, generate
 from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.codes import CODE
 from dichvucong.dossiers.lifecycle import PROCESSING, State
 from dichvucong.dossiers.models import Dossier, DossierEvent
-from dichvucong.monitor.history import IntegerWorkingTime, generate
 from dichvucong.monitor.models import DailyFact, DossierFact
 from dichvucong.ratings.models import Rating
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar, compute_due

@@ -274,7 +274,7 @@ def test_periods_of_whole_months_read_monthly_sums_that_agree_with_the_days(db):
 
     from django.db.models import Sum
 
-    from dichvucong.monitor.history import generate
+    from dichvucong.devdata.history import generate
     from dichvucong.monitor.models import AgencyMonthlyFact, DailyFact
 
     generate(400, start=date(2025, 1, 10), end=date(2025, 5, 20), seed=3)

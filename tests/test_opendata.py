@@ -20,12 +20,13 @@ from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.core.text import fold
-from dichvucong.dossiers import actions, submission
-from dichvucong.dossiers.lifecycle import Action, LifecycleRole
+from dichvucong.dossiers import actions
+from dichvucong.dossiers.lifecycle import LifecycleRole
 from dichvucong.dossiers.models import Dossier
 from dichvucong.opendata import query
 from dichvucong.opendata.models import Dataset, Resource, Row, Table
 from dichvucong.opendata.refresh import refresh_all
+from tests import builders
 from tests.browser import conftest as browser_conftest
 
 pytestmark = pytest.mark.django_db
@@ -459,18 +460,14 @@ def file_dossier(*, name: str, id_number: str, phone: str, address: str, email: 
                  where: str = "Ủy ban nhân dân phường Hải Châu", now=None, path=()) -> Dossier:
     """A birth registration filed online by the demo citizen for the given applicant, moved
     along ``path`` ((action, username, role), …) by the demo officials."""
-    procedure = Procedure.objects.get(code="1.001193")
-    citizen = User.objects.get(username="congdan")
-    draft = submission.start_draft(procedure, citizen, Agency.objects.get(name=where))
-    Dossier.objects.filter(pk=draft.pk).update(
+    draft = builders.filed(
+        where=where, now=now,
+        attach=[("Tờ khai đăng ký khai sinh",
+                 SimpleUploadedFile("to-khai.pdf", PDF, content_type="application/pdf"))],
         applicant_name=name, applicant_id_number=id_number, applicant_phone=phone,
         applicant_email=email, delivery="post",
         delivery_address={"street": address, "ward": "Phường Hải Châu"},
         form_data={"ho_ten_tre": name, "noi_cu_tru": address, "so_dinh_danh": id_number})
-    submission.attach(draft, "Tờ khai đăng ký khai sinh",
-                      SimpleUploadedFile("to-khai.pdf", PDF, content_type="application/pdf"),
-                      citizen)
-    actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant, now=now)
     for action, username, role in path:
         actions.perform(draft.pk, action, User.objects.get(username=username), role, "",
                         now=now)

@@ -9,13 +9,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from dichvucong.datastore.documents import can_stand_in
 from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers.models import Dossier
-from dichvucong.results import services
 from tests import building_forms as forms
 from tests.procedure_flow import (
     assert_carries,
@@ -29,15 +27,7 @@ from tests.procedure_flow import (
     receiving_agency,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _pki(settings, tmp_path_factory):
-    settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
-    settings.RESULTS_TRUST_ROOTS = []
-    settings.SITE_URL = "http://testserver"
-    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("result_keys_later")]
 
 
 def refused(proc, form: dict[str, str], message: str | tuple[str, ...], *kept: str) -> None:

@@ -8,13 +8,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
-from dichvucong.results import services
 from dichvucong.results.models import Result
 from tests import business_forms as forms
 from tests.procedure_flow import (
@@ -30,16 +27,7 @@ from tests.procedure_flow import (
 )
 from tests.results_helpers import HAI_CHAU
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _pki(settings, tmp_path_factory):
-    settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
-    settings.RESULTS_TRUST_ROOTS = []
-    settings.SITE_URL = "http://testserver"
-    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
-    services.ensure_demo_keys(Agency.objects.filter(name=HAI_CHAU))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("result_keys")]
 
 
 def refused(proc: Procedure, form: dict, client: Client | None = None) -> str:

@@ -16,12 +16,7 @@ from tests import civil_forms as forms
 from tests import procedure_flow as flow
 from tests.results_helpers import HAI_CHAU
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _pki(settings, tmp_path_factory):
-    flow.signing_keys(settings, tmp_path_factory)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("result_keys")]
 
 
 def refused(code_or_name: str, form: dict[str, str], message: str, *kept: str) -> None:

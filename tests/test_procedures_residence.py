@@ -10,12 +10,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from dichvucong.dossiers.models import Dossier
-from dichvucong.results import services
 from tests import residence_forms as forms
 from tests.procedure_flow import (
     PDF,
@@ -30,15 +28,7 @@ from tests.procedure_flow import (
     receiving_agency,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _pki(settings, tmp_path_factory):
-    settings.RESULTS_PKI_DIR = str(tmp_path_factory.mktemp("pki"))
-    settings.RESULTS_TRUST_ROOTS = []
-    settings.SITE_URL = "http://testserver"
-    cache.delete_many([services.PUBLISHED_CACHE_KEY, services.ONLINE_CACHE_KEY])
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("result_keys_later")]
 
 
 def refused(code_or_name: str, form: dict[str, str], message: str, *kept: str) -> str:

@@ -21,18 +21,18 @@ if not apps.is_installed("dichvucong.ratings"):  # until settings list the app; 
         pytest.fail("dichvucong.ratings is not in INSTALLED_APPS", pytrace=False)
     pytest.skip("dichvucong.ratings is not in INSTALLED_APPS", allow_module_level=True)
 
-from dichvucong.accounts.models import User  # noqa: E402
 from dichvucong.agencies.models import Agency  # noqa: E402
 from dichvucong.catalog.models import Procedure  # noqa: E402
 from dichvucong.dossiers.models import Dossier  # noqa: E402
 from dichvucong.ratings import scoring, services  # noqa: E402
 from dichvucong.ratings.indicators import INDICATORS  # noqa: E402
 from dichvucong.ratings.models import Rating  # noqa: E402
+from tests import builders  # noqa: E402
+from tests.builders import HAI_CHAU, user  # noqa: E402
 
 pytestmark = pytest.mark.django_db
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 FINISHED = datetime(2025, 3, 12, 10, 0, tzinfo=VN)
 Q1 = (datetime(2025, 1, 1, tzinfo=VN), datetime(2025, 4, 1, tzinfo=VN))
 
@@ -47,22 +47,16 @@ MEANS = (1.67, 1.33, 1.0) * 3
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
 def hai_chau() -> Agency:
-    return Agency.objects.get(name=HAI_CHAU)
+    return builders.agency(HAI_CHAU)
 
 
 def make_dossier(seq: int = 1, state: str = "returned", *, agency: Agency | None = None,
                  applicant: str = "congdan", finished: datetime | None = FINISHED) -> Dossier:
     agency = agency or hai_chau()
-    procedure = Procedure.objects.select_related("current_version").get(code="1.001193")
-    return Dossier.objects.create(
-        code=f"{agency.code}-250305-{seq:04d}", procedure=procedure,
-        procedure_version=procedure.current_version, agency=agency,
-        applicant=user(applicant), applicant_name="Nguyễn Thị Ánh", channel="online",
+    return builders.row(
+        code=f"{agency.code}-250305-{seq:04d}", agency=agency, applicant=user(applicant),
+        applicant_name="Nguyễn Thị Ánh", channel="online",
         state=state, submitted_at=datetime(2025, 3, 4, 20, 5, tzinfo=VN),
         received_at=datetime(2025, 3, 5, 8, 15, tzinfo=VN), finished_at=finished,
     )

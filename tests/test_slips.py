@@ -16,13 +16,14 @@ from django.conf import settings
 from django.utils import timezone
 from pypdf import PdfReader
 
-from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.models import Attachment, Dossier, DossierEvent
 from dichvucong.slips import data, fonts, render
 from dichvucong.slips.data import available_slips
+from tests import builders
+from tests.builders import HAI_CHAU, user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,6 @@ SUBMITTED = datetime(2025, 3, 4, 20, 5, tzinfo=VN)
 RECEIVED = datetime(2025, 3, 5, 8, 15, tzinfo=VN)
 DUE = datetime(2025, 3, 10, 17, 0, tzinfo=VN)  # a Monday
 NAME = "Nguyễn Thị Ánh"
-HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 ID_NUMBER = "048190001234"
 
 
@@ -45,16 +45,12 @@ def pdf_text(content: bytes) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
 
 
-def user(username: str) -> User:
-    return User.objects.get(username=username)
-
-
 def hai_chau() -> Agency:
-    return Agency.objects.get(name=HAI_CHAU)
+    return builders.agency(HAI_CHAU)
 
 
 def birth_registration() -> Procedure:
-    return Procedure.objects.select_related("current_version").get(code="1.001193")
+    return builders.procedure("1.001193")
 
 
 def add_event(dossier: Dossier, action: str, from_state: str, to_state: str, *, actor=None,
@@ -74,9 +70,8 @@ def make_dossier(seq: int = 1, *, received: datetime | None = RECEIVED,
     procedure = birth_registration()
     day = (received or SUBMITTED).strftime("%y%m%d")
     fields = {
-        "code": f"{agency.code}-{day}-{seq:04d}", "procedure": procedure,
-        "procedure_version": procedure.current_version, "agency": agency,
-        "applicant": user("congdan"), "applicant_name": NAME,
+        "code": f"{agency.code}-{day}-{seq:04d}", "procedure": procedure, "agency": agency,
+        "applicant_name": NAME,
         "applicant_id_number": ID_NUMBER, "applicant_phone": "0905123456",
         "applicant_email": "anh@example.vn", "channel": "online", "state": state,
         "submitted_at": SUBMITTED, "received_at": received, "due_at": due,
@@ -84,7 +79,7 @@ def make_dossier(seq: int = 1, *, received: datetime | None = RECEIVED,
         "form_data": {"dia_chi": "12 Trần Phú, phường Hải Châu, thành phố Đà Nẵng"},
     }
     fields.update(extra)
-    return Dossier.objects.create(**fields)
+    return builders.row(**fields)
 
 
 def received_dossier(seq: int = 1, **extra) -> Dossier:
@@ -187,11 +182,8 @@ def test_reception_slip_of_a_walk_in_lists_the_definitions_documents():
 def test_slips_through_the_lifecycle_actions():
     """The real path: submitted online, received (the clock sets the appointment), assigned,
     supplement requested during processing, supplied, then processing stopped."""
-    procedure = birth_registration()
-    dossier = Dossier.objects.create(
-        procedure=procedure, procedure_version=procedure.current_version, agency=hai_chau(),
-        applicant=user("congdan"), applicant_name=NAME, applicant_id_number=ID_NUMBER,
-        channel="online", state="draft")
+    dossier = builders.row(applicant_name=NAME, applicant_id_number=ID_NUMBER,
+                           channel="online", state="draft")
     officer, leader, specialist = (user("motcua.haichau"), user("lanhdao.haichau"),
                                    user("chuyenvien.haichau"))
     actions.perform(dossier.pk, "submit", user("congdan"), "applicant")

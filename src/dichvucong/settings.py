@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "dichvucong.payments",
     "dichvucong.apiclients",
     "dichvucong.nationalsync",
+    "dichvucong.devdata",  # the demo and synthetic data (above every layer)
 ]
 
 MIDDLEWARE = [

@@ -1,9 +1,9 @@
 """``dichvucong generate-history --dossiers N [--years Y] [--seed S]``: synthetic history for the
-monitoring centre and the benchmarks (``monitor.history``)."""
+monitoring centre and the benchmarks (``devdata/history.py``)."""
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dichvucong.monitor.history import generate
+from dichvucong.devdata.history import generate
 
 
 class Command(BaseCommand):
