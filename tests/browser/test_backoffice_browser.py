@@ -162,7 +162,10 @@ def test_walk_in_dossier_from_a_cccd_qr_code(page, live_url, tmp_path):
     code = page.url.rstrip("/").rsplit("/", 1)[1]
     dossier = Dossier.objects.get(code=code)
     assert dossier.channel == "in_person" and dossier.applicant is None
-    assert dossier.attachments.count() == 2
+    # The two papers scanned at the counter, and the declaration the platform rendered from
+    # the form the officer filled (results/declaration.py), marked as such.
+    assert dossier.attachments.filter(declaration=False).count() == 2
+    assert dossier.attachments.filter(declaration=True).count() == 1
 
 
 def test_rejection_with_its_reason(page, live_url):
