@@ -41,6 +41,17 @@ def dossier_payments(context) -> dict:
             "vnpay": services.vnpay_configured(), "vietqr": services.vietqr_configured()}
 
 
+@register.simple_tag
+def fee_due(dossier) -> dict | None:
+    """The fee of the dossier waiting to be paid and the ways to pay it (the «Việc bạn cần
+    làm» panel, ``payments/_todo.html``), None when none waits."""
+    fee = DossierFee.objects.filter(dossier=dossier, state=FeeState.DUE, amount__gt=0).first()
+    if fee is None:
+        return None
+    return {"fee": fee, "vnpay": services.vnpay_configured(),
+            "vietqr": services.vietqr_configured()}
+
+
 @register.inclusion_tag("payments/_office_panel.html", takes_context=True)
 def office_payments(context) -> dict:
     dossier = context["dossier"]
