@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from django.test import Client
 from django.http import HttpResponse
+from django.test import Client
 
 CHECK_HEADING = "Kiểm tra lại thông tin"
 

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import read_submission
-from dichvucong.catalog.presenters import format_vnd
 from dichvucong.catalog.formrender import bind, flat_errors
 from dichvucong.catalog.formviews import check_values, form_context, places, read_form
+from dichvucong.catalog.presenters import format_vnd
 from dichvucong.core.ratelimit import allow, client_key
 from dichvucong.core.text import NAME_MAX, sorted_vietnamese
 from dichvucong.datastore import hooks as store_hooks
