@@ -15,6 +15,7 @@ from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import fees
 from dichvucong.payments.models import DossierFee
 from tests.birth_helpers import birth_form, birth_form_json
+from tests.filing import check_then_file
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -50,7 +51,7 @@ def quotes(monkeypatch) -> list:
 
 
 def test_the_page_prices_a_filing_once(quotes):
-    response = logged_in("congdan").post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {
+    response = check_then_file(logged_in("congdan"), f"/thu-tuc/{BIRTH}/nop-ho-so/", {
         "agency": str(hai_chau().pk), "delivery": "online", "action": "submit", **birth_form(),
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302, response.content.decode()[:2000]

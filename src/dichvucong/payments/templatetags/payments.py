@@ -42,14 +42,10 @@ def dossier_payments(context) -> dict:
 
 
 @register.simple_tag
-def fee_due(dossier) -> dict | None:
-    """The fee of the dossier waiting to be paid and the ways to pay it (the «Việc bạn cần
-    làm» panel, ``payments/_todo.html``), None when none waits."""
-    fee = DossierFee.objects.filter(dossier=dossier, state=FeeState.DUE, amount__gt=0).first()
-    if fee is None:
-        return None
-    return {"fee": fee, "vnpay": services.vnpay_configured(),
-            "vietqr": services.vietqr_configured()}
+def fee_due(dossier):
+    """The fee of the dossier waiting to be paid (the «Việc bạn cần làm» panel,
+    ``payments/_todo.html``), None when none waits."""
+    return DossierFee.objects.filter(dossier=dossier, state=FeeState.DUE, amount__gt=0).first()
 
 
 @register.inclusion_tag("payments/_office_panel.html", takes_context=True)
