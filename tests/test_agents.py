@@ -85,10 +85,14 @@ def consent_through_pages(client: Client, identifier: str, full_name: str = "",
     return consent
 
 
+def filing_for(consent: AgentConsent) -> dict:
+    return {"consent": consent.pk, "agency": str(hai_chau().pk), "delivery": "online",
+            "action": "submit", **birth_form(), "doc-0": pdf(),
+            "doc-1": pdf("giay-chung-sinh.pdf")}
+
+
 def file_for(client: Client, consent: AgentConsent):
-    return check_then_file(client, f"/thu-tuc/{BIRTH}/nop-ho-so/", {
-        "consent": consent.pk, "agency": str(hai_chau().pk), "delivery": "online",
-        "action": "submit", **birth_form(), "doc-0": pdf(), "doc-1": pdf("giay-chung-sinh.pdf")})
+    return check_then_file(client, f"/thu-tuc/{BIRTH}/nop-ho-so/", filing_for(consent))
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -261,7 +265,8 @@ def test_a_consent_covers_one_dossier_and_expires_unused(citizen):
     client = login("daily.buudien")
     consent = consent_through_pages(client, "0905777001")
     file_for(client, consent)
-    again = file_for(client, consent)  # the same consent: back to its one dossier, no second
+    # The same consent: back to its one dossier, no second.
+    again = client.post(f"/thu-tuc/{BIRTH}/nop-ho-so/", filing_for(consent))
     assert again.status_code == 302 and Dossier.objects.filter(applicant=citizen).count() == 1
     stale = consent_through_pages(client, "0905777001")
     AgentConsent.objects.filter(pk=stale.pk).update(given_at=timezone.now() - timedelta(days=2))

@@ -109,12 +109,13 @@ UNIT_WORDS = {"working_days": "ngày làm việc", "days": "ngày", "hours": "gi
 
 
 def time_limit_text(dossier: Dossier) -> str:
-    """The procedure's time limit for this dossier's channel, in words ("" when unstated): what
+    """The procedure's time limit for this dossier's channel, a sentence ("" when unstated): what
     the confirmation says while the due date is not known yet (it is set at reception)."""
     spec = clock.time_limit(dossier.procedure_version.parsed(), dossier.channel)
     if spec is None:
         return ""
     if spec.same_day:
-        return _("trong ngày tiếp nhận")
+        return _("Thời hạn giải quyết: trong ngày hồ sơ được tiếp nhận.")
     value = format(spec.value.normalize(), "f").replace(".", ",")
-    return f"{value} {_(UNIT_WORDS.get(spec.unit, spec.unit))}"
+    return _("Thời hạn giải quyết: %(limit)s kể từ khi hồ sơ được tiếp nhận.") % {
+        "limit": f"{value} {_(UNIT_WORDS.get(spec.unit, spec.unit))}"}
