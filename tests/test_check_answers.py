@@ -131,3 +131,26 @@ def test_what_the_citizen_must_do(citizen):
     # Nothing asked: no panel.
     Dossier.objects.filter(pk=dossier.pk).update(state="done")
     assert TODO not in citizen.get(f"/ho-so/{dossier.code}/").content.decode()
+
+
+def test_the_error_summary_leads_in_the_pages_order_and_is_focused(citizen):
+    form = birth_form()
+    del form["tre_ho_ten"]
+    response = citizen.post(URL, {"agency": "", "delivery": "post", "action": "submit", **form})
+    html = response.content.decode()
+    summary = re.search(r'<div class="error-summary"[^>]*>(.*?)</div>', html, re.S)
+    assert summary is not None
+    assert 'tabindex="-1"' in summary.group(0) and "autofocus" in summary.group(0)
+    assert html.index('class="error-summary"') < html.index("1. Nơi nộp hồ sơ")
+    assert html.count('class="error-summary"') == 1
+    links = re.findall(r'<a href="#([^"]+)">', summary.group(1))
+    # Agency, the declaration, the documents, then the postal address: as the page reads.
+    assert links[0] == "f-agency" and links[1] == "f-tre_ho_ten"
+    assert links.index("doc-1") < links.index("f-delivery_address")
+    for target in links:
+        assert f'id="{target}"' in html, target
+    # The postal address is in the page without JavaScript; the script reveals it with post.
+    assert '<div data-show-field="delivery" data-show-equals="post">' in html
+    online = citizen.get(URL).content.decode()
+    block = online[online.index('data-show-equals="post"'):]
+    assert 'name="delivery_address-street"' in block and "hidden" not in block[:200]

@@ -169,11 +169,16 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         for i, d in enumerate(definition.documents)
     ]
     context = form_context(definition.form, values, errors, extra_rows)
-    summary_extra = [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
-    summary_extra += [(f"f-{key}", "", message) for key, message in other_errors.items()]
     address_fields = bind([submission.POST_ADDRESS], address_values, address_errors,
                           places=places())
-    context["form_errors"] = context["form_errors"] + summary_extra + flat_errors(address_fields)
+    # The error summary in the page's order: agency, the form, documents, delivery, address.
+    agency_error = [("f-agency", "", other_errors["agency"])] if "agency" in other_errors else []
+    delivery_error = ([("f-delivery", "", other_errors["delivery"])]
+                      if "delivery" in other_errors else [])
+    context["form_errors"] = (
+        agency_error + context["form_errors"]
+        + [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
+        + delivery_error + flat_errors(address_fields))
     return render(request, "dossiers/submit.html", {
         **context, "procedure": procedure, "definition": definition, "agencies": agencies,
         "agency_id": agency_id, "documents": documents, "draft": draft,
