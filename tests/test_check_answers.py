@@ -154,3 +154,19 @@ def test_the_error_summary_leads_in_the_pages_order_and_is_focused(citizen):
     online = citizen.get(URL).content.decode()
     block = online[online.index('data-show-equals="post"'):]
     assert 'name="delivery_address-street"' in block and "hidden" not in block[:200]
+
+
+def test_dates_read_dd_mm_yyyy_with_a_24_hour_clock_in_both_languages():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    moment = datetime(2026, 3, 9, 15, 5, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    template = Template("{{ day }}|{{ moment }}|{{ moment|date }}|{{ moment|time }}|"
+                        "{{ moment|date:'SHORT_DATETIME_FORMAT' }}")
+    for language in ("vi", "en"):
+        with translation.override(language):
+            shown = template.render(Context({"day": moment.date(), "moment": moment}))
+        assert shown == "09/03/2026|15:05 09/03/2026|09/03/2026|15:05|15:05 09/03/2026", language

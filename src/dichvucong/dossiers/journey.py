@@ -85,8 +85,8 @@ def todos(dossier: Dossier, *, supplement_items: list[str] | None, requested_at=
     if supplement_items is not None:
         when = (timezone.localtime(requested_at).strftime("%H:%M %d/%m/%Y")
                 if requested_at else "")
-        text = _("Cơ quan tiếp nhận yêu cầu bổ sung lúc %(when)s. Thời hạn giải quyết tạm dừng "
-                 "đến khi bạn gửi bổ sung.") % {"when": when}
+        text = _("Cơ quan yêu cầu bổ sung lúc %(when)s. Hồ sơ được giải quyết tiếp sau khi bạn "
+                 "gửi bổ sung.") % {"when": when}
         found.append(Todo("supplement", _("Bổ sung hồ sơ"), text, tuple(supplement_items),
                           "#supplement-heading", _("Gửi giấy tờ bổ sung")))
     if dossier.state == "result_ready":
