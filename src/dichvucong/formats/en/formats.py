@@ -1,9 +1,2 @@
-# dd/mm/yyyy and a 24-hour clock (see dichvucong/formats/__init__.py).
-DATE_FORMAT = "d/m/Y"
-SHORT_DATE_FORMAT = "d/m/Y"
-TIME_FORMAT = "H:i"
-DATETIME_FORMAT = "H:i d/m/Y"
-SHORT_DATETIME_FORMAT = "H:i d/m/Y"
-MONTH_DAY_FORMAT = "d/m"
-YEAR_MONTH_FORMAT = "m/Y"
-FIRST_DAY_OF_WEEK = 1  # Monday
+# The same as Vietnamese: dd/mm/yyyy and a 24-hour clock (see dichvucong/formats/__init__.py).
+from dichvucong.formats.vi.formats import *  # noqa: F403
