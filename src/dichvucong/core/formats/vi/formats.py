@@ -1,4 +1,4 @@
-# dd/mm/yyyy and a 24-hour clock (see dichvucong/formats/__init__.py).
+# dd/mm/yyyy and a 24-hour clock (see dichvucong/core/formats/__init__.py).
 DATE_FORMAT = "d/m/Y"
 SHORT_DATE_FORMAT = "d/m/Y"
 TIME_FORMAT = "H:i"
