@@ -1,2 +1,2 @@
-# The same as Vietnamese: dd/mm/yyyy and a 24-hour clock (see dichvucong/core/formats/__init__.py).
+# As Vietnamese: dd/mm/yyyy, a 24-hour clock (dichvucong/core/formats/__init__.py).
 from dichvucong.core.formats.vi.formats import *  # noqa: F403
