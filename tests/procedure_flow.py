@@ -26,6 +26,7 @@ from dichvucong.dossiers import submission
 from dichvucong.dossiers.models import Dossier
 from dichvucong.results import services
 from dichvucong.results.models import Result
+from tests.filing import check_then_file
 
 # A minimal PDF the upload check accepts, for the papers a test does not care about.
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -118,8 +119,9 @@ def file_online(proc: Procedure, form: dict[str, str], *, citizen: str = "congda
                  for index, document in enumerate(definition.documents) if document.mandatory}
     client = client_for(citizen)
     url = f"/thu-tuc/{proc.code}/nop-ho-so/"
-    response = client.post(url, {"agency": str(agency.pk), "delivery": "online",
-                                 "action": "submit", **form, **files, **(extra or {})})
+    response = check_then_file(client, url, {"agency": str(agency.pk), "delivery": "online",
+                                             "action": "submit", **form, **files,
+                                             **(extra or {})})
     assert response.status_code == 302, response.content.decode()[:4000]
     dossier = (Dossier.objects.filter(procedure=proc, applicant__username=citizen)
                .exclude(state="draft").order_by("-pk").first())

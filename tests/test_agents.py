@@ -19,6 +19,7 @@ from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import AgentConsent, ConsentEvent, Dossier
 from dichvucong.notify.models import SandboxMessage
 from tests.birth_helpers import birth_form, birth_form_json
+from tests.filing import check_then_file
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -84,10 +85,14 @@ def consent_through_pages(client: Client, identifier: str, full_name: str = "",
     return consent
 
 
+def filing_for(consent: AgentConsent) -> dict:
+    return {"consent": consent.pk, "agency": str(hai_chau().pk), "delivery": "online",
+            "action": "submit", **birth_form(), "doc-0": pdf(),
+            "doc-1": pdf("giay-chung-sinh.pdf")}
+
+
 def file_for(client: Client, consent: AgentConsent):
-    return client.post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {
-        "consent": consent.pk, "agency": str(hai_chau().pk), "delivery": "online",
-        "action": "submit", **birth_form(), "doc-0": pdf(), "doc-1": pdf("giay-chung-sinh.pdf")})
+    return check_then_file(client, f"/thu-tuc/{BIRTH}/nop-ho-so/", filing_for(consent))
 
 
 # --- pages ----------------------------------------------------------------------------------
@@ -226,9 +231,9 @@ def test_revoked_consent_another_agent_and_another_citizen_are_refused(citizen, 
     dossier = Dossier.objects.get(applicant=citizen)
     # The other citizen's dossier, filed by themselves: the agent never sees it.
     own = login("cd.agents2")
-    own.post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {"agency": str(hai_chau().pk), "delivery": "online",
-                                               "action": "submit", **birth_form(), "doc-0": pdf(),
-                                               "doc-1": pdf("b.pdf")})
+    check_then_file(own, f"/thu-tuc/{BIRTH}/nop-ho-so/", {
+        "agency": str(hai_chau().pk), "delivery": "online", "action": "submit", **birth_form(),
+        "doc-0": pdf(), "doc-1": pdf("b.pdf")})
     theirs = Dossier.objects.get(applicant=other_citizen)
     assert client.get(f"/ho-so/{theirs.code}/").status_code == 404
     assert own.get(f"/ho-so/{dossier.code}/").status_code == 404  # nor another citizen
@@ -260,7 +265,8 @@ def test_a_consent_covers_one_dossier_and_expires_unused(citizen):
     client = login("daily.buudien")
     consent = consent_through_pages(client, "0905777001")
     file_for(client, consent)
-    again = file_for(client, consent)  # the same consent: back to its one dossier, no second
+    # The same consent: back to its one dossier, no second.
+    again = client.post(f"/thu-tuc/{BIRTH}/nop-ho-so/", filing_for(consent))
     assert again.status_code == 302 and Dossier.objects.filter(applicant=citizen).count() == 1
     stale = consent_through_pages(client, "0905777001")
     AgentConsent.objects.filter(pk=stale.pk).update(given_at=timezone.now() - timedelta(days=2))

@@ -30,6 +30,7 @@ from dichvucong.workflow.deadlines import compute_due
 from tests import builders
 from tests.birth_helpers import birth_form
 from tests.builders import HAI_CHAU, JUSTICE, agency, user
+from tests.filing import check_then_file
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -236,7 +237,7 @@ def test_examine_queue_puts_mine_first_and_pages_by_key():
 def test_full_online_journey_through_the_pages(client):
     citizen = user("congdan")
     client.force_login(citizen)
-    response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
+    response = check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", {
         "agency": str(agency().pk), "delivery": "post", "action": "submit", **birth_form(),
         "delivery_address-province": "48", "delivery_address-commune": communes_of("48")[0][0],
         "delivery_address-street": "12 Lê Duẩn",

@@ -23,6 +23,7 @@ from dichvucong.results import services
 from dichvucong.results.models import Result, Verification
 from dichvucong.slips.render import dated_line
 from tests.birth_helpers import BIRTH, birth_form, birth_form_json
+from tests.filing import check_then_file
 from tests.results_helpers import HAI_CHAU, approved_dossier, user
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("result_keys")]
@@ -91,9 +92,9 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
 
     born = today - timedelta(days=12)
     with TestCase.captureOnCommitCallbacks(execute=True):  # the declaration is made after commit
-        response = citizen.post(URL, {"draft": draft.pk, "agency": str(agency.pk),
-                                      "delivery": "online", "action": "submit",
-                                      **birth_form(born)})
+        response = check_then_file(citizen, URL, {"draft": draft.pk, "agency": str(agency.pk),
+                                                  "delivery": "online", "action": "submit",
+                                                  **birth_form(born)})
     assert response.status_code == 302, response.content.decode()[:3000]
     dossier = Dossier.objects.get(pk=draft.pk)
     assert dossier.state == "submitted"

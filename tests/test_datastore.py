@@ -36,6 +36,7 @@ from dichvucong.dossiers.models import Attachment, Dossier
 from tests import builders
 from tests.builders import HAI_CHAU, user
 from tests.business_forms import HOUSEHOLD_CHANGE, household_change_form
+from tests.filing import check_then_file
 from tests.procedure_flow import api_form
 from tests.residence_forms import LICENCE_REISSUE, licence_form
 
@@ -76,7 +77,7 @@ def other_citizen() -> User:
 def file_renewal(client: Client, health=b"%PDF-1.4 health\n") -> Dossier:
     """3.000347 (Cấp đổi giấy phép lái xe), its e-declaration and three uploads, through the
     page."""
-    response = client.post("/thu-tuc/3.000347/nop-ho-so/", {
+    response = check_then_file(client, "/thu-tuc/3.000347/nop-ho-so/", {
         "agency": str(agency_for("3.000347").pk), "delivery": "online", "action": "submit",
         **licence_form(),
         "doc-0": pdf("don.pdf"), "doc-1": pdf("kham-suc-khoe.pdf", health),
@@ -176,7 +177,7 @@ def test_a_second_dossier_reuses_a_stored_upload_without_any_upload(client):
     form = client.get("/thu-tuc/3.000348/nop-ho-so/").content.decode()
     assert 'name="store-1"' in form and f'value="{health.pk}"' in form
     assert 'name="store-0"' not in form  # nothing in the store fits the application form
-    response = client.post("/thu-tuc/3.000348/nop-ho-so/", {
+    response = check_then_file(client, "/thu-tuc/3.000348/nop-ho-so/", {
         "agency": str(agency_for("3.000348").pk), "delivery": "online", "action": "submit",
         **licence_form(reissue=True),
         "doc-0": pdf("don-cap-lai.pdf"), "store-1": str(health.pk)})
@@ -196,7 +197,7 @@ def test_a_second_dossier_reuses_a_stored_result_page_and_api():
     client = client_for("congdan")
     form = client.get("/thu-tuc/2.000720/nop-ho-so/").content.decode()
     assert f'id="store-1-{result.pk}"' in form and HAI_CHAU in form
-    response = client.post("/thu-tuc/2.000720/nop-ho-so/", {
+    response = check_then_file(client, "/thu-tuc/2.000720/nop-ho-so/", {
         "agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
         **household_change_form(), "doc-0": pdf("thong-bao.pdf"), "store-1": str(result.pk)})
     assert response.status_code == 302, response.content.decode()[:3000]
@@ -507,7 +508,7 @@ def test_a_signed_result_enters_the_store_is_reprinted_and_reused(signing_keys):
     assert result.events.filter(kind=ResultEvent.Kind.DOWNLOADED).count() == 1
 
     # A second dossier takes the result for the certificate it requires: no upload.
-    response = client.post("/thu-tuc/2.000720/nop-ho-so/", {
+    response = check_then_file(client, "/thu-tuc/2.000720/nop-ho-so/", {
         "agency": str(hai_chau().pk), "delivery": "online", "action": "submit",
         **household_change_form(), "doc-0": pdf("thong-bao.pdf"), "store-1": str(stored.pk)})
     assert response.status_code == 302, response.content.decode()[:3000]

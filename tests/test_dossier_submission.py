@@ -16,6 +16,7 @@ from dichvucong.dossiers.codes import CODE, format_code, next_sequence
 from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.uploads import UploadError, check_upload, safe_name
 from tests.birth_helpers import birth_form
+from tests.filing import check_then_file
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -44,7 +45,7 @@ def birth_post(**extra):
 
 
 def test_submit_a_dossier_online(client, citizen):
-    response = client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    response = check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", birth_post())
     assert response.status_code == 302, response.content.decode()[:2000]
     dossier = Dossier.objects.get(applicant=citizen)
     assert dossier.state == "submitted" and dossier.national_status == 1
@@ -67,7 +68,7 @@ def test_missing_document_keeps_the_draft_and_what_was_attached(client, citizen)
     draft = Dossier.objects.get(applicant=citizen)
     assert draft.state == "draft" and draft.code is None
     # The second post adds the missing file; the first one is still there.
-    response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
+    response = check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", {
         "draft": draft.pk, "agency": str(hai_chau().pk), "delivery": "online",
         "action": "submit", **birth_form(), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert response.status_code == 302
@@ -107,7 +108,7 @@ def test_stored_file_names_are_generated(client, citizen):
 
 
 def test_a_citizen_never_sees_another_citizens_dossier(client, citizen):
-    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", birth_post())
     code = Dossier.objects.get(applicant=citizen).code
     client.logout()
     assert client.login(username="doanhnghiep", password="demo-dichvucong")
@@ -166,7 +167,7 @@ def test_concurrent_sequences_never_repeat():
 
 
 def test_public_lookup_needs_code_and_phone_or_id_number(client, citizen):
-    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", birth_post())
     dossier = Dossier.objects.get(applicant=citizen)
     dossier.applicant_phone = "0905 123 456"
     dossier.applicant_id_number = "048190000123"
@@ -199,7 +200,7 @@ def test_answer_a_supplement_request_and_withdraw(client, citizen):
     from dichvucong.dossiers import actions
     from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 
-    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", birth_post())
     dossier = Dossier.objects.get(applicant=citizen)
     officer = User.objects.get(username="motcua.haichau")
     actions.perform(dossier.pk, Action.request_supplement, officer, LifecycleRole.reception_officer,
@@ -230,7 +231,7 @@ def test_a_dossier_keeps_the_version_it_was_submitted_under(client, citizen):
     from dichvucong.catalog.models import Procedure
     from dichvucong.catalog.versions import publish, save_draft, start_draft
 
-    client.post("/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", birth_post())
     dossier = Dossier.objects.get(applicant=citizen)
     old_version = dossier.procedure_version
     designer = User.objects.get(username="quantri.thutuc")
@@ -261,7 +262,7 @@ def test_delivery_by_post_needs_an_address(client, citizen):
     assert "Cần nhập «Địa chỉ nhận kết quả qua bưu điện»." in response.content.decode()
     draft = Dossier.objects.get(applicant=citizen)
     commune = communes_of("48")[0][0]
-    response = client.post("/thu-tuc/1.001193/nop-ho-so/", {
+    response = check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", {
         "draft": draft.pk, "agency": str(hai_chau().pk), "delivery": "post", "action": "submit",
         **birth_form(), "delivery_address-province": "48", "delivery_address-commune": commune,
         "delivery_address-street": "12 Lê Duẩn"})

@@ -50,12 +50,16 @@ def quotes(monkeypatch) -> list:
 
 
 def test_the_page_prices_a_filing_once(quotes):
-    response = logged_in("congdan").post(f"/thu-tuc/{BIRTH}/nop-ho-so/", {
+    client, url = logged_in("congdan"), f"/thu-tuc/{BIRTH}/nop-ho-so/"
+    check = client.post(url, {
         "agency": str(hai_chau().pk), "delivery": "online", "action": "submit", **birth_form(),
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
+    assert check.status_code == 200 and len(quotes) == 1  # the fee «Kiểm tra lại» shows
+    draft = Dossier.objects.get(procedure__code=BIRTH)
+    response = client.post(url, {"draft": draft.pk, "action": "confirm"})
     assert response.status_code == 302, response.content.decode()[:2000]
     dossier = Dossier.objects.get(procedure__code=BIRTH)
-    assert len(quotes) == 1
+    assert len(quotes) == 2  # filing priced it once
     assert DossierFee.objects.get(dossier=dossier).amount == dossier.fee_amount
 
 

@@ -209,6 +209,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_TZ = True
+# dd/mm/yyyy and a 24-hour clock in both languages, also where a template names no format.
+FORMAT_MODULE_PATH = ["dichvucong.core.formats"]
 LANGUAGE_COOKIE_SECURE = MODE == "production"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 

@@ -156,3 +156,14 @@ def check_accessibility(page, label: str = "") -> None:
                          f"→ {targets}")
     if lines:
         pytest.fail("\n".join(lines), pytrace=False)
+
+
+def confirm_filing(page, label: str = "") -> None:
+    """On «Kiểm tra lại thông tin» (the form was accepted): check it with axe when ``label`` is
+    given, then file with its «Nộp hồ sơ» button."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra lại thông tin")
+    if label:
+        check_accessibility(page, label)
+    page.get_by_role("button", name="Nộp hồ sơ", exact=True).click()

@@ -18,7 +18,7 @@ from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import AgentConsent, Dossier
 from dichvucong.notify.models import SandboxMessage
 from tests.birth_helpers import fill_birth_form
-from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,7 @@ def test_an_agent_files_for_a_citizen_with_the_citizens_code(browser, live_url,
         agent.get_by_label("Tờ khai đăng ký khai sinh").set_input_files(str(declaration))
         agent.get_by_label("Giấy chứng sinh do cơ sở y tế cấp").set_input_files(str(certificate))
         agent.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        confirm_filing(agent)
         expect(agent).to_have_url(re.compile(rf"/ho-so/{CODE.pattern}/$"))
         code_of_dossier = CODE.search(agent.url).group(0)
         expect(agent.locator("main")).to_contain_text("nộp thay bởi Lê Văn Cường")

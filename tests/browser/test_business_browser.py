@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from dichvucong.dossiers.models import Dossier
 from tests import business_forms as forms
-from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -51,6 +51,7 @@ def test_a_household_business_is_registered_from_a_phone(browser, live_url, tmp_
 
         page.locator('[name="hkd_ten"]').fill("Hộ kinh doanh Bánh mì Bích Ngọc")
         page.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        confirm_filing(page)
         expect(page).to_have_url(re.compile(r"/ho-so/000\.20\.\d\d\.H17-\d{6}-\d{4}/$"))
         expect(page.locator("dl.facts")).to_contain_text("Chờ tiếp nhận")
         check_accessibility(page, "dossier page")
@@ -59,6 +60,8 @@ def test_a_household_business_is_registered_from_a_phone(browser, live_url, tmp_
         assert dossier.form_data["hkd_ten"] == "Hộ kinh doanh Bánh mì Bích Ngọc"
         assert dossier.form_data["thanh_vien"][0]["tv_ho_ten"] == "Lê Văn Tâm"
         assert dossier.form_data["von_kinh_doanh"] == 150_000_000
-        assert dossier.attachments.get().requirement.startswith("Bản sao văn bản ủy quyền")
+        # The citizen's one upload (the e-declaration is made in the background after filing).
+        assert dossier.attachments.get(declaration=False).requirement.startswith(
+            "Bản sao văn bản ủy quyền")
     finally:
         context.close()

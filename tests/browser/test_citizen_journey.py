@@ -170,9 +170,27 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         citizen.get_by_label(BIRTH_CERTIFICATE).set_input_files(
             pdf_file(tmp_path, "giay-chung-sinh.pdf"))
         citizen.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        # «Kiểm tra lại thông tin»: every answer read back, «Sửa» goes back with all kept.
+        heading(citizen, "Kiểm tra lại thông tin")
+        answers = citizen.locator("main")
+        expect(answers).to_contain_text(AGENCY)
+        expect(answers).to_contain_text("Trần Minh Khang")
+        expect(answers).to_contain_text("giay-chung-sinh.pdf")
+        check(citizen, "check your answers")
+        citizen.get_by_role("link", name="Sửa họ, chữ đệm và tên người được khai sinh").click()
+        heading(citizen, "Nộp hồ sơ trực tuyến")
+        expect(citizen.get_by_text("Đã đính kèm: giay-chung-sinh.pdf")).to_be_visible()
+        citizen.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        heading(citizen, "Kiểm tra lại thông tin")
+        citizen.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
         expect(citizen).to_have_url(re.compile(rf"/ho-so/{CODE.pattern}/$"))
         code = CODE.search(citizen.url).group(0)
         heading(citizen, f"Hồ sơ {code}")
+        # The confirmation: the code large, what happens next; nothing asked of the citizen.
+        expect(citizen.locator(".panel-confirmation .code")).to_have_text(code)
+        expect(citizen.get_by_role("heading", name="Việc gì xảy ra tiếp theo")).to_be_visible()
+        expect(citizen.get_by_role("heading", name="Việc bạn cần làm")).to_have_count(0)
+        check(citizen, "dossier page: confirmation")
         facts = citizen.locator("dl.facts")
         expect(facts).to_contain_text("Chờ tiếp nhận")
         expect(facts).to_contain_text(AGENCY)
@@ -181,7 +199,9 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         check(citizen, "dossier page: submitted")
         dossier = Dossier.objects.get(code=code)
         assert dossier.applicant == account and dossier.state == "submitted"
-        assert dossier.attachments.count() == 2
+        # The citizen's two PDFs; the e-declaration the platform files in the background after
+        # the filing may already be there too.
+        assert dossier.attachments.filter(declaration=False).count() == 2
 
         # --- the reception officer asks for one more document --------------------------------
         official.goto(live_url + "/dang-nhap/?next=/mot-cua/")
@@ -208,6 +228,9 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
             has=citizen.get_by_role("heading", name="Cơ quan yêu cầu bổ sung hồ sơ"))
         expect(request.get_by_role("listitem")).to_have_text([BIRTH_CERTIFICATE])
         expect(citizen.locator("dl.facts")).to_contain_text("Cần bổ sung hồ sơ")
+        todo = citizen.locator("section.todo")
+        expect(todo.get_by_role("heading", name="Bổ sung hồ sơ")).to_be_visible()
+        expect(todo.get_by_role("listitem")).to_have_text([BIRTH_CERTIFICATE])
         check(citizen, "dossier page: supplement requested")
         request.get_by_label(BIRTH_CERTIFICATE).set_input_files(
             pdf_file(tmp_path, "giay-chung-sinh-ban-sao.pdf"))
@@ -218,6 +241,7 @@ def run_journey(browser, live_url: str, tmp_path) -> None:
         expect(citizen.locator("dl.facts")).to_contain_text("Chờ tiếp nhận")
         expect(citizen.get_by_text(
             f"Bổ sung: {BIRTH_CERTIFICATE}: giay-chung-sinh-ban-sao.pdf")).to_be_visible()
+        expect(citizen.get_by_role("heading", name="Việc bạn cần làm")).to_have_count(0)
         check(citizen, "dossier page: supplement sent")
 
         # --- the officer receives the dossier --------------------------------------------------

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from dichvucong.accounts.models import User
 from tests import civil_forms as forms
-from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -57,6 +57,7 @@ def test_citizen_files_a_civil_status_declaration_on_a_phone(browser, live_url, 
             page.get_by_label(label).and_(page.locator("input[type=file]")).set_input_files(
                 str(path))
         page.get_by_role("button", name="Nộp hồ sơ").click()
+        confirm_filing(page)
         expect(page).to_have_url(re.compile(r"/ho-so/000\.20\.\d\d\.H17-\d{6}-\d{4}/$"))
         expect(page.get_by_text("Chờ tiếp nhận")).to_be_visible()
         check_accessibility(page, f"{title}: dossier page")

@@ -7,6 +7,7 @@ import http.cookiejar
 import re
 import secrets
 import threading
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -75,11 +76,19 @@ def test_fifty_concurrent_submissions(live_url, django_db_blocker):
                 {"csrfmiddlewaretoken": token, "agency": str(agency_id), "delivery": "online",
                  "action": "submit", **birth_form()},
                 {"doc-0": ("to-khai.pdf", PDF), "doc-1": ("giay-chung-sinh.pdf", PDF)})
+            headers = {"Referer": live_url + "/"}
             request = urllib.request.Request(
                 live_url + "/thu-tuc/1.001193/nop-ho-so/", data=body, method="POST",
-                headers={"Content-Type": content_type, "Referer": live_url + "/"})
+                headers={"Content-Type": content_type, **headers})
+            # The form first: «Kiểm tra lại thông tin» names the draft; then all file at once.
+            check = citizen.opener.open(request, timeout=120).read().decode()
+            draft = re.search(r'name="draft" value="(\d+)"', check).group(1)
+            confirm = urllib.request.Request(
+                live_url + "/thu-tuc/1.001193/nop-ho-so/", method="POST", headers=headers,
+                data=urllib.parse.urlencode({"csrfmiddlewaretoken": token, "draft": draft,
+                                             "action": "confirm"}).encode())
             start.wait(timeout=60)
-            response = citizen.opener.open(request, timeout=120)
+            response = citizen.opener.open(confirm, timeout=120)
             landed.append(response.geturl())
         except Exception as exc:  # noqa: BLE001 - every failure is reported below
             failures.append(repr(exc))

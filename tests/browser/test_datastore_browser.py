@@ -9,7 +9,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
 from tests.residence_forms import fill_form, licence_form
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +53,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
         page.locator("#doc-1").set_input_files(str(files["kham.pdf"]))
         page.locator("#doc-2").set_input_files(str(files["gplx.pdf"]))
         page.get_by_role("button", name="Nộp hồ sơ").click()
+        confirm_filing(page)
         expect(page).to_have_url(re.compile(r"/ho-so/[^/]+-\d{6}-\d{4}/$"))
         first_code = page.url.rstrip("/").rsplit("/", 1)[1]
 
@@ -110,6 +111,7 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
         check_accessibility(page, "submission form with the store's documents")
         choice.get_by_role("radio", name=re.compile("kham.pdf")).check()
         page.get_by_role("button", name="Nộp hồ sơ").click()
+        confirm_filing(page)
         expect(page).to_have_url(re.compile(r"/ho-so/[^/]+-\d{6}-\d{4}/$"))
         expect(page.get_by_text(f"{HEALTH}: kham.pdf")).to_be_visible()
         check_accessibility(page, "second dossier")

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, confirm_filing
 
 pytestmark = pytest.mark.django_db
 
@@ -227,6 +227,7 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     form.get_by_label("Căn cước công dân").set_input_files(str(pdf))
     check_accessibility(page, "citizen's form of the new service")
     page.get_by_role("button", name="Nộp hồ sơ").click()
+    confirm_filing(page)
     expect(page).to_have_url(re.compile(r"/ho-so/[0-9.]+H\d\d-\d{6}-\d{4}/$"))
     expect(page.get_by_text("Chờ tiếp nhận")).to_be_visible()
     check_accessibility(page, "the new dossier")

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from dichvucong.dossiers.models import Dossier
 from tests import residence_forms as forms
-from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
 from tests.procedure_flow import procedure, receiving_agency
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,7 @@ def test_driving_licence_renewal_on_a_phone(browser, live_url, tmp_path):
         check(page, "licence renewal form with an error")
         page.locator('[name="gplx_ngay_cap"]').fill(form["gplx_ngay_cap"])
         page.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        confirm_filing(page)
         dossier = filed(page, username)
         assert dossier.form_data["gplx_hang_de_nghi"] == ["B"]
         assert dossier.form_data["noi_cu_tru"]["street"] == "17 Lê Lợi"
@@ -101,6 +102,7 @@ def test_permanent_residence_on_a_phone(browser, live_url, tmp_path):
             str(proof))
         check(page, "permanent residence form filled")
         page.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
+        confirm_filing(page)
         dossier = filed(page, username)
         assert dossier.form_data["chu_so_huu_dong_y"] is True
         assert dossier.form_data["thanh_vien"] == [{

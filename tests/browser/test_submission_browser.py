@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.birth_helpers import fill_birth_form
-from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -55,6 +55,7 @@ def test_citizen_submits_a_birth_registration(browser, live_url, django_db_block
 
         page.get_by_label("Giấy chứng sinh do cơ sở y tế cấp").set_input_files(str(real))
         page.get_by_role("button", name="Nộp hồ sơ").click()
+        confirm_filing(page)
         expect(page).to_have_url(re.compile(r"/ho-so/000\.20\.\d\d\.H17-\d{6}-\d{4}/$"))
         expect(page.get_by_text("Chờ tiếp nhận")).to_be_visible()
         check("dossier page")

@@ -50,12 +50,16 @@ def read_form(request: HttpRequest, fields: list[FormField]) -> FormSubmission:
         return FormSubmission(raw=raw, result=None, extra_rows={key: 1})
     if request.POST.get("_refresh"):
         return FormSubmission(raw=raw, result=None, extra_rows={})
+    return FormSubmission(raw=raw, result=check_values(fields, raw), extra_rows={})
+
+
+def check_values(fields: list[FormField], raw: dict[str, Any]) -> FormResult:
+    """Validate values as read from a form (``read_submission``), e.g. a draft's kept ones,
+    with the communes of the provinces its addresses name."""
     known: dict[str, set[str]] = {}
     for province in _address_provinces(fields, raw):
         known |= units.known_communes(province)
-    return FormSubmission(raw=raw, result=validate(fields, raw, timezone.localdate(),
-                                                              known_communes=known),
-                          extra_rows={})
+    return validate(fields, raw, timezone.localdate(), known_communes=known)
 
 
 def form_context(fields: list[FormField], values: dict[str, Any] | None = None,

@@ -13,11 +13,20 @@ from django.views.decorators.http import require_http_methods
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import read_submission
 from dichvucong.catalog.formrender import bind, flat_errors
-from dichvucong.catalog.formviews import form_context, places, read_form
+from dichvucong.catalog.formviews import check_values, form_context, places, read_form
+from dichvucong.catalog.presenters import format_vnd
 from dichvucong.core.ratelimit import allow, client_key
 from dichvucong.core.text import NAME_MAX, sorted_vietnamese
 from dichvucong.datastore import hooks as store_hooks
-from dichvucong.dossiers import access, actions, agents, citizen_view, prefill, submission
+from dichvucong.dossiers import (
+    access,
+    actions,
+    agents,
+    citizen_view,
+    journey,
+    prefill,
+    submission,
+)
 from dichvucong.dossiers.lifecycle import (
     SUPPLEMENT_STATES,
     Action,
@@ -44,8 +53,14 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     draft = None
     draft_id = request.POST.get("draft") or request.GET.get("draft")
     if draft_id:
-        draft = get_object_or_404(access.followed_dossiers(request.user).filter(state="draft"),
-                                  pk=draft_id, procedure=procedure)
+        followed = access.followed_dossiers(request.user).filter(procedure=procedure)
+        draft = followed.filter(state="draft", pk=_number(draft_id)).first()
+        if draft is None:
+            # «Nộp hồ sơ» pressed twice: the first press filed it.
+            filed = followed.exclude(state="draft").filter(pk=_number(draft_id)).first()
+            if filed is not None and request.POST.get("action") == "confirm":
+                return redirect("dossiers:detail", code=filed.code)
+            raise Http404
     # Filing on behalf: the citizen who consented is the applicant (agent_views, agents.py).
     consent, refused = _consent(request, procedure, draft)
     if refused is not None:
@@ -70,7 +85,24 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         delivery = draft.delivery
         address_values = {"delivery_address": draft.delivery_address or {}}
 
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "confirm":
+        # «Nộp hồ sơ» on the check page: file the draft as kept, checked again.
+        if draft is None:
+            return redirect("dossiers:submit", code=procedure.code)
+        result = check_values(definition.form, draft.form_data or {})
+        check = _check_draft(procedure, definition, draft, result, agencies)
+        if not check.errors:
+            dossier = submission.submit(draft, request.user, result.cleaned, check.delivery,
+                                        check.delivery_address)
+            request.session[journey.JUST_FILED] = dossier.code
+            return redirect("dossiers:detail", code=dossier.code)
+        # Something changed since the check (a rule, a withdrawn consent …): back to the form.
+        found = check.errors
+        errors, address_errors, document_errors = (found.form, found.delivery_address,
+                                                   found.documents)
+        other_errors = {key: message for key, message in
+                        (("agency", found.agency), ("delivery", found.delivery)) if message}
+    elif request.method == "POST":
         agency_id = request.POST.get("agency", agency_id)
         delivery = request.POST.get("delivery", delivery)
         # The draft is kept with an agency the procedure allows, whatever was posted;
@@ -122,9 +154,8 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
             other_errors = {key: message for key, message in
                             (("agency", found.agency), ("delivery", found.delivery)) if message}
             if not found and request.POST.get("action") == "submit":
-                dossier = submission.submit(draft, request.user, posted.result.cleaned,
-                                            check.delivery, check.delivery_address)
-                return redirect("dossiers:detail", code=dossier.code)
+                return _check_answers(request, procedure, definition, draft,
+                                      posted.result.cleaned, check, consent)
         elif submission.receiving_agency(procedure, agency_id, agencies) is None:
             other_errors["agency"] = submission.AGENCY_MISSING
 
@@ -139,16 +170,48 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         for i, d in enumerate(definition.documents)
     ]
     context = form_context(definition.form, values, errors, extra_rows)
-    summary_extra = [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
-    summary_extra += [(f"f-{key}", "", message) for key, message in other_errors.items()]
     address_fields = bind([submission.POST_ADDRESS], address_values, address_errors,
                           places=places())
-    context["form_errors"] = context["form_errors"] + summary_extra + flat_errors(address_fields)
+    # The error summary in the page's order: agency, the form, documents, delivery, address.
+    agency_error = [("f-agency", "", other_errors["agency"])] if "agency" in other_errors else []
+    delivery_error = ([("f-delivery", "", other_errors["delivery"])]
+                      if "delivery" in other_errors else [])
+    context["form_errors"] = (
+        agency_error + context["form_errors"]
+        + [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
+        + delivery_error + flat_errors(address_fields))
     return render(request, "dossiers/submit.html", {
         **context, "procedure": procedure, "definition": definition, "agencies": agencies,
         "agency_id": agency_id, "documents": documents, "draft": draft,
         "delivery": delivery, "deliveries": Delivery.choices, "other_errors": other_errors,
         "address_fields": address_fields, "consent": consent,
+    })
+
+
+def _check_draft(procedure, definition, draft: Dossier, result, agencies):
+    return submission.check_filing(
+        procedure, definition, agency_id=draft.agency_id, delivery=draft.delivery, form=result,
+        documents=draft.attachments.values_list("requirement", flat=True),
+        address_values={submission.POST_ADDRESS.key: draft.delivery_address or {}},
+        agencies=agencies)
+
+
+def _check_answers(request: HttpRequest, procedure, definition, draft: Dossier, cleaned: dict,
+                   check: submission.FilingCheck, consent) -> HttpResponse:
+    """«Kiểm tra lại thông tin»: every answer read back before filing; the draft keeps them."""
+    delivery, address = journey.delivery_text(check.delivery, check.delivery_address,
+                                              submission.POST_ADDRESS)
+    # The fee as filing will price it, on the draft in memory (nothing is saved here).
+    draft.form_data = submission.to_json(cleaned)
+    quote = submission.quote_fee(draft)
+    edit = reverse("dossiers:submit", args=[procedure.code]) + f"?draft={draft.pk}"
+    return render(request, "dossiers/check.html", {
+        "procedure": procedure, "draft": draft, "agency": check.agency, "edit": edit,
+        "answers": journey.answers(definition, draft.form_data),
+        "documents": journey.documents(definition, list(draft.attachments.all())),
+        "delivery": delivery, "address": address, "consent": consent,
+        "fee": None if quote is None else format_vnd(quote.total) if quote.total else "",
+        "fee_due": getattr(quote, "due_label", ""),
     })
 
 
@@ -241,6 +304,11 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     events = list(dossier.events.all())
     attachments: list[Attachment] = list(dossier.attachments.all())
     available = bool(dossiers_with_result_available([dossier.pk]))
+    # The confirmation panel, once, on the page the filing led to (``JUST_FILED``).
+    just_filed = (request.method == "GET"
+                  and request.session.get(journey.JUST_FILED) == dossier.code)
+    if just_filed:
+        del request.session[journey.JUST_FILED]
 
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "timeline": citizen_view.timeline(events),
@@ -249,11 +317,20 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         "attachments": attachments, "error": error,
         "slips": available_slips(dossier),
         "supplement_items": items if request_event else None, "request_event": request_event,
+        "just_filed": just_filed,
+        "time_limit": journey.time_limit_text(dossier) if just_filed else "",
+        "todos": journey.todos(dossier, supplement_items=items if request_event else None,
+                               requested_at=request_event.created_at if request_event else None,
+                               result_available=available),
         "can_withdraw": is_applicant and Action.withdraw in allowed_actions(dossier.state,
                                                                             [LifecycleRole.applicant]),
         # Rating the service is the citizen's own say, not the agent's.
         **(rating_context(dossier) if is_applicant else {}),
     }, status=400 if error else 200)
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else 0
 
 
 def _revision(request: HttpRequest) -> int | None:

@@ -1,8 +1,8 @@
 from django import template
 
 from dichvucong.notify import delivery_log
-from dichvucong.notify.models import Notification
-from dichvucong.notify.preferences import preference_of
+from dichvucong.notify.models import Notification, NotificationChannel
+from dichvucong.notify.preferences import preference_of, recipient_for
 
 register = template.Library()
 
@@ -22,3 +22,10 @@ def dossier_notifications(dossier, limit: int = 50):
 def delivery_status(notification: Notification) -> str:
     """The log's sentence for one message (``delivery_log.describe``)."""
     return delivery_log.describe(notification)
+
+
+@register.simple_tag
+def channels_of(user) -> list[str]:
+    """How the user is told of their dossiers' news, as labels (``preferences.recipient_for``)."""
+    labels = dict(NotificationChannel.choices)
+    return [str(labels[c]) for c in recipient_for(user).channels if c in labels]

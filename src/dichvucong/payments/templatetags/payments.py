@@ -41,6 +41,13 @@ def dossier_payments(context) -> dict:
             "vnpay": services.vnpay_configured(), "vietqr": services.vietqr_configured()}
 
 
+@register.simple_tag
+def fee_due(dossier):
+    """The fee of the dossier waiting to be paid (the «Việc bạn cần làm» panel,
+    ``payments/_todo.html``), None when none waits."""
+    return DossierFee.objects.filter(dossier=dossier, state=FeeState.DUE, amount__gt=0).first()
+
+
 @register.inclusion_tag("payments/_office_panel.html", takes_context=True)
 def office_payments(context) -> dict:
     dossier = context["dossier"]
