@@ -38,6 +38,7 @@ from dichvucong.catalog.definition import (
 )
 from dichvucong.catalog.models import Field
 from dichvucong.catalog.presenters import CHANNEL_LABELS, COPY_TYPE_LABELS
+from dichvucong.core.numbers import NumberFormatError, parse_money, parse_number
 from dichvucong.core.text import NAME_MAX, slugify_vi
 
 MAX_ROWS = 100
@@ -213,10 +214,12 @@ class MoneyField(forms.IntegerField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> int | None:
-        if isinstance(value, str):
-            value = re.sub(r"\s|đ|vnđ|vnd", "", value, flags=re.IGNORECASE)
-            if re.fullmatch(r"\d{1,3}([.,]\d{3})+", value):
-                value = re.sub(r"[.,]", "", value)
+        # As the form engine and the cash desk read money (core/numbers.py).
+        if isinstance(value, str) and value.strip():
+            try:
+                value = parse_money(value, label=str(self.label or _("Số tiền")))
+            except NumberFormatError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from exc
         return super().to_python(value)
 
 
@@ -228,8 +231,12 @@ class NumberField(forms.DecimalField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Decimal | None:
-        if isinstance(value, str):
-            value = value.strip().replace(",", ".")
+        # Vietnamese writing, as the form engine reads it: 1.850 is 1850, 0,5 a half.
+        if isinstance(value, str) and value.strip():
+            try:
+                value = parse_number(value, label=str(self.label or _("Giá trị")))
+            except NumberFormatError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from exc
         return super().to_python(value)
 
     def prepare_value(self, value: Any) -> Any:

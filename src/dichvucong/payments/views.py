@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dichvucong.accounts.models import Role
+from dichvucong.core.numbers import NumberFormatError, parse_money
 from dichvucong.dossiers import access
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import services, vietqr
@@ -144,9 +145,9 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def record_cash(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_object_or_404(access.agency_dossiers(request.user), code=code)
-    try:
-        amount = int(request.POST.get("amount", "").replace(".", "").replace(",", "").strip())
-    except ValueError:
+    try:  # as every money box reads it (core/numbers.py): 1.500.000, 1,500,000 đ
+        amount = parse_money(request.POST.get("amount", ""))
+    except NumberFormatError:
         amount = -1
     try:
         payment = services.record_cash(dossier, request.user, amount)

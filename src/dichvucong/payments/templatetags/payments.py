@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dichvucong.catalog.presenters import format_vnd, unknown_fee_text
 from dichvucong.payments import services
@@ -28,6 +29,17 @@ def unknown_lines(lines) -> list[tuple[str, str]]:
         if item.get("unknown"):
             found.append((item.get("name") or "", unknown_fee_text(item.get("set_by") or "")))
     return found
+
+
+@register.simple_tag
+def fee_fact(dossier) -> str:
+    """The dossier's fee in one phrase: the amount, «Miễn phí», or «Chưa công bố …» when a fee's
+    amount is not known yet (never «Miễn phí» then)."""
+    fee = DossierFee.objects.filter(dossier=dossier).first()
+    unknown = unknown_lines((fee.quote or {}).get("lines", [])) if fee else []
+    parts = [format_vnd(dossier.fee_amount)] if dossier.fee_amount else []
+    parts += [text for _name, text in unknown[:1]]
+    return " + ".join(parts) if parts else _("Miễn phí")
 
 
 def _fee_context(dossier) -> dict:
