@@ -61,7 +61,7 @@ def parse_number(value: Any, *, label: str = "Giá trị", money: bool = False) 
             raise NumberFormatError(
                 f"«{label}»: không rõ «{text}» là số nguyên hay số thập phân. Viết "
                 f"{whole}.{decimals} (hoặc {whole}{decimals}) nếu là số nguyên, "
-                f"{whole},{decimals.rstrip('0') or '0'} nếu là số thập phân.")
+                f"{_unambiguous(sign + whole, decimals)} nếu là số thập phân.")
         fraction = f".{decimals}" if decimals is not None else ""
         number = Decimal(f"{sign}{whole.replace('.', '')}{fraction}")
         return _checked(number, label, money)
@@ -83,6 +83,15 @@ def parse_number(value: Any, *, label: str = "Giá trị", money: bool = False) 
 def parse_money(value: Any, *, label: str = "Số tiền") -> int:
     """Whole đồng, as :func:`parse_number` reads a sum of money."""
     return int(parse_number(value, label=label, money=True))
+
+
+def _unambiguous(whole: str, decimals: str) -> str:
+    """The decimal ``whole``,``decimals`` written so it cannot be read as thousands: 1,85 for
+    1,850; 2,1250 for 2,125; 1 for 1,000."""
+    short = decimals.rstrip("0")
+    if not short:
+        return whole
+    return f"{whole},{short}" if len(short) < 3 else f"{whole},{decimals}0"
 
 
 def _not_a_number(label: str, money: bool) -> str:
