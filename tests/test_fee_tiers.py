@@ -211,3 +211,23 @@ def test_no_page_shows_an_unknown_amount_as_free(client):
         section = fee_section(shown(client.get(f"/thu-tuc/{procedure.code}/")))
         assert "Chưa công bố" in section, procedure.code
     assert checked == 4
+
+
+def test_the_catalogue_check_lists_unknown_amounts_and_uncounted_quantities():
+    from dichvucong.catalog import quality
+
+    base = {"code": "1.000001", "name": "Thử", "field": "Thử", "levels": ["province"],
+            "form": [{"key": "so_trang", "label": "Số trang", "type": "number"}]}
+    uncounted = ProcedureDefinition.model_validate({**base, "fees": [
+        {"name": "Phí chứng thực", "amount": 2000, "unit": "per_page", "pages_field": "so_trang"},
+        {"name": "Lệ phí", "amount": 0, "amount_unknown": True, "set_by": "HĐND thành phố"}]})
+    found = quality.check(uncounted, [quality.Kind.UNCOUNTED_QUANTITY,
+                                      quality.Kind.UNKNOWN_AMOUNT])
+    assert [(f.kind, f.path) for f in found] == [
+        (quality.Kind.UNCOUNTED_QUANTITY, "fees.0.unit"),
+        (quality.Kind.UNKNOWN_AMOUNT, "fees.1.amount_unknown")]
+    assert "so_ban, so_luong" in found[0].message and found[1].value == "HĐND thành phố"
+    curated = quality.check_all(read_curated(), [quality.Kind.UNCOUNTED_QUANTITY,
+                                                 quality.Kind.UNKNOWN_AMOUNT])
+    assert quality.counts(curated)[quality.Kind.UNCOUNTED_QUANTITY] == 0
+    assert quality.counts(curated)[quality.Kind.UNKNOWN_AMOUNT] == 4
