@@ -24,6 +24,7 @@ from dichvucong.catalog.definition import Fee, FeeTier, ProcedureDefinition
 from dichvucong.catalog.loaders import read_curated
 from dichvucong.dossiers.models import DossierEvent
 from dichvucong.payments.fees import Applicant, quote
+from dichvucong.payments.models import DossierFee, FeeState
 from dichvucong.payments.services import FEE_REQUESTED
 from tests import civil_forms, residence_forms
 from tests import procedure_flow as flow
@@ -196,6 +197,21 @@ def test_an_unknown_amount_is_never_free_and_never_asked_for(client):
     assert "Chưa công bố (theo quy định của HĐND thành phố)" in office
     api = citizen.get(f"/api/v1/payments/dossiers/{dossier.code}").json()
     assert api["amount"] == 0 and api["lines"][0]["unknown"] is True
+
+    # Until a reception officer of the agency sets it, citing the text; then it is asked for.
+    url = f"/mot-cua/thanh-toan/{dossier.code}/muc-thu/"
+    assert citizen.post(url, {"amount": "25.000", "basis": "NQ"}).status_code == 404
+    officer = flow.client_for(people.reception)
+    officer.post(url, {"amount": "25.000", "basis": ""})
+    assert DossierFee.objects.get(dossier=dossier).amount == 0  # no text cited: refused
+    response = officer.post(url, {"amount": "25.000",
+                                  "basis": "Nghị quyết số 00/2026/NQ-HĐND (thử)"})
+    assert response.status_code == 302
+    fee = DossierFee.objects.get(dossier=dossier)
+    assert (fee.amount, fee.state) == (25_000, FeeState.DUE)
+    assert DossierEvent.objects.filter(dossier=dossier, action=FEE_REQUESTED).count() == 1
+    detail = shown(citizen.get(f"/ho-so/{dossier.code}/"))
+    assert "25.000 đ" in detail and "Chưa công bố" not in detail
 
 
 @pytest.mark.django_db

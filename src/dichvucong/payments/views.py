@@ -160,6 +160,24 @@ def record_cash(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("backoffice:dossier", code=code)
 
 
+@login_required
+@require_POST
+def set_fee(request: HttpRequest, code: str) -> HttpResponse:
+    """The back office sets a fee the rules could not price («chưa công bố»)."""
+    dossier = get_object_or_404(access.agency_dossiers(request.user), code=code)
+    try:
+        amount = parse_money(request.POST.get("amount", ""))
+        services.set_unknown_fee(dossier, request.user, amount, request.POST.get("basis", ""))
+    except NumberFormatError as exc:
+        messages.error(request, str(exc))
+    except services.PaymentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã xác định mức thu %(amount)s đồng.") % {
+            "amount": f"{amount:,}".replace(",", ".")})
+    return redirect("backoffice:dossier", code=code)
+
+
 def _statement_rows(content: bytes) -> tuple[list[services.TransferRecord], list[str]]:
     """The transfers of a CSV statement (UTF-8, header ``ma_giao_dich,ngay,so_tien,noi_dung,
     tai_khoan``); credits only. Errors name the line."""

@@ -72,7 +72,9 @@ def office_payments(context) -> dict:
     found = _fee_context(dossier)
     return {**found, "request": request, "csrf_token": context.get("csrf_token"),
             "may_take_cash": found["payable"] and services.may_record_cash(request.user,
-                                                                           dossier)}
+                                                                           dossier),
+            "may_set": bool(found["unknown"]) and found["fee"].state == FeeState.QUOTED
+            and services.may_record_cash(request.user, dossier)}
 
 
 
