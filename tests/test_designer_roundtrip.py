@@ -235,6 +235,13 @@ def rich_definition(base: dict) -> dict:
                           "equals": False}]},
         {"name": "Phí dịch vụ bưu chính", "amount": 25000, "unit": "per_case",
          "collect_at": "reception"},
+        # Per page, tiers, a cap per copy and the declared copies field (Thông tư 226/2016);
+        # then an amount not known yet.
+        {"name": "Phí chứng thực bản sao", "amount": 2000, "unit": "per_page",
+         "tiers": [{"from": 3, "amount": 1000}, {"from": 10, "amount": 500}],
+         "cap_per_copy": 200000, "copies_field": "so_ban", "collect_at": "reception"},
+        {"name": "Lệ phí khác", "amount": 0, "amount_unknown": True,
+         "set_by": "HĐND thành phố", "collect_at": "reception"},
     ]
     d["documents"] = [
         {"name": "Tờ khai đăng ký khai sinh", "mandatory": True, "copies": 1,

@@ -151,11 +151,47 @@ class FeeExemption(_Model):
         return self
 
 
+class FeeTier(_Model):
+    """A lower (or higher) rate from the ``from``-th unit counted on: from page 3 of a copy for a
+    ``per_page`` fee, from copy 3 for a ``per_copy`` one. Units before the first tier pay the
+    fee's ``amount``."""
+
+    from_: int = Field(alias="from", ge=2, description="the first unit (page, copy) at this rate")
+    amount: int = Field(ge=0, description="VND per unit from then on")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+# The form fields read for the quantity when a fee declares none (older definitions): the fee
+# engine's historical names, kept as the documented fallback.
+DEFAULT_COPIES_FIELDS = ("so_ban", "so_luong")
+DEFAULT_PAGES_FIELDS = ("so_trang",)
+COUNTED_UNITS = ("per_copy", "per_page")
+
+
 class Fee(_Model):
     name: str = Field("", description="e.g. 'Lệ phí', 'Phí thẩm định'")
-    amount: int = Field(ge=0, description="VND, at the counter")
+    amount: int = Field(ge=0, description="VND, at the counter (per unit, the first tier)")
     online_amount: int | None = Field(None, ge=0, description="VND, online; None = same")
-    unit: str = Field("per_dossier", description="per_dossier, per_copy, per_page, …")
+    unit: str = Field("per_dossier", description="per_dossier, per_case (once); per_copy (each "
+                                                 "copy); per_page (each page of each copy)")
+    tiers: list[FeeTier] = Field(
+        default_factory=list,
+        description="rates from the n-th page (per_page) or copy (per_copy) on, in order; e.g. "
+                    "Thông tư 226/2016/TT-BTC: 2.000 đ/trang, from page 3 1.000 đ/trang")
+    cap_per_copy: int | None = Field(
+        None, ge=0, description="per_page: at most this much per copy (VND), e.g. 200.000")
+    copies_field: str | None = Field(
+        None, description="per_copy, per_page: key of the form field giving the number of "
+                          "copies; none declared: so_ban, then so_luong")
+    pages_field: str | None = Field(
+        None, description="per_page: key of the form field giving the pages of one copy; none "
+                          "declared: so_trang")
+    amount_unknown: bool = Field(
+        False, description="the amount is not known (set by another authority and not found): "
+                           "shown as «chưa công bố», never charged until an official sets it")
+    set_by: str = Field("", description="with amount_unknown: who sets it, shown, e.g. "
+                                        "'HĐND thành phố'")
     note: str = ""
     exemptions: list[str] = Field(default_factory=list)
     exempt_when: list[FeeExemption] = Field(
@@ -178,12 +214,42 @@ class Fee(_Model):
                         "comes from, what could not be verified")
 
     @model_validator(mode="after")
+    def _quantities(self) -> Fee:
+        counted = self.unit in COUNTED_UNITS
+        if (self.tiers or self.copies_field) and not counted:
+            raise ValueError("bậc mức thu và trường số bản chỉ dùng cho phí tính theo bản "
+                             "(per_copy) hoặc theo trang (per_page)")
+        if (self.pages_field or self.cap_per_copy is not None) and self.unit != "per_page":
+            raise ValueError("trường số trang và mức tối đa mỗi bản chỉ dùng cho phí tính theo "
+                             "trang (per_page)")
+        starts = [tier.from_ for tier in self.tiers]
+        if starts != sorted(set(starts)):
+            raise ValueError("các bậc mức thu phải theo thứ tự tăng dần, không trùng nhau")
+        if self.tiers and self.online_amount not in (None, self.amount):
+            raise ValueError("phí có bậc mức thu chưa hỗ trợ mức thu trực tuyến riêng")
+        if self.amount_unknown and (self.amount or self.online_amount or self.tiers):
+            raise ValueError("mức thu chưa công bố thì không ghi số tiền (amount 0, không bậc)")
+        return self
+
+    @model_validator(mode="after")
     def _periods(self) -> Fee:
         for start, end in ((self.valid_from, self.valid_until),
                            (self.online_valid_from, self.online_valid_until)):
             if start is not None and end is not None and end < start:
                 raise ValueError("ngày hết hiệu lực phải sau ngày bắt đầu hiệu lực")
         return self
+
+    def copies_fields(self) -> tuple[str, ...]:
+        """The form fields read, in order, for the number of copies."""
+        if self.unit not in COUNTED_UNITS:
+            return ()
+        return (self.copies_field,) if self.copies_field else DEFAULT_COPIES_FIELDS
+
+    def pages_fields(self) -> tuple[str, ...]:
+        """The form fields read, in order, for the pages of one copy."""
+        if self.unit != "per_page":
+            return ()
+        return (self.pages_field,) if self.pages_field else DEFAULT_PAGES_FIELDS
 
     def in_force(self, day: date) -> bool:
         """The fee row applies on ``day``."""
@@ -588,6 +654,18 @@ class ProcedureDefinition(_Model):
             if result.holder_id_field and not result.holder_name_field:
                 raise ValueError(f"kết quả «{result.name}»: trường số định danh người được "
                                  "cấp cần đi cùng trường họ tên")
+        return self
+
+    @model_validator(mode="after")
+    def _fee_fields(self) -> ProcedureDefinition:
+        # A declared quantity field must be one the citizen fills in (top level: a group's
+        # answers are lists); a definition without a form (national data) declares none.
+        keys = {f.key for f in self.form}
+        for fee in self.fees:
+            for key in (fee.copies_field, fee.pages_field):
+                if key and key not in keys:
+                    raise ValueError(f"phí «{fee.name or 'Phí, lệ phí'}» đếm theo trường '{key}' "
+                                     "không có trong biểu mẫu")
         return self
 
     @model_validator(mode="after")

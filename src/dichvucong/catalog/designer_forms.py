@@ -45,6 +45,7 @@ from dichvucong.catalog.definition import (
 )
 from dichvucong.catalog.models import Field
 from dichvucong.catalog.presenters import CHANNEL_LABELS, COPY_TYPE_LABELS
+from dichvucong.core.numbers import NumberFormatError, parse_money, parse_number
 from dichvucong.core.text import NAME_MAX, slugify_vi
 
 MAX_ROWS = 100
@@ -273,10 +274,12 @@ class MoneyField(forms.IntegerField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> int | None:
-        if isinstance(value, str):
-            value = re.sub(r"\s|đ|vnđ|vnd", "", value, flags=re.IGNORECASE)
-            if re.fullmatch(r"\d{1,3}([.,]\d{3})+", value):
-                value = re.sub(r"[.,]", "", value)
+        # As the form engine and the cash desk read money (core/numbers.py).
+        if isinstance(value, str) and value.strip():
+            try:
+                value = parse_money(value, label=str(self.label or _("Số tiền")))
+            except NumberFormatError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from exc
         return super().to_python(value)
 
 
@@ -288,8 +291,12 @@ class NumberField(forms.DecimalField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> Decimal | None:
-        if isinstance(value, str):
-            value = value.strip().replace(",", ".")
+        # Vietnamese writing, as the form engine reads it: 1.850 is 1850, 0,5 a half.
+        if isinstance(value, str) and value.strip():
+            try:
+                value = parse_number(value, label=str(self.label or _("Giá trị")))
+            except NumberFormatError as exc:
+                raise forms.ValidationError(str(exc), code="invalid") from exc
         return super().to_python(value)
 
     def prepare_value(self, value: Any) -> Any:
@@ -699,8 +706,30 @@ class FeeForm(DesignerForm):
         widget=_textarea(2),
         help_text=_("Nguồn số liệu, điều chưa xác minh."))
 
+    amount_unknown = forms.BooleanField(
+        label=_("Mức thu chưa công bố"), required=False,
+        help_text=_("Mức thu do cơ quan khác quy định và chưa tìm được văn bản: trang thủ tục "
+                    "ghi «Chưa công bố», hệ thống không thu (mức thu ghi 0)."))
+    set_by = forms.CharField(label=_("Cơ quan quy định mức thu"), max_length=300,
+                             required=False, help_text=_("Ví dụ: HĐND thành phố."))
+    copies_field = forms.ChoiceField(
+        label=_("Trường tờ khai ghi số bản"), required=False,
+        help_text=_("Phí tính theo bản hoặc theo trang: số bản lấy từ trường này. Để trống: "
+                    "trường so_ban, nếu không có thì so_luong."))
+    pages_field = forms.ChoiceField(
+        label=_("Trường tờ khai ghi số trang mỗi bản"), required=False,
+        help_text=_("Phí tính theo trang. Để trống: trường so_trang."))
+    tiers = forms.CharField(
+        label=_("Bậc mức thu"), required=False, widget=_textarea(2),
+        help_text=_("Mỗi dòng «từ trang (hoặc bản) thứ: mức thu», ví dụ «3: 1.000» (từ trang "
+                    "thứ 3 thu 1.000 đồng/trang)."))
+    cap_per_copy = MoneyField(label=_("Mức thu tối đa mỗi bản (đồng)"), required=False,
+                              help_text=_("Phí tính theo trang, ví dụ 200.000."))
+
     main = ["name", "amount", "online_amount", "unit", "collect_at", "note", "exemptions"]
     more = [
+        (_("Số bản, số trang, bậc mức thu, mức thu chưa công bố"),
+         ["copies_field", "pages_field", "tiers", "cap_per_copy", "amount_unknown", "set_by"]),
         (_("Thời gian áp dụng, căn cứ và ghi chú nội bộ"),
          ["valid_from", "valid_until", "online_valid_from", "online_valid_until", "legal_basis",
           "internal_note"]),
@@ -724,6 +753,11 @@ class FeeForm(DesignerForm):
                 count = rendered
         self.exempt_count = min(max(count, 0), MAX_EXEMPTIONS)
         field_choices = [("", _("— Không xét trường nào —")), *(form_fields or [])]
+        for name in ("copies_field", "pages_field"):
+            chosen = self.initial.get(name) or ""
+            self.fields[name].choices = [("", _("— Mặc định —")), *(form_fields or []),
+                                         *([(chosen, chosen)] if chosen and chosen not in
+                                           dict(form_fields or []) else [])]
         for index in range(self.exempt_count):
             self._add_exemption_fields(index, field_choices)
 
@@ -786,10 +820,32 @@ class FeeForm(DesignerForm):
                    "exempt_when": list(fee.get("exempt_when") or []),
                    **{name: fee.get(name) or ("" if name in FEE_TEXTS else None)
                       for name in FEE_PERIOD_FIELDS}}
+        initial |= {"amount_unknown": bool(fee.get("amount_unknown")),
+                    "set_by": fee.get("set_by") or "",
+                    "copies_field": fee.get("copies_field") or "",
+                    "pages_field": fee.get("pages_field") or "",
+                    "tiers": "\n".join(f"{tier.get('from', tier.get('from_'))}: "
+                                       f"{tier.get('amount')}" for tier in fee.get("tiers") or []),
+                    "cap_per_copy": fee.get("cap_per_copy")}
         for index, rule in enumerate(initial["exempt_when"]):
             initial |= {f"ex{index}_{name}": value
                         for name, value in exemption_initial(rule).items()}
         return initial
+
+    def clean_tiers(self) -> list[dict[str, int]]:
+        tiers = []
+        for line in lines(self.cleaned_data.get("tiers") or ""):
+            match = re.fullmatch(r"(\d+)\s*:\s*(.+)", line)
+            try:
+                amount = parse_money(match[2]) if match else None
+            except NumberFormatError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+            if match is None or amount is None:
+                raise forms.ValidationError(
+                    _("Dòng «%(line)s»: ghi «từ trang (hoặc bản) thứ: mức thu», ví dụ «3: "
+                      "1.000».") % {"line": line})
+            tiers.append({"from": int(match[1]), "amount": amount})
+        return tiers
 
     def clean(self) -> dict:
         data = super().clean()
@@ -859,6 +915,10 @@ class FeeForm(DesignerForm):
                 "collect_at": data["collect_at"] or "reception", "note": data["note"],
                 "exemptions": lines(data["exemptions"]),
                 "exempt_when": list(self.exempt_items),
+                "amount_unknown": data["amount_unknown"], "set_by": data["set_by"],
+                "copies_field": data["copies_field"] or None,
+                "pages_field": data["pages_field"] or None,
+                "tiers": data["tiers"], "cap_per_copy": data["cap_per_copy"],
                 **{name: (data[name].isoformat() if data[name] else None)
                    if name not in FEE_TEXTS else data[name] for name in FEE_PERIOD_FIELDS}}
 

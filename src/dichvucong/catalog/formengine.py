@@ -13,11 +13,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from dichvucong.catalog.definition import Condition, FieldType, FormField
 from dichvucong.core.idnumber import InvalidIdNumber, parse_id_number
+from dichvucong.core.numbers import NumberFormatError, parse_number
 from dichvucong.core.taxcode import InvalidTaxCode, parse_tax_code
 
 Raw = dict[str, Any]
@@ -280,22 +281,12 @@ def clean_value(field: FormField, value: Any,
 
 
 def _number(value: Any, money: bool, label: str) -> Decimal:
-    text = re.sub(r"\s|đ|VNĐ|VND", "", str(value), flags=re.IGNORECASE)
-    if money:
-        # Vietnamese writes 1.500.000 (dots group thousands); 1,500,000 is seen too.
-        if re.fullmatch(r"\d{1,3}([.,]\d{3})+", text):
-            text = re.sub(r"[.,]", "", text)
-        if not text.isdigit():
-            raise FieldError(f"«{label}» phải là số tiền đồng, ví dụ 1.500.000.")
-        return Decimal(text)
-    text = text.replace(",", ".")
+    # Vietnamese writing: 1.850 is 1850, 85,5 is 85.5; ambiguous text is refused
+    # (core/numbers.py).
     try:
-        number = Decimal(text)
-    except InvalidOperation as exc:
-        raise FieldError(f"«{label}» phải là một số.") from exc
-    if not number.is_finite():
-        raise FieldError(f"«{label}» phải là một số.")
-    return number
+        return parse_number(value, label=label, money=money)
+    except NumberFormatError as exc:
+        raise FieldError(str(exc)) from exc
 
 
 def _date(text: str, label: str) -> date:

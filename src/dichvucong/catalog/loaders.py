@@ -335,21 +335,11 @@ def read_curated(path: Path = DATA_DIR / "procedures.json",
                                    "text": f"{days} ngày làm việc"}}
         else:
             raise CatalogLoadError(*where, "processing", "cần working_days hoặc same_day")
-        fee = raw.get("fee") or {}
-        fees = []
-        if fee:
-            fees.append({
-                "name": fee.get("name") or "Phí, lệ phí",
-                "amount": fee.get("amount", 0),
-                "online_amount": fee.get("online_amount"),
-                "unit": fee.get("unit", "per_dossier"),
-                "note": fee.get("note", ""),
-                "exemptions": fee.get("exemptions") or [],
-                # Effective dates and provenance (see the file's "fields").
-                **{key: fee[key] for key in ("valid_from", "valid_until", "online_valid_from",
-                                             "online_valid_until", "legal_basis",
-                                             "internal_note") if fee.get(key)},
-            })
+        # One fee row («fee») or several («fees»: a surcharge beside the main fee); every key
+        # of the definition's Fee is carried, so nothing written in the file is dropped.
+        rows = raw.get("fees") if isinstance(raw.get("fees"), list) else (
+            [raw["fee"]] if raw.get("fee") else [])
+        fees = [_curated_fee(fee) for fee in rows]
         documents = [
             {"name": d.get("name", ""), "mandatory": d.get("mandatory", True),
              "copies": d.get("copies", 1), "copy_type": d.get("copy_type", "unspecified"),
@@ -381,6 +371,13 @@ def read_curated(path: Path = DATA_DIR / "procedures.json",
                           if raw.get("form_source") else [])],
         }))
     return definitions
+
+
+# Keys of a curated fee row that are not the definition's own (none today): anything else is
+# passed to ``Fee``, which refuses an unknown key instead of silently dropping it.
+def _curated_fee(fee: dict[str, Any]) -> dict[str, Any]:
+    return {**fee, "name": fee.get("name") or "Phí, lệ phí", "amount": fee.get("amount", 0),
+            "unit": fee.get("unit", "per_dossier"), "exemptions": fee.get("exemptions") or []}
 
 
 def _curated_results(raw: dict[str, Any]) -> list[dict[str, Any]]:

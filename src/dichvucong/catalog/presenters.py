@@ -110,6 +110,33 @@ def _money(amount: int, unit: str = "per_dossier") -> str:
     return format_vnd(amount) + (_(suffix) if suffix else "")
 
 
+def unknown_fee_text(set_by: str = "") -> str:
+    """An amount not known yet («chưa công bố»), never «Miễn phí»."""
+    if set_by:
+        return _("Chưa công bố (theo quy định của %(authority)s)") % {"authority": set_by}
+    return _("Chưa công bố")
+
+
+def fee_amount_text(fee: Fee, amount: int) -> str:
+    """One fee row's rate at ``amount`` per unit, as the quote computes it: the tiers (from the
+    n-th page or copy) and the cap per copy included."""
+    if fee.amount_unknown:
+        return unknown_fee_text(fee.set_by)
+    if not fee.tiers:
+        text = _money(amount, fee.unit)
+    else:
+        per_page = fee.unit == "per_page"
+        parts = [_money(amount, fee.unit)] if amount else []
+        for tier in fee.tiers:
+            start = (_("từ trang thứ %(n)s") if per_page else _("từ bản thứ %(n)s")) % {
+                "n": tier.from_}
+            parts.append(f"{start}: {_money(tier.amount, fee.unit)}")
+        text = "; ".join(parts)
+    if fee.cap_per_copy is not None and (amount or fee.tiers):
+        text += "; " + _("tối đa %(amount)s/bản") % {"amount": format_vnd(fee.cap_per_copy)}
+    return text
+
+
 def _channel_fee(fees: list[Fee], channel: Channel, day: date) -> str:
     """What the fee rows in force on ``day`` charge through ``channel`` (before any applicant's
     exemption, which the fee section lists): the amounts the fee rule quotes."""
@@ -117,8 +144,8 @@ def _channel_fee(fees: list[Fee], channel: Channel, day: date) -> str:
     for fee in fees:
         online = fee.online_amount_on(day) if channel == Channel.ONLINE else None
         amount = online if online is not None else fee.amount
-        if amount:
-            priced.append(_money(amount, fee.unit))
+        if amount or fee.tiers or fee.amount_unknown:
+            priced.append(fee_amount_text(fee, amount))
     return " + ".join(priced) if priced else _("Miễn phí")
 
 
@@ -163,8 +190,8 @@ def _fee_view(fee: Fee, day: date) -> FeeView:
     until = fee.online_valid_until if online is not None and online != fee.amount else None
     return FeeView(
         name=fee.name,
-        amount=_money(fee.amount, fee.unit),
-        online_amount=_money(online, fee.unit) if online is not None and online != fee.amount
+        amount=fee_amount_text(fee, fee.amount),
+        online_amount=fee_amount_text(fee, online) if online is not None and online != fee.amount
         else None,
         note=fee.note,
         legal_basis=fee.legal_basis,
@@ -213,6 +240,7 @@ def present_procedure(definition: ProcedureDefinition, day: date) -> ProcedurePa
         channels=[_channel_view(c, in_force, day) for c in definition.channels],
         fees=fees,
         free=bool(in_force) and all(f.amount == 0 and not f.online_amount_on(day)
+                                    and not f.tiers and not f.amount_unknown
                                     for f in in_force),
         documents=documents,
     )

@@ -51,6 +51,8 @@ class Kind(StrEnum):
     AMOUNT_IN_THOUSANDS = "amount_in_thousands"
     DUPLICATE_DOCUMENT = "duplicate_document"
     ONLINE_WITHOUT_DOCUMENTS = "online_without_documents"
+    UNCOUNTED_QUANTITY = "uncounted_quantity"
+    UNKNOWN_AMOUNT = "unknown_amount"
 
 
 KIND_LABELS = {
@@ -64,6 +66,9 @@ KIND_LABELS = {
     Kind.AMOUNT_IN_THOUSANDS: gettext_lazy("Mức thu dưới 1.000 đồng"),
     Kind.DUPLICATE_DOCUMENT: gettext_lazy("Giấy tờ trùng tên"),
     Kind.ONLINE_WITHOUT_DOCUMENTS: gettext_lazy("Trực tuyến nhưng không có thành phần hồ sơ"),
+    Kind.UNCOUNTED_QUANTITY: gettext_lazy("Phí theo bản, theo trang nhưng tờ khai không hỏi số "
+                                          "bản, số trang"),
+    Kind.UNKNOWN_AMOUNT: gettext_lazy("Mức thu chưa công bố"),
 }
 
 
@@ -241,6 +246,31 @@ def online_without_documents(d: ProcedureDefinition) -> Iterator[Finding]:
                       "cần tải lên giấy tờ gì.", d.online_mode.value)
 
 
+def uncounted_quantity(d: ProcedureDefinition) -> Iterator[Finding]:
+    # Only where the procedure has an e-form: without one the quantity comes from the counter.
+    keys = {f.key for f in d.form}
+    if not keys:
+        return
+    for i, fee in enumerate(d.fees):
+        for what, fields in (("số bản", fee.copies_fields()), ("số trang", fee.pages_fields())):
+            if fields and not keys & set(fields):
+                yield Finding(Kind.UNCOUNTED_QUANTITY, Severity.WARNING, d.code,
+                              f"fees.{i}.unit",
+                              f"Phí «{fee.name or 'Phí, lệ phí'}» tính theo {fee.unit} nhưng tờ "
+                              f"khai không có trường {what} ({', '.join(fields)}): luôn tính "
+                              "một.", fee.unit)
+
+
+def unknown_amount(d: ProcedureDefinition) -> Iterator[Finding]:
+    for i, fee in enumerate(d.fees):
+        if fee.amount_unknown:
+            yield Finding(Kind.UNKNOWN_AMOUNT, Severity.WARNING, d.code,
+                          f"fees.{i}.amount_unknown",
+                          f"Mức thu «{fee.name or 'Phí, lệ phí'}» chưa công bố: không thu cho "
+                          "đến khi cán bộ xác định; cần bổ sung khi tìm được văn bản.",
+                          fee.set_by)
+
+
 CHECKS: dict[Kind, Callable[[ProcedureDefinition], Iterable[Finding]]] = {
     Kind.FREE_WITH_AMOUNT: free_with_amount,
     Kind.UNSTATED_UNIT: unstated_unit,
@@ -252,6 +282,8 @@ CHECKS: dict[Kind, Callable[[ProcedureDefinition], Iterable[Finding]]] = {
     Kind.AMOUNT_IN_THOUSANDS: amount_in_thousands,
     Kind.DUPLICATE_DOCUMENT: duplicate_document,
     Kind.ONLINE_WITHOUT_DOCUMENTS: online_without_documents,
+    Kind.UNCOUNTED_QUANTITY: uncounted_quantity,
+    Kind.UNKNOWN_AMOUNT: unknown_amount,
 }
 
 

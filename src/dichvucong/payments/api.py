@@ -38,6 +38,11 @@ class FeeLineOut(Schema):
     exempt_reason: str = ""
     reduction: int = 0
     reduction_basis: str = ""
+    pages: int = Field(0, description="per_page fees: the pages of one copy (unit_amount is "
+                                      "then one copy's amount, quantity the copies)")
+    unknown: bool = Field(False, description="the amount is not published yet (amount 0, not "
+                                             "asked for): «chưa công bố»")
+    set_by: str = Field("", description="with unknown: the authority that sets the amount")
 
 
 class PaymentOut(Schema):

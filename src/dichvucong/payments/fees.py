@@ -8,9 +8,16 @@ Rules, in order, for each fee of the procedure:
 
 0. **Effective dates.** Only the fee rows in force on the submission date count (a row's
    ``valid_from``/``valid_until``); a dossier keeps the quote of the day it was submitted.
-1. **Quantity.** ``per_dossier`` and ``per_case`` fees count once; ``per_copy`` counts the copies
-   asked for and ``per_page`` the pages, read from the form (``so_ban`` / ``so_trang``, or the
-   ``quantities`` given), at least one.
+1. **Quantity.** ``per_dossier`` and ``per_case`` fees count once. ``per_copy`` counts the
+   copies asked for; ``per_page`` the pages of one copy, priced through the fee's ``tiers`` (a
+   lower rate from page 3 …), capped at ``cap_per_copy``, then times the copies (Thông tư
+   226/2016/TT-BTC: 2.000 đ/page for pages 1–2, 1.000 đ/page from page 3, at most 200.000 đ a
+   copy). ``per_copy`` tiers price copies the same way (5.000 đ a Phiếu from the third). The
+   counts come from the ``quantities`` given or from the form fields the fee declares
+   (``copies_field``, ``pages_field``); a fee declaring none reads ``so_ban`` then ``so_luong``
+   for copies and ``so_trang`` for pages. At least one, at most :data:`MAX_QUANTITY`.
+   A fee whose amount is unknown (``amount_unknown``: set by the city council and not found)
+   quotes nothing and says so (:attr:`FeeLine.unknown`): it is never charged by the rules.
 2. **Exemption.** A fee whose ``exempt_when`` rule holds (every test of one rule: applicant type,
    a form value, a date within N days of submission — timely birth registration is "date of
    birth at most 60 days before") costs nothing; the reason is kept on the line.
@@ -40,7 +47,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from dichvucong.catalog.definition import Fee, FeeExemption
+from dichvucong.catalog.definition import COUNTED_UNITS, Fee, FeeExemption, FeeTier
 
 
 class Due(StrEnum):
@@ -55,7 +62,6 @@ DUE_LABELS = {
     Due.reception: "Nộp khi hồ sơ được tiếp nhận",
     Due.return_: "Nộp trước khi nhận kết quả",
 }
-QUANTITY_FIELDS = {"per_copy": ("so_ban", "so_luong"), "per_page": ("so_trang",)}
 MAX_QUANTITY = 10_000  # a typo in a form must not make a fee of billions
 
 
@@ -91,6 +97,14 @@ class FeeLine:
     exempt_reason: str = ""
     reduction: int = 0  # VND taken off for the online channel
     reduction_basis: str = ""
+    pages: int = 0  # per_page: the pages of one copy (unit_amount is then one copy's amount)
+    gross: int | None = None  # before exemption and reduction; None: unit_amount × quantity
+    unknown: bool = False  # the amount is not known yet: «chưa công bố»
+    set_by: str = ""  # who sets an unknown amount
+
+    @property
+    def full(self) -> int:
+        return self.unit_amount * self.quantity if self.gross is None else self.gross
 
 
 @dataclass(frozen=True)
@@ -104,7 +118,13 @@ class FeeQuote:
 
     @property
     def gross(self) -> int:
-        return sum(line.unit_amount * line.quantity for line in self.lines)
+        return sum(line.full for line in self.lines)
+
+    @property
+    def unknown(self) -> tuple[FeeLine, ...]:
+        """The lines whose amount is not known yet: the total leaves them out, and no payment is
+        asked for them until an official sets the fee."""
+        return tuple(line for line in self.lines if line.unknown)
 
     @property
     def due_label(self) -> str:
@@ -134,10 +154,8 @@ def round_vnd(value: Decimal | int) -> int:
     return max(rounded, 0)
 
 
-def quantity_for(fee: Fee, who: Applicant) -> int:
-    keys = QUANTITY_FIELDS.get(fee.unit, ())
-    for key in (fee.unit, *keys):
-        raw = who.quantities.get(key) if key == fee.unit else who.form_data.get(key)
+def _count(keys: Iterable[str], given: Any, form_data: Mapping[str, Any]) -> int:
+    for raw in (given, *(form_data.get(key) for key in keys)):
         if raw in (None, ""):
             continue
         try:
@@ -146,6 +164,50 @@ def quantity_for(fee: Fee, who: Applicant) -> int:
             continue
         return min(max(number, 1), MAX_QUANTITY)
     return 1
+
+
+def copies_for(fee: Fee, who: Applicant) -> int:
+    """The copies a ``per_copy`` or ``per_page`` fee is charged for (1 for other units)."""
+    if fee.unit not in COUNTED_UNITS:
+        return 1
+    return _count(fee.copies_fields(), who.quantities.get("per_copy"), who.form_data)
+
+
+def pages_for(fee: Fee, who: Applicant) -> int:
+    """The pages of one copy a ``per_page`` fee is charged for (1 for other units)."""
+    if fee.unit != "per_page":
+        return 1
+    return _count(fee.pages_fields(), who.quantities.get("per_page"), who.form_data)
+
+
+def quantity_for(fee: Fee, who: Applicant) -> int:
+    """How many times the line's unit amount is charged: the copies for ``per_copy`` and
+    ``per_page`` fees (the pages make a copy's amount), once otherwise."""
+    return copies_for(fee, who)
+
+
+def tiered(base: int, tiers: Iterable[FeeTier], count: int) -> int:
+    """``count`` units at ``base`` each, and from each tier's first unit on at its rate."""
+    total, rate, start = 0, base, 1
+    for tier in tiers:
+        if tier.from_ > count:
+            break
+        total += rate * (tier.from_ - start)
+        rate, start = tier.amount, tier.from_
+    return total + rate * (count - start + 1)
+
+
+def gross_for(fee: Fee, base: int, copies: int, pages: int) -> tuple[int, int]:
+    """(one copy's amount, the line's amount) at ``base`` per unit, before any exemption or
+    reduction."""
+    if fee.unit == "per_page":
+        one = tiered(base, fee.tiers, pages)
+        if fee.cap_per_copy is not None:
+            one = min(one, fee.cap_per_copy)
+        return one, one * copies
+    if fee.unit == "per_copy":
+        return base, tiered(base, fee.tiers, copies)
+    return base, base
 
 
 def _as_date(value: Any) -> date | None:
@@ -189,19 +251,22 @@ def online_reduction(day: date | None,
 
 def line_for(fee: Fee, who: Applicant,
              policies: Iterable[OnlineReduction] = ONLINE_REDUCTIONS) -> FeeLine:
-    quantity = quantity_for(fee, who)
-    name = fee.name or "Phí, lệ phí"
-    gross = Decimal(fee.amount) * quantity
+    copies, pages = copies_for(fee, who), pages_for(fee, who)
+    unit_amount, full = gross_for(fee, fee.amount, copies, pages)
+    shape = {"name": fee.name or "Phí, lệ phí", "unit_amount": unit_amount, "quantity": copies,
+             "pages": pages if fee.unit == "per_page" else 0, "gross": full}
     for rule in fee.exempt_when:
         if exemption_holds(rule, who):
-            return FeeLine(name=name, unit_amount=fee.amount, quantity=quantity, amount=0,
-                           exempt_reason=rule.reason)
+            return FeeLine(**shape, amount=0, exempt_reason=rule.reason)
+    if fee.amount_unknown:
+        return FeeLine(**shape, amount=0, unknown=True, set_by=fee.set_by)
+    gross = Decimal(full)
     amount = gross
     basis = ""
     online_amount = fee.online_amount_on(who.submitted_on)
     if who.online:
         if online_amount is not None:
-            amount = min(Decimal(online_amount) * quantity, gross)
+            amount = min(Decimal(gross_for(fee, online_amount, copies, pages)[1]), gross)
             basis = (fee.legal_basis or ONLINE_AMOUNT_BASIS) if amount < gross else ""
         else:
             policy = online_reduction(who.submitted_on, policies)
@@ -210,8 +275,7 @@ def line_for(fee: Fee, who: Applicant,
                 amount = gross * (1 - share)
                 basis = policy.legal_basis
     owed = round_vnd(amount)
-    return FeeLine(name=name, unit_amount=fee.amount, quantity=quantity, amount=owed,
-                   reduction=round_vnd(gross) - owed, reduction_basis=basis)
+    return FeeLine(**shape, amount=owed, reduction=full - owed, reduction_basis=basis)
 
 
 def in_force(fees: Iterable[Fee], day: date | None) -> list[Fee]:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from dichvucong.accounts.models import Role, User
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.payments import fees, vietqr, vnpay
+from dichvucong.payments.fees import Due
 from dichvucong.payments.models import (
     BankTransfer,
     DossierFee,
@@ -332,6 +333,44 @@ def record_cash(dossier: Dossier, officer: User, amount: int) -> Payment:
     _confirm(payment.pk, "cash", actor=officer)
     payment.refresh_from_db()
     return payment
+
+
+FEE_SET = "fee_set"
+
+
+@transaction.atomic
+def set_unknown_fee(dossier: Dossier, officer: User, amount: int, basis: str) -> DossierFee:
+    """A reception officer of the dossier's agency sets the amount the rules could not (a fee
+    «chưa công bố»), citing the text it comes from; the fee is then asked for if its moment has
+    passed. Until then nothing is due for it."""
+    from dichvucong.payments.signals import REQUEST_AT  # the signals import this module
+
+    if not may_record_cash(officer, dossier):
+        raise PaymentError(_("Chỉ cán bộ một cửa của cơ quan tiếp nhận hồ sơ mới được xác định "
+                             "mức thu."))
+    fee = DossierFee.objects.select_for_update().filter(dossier=dossier).first()
+    lines = list((fee.quote or {}).get("lines", [])) if fee else []
+    unknown = [i for i, line in enumerate(lines) if line.get("unknown")]
+    if fee is None or fee.state != FeeState.QUOTED or not unknown:
+        raise PaymentError(_("Hồ sơ này không có khoản phí, lệ phí chưa công bố mức thu."))
+    basis = " ".join((basis or "").split())
+    if amount < 0 or not basis:
+        raise PaymentError(_("Ghi số tiền (đồng) và văn bản quy định mức thu."))
+    # The amount covers what was unknown: the first unknown line carries it, any other is
+    # settled at nothing.
+    for index in unknown:
+        lines[index] = {**lines[index], "unknown": False, "set_basis": basis,
+                        "amount": amount if index == unknown[0] else 0}
+    fee.amount += amount
+    fee.quote = {**fee.quote, "lines": lines, "total": fee.amount}
+    fee.save(update_fields=["amount", "quote"])
+    Dossier.objects.filter(pk=dossier.pk).update(fee_amount=fee.amount)
+    dossier.fee_amount = fee.amount
+    _event(dossier, FEE_SET, officer, "reception_officer", {"amount": amount, "basis": basis})
+    moments = [action for action, dues in REQUEST_AT.items() if Due(fee.due) in dues]
+    if fee.amount and DossierEvent.objects.filter(dossier=dossier, action__in=moments).exists():
+        return request_fee(dossier, officer, "reception_officer") or fee
+    return fee
 
 
 # --- VietQR and bank transfers -------------------------------------------------------------------

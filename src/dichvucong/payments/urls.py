@@ -11,5 +11,6 @@ urlpatterns = [
     path("thanh-toan/vnpay/ket-qua/", views.vnpay_return, name="vnpay_return"),
     path("thanh-toan/<str:reference>/bien-lai.pdf", views.receipt, name="receipt"),
     path("mot-cua/thanh-toan/<str:code>/tien-mat/", views.record_cash, name="cash"),
+    path("mot-cua/thanh-toan/<str:code>/muc-thu/", views.set_fee, name="set_fee"),
     path("mot-cua/thanh-toan/doi-soat/", views.reconcile, name="reconcile"),
 ]

@@ -21,6 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dichvucong.accounts.models import Role
+from dichvucong.core.numbers import NumberFormatError, parse_money
 from dichvucong.dossiers import access
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments import services, vietqr
@@ -144,9 +145,9 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def record_cash(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_object_or_404(access.agency_dossiers(request.user), code=code)
-    try:
-        amount = int(request.POST.get("amount", "").replace(".", "").replace(",", "").strip())
-    except ValueError:
+    try:  # as every money box reads it (core/numbers.py): 1.500.000, 1,500,000 đ
+        amount = parse_money(request.POST.get("amount", ""))
+    except NumberFormatError:
         amount = -1
     try:
         payment = services.record_cash(dossier, request.user, amount)
@@ -156,6 +157,24 @@ def record_cash(request: HttpRequest, code: str) -> HttpResponse:
         messages.success(request, _("Đã ghi nhận thu tiền mặt %(amount)s đồng, biên lai "
                                     "%(reference)s.") % {
             "amount": f"{payment.amount:,}".replace(",", "."), "reference": payment.reference})
+    return redirect("backoffice:dossier", code=code)
+
+
+@login_required
+@require_POST
+def set_fee(request: HttpRequest, code: str) -> HttpResponse:
+    """The back office sets a fee the rules could not price («chưa công bố»)."""
+    dossier = get_object_or_404(access.agency_dossiers(request.user), code=code)
+    try:
+        amount = parse_money(request.POST.get("amount", ""))
+        services.set_unknown_fee(dossier, request.user, amount, request.POST.get("basis", ""))
+    except NumberFormatError as exc:
+        messages.error(request, str(exc))
+    except services.PaymentError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Đã xác định mức thu %(amount)s đồng.") % {
+            "amount": f"{amount:,}".replace(",", ".")})
     return redirect("backoffice:dossier", code=code)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from dichvucong.catalog.presenters import format_vnd
+from dichvucong.catalog.presenters import format_vnd, unknown_fee_text
 from dichvucong.payments import services
 from dichvucong.payments.fees import DUE_LABELS, Due
 from dichvucong.payments.models import DossierFee, FeeState, PaymentState
@@ -19,12 +20,35 @@ def vnd(amount) -> str:
     return format_vnd(int(amount or 0))
 
 
+def unknown_lines(lines) -> list[tuple[str, str]]:
+    """(name, «Chưa công bố …») of the quote's lines whose amount is not known yet; ``lines``
+    are a quote's lines or their stored JSON."""
+    found = []
+    for line in lines:
+        item = line if isinstance(line, dict) else line.__dict__
+        if item.get("unknown"):
+            found.append((item.get("name") or "", unknown_fee_text(item.get("set_by") or "")))
+    return found
+
+
+@register.simple_tag
+def fee_fact(dossier) -> str:
+    """The dossier's fee in one phrase: the amount, «Miễn phí», or «Chưa công bố …» when a fee's
+    amount is not known yet (never «Miễn phí» then)."""
+    fee = DossierFee.objects.filter(dossier=dossier).first()
+    unknown = unknown_lines((fee.quote or {}).get("lines", [])) if fee else []
+    parts = [format_vnd(dossier.fee_amount)] if dossier.fee_amount else []
+    parts += [text for _name, text in unknown[:1]]
+    return " + ".join(parts) if parts else _("Miễn phí")
+
+
 def _fee_context(dossier) -> dict:
     fee = DossierFee.objects.filter(dossier=dossier).first()
     payments = list(fee.payments.select_related("recorded_by")) if fee and fee.amount else []
     quote = fee.quote if fee else {}
     return {
         "dossier": dossier, "fee": fee, "lines": quote.get("lines", []),
+        "unknown": unknown_lines(quote.get("lines", [])),
         "due_label": DUE_LABELS[Due(fee.due)] if fee else "",
         "payments": [p for p in payments if p.state != PaymentState.PENDING
                      or p.provider != "vietqr"],
@@ -55,7 +79,9 @@ def office_payments(context) -> dict:
     found = _fee_context(dossier)
     return {**found, "request": request, "csrf_token": context.get("csrf_token"),
             "may_take_cash": found["payable"] and services.may_record_cash(request.user,
-                                                                           dossier)}
+                                                                           dossier),
+            "may_set": bool(found["unknown"]) and found["fee"].state == FeeState.QUOTED
+            and services.may_record_cash(request.user, dossier)}
 
 
 
@@ -66,4 +92,5 @@ def fee_preview(definition) -> dict:
     exemptions = [rule.reason for fee in in_force for rule in fee.exempt_when]
     exemptions += [text for fee in in_force for text in fee.exemptions]
     return {"quote": quote, "exemptions": exemptions, "has_fees": bool(definition.fees),
+            "unknown": unknown_lines(quote.lines),
             "due_label": quote.due_label}
