@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dichvucong.accounts.models import Role, User
+from dichvucong.dossiers.lifecycle import Action
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.payments import fees, vietqr, vnpay
 from dichvucong.payments.fees import Due
@@ -337,14 +338,22 @@ def record_cash(dossier: Dossier, officer: User, amount: int) -> Payment:
 
 FEE_SET = "fee_set"
 
+# The lifecycle action at which a fee due at each moment is asked for (signals.py applies it to
+# each event; set_unknown_fee when an officer sets an amount after its moment).
+REQUEST_AT = {
+    Action.submit.value: {Due.submission},
+    Action.enter_walk_in.value: {Due.submission, Due.reception},
+    Action.receive.value: {Due.reception},
+    Action.issue_result.value: {Due.return_},
+}
+RECORD_AT = {Action.submit.value, Action.enter_walk_in.value}
+
 
 @transaction.atomic
 def set_unknown_fee(dossier: Dossier, officer: User, amount: int, basis: str) -> DossierFee:
     """A reception officer of the dossier's agency sets the amount the rules could not (a fee
     «chưa công bố»), citing the text it comes from; the fee is then asked for if its moment has
     passed. Until then nothing is due for it."""
-    from dichvucong.payments.signals import REQUEST_AT  # the signals import this module
-
     if not may_record_cash(officer, dossier):
         raise PaymentError(_("Chỉ cán bộ một cửa của cơ quan tiếp nhận hồ sơ mới được xác định "
                              "mức thu."))

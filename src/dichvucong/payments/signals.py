@@ -8,19 +8,10 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from dichvucong.dossiers.lifecycle import Action
 from dichvucong.dossiers.models import DossierEvent
 from dichvucong.payments import services
 from dichvucong.payments.fees import Due
-
-# The lifecycle action at which a fee due at each moment is asked for.
-REQUEST_AT = {
-    Action.submit.value: {Due.submission},
-    Action.enter_walk_in.value: {Due.submission, Due.reception},
-    Action.receive.value: {Due.reception},
-    Action.issue_result.value: {Due.return_},
-}
-RECORD_AT = {Action.submit.value, Action.enter_walk_in.value}
+from dichvucong.payments.services import RECORD_AT, REQUEST_AT
 
 
 @receiver(post_save, sender=DossierEvent, dispatch_uid="payments.fee_follows_dossier")
