@@ -17,6 +17,7 @@ from django.utils import timezone
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.formengine import validate
 from dichvucong.catalog.models import Procedure
+from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments.words import date_words
 from dichvucong.results import services
@@ -141,6 +142,9 @@ def test_a_birth_is_declared_online_and_the_signed_giay_khai_sinh_carries_it():
     assert response.status_code == 302
     result = Result.objects.get(dossier=dossier)
     assert result.is_ready and result.title == "Giấy khai sinh"
+    # In the citizen's store as a Giấy khai sinh (what a later procedure asks for), not as
+    # «Bản chính», the kind of copy printed under the title.
+    assert StoredDocument.objects.get(result=result).document_type == "Giấy khai sinh"
     # Issued to the child, not to the mother who filed: no ID number of hers on it.
     assert result.holder_name == "Trần Minh Khang" and result.holder_account == dossier.applicant
     assert result.holder_id_hash == ""

@@ -120,6 +120,13 @@ def test_a_requirement_accepts_its_own_type_and_the_listed_ones():
     assert rules.type_of_requirement("Bổ sung: Giấy chứng sinh") == "Giấy chứng sinh"
 
 
+def test_a_result_named_by_its_kind_of_copy_is_stored_under_its_title():
+    assert rules.type_of_result("Bản chính", "Giấy khai sinh") == "Giấy khai sinh"
+    assert rules.type_of_result(" bản  sao ", "Trích lục khai tử") == "Trích lục khai tử"
+    assert rules.type_of_result("", "Giấy phép lái xe") == "Giấy phép lái xe"
+    assert rules.type_of_result("Mẫu CT07", "Xác nhận thông tin về cư trú") == "Mẫu CT07"
+
+
 def test_share_durations():
     now = timezone.now()
     assert rules.share_expiry("1h", now) == now + timedelta(hours=1)

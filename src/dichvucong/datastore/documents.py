@@ -39,6 +39,21 @@ def type_key(name: str) -> str:
     return text.rstrip(" .;:")[:NAME_MAX]
 
 
+# What a result's ``document_type`` says when it names the kind of copy, not the paper: «Bản
+# chính» under a Giấy khai sinh's title is not a document type (two different papers would be
+# one type, and neither would stand in for a requirement by its name).
+COPY_KINDS = {"bản chính", "bản sao", "bản sao điện tử", "bản điện tử", "bản chính điện tử",
+              "bản sao có chứng thực", "bản sao từ sổ gốc", "bản gốc"}
+
+
+def type_of_result(document_type: str, title: str) -> str:
+    """The document type a result is stored under: its ``document_type`` unless that only names
+    the kind of copy, else its title."""
+    if document_type and type_key(document_type) not in COPY_KINDS:
+        return document_type
+    return title
+
+
 def type_of_requirement(requirement: str) -> str:
     """The document type of a file attached for ``requirement``; a supplement answers the
     item it was asked for."""

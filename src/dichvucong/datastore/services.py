@@ -126,8 +126,8 @@ def collect_dossier(dossier: Dossier) -> list[StoredDocument]:
     for attachment in pending:
         if attachment.requirement == RESULT_REQUIREMENT:
             kind = Kind.RESULT
-            doc_type = (result.document_type or result.name) if result else \
-                dossier.procedure.name
+            doc_type = rules.type_of_result(result.document_type, result.name) if result \
+                else dossier.procedure.name
             title = result.name if result else doc_type
         else:
             kind = Kind.UPLOAD
@@ -148,7 +148,7 @@ def collect_result(result) -> StoredDocument | None:
     existing = StoredDocument.objects.filter(result=result).first()
     if existing is not None:
         return None
-    doc_type = result.document_type or result.title
+    doc_type = rules.type_of_result(result.document_type, result.title)
     try:
         with transaction.atomic():
             doc = StoredDocument.objects.create(
