@@ -20,6 +20,7 @@ from django.test import Client, TestCase
 
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.agencies.models import Agency
+from dichvucong.catalog.definition import FieldType
 from dichvucong.catalog.formengine import read_submission
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import submission
@@ -126,7 +127,22 @@ def file_online(proc: Procedure, form: dict[str, str], *, citizen: str = "congda
     dossier = (Dossier.objects.filter(procedure=proc, applicant__username=citizen)
                .exclude(state="draft").order_by("-pk").first())
     assert dossier is not None and dossier.state == "submitted", dossier
+    assert_declaration_carries(client, dossier, definition, form)
     return dossier
+
+
+def assert_declaration_carries(client: Client, dossier: Dossier, definition,
+                               form: Mapping[str, object]) -> None:
+    """The filed declaration's PDF (results/declaration.py) carries the title and every text
+    the applicant typed into a top-level text field."""
+    response = client.get(f"/ho-so/{dossier.code}/to-khai.pdf")
+    assert response.status_code == 200, response.status_code
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    text = pdf_text(data)
+    typed = [form[f.key] for f in definition.form
+             if f.type in (FieldType.TEXT, FieldType.TEXTAREA)
+             and isinstance(form.get(f.key), str) and form[f.key].strip()]
+    assert_carries(text, definition.declaration_title().upper(), dossier.code, *typed)
 
 
 def act(client: Client, dossier: Dossier, action: str, **fields) -> None:
