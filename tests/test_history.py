@@ -8,7 +8,9 @@ import re
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -257,3 +259,14 @@ def test_generate_history_command(db, capsys):
     call_command("generate_history", dossiers=200, years=0.5, seed=3, no_facts=True)
     out = capsys.readouterr().out
     assert "200 hồ sơ" in out and "dòng/giây" in out
+
+
+def test_generate_history_refuses_a_production_database_unless_told(db, settings):
+    """Synthetic dossiers in a city's real database would falsify its statistics and its sync."""
+    settings.MODE = "production"
+    with pytest.raises(CommandError, match="production"):
+        call_command("generate_history", dossiers=10, years=0.5, no_facts=True)
+    assert not Dossier.objects.exists()
+    call_command("generate_history", dossiers=10, years=0.5, no_facts=True,
+                 into_production_database=True)
+    assert Dossier.objects.count() == 10

@@ -1,6 +1,7 @@
 """``dichvucong generate-history --dossiers N [--years Y] [--seed S]``: synthetic history for the
 monitoring centre and the benchmarks (``devdata/history.py``)."""
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from dichvucong.devdata.history import generate
@@ -17,9 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="hạt giống ngẫu nhiên")
         parser.add_argument("--no-facts", action="store_true",
                             help="không dựng lại số liệu tổng hợp của trung tâm giám sát")
+        parser.add_argument("--into-production-database", action="store_true",
+                            help="cho phép chạy ở chế độ production (chỉ cho cơ sở dữ liệu dùng "
+                                 "để đo hiệu năng, không bao giờ cho dữ liệu thật)")
 
     def handle(self, *args, dossiers: int, years: float, seed: int, no_facts: bool,
-               **options) -> None:
+               into_production_database: bool = False, **options) -> None:
+        # Synthetic dossiers mixed into a city's real records would falsify its statistics, its
+        # open data and the national sync: production needs the operator to say it on purpose.
+        if settings.MODE == "production" and not into_production_database:
+            raise CommandError(
+                "Không sinh dữ liệu giả lập ở chế độ production: dữ liệu giả sẽ lẫn vào hồ sơ "
+                "thật. Dùng cơ sở dữ liệu đo hiệu năng riêng và thêm --into-production-database.")
         if dossiers <= 0 or years <= 0:
             raise CommandError("--dossiers và --years phải lớn hơn 0.")
         stats = generate(dossiers, years=years, seed=seed, rebuild=not no_facts,
