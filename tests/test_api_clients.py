@@ -179,6 +179,38 @@ def test_over_its_rate_limit_a_client_waits(system):
     assert ClientCall.objects.filter(client=client, status=429, error="rate_limited").exists()
 
 
+@pytest.mark.usefixtures("counters")
+def test_the_token_endpoint_limits_an_address_before_checking_any_secret(system, settings):
+    """Each token request hashes a secret slowly: a flood from one address is refused with 429
+    (the right secret too, once over), audited, and another address is not slowed down."""
+    client, secret = system
+    settings.OAUTH_TOKEN_RATE_LIMIT = 3
+    http = Client()
+    for _ in range(3):
+        assert token_response(http, client, "sai-" + secret).status_code == 401
+    over = token_response(http, client, secret)
+    assert over.status_code == 429 and over.json()["error"] == "rate_limited"
+    assert 1 <= int(over.headers["Retry-After"]) <= 60
+    revoke = http.post("/o/revoke_token/", {"token": "x"},
+                       headers=basic(client.application.client_id, secret))
+    assert revoke.status_code == 429
+    assert ClientCall.objects.filter(client=client, status=429, error="rate_limited").count() == 2
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    assert token_response(elsewhere, client, secret).status_code == 200
+
+
+def test_the_call_log_forgets_calls_older_than_its_retention(system, settings):
+    client, _secret = system
+    settings.API_CLIENT_CALL_RETENTION_DAYS = 30
+    old = ClientCall.objects.create(client=client, operation="GET /api/v1/catalog/fields",
+                                    status=200)
+    ClientCall.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=31))
+    recent = ClientCall.objects.create(client=client, operation="GET /api/v1/catalog/fields",
+                                       status=200)
+    assert services.prune_calls() == 1
+    assert list(ClientCall.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     digest = hashlib.sha256(verifier.encode()).digest()

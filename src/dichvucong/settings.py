@@ -178,6 +178,12 @@ LOGOUT_REDIRECT_URL = "core:home"
 # with django-oauth-toolkit. Client credentials for systems, authorization code with PKCE (S256
 # only) for mobile apps; no implicit or password grant; tokens only in the Authorization header
 # and stored only as their SHA-256; a refresh token used twice revokes its family.
+# The token and revocation endpoints check a client secret with a slow password hash: a caller
+# guessing or flooding them is limited per address (requests per minute).
+OAUTH_TOKEN_RATE_LIMIT = int(os.environ.get("DICHVUCONG_OAUTH_TOKEN_RATE_LIMIT", "30"))
+# How long each machine client's calls stay in its call log (ClientCall), in days.
+API_CLIENT_CALL_RETENTION_DAYS = int(
+    os.environ.get("DICHVUCONG_API_CLIENT_CALL_RETENTION_DAYS", "400"))
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named for the migrations
 OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "dichvucong.apiclients.scopes.ClientScopes",

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+from datetime import datetime, timedelta
 from urllib.parse import unquote
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.generators import generate_client_secret
@@ -86,6 +88,17 @@ def record(client: MachineClient, user_id: int | None, operation: str, status: i
            error: str = "") -> None:
     ClientCall.objects.create(client=client, user_id=user_id, operation=operation[:120],
                               status=status, error=error[:40])
+
+
+def prune_calls(now: datetime | None = None) -> int:
+    """Delete the calls older than the retention (``API_CLIENT_CALL_RETENTION_DAYS``), client by
+    client so each delete walks the (client, -at) index instead of the whole log."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.API_CLIENT_CALL_RETENTION_DAYS)
+    deleted = 0
+    for client_id in MachineClient.objects.values_list("pk", flat=True):
+        count, _ = ClientCall.objects.filter(client_id=client_id, at__lt=cutoff).delete()
+        deleted += count
+    return deleted
 
 
 def client_of_token_request(request) -> MachineClient | None:

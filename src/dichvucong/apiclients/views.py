@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
+from django.http import JsonResponse
 from oauth2_provider import views as oauth
 
 from dichvucong.apiclients import services
 from dichvucong.apiclients.auth import MachineCall
+from dichvucong.core import ratelimit
 from dichvucong.core.middleware import content_security_policy
+
+RATE_WINDOW_SECONDS = 60
 
 
 def _mark(request, response):
@@ -26,16 +31,32 @@ def _mark(request, response):
     request.machine_call = MachineCall(client, None, "", error)
 
 
+def _over_limit(request) -> JsonResponse | None:
+    """Each token or revocation request checks a secret with a slow hash: an address that
+    sends too many is answered 429 before any hashing (``OAUTH_TOKEN_RATE_LIMIT`` a minute)."""
+    decision = ratelimit.hit("oauth-token", ratelimit.client_key(request),
+                             settings.OAUTH_TOKEN_RATE_LIMIT, RATE_WINDOW_SECONDS)
+    if decision:
+        return None
+    response = JsonResponse(
+        {"error": "rate_limited",
+         "error_description": "Quá nhiều yêu cầu cấp mã truy cập, vui lòng thử lại sau."},
+        status=429)
+    response["Retry-After"] = str(decision.retry_after)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 class TokenView(oauth.TokenView):
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
+        response = _over_limit(request) or super().post(request, *args, **kwargs)
         _mark(request, response)
         return response
 
 
 class RevokeTokenView(oauth.RevokeTokenView):
     def post(self, request, *args, **kwargs):
-        response = super().post(request, *args, **kwargs)
+        response = _over_limit(request) or super().post(request, *args, **kwargs)
         _mark(request, response)
         return response
 
