@@ -6,12 +6,15 @@ once a signed result is there: ``test_results.py``."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
+from dichvucong.accounts.models import User
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import LifecycleRole
 from dichvucong.dossiers.models import Dossier
+from tests import builders
 from tests.test_backoffice import client_for, make_dossier, user
 
 pytestmark = pytest.mark.django_db
@@ -67,3 +70,23 @@ def test_the_public_lookup_shows_progress_without_notes_or_jargon(client):
     assert "Hồ sơ đang được xử lý" in html and "Cần bổ sung hồ sơ" in html
     assert INTERNAL_NOTE not in html and "Bản sao Giấy chứng sinh" not in html
     assert not [word for word in JARGON if word in html]
+
+
+def test_my_dossiers_come_a_page_at_a_time_newest_first_and_only_mine():
+    """A business files hundreds: the list is 20 at a time by key, older ones behind a link that
+    works without JavaScript, and another citizen's dossiers never appear."""
+    mine = [builders.row(state="submitted", code=f"000.00.48.H17-261207-{n:04d}")
+            for n in range(1, 26)]
+    other = User.objects.create_user("congdan.khac", password="x")
+    builders.row(state="submitted", code="000.00.48.H17-261207-9999", applicant=other)
+    citizen = client_for("congdan")
+    first = citizen.get("/ho-so/").content.decode()
+    newest = [d.code for d in reversed(mine)]
+    assert [c for c in newest if c in first] == newest[:20]
+    older = re.search(r'href="(/ho-so/\?truoc=\d+)" rel="next"', first)
+    assert older, "no link to the older dossiers"
+    second = citizen.get(older.group(1).replace("&amp;", "&")).content.decode()
+    assert [c for c in newest if c in second] == newest[20:]
+    assert 'rel="next"' not in second and "Hồ sơ mới nhất" in second
+    assert "9999" not in first + second
+    assert citizen.get("/ho-so/?truoc=abc").status_code == 200  # garbage: the first page

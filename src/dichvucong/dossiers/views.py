@@ -233,14 +233,25 @@ def _consent(request: HttpRequest, procedure, draft):
                             status=exc.status)
 
 
+MY_DOSSIERS_PAGE = 20
+
+
 @login_required
 def my_dossiers(request: HttpRequest) -> HttpResponse:
-    dossiers = (access.own_dossiers(request.user).exclude(state="draft")
-                .select_related("procedure", "submitted_by").order_by("-created_at")[:100])
-    drafts = (access.own_dossiers(request.user).filter(state="draft")
-              .select_related("procedure").order_by("-updated_at")[:20])
-    return render(request, "dossiers/my_dossiers.html", {"dossiers": citizen_statuses(dossiers),
-                                                         "drafts": drafts})
+    """The citizen's dossiers, newest first, a page at a time by key (``?truoc=<id>``: older than
+    that dossier; no COUNT, so a business with thousands of dossiers costs what a person does)."""
+    before = request.GET.get("truoc", "")
+    rows = (access.own_dossiers(request.user).exclude(state="draft")
+            .select_related("procedure", "submitted_by").order_by("-id"))
+    if before.isdigit():
+        rows = rows.filter(id__lt=int(before))
+    page = list(rows[:MY_DOSSIERS_PAGE + 1])
+    older = page[MY_DOSSIERS_PAGE - 1].pk if len(page) > MY_DOSSIERS_PAGE else None
+    drafts = [] if before else (access.own_dossiers(request.user).filter(state="draft")
+                                .select_related("procedure").order_by("-updated_at")[:20])
+    return render(request, "dossiers/my_dossiers.html", {
+        "dossiers": citizen_statuses(page[:MY_DOSSIERS_PAGE]), "drafts": drafts,
+        "older": older, "paged": before.isdigit()})
 
 
 def citizen_statuses(dossiers) -> list:
