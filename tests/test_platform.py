@@ -54,6 +54,47 @@ def test_production_system_checks_flag_sqlite(tmp_path):
     assert "dichvucong.W001" in result.stderr + result.stdout
 
 
+def _load_wsgi(tmp_path, **env):
+    """Import the WSGI application as gunicorn does, in production, in a fresh process."""
+    full = {**os.environ, "DICHVUCONG_DATA_DIR": str(tmp_path), "SECRET_KEY": "s" * 50,
+            "ALLOWED_HOSTS": "example.org", "DICHVUCONG_MODE": "production",
+            "DJANGO_SETTINGS_MODULE": "dichvucong.settings", **env}
+    full.pop("DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-c", "import dichvucong.wsgi"], env=full,
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_production_refuses_to_start_with_demo_secrets(tmp_path):
+    """gunicorn runs no system checks: loading the WSGI application refuses the published
+    sandbox secrets and a weak key; the same start with real values succeeds."""
+    from django.conf import settings as defaults
+
+    assert _load_wsgi(tmp_path).returncode == 0
+    for name, demo in defaults.DEMO_SECRETS.items():
+        refused = _load_wsgi(tmp_path, **{name: demo})
+        assert refused.returncode != 0 and "dichvucong.E003" in refused.stderr, name
+        assert name in refused.stderr
+    weak = _load_wsgi(tmp_path, SECRET_KEY="django-insecure-" + "x" * 40)
+    assert weak.returncode != 0 and "dichvucong.E004" in weak.stderr
+
+
+def test_production_refuses_the_demo_signing_ca(tmp_path, settings):
+    from dichvucong.core.checks import demo_secrets
+    from dichvucong.results import pki
+
+    settings.MODE, settings.RESULTS_PKI_DIR = "production", tmp_path
+    for name in settings.DEMO_SECRETS:  # the test settings' sandbox values aside
+        setattr(settings, name, "own-" + name)
+    assert demo_secrets(None) == []
+    authority = pki.create_authority()
+    pki.save_authority(authority, tmp_path)
+    assert [problem.id for problem in demo_secrets(None)] == ["dichvucong.E005"]
+    # A province's own root (any other organisation) is not refused.
+    own, _key = pki.issue_certificate(authority, "Sở Tư pháp", "Sở Tư pháp thành phố Đà Nẵng")
+    (tmp_path / "ca.pem").write_text(pki.pem(own))
+    assert demo_secrets(None) == []
+
+
 def test_database_url_selects_postgresql(tmp_path):
     result = _run_settings(
         {"DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path),

@@ -366,9 +366,14 @@ RESULTS_CSC_CREDENTIAL = os.environ.get("DICHVUCONG_CSC_CREDENTIAL", "{agency}")
 # vpcpay.html. VietQR: the collecting account. Outside production the local sandbox gateway
 # (``dichvucong vnpay_sandbox``, started by ``serve`` in the demo) and a sample account stand in.
 _SANDBOX = MODE != "production"
-VNPAY_TMN_CODE = os.environ.get("VNPAY_TMN_CODE", "DVCDEMO1" if _SANDBOX else "")
+# The published sandbox values: production refuses to start with any of them (core/checks.py).
+DEMO_SECRETS = {"VNPAY_TMN_CODE": "DVCDEMO1",
+                "VNPAY_HASH_SECRET": "SANDBOXSECRETDICHVUCONGDEMO0000000",
+                "BANK_WEBHOOK_SECRET": "sandbox-bank-webhook"}
+VNPAY_TMN_CODE = os.environ.get(
+    "VNPAY_TMN_CODE", DEMO_SECRETS["VNPAY_TMN_CODE"] if _SANDBOX else "")
 VNPAY_HASH_SECRET = os.environ.get(
-    "VNPAY_HASH_SECRET", "SANDBOXSECRETDICHVUCONGDEMO0000000" if _SANDBOX else "")
+    "VNPAY_HASH_SECRET", DEMO_SECRETS["VNPAY_HASH_SECRET"] if _SANDBOX else "")
 VNPAY_SANDBOX_PORT = int(os.environ.get("VNPAY_SANDBOX_PORT", "8001"))
 VNPAY_URL = os.environ.get(
     "VNPAY_URL",
@@ -392,8 +397,8 @@ NATIONAL_SYNC_BACKOFF_MAX_SECONDS = float(
     os.environ.get("NATIONAL_SYNC_BACKOFF_MAX_SECONDS", "3600"))
 NATIONAL_SYNC_LEASE_SECONDS = int(os.environ.get("NATIONAL_SYNC_LEASE_SECONDS", "120"))
 # The bank's transfer webhook signs its JSON body with HMAC-SHA256 under this secret.
-BANK_WEBHOOK_SECRET = os.environ.get("BANK_WEBHOOK_SECRET",
-                                     "sandbox-bank-webhook" if _SANDBOX else "")
+BANK_WEBHOOK_SECRET = os.environ.get(
+    "BANK_WEBHOOK_SECRET", DEMO_SECRETS["BANK_WEBHOOK_SECRET"] if _SANDBOX else "")
 
 LOGGING = {
     "version": 1,
