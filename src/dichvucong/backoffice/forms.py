@@ -18,7 +18,8 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog.definition import ProcedureDefinition
 from dichvucong.dossiers.lifecycle import TRANSITIONS, Action, State
 from dichvucong.dossiers.models import Delivery, Dossier
-from dichvucong.dossiers.uploads import UploadError, check_upload
+from dichvucong.dossiers.submission import inspect
+from dichvucong.dossiers.uploads import UploadError
 
 NOTE_MAX = 4000
 RETURN_METHODS = (
@@ -96,10 +97,8 @@ def read_action(action: Action, post, files, dossier: Dossier,
     elif action == Action.provide_supplement:
         upload = files.get("supplement")
         if upload:
-            head = upload.read(16)
-            upload.seek(0)
             try:
-                check_upload(upload.name or "", head, upload.size or 0)
+                inspect(upload)
             except UploadError as exc:
                 read.errors[f"{prefix}-supplement"] = str(exc)
             else:
@@ -112,10 +111,8 @@ def read_action(action: Action, post, files, dossier: Dossier,
         if not upload:
             read.errors[f"{prefix}-result"] = _("Cần đính kèm tệp kết quả giải quyết.")
         else:
-            head = upload.read(16)
-            upload.seek(0)
             try:
-                check_upload(upload.name or "", head, upload.size or 0)
+                inspect(upload)
             except UploadError as exc:
                 read.errors[f"{prefix}-result"] = str(exc)
             else:

@@ -49,8 +49,8 @@ from dichvucong.dossiers.models import (
     DossierChannel,
     DossierEvent,
 )
-from dichvucong.dossiers.submission import document_needed
-from dichvucong.dossiers.uploads import UploadError, check_upload
+from dichvucong.dossiers.submission import document_needed, inspect
+from dichvucong.dossiers.uploads import UploadError
 from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
 
@@ -556,10 +556,8 @@ def _check_documents(request: HttpRequest, definition, errors: dict[str, str],
                 errors[f"doc-{index}"] = _("Cần đính kèm bản quét «%(name)s».") % {
                     "name": document.name}
             continue
-        head = upload.read(16)
-        upload.seek(0)
         try:
-            check_upload(upload.name or "", head, upload.size or 0)
+            inspect(upload)
         except UploadError as exc:
             errors[f"doc-{index}"] = str(exc)
         else:

@@ -5,6 +5,8 @@ and the submission page and the API both call them, each presenting the errors i
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
@@ -27,10 +30,10 @@ from dichvucong.catalog.definition import (
 from dichvucong.catalog.formengine import FormResult, is_visible, validate
 from dichvucong.catalog.models import Procedure
 from dichvucong.core.text import NAME_MAX
-from dichvucong.dossiers import actions, agents
+from dichvucong.dossiers import actions, agents, filecontent
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierChannel
-from dichvucong.dossiers.uploads import CheckedUpload, check_upload, digest_of
+from dichvucong.dossiers.uploads import CheckedUpload, check_upload
 
 
 def receiving_agencies(procedure: Procedure):
@@ -202,12 +205,18 @@ def start_draft(procedure: Procedure, applicant: User, agency: Agency,
 
 
 def inspect(upload: UploadedFile) -> CheckedUpload:
-    """Check an upload by its content (and hash it). Raises UploadError."""
+    """Check an upload by its type and content (``filecontent.clean``: a PDF that would act
+    when opened is refused, a photo loses its metadata) and hash what will be stored. Raises
+    UploadError."""
     head = upload.read(16)
     upload.seek(0)
-    digest = digest_of(upload.chunks())
+    checked = check_upload(upload.name or "", head, upload.size or 0)
+    data = upload.read()
     upload.seek(0)
-    return check_upload(upload.name or "", head, upload.size or 0, digest)
+    content = filecontent.clean(checked.kind, checked.original_name, data)
+    return dataclasses.replace(
+        checked, size=len(content), sha256=hashlib.sha256(content).hexdigest(),
+        content=None if content is data else content)
 
 
 def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User | None,
@@ -221,7 +230,9 @@ def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User 
         content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
         uploaded_by=user, declaration=declaration,
     )
-    attachment.file.save(f"{attachment.token}{attachment.extension}", upload, save=False)
+    attachment.file.save(f"{attachment.token}{attachment.extension}",
+                         upload if checked.content is None else ContentFile(checked.content),
+                         save=False)
     try:
         attachment.save()
     except Exception:

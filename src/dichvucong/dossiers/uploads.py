@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 
@@ -27,6 +26,13 @@ class CheckedUpload:
     content_type: str
     size: int
     sha256: str
+    # The bytes to store when checking changed them (a photo without its metadata), else None.
+    content: bytes | None = None
+
+    @property
+    def kind(self) -> str:
+        return next(k for k, (_, _, content_type) in SIGNATURES.items()
+                    if content_type == self.content_type)
 
 
 def safe_name(name: str) -> str:
@@ -56,9 +62,3 @@ def check_upload(name: str, head: bytes, size: int, digest: str = "",
     return CheckedUpload(original_name=original, extension=ext, content_type=content_type,
                          size=size, sha256=digest)
 
-
-def digest_of(chunks) -> str:
-    sha = hashlib.sha256()
-    for chunk in chunks:
-        sha.update(chunk)
-    return sha.hexdigest()
