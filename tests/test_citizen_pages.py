@@ -90,3 +90,33 @@ def test_my_dossiers_come_a_page_at_a_time_newest_first_and_only_mine():
     assert 'rel="next"' not in second and "Hồ sơ mới nhất" in second
     assert "9999" not in first + second
     assert citizen.get("/ho-so/?truoc=abc").status_code == 200  # garbage: the first page
+
+
+def test_drafts_left_for_the_retention_period_are_purged_with_their_files(settings):
+    """A draft untouched for DRAFT_RETENTION_DAYS goes with its files; a fresh draft and any
+    filed dossier stay; the citizen is told on their list."""
+    from datetime import timedelta
+
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from dichvucong.dossiers import retention, submission
+    from dichvucong.dossiers.tasks import purge_stale_drafts
+
+    settings.DRAFT_RETENTION_DAYS = 30
+    old, fresh = (submission.start_draft(builders.procedure(), user("congdan"), builders.agency())
+                  for _ in range(2))
+    upload = SimpleUploadedFile("to-khai.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
+    stored = submission.attach(old, "Tờ khai", upload, user("congdan"))
+    Dossier.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=31))
+    filed = make_dossier("submitted")
+    Dossier.objects.filter(pk=filed.pk).update(updated_at=timezone.now() - timedelta(days=400))
+    assert "sẽ tự động bị xóa" in client_for("congdan").get("/ho-so/").content.decode()
+    assert default_storage.exists(stored.file.name)
+
+    assert purge_stale_drafts.call_local() == 1
+    assert not Dossier.objects.filter(pk=old.pk).exists()
+    assert not default_storage.exists(stored.file.name)
+    assert Dossier.objects.filter(pk__in=[fresh.pk, filed.pk]).count() == 2
+    assert retention.purge_stale_drafts() == 0

@@ -181,6 +181,8 @@ LOGOUT_REDIRECT_URL = "core:home"
 # The token and revocation endpoints check a client secret with a slow password hash: a caller
 # guessing or flooding them is limited per address (requests per minute).
 OAUTH_TOKEN_RATE_LIMIT = int(os.environ.get("DICHVUCONG_OAUTH_TOKEN_RATE_LIMIT", "30"))
+# Drafts a citizen started and left are deleted, with their files, after this many days untouched.
+DRAFT_RETENTION_DAYS = int(os.environ.get("DICHVUCONG_DRAFT_RETENTION_DAYS", "90"))
 # How long each machine client's calls stay in its call log (ClientCall), in days.
 API_CLIENT_CALL_RETENTION_DAYS = int(
     os.environ.get("DICHVUCONG_API_CLIENT_CALL_RETENTION_DAYS", "400"))

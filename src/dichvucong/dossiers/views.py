@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
@@ -251,7 +252,7 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
                                 .select_related("procedure").order_by("-updated_at")[:20])
     return render(request, "dossiers/my_dossiers.html", {
         "dossiers": citizen_statuses(page[:MY_DOSSIERS_PAGE]), "drafts": drafts,
-        "older": older, "paged": before.isdigit()})
+        "older": older, "paged": before.isdigit(), "draft_days": settings.DRAFT_RETENTION_DAYS})
 
 
 def citizen_statuses(dossiers) -> list:
