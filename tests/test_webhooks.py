@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.test import Client
 from django.utils import timezone
 
 from dichvucong.accounts.models import User
@@ -31,6 +32,7 @@ from dichvucong.webhooks import outbox, signing, worker
 from dichvucong.webhooks.models import Delivery, DeliveryState, Subscription
 from tests.builders import HAI_CHAU, JUSTICE, agency
 from tests.payments_support import due_dossier
+from tests.test_api_clients import access_token, bearer
 from tests.test_backoffice import client_for, justice_procedure, make_dossier
 from tests.test_nationalsync import drive_through_the_back_office
 
@@ -105,12 +107,13 @@ def receiver():
 
 def subscribe(receiver: Receiver, path: str, where: str = HAI_CHAU, *, events=(),
               scopes=(DOSSIERS_READ,), active: bool = True) -> Subscription:
-    client, _ = services.register(name=f"Hệ thống {path}", kind=Kind.SYSTEM, scopes=list(scopes),
-                                  agency=agency(where))
+    client, secret = services.register(name=f"Hệ thống {path}", kind=Kind.SYSTEM,
+                                       scopes=list(scopes), agency=agency(where))
     subscription = Subscription.objects.create(client=client, url=receiver.url(path),
                                                events=" ".join(events), active=active,
                                                secret=signing.new_secret())
     receiver.secrets[path] = subscription.secret
+    subscription.client_secret = secret  # to get the system's own token
     return subscription
 
 
@@ -236,6 +239,28 @@ def test_failures_are_retried_with_backoff_then_delivered_and_the_operator_resen
     failed.refresh_from_db()
     assert (failed.state, failed.response_status) == (DeliveryState.DELIVERED, 204)
     assert json.loads(receiver.received[-1]["body"])["id"] == failed.key
+
+    # The receiving system's operator reads its own log and asks for a resend with its token.
+    http = Client()
+    token = access_token(http, subscription.client, subscription.client_secret)
+    log = http.get("/api/v1/webhooks/deliveries", headers=bearer(token)).json()
+    assert [(d["id"], d["state"], d["response_status"], d["attempts"]) for d in log] == [
+        (failed.key, "delivered", 204, 1), (second.key, "delivered", 204, 1),
+        (first.key, "delivered", 204, 4)]
+    assert log[2]["event_type"] == "dossier.filed" and log[2]["dossier_code"] == dossier.code
+    resent = http.post(f"/api/v1/webhooks/deliveries/{first.key}/resend", headers=bearer(token))
+    assert resent.status_code == 202 and resent.json()["state"] == "pending"
+    assert http.post(f"/api/v1/webhooks/deliveries/{first.key}/resend",
+                     headers=bearer(token)).status_code == 409  # already waiting
+    assert worker.deliver_due().delivered == 1
+    assert json.loads(receiver.received[-1]["body"])["id"] == first.key
+    # Another system finds nothing of this one's; a person's session is not a system.
+    other = subscribe(receiver, "/khac", JUSTICE)
+    other_token = access_token(http, other.client, other.client_secret)
+    assert http.get("/api/v1/webhooks/deliveries", headers=bearer(other_token)).json() == []
+    assert http.post(f"/api/v1/webhooks/deliveries/{first.key}/resend",
+                     headers=bearer(other_token)).status_code == 404
+    assert client_for("motcua.haichau").get("/api/v1/webhooks/deliveries").status_code == 401
     # The log is for staff with the permission.
     assert client_for("motcua.haichau").get("/quan-tri/webhooks/delivery/").status_code == 302
 
