@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -28,7 +29,7 @@ from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.payments.models import DossierFee
 from dichvucong.payments.services import record_cash
-from dichvucong.webhooks import outbox, signing, worker
+from dichvucong.webhooks import events, outbox, signing, worker
 from dichvucong.webhooks.models import Delivery, DeliveryState, Subscription
 from tests.builders import HAI_CHAU, JUSTICE, agency
 from tests.payments_support import due_dossier
@@ -121,7 +122,8 @@ def bodies(received: list[dict]) -> list[dict]:
     return [json.loads(r["body"]) for r in received]
 
 
-def test_events_arrive_signed_in_order_and_only_to_systems_that_may_see_them(receiver):
+def test_events_arrive_signed_in_order_and_only_to_systems_that_may_see_them(
+        receiver, monkeypatch, caplog):
     ours = subscribe(receiver, "/hai-chau")
     subscribe(receiver, "/ket-qua", events=["dossier.result"])
     subscribe(receiver, "/so-tu-phap", JUSTICE)
@@ -177,6 +179,24 @@ def test_events_arrive_signed_in_order_and_only_to_systems_that_may_see_them(rec
     assert receiver.post("/hai-chau", body, signing.signature(ours.secret, now, body)) == 204
     assert receiver.post("/hai-chau", body, signing.signature(ours.secret, now - 600, body)) == 400
     assert receiver.post("/hai-chau", body, signing.signature("whsec_other", now, body)) == 400
+
+    # A change that rolls back leaves no delivery; a broken one never blocks the change.
+    count = Delivery.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        actions.perform(paid.pk, Action.assign, User.objects.get(username="lanhdao.haichau"),
+                        LifecycleRole.leader)
+        raise RuntimeError
+    assert Delivery.objects.count() == count
+
+    def broken(*args):
+        raise ValueError("broken")
+
+    monkeypatch.setattr(events, "payload", broken)
+    actions.perform(paid.pk, Action.assign, User.objects.get(username="lanhdao.haichau"),
+                    LifecycleRole.leader)
+    paid.refresh_from_db()
+    assert paid.state == "examining" and Delivery.objects.count() == count
+    assert "webhooks: no delivery for dossier event" in caplog.text
 
 
 def test_failures_are_retried_with_backoff_then_delivered_and_the_operator_resends(

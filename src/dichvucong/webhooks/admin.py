@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dichvucong.apiclients.models import MachineClient
+from dichvucong.core.admin import ReadOnlyAdmin
 from dichvucong.webhooks import outbox, signing
 from dichvucong.webhooks.events import LABELS
 from dichvucong.webhooks.models import Delivery, DeliveryState, Subscription
@@ -117,9 +118,9 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(ReadOnlyAdmin):
     """The delivery log: every POST's state, the receiver's status code, attempts and the next
-    try, with a resend. Read-only otherwise: the worker owns the rows."""
+    try, with a resend; read-only otherwise (the worker owns the rows)."""
 
     list_display = ["id", "subscription", "dossier_code", "event_type", "state",
                     "response_status", "attempts", "next_attempt_at", "last_error",
@@ -144,12 +145,3 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("webhooks.change_delivery")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
