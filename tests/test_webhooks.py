@@ -30,6 +30,7 @@ from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.payments.models import DossierFee
 from dichvucong.payments.services import record_cash
 from dichvucong.webhooks import events, outbox, signing, worker
+from dichvucong.webhooks.checks import webhook_checks
 from dichvucong.webhooks.models import Delivery, DeliveryState, Subscription
 from tests.builders import HAI_CHAU, JUSTICE, agency
 from tests.payments_support import due_dossier
@@ -285,7 +286,8 @@ def test_failures_are_retried_with_backoff_then_delivered_and_the_operator_resen
     assert client_for("motcua.haichau").get("/quan-tri/webhooks/delivery/").status_code == 302
 
 
-def test_an_administrator_subscribes_a_system_and_sees_its_secret_once(receiver, admin_client):
+def test_an_administrator_subscribes_a_system_and_sees_its_secret_once(receiver, admin_client,
+                                                                        settings):
     system, _ = services.register(name="Phần mềm một cửa phường Hải Châu", kind=Kind.SYSTEM,
                                   scopes=[DOSSIERS_READ], agency=agency(HAI_CHAU))
     citywide, _ = services.register(name="Hệ thống cấp thành phố", kind=Kind.SYSTEM,
@@ -314,3 +316,8 @@ def test_an_administrator_subscribes_a_system_and_sees_its_secret_once(receiver,
     assert worker.deliver_due().delivered == 1
     [request] = receiver.at("/moi")
     assert request["verified"] and json.loads(request["body"])["type"] == "dossier.received"
+
+    settings.WEBHOOK_TIMEOUT, settings.WEBHOOK_LEASE_SECONDS = 40, 60
+    assert [w.id for w in webhook_checks(None)] == ["dichvucong.webhooks.W001"]
+    settings.WEBHOOK_LEASE_SECONDS = 80
+    assert webhook_checks(None) == []

@@ -10,6 +10,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self) -> None:
         from dichvucong.dossiers.models import DossierEvent
+        from dichvucong.webhooks import checks  # noqa: F401 - registers the checks
         from dichvucong.webhooks.outbox import on_dossier_event
 
         post_save.connect(on_dossier_event, sender=DossierEvent,
