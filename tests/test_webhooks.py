@@ -271,6 +271,8 @@ def test_failures_are_retried_with_backoff_then_delivered_and_the_operator_resen
     assert log[2]["event_type"] == "dossier.filed" and log[2]["dossier_code"] == dossier.code
     resent = http.post(f"/api/v1/webhooks/deliveries/{first.key}/resend", headers=bearer(token))
     assert resent.status_code == 202 and resent.json()["state"] == "pending"
+    pending = http.get("/api/v1/webhooks/deliveries?state=pending", headers=bearer(token))
+    assert [d["id"] for d in pending.json()] == [first.key]
     assert http.post(f"/api/v1/webhooks/deliveries/{first.key}/resend",
                      headers=bearer(token)).status_code == 409  # already waiting
     assert worker.deliver_due().delivered == 1
