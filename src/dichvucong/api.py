@@ -14,6 +14,7 @@ from dichvucong.notify.api import router as notify_router
 from dichvucong.payments.api import router as payments_router
 from dichvucong.ratings.api import router as ratings_router
 from dichvucong.results.api import router as results_router
+from dichvucong.webhooks.api import router as webhooks_router
 
 api = PortalAPI(
     title="dichvucong API",
@@ -33,3 +34,4 @@ api.add_router("/store", store_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/monitor", monitor_router)
 api.add_router("/payments", payments_router)
+api.add_router("/webhooks", webhooks_router)

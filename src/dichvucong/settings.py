@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "dichvucong.payments",
     "dichvucong.apiclients",
     "dichvucong.nationalsync",
+    "dichvucong.webhooks",
     "dichvucong.devdata",  # the demo and synthetic data (above every layer)
 ]
 
@@ -398,6 +399,14 @@ NATIONAL_SYNC_BACKOFF_SECONDS = float(os.environ.get("NATIONAL_SYNC_BACKOFF_SECO
 NATIONAL_SYNC_BACKOFF_MAX_SECONDS = float(
     os.environ.get("NATIONAL_SYNC_BACKOFF_MAX_SECONDS", "3600"))
 NATIONAL_SYNC_LEASE_SECONDS = int(os.environ.get("NATIONAL_SYNC_LEASE_SECONDS", "120"))
+# Signed webhooks to registered systems (webhooks): seconds to wait for an answer, attempts
+# before a delivery is listed as failed, exponential backoff with jitter (first delay, cap), how
+# long a claim lasts.
+WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
+WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 # The bank's transfer webhook signs its JSON body with HMAC-SHA256 under this secret.
 BANK_WEBHOOK_SECRET = os.environ.get(
     "BANK_WEBHOOK_SECRET", DEMO_SECRETS["BANK_WEBHOOK_SECRET"] if _SANDBOX else "")
