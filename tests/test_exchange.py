@@ -13,11 +13,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from dichvucong.accounts.models import Membership, Role, User
+from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of, processing_minutes
 from dichvucong.dossiers.models import Dossier, Handover
-from tests.builders import JUSTICE, agency
+from tests.builders import HAI_CHAU, JUSTICE, agency
 from tests.test_backoffice import client_for, make_dossier, pdf, post_action
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +112,10 @@ def test_a_handover_goes_to_the_receiving_agency_and_comes_back_with_its_answer(
     held = {hold.agency for hold in book.agencies}
     assert held == {dossier.agency.code, justice_code}
     assert sum(hold.held_us for hold in book.agencies) == book.total_us
+    # … shown on the IOC drill-down, with no personal data.
+    page = client_for("ioc").get(f"/giam-sat/ho-so/{dossier.code}/").content.decode()
+    assert JUSTICE in page and HAI_CHAU in page and "Xác minh thông tin hộ tịch" in page
+    assert page.count('class="ledger-agency"') == 2 and dossier.applicant_name not in page
 
 
 def test_an_agency_that_never_held_the_dossier_sees_nothing_of_it():
@@ -127,6 +133,14 @@ def test_an_agency_that_never_held_the_dossier_sees_nothing_of_it():
                              {"outcome": "result", "note": "x", "revision": 99})
         assert posted.status_code == 404
     assert client_for("congdan").get("/mot-cua/lien-thong/").status_code == 403
+    # The clock ledger: the agencies that held it, not a third agency's leader.
+    third = User.objects.create(username="lanhdao.khac", full_name="Lãnh đạo khác")
+    Membership.objects.create(user=third, role=Role.LEADER, agency=Agency.objects.exclude(
+        pk__in=[dossier.agency_id, handover.to_agency_id]).first())
+    assert client_for("lanhdao.khac").get(f"/giam-sat/ho-so/{dossier.code}/").status_code == 404
+    assert client_for("lanhdao.sotuphap").get(
+        f"/giam-sat/ho-so/{dossier.code}/").status_code == 200
+    assert client_for("congdan").get(f"/giam-sat/ho-so/{dossier.code}/").status_code == 403
     # The receiving agency reaches only this dossier's files through the handover.
     other = make_dossier()
     stray = other.attachments.first().token
