@@ -19,8 +19,10 @@ from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of, processing_minutes
 from dichvucong.dossiers.models import Dossier, Handover
+from dichvucong.slips.render import render_slip
 from tests.builders import HAI_CHAU, JUSTICE, agency
 from tests.test_backoffice import client_for, make_dossier, pdf, post_action
+from tests.test_slips import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -116,6 +118,9 @@ def test_a_handover_goes_to_the_receiving_agency_and_comes_back_with_its_answer(
     page = client_for("ioc").get(f"/giam-sat/ho-so/{dossier.code}/").content.decode()
     assert JUSTICE in page and HAI_CHAU in page and "Xác minh thông tin hộ tịch" in page
     assert page.count('class="ledger-agency"') == 2 and dossier.applicant_name not in page
+    # … and on the control slip (Mẫu 06).
+    slip = " ".join(pdf_text(render_slip("06", dossier)).split())
+    assert "Thời gian giải quyết của từng cơ quan" in slip and JUSTICE in slip
 
 
 def test_an_agency_that_never_held_the_dossier_sees_nothing_of_it():

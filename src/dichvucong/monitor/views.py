@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
-from dichvucong.backoffice.timing import duration, minutes_per_day
+from dichvucong.backoffice.timing import duration, hold_lines, minutes_per_day
 from dichvucong.core.text import vietnamese_key
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of
@@ -336,16 +336,10 @@ def dossier_ledger(request: HttpRequest, code: str) -> HttpResponse:
     names = dict(Agency.objects.filter(code__in={h.agency for h in book.agencies} if book
                                        else ()).values_list("code", "name"))
 
-    def line(hold):
-        return {"agency": names.get(hold.agency, hold.agency), "step": hold.step,
-                "held": duration(hold.minutes, per_day), "over": hold.over,
-                "allowed": duration(hold.allowed_minutes, per_day)
-                if hold.allowed_minutes is not None else ""}
-
     return render(request, "monitor/ledger.html", {
         "dossier": dossier, "book": book,
-        "agencies": [line(h) for h in book.agencies] if book else [],
-        "steps": [line(h) for h in book.steps] if book else [],
+        "agencies": hold_lines(book.agencies, per_day, names) if book else [],
+        "steps": hold_lines(book.steps, per_day, names) if book else [],
         "total": duration(book.total_minutes, per_day) if book else "",
         "stopped": duration(book.stopped_us // US_PER_MINUTE, per_day) if book else "",
     })
