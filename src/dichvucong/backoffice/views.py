@@ -252,7 +252,9 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "supplements_in_processing": supplements_in_processing,
         "held_roles": sorted(role.label for role in held),
         "slips": available_slips(dossier),
-        "handovers": list(dossier.handovers.select_related("to_agency")),
+        # Read only for a dossier ever transferred (its events are loaded): no query otherwise.
+        "handovers": list(dossier.handovers.select_related("to_agency"))
+        if any(e.action == Action.transfer.value for e in events) else [],
     }, status=status)
 
 
