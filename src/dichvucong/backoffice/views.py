@@ -51,13 +51,20 @@ from dichvucong.dossiers.models import (
     Handover,
 )
 from dichvucong.dossiers.submission import document_needed
-from dichvucong.dossiers.uploads import UploadError, check_upload
+from dichvucong.dossiers.uploads import UploadError
 from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
 
 from . import presenters, queues, services
 from .cccd import CccdError, parse_qr
-from .forms import DELIVERY_TO_METHOD, RETURN_METHODS, note_label, read_action, read_apology
+from .forms import (
+    DELIVERY_TO_METHOD,
+    RETURN_METHODS,
+    note_label,
+    read_action,
+    read_apology,
+    upload_error,
+)
 from .timing import due_status, reception_clock
 
 # Actions whose forms carry more than a note: the template draws their extra fields.
@@ -410,13 +417,8 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         upload = request.FILES.get("result")
-        if upload:
-            head = upload.read(16)
-            upload.seek(0)
-            try:
-                check_upload(upload.name or "", head, upload.size or 0)
-            except UploadError as exc:
-                errors["result"] = str(exc)
+        if upload and (refused := upload_error(upload)):
+            errors["result"] = refused
         try:
             revision = int(request.POST.get("revision", ""))
         except ValueError:
@@ -656,12 +658,8 @@ def _check_documents(request: HttpRequest, definition, errors: dict[str, str],
                 errors[f"doc-{index}"] = _("Cần đính kèm bản quét «%(name)s».") % {
                     "name": document.name}
             continue
-        head = upload.read(16)
-        upload.seek(0)
-        try:
-            check_upload(upload.name or "", head, upload.size or 0)
-        except UploadError as exc:
-            errors[f"doc-{index}"] = str(exc)
+        if refused := upload_error(upload):
+            errors[f"doc-{index}"] = refused
         else:
             documents.append((document.name, upload))
     return documents
