@@ -16,8 +16,10 @@ from django.utils import timezone
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import ProcedureVersion
+from dichvucong.dossiers import actions
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of, processing_minutes
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier, Handover
 from dichvucong.slips.render import render_slip
 from tests.builders import HAI_CHAU, JUSTICE, agency
@@ -155,5 +157,20 @@ def test_an_agency_that_never_held_the_dossier_sees_nothing_of_it():
     assert post_action(sender, dossier, "take_back").status_code == 302
     handover.refresh_from_db()
     assert handover.outcome == "recalled"
+    assert "Gửi trả lời" not in receiver.get(
+        f"/mot-cua/lien-thong/{handover.pk}/").content.decode()
+
+
+def test_a_withdrawal_during_a_handover_ends_it_for_the_receiving_agency():
+    dossier = make_dossier("examining")
+    sender = client_for("chuyenvien.haichau")
+    assert post_action(sender, dossier, "transfer", target=agency(JUSTICE).pk).status_code == 302
+    actions.perform(dossier.pk, Action.withdraw, dossier.applicant, LifecycleRole.applicant)
+    handover = Handover.objects.get(dossier=dossier)
+    assert handover.outcome == "recalled" and handover.answered_at is not None
+    receiver = client_for("chuyenvien.sotuphap")
+    waiting = receiver.get("/mot-cua/lien-thong/").content.decode().split(
+        "Đã trả lời gần đây")[0]
+    assert dossier.code not in waiting
     assert "Gửi trả lời" not in receiver.get(
         f"/mot-cua/lien-thong/{handover.pk}/").content.decode()

@@ -84,8 +84,6 @@ def act(dossier_id: int, action: Action, user: User, role: LifecycleRole, note: 
         if action == Action.transfer:
             target = Agency.objects.get(pk=(data or {})["to_agency"])
             exchange.open_handover(dossier, target, user, note, outcome.event.created_at)
-        if action == Action.take_back:
-            exchange.recall(dossier, user, outcome.event.created_at)
         if action == Action.provide_supplement and result_file is not None:
             stored = attach(dossier, "Bổ sung tại bộ phận một cửa", result_file, user)
             outcome.event.data = {**outcome.event.data, "attachment": stored.pk,

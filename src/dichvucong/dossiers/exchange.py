@@ -7,8 +7,9 @@ opens a ``Handover`` to the chosen agency with the routed step's share of the pr
 as its own deadline, counted in working time on the receiving agency's calendar from the
 handover. The receiving agency's officials holding the step's role (or its leader) answer with a
 result or a refusal: that is ``take_back`` taken as the exchange (``system``) in the same
-transaction, so the dossier returns to the sending specialist. A ``take_back`` by the sender
-itself (an answer that came by hand) closes the open handover as recalled.
+transaction, so the dossier returns to the sending specialist. Anything else that takes the
+dossier out of ``transferred`` (the sender's own ``take_back`` of an answer that came by hand, a
+withdrawal, a stop) closes the open handover as recalled (``actions.perform``).
 """
 
 from __future__ import annotations
@@ -81,12 +82,6 @@ def open_handover(dossier: Dossier, to_agency: Agency, user: User | None, note: 
         dossier=dossier, from_agency_id=dossier.agency_id, to_agency=to_agency, step=step.name,
         role=step.role, allowed_minutes=allowed, request=note, sent_at=now, sent_by=user,
         due_at=due)
-
-
-def recall(dossier: Dossier, user: User | None, now: datetime) -> None:
-    """The sender took the dossier back itself: the open handover ends, recalled."""
-    Handover.objects.filter(dossier=dossier, answered_at__isnull=True).update(
-        answered_at=now, answered_by=user, outcome=HandoverOutcome.RECALLED)
 
 
 def may_answer(user: User, handover: Handover) -> bool:
