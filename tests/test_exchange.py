@@ -62,6 +62,9 @@ def test_a_handover_goes_to_the_receiving_agency_and_comes_back_with_its_answer(
     handover = Handover.objects.get(dossier=dossier)
     dossier.refresh_from_db()
     assert dossier.state == "transferred"
+    # The sender's «Đang xử lý liên thông» queue says where it is.
+    queue = sender.get("/mot-cua/?hang-doi=lien-thong").content.decode()
+    assert f"Đang ở: {JUSTICE} · Xác minh thông tin hộ tịch" in queue
     # Its own deadline: the routed step's share of the processing time, from the handover.
     share = round(Decimal("0.3") * processing_minutes(dossier, handover.sent_at))
     assert handover.step == "Xác minh thông tin hộ tịch" and handover.allowed_minutes == share
