@@ -57,6 +57,16 @@ def _lines(text: str) -> list[str]:
             if line.strip()]
 
 
+def upload_error(upload) -> str:
+    """Why an officer's upload is refused (its type and content read from the bytes, its size:
+    ``submission.inspect``), or ""."""
+    try:
+        inspect(upload)
+    except UploadError as exc:
+        return str(exc)
+    return ""
+
+
 def read_action(action: Action, post, files, dossier: Dossier,
                 definition: ProcedureDefinition, specialists: list[User],
                 agencies: list[Agency]) -> Read:
@@ -97,10 +107,8 @@ def read_action(action: Action, post, files, dossier: Dossier,
     elif action == Action.provide_supplement:
         upload = files.get("supplement")
         if upload:
-            try:
-                inspect(upload)
-            except UploadError as exc:
-                read.errors[f"{prefix}-supplement"] = str(exc)
+            if refused := upload_error(upload):
+                read.errors[f"{prefix}-supplement"] = refused
             else:
                 read.result_file = upload
         elif not str(post.get("note", "")).strip():
@@ -110,13 +118,10 @@ def read_action(action: Action, post, files, dossier: Dossier,
         upload = files.get("result")
         if not upload:
             read.errors[f"{prefix}-result"] = _("Cần đính kèm tệp kết quả giải quyết.")
+        elif refused := upload_error(upload):
+            read.errors[f"{prefix}-result"] = refused
         else:
-            try:
-                inspect(upload)
-            except UploadError as exc:
-                read.errors[f"{prefix}-result"] = str(exc)
-            else:
-                read.result_file = upload
+            read.result_file = upload
     elif action == Action.return_result:
         method = str(post.get("method", ""))
         if method not in dict(RETURN_METHODS):

@@ -21,7 +21,7 @@ from dichvucong.catalog import queries as catalog_queries
 from dichvucong.dossiers import access
 from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, State
-from dichvucong.dossiers.models import Dossier, DossierChannel
+from dichvucong.dossiers.models import Dossier, DossierChannel, Handover
 from dichvucong.workflow.deadlines import WorkingCalendar
 
 from .timing import RECEPTION_LIMIT_MINUTES, DueStatus, ReceptionClock, due_status, reception_clock
@@ -148,6 +148,7 @@ class Row:
     due: DueStatus | None
     clock: ReceptionClock | None
     mine: bool
+    handover: Handover | None = None  # where a transferred dossier is, and until when
 
 
 @dataclass
@@ -211,6 +212,13 @@ def page(user: User, held: list[tuple[int, str]], queue: Queue, filters: Filters
             if dossier.state == State.submitted.value else None,
             mine=dossier.assignee_id == user.pk,
         ))
+    if queue.key == "lien-thong" and result.rows:
+        # Where each dossier is: one query for the page's open handovers.
+        held = {h.dossier_id: h for h in Handover.objects.filter(
+            dossier_id__in=[row.dossier.pk for row in result.rows],
+            answered_at__isnull=True).select_related("to_agency")}
+        for row in result.rows:
+            row.handover = held.get(row.dossier.pk)
     if len(found) > PAGE_SIZE:
         last = found[PAGE_SIZE - 1]
         result.next_cursor = _encode(getattr(last, "rank", 0), getattr(last, column), last.pk)

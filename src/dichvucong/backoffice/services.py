@@ -21,7 +21,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog.definition import DEFAULT_STEPS
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.queries import active_procedures
-from dichvucong.dossiers import access, actions, lifecycle
+from dichvucong.dossiers import access, actions, exchange, lifecycle
 from dichvucong.dossiers.actions import ActionOutcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING, Action, LifecycleRole, State
@@ -81,6 +81,9 @@ def act(dossier_id: int, action: Action, user: User, role: LifecycleRole, note: 
                 raise BackofficeError("Cần chọn một chuyên viên của cơ quan.", "assignee")
             Dossier.objects.filter(pk=dossier.pk).update(assignee=assignee)
             dossier.assignee = assignee
+        if action == Action.transfer:
+            target = Agency.objects.get(pk=(data or {})["to_agency"])
+            exchange.open_handover(dossier, target, user, note, outcome.event.created_at)
         if action == Action.provide_supplement and result_file is not None:
             stored = attach(dossier, "Bổ sung tại bộ phận một cửa", result_file, user)
             outcome.event.data = {**outcome.event.data, "attachment": stored.pk,

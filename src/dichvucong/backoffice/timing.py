@@ -19,6 +19,7 @@ Plain rules, tested directly in tests/test_timing.py:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -27,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dichvucong.workflow.deadlines import WorkingCalendar, remaining_working_minutes
+from dichvucong.workflow.ledger import Hold
 
 RECEPTION_LIMIT_MINUTES = 240  # an online dossier should be received within 4 working hours
 
@@ -124,3 +126,24 @@ def reception_clock(calendar: WorkingCalendar, now: datetime,
     waited = max(calendar.working_minutes_between(submitted_at, now), 0)
     text = _("Đã chờ %(time)s làm việc") % {"time": duration(waited, minutes_per_day(calendar))}
     return ReceptionClock(waited, waited > RECEPTION_LIMIT_MINUTES, text)
+
+
+@dataclass(frozen=True)
+class HoldLine:
+    """One line of a clock ledger as people read it (the IOC drill-down, the control slip)."""
+
+    agency: str
+    step: str
+    held: str
+    allowed: str  # "" when the routing gives it no share
+    over: bool
+
+
+def hold_lines(holds: Iterable[Hold], per_day: int, names: dict[str, str]) -> list[HoldLine]:
+    """``holds`` of a ledger (``workflow/ledger.py``) in working days, hours and minutes, each
+    agency by its name in ``names`` (code → name)."""
+    return [HoldLine(agency=names.get(h.agency, h.agency), step=h.step,
+                     held=duration(h.minutes, per_day), over=h.over,
+                     allowed=duration(h.allowed_minutes, per_day)
+                     if h.allowed_minutes is not None else "")
+            for h in holds]

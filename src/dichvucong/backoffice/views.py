@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import F, Prefetch, prefetch_related_objects
 from django.forms import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -37,7 +37,7 @@ from dichvucong.catalog.formvalues import form_entries
 from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.core.idnumber import InvalidIdNumber, check_birth_year, mask, parse_id_number
 from dichvucong.core.text import sorted_vietnamese, vietnamese_key
-from dichvucong.dossiers import access, lifecycle
+from dichvucong.dossiers import access, exchange, lifecycle
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, TransitionError
@@ -48,15 +48,23 @@ from dichvucong.dossiers.models import (
     Dossier,
     DossierChannel,
     DossierEvent,
+    Handover,
 )
-from dichvucong.dossiers.submission import document_needed, inspect
+from dichvucong.dossiers.submission import document_needed
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
 
 from . import presenters, queues, services
 from .cccd import CccdError, parse_qr
-from .forms import DELIVERY_TO_METHOD, RETURN_METHODS, note_label, read_action, read_apology
+from .forms import (
+    DELIVERY_TO_METHOD,
+    RETURN_METHODS,
+    note_label,
+    read_action,
+    read_apology,
+    upload_error,
+)
 from .timing import due_status, reception_clock
 
 # Actions whose forms carry more than a note: the template draws their extra fields.
@@ -168,9 +176,11 @@ def _specialists(dossier: Dossier) -> list[User]:
 
 
 def _transfer_targets(dossier: Dossier) -> list[Agency]:
-    return sorted(Agency.objects.filter(is_active=True).exclude(pk=dossier.agency_id)
-                  .only("id", "code", "name", "level"),
-                  key=lambda a: (a.level, vietnamese_key(a.name)))
+    """Every other agency; those the procedure's routing hands the dossier to come first."""
+    routed = exchange.routed_agencies(dossier.procedure_version.parsed())
+    found = Agency.objects.filter(is_active=True).exclude(pk=dossier.agency_id).only(
+        "id", "code", "name", "level")
+    return sorted(found, key=lambda a: (a.code not in routed, a.level, vietnamese_key(a.name)))
 
 
 def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str] | None = None,
@@ -249,6 +259,9 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "supplements_in_processing": supplements_in_processing,
         "held_roles": sorted(role.label for role in held),
         "slips": available_slips(dossier),
+        # Read only for a dossier ever transferred (its events are loaded): no query otherwise.
+        "handovers": list(dossier.handovers.select_related("to_agency"))
+        if any(e.action == Action.transfer.value for e in events) else [],
     }, status=status)
 
 
@@ -349,6 +362,10 @@ def attachment(request: HttpRequest, code: str, token: str) -> HttpResponse:
     found = get_object_or_404(
         Attachment.objects.filter(dossier__in=access.agency_dossiers(request.user)),
         dossier__code=code, token=token)
+    return _download(found)
+
+
+def _download(found: Attachment) -> FileResponse:
     try:
         handle = found.file.open("rb")
     except FileNotFoundError:
@@ -358,6 +375,91 @@ def attachment(request: HttpRequest, code: str, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- inter-agency exchange (liên thông): the receiving agency's side ----------------------------
+
+
+@official_required
+@require_http_methods(["GET"])
+def exchange_list(request: HttpRequest) -> HttpResponse:
+    """The handovers to the official's agencies: open ones, earliest due first; then the last
+    answered ones."""
+    now = timezone.now()
+    calendar = calendar_for(now)
+    mine = access.agency_handovers(request.user).select_related(
+        "dossier__procedure", "from_agency")
+    open_ = [{"handover": h, "due": due_status(calendar, now, h.due_at)}
+             for h in mine.filter(answered_at__isnull=True).order_by(
+                 F("due_at").asc(nulls_last=True), "id")[:100]]
+    answered = [{"handover": h, "due": None}
+                for h in mine.filter(answered_at__isnull=False).order_by("-answered_at")[:20]]
+    return render(request, "backoffice/exchange.html", {
+        **_nav(request), "sections": [(_("Đang chờ cơ quan bạn"), open_),
+                                      (_("Đã trả lời gần đây"), answered)]})
+
+
+def _handover(request: HttpRequest, pk: int) -> Handover:
+    return get_object_or_404(access.agency_handovers(request.user).select_related(
+        "dossier__procedure", "dossier__procedure_version", "from_agency", "to_agency"), pk=pk)
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """What the receiving agency needs of the dossier (the step, the form, the documents; not
+    the applicant's contacts, fees or the sender's internal notes), and its answer."""
+    handover = _handover(request, pk)
+    dossier = handover.dossier
+    errors: dict[str, str] = {}
+    posted = {"outcome": request.POST.get("outcome", ""),
+              "note": str(request.POST.get("note", ""))[:4000]}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("result")
+        if upload and (refused := upload_error(upload)):
+            errors["result"] = refused
+        try:
+            revision = int(request.POST.get("revision", ""))
+        except ValueError:
+            revision = -1
+        if not errors:
+            try:
+                exchange.answer(handover.pk, request.user, posted["outcome"], posted["note"],
+                                expected_revision=revision, result_file=upload or None)
+            except exchange.ExchangeError as exc:
+                errors[exc.field] = exc.message
+                status = 200 if exc.field else 403
+            except (StaleDossier, TransitionError) as exc:
+                errors[""] = getattr(exc, "message", "") or StaleDossier.message
+                status = 409
+            else:
+                messages.success(request, _("Đã gửi trả lời hồ sơ liên thông %(code)s.") % {
+                    "code": dossier.code})
+                return redirect("backoffice:handover", pk=handover.pk)
+        handover = _handover(request, pk)
+        dossier = handover.dossier
+    now = timezone.now()
+    definition = dossier.procedure_version.parsed()
+    form_values = {k: v for k, v in (dossier.form_data or {}).items() if not k.startswith("_")}
+    return render(request, "backoffice/handover.html", {
+        **_nav(request), "handover": handover, "dossier": dossier,
+        "due": due_status(calendar_for(now, handover.to_agency_id), now, handover.due_at)
+        if handover.is_open else None,
+        "form_entries": form_entries(definition.form, form_values),
+        "attachments": list(dossier.attachments.all()),
+        "can_answer": handover.is_open and exchange.may_answer(request.user, handover),
+        "errors": errors, "posted": posted,
+        "error_summary": [(f"answer-{key}" if key else "", message)
+                          for key, message in errors.items()],
+    }, status=status)
+
+
+@official_required
+@require_http_methods(["GET"])
+def handover_attachment(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+    handover = _handover(request, pk)
+    return _download(get_object_or_404(Attachment, dossier_id=handover.dossier_id, token=token))
 
 
 # --- walk-in intake ----------------------------------------------------------------------------
@@ -556,10 +658,8 @@ def _check_documents(request: HttpRequest, definition, errors: dict[str, str],
                 errors[f"doc-{index}"] = _("Cần đính kèm bản quét «%(name)s».") % {
                     "name": document.name}
             continue
-        try:
-            inspect(upload)
-        except UploadError as exc:
-            errors[f"doc-{index}"] = str(exc)
+        if refused := upload_error(upload):
+            errors[f"doc-{index}"] = refused
         else:
             documents.append((document.name, upload))
     return documents

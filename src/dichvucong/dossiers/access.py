@@ -5,6 +5,9 @@
   citizen's consent, while the consent stands and they still hold the role (``consented``).
 - An official (reception officer, specialist, leader, procedure controller, agency head): the
   dossiers received by an agency where they hold that role.
+- An official of an agency a dossier was handed to (liên thông): only the handovers to that
+  agency (``agency_handovers``), never the dossier's workspace; an agency that never held a
+  dossier sees nothing of it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from django.db.models import Exists, F, Q, QuerySet
 
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.dossiers.lifecycle import LifecycleRole
-from dichvucong.dossiers.models import Dossier
+from dichvucong.dossiers.models import Dossier, Handover
 
 OFFICIAL_ROLES = (
     Role.RECEPTION_OFFICER, Role.SPECIALIST, Role.LEADER,
@@ -76,6 +79,18 @@ def system_dossiers(agency_id: int | None) -> QuerySet[Dossier]:
 def agency_dossiers(user: User, roles=OFFICIAL_ROLES) -> QuerySet[Dossier]:
     agencies = user.memberships.filter(role__in=roles).values("agency_id")
     return Dossier.objects.filter(agency_id__in=agencies)
+
+
+def handover_roles(user: User, agency_id: int) -> set[str]:
+    """The official roles ``user`` holds in ``agency_id``."""
+    return set(user.memberships.filter(agency_id=agency_id, role__in=OFFICIAL_ROLES)
+               .values_list("role", flat=True))
+
+
+def agency_handovers(user: User) -> QuerySet[Handover]:
+    """The handovers to the agencies where ``user`` is an official, open or answered."""
+    agencies = user.memberships.filter(role__in=OFFICIAL_ROLES).values("agency_id")
+    return Handover.objects.filter(to_agency_id__in=agencies)
 
 
 def lifecycle_roles(user: User, dossier: Dossier) -> set[LifecycleRole]:

@@ -14,7 +14,7 @@ from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.clock import calendar_for, time_limit
 from dichvucong.dossiers.codes import next_code
 from dichvucong.dossiers.lifecycle import Action, ClockEffect, State
-from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierEvent, Handover, HandoverOutcome
 from dichvucong.workflow.deadlines import compute_due, resume_due
 
 
@@ -63,6 +63,11 @@ def perform(dossier_id: int, action: Action | str, actor: User | None,
             to_state=result.target.value, actor=actor, actor_role=str(result.role),
             note=note.strip(), data=data or {},
         )
+        if source == State.transferred.value:
+            # Whatever takes the dossier out of liên thông (taken back by hand, withdrawn,
+            # stopped) ends its open handover; an answer then writes its own outcome over it.
+            Handover.objects.filter(dossier=dossier, answered_at__isnull=True).update(
+                answered_at=now, answered_by=actor, outcome=HandoverOutcome.RECALLED)
     return ActionOutcome(dossier=dossier, event=event)
 
 

@@ -243,3 +243,54 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consent_id}: {self.action}"
+
+
+class HandoverOutcome(models.TextChoices):
+    RESULT = "result", _("Đã có kết quả")
+    REFUSAL = "refusal", _("Từ chối phối hợp")
+    RECALLED = "recalled", _("Cơ quan chuyển đã nhận lại")
+
+
+class Handover(models.Model):
+    """One handover (liên thông) of a dossier to another agency for a step of its routing: the
+    receiving agency works it in its own queue within its share of the time, and answers with a
+    result or a refusal. Written with the ``transfer`` and ``take_back`` events
+    (``dossiers/exchange.py``); at most one is open per dossier."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="handovers")
+    from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
+                                    related_name="+", verbose_name=_("cơ quan chuyển"))
+    to_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
+                                  related_name="handovers", verbose_name=_("cơ quan nhận"))
+    step = models.CharField(_("bước"), max_length=NAME_MAX)
+    role = models.CharField(_("vai trò xử lý"), max_length=30)  # at the receiving agency
+    allowed_minutes = models.PositiveIntegerField(null=True, blank=True)
+    request = models.TextField(_("nội dung đề nghị"), blank=True)
+    sent_at = models.DateTimeField(_("thời điểm chuyển"))
+    sent_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")
+    due_at = models.DateTimeField(_("hạn của cơ quan nhận"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("thời điểm trả lại"), null=True, blank=True)
+    answered_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                    blank=True, related_name="+")
+    outcome = models.CharField(_("kết quả"), max_length=10, choices=HandoverOutcome.choices,
+                               blank=True)
+    answer = models.TextField(_("nội dung trả lời"), blank=True)
+    result = models.ForeignKey(Attachment, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+")
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+        verbose_name = _("hồ sơ liên thông")
+        verbose_name_plural = _("hồ sơ liên thông")
+        indexes = [models.Index(fields=["to_agency", "answered_at", "due_at"])]
+        constraints = [models.UniqueConstraint(
+            fields=["dossier"], condition=models.Q(answered_at__isnull=True),
+            name="one_open_handover_per_dossier")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} → {self.to_agency_id}: {self.step}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None

@@ -22,10 +22,15 @@ from django.views.decorators.http import require_GET
 
 from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
+from dichvucong.backoffice.timing import duration, hold_lines, minutes_per_day
 from dichvucong.core.text import vietnamese_key
+from dichvucong.dossiers.clock import calendar_for
+from dichvucong.dossiers.exchange import ledger_of
+from dichvucong.dossiers.models import Dossier
 from dichvucong.monitor import access, charts, metrics, reports, transparency
 from dichvucong.monitor.metrics import Figures, Scope
 from dichvucong.monitor.models import DossierFact
+from dichvucong.workflow.ledger import US_PER_MINUTE
 
 PAGE_SIZE = 50
 
@@ -309,6 +314,34 @@ def dossiers(request: HttpRequest) -> HttpResponse:
         "agency_name": (Agency.objects.filter(pk=scope.agency_ids[0]).values_list(
             "name", flat=True).first() if scope.agency_ids and len(scope.agency_ids) == 1
             else None),
+    })
+
+
+@login_required
+@require_GET
+def dossier_ledger(request: HttpRequest, code: str) -> HttpResponse:
+    """One dossier's clock ledger: the working time each agency and each step held it, against
+    its share of the limit (``dossiers/exchange.py:ledger_of``). For whoever may see the figures
+    of an agency that held it; no personal data."""
+    viewer = _viewer_or_403(request)
+    dossier = get_object_or_404(Dossier.objects.select_related(
+        "procedure", "procedure_version", "agency"), code=code)
+    handovers = list(dossier.handovers.select_related("to_agency"))
+    if not any(viewer.may_see(a) for a in {dossier.agency_id,
+                                           *(h.to_agency_id for h in handovers)}):
+        raise Http404
+    now = timezone.now()
+    book = ledger_of(dossier, list(dossier.events.all()), handovers, now)
+    per_day = minutes_per_day(calendar_for(now, dossier.agency_id))
+    names = dict(Agency.objects.filter(code__in={h.agency for h in book.agencies} if book
+                                       else ()).values_list("code", "name"))
+
+    return render(request, "monitor/ledger.html", {
+        "dossier": dossier, "book": book,
+        "agencies": hold_lines(book.agencies, per_day, names) if book else [],
+        "steps": hold_lines(book.steps, per_day, names) if book else [],
+        "total": duration(book.total_minutes, per_day) if book else "",
+        "stopped": duration(book.stopped_us // US_PER_MINUTE, per_day) if book else "",
     })
 
 

@@ -20,11 +20,13 @@ from django.utils import timezone, translation
 
 from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
+from dichvucong.backoffice.timing import HoldLine, hold_lines, minutes_per_day
 from dichvucong.catalog.definition import CopyType, FieldType, ProcedureDefinition
 from dichvucong.catalog.presenters import format_time_limit, format_vnd
 from dichvucong.core.idnumber import mask
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import clock
+from dichvucong.dossiers.exchange import ledger_of
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import (
     ApplicantType,
@@ -199,6 +201,8 @@ class ControlSlip:  # Mẫu 06
     due_at: datetime | None
     original_due_at: datetime | None
     rows: list[HandOff]
+    # The clock ledger per agency (``dossiers/exchange.py:ledger_of``): who held it how long.
+    holds: list[HoldLine] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -535,8 +539,16 @@ def control_slip(dossier: Dossier) -> ControlSlip:
             to_state=_state_label(event.to_state), actor=person(event), at=at,
             on_time=on_time, note=nfc(event.note),
         ))
+    now = timezone.now()
+    book = ledger_of(dossier, events, list(dossier.handovers.select_related("to_agency")), now)
+    holds = []
+    if book is not None:
+        names = dict(Agency.objects.filter(code__in={h.agency for h in book.agencies})
+                     .values_list("code", "name"))
+        holds = hold_lines(book.agencies, minutes_per_day(clock.calendar_for(
+            now, dossier.agency_id)), names)
     return ControlSlip(common=common(dossier, "06", timezone.localdate()), due_at=due,
-                       original_due_at=local(dossier.original_due_at), rows=rows)
+                       original_due_at=local(dossier.original_due_at), rows=rows, holds=holds)
 
 
 def register(agency: Agency, start: date, end: date) -> Register:

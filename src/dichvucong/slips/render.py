@@ -489,6 +489,13 @@ def layout_control_slip(slip: data.ControlSlip) -> bytes:
     _table(pdf, ("STT", "Thao tác", "Từ trạng thái", "Sang trạng thái", "Người thực hiện",
                  "Thời điểm", "Kết quả", "Ghi chú"),
            (9, 28, 33, 33, 34, 28, 18, 79), ("C", "L", "L", "L", "L", "C", "C", "L"), rows)
+    if slip.holds:
+        pdf.field("Thời gian giải quyết của từng cơ quan",
+                  "không tính thời gian chờ bổ sung, dừng giải quyết")
+        _table(pdf, ("Cơ quan", "Thời gian giữ hồ sơ (ngày làm việc)", "Phần thời gian được giao",
+                     "Kết quả"), (110, 60, 60, 32), ("L", "L", "L", "C"),
+               [(h.agency, h.held, h.allowed or "—", "Vượt phần được giao" if h.over else "")
+                for h in slip.holds])
     _generated_note(pdf)
     return _output(pdf)
 

@@ -371,6 +371,11 @@ class WorkingCalendar:
         start_day = self._day_us - pa if self._is_working_ord(oa) else 0
         return start_day + self._day_us * self._count_working_days(oa + 1, ob) + pb
 
+    def working_us_between(self, a: datetime, b: datetime) -> int:
+        """Working microseconds in [a, b); negative when b is before a. Exact, so the working
+        time of adjoining intervals adds up to that of their union (the clock ledger)."""
+        return self._working_us_between(a, b)
+
     def working_minutes_between(self, a: datetime, b: datetime) -> int:
         """Working minutes in [a, b); negative when b is before a; rounded down."""
         return self._working_us_between(a, b) // _US_PER_MINUTE

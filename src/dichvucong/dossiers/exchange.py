@@ -1,0 +1,169 @@
+"""Inter-agency exchange (liên thông): handing a dossier to another agency for a step of the
+procedure's routing, that agency's answer, and the clock ledger of who held the dossier.
+
+The routing is procedure-definition data (``workflow/routing.py`` over the definition's
+``workflow`` steps, else ``DEFAULT_STEPS``). ``transfer`` (specialist of the dossier's agency)
+opens a ``Handover`` to the chosen agency with the routed step's share of the processing time
+as its own deadline, counted in working time on the receiving agency's calendar from the
+handover. The receiving agency's officials holding the step's role (or its leader) answer with a
+result or a refusal: that is ``take_back`` taken as the exchange (``system``) in the same
+transaction, so the dossier returns to the sending specialist. Anything else that takes the
+dossier out of ``transferred`` (the sender's own ``take_back`` of an answer that came by hand, a
+withdrawal, a stop) closes the open handover as recalled (``actions.perform``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from dichvucong.accounts.models import Role, User
+from dichvucong.agencies.models import Agency
+from dichvucong.catalog.definition import DEFAULT_STEPS, ProcedureDefinition
+from dichvucong.dossiers import actions, lifecycle
+from dichvucong.dossiers.access import handover_roles
+from dichvucong.dossiers.actions import ActionOutcome, StaleDossier
+from dichvucong.dossiers.clock import calendar_for
+from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
+from dichvucong.dossiers.models import Dossier, DossierEvent, Handover, HandoverOutcome
+from dichvucong.dossiers.submission import attach
+from dichvucong.workflow.ledger import Ledger, Mark, ledger
+from dichvucong.workflow.routing import RouteStep, allowed_minutes, route, step_for
+
+RESULT_REQUIREMENT = "Kết quả liên thông"
+
+
+class ExchangeError(Exception):
+    """A refused answer; ``message`` is Vietnamese, for the officer."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def route_of(definition: ProcedureDefinition) -> tuple[RouteStep, ...]:
+    """The procedure's routing: its workflow steps, or the default plan."""
+    if definition.workflow:
+        return route((s.name, s.role, s.share, s.agency) for s in definition.workflow)
+    return route((name, role, share, None) for name, role, share in DEFAULT_STEPS)
+
+
+def processing_minutes(dossier: Dossier, moment: datetime) -> int | None:
+    """The dossier's processing time in working minutes (reception to the original due time,
+    supplements excluded): what the steps' shares divide."""
+    due = dossier.original_due_at or dossier.due_at
+    if dossier.received_at is None or due is None:
+        return None
+    calendar = calendar_for(moment, dossier.agency_id)
+    return max(calendar.working_minutes_between(dossier.received_at, due), 0)
+
+
+def routed_agencies(definition: ProcedureDefinition) -> list[str]:
+    """The codes of the agencies the routing hands the dossier to, in order."""
+    return [step.agency for step in route_of(definition) if step.agency]
+
+
+def open_handover(dossier: Dossier, to_agency: Agency, user: User | None, note: str,
+                  now: datetime) -> Handover:
+    """The handover written with a ``transfer`` event (call in its transaction)."""
+    step = step_for(route_of(dossier.procedure_version.parsed()), State.transferred.value,
+                    to_agency.code)
+    total = processing_minutes(dossier, now)
+    allowed = allowed_minutes(total, step.share) if total is not None else None
+    if allowed is not None:
+        due = calendar_for(now, to_agency.pk).add_working_minutes(now, allowed)
+    else:  # a handover the routing does not state: the dossier's own due time binds it
+        due = dossier.due_at
+    return Handover.objects.create(
+        dossier=dossier, from_agency_id=dossier.agency_id, to_agency=to_agency, step=step.name,
+        role=step.role, allowed_minutes=allowed, request=note, sent_at=now, sent_by=user,
+        due_at=due)
+
+
+def may_answer(user: User, handover: Handover) -> bool:
+    return bool(handover_roles(user, handover.to_agency_id) & {handover.role, Role.LEADER})
+
+
+def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_revision: int,
+           result_file: UploadedFile | None = None,
+           now: datetime | None = None) -> ActionOutcome:
+    """The receiving agency's answer: the dossier goes back to the sending agency with the
+    result (a note and maybe a file) or the refusal and its reason. Raises ExchangeError,
+    StaleDossier or lifecycle.TransitionError; nothing changes then."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if outcome not in (HandoverOutcome.RESULT, HandoverOutcome.REFUSAL):
+        raise ExchangeError("Cần chọn trả kết quả hoặc từ chối.", "outcome")
+    if outcome == HandoverOutcome.REFUSAL and not note:
+        raise ExchangeError("Cần ghi lý do từ chối phối hợp.", "note")
+    if outcome == HandoverOutcome.RESULT and not note and result_file is None:
+        raise ExchangeError("Cần ghi nội dung kết quả hoặc đính kèm tệp kết quả.", "note")
+    with transaction.atomic():
+        handover = Handover.objects.select_for_update().select_related("to_agency").get(
+            pk=handover_id)
+        if not may_answer(user, handover):
+            raise ExchangeError("Bạn không có vai trò trả lời hồ sơ liên thông này.")
+        if not handover.is_open:
+            raise StaleDossier(StaleDossier.message)
+        done = actions.perform(
+            handover.dossier_id, Action.take_back, user, LifecycleRole.system, note,
+            expected_revision=expected_revision, now=now,
+            data={"handover": handover.pk, "outcome": outcome,
+                  "from_agency": handover.to_agency_id,
+                  "from_agency_name": handover.to_agency.name})
+        if result_file is not None:
+            stored = attach(done.dossier, f"{RESULT_REQUIREMENT}: {handover.step}",
+                            result_file, user)
+            handover.result = stored
+            done.event.data = {**done.event.data, "attachment": stored.pk,
+                               "file_name": stored.original_name}
+            done.event.save(update_fields=["data"])
+        handover.answered_at, handover.answered_by = now, user
+        handover.outcome, handover.answer = outcome, note
+        handover.save()
+    return done
+
+
+# --- the clock ledger --------------------------------------------------------------------------
+
+_STOPPED = {State.processing_supplement.value, State.paused.value}
+
+
+def ledger_of(dossier: Dossier, events: list[DossierEvent], handovers: list[Handover],
+              now: datetime) -> Ledger | None:
+    """Who held the dossier, how long, against which share (``workflow/ledger.py``), from its
+    events: each change of state from reception on is a mark; a transfer is held by the agency
+    it went to. None before reception."""
+    if dossier.received_at is None:
+        return None
+    steps = route_of(dossier.procedure_version.parsed())
+    home = dossier.agency.code
+    sent_to = [h.to_agency.code for h in handovers]  # in the order of the transfers
+    marks: list[Mark] = []
+    for event in events:
+        if not marks and event.to_state != State.received.value:
+            continue  # before reception no clock runs
+        if not event.to_state or event.from_state == event.to_state:
+            continue  # an apology, a fee: no change of holder
+        if event.to_state not in lifecycle.PROCESSING_STATES \
+                and event.to_state != State.paused.value:
+            break  # the end of processing
+        holder = home
+        if event.to_state == State.transferred.value:
+            holder = sent_to.pop(0) if sent_to else str(event.data.get("to_agency_code", ""))
+        marks.append(Mark(max(event.created_at, dossier.received_at), holder,
+                          step_for(steps, event.to_state, holder).name,
+                          running=event.to_state not in _STOPPED))
+    end = now if dossier.state in lifecycle.PROCESSING_STATES or dossier.finished_at is None \
+        else dossier.finished_at
+    total = processing_minutes(dossier, now) or 0
+    allowed: dict[tuple[str, str], int | None] = {}
+    for step in steps:
+        allowed[(step.agency or home, step.name)] = allowed_minutes(total, step.share)
+    for handover in handovers:
+        allowed.setdefault((handover.to_agency.code, handover.step), handover.allowed_minutes)
+    return ledger(calendar_for(now, dossier.agency_id), marks, end, allowed)
