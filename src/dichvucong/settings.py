@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "dichvucong.core",
     "dichvucong.adminunits",
     "dichvucong.agencies",
@@ -111,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "dichvucong.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dichvucong.apiclients.middleware.ClientCallAuditMiddleware",
@@ -172,6 +177,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
+# Two-factor login (accounts/twofactor.py): required of every official (staff or an agency
+# role) when on; production turns it on, the demo and the tests leave it to each account.
+TWO_FACTOR_FOR_OFFICIALS = env_bool("DICHVUCONG_TWO_FACTOR_FOR_OFFICIALS", MODE == "production")
+OTP_TOTP_ISSUER = os.environ.get("DICHVUCONG_OTP_ISSUER", "Dịch vụ công Đà Nẵng")
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 

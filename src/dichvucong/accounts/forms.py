@@ -346,3 +346,11 @@ class LinkPasswordForm(forms.Form):
     password = forms.CharField(label=_("Mật khẩu của tài khoản trên cổng"), strip=False,
                                widget=forms.PasswordInput(
                                    attrs={"autocomplete": "current-password"}))
+
+
+class SecondFactorForm(forms.Form):
+    code = forms.CharField(
+        label=_("Mã xác thực"), max_length=12,
+        help_text=_("6 chữ số trong ứng dụng xác thực, hoặc một mã khôi phục (8 chữ số)."),
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "pattern": "[0-9 -]*"}))

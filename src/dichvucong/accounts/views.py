@@ -16,10 +16,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dichvucong.accounts import conf, lockout, oidc, services
+from dichvucong.accounts import conf, lockout, oidc, services, twofactor
 from dichvucong.accounts.forms import (
     AddMemberForm,
     CodeForm,
@@ -30,6 +33,7 @@ from dichvucong.accounts.forms import (
     PortalAuthenticationForm,
     ProfileForm,
     RegistrationForm,
+    SecondFactorForm,
 )
 from dichvucong.accounts.identifiers import format_tax_code, mask_contact
 from dichvucong.accounts.models import OneTimeCode, OrganisationRole, User
@@ -462,3 +466,83 @@ def oidc_link(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/oidc_link.html",
                   _context(form=form, holder_contact=mask_contact(holder.phone or holder.email)
                            if holder and (holder.phone or holder.email) else ""))
+
+
+# --- two-factor login -----------------------------------------------------------------------
+
+OTP_ATTEMPTS = 10  # codes tried per account per 10 minutes (django-otp also slows each device)
+_WAIT = _lazy("Mã vừa nhập chưa đúng. Vui lòng chờ %(seconds)s giây rồi nhập mã đang hiển thị.")
+
+
+def _next_of(request: HttpRequest) -> str:
+    return _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """The second step of the login: a code from the app or a recovery code."""
+    owed = twofactor.state(request)
+    if owed == twofactor.DONE:
+        return redirect(_next_of(request))
+    if owed == twofactor.ENROL:
+        return redirect("accounts:otp_setup")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.allow("otp-verify", str(request.user.pk), OTP_ATTEMPTS, 600):
+            form.add_error("code", _("Đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."))
+        elif wait := twofactor.wait_seconds(request.user, form.cleaned_data["code"]):
+            form.add_error("code", _WAIT % {"seconds": wait})
+        elif twofactor.verify(request, form.cleaned_data["code"]):
+            return redirect(_next_of(request))
+        else:
+            form.add_error("code", _("Mã không đúng hoặc đã hết hạn. Nhập mã đang hiển thị "
+                                     "trong ứng dụng xác thực."))
+    return render(request, "accounts/otp_verify.html",
+                  {"form": form, "next": request.GET.get("next", "")})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request: HttpRequest) -> HttpResponse:
+    """Turn on the authenticator app (scan, type the first code, keep the recovery codes), or
+    for an account that has it: new recovery codes, or turn it off where that is allowed."""
+    owed = twofactor.state(request)
+    if owed == twofactor.OWED:  # a device exists: prove it before changing anything
+        return redirect(f"{reverse('accounts:otp_verify')}?next={reverse('accounts:otp_setup')}")
+    user = request.user
+    has_app = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    action = request.POST.get("action", "")
+    if request.method == "POST" and has_app and action == "new_codes":
+        codes = twofactor.new_recovery_codes(user)
+        return render(request, "accounts/otp_codes.html", {"codes": codes, "next": ""})
+    if request.method == "POST" and has_app and action == "off":
+        if twofactor.turn_off(request):
+            messages.success(request, _("Đã tắt xác thực hai bước."))
+        else:
+            messages.error(request, _("Tài khoản cán bộ bắt buộc dùng xác thực hai bước."))
+        return redirect("accounts:otp_setup")
+    if has_app:
+        return render(request, "accounts/otp_status.html", {
+            "remaining": twofactor.remaining_recovery_codes(user),
+            "required": settings.TWO_FACTOR_FOR_OFFICIALS and user.is_official})
+    device = twofactor.pending_app(user)
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not ratelimit.allow("otp-verify", str(user.pk), OTP_ATTEMPTS, 600):
+            form.add_error("code", _("Đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."))
+        elif wait := twofactor.wait_seconds(user):
+            form.add_error("code", _WAIT % {"seconds": wait})
+        else:
+            enrolled = twofactor.confirm_app(request, device, form.cleaned_data["code"])
+            if enrolled is not None:
+                return render(request, "accounts/otp_codes.html",
+                              {"codes": enrolled.recovery_codes, "next": _next_of(request)})
+            form.add_error("code", _("Mã không đúng. Kiểm tra giờ trên điện thoại và nhập mã "
+                                     "đang hiển thị."))
+    return render(request, "accounts/otp_setup.html", {
+        "form": form, "qr_svg": twofactor.qr_svg(device),
+        "secret": twofactor.secret_text(device), "enforced": owed == twofactor.ENROL,
+        "next": request.GET.get("next", "")})
