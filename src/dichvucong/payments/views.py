@@ -10,7 +10,6 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -166,8 +165,8 @@ def _link_refused(request: HttpRequest, error: Exception) -> HttpResponse:
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # The token in the address is a key to the page: never cached, never indexed.
-    response["Cache-Control"] = "private, no-store"
+    # The token in the address is a key to the page: never indexed (and never cached: the
+    # views are never_cache).
     response["X-Robots-Tag"] = "noindex"
     return response
 
