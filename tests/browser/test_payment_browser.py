@@ -48,6 +48,17 @@ def log_in(page, live_url, username, next_url):
     page.get_by_role("button", name="Đăng nhập").last.click()
 
 
+def release_ipn(gateway, page, paid) -> None:
+    """Let the gateway's held IPN go and wait until ``paid`` (a payment or a fee) is paid."""
+    gateway.ipn_hold.set()
+    for _ in range(30):
+        paid.refresh_from_db()
+        if paid.state == "paid":
+            break
+        page.wait_for_timeout(300)
+    assert paid.state == "paid"
+
+
 def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway, settings):
     code = f"TST.8{random.randint(0, 99999):05d}"  # noqa: S311 - a unique test code
     citizen = User.objects.get(username="congdan")
@@ -100,13 +111,7 @@ def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway, se
         assert payment.state == "pending"
 
         # The IPN arrives; looking again shows the payment confirmed.
-        gateway.ipn_hold.set()
-        for _ in range(30):
-            payment.refresh_from_db()
-            if payment.state == "paid":
-                break
-            page.wait_for_timeout(300)
-        assert payment.state == "paid"
+        release_ipn(gateway, page, payment)
         page.get_by_role("link", name="Xem lại kết quả").click()
         expect(page.get_by_text("Thanh toán thành công.")).to_be_visible()
         check_accessibility(page, "return after the IPN")
@@ -152,14 +157,7 @@ def test_paying_from_the_sms_link_without_logging_in(browser, live_url, gateway,
         page.get_by_label("Thanh toán thành công").check()
         page.get_by_role("button", name="Xác nhận thanh toán").click()
         expect(page).to_have_url(re.compile(r"/thanh-toan/lien-ket/.+/ket-qua/\?"))
-        gateway.ipn_hold.set()
-        fee = DossierFee.objects.get(dossier=dossier)
-        for _ in range(30):
-            fee.refresh_from_db()
-            if fee.state == "paid":
-                break
-            page.wait_for_timeout(300)
-        assert fee.state == "paid"
+        release_ipn(gateway, page, DossierFee.objects.get(dossier=dossier))
         page.get_by_role("link", name="Quay lại trang nộp phí").click()
         expect(page.get_by_text("Phí, lệ phí của hồ sơ này đã được nộp.")).to_be_visible()
         expect(page.get_by_role("button", name="Thanh toán qua VNPay")).to_have_count(0)
