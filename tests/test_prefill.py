@@ -175,3 +175,29 @@ def test_the_designer_sets_prefill_and_refuses_a_misfit(client):
     assert response.status_code == 400
     assert "Loại trường này không chứa được thông tin đó." in response.content.decode()
     assert [f.get("prefill") for f in draft_of(code)["form"]] == ["full_name", "address"]
+
+
+def test_a_ward_level_filing_starts_at_the_applicants_own_ward(commune):
+    """The receiving agency of a ward-level procedure is preselected from the ward of the
+    applicant's address; without one the applicant chooses (no agency preselected)."""
+    from dichvucong.agencies.models import Agency
+
+    home = Agency.objects.get(kind="commune_committee", administrative_unit__code=commune)
+    other = Agency.objects.filter(kind="commune_committee").exclude(pk=home.pk).first()
+    citizen = person("cd.prefill6", full_name="Lê Văn Hòa",
+                     address={"province": "48", "commune": commune, "street": "9 Hùng Vương"})
+    client = Client()
+    client.force_login(citizen)
+    options = agency_options(client)
+    assert len(options) > 2 and str(other.pk) in dict(options)  # every ward is offered
+    assert [pk for pk, selected in options if selected] == [str(home.pk)]
+
+    client.force_login(person("cd.prefill7", full_name="Phan Thị Cúc"))  # no address
+    assert not [pk for pk, selected in agency_options(client) if selected]
+
+
+def agency_options(client) -> list[tuple[str, str]]:
+    """(value, " selected" or "") of the receiving agency's select."""
+    page = client.get(f"/thu-tuc/{CODE}/nop-ho-so/").content.decode()
+    select = re.search(r'<select id="f-agency".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="(\d+)"( selected)?>', select)

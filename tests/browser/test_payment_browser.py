@@ -17,6 +17,7 @@ from dichvucong.accounts.models import User
 from dichvucong.payments import vnpay
 from dichvucong.payments.models import DossierFee, Payment
 from tests.browser.conftest import PHONE, check_accessibility, new_context
+from tests.notify_servers import EsmsServer
 from tests.payments_support import due_dossier, fee_procedure, start_sandbox
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,17 @@ def log_in(page, live_url, username, next_url):
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill("demo-dichvucong")
     page.get_by_role("button", name="Đăng nhập").last.click()
+
+
+def release_ipn(gateway, page, paid) -> None:
+    """Let the gateway's held IPN go and wait until ``paid`` (a payment or a fee) is paid."""
+    gateway.ipn_hold.set()
+    for _ in range(30):
+        paid.refresh_from_db()
+        if paid.state == "paid":
+            break
+        page.wait_for_timeout(300)
+    assert paid.state == "paid"
 
 
 def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway, settings):
@@ -99,13 +111,7 @@ def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway, se
         assert payment.state == "pending"
 
         # The IPN arrives; looking again shows the payment confirmed.
-        gateway.ipn_hold.set()
-        for _ in range(30):
-            payment.refresh_from_db()
-            if payment.state == "paid":
-                break
-            page.wait_for_timeout(300)
-        assert payment.state == "paid"
+        release_ipn(gateway, page, payment)
         page.get_by_role("link", name="Xem lại kết quả").click()
         expect(page.get_by_text("Thanh toán thành công.")).to_be_visible()
         check_accessibility(page, "return after the IPN")
@@ -121,6 +127,44 @@ def test_citizen_pays_through_the_sandbox_gateway(browser, live_url, gateway, se
         assert Payment.objects.filter(fee__dossier=dossier, state="paid").count() == 1
         expect(page.get_by_role("listitem").filter(has_text=abandoned.reference)).to_contain_text(
             "Hết hạn chờ thanh toán")
+    finally:
+        context.close()
+
+
+def test_paying_from_the_sms_link_without_logging_in(browser, live_url, gateway, settings):
+    """The fee SMS, as the local eSMS server received it, carries a link; opened on a phone
+    with no session it pays through the sandbox gateway and comes back paid."""
+    code = f"TST.8{random.randint(0, 99999):05d}"  # noqa: S311 - a unique test code
+    settings.SITE_URL = live_url
+    with EsmsServer() as esms:
+        settings.ESMS_URL = esms.url
+        settings.ESMS_API_KEY, settings.ESMS_SECRET_KEY = esms.api_key, esms.secret_key
+        settings.ESMS_BRANDNAME = esms.brandname
+        dossier = due_dossier(User.objects.get(username="congdan"), fee_procedure(code))
+        sms = next(m["Content"] for m in esms.delivered if dossier.code in m["Content"]
+                   and "can nop phi" in m["Content"])
+    url = re.search(r"http://\S+/thanh-toan/lien-ket/\S+/", sms).group(0)
+    context, page = phone_page(browser)
+    try:
+        page.goto(url)
+        expect(page.get_by_role("heading", name="Nộp phí, lệ phí hồ sơ")).to_be_visible()
+        expect(page.get_by_text(dossier.code)).to_be_visible()
+        expect(page.get_by_text("10.000 đ")).to_be_visible()
+        check_accessibility(page, "payment link page")
+        page.get_by_role("button", name="Thanh toán qua VNPay").click()
+        expect(page).to_have_url(re.compile(r"/paymentv2/vpcpay\.html\?"))
+        page.get_by_label("Vietcombank").check()
+        page.get_by_label("Thanh toán thành công").check()
+        page.get_by_role("button", name="Xác nhận thanh toán").click()
+        expect(page).to_have_url(re.compile(r"/thanh-toan/lien-ket/.+/ket-qua/\?"))
+        release_ipn(gateway, page, DossierFee.objects.get(dossier=dossier))
+        page.get_by_role("link", name="Quay lại trang nộp phí").click()
+        expect(page.get_by_text("Phí, lệ phí của hồ sơ này đã được nộp.")).to_be_visible()
+        expect(page.get_by_role("button", name="Thanh toán qua VNPay")).to_have_count(0)
+        check_accessibility(page, "payment link page, paid")
+        page.goto(f"{url[:-2]}{'B' if url[-2] == 'A' else 'A'}/")  # a signature altered
+        expect(page.get_by_role("heading", name="Liên kết thanh toán không hợp lệ")).to_be_visible()
+        check_accessibility(page, "payment link refused")
     finally:
         context.close()
 

@@ -4,18 +4,21 @@ files for them). A field says what it takes with ``prefill`` in the procedure de
 by key (ho_ten, so_dien_thoai, …) for name, phone and e-mail only.
 
 The values are raw form values, as the form engine reads them back: text, ISO dates, an
-option's value, the address as {province, commune, street}.
+option's value, the address as {province, commune, street}. A procedure filed at commune
+level starts with the applicant's own ward or commune as the receiving agency
+(``home_agency_id``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.utils import translation
 
 from dichvucong.accounts.models import Gender, User
 from dichvucong.adminunits.models import AdministrativeUnit
+from dichvucong.agencies.models import Agency
 from dichvucong.catalog.definition import FieldType, FormField, ProfileKey
 
 # Forms without declared prefill: the keys the first version of the portal recognised.
@@ -84,6 +87,22 @@ def _address_text(address: dict, place_name) -> str:
     province, commune = str(address.get("province", "")), str(address.get("commune", ""))
     place = place_name(province, commune) if place_name and province else ""
     return ", ".join(part for part in (street, place) if part)
+
+
+def home_agency_id(agencies: Sequence[Agency], user: User) -> str:
+    """The receiving agency preselected for a procedure filed at commune level: of
+    ``agencies`` (those the procedure allows, one kind), the one whose area is the ward or
+    commune of the applicant's address (2025 two-level units). "" when the procedure has a
+    single agency, the address names no commune, or no agency serves it: the applicant
+    chooses."""
+    commune = str((getattr(user, "address", None) or {}).get("commune", "") or "")
+    if len(agencies) < 2 or not commune:
+        return ""
+    unit = (AdministrativeUnit.objects.filter(level=AdministrativeUnit.Level.COMMUNE,
+                                              code=commune)
+            .values_list("pk", flat=True).first())
+    return next((str(a.pk) for a in agencies
+                 if unit is not None and a.administrative_unit_id == unit), "")
 
 
 def place_name(province: str, commune: str) -> str:

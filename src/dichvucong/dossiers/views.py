@@ -77,7 +77,9 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     values = prefill.profile_values(definition.form, applicant, prefill.place_name)
     extra_rows: dict[str, int] = {}
     delivery = Delivery.ONLINE.value
-    agency_id = str(agencies[0].pk) if len(agencies) == 1 else ""
+    # One agency: that one; a ward-level procedure: the applicant's own ward, if known.
+    agency_id = (str(agencies[0].pk) if len(agencies) == 1
+                 else prefill.home_agency_id(agencies, applicant))
     address_values: dict = {"delivery_address": getattr(applicant, "address", None) or {}}
     address_errors: dict[str, list[str]] = {}
     if draft is not None:

@@ -52,7 +52,7 @@ def notify_for_event(event) -> list:
     dossier = event.dossier
     context = {"at": event.created_at, "note": event.note}
     data = event.data or {}
-    for key in ("amount", "reference"):
+    for key in ("amount", "reference", "pay_link", "pay_link_hours"):
         if key in data:
             context[key] = data[key]
     if data.get("new_due_at"):

@@ -13,8 +13,9 @@ Events and their texts: ``texts.EVENTS`` (dossier events, ``fee_due``, ``payment
 ``alert.not_received`` / ``near_due`` / ``overdue`` / ``step_near_due`` /
 ``supplement_unanswered``). Context keys the texts use: ``code``, ``procedure``, ``agency``,
 ``name``, ``at``, ``due``, ``new_due``, ``note``, ``amount`` (int, VND), ``reference``,
-``step``; datetimes are shown in local time. With a ``dossier``, its code, procedure, agency and
-applicant name are filled in when not given.
+``step``, ``pay_link`` (the site path of the fee's signed payment link, ``fee_due`` only) and
+``pay_link_hours``; datetimes are shown in local time. With a ``dossier``, its code, procedure,
+agency and applicant name are filled in when not given.
 """
 
 from __future__ import annotations

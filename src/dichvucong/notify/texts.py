@@ -26,11 +26,19 @@ from django.utils.translation import gettext_lazy as _
 
 SMS_MAX_ASCII = 160  # one GSM-7 segment
 SMS_MAX_UNICODE = 140  # two UCS-2 segments of 67 (concatenated), rounded down
+# A message ending with a link (the fee's payment link) may take two concatenated GSM-7 segments
+# (153 each) or three UCS-2 ones (67 each): the link alone is about 100 characters, and a cut
+# link is worth nothing. The text before it is cut instead.
+SMS_MAX_WITH_LINK_ASCII = 306
+SMS_MAX_WITH_LINK_UNICODE = 201
+LINK_AT_END = re.compile(r"\s(https?://\S+)$")
 
 # Zalo ZNS parameter limits (the template parameter types: customer name 30, code 30, label 30,
 # status 30, product/brand 200, amount 20).
+# The payment link is a URL parameter of the template's button: never cut (unverified limit; a
+# refusal falls back to SMS, which carries the link too).
 ZNS_LIMITS = {"customer_name": 30, "dossier_code": 30, "status": 30, "procedure": 200,
-              "date": 30, "amount": 20, "reference": 30}
+              "date": 30, "amount": 20, "reference": 30, "pay_url": 1000}
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,9 @@ class EventText:
     sms: Any
     status: Any = ""  # the ZNS "status" parameter: a few words
     for_official: bool = False
+    # The SMS ends with the context's ``pay_link`` (made absolute), never cut, and the ZNS
+    # template gets it as ``pay_url``.
+    pay_link: bool = False
     phone: bool = True  # worth an SMS or a Zalo message, not only the inbox and e-mail
     extra: dict = field(default_factory=dict)
 
@@ -113,9 +124,11 @@ EVENTS: dict[str, EventText] = {
         subject=_("Hồ sơ %(code)s: đề nghị nộp phí, lệ phí %(amount)s"),
         paragraphs=(_("Hồ sơ %(code)s (%(procedure)s) cần nộp phí, lệ phí %(amount)s."),
                     _("Mã thanh toán: %(reference)s. Bạn có thể thanh toán trực tuyến trên "
-                      "trang hồ sơ hoặc nộp tại bộ phận một cửa.")),
+                      "trang hồ sơ hoặc nộp tại bộ phận một cửa."),
+                    _("Thanh toán không cần đăng nhập (liên kết dùng được trong %(pay_link_hours)s "
+                      "giờ): %(pay_url)s")),
         sms=_("Hồ sơ %(code)s cần nộp phí %(amount)s, mã thanh toán %(reference)s."),
-        status=_("Chờ nộp phí")),
+        status=_("Chờ nộp phí"), pay_link=True),
     "payment_confirmed": EventText(
         subject=_("Đã nhận thanh toán %(amount)s cho hồ sơ %(code)s"),
         paragraphs=(_("Đã nhận khoản thanh toán %(amount)s cho hồ sơ %(code)s (%(procedure)s), "
@@ -226,15 +239,22 @@ def fold(text: str) -> str:
 
 def sms_text(text: str, unicode: bool | None = None) -> str:
     """The text as the SMS gateway will get it: folded to ASCII unless Unicode SMS is on, cut to
-    the segment budget with an ellipsis rather than by the operator."""
+    the segment budget with an ellipsis rather than by the operator. A link at the end is kept
+    whole (a larger budget, ``SMS_MAX_WITH_LINK_*``) and the words before it are cut."""
     unicode = settings.ESMS_UNICODE if unicode is None else unicode
     text = " ".join(unicodedata.normalize("NFC", text).split())
-    limit = SMS_MAX_UNICODE if unicode else SMS_MAX_ASCII
+    found = LINK_AT_END.search(text)
+    link = found.group(1) if found else ""
+    if link:
+        text = text[:found.start()]
+        limit = (SMS_MAX_WITH_LINK_UNICODE if unicode else SMS_MAX_WITH_LINK_ASCII) - len(link) - 1
+    else:
+        limit = SMS_MAX_UNICODE if unicode else SMS_MAX_ASCII
     if not unicode:
         text = fold(text)
     if len(text) > limit:
         text = text[: limit - 3].rstrip() + "..."
-    return text
+    return f"{text} {link}" if link else text
 
 
 def render(event: str, context: dict[str, Any], language: str = "vi") -> Rendered:
@@ -242,18 +262,22 @@ def render(event: str, context: dict[str, Any], language: str = "vi") -> Rendere
     spec = EVENTS[event]
     language = language if language in dict(settings.LANGUAGES) else "vi"
     values = _Lenient({key: format_value(value, language) for key, value in context.items()})
+    if spec.pay_link and values["pay_link"]:
+        values["pay_url"] = f"{settings.SITE_URL}{values['pay_link']}"
     with translation.override(language):
         subject = " ".join((str(spec.subject) % values).split())
         paragraphs = [str(p) % values for p in spec.paragraphs]
         # A paragraph whose only placeholder is missing ("Lý do: ") says nothing: left out.
         paragraphs = [p for p, raw in zip(paragraphs, spec.paragraphs, strict=True)
                       if not _empty_placeholder(str(raw), values)]
-        sms = sms_text(str(spec.sms) % values)
+        sms = str(spec.sms) % values
+        sms = sms_text(f"{sms} {values['pay_url']}" if values["pay_url"] else sms)
         status = str(spec.status)
     data = {
         "customer_name": values["name"], "dossier_code": values["code"], "status": status,
         "procedure": values["procedure"], "date": values["due"] or values["at"],
         "amount": values["amount"], "reference": values["reference"],
+        "pay_url": values["pay_url"],
     }
     template_data = {key: value[: ZNS_LIMITS[key]] for key, value in data.items() if value}
     return Rendered(subject=subject[:300], paragraphs=paragraphs, sms=sms,

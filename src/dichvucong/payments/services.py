@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from dichvucong.accounts.models import Role, User
 from dichvucong.dossiers.lifecycle import Action
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
-from dichvucong.payments import fees, vietqr, vnpay
+from dichvucong.payments import fees, paylinks, vietqr, vnpay
 from dichvucong.payments.fees import Due
 from dichvucong.payments.models import (
     BankTransfer,
@@ -122,10 +122,12 @@ def request_fee(dossier: Dossier, actor: User | None = None, role: str = "system
     fee.requested_at = timezone.now()
     fee.save(update_fields=["state", "requested_at"])
     transfer = _vietqr_payment(fee) if vietqr_configured() else None
-    _event(dossier, FEE_REQUESTED, actor, role, {
-        "amount": fee.amount, "reference": transfer.reference if transfer else dossier.code,
-        "due": fee.due,
-    })
+    data = {"amount": fee.amount, "reference": transfer.reference if transfer else dossier.code,
+            "due": fee.due}
+    if dossier.code:  # the fee message carries a link to pay without logging in
+        data["pay_link"] = paylinks.pay_path(dossier.code)
+        data["pay_link_hours"] = str(paylinks.MAX_AGE // paylinks.HOUR)
+    _event(dossier, FEE_REQUESTED, actor, role, data)
     return fee
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -24,8 +26,8 @@ from dichvucong.accounts.models import Role
 from dichvucong.core.numbers import NumberFormatError, parse_money
 from dichvucong.dossiers import access
 from dichvucong.dossiers.models import Dossier
-from dichvucong.payments import services, vietqr
-from dichvucong.payments.models import Payment, PaymentState, Provider
+from dichvucong.payments import paylinks, services, vietqr
+from dichvucong.payments.models import FeeState, Payment, PaymentState, Provider
 from dichvucong.payments.receipt import render_receipt
 
 STATEMENT_ROLES = (Role.RECEPTION_OFFICER, Role.AGENCY_HEAD)
@@ -68,15 +70,23 @@ def transfer(request: HttpRequest, code: str) -> HttpResponse:
                                       state=PaymentState.PENDING).first())
     if payment is None or not services.vietqr_configured():
         raise Http404
-    payload = services.vietqr_payload(payment)
     return render(request, "payments/transfer.html", {
+        **_transfer_context(dossier, payment),
+        "back_url": reverse("dossiers:detail", args=[code]),
+        "qr_png_url": reverse("payments:transfer_qr", args=[payment.reference]),
+    })
+
+
+def _transfer_context(dossier: Dossier, payment: Payment) -> dict:
+    payload = services.vietqr_payload(payment)
+    return {
         "dossier": dossier, "payment": payment, "payload": payload,
         "qr_svg": vietqr.qr_svg(payload, title=_("Mã VietQR để chuyển khoản")),
         "bank_name": vietqr.BANKS.get(services.settings.VIETQR_BANK_BIN,
                                       services.settings.VIETQR_BANK_BIN),
         "account": services.settings.VIETQR_ACCOUNT,
         "account_name": services.settings.VIETQR_ACCOUNT_NAME,
-    })
+    }
 
 
 @login_required
@@ -110,9 +120,10 @@ def vnpay_return(request: HttpRequest) -> HttpResponse:
             pk=payment.fee.dossier_id).exists():
         payment = None
     status = 200 if payment is not None else 400
+    dossier = payment.fee.dossier if payment else None
     return render(request, "payments/vnpay_return.html", {
-        "payment": payment, "result": result,
-        "dossier": payment.fee.dossier if payment else None,
+        "payment": payment, "result": result, "dossier": dossier,
+        "back_url": reverse("dossiers:detail", args=[dossier.code]) if dossier else "",
     }, status=status)
 
 
@@ -136,6 +147,105 @@ def receipt(request: HttpRequest, reference: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="bien-lai-{payment.reference}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- the signed link of the fee message (paylinks.py): paying without logging in ---------------
+
+
+def _link_refused(request: HttpRequest, error: Exception) -> HttpResponse:
+    """An expired or altered link: said plainly, with the way in by logging in."""
+    expired = isinstance(error, paylinks.LinkExpired)
+    target = (reverse("dossiers:detail", args=[error.code]) if expired
+              else reverse("dossiers:mine"))
+    response = render(request, "payments/link_refused.html", {
+        "expired": expired, "hours": paylinks.MAX_AGE // paylinks.HOUR,
+        "login_url": f"{reverse(settings.LOGIN_URL)}?{urlencode({'next': target})}",
+    }, status=410 if expired else 404)
+    return _private(response)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The token in the address is a key to the page: never indexed (and never cached: the
+    # views are never_cache).
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _linked_dossier(token: str, *, grace: bool = False) -> Dossier:
+    """The dossier a valid link names; ``paylinks.LinkExpired``/``LinkInvalid`` otherwise."""
+    link = paylinks.read(token, grace=grace)
+    dossier = (Dossier.objects.select_related("procedure", "agency", "fee")
+               .filter(code=link.code).first())
+    if dossier is None:
+        raise paylinks.LinkInvalid
+    return dossier
+
+
+@require_http_methods(["GET", "POST"])
+@never_cache
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    """The payment page a fee message's link opens, for whoever holds the link: the dossier's
+    code, procedure, agency and amount, and the gateways; nothing about the applicant."""
+    try:
+        dossier = _linked_dossier(token)
+    except (paylinks.LinkExpired, paylinks.LinkInvalid) as error:
+        return _link_refused(request, error)
+    fee = getattr(dossier, "fee", None)
+    if request.method == "POST":
+        payer = request.user if request.user.is_authenticated else None
+        try:
+            payment = services.start_payment(dossier, request.POST.get("provider", ""), payer)
+        except services.PaymentError as exc:
+            messages.error(request, exc.message)
+            return redirect("payments:link", token=token)
+        if payment.provider == Provider.VIETQR:
+            return redirect("payments:link_transfer", token=token)
+        return redirect(services.vnpay_redirect(
+            payment, ip_address=_client_ip(request),
+            return_url=request.build_absolute_uri(reverse("payments:link_return", args=[token])),
+            locale="en" if get_language() == "en" else "vn"))
+    return _private(render(request, "payments/link.html", {
+        "dossier": dossier, "fee": fee, "token": token,
+        "paid": fee is not None and fee.state == FeeState.PAID,
+        "payable": fee is not None and fee.state == FeeState.DUE and fee.amount > 0,
+        "vnpay": services.vnpay_configured(), "vietqr": services.vietqr_configured(),
+    }))
+
+
+@require_GET
+@never_cache
+def link_transfer(request: HttpRequest, token: str) -> HttpResponse:
+    """The VietQR page of a link's dossier."""
+    try:
+        dossier = _linked_dossier(token, grace=True)
+    except (paylinks.LinkExpired, paylinks.LinkInvalid) as error:
+        return _link_refused(request, error)
+    payment = (Payment.objects.filter(fee__dossier=dossier, provider=Provider.VIETQR,
+                                      state=PaymentState.PENDING).first())
+    if payment is None or not services.vietqr_configured():
+        return redirect("payments:link", token=token)
+    return _private(render(request, "payments/transfer.html", {
+        **_transfer_context(dossier, payment),
+        "back_url": reverse("payments:link", args=[token]), "qr_png_url": "",
+    }))
+
+
+@require_GET
+@never_cache
+def link_return(request: HttpRequest, token: str) -> HttpResponse:
+    """Where VNPay sends back a payer who came by a link: as ``vnpay_return``, for the link's
+    dossier only."""
+    try:
+        dossier = _linked_dossier(token, grace=True)
+    except (paylinks.LinkExpired, paylinks.LinkInvalid) as error:
+        return _link_refused(request, error)
+    payment, result = services.read_return(request.GET.dict())
+    if payment is not None and payment.fee.dossier_id != dossier.pk:
+        payment = None
+    return _private(render(request, "payments/vnpay_return.html", {
+        "payment": payment, "result": result, "dossier": dossier,
+        "back_url": reverse("payments:link", args=[token]), "by_link": True,
+    }, status=200 if payment is not None else 400))
 
 
 # --- back office ---------------------------------------------------------------------------------
