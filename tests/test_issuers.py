@@ -149,7 +149,7 @@ def test_a_clinic_deposits_only_with_consent_a_good_signature_and_a_known_number
     }
     for code, responses in cases.items():
         for response in responses:
-            assert response.status_code == 422 and response.json()["code"] == code, \
+            assert response.status_code == 400 and response.json()["code"] == code, \
                 (code, response.content)
     assert "hết giá trị" in cases["expired"][0].json()["detail"]
     assert StoredDocument.objects.filter(owner=citizen).count() == 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Annotated
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -18,6 +19,7 @@ from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.security import django_auth
+from pydantic import StringConstraints
 
 from dichvucong.apiclients.auth import OAuth2, system_call
 from dichvucong.apiclients.scopes import DOCUMENTS_ISSUE
@@ -179,6 +181,8 @@ def revoke_share(request, share_id: int):
 
 issuer_router = Router(tags=["issuers"])
 ISSUE = [OAuth2(DOCUMENTS_ISSUE)]
+# A blank multipart field reads as a missing one: the document says so.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
 
 class DepositOut(Schema):
@@ -190,15 +194,15 @@ class DepositOut(Schema):
 
 
 @issuer_router.post(
-    "/documents", response={200: DepositOut, 201: DepositOut, 403: Problem, 422: Problem},
+    "/documents", response={200: DepositOut, 201: DepositOut, 400: Problem, 403: Problem},
     auth=ISSUE, summary="Deposit a signed document into a consenting citizen's store")
-def deposit(request, cccd: Form[str], document_type: Form[str], file: File[UploadedFile],
+def deposit(request, cccd: Form[Text], document_type: Form[Text], file: File[UploadedFile],
             fields: Form[str] = "{}"):
     """A registered issuer's system (client credentials, scope ``documents:issue``) sends a PDF
     signed with its registered certificate, the document type and its structured ``fields``
     (JSON). Stored only when the citizen with that CCCD consents to the issuer (standing, for
     its kind, or once) and every check passes; otherwise 403 ``not_accepted`` (unknown number
-    or no consent: one answer), 422 ``bad_signature``, ``expired``, ``invalid_fields``,
+    or no consent: one answer), 400 ``bad_signature``, ``expired``, ``invalid_fields``,
     ``type_not_allowed`` or ``invalid_file``. Nothing can be read back."""
     call = system_call(request)
     if call is None:

@@ -33,7 +33,7 @@ MAX_PDF_BYTES = 10 * 1024 * 1024  # as an upload with a dossier
 class DepositRefused(Exception):
     """A refused deposit: a code for machines and a Vietnamese sentence for people."""
 
-    def __init__(self, code: str, detail: str, status: int = 422) -> None:
+    def __init__(self, code: str, detail: str, status: int = 400) -> None:
         super().__init__(detail)
         self.code, self.detail, self.status = code, detail, status
 
