@@ -23,6 +23,8 @@ from dichvucong.accounts.models import User
 from dichvucong.apiclients import services as clients
 from dichvucong.apiclients.services import Kind as ClientKind
 from dichvucong.datastore.models import Access, AccessRecord, IssuerConsent, StoredDocument
+from dichvucong.devdata import issuers as demo
+from dichvucong.devdata.issuers import create_demo_clinic
 from dichvucong.results import pki, signing
 from tests.builders import user
 from tests.filing import check_then_file
@@ -224,3 +226,12 @@ def test_the_licence_renewal_takes_the_clinics_certificate_with_no_upload(citize
                                "doc-2": pdf("gplx.pdf", b"%PDF-1.4 licence\n")})
     assert response.status_code in (200, 400)
     assert "đã hết giá trị" in response.content.decode()
+
+
+def test_the_demo_clinic_deposits_the_demo_citizens_certificate_once(settings, tmp_path):
+    settings.RESULTS_PKI_DIR = str(tmp_path)
+    first, again = create_demo_clinic(), create_demo_clinic()
+    assert first.secret and not again.secret and first.client == again.client
+    doc = StoredDocument.objects.get(owner__username="congdan", kind="issued")
+    assert doc.issuer == first.client and doc.signer_name == demo.CLINIC
+    assert doc.status[0] == "valid" and doc.fields["so_dinh_danh"] == demo.CITIZEN_ID
