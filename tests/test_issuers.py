@@ -91,8 +91,8 @@ def stored_files() -> list[Path]:
 @pytest.fixture
 def citizen() -> User:
     person = user("congdan")
-    person.id_number = CCCD
-    person.save(update_fields=["id_number"])
+    person.id_number, person.id_number_verified = CCCD, True
+    person.save(update_fields=["id_number", "id_number_verified"])
     return person
 
 
@@ -119,6 +119,12 @@ def test_a_clinic_deposits_only_with_consent_a_good_signature_and_a_known_number
     assert {r.status_code for r in refused} == {403}
     assert {r.json()["code"] for r in refused} == {"not_accepted"}
     assert refused[0].json()["detail"] == refused[1].json()["detail"]
+    User.objects.filter(pk=citizen.pk).update(id_number_verified=False)
+    consent(page, action="types", issuer_type="health")
+    unverified = send(http, token, body)  # a number typed on an account, never verified
+    assert unverified.status_code == 403 and unverified.json()["code"] == "not_accepted"
+    consent(page, action="types")
+    User.objects.filter(pk=citizen.pk).update(id_number_verified=True)
     assert not StoredDocument.objects.exists() and not stored_files()
 
     # A one-time consent, given on the store page: one deposit, then used up.
@@ -235,3 +241,21 @@ def test_the_demo_clinic_deposits_the_demo_citizens_certificate_once(settings, t
     doc = StoredDocument.objects.get(owner__username="congdan", kind="issued")
     assert doc.issuer == first.client and doc.signer_name == demo.CLINIC
     assert doc.status[0] == "valid" and doc.fields["so_dinh_danh"] == demo.CITIZEN_ID
+
+
+def test_the_administrator_registers_an_issuer_with_its_kind_and_certificate():
+    admin = Client()
+    assert admin.login(username="admin", password="demo-dichvucong")
+    url = "/quan-tri/apiclients/machineclient/add/"
+    form = {"name": CLINIC, "kind": "system", "scopes": ["documents:issue"], "rate_limit": 60}
+    refused = admin.post(url, {**form, "issuer_certificate": "not a certificate"})
+    errors = refused.context["form"].errors
+    assert refused.status_code == 200 and errors["issuer_type"] and errors["issuer_certificate"]
+    app = admin.post(url, {**form, "kind": "app", "redirect_uris": "https://app.example.vn/cb",
+                           "issuer_type": "health"})
+    assert app.context["form"].errors["scopes"]  # an app acts for a person, never issues
+    authority = pki.create_authority("Clinic CA")
+    page = admin.post(url, {**form, "issuer_type": "health",
+                            "issuer_certificate": pki.pem(authority.certificate)})
+    client = page.context["client"]
+    assert client.issuer_type == "health" and "BEGIN CERTIFICATE" in client.issuer_certificate

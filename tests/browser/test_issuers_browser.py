@@ -26,7 +26,8 @@ def test_the_renewal_takes_the_clinics_certificate_with_no_upload(browser, live_
 
     id_number = "0480" + "".join(secrets.choice("0123456789") for _ in range(8))
     citizen = User.objects.create_user(f"kham.{uuid.uuid4().hex[:10]}", password=PASSWORD,
-                                       full_name="Nguyễn Văn An", id_number=id_number)
+                                       full_name="Nguyễn Văn An", id_number=id_number,
+                                       id_number_verified=True)
     clinic = Issuer(f"Phòng khám {uuid.uuid4().hex[:6]}")
     licence = tmp_path / "gplx.pdf"
     licence.write_bytes(b"%PDF-1.4 licence\n")

@@ -117,7 +117,10 @@ def deposit(client: MachineClient, *, id_number: str, document_type: str, fields
     refused = DepositRefused(NOT_ACCEPTED, _("Không gửi được: không có công dân mang số định "
                                              "danh này đồng ý nhận giấy tờ từ tổ chức của "
                                              "bạn."), 403)
-    owner = (User.objects.filter(id_number=str(id_number)[:12], is_active=True).first()
+    # Only a verified number (the identity provider's): anyone may type any number on a
+    # self-registered account, and must not receive another person's papers by it.
+    owner = (User.objects.filter(id_number=str(id_number)[:12], id_number_verified=True,
+                                 is_active=True).first()
              if str(id_number).isdigit() and len(str(id_number)) == 12 else None)
     if owner is None or consent_for(owner.pk, client) is None:
         raise refused

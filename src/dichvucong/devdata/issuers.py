@@ -90,9 +90,10 @@ def create_demo_clinic() -> DemoClinic:
     if citizen is None:
         return DemoClinic(client, secret)
     if not citizen.id_number and not User.objects.filter(id_number=CITIZEN_ID).exists():
-        citizen.id_number = CITIZEN_ID
-        citizen.save(update_fields=["id_number"])
-    if not citizen.id_number or StoredDocument.objects.filter(
+        # As if the demo citizen had logged in with VNeID once: a verified number.
+        citizen.id_number, citizen.id_number_verified = CITIZEN_ID, True
+        citizen.save(update_fields=["id_number", "id_number_verified"])
+    if not citizen.id_number_verified or StoredDocument.objects.filter(
             owner=citizen, kind=Kind.ISSUED, issuer=client).exists():
         return DemoClinic(client, secret)
     IssuerConsent.objects.get_or_create(owner=citizen, issuer_type=IssuerType.HEALTH,
