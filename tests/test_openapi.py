@@ -97,6 +97,16 @@ def session_cookie(username: str) -> str:
 _tokens: dict[str, str] = {}
 
 
+def _issuer(scope: str) -> dict[str, str]:
+    """A deposit's token is a registered clinic's, so the calls reach the deposit's checks."""
+    if scope != "documents:issue":
+        return {}
+    from dichvucong.results import pki
+
+    return {"issuer_type": "health",
+            "issuer_certificate": pki.pem(pki.create_authority("Clinic CA").certificate)}
+
+
 def access_token(scope: str) -> str:
     """A live access token for ``scope``: to file, one a citizen (congdan) gave her app; to
     read, one of the Hải Châu ward's registered system (its agency's dossiers and figures)."""
@@ -112,7 +122,8 @@ def access_token(scope: str) -> str:
             name=f"schemathesis {scope}", kind=services.Kind.APP if person
             else services.Kind.SYSTEM, scopes=[scope], redirect_uris="https://app.example.vn/cb"
             if person else "", agency=None if person
-            else Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu"))
+            else Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu"),
+            **_issuer(scope))
         raw = secrets.token_urlsafe(30)
         AccessToken.objects.create(
             token=raw, application=client.application, scope=scope,
@@ -173,8 +184,11 @@ def test_the_document_states_each_operations_security():
     assert flows["clientCredentials"]["tokenUrl"] == "/o/token/"
     assert flows["authorizationCode"]["authorizationUrl"] == "/o/authorize/"
     assert set(flows["clientCredentials"]["scopes"]) == {
-        "catalog:read", "dossiers:file", "dossiers:read", "results:read", "monitor:read"}
+        "catalog:read", "dossiers:file", "dossiers:read", "results:read", "monitor:read",
+        "documents:issue"}
     paths = document["paths"]
+    assert paths["/api/v1/issuers/documents"]["post"]["security"] == [
+        {"OAuth2": ["documents:issue"]}]
     assert paths["/api/v1/dossiers"]["get"]["security"] == [
         {"OAuth2": ["dossiers:read"]}, {"SessionAuth": []}]
     assert paths["/api/v1/dossiers"]["post"]["security"] == [

@@ -6,6 +6,7 @@ from dichvucong.alerts.api import router as alerts_router
 from dichvucong.apiclients.auth import install as install_token_auth
 from dichvucong.catalog.api import router as catalog_router
 from dichvucong.core.apidoc import PortalAPI
+from dichvucong.datastore.api import issuer_router
 from dichvucong.datastore.api import router as store_router
 from dichvucong.dossiers.api import consents_router
 from dichvucong.dossiers.api import router as dossiers_router
@@ -31,6 +32,7 @@ api.add_router("/ratings", ratings_router)
 api.add_router("/alerts", alerts_router)
 api.add_router("/results", results_router)
 api.add_router("/store", store_router)
+api.add_router("/issuers", issuer_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/monitor", monitor_router)
 api.add_router("/payments", payments_router)

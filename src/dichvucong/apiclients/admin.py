@@ -16,8 +16,13 @@ from oauth2_provider import models as oauth_models
 
 from dichvucong.agencies.models import Agency
 from dichvucong.apiclients import services
-from dichvucong.apiclients.models import DEFAULT_RATE_LIMIT, ClientCall, MachineClient
-from dichvucong.apiclients.scopes import SCOPES
+from dichvucong.apiclients.models import (
+    DEFAULT_RATE_LIMIT,
+    ClientCall,
+    IssuerType,
+    MachineClient,
+)
+from dichvucong.apiclients.scopes import DOCUMENTS_ISSUE, SCOPES
 from dichvucong.apiclients.services import Kind
 from dichvucong.core.admin import ReadOnlyAdmin
 
@@ -49,6 +54,14 @@ class ClientForm(forms.Form):
         help_text=_("Chỉ cho ứng dụng di động: các địa chỉ https cách nhau bởi dấu cách."))
     rate_limit = forms.IntegerField(label=_("Giới hạn lượt gọi mỗi phút"), min_value=1,
                                     initial=DEFAULT_RATE_LIMIT)
+    issuer_type = forms.ChoiceField(
+        label=_("Loại tổ chức cấp giấy tờ"), required=False,
+        choices=[("", _("— Không phải tổ chức cấp giấy tờ —")), *IssuerType.choices],
+        help_text=_("Chỉ cho hệ thống có phạm vi «documents:issue» (bệnh viện, trường học, "
+                    "ngân hàng gửi giấy tờ vào kho dữ liệu của công dân)."))
+    issuer_certificate = forms.CharField(
+        label=_("Chứng thư số tin cậy của tổ chức cấp (PEM)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 4}))
 
     def clean(self):
         data = super().clean()
@@ -63,6 +76,15 @@ class ClientForm(forms.Form):
             self.add_error("agency", _("Ứng dụng di động thay mặt công dân, không thuộc cơ "
                                        "quan nào."))
         data["redirect_uris"] = " ".join(uris)
+        if DOCUMENTS_ISSUE in (data.get("scopes") or []):
+            if kind != Kind.SYSTEM:
+                self.add_error("scopes", _("Chỉ hệ thống của tổ chức (client credentials) mới "
+                                           "gửi giấy tờ vào kho."))
+            if not data.get("issuer_type"):
+                self.add_error("issuer_type", _("Tổ chức cấp giấy tờ cần có loại tổ chức."))
+            problem = services.certificate_problem(data.get("issuer_certificate") or "")
+            if problem:
+                self.add_error("issuer_certificate", problem)
         return data
 
 
@@ -114,7 +136,9 @@ class MachineClientAdmin(admin.ModelAdmin):
                 client, secret = services.register(
                     name=data["name"], kind=Kind(data["kind"]), scopes=data["scopes"],
                     agency=data["agency"], redirect_uris=data["redirect_uris"],
-                    rate_limit=data["rate_limit"], by=request.user)
+                    rate_limit=data["rate_limit"], by=request.user,
+                    issuer_type=data["issuer_type"],
+                    issuer_certificate=data["issuer_certificate"])
             except ValidationError as exc:
                 form.add_error("redirect_uris" if "redirect_uris" in getattr(
                     exc, "error_dict", {}) else None, exc)
@@ -135,7 +159,9 @@ class MachineClientAdmin(admin.ModelAdmin):
         app = client.application
         initial = {"name": app.name, "kind": services.kind_of(client).value,
                    "agency": client.agency, "scopes": client.scope_list,
-                   "redirect_uris": app.redirect_uris, "rate_limit": client.rate_limit}
+                   "redirect_uris": app.redirect_uris, "rate_limit": client.rate_limit,
+                   "issuer_type": client.issuer_type,
+                   "issuer_certificate": client.issuer_certificate}
         form = ClientForm(request.POST or None, initial=initial)
         form.fields["kind"].disabled = True
         if (request.method == "POST" and self.has_change_permission(request, client)
@@ -146,7 +172,10 @@ class MachineClientAdmin(admin.ModelAdmin):
                 app.save(update_fields=["name", "redirect_uris", "updated"])
                 client.agency, client.rate_limit = data["agency"], data["rate_limit"]
                 client.scopes = " ".join(data["scopes"])
-                client.save(update_fields=["agency", "rate_limit", "scopes"])
+                client.issuer_type = data["issuer_type"]
+                client.issuer_certificate = data["issuer_certificate"].strip()
+                client.save(update_fields=["agency", "rate_limit", "scopes", "issuer_type",
+                                           "issuer_certificate"])
             self.log_change(request, client, [{"changed": {"fields": list(form.changed_data)}}])
             messages.success(request, _("Đã lưu. Mã truy cập đã cấp giữ phạm vi cũ đến khi hết "
                                         "hạn; thu hồi chúng nếu cần áp dụng ngay."))

@@ -15,6 +15,15 @@ from oauth2_provider.settings import oauth2_settings
 DEFAULT_RATE_LIMIT = 600  # calls a minute
 
 
+class IssuerType(models.TextChoices):
+    """What kind of organisation a third-party issuer is: a citizen's standing consent is given
+    per kind («every clinic may send me its health certificates»)."""
+
+    HEALTH = "health", _("Cơ sở khám bệnh, chữa bệnh")
+    SCHOOL = "school", _("Cơ sở giáo dục")
+    BANK = "bank", _("Ngân hàng")
+
+
 class MachineClient(models.Model):
     application = models.OneToOneField(oauth2_settings.APPLICATION_MODEL,
                                        on_delete=models.CASCADE, related_name="machine_client")
@@ -32,6 +41,14 @@ class MachineClient(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    # A third-party issuer (scope documents:issue): its kind, and the certificate (PEM: its
+    # signing certificate or the CA that issues it) a deposited PDF's signature must chain to.
+    issuer_type = models.CharField(_("loại tổ chức cấp giấy tờ"), max_length=20, blank=True,
+                                   choices=IssuerType.choices)
+    issuer_certificate = models.TextField(
+        _("chứng thư số tin cậy của tổ chức cấp"), blank=True,
+        help_text=_("PEM; chữ ký trên giấy tờ gửi vào kho phải kiểm tra được với chứng thư "
+                    "này."))
 
     class Meta:
         verbose_name = _("hệ thống kết nối")

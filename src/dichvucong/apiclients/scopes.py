@@ -16,6 +16,7 @@ DOSSIERS_FILE = "dossiers:file"
 DOSSIERS_READ = "dossiers:read"
 RESULTS_READ = "results:read"
 MONITOR_READ = "monitor:read"
+DOCUMENTS_ISSUE = "documents:issue"
 
 SCOPES = {
     CATALOG_READ: _("Đọc danh mục thủ tục hành chính"),
@@ -23,6 +24,9 @@ SCOPES = {
     DOSSIERS_READ: _("Xem hồ sơ và tình trạng giải quyết"),
     RESULTS_READ: _("Nhận kết quả giải quyết"),
     MONITOR_READ: _("Xem số liệu giám sát"),
+    # An issuer's only capability: deposit into a consenting citizen's store, never read it.
+    DOCUMENTS_ISSUE: _("Gửi giấy tờ đã ký số vào kho dữ liệu của công dân (tổ chức cấp giấy "
+                       "tờ)"),
 }
 
 

@@ -13,9 +13,11 @@ import enum
 from datetime import datetime, timedelta
 from urllib.parse import unquote
 
+from cryptography import x509
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import (
     get_access_token_model,
@@ -37,8 +39,10 @@ class Kind(enum.StrEnum):
 
 
 def register(*, name: str, kind: Kind, scopes: list[str], agency=None, redirect_uris: str = "",
-             rate_limit: int | None = None, by=None) -> tuple[MachineClient, str]:
-    """A new client and its secret in clear (empty for an app, which has none)."""
+             rate_limit: int | None = None, by=None, issuer_type: str = "",
+             issuer_certificate: str = "") -> tuple[MachineClient, str]:
+    """A new client and its secret in clear (empty for an app, which has none). An issuer
+    (scope documents:issue) comes with its kind and its trusted certificate."""
     Application = get_application_model()
     secret = generate_client_secret() if kind == Kind.SYSTEM else ""
     with transaction.atomic():
@@ -51,9 +55,20 @@ def register(*, name: str, kind: Kind, scopes: list[str], agency=None, redirect_
         application.full_clean(exclude=["user", "client_secret"])
         application.save()
         extra = {"rate_limit": rate_limit} if rate_limit is not None else {}
-        client = MachineClient.objects.create(application=application, agency=agency,
-                                              scopes=" ".join(scopes), created_by=by, **extra)
+        client = MachineClient.objects.create(
+            application=application, agency=agency, scopes=" ".join(scopes), created_by=by,
+            issuer_type=issuer_type, issuer_certificate=issuer_certificate.strip(), **extra)
     return client, secret
+
+
+def certificate_problem(text: str) -> str:
+    """Why ``text`` is not a usable PEM certificate (Vietnamese), or "" when it is."""
+    try:
+        x509.load_pem_x509_certificate(text.strip().encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        return _("Chứng thư số phải là một chứng thư X.509 dạng PEM "
+                 "(-----BEGIN CERTIFICATE-----).")
+    return ""
 
 
 def kind_of(client: MachineClient) -> Kind:

@@ -1,5 +1,6 @@
 """The personal data store in the JSON API (/api/v1/store…): the citizen's own documents, the
-ones that fit a procedure's required documents, and share links.
+ones that fit a procedure's required documents, and share links; and (/api/v1/issuers…) the
+deposit of a signed document by a third-party issuer.
 
 Authentication is the portal's session (with its CSRF token), as for /dossiers: a citizen reads
 only their own store. A share link itself is opened without the API, at its /chia-se/ URL.
@@ -8,18 +9,24 @@ To use a stored document in a new dossier, pass it in ``from_store`` of POST /do
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import date, datetime
+from typing import Annotated
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from ninja import Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 from ninja.security import django_auth
+from pydantic import StringConstraints
 
+from dichvucong.apiclients.auth import OAuth2, system_call
+from dichvucong.apiclients.scopes import DOCUMENTS_ISSUE
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.core.apidoc import Problem
+from dichvucong.datastore import deposits, issuers, services, views
 from dichvucong.datastore import documents as rules
-from dichvucong.datastore import services, views
 from dichvucong.datastore.models import ShareLink, StoredDocument
 from dichvucong.datastore.services import StoreError
 
@@ -168,3 +175,51 @@ def revoke_share(request, share_id: int):
         return _share_out(services.revoke(request.user, share_id))
     except StoreError:
         raise Http404 from None
+
+
+# --- third-party issuers (/api/v1/issuers) --------------------------------------------------
+
+issuer_router = Router(tags=["issuers"])
+ISSUE = [OAuth2(DOCUMENTS_ISSUE)]
+# A blank multipart field reads as a missing one: the document says so.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class DepositOut(Schema):
+    id: int
+    document_type: str
+    date: datetime
+    valid_until: date | None
+    created: bool
+
+
+@issuer_router.post(
+    "/documents", response={200: DepositOut, 201: DepositOut, 400: Problem, 403: Problem},
+    auth=ISSUE, summary="Deposit a signed document into a consenting citizen's store")
+def deposit(request, cccd: Form[Text], document_type: Form[Text], file: File[UploadedFile],
+            fields: Form[str] = "{}"):
+    """A registered issuer's system (client credentials, scope ``documents:issue``) sends a PDF
+    signed with its registered certificate, the document type and its structured ``fields``
+    (JSON). Stored only when the citizen with that CCCD consents to the issuer (standing, for
+    its kind, or once) and every check passes; otherwise 403 ``not_accepted`` (unknown number
+    or no consent: one answer), 400 ``bad_signature``, ``expired``, ``invalid_fields``,
+    ``type_not_allowed`` or ``invalid_file``. Nothing can be read back."""
+    call = system_call(request)
+    if call is None:
+        return Status(403, {"detail": "Chỉ hệ thống của tổ chức cấp giấy tờ (client "
+                                      "credentials) gửi được giấy tờ.", "code": "not_issuer"})
+    try:
+        parsed = json.loads(fields or "{}")
+    except ValueError:
+        parsed = None
+    try:
+        if file.size > issuers.MAX_PDF_BYTES:
+            raise issuers.DepositRefused("invalid_file", "Tệp phải là PDF, tối đa 10 MB.")
+        doc, created = deposits.deposit(call.client, id_number=cccd.strip(),
+                                        document_type=document_type, fields=parsed,
+                                        pdf=file.read())
+    except issuers.DepositRefused as exc:
+        return Status(exc.status, {"detail": exc.detail, "code": exc.code})
+    return Status(201 if created else 200, {
+        "id": doc.pk, "document_type": doc.document_type, "date": doc.dated_at,
+        "valid_until": doc.valid_until, "created": created})

@@ -23,6 +23,7 @@ STATUS_LABELS = {"valid": _("Còn hiệu lực"), "revoked": _("Đã thu hồi")
 class Kind(models.TextChoices):
     UPLOAD = "upload", _("Giấy tờ đã nộp")
     RESULT = "result", _("Kết quả giải quyết")
+    ISSUED = "issued", _("Giấy tờ do tổ chức cấp gửi")
 
 
 class StoredDocument(models.Model):
@@ -47,6 +48,15 @@ class StoredDocument(models.Model):
     # An issued, signed result (results app): its status is read from there, live.
     result = models.OneToOneField("results.Result", on_delete=models.CASCADE, null=True,
                                   blank=True, related_name="stored_copy")
+    # A document a third-party issuer deposited (Kind.ISSUED): who, what its signature proved
+    # on arrival, the structured fields it declared and until when it is valid.
+    issuer = models.ForeignKey("apiclients.MachineClient", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="+")
+    issuer_name = models.CharField(max_length=NAME_MAX, blank=True)
+    signer_name = models.CharField(max_length=NAME_MAX, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    fields = models.JSONField(default=dict, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
     dated_at = models.DateTimeField(_("ngày"))
     removed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,7 +78,12 @@ class StoredDocument(models.Model):
     @property
     def status(self) -> tuple[str, str] | None:
         """A result's current status (valid, revoked, replaced or expired, with its label) read
-        live from the results app; None for an upload or a result file attached without it."""
+        live from the results app; an issued document's from its validity; None for an upload
+        or a result file attached without it."""
+        if self.kind == Kind.ISSUED:
+            expired = self.valid_until is not None and self.valid_until < timezone.localdate()
+            status = "expired" if expired else "valid"
+            return status, str(STATUS_LABELS[status])
         if not self.result_id:
             return None
         status = self.result.current_status()
@@ -91,6 +106,38 @@ class CounterConsent(models.Model):
 
     def __str__(self) -> str:
         return self.document_type
+
+
+class IssuerConsent(models.Model):
+    """The citizen lets third-party issuers deposit into their store: every issuer of a kind
+    (standing, ``issuer_type``), or one issuer once (``issuer``, ended by its deposit).
+    Revoking ends it; the row stays as the record of what was allowed when."""
+
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
+                              related_name="issuer_consents")
+    issuer_type = models.CharField(max_length=20, blank=True)
+    issuer = models.ForeignKey("apiclients.MachineClient", on_delete=models.CASCADE, null=True,
+                               blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "revoked_at"])]
+        constraints = [models.CheckConstraint(
+            condition=(Q(issuer__isnull=True) & ~Q(issuer_type=""))
+            | (Q(issuer__isnull=False) & Q(issuer_type="")), name="consent_type_or_issuer")]
+
+    def __str__(self) -> str:
+        return self.issuer_type or str(self.issuer_id)
+
+    @property
+    def one_time(self) -> bool:
+        return self.issuer_id is not None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and self.used_at is None
 
 
 class ShareLink(models.Model):
@@ -162,6 +209,8 @@ class Access(models.TextChoices):
     CONSENT = "consent", _("Đổi quyền xem tại quầy")
     COUNTER_VIEW = "counter_view", _("Cán bộ một cửa xem tại quầy")
     COUNTER_DOWNLOAD = "counter_download", _("Cán bộ một cửa mở giấy tờ tại quầy")
+    ISSUER_DEPOSIT = "issuer_deposit", _("Tổ chức cấp gửi giấy tờ vào kho")
+    ISSUER_CONSENT = "issuer_consent", _("Đổi quyền gửi giấy tờ của tổ chức cấp")
 
 
 class AccessRecord(models.Model):

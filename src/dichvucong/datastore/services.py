@@ -25,6 +25,7 @@ from dichvucong.accounts.models import Role, User
 from dichvucong.catalog.definition import RequiredDocument
 from dichvucong.core.text import NAME_MAX
 from dichvucong.datastore import documents as rules
+from dichvucong.datastore import issuers
 from dichvucong.datastore.models import (
     Access,
     AccessRecord,
@@ -106,6 +107,16 @@ def options_for(user: User, requirement: RequiredDocument) -> list[StoredDocumen
     docs = (own_documents(user).filter(type_key__in=keys)
             .select_related("source_dossier", "source_agency").order_by("-dated_at", "-id"))
     return [d for d in docs[:20] if is_usable(d)]
+
+
+def expired_issued_note(user: User, requirement: RequiredDocument) -> str:
+    """Why the newest issued document that would stand in for ``requirement`` cannot: it
+    expired (empty when there is none)."""
+    keys = rules.accepted_keys(requirement.name, requirement.store_document_types)
+    doc = (own_documents(user).filter(kind=Kind.ISSUED, type_key__in=keys,
+                                      valid_until__lt=timezone.localdate())
+           .order_by("-valid_until").first())
+    return issuers.expired_reason(doc.title, doc.valid_until) if doc else ""
 
 
 # --- entering the store -------------------------------------------------------------------
@@ -247,7 +258,7 @@ def reuse(draft: Dossier, requirement: RequiredDocument, document_id, user: User
             extension=_extension(doc), file=doc.file.name, original_name=doc.original_name,
             content_type=doc.content_type, size=doc.size, sha256=doc.sha256, uploaded_by=user)
         attachment.save()
-        AttachmentOrigin.objects.create(attachment=attachment, document=doc, note=note)
+        AttachmentOrigin.objects.create(attachment=attachment, document=doc, note=note[:1000])
         record(user, Access.REUSE, user, document=doc, requirement=requirement.name[:200])
     return attachment
 
@@ -261,6 +272,8 @@ def check_reuse(user: User, requirement: RequiredDocument, document_id) -> Store
         raise StoreError(_("Giấy tờ «%(title)s» không dùng thay được cho «%(name)s».")
                          % {"title": doc.title, "name": requirement.name})
     if not is_usable(doc):
+        if doc.kind == Kind.ISSUED and doc.valid_until:
+            raise StoreError(issuers.expired_reason(doc.title, doc.valid_until))
         raise StoreError(_("Giấy tờ «%(title)s» không còn hiệu lực.") % {"title": doc.title})
     if not default_storage.exists(doc.file.name):
         raise StoreError(_("Không đọc được tệp của giấy tờ «%(title)s»; hãy tải tệp lên.")
@@ -273,9 +286,31 @@ def origin_note(doc: StoredDocument) -> str:
     parts = [f"Lấy từ kho dữ liệu cá nhân: {doc.title}"]
     if doc.kind == Kind.RESULT and doc.source_agency_id:
         parts.append(f"kết quả do {doc.source_agency.name} cấp")
+    if doc.kind == Kind.ISSUED:
+        parts.append(issued_note(doc))
     if source:
         parts.append(f"hồ sơ {source}")
     parts.append(f"ngày {timezone.localtime(doc.dated_at):%d/%m/%Y}")
+    return "; ".join(parts)
+
+
+def issued_note(doc: StoredDocument) -> str:
+    """What an officer reads about an issued document taken from the store: who issued it, that
+    its signature was verified on arrival, its validity and the fields it declared."""
+    spec = issuers.spec_for(doc.document_type)
+    parts = [_("do %(issuer)s cấp, chữ ký số (%(signer)s) đã được xác minh khi nhận vào kho "
+               "ngày %(day)s") % {"issuer": doc.issuer_name, "signer": doc.signer_name,
+                                  "day": f"{timezone.localtime(doc.verified_at):%d/%m/%Y}"}]
+    if doc.valid_until:
+        parts.append(_("có giá trị đến ngày %(day)s") % {"day": f"{doc.valid_until:%d/%m/%Y}"})
+    for field in spec.fields if spec else ():
+        value = (doc.fields or {}).get(field.key)
+        if value in (None, "", []) or field.key in (issuers.ID_NUMBER.key, spec.valid_until):
+            continue  # no CCCD in a note; validity said above
+        if field.kind == "date":
+            value = "/".join(reversed(str(value).split("-")))
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        parts.append(f"{field.label}: {shown}")
     return "; ".join(parts)
 
 
@@ -420,9 +455,11 @@ def counter_document(session: CounterSession, document_id) -> StoredDocument:
 
 
 def history(user: User, limit: int = 30) -> list[AccessRecord]:
-    """Looks at the citizen's store by others (share links, the counter), newest first."""
+    """Looks at the citizen's store by others (share links, the counter), deposits by issuers,
+    the consents given to them and the uses of stored documents in dossiers, newest first."""
     others = (Access.SHARE_VIEW, Access.SHARE_DOWNLOAD, Access.COUNTER_VIEW,
-              Access.COUNTER_DOWNLOAD)
+              Access.COUNTER_DOWNLOAD, Access.ISSUER_DEPOSIT, Access.ISSUER_CONSENT,
+              Access.REUSE)
     return list(AccessRecord.objects.filter(owner=user, action__in=others)
                 .select_related("actor", "agency", "document").order_by("-created_at")[:limit])
 

@@ -6,6 +6,7 @@ app_name = "datastore"
 urlpatterns = [
     path("kho-du-lieu/", views.store, name="store"),
     path("kho-du-lieu/tai-quay/", views.counter_consent, name="consent"),
+    path("kho-du-lieu/to-chuc-cap/", views.issuer_consent, name="issuer_consent"),
     path("kho-du-lieu/<int:pk>/", views.document, name="document"),
     path("kho-du-lieu/<int:pk>/tai-ve/", views.download, name="download"),
     path("chia-se/<str:token>/", views.shared, name="shared"),

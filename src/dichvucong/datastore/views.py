@@ -15,8 +15,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dichvucong.accounts.services import resolve_citizen_token
+from dichvucong.apiclients.models import IssuerType
+from dichvucong.datastore import deposits, services
 from dichvucong.datastore import documents as rules
-from dichvucong.datastore import services
 from dichvucong.datastore.models import StoredDocument
 from dichvucong.datastore.services import StoreError
 
@@ -27,10 +28,36 @@ NEW_LINK_KEY = "datastore.new_share_link"
 @login_required
 def store(request: HttpRequest) -> HttpResponse:
     groups = services.grouped(request.user)
+    consents = deposits.active_consents(request.user)
     return render(request, "datastore/store.html", {
         "groups": groups, "history": services.history(request.user),
         "count": sum(len(g.documents) for g in groups),
+        "issuer_types": IssuerType.choices, "issuers": deposits.registered_issuers(),
+        "standing": {c.issuer_type for c in consents if not c.one_time},
+        "once": [c for c in consents if c.one_time],
     })
+
+
+@login_required
+@require_POST
+def issuer_consent(request: HttpRequest) -> HttpResponse:
+    """The citizen's consent to third-party issuers: the kinds allowed for good (``types``),
+    one issuer allowed once (``once``), or one consent taken back (``revoke``)."""
+    action = request.POST.get("action")
+    try:
+        if action == "types":
+            deposits.allow_types(request.user, set(request.POST.getlist("issuer_type")))
+            messages.success(request, _("Đã lưu các loại tổ chức được gửi giấy tờ vào kho."))
+        elif action == "once":
+            consent = deposits.allow_once(request.user, request.POST.get("issuer"))
+            messages.success(request, _("«%(name)s» được gửi một giấy tờ vào kho của bạn.")
+                             % {"name": consent.issuer.application.name})
+        elif action == "revoke":
+            deposits.revoke_consent(request.user, request.POST.get("consent"))
+            messages.success(request, _("Đã thu hồi quyền gửi giấy tờ."))
+    except StoreError as exc:
+        messages.error(request, str(exc))
+    return redirect(reverse("datastore:store") + "#to-chuc-cap")
 
 
 @login_required

@@ -18,6 +18,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import functools
+import io
 import secrets
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -276,3 +278,29 @@ def backend(name: str | None = None) -> Backend:
         return BACKENDS[name]()
     except KeyError:
         raise SigningUnavailable(f"Không có cách ký «{name}» (pkcs12, pkcs11, csc).") from None
+
+
+
+def sign_with_key(pdf: bytes, key_pem: bytes, certificate_pem: bytes, name: str) -> bytes:
+    """``pdf`` with a PAdES signature made by a key and certificate held in memory: what a
+    third-party issuer (a clinic's own system) does before depositing a document; the demo data
+    and the tests play that issuer with it."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import pem as asn1_pem
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields as sig_fields
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    def der(text: bytes) -> bytes:
+        return asn1_pem.unarmor(text)[2]
+
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(der(certificate_pem)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(der(key_pem)),
+        cert_registry=SimpleCertificateStore())
+    meta = signers.PdfSignatureMetadata(field_name="ChuKySo", name=name,
+                                        subfilter=sig_fields.SigSeedSubFilter.PADES)
+    output = io.BytesIO()
+    run_async(functools.partial(signers.PdfSigner(meta, signer).async_sign_pdf,
+                                IncrementalPdfFileWriter(io.BytesIO(pdf)), output=output))
+    return output.getvalue()

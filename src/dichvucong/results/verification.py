@@ -99,21 +99,26 @@ def first_revision(data: bytes) -> bytes:
     return data[:end]
 
 
-def validate_signature(data: bytes) -> tuple[bool, str]:
+def validate_signature(data: bytes, roots_pem: list[str] | None = None,
+                       pinned_der: list[bytes] | None = None) -> tuple[bool, str]:
     """pyHanko's validator: the last signature intact, valid, trusted (the platform's trust
-    roots, no network) and covering the whole file. Returns (ok, signer's name)."""
+    roots, or ``roots_pem`` — a third-party issuer's registered CA —, no network) and covering
+    the whole file; with ``pinned_der``, made by one of those certificates. Returns (ok,
+    signer's name)."""
     roots = []
-    for text in trust_roots_pem():
+    for text in trust_roots_pem() if roots_pem is None else roots_pem:
         _type, _headers, der = asn1_pem.unarmor(text.encode())
         roots.append(asn1_x509.Certificate.load(der))
     reader = PdfFileReader(io.BytesIO(data), strict=False)
-    if not reader.embedded_signatures:
+    if not reader.embedded_signatures or not roots:
         return False, ""
     signature = reader.embedded_signatures[-1]
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     status = signing.run_async(async_validate_pdf_signature, signature, context)
     name = status.signing_cert.subject.native.get("common_name", "")
     ok = bool(status.bottom_line and status.coverage == SignatureCoverageLevel.ENTIRE_FILE)
+    if pinned_der and status.signing_cert.dump() not in pinned_der:
+        ok = False
     return ok, name
 
 

@@ -10,7 +10,7 @@ from django import template
 from dichvucong.core.text import NAME_MAX
 from dichvucong.datastore import services
 from dichvucong.datastore.hooks import field_name, own_filing
-from dichvucong.datastore.models import AttachmentOrigin, StoredDocument
+from dichvucong.datastore.models import AttachmentOrigin, Kind, StoredDocument
 
 register = template.Library()
 
@@ -21,6 +21,7 @@ class StoreChoice:
     options: list[StoredDocument] = field(default_factory=list)
     chosen: str = ""
     origin_note: str = ""
+    expired_note: str = ""  # why an issued document of this type in the store is not offered
 
 
 @register.simple_tag(takes_context=True)
@@ -44,4 +45,11 @@ def store_options(context, definition, index: int) -> StoreChoice:
         choice.chosen = str(origin.document_id or "")
     elif request.method == "POST":
         choice.chosen = str(request.POST.get(choice.name, ""))
+    else:
+        # A document an issuer deposited, verified and valid, fills the requirement unasked:
+        # the citizen has nothing to upload (and may still choose otherwise).
+        issued = next((o for o in choice.options if o.kind == Kind.ISSUED), None)
+        choice.chosen = str(issued.pk) if issued else ""
+    if not any(o.kind == Kind.ISSUED for o in choice.options):
+        choice.expired_note = services.expired_issued_note(request.user, requirement)
     return choice

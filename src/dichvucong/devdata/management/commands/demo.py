@@ -30,6 +30,7 @@ class Command(BaseCommand):
         call_command("load_catalog")
         call_command("create_demo_accounts")
         call_command("result_keys", demo=True)
+        call_command("create_demo_clinic")
         if history > 0 and not Dossier.objects.exists():
             # A year of a district's dossiers, so the dashboards, alerts and open data show
             # something on the first visit (seconds; later runs keep what is there).
