@@ -27,6 +27,8 @@ DATE_FORMAT = "%Y%m%d%H%M%S"  # yyyyMMddHHmmss
 DOSSIER_SERVICE = "DongBoHoSoMC"
 STEP_SERVICE = "CapNhatTienDoHoSoMC"
 SERVICES = (DOSSIER_SERVICE, STEP_SERVICE)
+# Dossiers filed on the portal for the province, asked for by intake.py. Not documented [I].
+INTAKE_SERVICE = "LayDanhSachHoSoMoi"
 STATUS_CODES = tuple(str(n) for n in range(1, 11))
 CHANNEL_CODES = ("1", "2", "3")
 APPLICANT_TYPE_CODES = ("1", "2", "3", "4")
