@@ -6,7 +6,6 @@ sync answers the same national dossier."""
 from __future__ import annotations
 
 import base64
-import os
 from pathlib import Path
 
 import pytest
@@ -17,12 +16,13 @@ from dichvucong.catalog.definition import ProcedureDefinition
 from dichvucong.catalog.services import import_definitions
 from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel
-from dichvucong.nationalsync import intake, shape, worker
+from dichvucong.nationalsync import intake, shape, tasks, worker
 from dichvucong.nationalsync.models import IntakeRecord
+from tests import test_nationalsync as outbound
 from tests.test_backoffice import HAI_CHAU, client_for, post_action
-from tests.test_nationalsync import portal, simulator  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
+simulator, portal = outbound.simulator, outbound.portal  # the outbound tests' fixtures
 
 CODE = "1.990172"  # a test procedure in the national form
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -118,7 +118,7 @@ def test_a_dossier_filed_on_the_portal_lands_in_the_agency_queue_once(portal, pr
     ({"TepDinhKem": None}, "HoSo.TaiLieuNop"),
 ])
 def test_a_malformed_dossier_is_refused_with_the_field_named_and_nothing_kept(
-        portal, procedure, changes, field):
+        portal, procedure, admin_client, changes, field):
     code = "G22.99-261207-0002"
     dossiers, attachments, files = (Dossier.objects.count(), Attachment.objects.count(),
                                     files_on_disk())
@@ -129,12 +129,16 @@ def test_a_malformed_dossier_is_refused_with_the_field_named_and_nothing_kept(
     assert (Dossier.objects.count(), Attachment.objects.count()) == (dossiers, attachments)
     assert files_on_disk() == files
     assert IntakeRecord.objects.get(national_code=code).dossier is None
+    if field == "HoSo.ChuHoSo":  # the operator sees the refusal and the field it names
+        page = admin_client.get("/quan-tri/nationalsync/intakerecord/").content.decode()
+        assert code in page and "HoSo.ChuHoSo" in page
 
     portal.control("file", **filing(code))  # filed again, correctly: taken in
-    assert intake.pull().taken == 1 and Dossier.objects.filter(code=code).exists()
+    assert tasks.pull_national_dossiers.call_local() == 1  # as huey runs it every minute
+    assert Dossier.objects.filter(code=code).exists()
 
 
-def test_files_come_from_the_portal_only(portal, procedure, settings):
+def test_files_come_from_the_portal_only(portal, procedure):
     body = filing("G22.99-261207-0003", TepDinhKem=None)
     body["HoSo"]["TaiLieuNop"] = [{"TepDinhKemId": "x", "TenTepDinhKem": "don.pdf",
                                    "MaThanhPhanHoSo": "Đơn đề nghị",
@@ -144,4 +148,4 @@ def test_files_come_from_the_portal_only(portal, procedure, settings):
     assert report.outcomes[0].errors == [{
         "field": "HoSo.TaiLieuNop[0].DuongDanTaiTepTin",
         "message": "Đường dẫn tệp không thuộc Cổng Dịch vụ công quốc gia."}]
-    assert not os.environ.get("NATIONAL_SYNC_URL_UNUSED")
+    assert not Dossier.objects.filter(code="G22.99-261207-0003").exists()

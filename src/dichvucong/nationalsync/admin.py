@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dichvucong.nationalsync import outbox
-from dichvucong.nationalsync.models import SyncRecord, SyncState
+from dichvucong.nationalsync.models import IntakeRecord, SyncRecord, SyncState
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -52,6 +52,27 @@ class SyncRecordAdmin(admin.ModelAdmin):
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("nationalsync.change_syncrecord")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(IntakeRecord)
+class IntakeRecordAdmin(admin.ModelAdmin):
+    """For operators: what the national portal handed over, and why a refused one was refused
+    (the fields named). Read-only: the intake owns the rows."""
+
+    list_display = ["sequence", "national_code", "dossier", "vneid_verified", "errors",
+                    "created_at"]
+    search_fields = ["national_code"]
+    readonly_fields = [f.name for f in IntakeRecord._meta.fields]
+    list_select_related = ["dossier"]
 
     def has_add_permission(self, request) -> bool:
         return False
