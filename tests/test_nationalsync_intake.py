@@ -19,7 +19,7 @@ from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel
 from dichvucong.nationalsync import intake, shape, tasks, worker
 from dichvucong.nationalsync.models import IntakeRecord
 from tests import test_nationalsync as outbound
-from tests.test_backoffice import HAI_CHAU, client_for, post_action
+from tests.test_backoffice import HAI_CHAU, client_for, make_dossier, post_action
 
 pytestmark = pytest.mark.django_db
 simulator, portal = outbound.simulator, outbound.portal  # the outbound tests' fixtures
@@ -138,7 +138,7 @@ def test_a_malformed_dossier_is_refused_with_the_field_named_and_nothing_kept(
     assert Dossier.objects.filter(code=code).exists()
 
 
-def test_files_come_from_the_portal_only(portal, procedure):
+def test_files_come_from_the_portal_only_and_our_codes_are_not_taken_over(portal, procedure):
     body = filing("G22.99-261207-0003", TepDinhKem=None)
     body["HoSo"]["TaiLieuNop"] = [{"TepDinhKemId": "x", "TenTepDinhKem": "don.pdf",
                                    "MaThanhPhanHoSo": "Đơn đề nghị",
@@ -149,3 +149,9 @@ def test_files_come_from_the_portal_only(portal, procedure):
         "field": "HoSo.TaiLieuNop[0].DuongDanTaiTepTin",
         "message": "Đường dẫn tệp không thuộc Cổng Dịch vụ công quốc gia."}]
     assert not Dossier.objects.filter(code="G22.99-261207-0003").exists()
+
+    ours = make_dossier("submitted")
+    portal.control("file", **filing(ours.code))
+    report = intake.pull()
+    assert report.outcomes[0].errors == [{"field": "HoSo.MaHoSo", "message": intake.CODE_TAKEN}]
+    assert Dossier.objects.get(code=ours.code).channel == DossierChannel.ONLINE

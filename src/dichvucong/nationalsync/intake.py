@@ -51,6 +51,7 @@ from dichvucong.nationalsync.models import IntakeRecord
 CODE_MAX = 40  # Dossier.code
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$"  # QCVN 102:2016/BTTTT
 PROCEDURE_CODE = re.compile(r"^(\d\.\d{6})(\.\d{3}\.\d{2}\.\d{2}\.H\d{2}|\.H\d{2})?$")
+CODE_TAKEN = "Mã hồ sơ đã là mã của một hồ sơ khác trên hệ thống."
 APPLICANT_TYPES = {"1": ApplicantType.CITIZEN, "2": ApplicantType.ENTERPRISE}
 
 _online_record = {**shape.DOSSIER_RECORD, "properties": {
@@ -73,7 +74,6 @@ ITEM = {
     },
 }
 _validator = jsonschema_rs.validator_for(ITEM)
-_REQUIRED = re.compile(r'^"([^"]+)" is a required property$')
 
 
 class Refusal(Exception):
@@ -104,14 +104,8 @@ class Report:
 
 def check_shape(item) -> list[dict]:
     """The item against ``ITEM``: each error with the field it is about."""
-    errors = []
-    for error in _validator.iter_errors(item):
-        path = list(error.instance_path)
-        missing = _REQUIRED.match(error.message)
-        if missing:
-            path.append(missing.group(1))
-        errors.append(_error(shape.field_name(path), error.message[:300]))
-    return errors
+    return [_error(e["field"], e["message"][:300])
+            for e in shape.named_errors(_validator, item)]
 
 
 def _file_url_allowed(url: str) -> bool:
@@ -192,15 +186,23 @@ def _new_dossier(item: dict, agency: Agency, procedure: Procedure, form) -> Doss
         delivery=Delivery.COUNTER)
 
 
+def _taken_in(code: str) -> Dossier | None:
+    record = (IntakeRecord.objects.filter(national_code=code, dossier__isnull=False)
+              .select_related("dossier").first())
+    return record.dossier if record is not None else None
+
+
 def take(item) -> Outcome:
     """Take one handed-over item in, all or nothing (see the module's docstring)."""
     code = str(item.get("HoSo", {}).get("MaHoSo", "")) if isinstance(item, dict) else ""
     errors = check_shape(item)
     if errors:
         return Outcome(code, errors=errors)
-    existing = Dossier.objects.filter(code=code).first()
+    existing = _taken_in(code)
     if existing is not None:
         return Outcome(code, dossier=existing, duplicate=True)
+    if Dossier.objects.filter(code=code).exists():  # one of ours: never answered as theirs
+        return Outcome(code, errors=[_error("HoSo.MaHoSo", CODE_TAKEN)])
     try:
         agency, procedure, form = _resolve(item)
         files = []
@@ -237,10 +239,10 @@ def _store(item: dict, dossier: Dossier, files: list) -> Outcome:
     except IntegrityError:
         for attachment in stored:  # the rows are rolled back; the files go too
             attachment.file.delete(save=False)
-        existing = Dossier.objects.filter(code=dossier.code).first()
-        if existing is None:  # the sequence number was used by another dossier
-            return Outcome(dossier.code, errors=[_error("SoThuTu", "Số thứ tự đã dùng.")])
-        return Outcome(dossier.code, dossier=existing, duplicate=True)
+        existing = _taken_in(dossier.code)  # taken in meanwhile by a concurrent pull
+        if existing is not None:
+            return Outcome(dossier.code, dossier=existing, duplicate=True)
+        return Outcome(dossier.code, errors=[_error("HoSo.MaHoSo", CODE_TAKEN)])
     except BaseException:
         for attachment in stored:
             attachment.file.delete(save=False)

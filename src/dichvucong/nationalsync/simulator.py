@@ -35,7 +35,6 @@ import argparse
 import base64
 import hmac
 import json
-import re
 import sys
 import threading
 import time
@@ -47,7 +46,6 @@ import jsonschema_rs
 from dichvucong.nationalsync import shape
 
 CONTROL = "/_simulator/"
-_REQUIRED = re.compile(r'^"([^"]+)" is a required property$')
 
 
 class Portal:
@@ -81,14 +79,7 @@ class Portal:
             return self.faults.pop(0) if self.faults else None
 
     def check(self, body) -> list[dict]:
-        errors = []
-        for error in self.validator.iter_errors(body):
-            path = list(error.instance_path)
-            missing = _REQUIRED.match(error.message)
-            if missing:  # name the missing field itself, not the record that lacks it
-                path.append(missing.group(1))
-            errors.append({"field": shape.field_name(path), "message": error.message})
-        return errors
+        return shape.named_errors(self.validator, body)
 
     def receive(self, body, keys: list[str]) -> tuple[str, str, dict]:
         """Validate and keep one request: (error_code, message, extra)."""
