@@ -18,7 +18,9 @@ mandatory documents; a file's ``MaThanhPhanHoSo`` names the component [I]), then
 fetched and checked by its content. A refusal names the field (``HoSo.TaiLieuNop[0].…``) and
 keeps nothing of the dossier. The dossier keeps the portal's code (``MaHoSo``) as its own, so
 the outbound sync answers the same dossier (as an update: the portal has it already); the same
-national dossier twice is one dossier (``IntakeRecord`` and ``Dossier.code`` are unique).
+national dossier twice is one dossier (``IntakeRecord`` and ``Dossier.code`` are unique), and a
+code that is already one of our own dossiers' is refused. Applicants are citizens or businesses
+(``LoaiDoiTuong`` 1, 2): the platform has no dossier type for the portal's 3 and 4 [I].
 It arrives submitted, channel «Cổng Dịch vụ công quốc gia», in its agency's reception queue,
 with the procedure's online time limit.
 """
@@ -124,11 +126,12 @@ def fetch_file(url: str, name: str):
         with requests.get(url, timeout=settings.NATIONAL_SYNC_TIMEOUT, stream=True) as response:
             if response.status_code != 200:
                 raise UploadError(f"Không tải được tệp (HTTP {response.status_code}).")
-            content = b""
+            buffer = bytearray()
             for chunk in response.iter_content(64 * 1024):
-                content += chunk
-                if len(content) > MAX_BYTES:
+                buffer += chunk
+                if len(buffer) > MAX_BYTES:  # too big: check_upload refuses it by its size
                     break
+            content = bytes(buffer)
     except requests.RequestException as exc:
         raise UploadError(f"Không tải được tệp: {type(exc).__name__}.") from exc
     checked = check_upload(name, content[:16], len(content), digest_of([content]))
