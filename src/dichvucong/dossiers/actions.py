@@ -95,8 +95,9 @@ def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.LifecycleRo
         dossier=dossier, action=result.action.value, from_state=State.draft.value,
         to_state=result.target.value, actor=actor, actor_role=str(result.role),
         data=data or {})
-    dossier.code = next_code(dossier.agency, timezone.localdate(now))
-    Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
+    if not dossier.code:  # one taken in from the national portal keeps the portal's code
+        dossier.code = next_code(dossier.agency, timezone.localdate(now))
+        Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
     return ActionOutcome(dossier=dossier, event=event)
 
 

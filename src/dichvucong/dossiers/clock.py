@@ -47,8 +47,9 @@ def time_limit(definition: ProcedureDefinition, channel: str) -> TimeLimitSpec |
     if processing.same_day:
         return TimeLimitSpec(Decimal(0), "working_days", same_day=True, cutoff=cutoff)
     limit = processing.time_limit
-    # A dossier an agent files for a citizen is an online dossier (national channel 2).
-    online = channel in (Channel.ONLINE, "agent")
+    # A dossier an agent files for a citizen, or one filed on the national portal, is an online
+    # dossier (national channel 2).
+    online = channel in (Channel.ONLINE, "agent", "national")
     if online and processing.online_time_limit is not None:
         limit = processing.online_time_limit
     if limit is None or limit.value is None:

@@ -26,10 +26,12 @@ class DossierChannel(models.TextChoices):
     ONLINE = "online", _("Trực tuyến")
     POST = "post", _("Bưu chính công ích")
     SERVICE_AGENT = "agent", _("Nộp thay qua đại lý, tổ công nghệ số")
+    # Filed on the National Public Service Portal and taken in by nationalsync/intake.py.
+    NATIONAL_PORTAL = "national", _("Cổng Dịch vụ công quốc gia")
 
     @property
     def national_code(self) -> int:
-        return {"in_person": 1, "online": 2, "post": 3, "agent": 2}[self.value]
+        return {"in_person": 1, "online": 2, "post": 3, "agent": 2, "national": 2}[self.value]
 
     @property
     def is_online(self) -> bool:

@@ -20,9 +20,9 @@ Public API (stable; the history generator and the open-data export call it):
 What a dossier fact says, from the dossier row, its events and its rating (the rules:
 docs/architecture.md «Domain rules and their sources»):
 
-* ``channel``: ``online`` (filed by the citizen), ``agent`` (filed online by a service agent or
-  digital team member for the citizen: channel ``agent``, or an online dossier with
-  ``submitted_by`` set), ``counter`` (in person), ``post``.
+* ``channel``: ``online`` (filed by the citizen, here or on the national portal), ``agent``
+  (filed online by a service agent or digital team member for the citizen: channel ``agent``,
+  or an online dossier with ``submitted_by`` set), ``counter`` (in person), ``post``.
 * ``received_on``: the local day of ``received_at``; ``finished_on``: the local day of
   ``finished_at`` once the dossier is in a final state (result ready, returned, done, refused,
   stopped, withdrawn, rejected).
@@ -228,7 +228,7 @@ def _dossier_fact_select(where: str) -> str:
                     ELSE 0 END,
                CASE WHEN d.channel = 'agent' THEN 'agent'
                     WHEN d.channel = 'online' AND d.submitted_by_id IS NOT NULL THEN 'agent'
-                    WHEN d.channel = 'online' THEN 'online'
+                    WHEN d.channel IN ('online', 'national') THEN 'online'
                     WHEN d.channel = 'post' THEN 'post'
                     ELSE 'counter' END,
                d.state,

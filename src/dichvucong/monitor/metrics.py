@@ -19,6 +19,8 @@ Public API (stable):
   dashboards (both sum ``DailyFact``).
 * :func:`drilldown` ``(scope, measure, now=None) -> QuerySet[Dossier]``: exactly the dossiers
   behind a number: ``measure`` is a name of ``facts.MEASURES`` or ``open`` / ``overdue``.
+* :func:`sync_rate` ``(scope, received=None) -> nationalsync.rates.SyncRate``: the sync with the
+  National Public Service Portal (definitions in ``nationalsync/rates.py``).
 
 Definitions (each rate is a percentage rounded to 2 decimals, ``None`` when its denominator is
 0; the conditions themselves are in ``facts.py``'s description):
@@ -40,6 +42,8 @@ Definitions (each rate is a percentage rounded to 2 decimals, ``None`` when its 
   result (766 indicator 4.1).
 * satisfaction (Decision 766 ratio 5.3, ``ratings.scoring``): (dossiers finished in the period in
   a rateable state − those rated "không hài lòng") ÷ those dossiers.
+* synced with the national portal (766 indicator 1.4, quantity ``received_synced``): dossiers
+  received in the period none of whose sync records is waiting or failed.
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ from dichvucong.monitor.models import (
     DossierFact,
     Indicator,
 )
+from dichvucong.nationalsync import rates as sync_rates
 
 __all__ = [
     "BY",
@@ -88,6 +93,7 @@ __all__ = [
     "monthly_statistics",
     "national_index",
     "rate",
+    "sync_rate",
     "trend",
     "weekly_targets",
 ]
@@ -554,7 +560,7 @@ def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
 
 
 def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
-                now: dt.datetime) -> dict[str, int]:
+                now: dt.datetime, not_synced: int = 0) -> dict[str, int]:
     # The index is "real time": when the period reaches today, dossiers still being processed
     # count too, on time while not past their due time (766 technical specification, 2.1).
     current = scope.end >= timezone.localdate(now)
@@ -566,6 +572,7 @@ def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
         "progress_on_time": figs.on_time + figs.withdrawn + figs.stopped
         + open_now - overdue_now,
         "progress_base": figs.resolved + figs.withdrawn + figs.stopped + open_now,
+        "received_synced": max(figs.received - not_synced, 0),
     })
     out.update(procedures)
     return out
@@ -574,7 +581,9 @@ def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
 def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
     """The numbers indicators may name as numerator or denominator."""
     now = now or timezone.now()
-    return _quantities(scope, figures(scope, now), _procedure_counts(scope)[None], now)
+    not_synced = sum(sum(c) for c in _not_synced(scope).values())
+    return _quantities(scope, figures(scope, now), _procedure_counts(scope)[None], now,
+                       not_synced)
 
 
 def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
@@ -611,8 +620,37 @@ def index_by_agency(scope: Scope, now: dt.datetime | None = None,
     rows = rows if rows is not None else breakdown(scope, "agency", now)
     table = indicators_in_force(scope.end)
     procedures = _procedure_counts(replace(scope, agency_ids=tuple(r.key for r in rows)))
-    return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now), table,
-                          scope.end) for r in rows}
+    not_synced = _not_synced(scope)
+    return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now,
+                                      sum(not_synced.get(r.key, (0, 0)))), table, scope.end)
+            for r in rows}
+
+
+# --- the national portal sync (766 indicator 1.4, the IOC) -------------------------------------
+
+
+def _not_synced(scope: Scope) -> dict[int, tuple[int, int]]:
+    """Per agency, the dossiers received in the scope with a sync record waiting (none failed)
+    and with one failed. Reads only the records not synced (``nationalsync/rates.py``)."""
+    failed = Q(dossier__sync_records__state=sync_rates.SyncState.FAILED)
+    rows = (DossierFact.objects.filter(scope.days("received_on"), scope.dimensions(),
+                                       dossier__sync_records__state__in=sync_rates.NOT_SYNCED)
+            .values("agency_id").order_by("agency_id")
+            .annotate(any=Count("dossier_id", distinct=True),
+                      failed=Count("dossier_id", distinct=True, filter=failed)))
+    return {r["agency_id"]: (r["any"] - r["failed"], r["failed"]) for r in rows}
+
+
+def sync_rate(scope: Scope, received: int | None = None) -> sync_rates.SyncRate:
+    """The scope's sync with the national portal: its received dossiers (``received``, if the
+    figures were read already) by sync state, and the backlog of its agencies now."""
+    if received is None:
+        received = int(DailyFact.objects.filter(scope.days(), scope.dimensions())
+                       .aggregate(n=Sum("received"))["n"] or 0)
+    counts = _not_synced(scope).values()
+    return sync_rates.SyncRate(
+        dossiers_due=received, dossiers_waiting=sum(c[0] for c in counts),
+        dossiers_failed=sum(c[1] for c in counts), **sync_rates.backlog(scope.agency_ids))
 
 
 # --- monthly statistics (open data, reports) ----------------------------------------------------

@@ -148,6 +148,25 @@ INDICATORS_2022 = [
 ]
 
 
+# Indicator 1.4 measured from the month the platform synced with the national portal (issue #17:
+# the outbox in nationalsync/, the rate in nationalsync/rates.py).
+SYNC_FROM = date(2026, 12, 1)
+INDICATORS_SYNC = [{
+    **_row("1.4", G1, "Tỷ lệ hồ sơ đồng bộ lên Cổng DVCQG",
+           "Hồ sơ tiếp nhận trong kỳ đã đồng bộ (không còn bản ghi chờ gửi hoặc lỗi) ÷ hồ sơ "
+           "tiếp nhận trong kỳ", 6, "proportional_to_target", f"{SPEC}; {S1}",
+           numerator="received_synced", denominator="received", target=80,
+           note="6 điểm như S1 (DiemTyLeDongBoDVCQuocGia). Quy tắc chung của đặc tả (≥ 80 % đủ "
+                "điểm, dưới đó tỷ lệ × 6 ÷ 80 %); mục tiêu riêng của chỉ số này chưa xác minh."),
+    "effective_from": SYNC_FROM}]
+
+
+def seed_sync(Indicator) -> None:  # noqa: N803 - the historical model, in a migration
+    for row in INDICATORS_SYNC:
+        Indicator.objects.update_or_create(code=row["code"], effective_from=row["effective_from"],
+                                           defaults=row)
+
+
 def seed(Indicator) -> None:  # noqa: N803 - the historical model, in a migration
     for row in INDICATORS_2022:
         Indicator.objects.update_or_create(code=row["code"], effective_from=row["effective_from"],

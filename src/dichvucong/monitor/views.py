@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -191,6 +192,14 @@ def ranking(scope: Scope, rows: list[metrics.Row]) -> list[dict[str, Any]]:
     return out
 
 
+def sync_context(scope: Scope, figs: Figures, now: dt.datetime) -> dict[str, Any]:
+    """The national portal sync panel (``_sync.html``)."""
+    sync = metrics.sync_rate(scope, figs.received)
+    age = sync.oldest_age(now)
+    return {"sync": sync, "sync_rate": _pct(sync.rate),
+            "sync_oldest": timesince(now - age, now) if age is not None else ""}
+
+
 def _common(request: HttpRequest, scope: Scope, default: str = "month") -> dict[str, Any]:
     today = timezone.localdate()
     period = read_period(request, default)
@@ -232,7 +241,7 @@ def city(request: HttpRequest) -> HttpResponse:
     week = metrics.weekly_targets(timezone.localdate(), agency_ids=scope.agency_ids, now=now)
     return render(request, "monitor/city.html", {
         **_common(request, scope), "figures": figs, "tiles": headline(scope, figs),
-        "ranking": ranking(scope, rows),
+        "ranking": ranking(scope, rows), **sync_context(scope, figs, now),
         "trend": charts.trend_chart(points), "week": week,
         "week_misses": [{"agency_id": u.agency_id, "agency": u.agency,
                          "misses": [charts.TARGET_LABELS()[m] for m in u.misses]}
@@ -271,6 +280,7 @@ def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
     return render(request, "monitor/agency.html", {
         **_common(request, scope), "agency": agency_obj, "figures": figs,
         "tiles": headline(scope, figs), "index": index, "groups": index.groups(),
+        **sync_context(scope, figs, now),
         "procedures": table(procedures, "procedure"), "fields": table(fields, "field"),
         "trend": charts.trend_chart(points), "city_view": viewer.city,
         "xlsx": reverse("monitor:report", args=[agency_id, "xlsx"]) + "?" + report_params,

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from dichvucong.nationalsync import outbox
-from dichvucong.nationalsync.models import SyncRecord, SyncState
+from dichvucong.nationalsync.models import IntakeRecord, SyncRecord, SyncState
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -26,8 +26,21 @@ class StateFilter(admin.SimpleListFilter):
                    "query_string": changelist.get_query_string({self.parameter_name: value})}
 
 
+class ReadOnly(admin.ModelAdmin):
+    """Rows the sync owns: shown, never added, changed or deleted here."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(SyncRecord)
-class SyncRecordAdmin(admin.ModelAdmin):
+class SyncRecordAdmin(ReadOnly):
     """For operators: records the national portal has not taken, with its answer, and a resend.
     Read-only otherwise: the worker owns the rows."""
 
@@ -53,11 +66,14 @@ class SyncRecordAdmin(admin.ModelAdmin):
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("nationalsync.change_syncrecord")
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(IntakeRecord)
+class IntakeRecordAdmin(ReadOnly):
+    """For operators: what the national portal handed over, and why a refused one was refused
+    (the fields named). Read-only: the intake owns the rows."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    list_display = ["sequence", "national_code", "dossier", "vneid_verified", "errors",
+                    "created_at"]
+    search_fields = ["national_code"]
+    readonly_fields = [f.name for f in IntakeRecord._meta.fields]
+    list_select_related = ["dossier"]

@@ -51,3 +51,29 @@ class SyncRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} {self.key}: {self.state}"
+
+
+class IntakeRecord(models.Model):
+    """One dossier the national portal handed over (``intake.py``), by the portal's sequence
+    number: taken in (``dossier`` set) or refused (``errors``: the fields named, nothing else of
+    it kept). The highest ``sequence`` is where the next pull starts."""
+
+    sequence = models.PositiveBigIntegerField(_("số thứ tự trên Cổng quốc gia"), unique=True)
+    national_code = models.CharField(_("mã hồ sơ quốc gia"), max_length=50)
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE, null=True,
+                                   blank=True, related_name="intake", verbose_name=_("hồ sơ"))
+    # TaiKhoanDuocXacThucVoiVNeID: the applicant's portal account was verified with VNeID.
+    vneid_verified = models.BooleanField(_("tài khoản xác thực VNeID"), default=False)
+    errors = models.JSONField(_("lỗi"), default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("hồ sơ nhận từ Cổng DVC quốc gia")
+        verbose_name_plural = _("hồ sơ nhận từ Cổng DVC quốc gia")
+        ordering = ["sequence"]
+        constraints = [models.UniqueConstraint(
+            fields=["national_code"], condition=models.Q(dossier__isnull=False),
+            name="nationalsync_intake_one_dossier_per_national_code")]
+
+    def __str__(self) -> str:
+        return f"{self.national_code} #{self.sequence}"

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from dichvucong.dossiers.lifecycle import State
+from dichvucong.dossiers.models import DossierChannel
 from dichvucong.nationalsync import records, shape
 from dichvucong.nationalsync.models import SyncRecord, SyncState
 from dichvucong.nationalsync.tasks import deliver_sync_records
@@ -38,7 +39,9 @@ def record_event(event) -> list[SyncRecord]:
     """The dossier's record and the event's step, in the current transaction. The keys derive
     from the event: the same event recorded twice writes nothing new."""
     dossier = event.dossier
-    known = SyncRecord.objects.filter(dossier=dossier, service=shape.DOSSIER_SERVICE).exists()
+    # A dossier taken in from the portal (intake.py) is known there from the start: an update.
+    known = (SyncRecord.objects.filter(dossier=dossier, service=shape.DOSSIER_SERVICE).exists()
+             or dossier.channel == DossierChannel.NATIONAL_PORTAL)
     rows = [
         SyncRecord(dossier=dossier, event=event, service=shape.DOSSIER_SERVICE,
                    is_updating=known, payload=records.dossier_record(dossier),

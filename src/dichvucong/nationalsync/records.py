@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dichvucong.dossiers.lifecycle import LifecycleRole, national_status
 from dichvucong.dossiers.models import ApplicantType, Dossier, DossierChannel, DossierEvent
+from dichvucong.nationalsync.models import IntakeRecord
 from dichvucong.nationalsync.shape import national_date
 
 # Hộ kinh doanh counts with the businesses (LoaiDoiTuong 2) [I]: the code list has no own code.
@@ -44,7 +45,8 @@ def dossier_record(dossier: Dossier) -> dict:
         "DonViXuLy": dossier.agency.name,
         "NoiNopHoSo": "2" if online else "1",
         "HoSoCoThanhPhanSoHoa": "1" if online else "0",
-        "TaiKhoanDuocXacThucVoiVNeID": "0",  # VNeID-verified accounts are not flagged yet
+        # Known for a dossier taken in from the portal (intake.py); not flagged for ours yet.
+        "TaiKhoanDuocXacThucVoiVNeID": "1" if _vneid_verified(dossier) else "0",
         "DuocThanhToanTrucTuyen": "0",
         "DanhSachLePhi": ([{"TenPhiLePhi": "Phí, lệ phí", "Gia": int(dossier.fee_amount)}]
                           if dossier.fee_amount else []),
@@ -53,6 +55,12 @@ def dossier_record(dossier: Dossier) -> dict:
         record["DinhDanhCHS"] = [{"LoaiDinhDanh": "1" if len(id_number) == 12 else "2",
                                   "SoDinhDanh": id_number}]
     return record
+
+
+def _vneid_verified(dossier: Dossier) -> bool:
+    if dossier.channel != DossierChannel.NATIONAL_PORTAL:
+        return False
+    return IntakeRecord.objects.filter(dossier=dossier, vneid_verified=True).exists()
 
 
 def step_record(event: DossierEvent) -> dict:

@@ -15,6 +15,14 @@ its own, with no Django, speaking the two sync services of ``shape.py``.
   ``silent`` keeps the record, then holds the connection ``delay`` seconds and closes it with no
   answer (the client cannot know the record arrived); ``http500`` and ``error_code`` keep
   nothing. ``POST /_simulator/reset`` forgets everything.
+- Intake (``intake.py``): ``POST /_simulator/file`` files a dossier on the portal as a citizen
+  would: ``{"MaDonViTiepNhan", "HoSo": {…DongBoHoSoMC record…}, "DuLieuToKhai": {…},
+  "TepDinhKem": [{"MaThanhPhanHoSo", "TenTepDinhKem", "NoiDung": base64}]}``; each file is kept
+  and listed in ``HoSo.TaiLieuNop`` with its download link ``GET /tep/<id>``; the item is handed
+  over as given otherwise (a test may file a malformed one). Answer ``{"SoThuTu", "MaHoSo"}``.
+  ``POST /`` ``{"service": "LayDanhSachHoSoMoi", "data": [{"SauSoThuTu": n}]}`` answers
+  ``{"error_code": "0", "data": [items after n]}``; the dossier is then known to the portal, so
+  the platform's sync answers it with updates and steps.
 
 Run: ``python -m dichvucong.nationalsync.simulator --port 8002`` (prints the port on its first
 line; ``--port 0`` picks a free one), or ``dichvucong national_simulator``; ``serve`` starts it
@@ -27,7 +35,6 @@ import argparse
 import base64
 import hmac
 import json
-import re
 import sys
 import threading
 import time
@@ -39,7 +46,6 @@ import jsonschema_rs
 from dichvucong.nationalsync import shape
 
 CONTROL = "/_simulator/"
-_REQUIRED = re.compile(r'^"([^"]+)" is a required property$')
 
 
 class Portal:
@@ -59,6 +65,8 @@ class Portal:
             self.keys: set[str] = set()
             self.dossiers: dict[str, dict] = {}
             self.faults: list[dict] = []
+            self.filed: list[dict] = []
+            self.files: dict[str, bytes] = {}
 
     def set_faults(self, mode: str, count: int = 1, delay: float = 0.0) -> None:
         if mode not in ("http500", "error_code", "slow", "silent"):
@@ -71,14 +79,7 @@ class Portal:
             return self.faults.pop(0) if self.faults else None
 
     def check(self, body) -> list[dict]:
-        errors = []
-        for error in self.validator.iter_errors(body):
-            path = list(error.instance_path)
-            missing = _REQUIRED.match(error.message)
-            if missing:  # name the missing field itself, not the record that lacks it
-                path.append(missing.group(1))
-            errors.append({"field": shape.field_name(path), "message": error.message})
-        return errors
+        return shape.named_errors(self.validator, body)
 
     def receive(self, body, keys: list[str]) -> tuple[str, str, dict]:
         """Validate and keep one request: (error_code, message, extra)."""
@@ -123,6 +124,36 @@ class Portal:
                 return {"field": field, "message": f"hồ sơ {code} chưa được đồng bộ"}
         return None
 
+    def file(self, body: dict, base_url: str) -> dict:
+        """A dossier filed on the portal, to be handed over to the province."""
+        with self.lock:
+            item = {k: v for k, v in body.items() if k != "TepDinhKem"}
+            item.setdefault("SoThuTu", len(self.filed) + 1)
+            record = item.get("HoSo")
+            if isinstance(record, dict) and body.get("TepDinhKem"):
+                record["TaiLieuNop"] = list(record.get("TaiLieuNop") or [])
+                for file in body["TepDinhKem"]:
+                    file_id = f"{item['SoThuTu']}-{len(self.files) + 1}"
+                    self.files[file_id] = base64.b64decode(file.get("NoiDung", ""))
+                    record["TaiLieuNop"].append({
+                        "TepDinhKemId": file_id, "TenTepDinhKem": file.get("TenTepDinhKem", ""),
+                        "MaThanhPhanHoSo": file.get("MaThanhPhanHoSo", ""),
+                        "DuongDanTaiTepTin": f"{base_url}tep/{file_id}"})
+            if isinstance(record, dict) and record.get("MaHoSo"):
+                self.dossiers[str(record["MaHoSo"])] = record
+            self.filed.append(item)
+            return {"SoThuTu": item["SoThuTu"],
+                    "MaHoSo": record.get("MaHoSo") if isinstance(record, dict) else None}
+
+    def handed_over(self, body) -> list[dict]:
+        try:
+            after = int(body["data"][0]["SauSoThuTu"])
+        except (KeyError, IndexError, TypeError, ValueError):
+            after = 0
+        with self.lock:
+            return [item for item in self.filed
+                    if isinstance(item.get("SoThuTu"), int) and item["SoThuTu"] > after]
+
     def authorised(self, header: str) -> bool:
         if not self.username:
             return True
@@ -165,6 +196,13 @@ def make_handler(portal: Portal):
         def do_GET(self) -> None:
             if self.path.rstrip("/") == CONTROL + "received":
                 self._json(200, portal.snapshot())
+            elif self.path.startswith("/tep/") and self.path[5:] in portal.files:
+                data = portal.files[self.path[5:]]
+                self.send_response(200)
+                self.send_header("Content-Type", "application/octet-stream")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
             else:
                 self._json(404, {"error_code": "404", "message": "Không có"})
 
@@ -179,6 +217,10 @@ def make_handler(portal: Portal):
             if body is ValueError:
                 self._json(200, {"error_code": "1", "message": "Nội dung không phải JSON",
                                  "errors": [{"field": "(body)", "message": "not JSON"}]})
+                return
+            if isinstance(body, dict) and body.get("service") == shape.INTAKE_SERVICE:
+                self._json(200, {"error_code": "0", "message": "Thành công",
+                                 "data": portal.handed_over(body)})
                 return
             fault = portal.next_fault()
             mode = fault["mode"] if fault else ""
@@ -204,6 +246,10 @@ def make_handler(portal: Portal):
             body = body if isinstance(body, dict) else {}
             if action == "reset":
                 portal.reset()
+            elif action == "file":
+                host = self.headers.get("Host", "127.0.0.1")
+                self._json(200, portal.file(body, f"http://{host}/"))
+                return
             elif action == "faults":
                 try:
                     portal.set_faults(str(body.get("mode")), int(body.get("count", 1)),
