@@ -85,6 +85,7 @@ SECTION_LABELS = {
     "results": gettext_lazy("Kết quả"),
     "workflow": gettext_lazy("Quy trình xử lý"),
     "form": gettext_lazy("Biểu mẫu"),
+    "form_sections": gettext_lazy("Các phần của biểu mẫu"),
     "reissue_from_store": gettext_lazy("Cấp lại từ kho kết quả số"),
     "presence_required": gettext_lazy("Yêu cầu có mặt"),
     "keywords": gettext_lazy("Từ người dân hay dùng"),
@@ -122,6 +123,8 @@ PART_LABELS = {
     "collect_at": gettext_lazy("thời điểm thu"), "exempt_when": gettext_lazy("điều kiện miễn phí"),
     "reason": gettext_lazy("lý do"), "within_days": gettext_lazy("số ngày"),
     "digital": gettext_lazy("kết quả điện tử"),
+    "default": gettext_lazy("giá trị mặc định"), "section": gettext_lazy("phần"),
+    "title": gettext_lazy("tiêu đề"), "hint": gettext_lazy("hướng dẫn dưới tiêu đề"),
 }
 CHANGE_KINDS = {"added": gettext_lazy("Thêm"), "removed": gettext_lazy("Bỏ"),
                 "changed": gettext_lazy("Sửa")}
