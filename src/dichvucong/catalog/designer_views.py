@@ -42,6 +42,7 @@ from dichvucong.catalog.definition import (
     template_keys,
 )
 from dichvucong.catalog.diff import diff
+from dichvucong.catalog.formengine import form_defaults
 from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.catalog.models import Field, Procedure, ProcedureVersion
 from dichvucong.catalog.presenters import format_time_limit, reduction_percent
@@ -387,7 +388,8 @@ def _render_editor(request: HttpRequest, procedure: Procedure, draft: ProcedureV
         if processing else None,
         "time_limit": format_time_limit(processing.time_limit) if processing else "",
         "adding": adding,
-        **({"preview": form_context(parsed.form)} if parsed and parsed.form else {}),
+        **({"preview": form_context(parsed.form, form_defaults(parsed.form))}
+           if parsed and parsed.form else {}),
     }, status=status)
 
 
@@ -497,7 +499,7 @@ def preview(request: HttpRequest, code: str) -> HttpResponse:
             context |= form_context(fields, submission.raw, submission.result.errors)
             status = 400
     else:
-        context |= form_context(fields)
+        context |= form_context(fields, form_defaults(fields))
     return _render(request, "catalog/designer/preview.html", context, status=status)
 
 
