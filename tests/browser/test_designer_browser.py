@@ -202,6 +202,9 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     # an empty submission shows every error at once; the default is there.
     page.get_by_role("link", name="Mở trang xem trước biểu mẫu").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Xem trước biểu mẫu")
+    expect(page.locator(".form-pages li")).to_have_text(
+        ["Người đi khai tử (3 trường)", "Người đã chết (6 trường)",
+         "Giấy báo tử và bản sao trích lục (3 trường)"])
     check_accessibility(page, "preview")
     conditional = page.locator("#f-so_ban_sao")
     expect(conditional).to_be_hidden()

@@ -483,7 +483,9 @@ def preview(request: HttpRequest, code: str) -> HttpResponse:
         _notify(request, "error", _("Nội dung bản nháp chưa hợp lệ; hãy lưu lại từng phần."))
         return redirect("designer:draft", code=code)
     fields = definition.form
-    context: dict[str, Any] = {"procedure": procedure, "draft": draft, "definition": definition}
+    pages = definition.form_pages()
+    context: dict[str, Any] = {"procedure": procedure, "draft": draft, "definition": definition,
+                               "form_pages": pages if len(pages) > 1 else []}
     status = 200
     if request.method == "POST":
         post = request.POST.copy()
