@@ -252,7 +252,8 @@ def _check_answers(request: HttpRequest, procedure, definition, draft: Dossier, 
     return render(request, "dossiers/check.html", {
         "procedure": procedure, "draft": draft, "agency": check.agency, "edit": edit,
         # Documents and the delivery are asked on the form's last page.
-        "edit_last": f"{edit}&page={len(definition.form_pages()) - 1}",
+        "edit_last": edit + (f"&page={last}" if (last := len(definition.form_pages()) - 1)
+                             else ""),
         "answers": journey.answers(definition, draft.form_data),
         "documents": journey.documents(definition, list(draft.attachments.all())),
         "delivery": delivery, "address": address, "consent": consent,
