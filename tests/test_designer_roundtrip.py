@@ -13,6 +13,7 @@ import copy
 import json
 import re
 from datetime import date
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -572,3 +573,26 @@ def test_new_rules_entered_wrongly_are_explained_and_kept(designer):
     assert "Biểu mẫu không có trường «tre_ho_ten»." in html
     assert "Khối «anh_em» chưa đóng bằng dòng {{/anh_em}}" in html
     assert draft_of(BIRTH) == original
+
+
+def test_the_forms_sections_are_reordered_and_deleted_through_the_page(designer):
+    rich_draft(designer)
+    url = f"/thiet-ke/{BIRTH}/nhap/?section=form_sections"
+    fields = section_forms(designer.get(f"/thiet-ke/{BIRTH}/nhap/").content.decode())[
+        "form_sections"]
+    # The second before the first; the one without fields deleted.
+    response = designer.post(url, as_post(fields, **{
+        "form_sections-0-position": "2", "form_sections-1-position": "1",
+        "form_sections-2-DELETE": "on"}))
+    assert response.status_code == 302
+    definition = ProcedureDefinition.model_validate(draft_of(BIRTH))
+    assert [s.key for s in definition.form_sections] == ["tre", "nguoi_yeu_cau"]
+    # The first page is now «tre» (fields naming no section go there too).
+    assert definition.form_pages()[0].section.title == "Người được khai sinh"
+    # A section fields are on cannot be deleted: the page says why, nothing is saved.
+    fields = section_forms(designer.get(f"/thiet-ke/{BIRTH}/nhap/").content.decode())[
+        "form_sections"]
+    response = designer.post(url, as_post(fields, **{"form_sections-0-DELETE": "on"}))
+    assert response.status_code == 400
+    assert "nằm ở phần 'tre' không có" in unescape(response.content.decode())
+    assert [s["key"] for s in draft_of(BIRTH)["form_sections"]] == ["tre", "nguoi_yeu_cau"]

@@ -314,7 +314,7 @@ def test_a_form_in_sections_is_split_in_pages_in_the_sections_order():
 
 
 @pytest.mark.parametrize(("change", "message"), [
-    ({"section": "khong_co"}, "thuộc mục 'khong_co'"),
+    ({"section": "khong_co"}, "nằm ở phần 'khong_co'"),
     ({"default": "c"}, "không có trong danh sách"),
 ])
 def test_a_field_names_a_section_and_a_default_that_exist(change, message):
@@ -328,7 +328,7 @@ def test_a_field_names_a_section_and_a_default_that_exist(change, message):
     ([{"key": "x", "label": "X", "type": "checkbox", "default": "on"}], [], "'true'"),
     ([{"key": "g", "label": "G", "type": "group",
        "fields": [{"key": "y", "label": "Y", "type": "text", "section": "a"}]}],
-     [{"key": "a", "title": "A"}], "trang của nhóm"),
+     [{"key": "a", "title": "A"}], "phần của nhóm"),
 ])
 def test_sections_and_defaults_are_checked(form, sections, message):
     with pytest.raises(ValidationError, match=message):

@@ -473,8 +473,8 @@ class FormField(_Model):
                 raise ValueError(f"trường trong nhóm '{self.key}' không điền sẵn từ hồ sơ cá "
                                  "nhân (mỗi mục là một người khác)")
             if any(f.section for f in self.fields):
-                raise ValueError(f"trường trong nhóm '{self.key}' nằm theo trang của nhóm, "
-                                 "không ghi mục riêng")
+                raise ValueError(f"trường trong nhóm '{self.key}' nằm ở phần của nhóm, "
+                                 "không ghi phần riêng")
             _unique_keys(self.fields, self.key)
         elif self.fields:
             raise ValueError(f"chỉ trường nhóm mới có trường con ('{self.key}')")
@@ -706,11 +706,11 @@ class ProcedureDefinition(_Model):
     def _sections(self) -> ProcedureDefinition:
         keys = [section.key for section in self.form_sections]
         if len(keys) != len(set(keys)):
-            raise ValueError("khóa mục của biểu mẫu lặp lại")
+            raise ValueError("khóa phần (trang) của biểu mẫu lặp lại")
         for field in self.form:
             if field.section and field.section not in keys:
-                raise ValueError(f"trường '{field.key}' thuộc mục '{field.section}' không có "
-                                 "trong các mục của biểu mẫu")
+                raise ValueError(f"trường '{field.key}' nằm ở phần '{field.section}' không có "
+                                 "trong các phần của biểu mẫu")
         return self
 
     def form_pages(self) -> list[FormPage]:
