@@ -997,14 +997,17 @@ class DocumentForm(PositionMixin, DesignerForm):
                 "store_document_types": lines(data["store_document_types"])}
 
 
-class FormFieldForm(PositionMixin, DesignerForm):
-    key = forms.CharField(
-        label=_("Khóa"), max_length=63,
-        validators=[RegexValidator(KEY_PATTERN, _("Khóa gồm chữ thường không dấu, chữ số và "
-                                                  "dấu gạch dưới, bắt đầu bằng chữ, ví dụ "
-                                                  "ho_ten."))],
-        help_text=_("Tên kỹ thuật, ví dụ ho_ten."),
+def _key_field(invalid: Any, help_text: Any) -> forms.CharField:
+    """A row's technical key (a form field's, a form section's)."""
+    return forms.CharField(
+        label=_("Khóa"), max_length=63, validators=[RegexValidator(KEY_PATTERN, invalid)],
+        help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+
+
+class FormFieldForm(PositionMixin, DesignerForm):
+    key = _key_field(_("Khóa gồm chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng "
+                       "chữ, ví dụ ho_ten."), _("Tên kỹ thuật, ví dụ ho_ten."))
     label = forms.CharField(label=_("Nhãn hiển thị"), max_length=300)
     type = forms.ChoiceField(label=_("Loại trường"), choices=FIELD_TYPE_CHOICES,
                              initial=FieldType.TEXT.value)
@@ -1269,13 +1272,8 @@ class FormFieldForm(PositionMixin, DesignerForm):
 
 
 class FormSectionForm(PositionMixin, DesignerForm):
-    key = forms.CharField(
-        label=_("Khóa"), max_length=63,
-        validators=[RegexValidator(KEY_PATTERN, _("Khóa gồm chữ thường không dấu, chữ số và "
-                                                  "dấu gạch dưới, bắt đầu bằng chữ, ví dụ "
-                                                  "nguoi_yeu_cau."))],
-        help_text=_("Tên kỹ thuật, ví dụ nguoi_yeu_cau."),
-        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    key = _key_field(_("Khóa gồm chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng "
+                       "chữ, ví dụ nguoi_yeu_cau."), _("Tên kỹ thuật, ví dụ nguoi_yeu_cau."))
     title = forms.CharField(label=_("Tiêu đề"), max_length=300,
                             help_text=_("Ví dụ: Thông tin người yêu cầu."))
     hint = forms.CharField(label=_("Hướng dẫn dưới tiêu đề"), max_length=1000, required=False)
