@@ -147,8 +147,9 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         # A required document taken from the citizen's personal data store, with no upload.
         document_errors.update(store_hooks.apply_form(request, draft, definition))
         posted = read_form(request, pages[page_index].fields)
-        # This page's answers over those kept from the other pages.
-        values = {**values, **posted.raw}
+        # This page's answers over those kept from the other pages (of this form's fields).
+        values = {f.key: v for f in definition.form
+                  if (v := posted.raw.get(f.key, values.get(f.key))) is not None}
         extra_rows = posted.extra_rows
         last = page_index == len(pages) - 1
         if last:  # the delivery is asked on the last page only
