@@ -13,6 +13,7 @@ import copy
 import json
 import re
 from datetime import date
+from html import unescape
 from html.parser import HTMLParser
 
 import pytest
@@ -261,6 +262,11 @@ def rich_definition(base: dict) -> dict:
         {"name": "Giấy tờ người có công", "required_when": {"field": "nguoi_co_cong",
                                                              "equals": True}},
     ]
+    # Sections (pages) with a hint, fields naming theirs or none (the first), defaults.
+    d["form_sections"] = [
+        {"key": "nguoi_yeu_cau", "title": "Người yêu cầu", "hint": "Người đi đăng ký."},
+        {"key": "tre", "title": "Người được khai sinh"},
+        {"key": "trong", "title": "Phần chưa có trường"}]
     d["form"] = [
         {"key": "ho_ten_nguoi_yeu_cau", "label": "Họ tên người yêu cầu", "type": "text",
          "required": True, "prefill": "full_name", "max_length": 100},
@@ -268,18 +274,20 @@ def rich_definition(base: dict) -> dict:
          "prefill": "id_number", "required": True},
         {"key": "dia_chi", "label": "Nơi cư trú", "type": "address", "prefill": "address"},
         {"key": "ngay_sinh_cua_tre", "label": "Ngày sinh của trẻ", "type": "date",
-         "required": True, "help": "Theo giấy chứng sinh"},
+         "required": True, "help": "Theo giấy chứng sinh", "section": "tre", "max_value": "0"},
         {"key": "hoan_canh", "label": "Hoàn cảnh", "type": "select",
          "options": [{"value": "ho_ngheo", "label": "Hộ nghèo"},
                      {"value": "can_ngheo", "label": "Cận nghèo"},
-                     {"value": "khac", "label": "Khác (ghi rõ)"}]},
+                     {"value": "khac", "label": "Khác (ghi rõ)"}],
+         "default": "khac", "section": "tre"},
         {"key": "ghi_ro", "label": "Ghi rõ hoàn cảnh", "type": "textarea",
          "visible_when": {"field": "hoan_canh", "equals": "khac"}, "min_length": 5},
         {"key": "nguoi_co_cong", "label": "Người có công", "type": "checkbox"},
         {"key": "giay_to_co_cong", "label": "Số giấy chứng nhận", "type": "text",
          "visible_when": {"field": "nguoi_co_cong", "equals": True},
          "pattern": r"^[0-9A-Z/-]+$", "pattern_message": "Chữ in hoa, số, / và -"},
-        {"key": "ban_dien_tu", "label": "Nhận bản điện tử", "type": "checkbox"},
+        {"key": "ban_dien_tu", "label": "Nhận bản điện tử", "type": "checkbox",
+         "default": "true", "section": "nguoi_yeu_cau"},
         {"key": "so_ban", "label": "Số bản sao", "type": "number", "min_value": "1",
          "max_value": "10.5", "visible_when": {"field": "ban_dien_tu", "filled": False}},
         {"key": "ma_uu_dai", "label": "Mã ưu đãi", "type": "text",
@@ -288,7 +296,7 @@ def rich_definition(base: dict) -> dict:
         {"key": "noi_sinh", "label": "Nơi sinh", "type": "select",
          "options": [{"value": "Đà Nẵng, Việt Nam", "label": "Tại Đà Nẵng"},
                      {"value": "Nước ngoài", "label": "Ở nước ngoài"}]},
-        {"key": "benh_vien", "label": "Bệnh viện", "type": "text",
+        {"key": "benh_vien", "label": "Bệnh viện", "type": "text", "default": "Bệnh viện C",
          "visible_when": {"field": "noi_sinh", "in": ["Đà Nẵng, Việt Nam", 'Ghi "khác"']}},
         {"key": "cha_ho_ten", "label": "Họ tên người cha", "type": "text",
          "visible_when": {"all_of": [{"field": "nguoi_co_cong", "equals": True},
@@ -565,3 +573,26 @@ def test_new_rules_entered_wrongly_are_explained_and_kept(designer):
     assert "Biểu mẫu không có trường «tre_ho_ten»." in html
     assert "Khối «anh_em» chưa đóng bằng dòng {{/anh_em}}" in html
     assert draft_of(BIRTH) == original
+
+
+def test_the_forms_sections_are_reordered_and_deleted_through_the_page(designer):
+    rich_draft(designer)
+    url = f"/thiet-ke/{BIRTH}/nhap/?section=form_sections"
+    fields = section_forms(designer.get(f"/thiet-ke/{BIRTH}/nhap/").content.decode())[
+        "form_sections"]
+    # The second before the first; the one without fields deleted.
+    response = designer.post(url, as_post(fields, **{
+        "form_sections-0-position": "2", "form_sections-1-position": "1",
+        "form_sections-2-DELETE": "on"}))
+    assert response.status_code == 302
+    definition = ProcedureDefinition.model_validate(draft_of(BIRTH))
+    assert [s.key for s in definition.form_sections] == ["tre", "nguoi_yeu_cau"]
+    # The first page is now «tre» (fields naming no section go there too).
+    assert definition.form_pages()[0].section.title == "Người được khai sinh"
+    # A section fields are on cannot be deleted: the page says why, nothing is saved.
+    fields = section_forms(designer.get(f"/thiet-ke/{BIRTH}/nhap/").content.decode())[
+        "form_sections"]
+    response = designer.post(url, as_post(fields, **{"form_sections-0-DELETE": "on"}))
+    assert response.status_code == 400
+    assert "nằm ở phần 'tre' không có" in unescape(response.content.decode())
+    assert [s["key"] for s in draft_of(BIRTH)["form_sections"]] == ["tre", "nguoi_yeu_cau"]

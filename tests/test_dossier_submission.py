@@ -301,3 +301,94 @@ def test_an_agencys_own_day_off_moves_only_its_due_times():
     # 1.004873: 3 working days. Hải Châu's Tuesday off pushes its due time a day later.
     assert received_due(hai_chau()).astimezone(tz) == datetime(2030, 3, 8, 9, 0, tzinfo=tz)
     assert received_due(other).astimezone(tz) == datetime(2030, 3, 7, 9, 0, tzinfo=tz)
+
+
+def test_a_form_in_sections_is_filled_one_page_at_a_time(client, citizen):
+    """The birth declaration in three sections: each page shows its own section and checks only
+    its answers; «Quay lại» keeps what was typed; a default starts a new form; the draft keeps
+    every page's answers; the filing's errors send the citizen back to their page."""
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.catalog.versions import publish, save_draft, start_draft
+
+    designer = User.objects.get(username="quantri.thutuc")
+    procedure = Procedure.objects.get(code="1.001193")
+    draft_version = start_draft(procedure, designer)
+    definition = dict(draft_version.definition)
+    definition["form_sections"] = [
+        {"key": "nguoi_yeu_cau", "title": "Người yêu cầu", "hint": "Người đi đăng ký."},
+        {"key": "tre", "title": "Người được khai sinh"},
+        {"key": "cha_me", "title": "Cha, mẹ"}]
+    form = []
+    for item in definition["form"]:
+        prefix = item["key"].split("_")[0]
+        item = {**item, "section": {"nyc": "", "tre": "tre"}.get(prefix, "cha_me")}
+        if item["key"] == "tre_quoc_tich":
+            item["default"] = "Việt Nam"
+        form.append(item)
+    definition["form"] = form
+    definition["workflow"] = [{"name": "Thẩm định", "role": "specialist", "share": "0.7"},
+                              {"name": "Phê duyệt", "role": "leader", "share": "0.3"}]
+    save_draft(draft_version, definition)
+    publish(draft_version, designer)
+    url = "/thu-tuc/1.001193/nop-ho-so/"
+    answers = birth_form()
+    by_page = [{k: v for k, v in answers.items() if k.startswith("nyc_")},
+               {k: v for k, v in answers.items() if k.startswith("tre_")},
+               {k: v for k, v in answers.items() if k[:3] in ("me_", "cha")}]
+
+    first = client.get(url).content.decode()
+    assert "Bước 1 trên 3" in first and "<h2>Người yêu cầu</h2>" in first
+    assert 'name="agency"' in first and 'name="tre_ho_ten"' not in first
+    assert 'value="next"' in first and 'value="back"' not in first and 'name="doc-0"' not in first
+    # Only this page's answers are checked: one missing here is an error, the later ones not.
+    response = client.post(url, {"agency": str(hai_chau().pk), "page": "0", "action": "next",
+                                 **{**by_page[0], "nyc_ho_ten": ""}})
+    html = response.content.decode()
+    assert response.status_code == 200 and "Bước 1 trên 3" in html
+    assert "Cần nhập «Họ, chữ đệm và tên người yêu cầu»." in html
+    assert "người được khai sinh»" not in html
+    draft = Dossier.objects.get(applicant=citizen)
+    response = client.post(url, {"draft": draft.pk, "agency": str(hai_chau().pk), "page": "0",
+                                 "action": "next", **by_page[0]})
+    assert response.status_code == 302
+    assert response["Location"] == f"{url}?draft={draft.pk}&page=1"
+    second = client.get(response["Location"]).content.decode()
+    assert "Bước 2 trên 3" in second and 'name="agency"' not in second
+    assert 'value="Việt Nam"' in second  # the default
+    assert 'value="back"' in second
+    # «Quay lại» keeps the typed answers unchecked; the first page shows the kept ones.
+    response = client.post(url, {"draft": draft.pk, "page": "1", "action": "back",
+                                 "tre_ho_ten": "Trần Minh Khang"})
+    assert response["Location"] == f"{url}?draft={draft.pk}&page=0"
+    draft.refresh_from_db()
+    assert draft.form_data["tre_ho_ten"] == "Trần Minh Khang"
+    assert draft.form_data["nyc_ho_ten"] == "Nguyễn Thị Lan"
+    for index in (1, 2):
+        response = client.post(url, {"draft": draft.pk, "page": str(index), "action": "next",
+                                     **by_page[index]})
+        assert response.status_code == 302, response.content.decode()[:3000]
+    last = client.get(response["Location"]).content.decode()
+    assert "Bước 3 trên 3" in last and 'name="doc-1"' in last and 'value="submit"' in last
+    assert 'value="next"' not in last
+    # An earlier page's answer gone wrong since (here: emptied in the draft) sends the filing
+    # back to that page, with its error.
+    Dossier.objects.filter(pk=draft.pk).update(form_data={**draft.form_data, "tre_ho_ten": ""})
+    response = client.post(url, {"draft": draft.pk, "page": "2", "action": "submit",
+                                 "delivery": "online", **by_page[2], "doc-1": pdf()})
+    html = response.content.decode()
+    assert "Bước 2 trên 3" in html and "Cần nhập «Họ, chữ đệm và tên người được khai sinh»." \
+        in html
+    response = client.post(url, {"draft": draft.pk, "page": "1", "action": "next",
+                                 **by_page[1]})
+    assert response.status_code == 302
+    check = client.post(url, {"draft": draft.pk, "page": "2", "action": "submit",
+                              "delivery": "online", **by_page[2]}).content.decode()
+    # «Sửa» goes to the answer's page; a document's and the delivery's to the last one.
+    assert f"?draft={draft.pk}&amp;page=1#f-tre_ho_ten" in check
+    assert f"?draft={draft.pk}&amp;page=2#doc-1" in check
+    response = client.post(url, {"draft": draft.pk, "action": "confirm"})
+    assert response.status_code == 302
+    dossier = Dossier.objects.get(pk=draft.pk)
+    assert dossier.state == "submitted"
+    assert dossier.form_data["tre_ho_ten"] == "Trần Minh Khang"
+    assert dossier.form_data["nyc_quan_he"] == "Mẹ" and dossier.form_data["cha_nam_sinh"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -15,10 +16,12 @@ from dichvucong.catalog.formengine import (
     FieldError,
     clean_value,
     date_bounds,
+    form_defaults,
     read_submission,
     to_json_schema,
     validate,
 )
+from dichvucong.catalog.formrender import bind
 from dichvucong.core.idnumber import PROVINCE_CODES, InvalidIdNumber, mask, parse_id_number
 
 FORM = [
@@ -274,3 +277,76 @@ def test_the_designer_saves_a_field_on_a_code_list_by_name():
     mixed = FormFieldForm(data={"key": "d", "label": "D", "type": "text",
                                 "code_list": "dan_toc", "position": "1"})
     assert not mixed.is_valid() and "code_list" in mixed.errors
+
+
+# --- sections (pages) and defaults ---------------------------------------------------------------
+
+def _sectioned(form: list[dict], sections: list[dict]) -> ProcedureDefinition:
+    return ProcedureDefinition.model_validate({
+        "code": "DNG.000123", "name": "Thử", "field": "Hộ tịch", "levels": ["commune"],
+        "form": form, "form_sections": sections})
+
+
+SECTIONED = [
+    {"key": "ho_ten", "label": "Họ tên", "type": "text", "required": True},
+    {"key": "ban_sao", "label": "Cấp bản sao", "type": "checkbox", "section": "ban_sao",
+     "default": "true"},
+    {"key": "ly_do", "label": "Lý do", "type": "select", "section": "nguoi", "default": "b",
+     "options": [{"value": "a", "label": "A"}, {"value": "b", "label": "B"}]},
+    {"key": "so_ban", "label": "Số bản", "type": "number", "section": "ban_sao",
+     "visible_when": {"all_of": [{"field": "ban_sao", "equals": True},
+                                 {"field": "ho_ten", "filled": True}]}},
+    {"key": "ghi_chu", "label": "Ghi chú", "type": "text", "section": "ban_sao",
+     "visible_when": {"field": "ho_ten", "filled": True}},
+]
+
+
+def test_a_form_in_sections_is_split_in_pages_in_the_sections_order():
+    definition = _sectioned(SECTIONED, [{"key": "nguoi", "title": "Người yêu cầu"},
+                                        {"key": "trong", "title": "Chưa có trường"},
+                                        {"key": "ban_sao", "title": "Bản sao", "hint": "Nếu cần"}])
+    pages = definition.form_pages()
+    # A field naming no section is on the first; a section without fields has no page.
+    assert [(p.section.key, [f.key for f in p.fields]) for p in pages] == [
+        ("nguoi", ["ho_ten", "ly_do"]), ("ban_sao", ["ban_sao", "so_ban", "ghi_chu"])]
+    assert _sectioned(SECTIONED[:1], []).form_pages()[0].section is None
+    assert form_defaults(definition.form) == {"ban_sao": "true", "ly_do": "b"}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"section": "khong_co"}, "nằm ở phần 'khong_co'"),
+    ({"default": "c"}, "không có trong danh sách"),
+])
+def test_a_field_names_a_section_and_a_default_that_exist(change, message):
+    form = [dict(SECTIONED[0]), {**SECTIONED[2], **change}]
+    with pytest.raises(ValidationError, match=message):
+        _sectioned(form, [{"key": "nguoi", "title": "Người yêu cầu"}])
+
+
+@pytest.mark.parametrize(("form", "sections", "message"), [
+    (SECTIONED[:1], [{"key": "a", "title": "A"}, {"key": "a", "title": "B"}], "lặp lại"),
+    ([{"key": "x", "label": "X", "type": "checkbox", "default": "on"}], [], "'true'"),
+    ([{"key": "g", "label": "G", "type": "group",
+       "fields": [{"key": "y", "label": "Y", "type": "text", "section": "a"}]}],
+     [{"key": "a", "title": "A"}], "phần của nhóm"),
+])
+def test_sections_and_defaults_are_checked(form, sections, message):
+    with pytest.raises(ValidationError, match=message):
+        _sectioned(form, sections)
+
+
+def test_a_condition_on_another_pages_answer_is_settled_when_the_page_is_drawn():
+    """The page has no input for an answer given on another page: the enhancement script must
+    not read it as empty."""
+    definition = _sectioned(SECTIONED, [{"key": "nguoi", "title": "Người"},
+                                        {"key": "ban_sao", "title": "Bản sao"}])
+    page = definition.form_pages()[1]
+    bound = {b.name: b for b in bind(page.fields, {"ho_ten": "Lê Văn Tư", "ban_sao": "on"}, {})}
+    assert bound["ghi_chu"].visible and bound["ghi_chu"].condition == {}
+    assert bound["so_ban"].visible
+    assert json.loads(bound["so_ban"].condition["when"]) == {
+        "all": [{"field": "ban_sao", "equals": "on"}, {"const": True}]}
+    hidden = {b.name: b for b in bind(page.fields, {"ban_sao": "on"}, {})}
+    assert not hidden["so_ban"].visible  # ho_ten not answered: read on the page as before
+    assert json.loads(hidden["so_ban"].condition["when"])["all"][1] == {
+        "field": "ho_ten", "filled": "true"}

@@ -9,6 +9,7 @@ Django: the rules here are tested directly.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -426,6 +427,13 @@ class FormField(_Model):
     prefill: ProfileKey | None = Field(
         None, description="filled in from the applicant's profile (the citizen's, also when an "
                           "agent files for them); the citizen can still change it")
+    default: str = Field(
+        "", description="the answer a new form starts with (a choice's value; 'true' for a "
+                        "ticked box); a profile value, when given, wins; the citizen can change "
+                        "it")
+    section: str = Field(
+        "", description="key of the form section (page) the field is on; empty: the first one. "
+                        "Top-level fields only")
 
     @model_validator(mode="before")
     @classmethod
@@ -464,6 +472,9 @@ class FormField(_Model):
             if any(f.prefill for f in self.fields):
                 raise ValueError(f"trường trong nhóm '{self.key}' không điền sẵn từ hồ sơ cá "
                                  "nhân (mỗi mục là một người khác)")
+            if any(f.section for f in self.fields):
+                raise ValueError(f"trường trong nhóm '{self.key}' nằm ở phần của nhóm, "
+                                 "không ghi phần riêng")
             _unique_keys(self.fields, self.key)
         elif self.fields:
             raise ValueError(f"chỉ trường nhóm mới có trường con ('{self.key}')")
@@ -479,6 +490,16 @@ class FormField(_Model):
                              "(before_field hoặc after_field)")
         if self.key in (self.before_field, self.after_field):
             raise ValueError(f"quy tắc ngày của '{self.key}' không được so với chính nó")
+        if self.default:
+            if self.type in (FieldType.GROUP, FieldType.ADDRESS, FieldType.FILE):
+                raise ValueError(f"trường '{self.key}' loại {self.type.value} không có giá trị "
+                                 "mặc định")
+            if self.type in (FieldType.SELECT, FieldType.MULTISELECT) and \
+                    self.default not in {o.value for o in self.options}:
+                raise ValueError(f"giá trị mặc định của '{self.key}' không có trong danh sách "
+                                 "lựa chọn")
+            if self.type == FieldType.CHECKBOX and self.default != "true":
+                raise ValueError(f"ô đánh dấu '{self.key}' chỉ có mặc định 'true' (đánh dấu)")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -504,6 +525,28 @@ def _unique_keys(fields: list[FormField], where: str) -> None:
             if other and types.get(other) != FieldType.DATE:
                 raise ValueError(f"quy tắc ngày của '{field.key}' so với '{other}': không có "
                                  f"trường ngày này cùng cấp")
+
+
+class FormSection(_Model):
+    """A part of the citizen's form under its own heading: the citizen's form shows one section
+    a page («Tiếp tục», «Quay lại»), in the order the sections are listed."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,62}$")]
+    title: Text = Field(description="the heading, e.g. 'Thông tin người yêu cầu'")
+    hint: str = Field("", description="a sentence under the heading")
+
+
+@dataclass(frozen=True)
+class FormPage:
+    """One page of the citizen's form: a section (None for a form without sections) and its
+    top-level fields, in the form's order."""
+
+    section: FormSection | None
+    fields: list[FormField]
+
+    @property
+    def keys(self) -> set[str]:
+        return {f.key for f in self.fields}
 
 
 class WorkflowStep(_Model):
@@ -613,6 +656,9 @@ class ProcedureDefinition(_Model):
     results: list[Result] = Field(default_factory=list)
     workflow: list[WorkflowStep] = Field(default_factory=list)
     form: list[FormField] = Field(default_factory=list, description="the citizen's form")
+    form_sections: list[FormSection] = Field(
+        default_factory=list, description="the form's sections (pages), in order; a field names "
+                                          "its own (none: the first)")
     declaration: Declaration = Field(default_factory=Declaration,
                                      description="the form as the official template's paper")
     reissue_from_store: bool = False
@@ -655,6 +701,27 @@ class ProcedureDefinition(_Model):
                 raise ValueError(f"kết quả «{result.name}»: trường số định danh người được "
                                  "cấp cần đi cùng trường họ tên")
         return self
+
+    @model_validator(mode="after")
+    def _sections(self) -> ProcedureDefinition:
+        keys = [section.key for section in self.form_sections]
+        if len(keys) != len(set(keys)):
+            raise ValueError("khóa phần (trang) của biểu mẫu lặp lại")
+        for field in self.form:
+            if field.section and field.section not in keys:
+                raise ValueError(f"trường '{field.key}' nằm ở phần '{field.section}' không có "
+                                 "trong các phần của biểu mẫu")
+        return self
+
+    def form_pages(self) -> list[FormPage]:
+        """The citizen's form page by page: one per section that has fields (a field naming no
+        section is on the first), or the whole form as one page."""
+        if not self.form_sections:
+            return [FormPage(None, list(self.form))]
+        first = self.form_sections[0].key
+        pages = [FormPage(section, [f for f in self.form if (f.section or first) == section.key])
+                 for section in self.form_sections]
+        return [page for page in pages if page.fields] or [FormPage(None, list(self.form))]
 
     @model_validator(mode="after")
     def _fee_fields(self) -> ProcedureDefinition:

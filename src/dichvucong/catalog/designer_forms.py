@@ -997,14 +997,17 @@ class DocumentForm(PositionMixin, DesignerForm):
                 "store_document_types": lines(data["store_document_types"])}
 
 
-class FormFieldForm(PositionMixin, DesignerForm):
-    key = forms.CharField(
-        label=_("Khóa"), max_length=63,
-        validators=[RegexValidator(KEY_PATTERN, _("Khóa gồm chữ thường không dấu, chữ số và "
-                                                  "dấu gạch dưới, bắt đầu bằng chữ, ví dụ "
-                                                  "ho_ten."))],
-        help_text=_("Tên kỹ thuật, ví dụ ho_ten."),
+def _key_field(invalid: Any, help_text: Any) -> forms.CharField:
+    """A row's technical key (a form field's, a form section's)."""
+    return forms.CharField(
+        label=_("Khóa"), max_length=63, validators=[RegexValidator(KEY_PATTERN, invalid)],
+        help_text=help_text,
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+
+
+class FormFieldForm(PositionMixin, DesignerForm):
+    key = _key_field(_("Khóa gồm chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng "
+                       "chữ, ví dụ ho_ten."), _("Tên kỹ thuật, ví dụ ho_ten."))
     label = forms.CharField(label=_("Nhãn hiển thị"), max_length=300)
     type = forms.ChoiceField(label=_("Loại trường"), choices=FIELD_TYPE_CHOICES,
                              initial=FieldType.TEXT.value)
@@ -1038,6 +1041,15 @@ class FormFieldForm(PositionMixin, DesignerForm):
     cond_combined = ConditionField(
         label=_("Hoặc điều kiện kết hợp nhiều câu trả lời"),
         help_text=CONDITION_HELP)
+    section = forms.ChoiceField(
+        label=_("Phần (trang) của biểu mẫu"), required=False, initial="",
+        choices=[("", _("— Phần đầu tiên —"))],
+        help_text=_("Công dân khai mỗi phần trên một trang. Thêm phần ở mục «Các phần của "
+                    "biểu mẫu»."))
+    default = forms.CharField(
+        label=_("Giá trị mặc định"), max_length=500, required=False,
+        help_text=_("Câu trả lời có sẵn khi công dân mở tờ khai, vẫn sửa được. Với trường chọn: "
+                    "giá trị của lựa chọn; với ô đánh dấu: true."))
     group = forms.CharField(
         label=_("Thuộc nhóm (khóa của trường nhóm)"), max_length=63, required=False,
         validators=[RegexValidator(KEY_PATTERN, _("Khóa nhóm không hợp lệ."))],
@@ -1073,15 +1085,21 @@ class FormFieldForm(PositionMixin, DesignerForm):
     max_items = forms.IntegerField(label=_("Số mục tối đa (với nhóm)"), required=False,
                                    min_value=1, max_value=200)
 
-    main = ["key", "label", "type", "required", "help", "prefill", "group", "position"]
+    main = ["key", "label", "type", "required", "help", "prefill", "section", "group",
+            "position"]
     more = [
-        (_("Lựa chọn (với trường chọn) và điều kiện hiển thị"),
-         ["options", "code_list", "cond_field", "cond_operator", "cond_value",
+        (_("Lựa chọn (với trường chọn), giá trị mặc định và điều kiện hiển thị"),
+         ["options", "code_list", "default", "cond_field", "cond_operator", "cond_value",
           "cond_combined"]),
         (_("Giới hạn và kiểm tra dữ liệu"),
          ["min_length", "max_length", "min_value", "max_value", "before_field", "after_field",
           "max_days_apart", "pattern", "pattern_message", "min_items", "max_items"]),
     ]
+
+    def __init__(self, *args: Any, sections: list[tuple[str, str]] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["section"].choices = [("", _("— Phần đầu tiên —")), *(sections or [])]
 
     def row_title(self) -> str:
         return str(self.initial.get("label") or self.initial.get("key") or "")
@@ -1120,6 +1138,7 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "min_items": item.get("min_items", 0) or None,
             "max_items": item.get("max_items", 20) if item.get("type") == "group" else None,
             "prefill": item.get("prefill") or "",
+            "section": item.get("section") or "", "default": item.get("default") or "",
         }
 
     def clean_options(self) -> list[dict[str, str]]:
@@ -1155,6 +1174,9 @@ class FormFieldForm(PositionMixin, DesignerForm):
             self.add_error("prefill", _("Loại trường này không chứa được thông tin đó."))
         if prefill and data.get("group"):
             self.add_error("prefill", _("Trường trong nhóm lặp lại không điền sẵn được."))
+        if data.get("section") and data.get("group"):
+            self.add_error("section", _("Trường trong nhóm lặp lại nằm ở phần của nhóm: để "
+                                        "trống ô này."))
         operator, target = data.get("cond_operator"), data.get("cond_field")
         if operator and not target and "cond_field" not in self.errors:
             self.add_error("cond_field", _("Cần khóa của trường mà điều kiện đọc."))
@@ -1199,6 +1221,7 @@ class FormFieldForm(PositionMixin, DesignerForm):
             "min_items": data["min_items"] or 0,
             "max_items": data["max_items"] or 20,
             "prefill": data.get("prefill") or None,
+            "default": data["default"], "section": data["section"],
         }
         if data.get("code_list"):
             item["code_list"] = data["code_list"]
@@ -1246,6 +1269,26 @@ class FormFieldForm(PositionMixin, DesignerForm):
             else:
                 item["visible_when"] = {"field": target, "equals": value}
         return item
+
+
+class FormSectionForm(PositionMixin, DesignerForm):
+    key = _key_field(_("Khóa gồm chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng "
+                       "chữ, ví dụ nguoi_yeu_cau."), _("Tên kỹ thuật, ví dụ nguoi_yeu_cau."))
+    title = forms.CharField(label=_("Tiêu đề"), max_length=300,
+                            help_text=_("Ví dụ: Thông tin người yêu cầu."))
+    hint = forms.CharField(label=_("Hướng dẫn dưới tiêu đề"), max_length=1000, required=False)
+
+    def row_title(self) -> str:
+        return str(self.initial.get("title") or "")
+
+    @staticmethod
+    def row_initial(item: dict) -> dict:
+        return {"key": item.get("key", ""), "title": item.get("title", ""),
+                "hint": item.get("hint", "")}
+
+    def to_item(self) -> dict:
+        data = self.cleaned_data
+        return {"key": data["key"], "title": data["title"], "hint": data["hint"]}
 
 
 class WorkflowForm(PositionMixin, DesignerForm):
@@ -1379,11 +1422,29 @@ class WorkflowFormSet(RowFormSet):
         return placements
 
 
+class FormSectionFormSet(RowFormSet):
+    section = "form_sections"
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        keys = [form.cleaned_data["key"] for form in self.live_forms()]
+        for form in self.live_forms():
+            if keys.count(form.cleaned_data["key"]) > 1:
+                form.add_error("key", _("Khóa «%(key)s» đã dùng cho phần khác.")
+                               % {"key": form.cleaned_data["key"]})
+
+
 class FormFieldFormSet(RowFormSet):
     """The citizen's form as flat rows: a row's ``group`` column names the group it belongs to;
     ``apply`` rebuilds the nesting."""
 
     section = "form"
+
+    @classmethod
+    def form_kwargs_from(cls, definition: dict, keys: list[str]) -> dict:
+        return {"sections": [(item.get("key", ""), item.get("title", ""))
+                             for item in definition.get("form_sections") or []]}
 
     @classmethod
     def initial_from(cls, definition: dict) -> list[dict]:
@@ -1516,6 +1577,11 @@ SECTIONS: dict[str, Section] = {s.key: s for s in [
             intro=_("Không có dòng nào nghĩa là thủ tục không thu phí.")),
     Section("documents", _("Thành phần hồ sơ"), _formset(DocumentForm, DocumentFormSet),
             row_noun=_("Giấy tờ")),
+    Section("form_sections", _("Các phần của biểu mẫu"),
+            _formset(FormSectionForm, FormSectionFormSet), row_noun=_("Phần"),
+            intro=_("Công dân khai mỗi phần trên một trang, theo thứ tự các phần (nút «Tiếp "
+                    "tục», «Quay lại»); mỗi trường ghi phần của nó ở cột «Phần (trang) của biểu "
+                    "mẫu». Không có phần nào: cả tờ khai trên một trang.")),
     Section("form", _("Biểu mẫu công dân khai"), _formset(FormFieldForm, FormFieldFormSet),
             row_noun=_("Trường"),
             intro=_("Mỗi dòng một trường. Trường của nhóm lặp lại ghi khóa của nhóm vào cột "

@@ -42,6 +42,7 @@ from dichvucong.catalog.definition import (
     template_keys,
 )
 from dichvucong.catalog.diff import diff
+from dichvucong.catalog.formengine import form_defaults
 from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.catalog.models import Field, Procedure, ProcedureVersion
 from dichvucong.catalog.presenters import format_time_limit, reduction_percent
@@ -85,6 +86,7 @@ SECTION_LABELS = {
     "results": gettext_lazy("Kết quả"),
     "workflow": gettext_lazy("Quy trình xử lý"),
     "form": gettext_lazy("Biểu mẫu"),
+    "form_sections": gettext_lazy("Các phần của biểu mẫu"),
     "reissue_from_store": gettext_lazy("Cấp lại từ kho kết quả số"),
     "presence_required": gettext_lazy("Yêu cầu có mặt"),
     "keywords": gettext_lazy("Từ người dân hay dùng"),
@@ -122,6 +124,8 @@ PART_LABELS = {
     "collect_at": gettext_lazy("thời điểm thu"), "exempt_when": gettext_lazy("điều kiện miễn phí"),
     "reason": gettext_lazy("lý do"), "within_days": gettext_lazy("số ngày"),
     "digital": gettext_lazy("kết quả điện tử"),
+    "default": gettext_lazy("giá trị mặc định"), "section": gettext_lazy("phần"),
+    "title": gettext_lazy("tiêu đề"), "hint": gettext_lazy("hướng dẫn dưới tiêu đề"),
 }
 CHANGE_KINDS = {"added": gettext_lazy("Thêm"), "removed": gettext_lazy("Bỏ"),
                 "changed": gettext_lazy("Sửa")}
@@ -384,7 +388,8 @@ def _render_editor(request: HttpRequest, procedure: Procedure, draft: ProcedureV
         if processing else None,
         "time_limit": format_time_limit(processing.time_limit) if processing else "",
         "adding": adding,
-        **({"preview": form_context(parsed.form)} if parsed and parsed.form else {}),
+        **({"preview": form_context(parsed.form, form_defaults(parsed.form))}
+           if parsed and parsed.form else {}),
     }, status=status)
 
 
@@ -478,7 +483,9 @@ def preview(request: HttpRequest, code: str) -> HttpResponse:
         _notify(request, "error", _("Nội dung bản nháp chưa hợp lệ; hãy lưu lại từng phần."))
         return redirect("designer:draft", code=code)
     fields = definition.form
-    context: dict[str, Any] = {"procedure": procedure, "draft": draft, "definition": definition}
+    pages = definition.form_pages()
+    context: dict[str, Any] = {"procedure": procedure, "draft": draft, "definition": definition,
+                               "form_pages": pages if len(pages) > 1 else []}
     status = 200
     if request.method == "POST":
         post = request.POST.copy()
@@ -494,7 +501,7 @@ def preview(request: HttpRequest, code: str) -> HttpResponse:
             context |= form_context(fields, submission.raw, submission.result.errors)
             status = 400
     else:
-        context |= form_context(fields)
+        context |= form_context(fields, form_defaults(fields))
     return _render(request, "catalog/designer/preview.html", context, status=status)
 
 

@@ -84,6 +84,12 @@ def read_submission(fields: list[FormField], data: Mapping[str, Any],
     return raw
 
 
+def form_defaults(fields: list[FormField]) -> Raw:
+    """The raw answers a new form starts with: each top-level field's ``default``."""
+    return {f.key: [f.default] if f.type == FieldType.MULTISELECT else f.default
+            for f in fields if f.default}
+
+
 def is_visible(condition: Condition | None, scope: Raw) -> bool:
     """Whether ``condition`` holds for the answers in ``scope`` (no condition: it does)."""
     if condition is None:

@@ -75,8 +75,13 @@ def bind(fields: list[FormField], values: dict[str, Any], errors: dict[str, list
          prefix: str = "", extra_rows: dict[str, int] | None = None,
          places: Places | None = None) -> list[BoundField]:
     """Bind ``fields`` to submitted or prefilled ``values`` (nested, as read_submission gives
-    them) and ``errors`` (by flat name). ``extra_rows`` adds blank rows to groups."""
+    them) and ``errors`` (by flat name). ``extra_rows`` adds blank rows to groups. ``values``
+    may hold answers of fields not bound (a multi-page form's other pages): a condition's test
+    of those is settled here, since the page has no input for the script to read."""
     extra_rows = extra_rows or {}
+    # Only top-level conditions read other top-level fields (a group's read its own).
+    elsewhere = {k: v for k, v in values.items()
+                 if k not in {f.key for f in fields}} if not prefix else {}
     bound = []
     for f in fields:
         name = f"{prefix}{f.key}"
@@ -95,10 +100,12 @@ def bind(fields: list[FormField], values: dict[str, Any], errors: dict[str, list
                             for o in f.options]
         if f.visible_when is not None:
             c = f.visible_when
-            if c.field:
+            if c.field in elsewhere:
+                pass  # settled: ``visible`` says it
+            elif c.field:
                 item.condition = _condition_attrs(c, prefix)
             else:  # combined: the script reads the tree as JSON
-                item.condition = {"when": json.dumps(_condition_tree(c, prefix))}
+                item.condition = {"when": json.dumps(_condition_tree(c, prefix, elsewhere))}
         if f.type == FieldType.ADDRESS:
             parts = value if isinstance(value, dict) else {}
             item.part_values = {k: str(parts.get(k, "") or "") for k in
@@ -134,11 +141,13 @@ def _condition_attrs(c: Condition, prefix: str) -> dict[str, str]:
     return attrs
 
 
-def _condition_tree(c: Condition, prefix: str) -> dict[str, Any]:
+def _condition_tree(c: Condition, prefix: str, elsewhere: dict[str, Any]) -> dict[str, Any]:
     if c.all_of is not None:
-        return {"all": [_condition_tree(part, prefix) for part in c.all_of]}
+        return {"all": [_condition_tree(part, prefix, elsewhere) for part in c.all_of]}
     if c.any_of is not None:
-        return {"any": [_condition_tree(part, prefix) for part in c.any_of]}
+        return {"any": [_condition_tree(part, prefix, elsewhere) for part in c.any_of]}
+    if c.field in elsewhere:
+        return {"const": is_visible(c, elsewhere)}
     attrs = _condition_attrs(c, prefix)
     return {**attrs, "in": attrs["in"].split("|")} if "in" in attrs else attrs
 

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from dichvucong.adminunits import queries as units
-from dichvucong.catalog.definition import FieldType, FormField
+from dichvucong.catalog.definition import FieldType, FormField, FormPage
 from dichvucong.catalog.formengine import FormResult, read_submission, validate
 from dichvucong.catalog.formrender import BoundField, Places, bind, flat_errors
 
@@ -60,6 +60,13 @@ def check_values(fields: list[FormField], raw: dict[str, Any]) -> FormResult:
     for province in _address_provinces(fields, raw):
         known |= units.known_communes(province)
     return validate(fields, raw, timezone.localdate(), known_communes=known)
+
+
+def page_of_errors(pages: list[FormPage], errors: dict[str, list[str]]) -> int | None:
+    """The first page of a multi-page form with an error (errors by flat name: ``key`` or
+    ``group-0-key``), or None."""
+    keys = {name.split("-", 1)[0] for name in errors}
+    return next((i for i, page in enumerate(pages) if page.keys & keys), None)
 
 
 def form_context(fields: list[FormField], values: dict[str, Any] | None = None,

@@ -24,18 +24,22 @@ JUST_FILED = "dossiers.just_filed"
 
 @dataclass(frozen=True)
 class Answer:
-    """One answer read back, with the id of its input for the «Sửa» link."""
+    """One answer read back, with the id of its input and the form's page it is on (0 for a
+    form without sections) for the «Sửa» link."""
 
     target: str
     entry: Entry
+    page: int = 0
 
 
 def answers(definition: ProcedureDefinition, cleaned: dict[str, Any]) -> list[Answer]:
     """The form's answers as filed (hidden conditional fields are not in ``cleaned``), in the
     form's order, each top-level field (a group with its items) with its input's id."""
+    page_of = {f.key: index for index, page in enumerate(definition.form_pages())
+               for f in page.fields}
     found = []
     for form_field in definition.form:
-        found += [Answer(f"f-{form_field.key}", entry)
+        found += [Answer(f"f-{form_field.key}", entry, page_of.get(form_field.key, 0))
                   for entry in form_entries([form_field], cleaned)]
     return found
 

@@ -12,9 +12,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from dichvucong.catalog import queries as catalog_queries
-from dichvucong.catalog.formengine import read_submission
+from dichvucong.catalog.formengine import form_defaults, read_submission
 from dichvucong.catalog.formrender import bind, flat_errors
-from dichvucong.catalog.formviews import check_values, form_context, places, read_form
+from dichvucong.catalog.formviews import (
+    check_values,
+    form_context,
+    page_of_errors,
+    places,
+    read_form,
+)
 from dichvucong.catalog.presenters import format_vnd
 from dichvucong.core.ratelimit import allow, client_key
 from dichvucong.core.text import NAME_MAX, sorted_vietnamese
@@ -73,8 +79,16 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     document_errors: dict[int, str] = {}
     other_errors: dict[str, str] = {}
-    # From the applicant's profile: the citizen's, also when an agent files for them.
-    values = prefill.profile_values(definition.form, applicant, prefill.place_name)
+    # The fields' defaults, then the applicant's profile: the citizen's, also when an agent
+    # files for them.
+    values = {**form_defaults(definition.form),
+              **prefill.profile_values(definition.form, applicant, prefill.place_name)}
+    # A form in sections is filled one section a page (``ProcedureDefinition.form_pages``): the
+    # first page also asks where to file, the last one for the documents and the delivery.
+    pages = definition.form_pages()
+    page_index = min(_number(request.POST.get("page") or request.GET.get("page") or ""),
+                     len(pages) - 1)
+    action = request.POST.get("action", "")
     extra_rows: dict[str, int] = {}
     delivery = Delivery.ONLINE.value
     # One agency: that one; a ward-level procedure: the applicant's own ward, if known.
@@ -94,6 +108,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("dossiers:submit", code=procedure.code)
         result = check_values(definition.form, draft.form_data or {})
         check = _check_draft(procedure, definition, draft, result, agencies)
+        page_index = _page_with_errors(pages, check.errors, page_index)
         if not check.errors:
             dossier = submission.submit(draft, request.user, result.cleaned, check.delivery,
                                         check.delivery_address)
@@ -134,20 +149,36 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                 document_errors[index] = str(exc)
         # A required document taken from the citizen's personal data store, with no upload.
         document_errors.update(store_hooks.apply_form(request, draft, definition))
-        posted = read_form(request, definition.form)
-        values = posted.raw
+        posted = read_form(request, pages[page_index].fields)
+        # This page's answers over those kept from the other pages (of this form's fields).
+        values = {f.key: v for f in definition.form
+                  if (v := posted.raw.get(f.key, values.get(f.key))) is not None}
         extra_rows = posted.extra_rows
-        address_values = read_submission([submission.POST_ADDRESS], request.POST)
-        if delivery not in Delivery.values:
-            delivery = Delivery.ONLINE.value
-        draft.form_data = submission.to_json(posted.raw)
-        draft.delivery = delivery
-        draft.delivery_address = address_values["delivery_address"]
+        last = page_index == len(pages) - 1
+        if last:  # the delivery is asked on the last page only
+            address_values = read_submission([submission.POST_ADDRESS], request.POST)
+            draft.delivery = delivery if delivery in Delivery.values else Delivery.ONLINE.value
+            draft.delivery_address = address_values["delivery_address"]
+        delivery = draft.delivery
+        draft.form_data = submission.to_json(values)
         draft.save(update_fields=["form_data", "delivery", "delivery_address", "updated_at"])
-        if posted.result is not None:  # a submission, not "add a row" or "refresh"
+        page_url = reverse("dossiers:submit", args=[procedure.code]) + f"?draft={draft.pk}&page="
+        if posted.result is not None and action == "back" and page_index > 0:
+            return redirect(page_url + str(page_index - 1))  # kept as typed, checked later
+        if posted.result is not None and len(pages) > 1 and not (last and action == "submit"):
+            # «Tiếp tục» (or «Lưu nháp») checks this page's answers only.
+            errors = posted.result.errors
+            if page_index == 0 and submission.receiving_agency(
+                    procedure, agency_id, agencies) is None:
+                other_errors["agency"] = submission.AGENCY_MISSING
+            if not errors and not other_errors and action == "next":
+                return redirect(page_url + str(page_index + 1))
+        elif posted.result is not None:  # a submission, not "add a row" or "refresh"
+            form_result = (check_values(definition.form, values) if len(pages) > 1
+                           else posted.result)
             check = submission.check_filing(
                 procedure, definition, agency_id=agency_id,
-                delivery=request.POST.get("delivery", delivery), form=posted.result,
+                delivery=request.POST.get("delivery", delivery), form=form_result,
                 documents=draft.attachments.values_list("requirement", flat=True),
                 document_errors=document_errors, address_values=address_values,
                 agencies=agencies)
@@ -156,9 +187,10 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                                                        found.documents)
             other_errors = {key: message for key, message in
                             (("agency", found.agency), ("delivery", found.delivery)) if message}
-            if not found and request.POST.get("action") == "submit":
+            if not found and action == "submit":
                 return _check_answers(request, procedure, definition, draft,
-                                      posted.result.cleaned, check, consent)
+                                      form_result.cleaned, check, consent)
+            page_index = _page_with_errors(pages, found, page_index)
         elif submission.receiving_agency(procedure, agency_id, agencies) is None:
             other_errors["agency"] = submission.AGENCY_MISSING
 
@@ -172,23 +204,36 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
          "attached": attached.get(d.name[:NAME_MAX])}
         for i, d in enumerate(definition.documents)
     ]
-    context = form_context(definition.form, values, errors, extra_rows)
+    page = pages[page_index]
+    context = form_context(page.fields, values, errors, extra_rows)
     address_fields = bind([submission.POST_ADDRESS], address_values, address_errors,
                           places=places())
     # The error summary in the page's order: agency, the form, documents, delivery, address.
     agency_error = [("f-agency", "", other_errors["agency"])] if "agency" in other_errors else []
     delivery_error = ([("f-delivery", "", other_errors["delivery"])]
                       if "delivery" in other_errors else [])
-    context["form_errors"] = (
-        agency_error + context["form_errors"]
-        + [(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
-        + delivery_error + flat_errors(address_fields))
+    last = page_index == len(pages) - 1
+    context["form_errors"] = (  # only what this page shows
+        (agency_error if page_index == 0 else []) + context["form_errors"]
+        + ([(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
+           + delivery_error + flat_errors(address_fields) if last else []))
     return render(request, "dossiers/submit.html", {
         **context, "procedure": procedure, "definition": definition, "agencies": agencies,
         "agency_id": agency_id, "documents": documents, "draft": draft,
         "delivery": delivery, "deliveries": Delivery.choices, "other_errors": other_errors,
         "address_fields": address_fields, "consent": consent,
+        "page": page, "page_index": page_index, "page_count": len(pages),
+        "first_page": page_index == 0, "last_page": page_index == len(pages) - 1,
     })
+
+
+def _page_with_errors(pages, errors, current: int) -> int:
+    """The page a filing's errors send the citizen back to: where to file is asked on the
+    first; then the first page with a wrong answer; else the current one."""
+    if errors.agency:
+        return 0
+    found = page_of_errors(pages, errors.form)
+    return current if found is None else found
 
 
 def _check_draft(procedure, definition, draft: Dossier, result, agencies):
@@ -210,6 +255,9 @@ def _check_answers(request: HttpRequest, procedure, definition, draft: Dossier, 
     edit = reverse("dossiers:submit", args=[procedure.code]) + f"?draft={draft.pk}"
     return render(request, "dossiers/check.html", {
         "procedure": procedure, "draft": draft, "agency": check.agency, "edit": edit,
+        # Documents and the delivery are asked on the form's last page.
+        "edit_last": edit + (f"&page={last}" if (last := len(definition.form_pages()) - 1)
+                             else ""),
         "answers": journey.answers(definition, draft.form_data),
         "documents": journey.documents(definition, list(draft.attachments.all())),
         "delivery": delivery, "address": address, "consent": consent,

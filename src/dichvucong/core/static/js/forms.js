@@ -16,6 +16,7 @@
   function holds(form, test) {
     if (test.all) return test.all.every(function (t) { return holds(form, t); });
     if (test.any) return test.any.some(function (t) { return holds(form, t); });
+    if ("const" in test) return test["const"];  // an answer given on another page
     var values = valueOf(form, test.field);
     if (test.filled) return (values.length > 0) === (test.filled === "true");
     if (test["in"]) return values.some(function (v) { return test["in"].indexOf(v) >= 0; });
