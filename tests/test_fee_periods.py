@@ -155,7 +155,7 @@ def test_no_procedure_page_says_free_for_a_channel_the_fee_rule_charges(client):
 def test_a_portal_free_label_contradicted_by_its_own_note_is_not_shown_as_free(client):
     # Cấp giấy phép lái xe quốc tế: the portal's label says «Miễn phí», its note 135.000 đồng.
     text = page(client, "3.000353")
-    assert channel_fees(text) == {Channel.ONLINE: "Xem ghi chú", Channel.IN_PERSON: "Xem ghi chú"}
+    assert channel_fees(text) == {Channel.ONLINE: "Chưa công bố", Channel.IN_PERSON: "Chưa công bố"}
     assert "135.000 đồng" in text
 
 

@@ -49,9 +49,9 @@ from dichvucong.catalog.services import current_definitions
 from dichvucong.catalog.versions import (
     VersionError,
     create_procedure,
+    delete_draft,
     designer_agencies,
     editable_procedures,
-    delete_draft,
     publication_problems,
     save_draft,
     start_draft,

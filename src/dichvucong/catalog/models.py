@@ -100,7 +100,7 @@ class ProcedureVersion(models.Model):
         DRAFT = "draft", _("Bản nháp")
         SUBMITTED = "submitted", _("Chờ phê duyệt")
         APPROVED = "approved", _("Đã phê duyệt, chờ hiệu lực")
-        PUBLISHED = "published", _("Đang áp dụng")
+        PUBLISHED = "published", _("Đã công bố")
         SUPERSEDED = "superseded", _("Đã thay thế")
 
     procedure = models.ForeignKey(Procedure, on_delete=models.CASCADE, related_name="versions")

@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='procedureversion',
             name='status',
-            field=models.CharField(choices=[('draft', 'Bản nháp'), ('submitted', 'Chờ phê duyệt'), ('approved', 'Đã phê duyệt, chờ hiệu lực'), ('published', 'Đang áp dụng'), ('superseded', 'Đã thay thế')], default='draft', max_length=12, verbose_name='trạng thái'),
+            field=models.CharField(choices=[('draft', 'Bản nháp'), ('submitted', 'Chờ phê duyệt'), ('approved', 'Đã phê duyệt, chờ hiệu lực'), ('published', 'Đã công bố'), ('superseded', 'Đã thay thế')], default='draft', max_length=12, verbose_name='trạng thái'),
         ),
         migrations.AddConstraint(
             model_name='procedureversion',
