@@ -20,14 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from dichvucong.accounts.models import Role
-from dichvucong.catalog.designer_views import (
-    CHANGE_KINDS,
-    _notify,
-    _render,
-    _show_value,
-    path_label,
-)
-from dichvucong.catalog.diff import diff
+from dichvucong.catalog.designer_views import _notify, _render, change_rows
 from dichvucong.catalog.models import ProcedureVersion, VersionEvent
 from dichvucong.catalog.versions import VersionError, approvable_procedures, approve, refuse
 
@@ -109,10 +102,7 @@ def review(request: HttpRequest, code: str) -> HttpResponse:
                 form.add_error(None, str(exc))
         status = 400
     base = procedure.current_version
-    rows = [{"path": path_label(change.path.split(".")), "kind": CHANGE_KINDS[change.kind],
-             "old": _show_value(change.old) if change.kind != "added" else "",
-             "new": _show_value(change.new) if change.kind != "removed" else ""}
-            for change in diff(base.definition if base else {}, version.definition)]
+    rows = change_rows(base.definition if base else {}, version.definition)
     return _render(request, "catalog/designer/review.html", {
         "procedure": procedure, "version": version, "base": base, "rows": rows,
         "approval": approval, "refusal": refusal,

@@ -597,15 +597,20 @@ def compare(request: HttpRequest, code: str) -> HttpResponse:
     b = chosen("b", numbers[0])
     if a not in versions or b not in versions:
         raise Http404
-    rows = [{"path": path_label(change.path.split(".")),
-             "kind": CHANGE_KINDS[change.kind], "kind_key": change.kind,
-             "old": _show_value(change.old) if change.kind != "added" else "",
-             "new": _show_value(change.new) if change.kind != "removed" else ""}
-            for change in diff(versions[a].definition, versions[b].definition)]
+    rows = change_rows(versions[a].definition, versions[b].definition)
     return _render(request, "catalog/designer/compare.html", {
         "procedure": procedure, "versions": list(versions.values()), "a": versions[a],
         "b": versions[b], "rows": rows,
     })
+
+
+def change_rows(old: dict, new: dict) -> list[dict[str, str]]:
+    """What changed between two definitions, as the comparison and approval pages list it."""
+    return [{"path": path_label(change.path.split(".")),
+             "kind": CHANGE_KINDS[change.kind], "kind_key": change.kind,
+             "old": _show_value(change.old) if change.kind != "added" else "",
+             "new": _show_value(change.new) if change.kind != "removed" else ""}
+            for change in diff(old, new)]
 
 
 def _show_value(value: Any) -> str:
