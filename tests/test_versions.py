@@ -209,3 +209,18 @@ def test_who_may_approve(client):
     assert client.get(f"/thiet-ke/phe-duyet/{code}/").status_code == 404
     approve(client, code, timezone.localdate(), status=404)
     assert Procedure.objects.get(code=code).current_version is None
+
+
+def test_a_national_import_numbers_its_version_after_the_designers_draft():
+    from dichvucong.catalog.services import import_definitions
+
+    designer = logged_in(DESIGNER)
+    code = build_complete(designer)
+    publish(designer, code)
+    assert designer.post(f"/thiet-ke/{code}/tao-ban-nhap/").status_code == 302  # version 2
+    current = Procedure.objects.get(code=code).current_version.parsed()
+    report = import_definitions([current.model_copy(update={"conditions": "Điều kiện mới."})])
+    assert report.updated == 1
+    assert dict(ProcedureVersion.objects.filter(procedure__code=code)
+                .values_list("number", "status")) == {1: "superseded", 2: "draft",
+                                                      3: "published"}
