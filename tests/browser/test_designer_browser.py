@@ -194,7 +194,7 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     page.get_by_role("link", name=re.compile(re.escape(code))).click()
     expect(page.get_by_label("Ngày có hiệu lực")).to_have_value(
         timezone.localdate().isoformat())
-    expect(page.get_by_role("region", name="Nội dung phiên bản đầu tiên")).to_contain_text(
+    expect(page.get_by_role("region", name="Các thay đổi")).to_contain_text(
         "Phí, lệ phí")
     check_accessibility(page, "approval review")
     page.get_by_role("button", name="Phê duyệt phiên bản 1").click()
