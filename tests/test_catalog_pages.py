@@ -30,9 +30,11 @@ def test_procedure_page_shows_documents_fees_time_and_channels(client):
     assert response.status_code == 200
     assert "<h1>Cấp đổi giấy phép lái xe</h1>" in html
     assert "Đơn đề nghị đổi giấy phép lái xe" in html  # a required document
-    # The fee in force (the online 115.000 đồng ended on 31/12/2025: test_fee_periods.py), and
-    # the portal's own dated note.
-    assert "135.000 đ" in html and "đến hết ngày 31/12/2025" in html
+    # The fee in force (the online 115.000 đồng ended on 31/12/2025: test_fee_periods.py), with
+    # its dated legal basis from the definition's fee row; not the portal's per-channel note,
+    # which the designer cannot edit and which still offers the ended 115.000 đồng.
+    assert "135.000 đ" in html and "đến hết 31/12/2025: 115.000 đồng/lần" in html
+    assert "Kể từ ngày 01/12/2023 đến hết ngày 31/12/2025" not in html
     assert "5 ngày làm việc" in html
     assert "Trực tuyến" in html and "Trực tiếp" in html
     assert "Công an thành phố Đà Nẵng" in html

@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.agencies.models import Agency
@@ -156,8 +157,21 @@ def _errors(response) -> list[str]:
     return re.findall(r'class="field-error"[^>]*>(.*?)</', html, re.S)[:20]
 
 
+CONTROLLER = "kiemsoat"  # a procedure controller of the city's People's Committee
+
+
 def publish(client: Client, code: str):
-    return client.post(f"/thiet-ke/{code}/cong-bo/", follow=True)
+    """Send the draft for approval; when it went, a procedure controller approves it from today.
+    The designer's page after the submission (its refusal), or after the approval."""
+    response = client.post(f"/thiet-ke/{code}/gui-phe-duyet/", follow=True)
+    if not ProcedureVersion.objects.filter(procedure__code=code, status="submitted").exists():
+        return response
+    controller = Client()
+    controller.force_login(User.objects.get(username=CONTROLLER))
+    approved = controller.post(f"/thiet-ke/phe-duyet/{code}/", {
+        "action": "approve", "approve-effective_from": timezone.localdate().isoformat()})
+    assert approved.status_code == 302, approved.content.decode()[:2000]
+    return client.get(f"/thiet-ke/{code}/")
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -283,7 +297,7 @@ def test_create_edit_every_section_and_publish(client, designer):
     assert 'class="procedure-form"' in editor  # the preview beside the editor
 
     response = publish(designer, code)
-    assert "Đã công bố phiên bản 1" in response.content.decode()
+    assert "Gửi phê duyệt" in response.content.decode()  # the version's audit trail
     procedure.refresh_from_db()
     assert procedure.current_version.number == 1
     assert procedure.name == GENERAL["name"] and procedure.online_mode == "full"

@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
@@ -229,7 +230,7 @@ def test_answer_a_supplement_request_and_withdraw(client, citizen):
 
 def test_a_dossier_keeps_the_version_it_was_submitted_under(client, citizen):
     from dichvucong.catalog.models import Procedure
-    from dichvucong.catalog.versions import publish, save_draft, start_draft
+    from dichvucong.catalog.versions import approve, save_draft, start_draft, submit
 
     check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", birth_post())
     dossier = Dossier.objects.get(applicant=citizen)
@@ -244,7 +245,8 @@ def test_a_dossier_keeps_the_version_it_was_submitted_under(client, citizen):
     definition["workflow"] = [{"name": "Thẩm định", "role": "specialist", "share": "0.7"},
                               {"name": "Phê duyệt", "role": "leader", "share": "0.3"}]
     save_draft(draft, definition)
-    publish(draft, designer)
+    submit(draft, designer)
+    approve(draft, User.objects.get(username="kiemsoat"), timezone.localdate())
     procedure.refresh_from_db()
     assert procedure.current_version_id != old_version.pk
     dossier.refresh_from_db()

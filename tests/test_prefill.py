@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from pydantic import ValidationError
 
 from dichvucong.accounts.models import User
@@ -107,7 +108,7 @@ def test_the_json_schema_documents_prefill():
 
 def publish_form(form=FORM):
     from dichvucong.catalog.models import Procedure
-    from dichvucong.catalog.versions import publish, save_draft, start_draft
+    from dichvucong.catalog.versions import approve, save_draft, start_draft, submit
 
     designer = User.objects.get(username="quantri.thutuc")
     procedure = Procedure.objects.get(code=CODE)
@@ -118,7 +119,8 @@ def publish_form(form=FORM):
                               {"name": "Phê duyệt", "role": "leader", "share": "0.3"}]
     ProcedureDefinition.model_validate(definition)
     save_draft(draft, definition)
-    publish(draft, designer)
+    submit(draft, designer)
+    approve(draft, User.objects.get(username="kiemsoat"), timezone.localdate())
 
 
 def test_the_submission_form_is_prefilled_from_the_applicants_profile(commune):

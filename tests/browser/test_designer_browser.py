@@ -11,6 +11,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import check_accessibility, confirm_filing
@@ -82,6 +83,13 @@ FIELDS = [
      "cond_combined": '{"all_of": [{"field": "ban_sao", "equals": true}, '
                       '{"field": "nc_ho_ten", "filled": true}]}'},
 ]
+
+
+def _login(page: Page, live_url: str, username: str, then: str) -> None:
+    page.goto(live_url + f"/dang-nhap/?next={then}")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill("demo-dichvucong")
+    page.get_by_role("button", name="Đăng nhập").click()
 
 
 def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url, viewport,
@@ -225,12 +233,28 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     expect(page.locator("#f-nyc_ho_ten")).to_have_attribute("aria-invalid", "true")
     check_accessibility(page, "preview with errors")
 
-    # Publish.
+    # Sent for approval; a procedure controller (not its author) approves it from today.
     page.get_by_role("link", name="Bản nháp").click()
-    page.get_by_role("button", name="Công bố phiên bản 1").click()
-    expect(page.locator(".messages")).to_contain_text("Đã công bố phiên bản 1")
+    page.get_by_role("button", name="Gửi phê duyệt phiên bản 1").click()
+    expect(page.locator(".messages")).to_contain_text("Đã gửi phiên bản 1")
     expect(page.get_by_role("heading", level=1)).to_have_text(name)
     check_accessibility(page, "procedure versions")
+    page.get_by_role("button", name=re.compile("Đăng xuất")).click()
+    _login(page, live_url, "kiemsoat", "/thiet-ke/phe-duyet/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Phê duyệt phiên bản thủ tục")
+    check_accessibility(page, "approvals")
+    page.get_by_role("link", name=re.compile(re.escape(code))).click()
+    expect(page.get_by_label("Ngày có hiệu lực")).to_have_value(
+        timezone.localdate().isoformat())
+    expect(page.get_by_role("region", name="Các thay đổi")).to_contain_text(
+        "Phí, lệ phí")
+    check_accessibility(page, "approval review")
+    page.get_by_role("button", name="Phê duyệt phiên bản 1").click()
+    expect(page.locator(".messages")).to_contain_text("Đã phê duyệt phiên bản 1")
+    check_accessibility(page, "approved")
+    page.get_by_role("button", name=re.compile("Đăng xuất")).click()
+    _login(page, live_url, "quantri.thutuc", f"/thiet-ke/{code}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(name)
 
     # A second draft, compared with the published version, and the import page.
     page.get_by_role("button", name="Tạo bản nháp mới").click()

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "dichvucong.catalog"
     verbose_name = _("Danh mục thủ tục hành chính")
+
+    def ready(self) -> None:
+        from dichvucong.catalog import tasks  # noqa: F401  (registers the periodic task)

@@ -44,18 +44,19 @@ from dichvucong.catalog.definition import (
 from dichvucong.catalog.diff import diff
 from dichvucong.catalog.formengine import form_defaults
 from dichvucong.catalog.formviews import form_context, read_form
-from dichvucong.catalog.models import Field, Procedure, ProcedureVersion
+from dichvucong.catalog.models import Field, Procedure, ProcedureVersion, VersionEvent
 from dichvucong.catalog.presenters import format_time_limit, reduction_percent
 from dichvucong.catalog.services import current_definitions
 from dichvucong.catalog.versions import (
     VersionError,
     create_procedure,
+    delete_draft,
     designer_agencies,
     editable_procedures,
     publication_problems,
-    publish,
     save_draft,
     start_draft,
+    submit,
 )
 from dichvucong.core.ordering import in_vietnamese_order
 from dichvucong.core.text import fold, sorted_vietnamese
@@ -260,11 +261,25 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     draft = next((v for v in versions if v.status == DRAFT), None)
     problems = _problems(draft) if draft else []
     numbers = [v.number for v in versions]
+    events = list(VersionEvent.objects.filter(procedure_code=procedure.code)
+                  .select_related("actor")[:50])
     return _render(request, "catalog/designer/procedure.html", {
         "procedure": procedure, "versions": versions, "draft": draft, "problems": problems,
+        "events": events,
+        "submitted": next((v for v in versions if v.status == ProcedureVersion.Status.SUBMITTED),
+                          None),
+        "approved": next((v for v in versions if v.status == ProcedureVersion.Status.APPROVED),
+                         None),
+        "refusal": _refusal(draft, events),
         "compare_a": numbers[1] if len(numbers) > 1 else (numbers[0] if numbers else None),
         "compare_b": numbers[0] if numbers else None,
     })
+
+
+def _refusal(draft: ProcedureVersion | None, events: list[VersionEvent]) -> VersionEvent | None:
+    """The controller's refusal when it is the latest thing that happened to the draft."""
+    latest = next((e for e in events if draft and e.number == draft.number), None)
+    return latest if latest and latest.kind == VersionEvent.Kind.REFUSED else None
 
 
 def _problems(draft: ProcedureVersion) -> list[str]:
@@ -291,20 +306,48 @@ def start_new_draft(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def publish_draft(request: HttpRequest, code: str) -> HttpResponse:
+def submit_draft(request: HttpRequest, code: str) -> HttpResponse:
     procedure = _procedure(request, code)
     back = "designer:draft" if request.POST.get("next") == "draft" else "designer:procedure"
     draft = _draft(procedure)
     if draft is None:
-        _notify(request, "error", _("Thủ tục không có bản nháp để công bố."))
+        _notify(request, "error", _("Thủ tục không có bản nháp để gửi phê duyệt."))
         return redirect("designer:procedure", code=code)
     try:
-        version = publish(draft, request.user)
+        version = submit(draft, request.user)
     except VersionError as exc:
-        _notify(request, "error", _("Chưa công bố được: %(reason)s") % {"reason": exc})
+        _notify(request, "error", _("Chưa gửi phê duyệt được: %(reason)s") % {"reason": exc})
         return redirect(back, code=code)
-    _notify(request, "success", _("Đã công bố phiên bản %(number)s; người dân thấy thủ tục trên "
-                                "Cổng ngay từ bây giờ.") % {"number": version.number})
+    _notify(request, "success", _("Đã gửi phiên bản %(number)s cho cán bộ kiểm soát thủ tục hành "
+                                "chính phê duyệt; phiên bản đang áp dụng không đổi cho đến ngày "
+                                "có hiệu lực.") % {"number": version.number})
+    return redirect("designer:procedure", code=code)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_draft_view(request: HttpRequest, code: str) -> HttpResponse:
+    """A confirmation page (GET), then the deletion (POST)."""
+    procedure = _procedure(request, code)
+    draft = _draft(procedure)
+    if draft is None:
+        _notify(request, "error", _("Thủ tục không có bản nháp để xóa."))
+        return redirect("designer:procedure", code=code)
+    if request.method == "GET":
+        return _render(request, "catalog/designer/delete_draft.html",
+                       {"procedure": procedure, "draft": draft})
+    never_published = procedure.current_version_id is None
+    try:
+        delete_draft(draft, request.user)
+    except VersionError as exc:
+        _notify(request, "error", str(exc))
+        return redirect("designer:procedure", code=code)
+    if never_published and not Procedure.objects.filter(pk=procedure.pk).exists():
+        _notify(request, "success", _("Đã xóa bản nháp và thủ tục %(code)s chưa từng công bố.")
+                % {"code": code})
+        return redirect("designer:list")
+    _notify(request, "success", _("Đã xóa bản nháp phiên bản %(number)s; phiên bản đang áp "
+                                "dụng không đổi.") % {"number": draft.number})
     return redirect("designer:procedure", code=code)
 
 
@@ -561,15 +604,20 @@ def compare(request: HttpRequest, code: str) -> HttpResponse:
     b = chosen("b", numbers[0])
     if a not in versions or b not in versions:
         raise Http404
-    rows = [{"path": path_label(change.path.split(".")),
-             "kind": CHANGE_KINDS[change.kind], "kind_key": change.kind,
-             "old": _show_value(change.old) if change.kind != "added" else "",
-             "new": _show_value(change.new) if change.kind != "removed" else ""}
-            for change in diff(versions[a].definition, versions[b].definition)]
+    rows = change_rows(versions[a].definition, versions[b].definition)
     return _render(request, "catalog/designer/compare.html", {
         "procedure": procedure, "versions": list(versions.values()), "a": versions[a],
         "b": versions[b], "rows": rows,
     })
+
+
+def change_rows(old: dict, new: dict) -> list[dict[str, str]]:
+    """What changed between two definitions, as the comparison and approval pages list it."""
+    return [{"path": path_label(change.path.split(".")),
+             "kind": CHANGE_KINDS[change.kind], "kind_key": change.kind,
+             "old": _show_value(change.old) if change.kind != "added" else "",
+             "new": _show_value(change.new) if change.kind != "removed" else ""}
+            for change in diff(old, new)]
 
 
 def _show_value(value: Any) -> str:

@@ -145,8 +145,14 @@ def _fees_from_channels(channels: list[ChannelOption]) -> list[Fee]:
     counter = by_channel.get(Channel.IN_PERSON) or by_channel.get(Channel.POST)
     online = by_channel.get(Channel.ONLINE)
     main = counter or online
-    if main is None or main.amount is None:
+    if main is None:
         return []
+    if main.amount is None:
+        # The portal states the fee only in words («10 USD», an amount in its note): a fee row
+        # whose amount is «chưa công bố» keeps those words on the page, in the designer's
+        # hands, and charges nothing until an official sets it.
+        return [Fee(name="Phí, lệ phí", amount=0, amount_unknown=True,
+                    note=main.note or main.label)]
     online_amount = online.amount if online is not None else None
     note = main.note if main.note else ""
     return [Fee(name="Phí, lệ phí", amount=main.amount, online_amount=online_amount, note=note)]

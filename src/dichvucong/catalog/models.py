@@ -98,6 +98,8 @@ class Procedure(models.Model):
 class ProcedureVersion(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Bản nháp")
+        SUBMITTED = "submitted", _("Chờ phê duyệt")
+        APPROVED = "approved", _("Đã phê duyệt, chờ hiệu lực")
         PUBLISHED = "published", _("Đã công bố")
         SUPERSEDED = "superseded", _("Đã thay thế")
 
@@ -110,6 +112,14 @@ class ProcedureVersion(models.Model):
     created_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                     blank=True, related_name="+")
+    # The procedure controller who approved it, and the day it takes effect (citizens see and file
+    # against it from that day; the version before stays in force until then).
+    approved_at = models.DateTimeField(null=True, blank=True)
+    effective_from = models.DateField(_("ngày có hiệu lực"), null=True, blank=True)
+    # When it came into force, and who approved it (the national import: nobody).
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
                                      blank=True, related_name="+")
@@ -120,9 +130,13 @@ class ProcedureVersion(models.Model):
         ordering = ["procedure", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["procedure", "number"], name="unique_version_number"),
-            # One draft and one published version at a time; older ones are superseded.
-            models.UniqueConstraint(fields=["procedure"], condition=models.Q(status="draft"),
+            # One version being written or checked, one approved and waiting for its day and one
+            # published version at a time; older ones are superseded.
+            models.UniqueConstraint(fields=["procedure"],
+                                    condition=models.Q(status__in=["draft", "submitted"]),
                                     name="one_draft_per_procedure"),
+            models.UniqueConstraint(fields=["procedure"], condition=models.Q(status="approved"),
+                                    name="one_approved_per_procedure"),
             models.UniqueConstraint(fields=["procedure"], condition=models.Q(status="published"),
                                     name="one_published_per_procedure"),
         ]
@@ -148,3 +162,36 @@ class ProcedureVersion(models.Model):
 
 
 _PARSED: dict[tuple, ProcedureDefinition] = {}
+
+
+class VersionEvent(models.Model):
+    """The audit trail of procedure versions: who submitted, approved, refused, deleted a version
+    and when one came into force. Keeps the code and number, so a deleted draft's trail stays."""
+
+    class Kind(models.TextChoices):
+        SUBMITTED = "submitted", _("Gửi phê duyệt")
+        APPROVED = "approved", _("Phê duyệt")
+        REFUSED = "refused", _("Từ chối, trả về bản nháp")
+        IN_FORCE = "in_force", _("Có hiệu lực")
+        REPLACED = "replaced", _("Bị thay bằng phiên bản phê duyệt sau")
+        DELETED = "deleted", _("Xóa bản nháp")
+
+    procedure_code = models.CharField(_("mã thủ tục"), max_length=40)
+    number = models.PositiveIntegerField(_("phiên bản"))
+    version = models.ForeignKey(ProcedureVersion, on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="events")
+    kind = models.CharField(_("việc"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")
+    at = models.DateTimeField(_("lúc"), auto_now_add=True)
+    effective_from = models.DateField(_("ngày có hiệu lực"), null=True, blank=True)
+    reason = models.TextField(_("lý do"), blank=True)
+
+    class Meta:
+        verbose_name = _("sự kiện phiên bản thủ tục")
+        verbose_name_plural = _("sự kiện phiên bản thủ tục")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["procedure_code", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.procedure_code} v{self.number} {self.kind}"

@@ -15,9 +15,9 @@ from dichvucong.catalog.definition import (
     CopyType,
     Fee,
     ProcedureDefinition,
+    Processing,
     TimeLimit,
     TimeUnit,
-    mentions_money,
 )
 
 
@@ -82,7 +82,6 @@ class ChannelView:
     label: str
     time_limit: str
     fee_label: str
-    fee_note: str
 
 
 @dataclass
@@ -161,28 +160,21 @@ class ProcedurePage:
     documents: list[dict] = field(default_factory=list)
 
 
-def _channel_view(option: ChannelOption, fees: list[Fee], day: date) -> ChannelView:
-    fee = option.fee
-    if fees:
-        # The procedure's fee rows are what the dossier is charged: the channel shows them, not
-        # the portal's label (which says «Miễn phí» for fees it only states in its note).
-        fee_label = _channel_fee(fees, option.channel, day)
-    elif fee is None:
-        fee_label = ""
-    elif fee.amount is not None and fee.amount > 0:
-        fee_label = format_vnd(fee.amount)
-    elif fee.amount == 0 and not mentions_money(fee.note):
-        fee_label = _("Miễn phí")
-    elif fee.note:
-        fee_label = _("Xem ghi chú")
+def _channel_view(option: ChannelOption, processing: Processing, fees: list[Fee],
+                  day: date) -> ChannelView:
+    """One row of «Cách thực hiện»: the limit and fee the designer edits (``processing`` and
+    the fee rows), which the deadline clock and the fee quote also read, never the per-channel
+    limit and fee label of the national import (``option.time_limit``, ``option.fee``), which
+    the designer cannot edit and which can disagree with them."""
+    if processing.same_day:
+        time_limit = _("Trong ngày")
+    elif option.channel == Channel.ONLINE and processing.online_time_limit is not None:
+        time_limit = format_time_limit(processing.online_time_limit)
     else:
-        fee_label = "" if fee.label.lower().startswith("miễn") else fee.label
-    return ChannelView(
-        label=_(CHANNEL_LABELS[option.channel]),
-        time_limit=format_time_limit(option.time_limit),
-        fee_label=fee_label,
-        fee_note=fee.note if fee else "",
-    )
+        time_limit = format_time_limit(processing.time_limit)
+    # No fee rows: the quote charges nothing, and neither «Miễn phí» nor an amount is stated.
+    return ChannelView(label=_(CHANNEL_LABELS[option.channel]), time_limit=time_limit,
+                       fee_label=_channel_fee(fees, option.channel, day) if fees else "")
 
 
 def _fee_view(fee: Fee, day: date) -> FeeView:
@@ -237,7 +229,7 @@ def present_procedure(definition: ProcedureDefinition, day: date) -> ProcedurePa
         online_reduction_percent=reduction_percent(processing.time_limit,
                                                    processing.online_time_limit),
         cutoff_note=cutoff_note,
-        channels=[_channel_view(c, in_force, day) for c in definition.channels],
+        channels=[_channel_view(c, processing, in_force, day) for c in definition.channels],
         fees=fees,
         free=bool(in_force) and all(f.amount == 0 and not f.online_amount_on(day)
                                     and not f.tiers and not f.amount_unknown

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from dichvucong.agencies.services import AgencyMatcher, commune_agency_kind
@@ -70,7 +71,8 @@ def import_definitions(
                 procedure.save()
                 report.unchanged += 1
                 continue
-            number = (current.number if current else 0) + 1
+            # After any draft or approved version the designer has (numbers never repeat).
+            number = (procedure.versions.aggregate(n=Max("number"))["n"] or 0) + 1
             ProcedureVersion.objects.filter(
                 procedure=procedure, status=ProcedureVersion.Status.PUBLISHED
             ).update(status=ProcedureVersion.Status.SUPERSEDED)
