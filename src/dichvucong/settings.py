@@ -385,6 +385,8 @@ NATIONAL_SYNC_BACKOFF_SECONDS = float(os.environ.get("NATIONAL_SYNC_BACKOFF_SECO
 NATIONAL_SYNC_BACKOFF_MAX_SECONDS = float(
     os.environ.get("NATIONAL_SYNC_BACKOFF_MAX_SECONDS", "3600"))
 NATIONAL_SYNC_LEASE_SECONDS = int(os.environ.get("NATIONAL_SYNC_LEASE_SECONDS", "120"))
+# Days the portal has to fetch a synced record's files through their signed links.
+NATIONAL_SYNC_LINK_DAYS = int(os.environ.get("NATIONAL_SYNC_LINK_DAYS", "90"))
 # The bank's transfer webhook signs its JSON body with HMAC-SHA256 under this secret.
 BANK_WEBHOOK_SECRET = os.environ.get("BANK_WEBHOOK_SECRET",
                                      "sandbox-bank-webhook" if _SANDBOX else "")
