@@ -9,12 +9,17 @@ its own, with no Django, speaking the two sync services of ``shape.py``.
 - Idempotency: the client sends ``Idempotency-Key`` (one per record); a key already accepted is
   answered ``error_code`` "0" with ``"duplicate": true`` and counted, not stored again. The
   documented services carry no such key [I]: it is the platform's, and a real portal ignores it.
-- ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated.
+- ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated, and how
+  many connections are being held (``holding``).
 - ``POST /_simulator/faults`` ``{"mode": "http500"|"error_code"|"slow"|"silent", "count": n,
-  "delay": s}``: the next ``n`` requests fail that way. ``slow`` answers after ``delay``;
-  ``silent`` keeps the record, then holds the connection ``delay`` seconds and closes it with no
-  answer (the client cannot know the record arrived); ``http500`` and ``error_code`` keep
-  nothing. ``POST /_simulator/reset`` forgets everything.
+  "delay": s}``: the next ``n`` requests fail that way; with ``"seconds": t`` instead, every
+  request for the next ``t`` seconds does (an outage of a minute is ``"seconds": 60``).
+  ``slow`` answers after ``delay``; ``silent`` keeps the record, then holds the connection
+  ``delay`` seconds and closes it with no answer (the client cannot know the record arrived);
+  ``http500`` and ``error_code`` keep nothing. ``POST /_simulator/reset`` forgets everything.
+- ``--journal FILE``: each accepted record is appended to ``FILE`` (a JSON line) before the
+  answer goes out, and read back on start: killed and started again, the simulator remembers
+  what it took and its keys, as a real portal does.
 
 Run: ``python -m dichvucong.nationalsync.simulator --port 8002`` (prints the port on its first
 line; ``--port 0`` picks a free one), or ``dichvucong national_simulator``; ``serve`` starts it
@@ -45,11 +50,33 @@ _REQUIRED = re.compile(r'^"([^"]+)" is a required property$')
 class Portal:
     """The simulator's state; thread-safe."""
 
-    def __init__(self, username: str = "", password: str = "") -> None:
+    def __init__(self, username: str = "", password: str = "", journal: str = "") -> None:
         self.username, self.password = username, password
         self.validator = jsonschema_rs.validator_for(shape.REQUEST)
         self.lock = threading.Lock()
+        self.journal = None
         self.reset()
+        if journal:
+            self._replay(journal)
+            self.journal = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - the process's
+
+    def _replay(self, path: str) -> None:
+        try:
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        break  # a line cut short by a kill: that record was never answered
+                    self._keep(entry)
+        except FileNotFoundError:
+            pass
+
+    def _keep(self, entry: dict) -> None:
+        self.keys.add(entry["key"])
+        if entry["service"] == shape.DOSSIER_SERVICE:
+            self.dossiers[entry["record"]["MaHoSo"]] = entry["record"]
+        self.accepted.append(entry)
 
     def reset(self) -> None:
         with getattr(self, "lock", threading.Lock()):
@@ -59,15 +86,26 @@ class Portal:
             self.keys: set[str] = set()
             self.dossiers: dict[str, dict] = {}
             self.faults: list[dict] = []
+            self.outage: dict | None = None
+            self.holding = 0
+            if getattr(self, "journal", None) is not None:
+                self.journal.truncate(0)
 
-    def set_faults(self, mode: str, count: int = 1, delay: float = 0.0) -> None:
+    def set_faults(self, mode: str, count: int = 1, delay: float = 0.0,
+                   seconds: float | None = None) -> None:
         if mode not in ("http500", "error_code", "slow", "silent"):
             raise ValueError(mode)
         with self.lock:
-            self.faults = [{"mode": mode, "delay": delay} for _ in range(count)]
+            if seconds is not None:
+                self.outage = {"mode": mode, "delay": delay,
+                               "until": time.monotonic() + seconds}
+            else:
+                self.faults = [{"mode": mode, "delay": delay} for _ in range(count)]
 
     def next_fault(self) -> dict | None:
         with self.lock:
+            if self.outage is not None and time.monotonic() < self.outage["until"]:
+                return self.outage
             return self.faults.pop(0) if self.faults else None
 
     def check(self, body) -> list[dict]:
@@ -103,11 +141,12 @@ class Portal:
             for key, record in zip(keys, records, strict=True):
                 if key and key in self.keys:
                     continue
-                self.keys.add(key)
-                if service == shape.DOSSIER_SERVICE:
-                    self.dossiers[record["MaHoSo"]] = record
-                self.accepted.append({"service": service, "isUpdating": updating, "key": key,
-                                      "record": record, "received_at": now})
+                entry = {"service": service, "isUpdating": updating, "key": key,
+                         "record": record, "received_at": now}
+                if self.journal is not None:
+                    self.journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                    self.journal.flush()  # in the OS before the answer: a kill loses nothing
+                self._keep(entry)
         return "0", "Thành công", {}
 
     def _out_of_order(self, service: str, updating: bool, records: list) -> dict | None:
@@ -133,7 +172,7 @@ class Portal:
     def snapshot(self) -> dict:
         with self.lock:
             return {"accepted": list(self.accepted), "refused": list(self.refused),
-                    "duplicates": list(self.duplicates)}
+                    "duplicates": list(self.duplicates), "holding": self.holding}
 
 
 def make_handler(portal: Portal):
@@ -192,7 +231,11 @@ def make_handler(portal: Portal):
                     if k.strip()]
             code, message, extra = portal.receive(body, keys)
             if mode == "silent":
+                with portal.lock:
+                    portal.holding += 1
                 time.sleep(fault["delay"])
+                with portal.lock:
+                    portal.holding -= 1
                 self.close_connection = True
                 return
             if mode == "slow":
@@ -206,8 +249,10 @@ def make_handler(portal: Portal):
                 portal.reset()
             elif action == "faults":
                 try:
+                    seconds = body.get("seconds")
                     portal.set_faults(str(body.get("mode")), int(body.get("count", 1)),
-                                      float(body.get("delay", 0)))
+                                      float(body.get("delay", 0)),
+                                      None if seconds is None else float(seconds))
                 except (TypeError, ValueError):
                     self._json(400, {"error": "mode: http500 | error_code | slow | silent"})
                     return
@@ -238,9 +283,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8002)
     parser.add_argument("--username", default="")
     parser.add_argument("--password", default="")
+    parser.add_argument("--journal", default="",
+                        help="keep what is accepted in this file, and read it back on start")
     args = parser.parse_args(argv)
     try:
-        serve(Portal(args.username, args.password), args.host, args.port)
+        serve(Portal(args.username, args.password, args.journal), args.host, args.port)
     except KeyboardInterrupt:
         sys.exit(0)
 

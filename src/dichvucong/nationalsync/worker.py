@@ -114,26 +114,41 @@ def deliver_one(row: SyncRecord, token: str, session: requests.Session,
         answer = send(row, session)
     except Refused as exc:
         mine.update(state=SyncState.FAILED, last_error=str(exc)[:1000], response=exc.answer,
-                    lease_token="", lease_until=None, next_attempt_at=None)
+                    lease_token="", lease_until=None, next_attempt_at=None,
+                    last_attempt_at=timezone.now())
         report.failed += 1
         log.warning("nationalsync: record %s refused by the portal", row.pk)
         return
     except Unreachable as exc:
         final = row.attempts >= settings.NATIONAL_SYNC_MAX_ATTEMPTS
-        delay = backoff_seconds(row.attempts, base=settings.NATIONAL_SYNC_BACKOFF_SECONDS,
-                                cap=settings.NATIONAL_SYNC_BACKOFF_MAX_SECONDS)
+        now = timezone.now()
         mine.update(state=SyncState.FAILED if final else SyncState.PENDING,
                     last_error=str(exc)[:1000], response=exc.answer, lease_token="",
-                    lease_until=None,
-                    next_attempt_at=None if final else timezone.now() + timedelta(seconds=delay))
+                    lease_until=None, last_attempt_at=now,
+                    next_attempt_at=None if final else now + retry_delay(row.attempts))
         if final:
             report.failed += 1
         else:
             report.retried += 1
         return
-    mine.update(state=SyncState.SYNCED, synced_at=timezone.now(), response=answer,
+    now = timezone.now()
+    mine.update(state=SyncState.SYNCED, synced_at=now, response=answer, last_attempt_at=now,
                 last_error="", lease_token="", lease_until=None, next_attempt_at=None)
     report.synced += 1
+
+
+def retry_ceiling(attempts: int) -> float:
+    """The longest wait, in seconds, after failed attempt number ``attempts``: the backoff
+    doubles from ``NATIONAL_SYNC_BACKOFF_SECONDS`` up to ``NATIONAL_SYNC_BACKOFF_MAX_SECONDS``;
+    the jitter picks a delay between half of it and all of it."""
+    return min(settings.NATIONAL_SYNC_BACKOFF_MAX_SECONDS,
+               settings.NATIONAL_SYNC_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=backoff_seconds(
+        attempts, base=settings.NATIONAL_SYNC_BACKOFF_SECONDS,
+        cap=settings.NATIONAL_SYNC_BACKOFF_MAX_SECONDS))
 
 
 def request_body(row: SyncRecord) -> dict:
