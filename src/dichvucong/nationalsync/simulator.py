@@ -6,11 +6,13 @@ its own, with no Django, speaking the two sync services of ``shape.py``.
   and the fields named (``errors: [{"field": "data[0].TrangThai", "message": …}]``); nothing of
   that request is kept. Order is checked too [I, the real portal's rule is not documented]: a
   step or an update for a dossier the portal never got, or a second create, is refused ("2").
-- Idempotency: the client sends ``Idempotency-Key`` (one per record); a key already accepted is
-  answered ``error_code`` "0" with ``"duplicate": true`` and counted, not stored again. The
-  documented services carry no such key [I]: it is the platform's, and a real portal ignores it.
-- ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated, and how
-  many connections are being held (``holding``).
+- Idempotency: the client sends ``Idempotency-Key`` (one per record, comma-separated when a
+  request carries several); a record whose key was accepted before is counted as a duplicate,
+  not stored again; a request of duplicates only is answered ``error_code`` "0" with
+  ``"duplicate": true``. The documented services carry no such key [I]: it is the platform's,
+  and a real portal ignores it.
+- ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated, how
+  many connections are being held (``holding``) and the keys of the records they carried.
 - ``POST /_simulator/faults`` ``{"mode": "http500"|"error_code"|"slow"|"silent", "count": n,
   "delay": s}``: the next ``n`` requests fail that way; with ``"seconds": t`` instead, every
   request for the next ``t`` seconds does (an outage of a minute is ``"seconds": 60``).
@@ -88,6 +90,7 @@ class Portal:
             self.faults: list[dict] = []
             self.outage: dict | None = None
             self.holding = 0
+            self.held_keys: list[str] = []
             if getattr(self, "journal", None) is not None:
                 self.journal.truncate(0)
 
@@ -130,17 +133,21 @@ class Portal:
         updating = body.get("isUpdating") == "True"
         keys = keys if len(keys) == len(records) else [""] * len(records)
         with self.lock:
-            if keys[0] and all(k in self.keys for k in keys):
-                self.duplicates.append({"service": service, "keys": keys})
+            # A record whose key was accepted before is a resend: counted, not kept again, and
+            # not checked for order (its create is no second create).
+            known = [k for k in keys if k and k in self.keys]
+            fresh = [(i, k, r) for i, (k, r) in enumerate(zip(keys, records, strict=True))
+                     if not (k and k in self.keys)]
+            if known:
+                self.duplicates.append({"service": service, "keys": known})
+            if not fresh:
                 return "0", "Đã nhận trước đó", {"duplicate": True}
-            problem = self._out_of_order(service, updating, records)
+            problem = self._out_of_order(service, updating, fresh)
             if problem:
                 self.refused.append({"body": body, "errors": [problem]})
                 return "2", f"{problem['field']}: {problem['message']}", {"errors": [problem]}
             now = datetime.now(UTC).isoformat()
-            for key, record in zip(keys, records, strict=True):
-                if key and key in self.keys:
-                    continue
+            for _, key, record in fresh:
                 entry = {"service": service, "isUpdating": updating, "key": key,
                          "record": record, "received_at": now}
                 if self.journal is not None:
@@ -151,7 +158,7 @@ class Portal:
 
     def _out_of_order(self, service: str, updating: bool, records: list) -> dict | None:
         known = set(self.dossiers)
-        for index, record in enumerate(records):
+        for index, _, record in records:
             code = record["MaHoSo"]
             field = f"data[{index}].MaHoSo"
             if service == shape.DOSSIER_SERVICE and not updating:
@@ -172,7 +179,8 @@ class Portal:
     def snapshot(self) -> dict:
         with self.lock:
             return {"accepted": list(self.accepted), "refused": list(self.refused),
-                    "duplicates": list(self.duplicates), "holding": self.holding}
+                    "duplicates": list(self.duplicates), "holding": self.holding,
+                    "held_keys": list(self.held_keys)}
 
 
 def make_handler(portal: Portal):
@@ -233,6 +241,7 @@ def make_handler(portal: Portal):
             if mode == "silent":
                 with portal.lock:
                     portal.holding += 1
+                    portal.held_keys.extend(keys)
                 time.sleep(fault["delay"])
                 with portal.lock:
                     portal.holding -= 1
