@@ -43,14 +43,16 @@ def on_dossier_event(sender, instance, created: bool, raw: bool = False, **kwarg
 def record_event(event) -> list[SyncRecord]:
     """The dossier's record and the event's step, in the current transaction. The keys derive
     from the event: the same event recorded twice writes nothing new."""
-    dossier = event.dossier
+    # What the records read, in one query (the event's dossier has none of it loaded).
+    dossier = Dossier.objects.select_related("procedure__field", "agency").get(
+        pk=event.dossier_id)
     known = SyncRecord.objects.filter(dossier=dossier, service=shape.DOSSIER_SERVICE).exists()
     rows = [
         SyncRecord(dossier=dossier, event=event, service=shape.DOSSIER_SERVICE,
                    is_updating=known, payload=records.dossier_record(dossier, event.created_at),
                    key=f"dvc-{event.pk}-hoso", next_attempt_at=event.created_at),
         SyncRecord(dossier=dossier, event=event, service=shape.STEP_SERVICE,
-                   payload=records.step_record(event), key=f"dvc-{event.pk}-tiendo",
+                   payload=records.step_record(event, dossier), key=f"dvc-{event.pk}-tiendo",
                    next_attempt_at=event.created_at),
     ]
     try:

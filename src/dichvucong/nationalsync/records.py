@@ -25,6 +25,8 @@ from dichvucong.results.models import Result, SigningState, Status
 APPLICANT_TYPE = {ApplicantType.CITIZEN: "1", ApplicantType.ENTERPRISE: "2",
                   ApplicantType.HOUSEHOLD_BUSINESS: "2"}
 STEP_ACTOR_MAX = 50
+# A signed result is issued with «issue_result»: before (9, 10) a dossier has none to list.
+RESULT_STATUSES = (9, 10)
 
 
 def dossier_record(dossier: Dossier, at: datetime | None = None) -> dict:
@@ -87,7 +89,9 @@ def files(dossier: Dossier, at: datetime | None) -> tuple[list[dict], list[dict]
                           "TenTepDinhKem": attachment.original_name[:4000],
                           "IsDeleted": False, "DuongDanTaiTepTin": link})
     signed = (Result.objects.filter(dossier=dossier, signing_state=SigningState.DONE,
-                                    status=Status.VALID).exclude(pdf="").order_by("id"))
+                                    status=Status.VALID).exclude(pdf="").order_by("id")
+              if (dossier.national_status or national_status(dossier.state)) in RESULT_STATUSES
+              else ())
     for result in signed:
         results.append({"TenGiayTo": result.title, "GiayToId": result.token,
                         "DuongDanTepTinKetQua": links.file_link(links.RESULT, result.token, at),
@@ -95,8 +99,8 @@ def files(dossier: Dossier, at: datetime | None) -> tuple[list[dict], list[dict]
     return filed, results
 
 
-def step_record(event: DossierEvent) -> dict:
-    dossier = event.dossier
+def step_record(event: DossierEvent, dossier: Dossier | None = None) -> dict:
+    dossier = dossier or event.dossier
     actor = event.actor
     if actor is not None:
         who = actor.full_name or actor.username
