@@ -12,7 +12,8 @@ the services' JSON Schema):
     was scheduled as the backoff says.
 
 The lifecycles are written through the services (``actions``), not the pages, to keep (a)
-cheap; its figures are printed (``-s``). ``NATIONALSYNC_ACCEPTANCE_DOSSIERS`` sets the count.
+cheap; its figures are printed (``-s``). ``NATIONALSYNC_ACCEPTANCE_DOSSIERS`` sets the count
+(1000 for the acceptance run, 100 in the suite).
 """
 
 from __future__ import annotations
@@ -43,7 +44,10 @@ from tests import builders
 from tests.test_backoffice import PDF
 from tests.test_worker import _database_url
 
-DOSSIERS = int(os.environ.get("NATIONALSYNC_ACCEPTANCE_DOSSIERS", "1000"))
+# The suite runs 100 (about 45 s on a loaded machine); the acceptance figure is for 1000:
+# NATIONALSYNC_ACCEPTANCE_DOSSIERS=1000 (11.5 min on SQLite with the machine shared, mostly
+# writing the lifecycles: see the issue's report).
+DOSSIERS = int(os.environ.get("NATIONALSYNC_ACCEPTANCE_DOSSIERS", "100"))
 R = LifecycleRole
 FULL = [(Action.receive, "motcua", R.reception_officer, ""),
         (Action.assign, "lanhdao", R.leader, ""),
@@ -177,7 +181,7 @@ def assert_arrived_as_recorded(received: dict, dossier_ids: list[int]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.django_db
-def test_a_thousand_lifecycles_arrive_exactly_as_recorded(simulator, monkeypatch):
+def test_many_lifecycles_arrive_exactly_as_recorded(simulator, monkeypatch):
     monkeypatch.setattr(outbox, "kick", lambda: None)  # the worker below delivers
     started = time.perf_counter()
     with without_notifications_and_monitoring():

@@ -349,6 +349,12 @@ def attachment(request: HttpRequest, code: str, token: str) -> HttpResponse:
     found = get_object_or_404(
         Attachment.objects.filter(dossier__in=access.agency_dossiers(request.user)),
         dossier__code=code, token=token)
+    return attachment_file(found)
+
+
+def attachment_file(found: Attachment) -> HttpResponse:
+    """A dossier's file as a download, never cached (also the national portal's, behind its
+    signed link: ``nationalsync/views.py``)."""
     try:
         handle = found.file.open("rb")
     except FileNotFoundError:

@@ -3,10 +3,11 @@ signed link is the permission. An unknown, altered or expired link is a plain 40
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from dichvucong.backoffice.views import attachment_file
 from dichvucong.dossiers.models import Attachment
 from dichvucong.nationalsync import links
 from dichvucong.results.models import Result
@@ -22,13 +23,4 @@ def file(request: HttpRequest, value: str) -> HttpResponse:
     if kind == links.RESULT:
         # The signed PDF, its download recorded as a registered system's (no person).
         return pdf_response(get_object_or_404(Result, token=token), None, attachment=True)
-    attachment = get_object_or_404(Attachment, token=token)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_name,
-                            content_type=attachment.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return attachment_file(get_object_or_404(Attachment, token=token))
