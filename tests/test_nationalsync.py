@@ -115,6 +115,11 @@ def test_lifecycles_arrive_in_order_once_and_schema_clean(portal):
         assert [(r["service"], r["isUpdating"]) for r in sent] == (
             [(shape.DOSSIER_SERVICE, False), (shape.STEP_SERVICE, False)]
             + [(shape.DOSSIER_SERVICE, True), (shape.STEP_SERVICE, False)] * (len(events) - 1))
+        # Records follow the events, a fee request the payments app writes from inside
+        # another event's save included (its records were written first).
+        step_events = list(SyncRecord.objects.filter(dossier=dossier, service=shape.STEP_SERVICE)
+                           .order_by("id").values_list("event_id", flat=True))
+        assert step_events == sorted(e.pk for e in events)
         steps = [r["record"] for r in sent if r["service"] == shape.STEP_SERVICE]
         assert [s["TrangThai"] for s in steps] == [str(national_status(e.to_state))
                                                   for e in events]

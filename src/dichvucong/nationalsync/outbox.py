@@ -19,10 +19,11 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from dichvucong.dossiers.lifecycle import State
-from dichvucong.dossiers.models import Dossier
+from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.nationalsync import records, shape
 from dichvucong.nationalsync.models import SyncRecord, SyncState
 from dichvucong.nationalsync.tasks import deliver_sync_records
@@ -42,7 +43,21 @@ def on_dossier_event(sender, instance, created: bool, raw: bool = False, **kwarg
 
 def record_event(event) -> list[SyncRecord]:
     """The dossier's record and the event's step, in the current transaction. The keys derive
-    from the event: the same event recorded twice writes nothing new."""
+    from the event: the same event recorded twice writes nothing new.
+
+    An event another listener writes while this one is being saved (the payments app's fee
+    request, from its own ``post_save``) reaches this function first: the dossier's earlier
+    events not recorded yet are recorded before it, so the records follow the events' order."""
+    last = (SyncRecord.objects.filter(dossier_id=event.dossier_id, event__isnull=False)
+            .aggregate(last=Max("event_id"))["last"] or 0)
+    for earlier in (DossierEvent.objects.filter(dossier_id=event.dossier_id, id__gt=last,
+                                                id__lt=event.pk)
+                    .exclude(to_state=State.draft.value).order_by("id")):
+        _record(earlier)
+    return _record(event)
+
+
+def _record(event) -> list[SyncRecord]:
     # What the records read, in one query (the event's dossier has none of it loaded).
     dossier = Dossier.objects.select_related("procedure__field", "agency").get(
         pk=event.dossier_id)
