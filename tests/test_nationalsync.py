@@ -15,7 +15,9 @@ import sys
 
 import pytest
 import requests
+from django.conf import settings
 from django.db import transaction
+from django.test import TestCase
 
 from dichvucong.accounts.models import User
 from dichvucong.catalog.definition import ProcedureDefinition
@@ -113,13 +115,18 @@ def test_lifecycles_arrive_in_order_once_and_schema_clean(portal):
         assert [(r["service"], r["isUpdating"]) for r in sent] == (
             [(shape.DOSSIER_SERVICE, False), (shape.STEP_SERVICE, False)]
             + [(shape.DOSSIER_SERVICE, True), (shape.STEP_SERVICE, False)] * (len(events) - 1))
+        # Records follow the events, a fee request the payments app writes from inside
+        # another event's save included (its records were written first).
+        step_events = list(SyncRecord.objects.filter(dossier=dossier, service=shape.STEP_SERVICE)
+                           .order_by("id").values_list("event_id", flat=True))
+        assert step_events == sorted(e.pk for e in events)
         steps = [r["record"] for r in sent if r["service"] == shape.STEP_SERVICE]
         assert [s["TrangThai"] for s in steps] == [str(national_status(e.to_state))
                                                   for e in events]
         assert [s["ThoiDiemXuLy"] for s in steps] == [shape.national_date(e.created_at)
                                                      for e in events]
         # The last dossier record is the dossier as the database has it now.
-        assert sent[-2]["record"] == records.dossier_record(dossier)
+        assert sent[-2]["record"] == records.dossier_record(dossier, events[-1].created_at)
     assert sent_for(received, online.code)[-2]["record"]["TrangThaiHoSo"] == "10"
     assert sent_for(received, online.code)[-2]["record"]["KenhThucHien"] == "2"
     assert sent_for(received, counter.code)[0]["record"]["KenhThucHien"] == "1"
@@ -273,3 +280,95 @@ def test_production_warns_without_the_portal(settings):
     settings.NATIONAL_SYNC_URL = "https://dichvucong.gov.vn/api/"
     settings.NATIONAL_SYNC_LEASE_SECONDS = 120
     assert national_sync_checks(None) == []
+
+
+def downloaded(client, link: str) -> bytes:
+    """The bytes behind a record's link, fetched with no session, as the portal would."""
+    assert link.startswith(settings.SITE_URL + "/dong-bo-quoc-gia/tep/"), link
+    response = client.get(link[len(settings.SITE_URL):])
+    assert response.status_code == 200, (link, response.status_code)
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.mark.usefixtures("result_keys")
+def test_files_and_results_travel_with_links_the_portal_can_fetch(portal, client):
+    """Issue #17 item 2: every dossier record lists the dossier's files (TaiLieuNop) and its
+    results (DanhSachGiayToKetQua) with public, signed, expiring links that give the bytes:
+    online, at the counter, by post, with an uploaded result file and with a signed one."""
+    from dichvucong.backoffice import services as backoffice
+    from dichvucong.dossiers import submission
+    from dichvucong.dossiers.models import DossierChannel
+    from dichvucong.results import services as results
+    from dichvucong.results.models import Result
+    from tests import builders
+    from tests.results_helpers import approved_dossier
+
+    reception = User.objects.get(username="motcua.haichau")
+    online = make_dossier("approved")  # filed with its declaration (to-khai.pdf)
+    backoffice.act(online.pk, Action.issue_result, User.objects.get(username="chuyenvien.haichau"),
+                   LifecycleRole.specialist, expected_revision=online.revision,
+                   result_file=pdf("ket-qua.pdf"))
+    counter = backoffice.enter_walk_in(
+        procedure=builders.procedure(), agency=agency(), officer=reception,
+        applicant=backoffice.WalkInApplicant("Trần Văn Bình", "048090001234", None, "Nam",
+                                             "12 Lê Duẩn", "0905123456", "", "citizen"),
+        form_data={}, delivery="counter",
+        documents=[("Giấy chứng sinh", pdf("chung-sinh.pdf")), ("Tờ khai", pdf("tk.pdf"))])
+    postal = builders.row(state="draft", channel=DossierChannel.POST,
+                          applicant_name="Lê Thị Bưu")
+    submission.attach(postal, "Tờ khai đăng ký khai sinh", pdf("qua-buu-dien.pdf"), reception)
+    postal = actions.perform(postal.pk, Action.enter_walk_in, reception,
+                             LifecycleRole.reception_officer).dossier
+    digital = approved_dossier()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        result = results.request_issue(digital, User.objects.get(username="chuyenvien.haichau"))
+    result.refresh_from_db()
+    assert result.is_ready, result.signing_error
+    worker.deliver_due()
+    received = portal.received()
+    assert received["refused"] == []
+    assert list(SyncRecord.objects.exclude(state=SyncState.SYNCED).values(
+        "key", "state", "last_error")) == []
+
+    def last_record(dossier):
+        return [r for r in sent_for(received, dossier.code)
+                if r["service"] == shape.DOSSIER_SERVICE][-1]["record"]
+
+    for dossier, channel in ((online, "2"), (counter, "1"), (postal, "3")):
+        record = last_record(dossier)
+        assert record["KenhThucHien"] == channel
+        attachments = [a for a in dossier.attachments.order_by("id")
+                       if a.requirement != backoffice.RESULT_REQUIREMENT]
+        assert [f["TenTepDinhKem"] for f in record["TaiLieuNop"]] == [
+            a.original_name for a in attachments]
+        for entry, attachment in zip(record["TaiLieuNop"], attachments, strict=True):
+            assert entry["TepDinhKemId"] == attachment.token and entry["IsDeleted"] is False
+            with attachment.file.open("rb") as handle:
+                assert downloaded(client, entry["DuongDanTaiTepTin"]) == handle.read()
+    # The result file the back office attached after the event is in that event's record.
+    issued = sent_for(received, online.code)[-2]["record"]
+    assert "TaiLieuNop" in issued and len(issued["DanhSachGiayToKetQua"]) == 1
+    stored = online.attachments.get(requirement=backoffice.RESULT_REQUIREMENT)
+    assert downloaded(client, issued["DanhSachGiayToKetQua"][0]["DuongDanTepTinKetQua"]) == (
+        stored.file.open("rb").read())
+    # The signed digital result: its number, and the signed PDF itself.
+    entry = last_record(digital)["DanhSachGiayToKetQua"][0]
+    assert entry["MaGiayToKetQua"] == result.number and entry["GiayToId"] == result.token
+    assert downloaded(client, entry["DuongDanTepTinKetQua"]) == results.pdf_bytes(
+        Result.objects.get(pk=result.pk))
+
+    # A link altered, or past its days, gives nothing; a file added once the record went out
+    # travels in an update of its own.
+    link = entry["DuongDanTepTinKetQua"][len(settings.SITE_URL):]
+    assert client.get(link.replace("r.", "a.", 1)).status_code == 404
+    settings.NATIONAL_SYNC_LINK_DAYS = -1
+    assert client.get(records.links.file_link("r", result.token)[len(settings.SITE_URL):]
+                      ).status_code == 404
+    settings.NATIONAL_SYNC_LINK_DAYS = 90
+    submission.attach(Dossier.objects.get(pk=counter.pk), "Bản sao CCCD", pdf("cccd.pdf"),
+                      reception)
+    worker.deliver_due()
+    extra = sent_for(portal.received(), counter.code)[-1]
+    assert extra["service"] == shape.DOSSIER_SERVICE and extra["isUpdating"] is True
+    assert [f["TenTepDinhKem"] for f in extra["record"]["TaiLieuNop"]] == [
+        "chung-sinh.pdf", "tk.pdf", "cccd.pdf"]

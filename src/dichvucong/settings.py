@@ -408,6 +408,10 @@ NATIONAL_SYNC_BACKOFF_SECONDS = float(os.environ.get("NATIONAL_SYNC_BACKOFF_SECO
 NATIONAL_SYNC_BACKOFF_MAX_SECONDS = float(
     os.environ.get("NATIONAL_SYNC_BACKOFF_MAX_SECONDS", "3600"))
 NATIONAL_SYNC_LEASE_SECONDS = int(os.environ.get("NATIONAL_SYNC_LEASE_SECONDS", "120"))
+# Records per request (one per dossier, of one service): the services take a list.
+NATIONAL_SYNC_BATCH = int(os.environ.get("NATIONAL_SYNC_BATCH", "50"))
+# Days the portal has to fetch a synced record's files through their signed links.
+NATIONAL_SYNC_LINK_DAYS = int(os.environ.get("NATIONAL_SYNC_LINK_DAYS", "90"))
 # Signed webhooks to registered systems (webhooks): seconds to wait for an answer, attempts
 # before a delivery is listed as failed, exponential backoff with jitter (first delay, cap), how
 # long a claim lasts.

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("dichvucong.payments.urls")),
     path("", include("dichvucong.notify.urls")),
     path("", include("dichvucong.results.urls")),
+    path("", include("dichvucong.nationalsync.urls")),
     path("", include("dichvucong.accounts.urls")),
     path("", include("dichvucong.monitor.urls")),
     path("", include("dichvucong.opendata.urls")),

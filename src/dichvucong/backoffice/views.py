@@ -362,10 +362,12 @@ def attachment(request: HttpRequest, code: str, token: str) -> HttpResponse:
     found = get_object_or_404(
         Attachment.objects.filter(dossier__in=access.agency_dossiers(request.user)),
         dossier__code=code, token=token)
-    return _download(found)
+    return attachment_file(found)
 
 
-def _download(found: Attachment) -> FileResponse:
+def attachment_file(found: Attachment) -> HttpResponse:
+    """A dossier's file as a download, never cached (also the national portal's, behind its
+    signed link: ``nationalsync/views.py``)."""
     try:
         handle = found.file.open("rb")
     except FileNotFoundError:
@@ -459,7 +461,8 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def handover_attachment(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     handover = _handover(request, pk)
-    return _download(get_object_or_404(Attachment, dossier_id=handover.dossier_id, token=token))
+    return attachment_file(get_object_or_404(Attachment, dossier_id=handover.dossier_id,
+                                             token=token))
 
 
 # --- walk-in intake ----------------------------------------------------------------------------

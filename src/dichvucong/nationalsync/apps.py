@@ -9,9 +9,11 @@ class NationalSyncConfig(AppConfig):
     verbose_name = _("Đồng bộ Cổng Dịch vụ công quốc gia")
 
     def ready(self) -> None:
-        from dichvucong.dossiers.models import DossierEvent
+        from dichvucong.dossiers.models import Attachment, DossierEvent
         from dichvucong.nationalsync import checks  # noqa: F401 - registers the checks
-        from dichvucong.nationalsync.outbox import on_dossier_event
+        from dichvucong.nationalsync.outbox import on_attachment, on_dossier_event
 
         post_save.connect(on_dossier_event, sender=DossierEvent,
                           dispatch_uid="nationalsync.dossier_event")
+        post_save.connect(on_attachment, sender=Attachment,
+                          dispatch_uid="nationalsync.attachment")

@@ -34,6 +34,9 @@ class SyncRecord(models.Model):
                              default=SyncState.PENDING)
     attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the last attempt got its answer (or gave up waiting): a retry's next_attempt_at is
+    # this plus the backoff delay, so the schedule can be checked after the fact.
+    last_attempt_at = models.DateTimeField(_("lần gửi gần nhất"), null=True, blank=True)
     lease_token = models.CharField(max_length=32, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(_("lỗi gần nhất"), max_length=1000, blank=True)

@@ -6,6 +6,11 @@ runs inside it, so the dossier record (``DongBoHoSoMC``: a create for the first,
 and the step (``CapNhatTienDoHoSoMC``) commit or roll back with the change. After the commit the
 worker is kicked; it never runs in the citizen's or the officer's request (in production huey
 runs it in its own process). Drafts are not known to the national portal and are not synced.
+
+A file stored after its event (the back office attaches the result file, or a supplement taken
+at the counter, once the action is recorded) is added to the dossier's latest record while that
+record is unsent (same transaction: nobody can have sent it), otherwise sent as an update of its
+own (``on_attachment``): the portal always ends with every file.
 """
 
 from __future__ import annotations
@@ -14,10 +19,11 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from dichvucong.dossiers.lifecycle import State
-from dichvucong.dossiers.models import DossierChannel
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.nationalsync import records, shape
 from dichvucong.nationalsync.models import SyncRecord, SyncState
 from dichvucong.nationalsync.tasks import deliver_sync_records
@@ -37,17 +43,33 @@ def on_dossier_event(sender, instance, created: bool, raw: bool = False, **kwarg
 
 def record_event(event) -> list[SyncRecord]:
     """The dossier's record and the event's step, in the current transaction. The keys derive
-    from the event: the same event recorded twice writes nothing new."""
-    dossier = event.dossier
+    from the event: the same event recorded twice writes nothing new.
+
+    An event another listener writes while this one is being saved (the payments app's fee
+    request, from its own ``post_save``) reaches this function first: the dossier's earlier
+    events not recorded yet are recorded before it, so the records follow the events' order."""
+    last = (SyncRecord.objects.filter(dossier_id=event.dossier_id, event__isnull=False)
+            .aggregate(last=Max("event_id"))["last"] or 0)
+    for earlier in (DossierEvent.objects.filter(dossier_id=event.dossier_id, id__gt=last,
+                                                id__lt=event.pk)
+                    .exclude(to_state=State.draft.value).order_by("id")):
+        _record(earlier)
+    return _record(event)
+
+
+def _record(event) -> list[SyncRecord]:
+    # What the records read, in one query (the event's dossier has none of it loaded).
+    dossier = Dossier.objects.select_related("procedure__field", "agency").get(
+        pk=event.dossier_id)
     # A dossier taken in from the portal (intake.py) is known there from the start: an update.
     known = (SyncRecord.objects.filter(dossier=dossier, service=shape.DOSSIER_SERVICE).exists()
              or dossier.channel == DossierChannel.NATIONAL_PORTAL)
     rows = [
         SyncRecord(dossier=dossier, event=event, service=shape.DOSSIER_SERVICE,
-                   is_updating=known, payload=records.dossier_record(dossier),
+                   is_updating=known, payload=records.dossier_record(dossier, event.created_at),
                    key=f"dvc-{event.pk}-hoso", next_attempt_at=event.created_at),
         SyncRecord(dossier=dossier, event=event, service=shape.STEP_SERVICE,
-                   payload=records.step_record(event), key=f"dvc-{event.pk}-tiendo",
+                   payload=records.step_record(event, dossier), key=f"dvc-{event.pk}-tiendo",
                    next_attempt_at=event.created_at),
     ]
     try:
@@ -58,6 +80,51 @@ def record_event(event) -> list[SyncRecord]:
     if settings.NATIONAL_SYNC_URL:
         transaction.on_commit(kick)
     return rows
+
+
+def on_attachment(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created or raw:
+        return
+    try:
+        with transaction.atomic():
+            record_file(instance)
+    except Exception:
+        log.exception("nationalsync: no sync record for attachment %s", instance.pk)
+
+
+def record_file(attachment) -> SyncRecord | None:
+    """The dossier's record with ``attachment`` in it: the latest one rewritten while it was
+    never tried, else a new update (keyed by the file). Nothing for a dossier the portal does
+    not know yet: its first record lists the file."""
+    latest = (SyncRecord.objects.filter(dossier_id=attachment.dossier_id,
+                                        service=shape.DOSSIER_SERVICE)
+              .select_related("event").order_by("-id").first())
+    if latest is None:
+        return None
+    dossier = Dossier.objects.select_related("procedure__field", "agency").get(
+        pk=attachment.dossier_id)
+    at = latest.event.created_at if latest.event else latest.created_at
+    payload = records.dossier_record(dossier, at)
+    payload["MaHoSo"] = payload["MaHoSo"] or latest.payload.get("MaHoSo")
+    if payload == latest.payload:
+        return None
+    # The conditional UPDATE loses to a worker's claim (the row is locked, then no longer
+    # pending): the record went out without the file, so the file goes in a record of its own.
+    if SyncRecord.objects.filter(pk=latest.pk, state=SyncState.PENDING, attempts=0).update(
+            payload=payload):
+        return latest
+    now = timezone.now()
+    row = SyncRecord(dossier=dossier, service=shape.DOSSIER_SERVICE, is_updating=True,
+                     payload=records.dossier_record(dossier, now),
+                     key=f"dvc-tep-{attachment.pk}-hoso", next_attempt_at=now)
+    try:
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return None
+    if settings.NATIONAL_SYNC_URL:
+        transaction.on_commit(kick)
+    return row
 
 
 def kick() -> None:

@@ -1,25 +1,38 @@
 """A dossier and a dossier event in the national portal's JSON shape (``shape.py``).
 
 Sent now: identity, procedure and field, channel, applicant (type, names, identifiers, contacts),
-dates and status, the fee, flags; each event as a processing step. Not yet sent (issue #17): the
-files and results (``TaiLieuNop``, ``DanhSachGiayToKetQua``) need public download links, which
-the platform does not give out yet; supplements as ``DanhSachHoSoBoSung``.
+dates and status, the fee, flags, the files filed (``TaiLieuNop``: uploads, the counter's scans,
+the rendered declaration, supplements) and the results (``DanhSachGiayToKetQua``: signed digital
+results and the result files the back office attached), each with a signed public download link
+(``links.py``); each event as a processing step. Not sent yet: supplements as
+``DanhSachHoSoBoSung``, and the per-file flags (``DuocSoHoa``, ``DuocTaiSuDung``,
+``DuocLayTuKhoDMQG``) and component codes (``MaThanhPhanHoSo``), which the platform does not
+record in the national code lists.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from dichvucong.backoffice.services import RESULT_REQUIREMENT
 from dichvucong.dossiers.lifecycle import LifecycleRole, national_status
 from dichvucong.dossiers.models import ApplicantType, Dossier, DossierChannel, DossierEvent
+from dichvucong.nationalsync import links
 from dichvucong.nationalsync.models import IntakeRecord
 from dichvucong.nationalsync.shape import national_date
+from dichvucong.results.models import Result, SigningState, Status
 
 # Hộ kinh doanh counts with the businesses (LoaiDoiTuong 2) [I]: the code list has no own code.
 APPLICANT_TYPE = {ApplicantType.CITIZEN: "1", ApplicantType.ENTERPRISE: "2",
                   ApplicantType.HOUSEHOLD_BUSINESS: "2"}
 STEP_ACTOR_MAX = 50
+# A signed result is issued with «issue_result»: before (9, 10) a dossier has none to list.
+RESULT_STATUSES = (9, 10)
 
 
-def dossier_record(dossier: Dossier) -> dict:
+def dossier_record(dossier: Dossier, at: datetime | None = None) -> dict:
+    """The dossier as ``DongBoHoSoMC`` sends it; ``at``: the record's moment, from which its
+    download links run (``links.file_link``)."""
     procedure = dossier.procedure
     status = dossier.national_status or national_status(dossier.state) or 1
     online = DossierChannel(dossier.channel).is_online
@@ -51,6 +64,11 @@ def dossier_record(dossier: Dossier) -> dict:
         "DanhSachLePhi": ([{"TenPhiLePhi": "Phí, lệ phí", "Gia": int(dossier.fee_amount)}]
                           if dossier.fee_amount else []),
     }
+    filed, results = files(dossier, at)
+    if filed:
+        record["TaiLieuNop"] = filed
+    if results:
+        record["DanhSachGiayToKetQua"] = results
     if len(id_number) in (9, 12) and id_number.isdigit():
         record["DinhDanhCHS"] = [{"LoaiDinhDanh": "1" if len(id_number) == 12 else "2",
                                   "SoDinhDanh": id_number}]
@@ -63,8 +81,34 @@ def _vneid_verified(dossier: Dossier) -> bool:
     return IntakeRecord.objects.filter(dossier=dossier, vneid_verified=True).exists()
 
 
-def step_record(event: DossierEvent) -> dict:
-    dossier = event.dossier
+def files(dossier: Dossier, at: datetime | None) -> tuple[list[dict], list[dict]]:
+    """(``TaiLieuNop``, ``DanhSachGiayToKetQua``): the dossier's files, then its results, in the
+    order they were stored. A result file the back office attached is a result, not a filing;
+    a digital result counts once signed and while valid (a revoked or replaced one is not
+    the dossier's result any more)."""
+    filed, results = [], []
+    for attachment in dossier.attachments.order_by("id"):
+        link = links.file_link(links.ATTACHMENT, attachment.token, at)
+        if attachment.requirement == RESULT_REQUIREMENT:
+            results.append({"TenGiayTo": attachment.requirement, "GiayToId": attachment.token,
+                            "DuongDanTepTinKetQua": link})
+        else:
+            filed.append({"TepDinhKemId": attachment.token,
+                          "TenTepDinhKem": attachment.original_name[:4000],
+                          "IsDeleted": False, "DuongDanTaiTepTin": link})
+    signed = (Result.objects.filter(dossier=dossier, signing_state=SigningState.DONE,
+                                    status=Status.VALID).exclude(pdf="").order_by("id")
+              if (dossier.national_status or national_status(dossier.state)) in RESULT_STATUSES
+              else ())
+    for result in signed:
+        results.append({"TenGiayTo": result.title, "GiayToId": result.token,
+                        "DuongDanTepTinKetQua": links.file_link(links.RESULT, result.token, at),
+                        "MaGiayToKetQua": result.number})
+    return filed, results
+
+
+def step_record(event: DossierEvent, dossier: Dossier | None = None) -> dict:
+    dossier = dossier or event.dossier
     actor = event.actor
     if actor is not None:
         who = actor.full_name or actor.username

@@ -6,15 +6,20 @@ its own, with no Django, speaking the two sync services of ``shape.py``.
   and the fields named (``errors: [{"field": "data[0].TrangThai", "message": …}]``); nothing of
   that request is kept. Order is checked too [I, the real portal's rule is not documented]: a
   step or an update for a dossier the portal never got, or a second create, is refused ("2").
-- Idempotency: the client sends ``Idempotency-Key`` (one per record); a key already accepted is
-  answered ``error_code`` "0" with ``"duplicate": true`` and counted, not stored again. The
-  documented services carry no such key [I]: it is the platform's, and a real portal ignores it.
-- ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated.
+- Idempotency: the client sends ``Idempotency-Key`` (one per record, comma-separated when a
+  request carries several); a record whose key was accepted before is counted as a duplicate,
+  not stored again; a request of duplicates only is answered ``error_code`` "0" with
+  ``"duplicate": true``. The documented services carry no such key [I]: it is the platform's,
+  and a real portal ignores it.
+- ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated, how
+  many connections are being held (``holding``) and the keys of the records they carried.
 - ``POST /_simulator/faults`` ``{"mode": "http500"|"error_code"|"slow"|"silent", "count": n,
   "delay": s}``: the next ``n`` requests fail that way. ``slow`` answers after ``delay``;
   ``silent`` keeps the record, then holds the connection ``delay`` seconds and closes it with no
   answer (the client cannot know the record arrived); ``http500`` and ``error_code`` keep
-  nothing. ``POST /_simulator/reset`` forgets everything.
+  nothing; with ``"seconds": t`` instead, every request for the next ``t`` seconds fails that
+  way (an outage of a minute is ``"seconds": 60``). ``POST /_simulator/reset`` forgets
+  everything.
 - Intake (``intake.py``): ``POST /_simulator/file`` files a dossier on the portal as a citizen
   would: ``{"MaDonViTiepNhan", "HoSo": {…DongBoHoSoMC record…}, "DuLieuToKhai": {…},
   "TepDinhKem": [{"MaThanhPhanHoSo", "TenTepDinhKem", "NoiDung": base64}]}``; each file is kept
@@ -23,6 +28,9 @@ its own, with no Django, speaking the two sync services of ``shape.py``.
   ``POST /`` ``{"service": "LayDanhSachHoSoMoi", "data": [{"SauSoThuTu": n}]}`` answers
   ``{"error_code": "0", "data": [items after n]}``; the dossier is then known to the portal, so
   the platform's sync answers it with updates and steps.
+- ``--journal FILE``: each accepted record is appended to ``FILE`` (a JSON line) before the
+  answer goes out, and read back on start: killed and started again, the simulator remembers
+  what it took and its keys, as a real portal does.
 
 Run: ``python -m dichvucong.nationalsync.simulator --port 8002`` (prints the port on its first
 line; ``--port 0`` picks a free one), or ``dichvucong national_simulator``; ``serve`` starts it
@@ -51,11 +59,33 @@ CONTROL = "/_simulator/"
 class Portal:
     """The simulator's state; thread-safe."""
 
-    def __init__(self, username: str = "", password: str = "") -> None:
+    def __init__(self, username: str = "", password: str = "", journal: str = "") -> None:
         self.username, self.password = username, password
         self.validator = jsonschema_rs.validator_for(shape.REQUEST)
         self.lock = threading.Lock()
+        self.journal = None
         self.reset()
+        if journal:
+            self._replay(journal)
+            self.journal = open(journal, "a", encoding="utf-8")  # noqa: SIM115 - the process's
+
+    def _replay(self, path: str) -> None:
+        try:
+            with open(path, encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        break  # a line cut short by a kill: that record was never answered
+                    self._keep(entry)
+        except FileNotFoundError:
+            pass
+
+    def _keep(self, entry: dict) -> None:
+        self.keys.add(entry["key"])
+        if entry["service"] == shape.DOSSIER_SERVICE:
+            self.dossiers[entry["record"]["MaHoSo"]] = entry["record"]
+        self.accepted.append(entry)
 
     def reset(self) -> None:
         with getattr(self, "lock", threading.Lock()):
@@ -67,15 +97,27 @@ class Portal:
             self.faults: list[dict] = []
             self.filed: list[dict] = []
             self.files: dict[str, bytes] = {}
+            self.outage: dict | None = None
+            self.holding = 0
+            self.held_keys: list[str] = []
+            if getattr(self, "journal", None) is not None:
+                self.journal.truncate(0)
 
-    def set_faults(self, mode: str, count: int = 1, delay: float = 0.0) -> None:
+    def set_faults(self, mode: str, count: int = 1, delay: float = 0.0,
+                   seconds: float | None = None) -> None:
         if mode not in ("http500", "error_code", "slow", "silent"):
             raise ValueError(mode)
         with self.lock:
-            self.faults = [{"mode": mode, "delay": delay} for _ in range(count)]
+            if seconds is not None:
+                self.outage = {"mode": mode, "delay": delay,
+                               "until": time.monotonic() + seconds}
+            else:
+                self.faults = [{"mode": mode, "delay": delay} for _ in range(count)]
 
     def next_fault(self) -> dict | None:
         with self.lock:
+            if self.outage is not None and time.monotonic() < self.outage["until"]:
+                return self.outage
             return self.faults.pop(0) if self.faults else None
 
     def check(self, body) -> list[dict]:
@@ -93,27 +135,32 @@ class Portal:
         updating = body.get("isUpdating") == "True"
         keys = keys if len(keys) == len(records) else [""] * len(records)
         with self.lock:
-            if keys[0] and all(k in self.keys for k in keys):
-                self.duplicates.append({"service": service, "keys": keys})
+            # A record whose key was accepted before is a resend: counted, not kept again, and
+            # not checked for order (its create is no second create).
+            known = [k for k in keys if k and k in self.keys]
+            fresh = [(i, k, r) for i, (k, r) in enumerate(zip(keys, records, strict=True))
+                     if not (k and k in self.keys)]
+            if known:
+                self.duplicates.append({"service": service, "keys": known})
+            if not fresh:
                 return "0", "Đã nhận trước đó", {"duplicate": True}
-            problem = self._out_of_order(service, updating, records)
+            problem = self._out_of_order(service, updating, fresh)
             if problem:
                 self.refused.append({"body": body, "errors": [problem]})
                 return "2", f"{problem['field']}: {problem['message']}", {"errors": [problem]}
             now = datetime.now(UTC).isoformat()
-            for key, record in zip(keys, records, strict=True):
-                if key and key in self.keys:
-                    continue
-                self.keys.add(key)
-                if service == shape.DOSSIER_SERVICE:
-                    self.dossiers[record["MaHoSo"]] = record
-                self.accepted.append({"service": service, "isUpdating": updating, "key": key,
-                                      "record": record, "received_at": now})
+            for _, key, record in fresh:
+                entry = {"service": service, "isUpdating": updating, "key": key,
+                         "record": record, "received_at": now}
+                if self.journal is not None:
+                    self.journal.write(json.dumps(entry, ensure_ascii=False) + "\n")
+                    self.journal.flush()  # in the OS before the answer: a kill loses nothing
+                self._keep(entry)
         return "0", "Thành công", {}
 
     def _out_of_order(self, service: str, updating: bool, records: list) -> dict | None:
         known = set(self.dossiers)
-        for index, record in enumerate(records):
+        for index, _, record in records:
             code = record["MaHoSo"]
             field = f"data[{index}].MaHoSo"
             if service == shape.DOSSIER_SERVICE and not updating:
@@ -164,7 +211,8 @@ class Portal:
     def snapshot(self) -> dict:
         with self.lock:
             return {"accepted": list(self.accepted), "refused": list(self.refused),
-                    "duplicates": list(self.duplicates)}
+                    "duplicates": list(self.duplicates), "holding": self.holding,
+                    "held_keys": list(self.held_keys)}
 
 
 def make_handler(portal: Portal):
@@ -234,7 +282,12 @@ def make_handler(portal: Portal):
                     if k.strip()]
             code, message, extra = portal.receive(body, keys)
             if mode == "silent":
+                with portal.lock:
+                    portal.holding += 1
+                    portal.held_keys.extend(keys)
                 time.sleep(fault["delay"])
+                with portal.lock:
+                    portal.holding -= 1
                 self.close_connection = True
                 return
             if mode == "slow":
@@ -252,8 +305,10 @@ def make_handler(portal: Portal):
                 return
             elif action == "faults":
                 try:
+                    seconds = body.get("seconds")
                     portal.set_faults(str(body.get("mode")), int(body.get("count", 1)),
-                                      float(body.get("delay", 0)))
+                                      float(body.get("delay", 0)),
+                                      None if seconds is None else float(seconds))
                 except (TypeError, ValueError):
                     self._json(400, {"error": "mode: http500 | error_code | slow | silent"})
                     return
@@ -284,9 +339,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8002)
     parser.add_argument("--username", default="")
     parser.add_argument("--password", default="")
+    parser.add_argument("--journal", default="",
+                        help="keep what is accepted in this file, and read it back on start")
     args = parser.parse_args(argv)
     try:
-        serve(Portal(args.username, args.password), args.host, args.port)
+        serve(Portal(args.username, args.password, args.journal), args.host, args.port)
     except KeyboardInterrupt:
         sys.exit(0)
 

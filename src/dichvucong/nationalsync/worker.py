@@ -9,9 +9,13 @@ Claiming is the notification worker's (``notify/worker.py``): a lease token writ
 conditional UPDATE (and ``SKIP LOCKED`` on PostgreSQL), checked on every later write, so several
 workers may run and a killed one's lease expires into a retry.
 
-Idempotency. Each attempt sends the record's ``key`` as the ``Idempotency-Key`` header; a worker
-killed after the portal took the record but before it wrote the answer resends it, and the portal
-answers "already received". Outcomes:
+Requests. The records of one round (one per dossier) travel together, one request per service
+and ``isUpdating`` (the services take a list, ``data``), up to ``NATIONAL_SYNC_BATCH``; a request
+the portal refuses is sent again record by record, to find the one it refuses.
+
+Idempotency. Each attempt sends the records' ``key``s as the ``Idempotency-Key`` header
+(comma-separated); a worker killed after the portal took a request but before it wrote the
+answer resends its records, and the portal recognises each. Outcomes:
 - ``error_code`` "0": synced (a duplicate too);
 - another ``error_code``: the portal refused this record; sending the same bytes again would be
   refused again, so it fails at once and waits for an operator (the codes are not documented [I]);
@@ -70,16 +74,18 @@ def _claimable(now) -> Q:
             | Q(state=SyncState.SENDING, lease_until__lt=now))
 
 
-def claim(batch: int = 50) -> tuple[str, list[SyncRecord]]:
+def claim(batch: int | None = None) -> tuple[str, list[SyncRecord]]:
     """The first unsynced record of up to ``batch`` dossiers, when it is due."""
     earlier = (SyncRecord.objects.filter(dossier=OuterRef("dossier"), id__lt=OuterRef("id"))
                .exclude(state=SyncState.SYNCED))
     token, found = leases.claim(
-        SyncRecord.objects.exclude(Exists(earlier)).order_by("id"), _claimable, batch=batch,
+        SyncRecord.objects.exclude(Exists(earlier)).order_by("id"), _claimable,
+        batch=batch or settings.NATIONAL_SYNC_BATCH,
         lease_seconds=settings.NATIONAL_SYNC_LEASE_SECONDS, state=SyncState.SENDING)
     if not found:
         return token, []
-    return token, list(SyncRecord.objects.filter(lease_token=token).select_related("dossier"))
+    return token, list(SyncRecord.objects.filter(lease_token=token).select_related("dossier")
+                       .order_by("id"))
 
 
 def deliver_due(max_rounds: int = 1000) -> Report:
@@ -93,64 +99,108 @@ def deliver_due(max_rounds: int = 1000) -> Report:
             token, rows = claim()
             if not rows:
                 break
-            for row in rows:
-                deliver_one(row, token, session, report)
+            for group in batches(rows):
+                deliver(group, token, session, report)
     return report
 
 
-def deliver_one(row: SyncRecord, token: str, session: requests.Session,
-                report: Report) -> None:
-    mine = SyncRecord.objects.filter(pk=row.pk, lease_token=token)
+def batches(rows: list[SyncRecord]) -> list[list[SyncRecord]]:
+    """A round's records in requests: one service and one ``isUpdating`` per request (the
+    services' shape), at most ``NATIONAL_SYNC_BATCH`` records. A round holds one record per
+    dossier, so a request never carries two of one dossier and order is kept."""
+    groups: dict[tuple[str, bool], list[SyncRecord]] = {}
+    for row in rows:
+        groups.setdefault((row.service, row.is_updating), []).append(row)
+    size = settings.NATIONAL_SYNC_BATCH
+    return [group[i:i + size] for group in groups.values() for i in range(0, len(group), size)]
+
+
+def deliver(rows: list[SyncRecord], token: str, session: requests.Session,
+            report: Report) -> None:
+    """Send ``rows`` in one request and record the answer on each of them."""
+    for row in rows:
+        if not row.payload.get("MaHoSo"):
+            # Filed through the API, the dossier gets its code after its event: fill it in
+            # once, before the first attempt, so every attempt sends the same record.
+            row.payload["MaHoSo"] = row.dossier.code
+            SyncRecord.objects.filter(pk=row.pk, lease_token=token).update(payload=row.payload)
     lease_until = timezone.now() + timedelta(seconds=settings.NATIONAL_SYNC_LEASE_SECONDS)
-    if not row.payload.get("MaHoSo"):
-        # Filed through the API, the dossier gets its code after its event: fill it in once,
-        # before the first attempt, so every attempt sends the same record.
-        row.payload["MaHoSo"] = row.dossier.code
-        mine.update(payload=row.payload)
-    if not mine.update(lease_until=lease_until, attempts=F("attempts") + 1):
-        return  # another worker holds it now
-    row.attempts += 1
+    mine = SyncRecord.objects.filter(pk__in=[row.pk for row in rows], lease_token=token)
+    if mine.update(lease_until=lease_until, attempts=F("attempts") + 1) < len(rows):
+        # A lease ran out and another worker holds those records now: send only ours.
+        held = set(mine.values_list("pk", flat=True))
+        rows = [row for row in rows if row.pk in held]
+        if not rows:
+            return
+        mine = SyncRecord.objects.filter(pk__in=held, lease_token=token)
+    for row in rows:
+        row.attempts += 1
     try:
-        answer = send(row, session)
+        answer = send(rows, session)
     except Refused as exc:
+        if len(rows) > 1:
+            # One bad record refuses the whole request: each is sent alone to find it, and
+            # this attempt is not counted against them.
+            mine.update(attempts=F("attempts") - 1)
+            for row in rows:
+                row.attempts -= 1
+                deliver([row], token, session, report)
+            return
         mine.update(state=SyncState.FAILED, last_error=str(exc)[:1000], response=exc.answer,
-                    lease_token="", lease_until=None, next_attempt_at=None)
+                    lease_token="", lease_until=None, next_attempt_at=None,
+                    last_attempt_at=timezone.now())
         report.failed += 1
-        log.warning("nationalsync: record %s refused by the portal", row.pk)
+        log.warning("nationalsync: record %s refused by the portal", rows[0].pk)
         return
     except Unreachable as exc:
-        final = row.attempts >= settings.NATIONAL_SYNC_MAX_ATTEMPTS
-        delay = backoff_seconds(row.attempts, base=settings.NATIONAL_SYNC_BACKOFF_SECONDS,
-                                cap=settings.NATIONAL_SYNC_BACKOFF_MAX_SECONDS)
-        mine.update(state=SyncState.FAILED if final else SyncState.PENDING,
-                    last_error=str(exc)[:1000], response=exc.answer, lease_token="",
-                    lease_until=None,
-                    next_attempt_at=None if final else timezone.now() + timedelta(seconds=delay))
-        if final:
-            report.failed += 1
-        else:
-            report.retried += 1
+        now = timezone.now()
+        for row in rows:  # each its own delay: the jitter spreads them out
+            final = row.attempts >= settings.NATIONAL_SYNC_MAX_ATTEMPTS
+            SyncRecord.objects.filter(pk=row.pk, lease_token=token).update(
+                state=SyncState.FAILED if final else SyncState.PENDING,
+                last_error=str(exc)[:1000], response=exc.answer, lease_token="",
+                lease_until=None, last_attempt_at=now,
+                next_attempt_at=None if final else now + retry_delay(row.attempts))
+            if final:
+                report.failed += 1
+            else:
+                report.retried += 1
         return
-    mine.update(state=SyncState.SYNCED, synced_at=timezone.now(), response=answer,
-                last_error="", lease_token="", lease_until=None, next_attempt_at=None)
-    report.synced += 1
+    now = timezone.now()
+    report.synced += mine.update(
+        state=SyncState.SYNCED, synced_at=now, response=answer, last_attempt_at=now,
+        last_error="", lease_token="", lease_until=None, next_attempt_at=None)
 
 
-def request_body(row: SyncRecord) -> dict:
-    body: dict = {"service": row.service}
-    if row.service == shape.DOSSIER_SERVICE:
-        body["isUpdating"] = "True" if row.is_updating else "False"
-    body["data"] = [row.payload]
+def retry_ceiling(attempts: int) -> float:
+    """The longest wait, in seconds, after failed attempt number ``attempts``: the backoff
+    doubles from ``NATIONAL_SYNC_BACKOFF_SECONDS`` up to ``NATIONAL_SYNC_BACKOFF_MAX_SECONDS``;
+    the jitter picks a delay between half of it and all of it."""
+    return min(settings.NATIONAL_SYNC_BACKOFF_MAX_SECONDS,
+               settings.NATIONAL_SYNC_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=backoff_seconds(
+        attempts, base=settings.NATIONAL_SYNC_BACKOFF_SECONDS,
+        cap=settings.NATIONAL_SYNC_BACKOFF_MAX_SECONDS))
+
+
+def request_body(rows: list[SyncRecord]) -> dict:
+    body: dict = {"service": rows[0].service}
+    if rows[0].service == shape.DOSSIER_SERVICE:
+        body["isUpdating"] = "True" if rows[0].is_updating else "False"
+    body["data"] = [row.payload for row in rows]
     return body
 
 
-def send(row: SyncRecord, session: requests.Session) -> dict:
+def send(rows: list[SyncRecord], session: requests.Session) -> dict:
     auth = None
     if settings.NATIONAL_SYNC_USERNAME:
         auth = (settings.NATIONAL_SYNC_USERNAME, settings.NATIONAL_SYNC_PASSWORD)
     try:
-        response = session.post(settings.NATIONAL_SYNC_URL, json=request_body(row), auth=auth,
-                                headers={"Idempotency-Key": row.key},
+        response = session.post(settings.NATIONAL_SYNC_URL, json=request_body(rows), auth=auth,
+                                headers={"Idempotency-Key": ",".join(r.key for r in rows)},
                                 timeout=settings.NATIONAL_SYNC_TIMEOUT)
     except requests.RequestException as exc:
         raise Unreachable(f"Không kết nối được Cổng quốc gia: {type(exc).__name__}") from exc
