@@ -41,19 +41,27 @@ def required(user: User) -> bool:
     return bool(settings.TWO_FACTOR_FOR_OFFICIALS) and user.is_official
 
 
+def _owed(user: User) -> str:
+    if not required(user):
+        return DONE
+    return OWED if user_has_device(user, confirmed=True) else ENROL
+
+
 def state(request) -> str:
     """What the session owes (cached in it; ``forget`` resets it)."""
     user = request.user
     if not user.is_authenticated or user.is_verified():
         return DONE
     cached = request.session.get(STATE_KEY)
-    if cached is None:
-        if not required(user):
-            cached = DONE
-        else:
-            cached = OWED if user_has_device(user, confirmed=True) else ENROL
-        request.session[STATE_KEY] = cached
+    if cached is None:  # a session from before the login kept it
+        cached = request.session[STATE_KEY] = _owed(user)
     return cached
+
+
+def remember_at_login(sender, request, user, **kwargs) -> None:
+    """Decide at login, where the session is written anyway: later pages read it for free."""
+    if request is not None and hasattr(request, "session"):
+        request.session[STATE_KEY] = _owed(user)
 
 
 def forget(request) -> None:
