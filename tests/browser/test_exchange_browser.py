@@ -59,7 +59,7 @@ def test_a_transfer_to_another_agency_and_back(page, live_url, tmp_path):
 
     log_in(page, live_url, "chuyenvien.haichau")
     visit(page, live_url, workspace(code), "workspace after the answer")
-    expect(page.locator(".badge").first).to_have_text("Đang thẩm định")
+    expect(page.locator("main .badge").first).to_have_text("Đang thẩm định")
     exchange = page.get_by_role("table").filter(has_text="Hạn của cơ quan nhận")
     expect(exchange).to_contain_text("Đã có kết quả")
     expect(exchange).to_contain_text("Trích lục khai sinh của người mẹ khớp với sổ đăng ký")
