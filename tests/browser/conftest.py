@@ -31,6 +31,10 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
 PHONE = {"width": 390, "height": 844}
+# What a page waits for (``page.set_default_timeout``) and what an assertion waits for agree: a
+# form post that takes more than Playwright's default 5 s on a loaded CI machine (both
+# databases' passes run side by side) is slow, not wrong; a wrong page still fails, later.
+EXPECT_TIMEOUT_MS = 15_000
 DESKTOP = {"width": 1280, "height": 800}
 
 pytestmark = pytest.mark.browser
@@ -80,6 +84,9 @@ def live_url(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session")
 def browser():
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     require_component("Chromium", Path(CHROMIUM).exists(), f"looked for {CHROMIUM}")
     require_component("axe-core", Path(AXE_JS).exists(), f"looked for {AXE_JS}; ./run tests "
                       "installs it with npm")
