@@ -170,7 +170,12 @@ def confirm_filing(page, label: str = "") -> None:
     given, then file with its «Nộp hồ sơ» button."""
     from playwright.sync_api import expect
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra lại thông tin")
+    try:
+        expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra lại thông tin")
+    except AssertionError:
+        summary = page.locator(".error-summary")
+        refused = summary.inner_text() if summary.count() else page.locator("main").inner_text()
+        pytest.fail(f"the form was not accepted:\n{refused[:2000]}", pytrace=False)
     if label:
         check_accessibility(page, label)
     page.get_by_role("button", name="Nộp hồ sơ", exact=True).click()
