@@ -41,9 +41,15 @@
     form.querySelectorAll("select[data-communes-target]").forEach(function (select) {
       select.addEventListener("change", function () {
         var target = document.getElementById(select.dataset.communesTarget);
-        fetch("/api/v1/units/" + encodeURIComponent(select.value) + "/communes")
+        var province = select.value;
+        fetch("/api/v1/units/" + encodeURIComponent(province) + "/communes")
           .then(function (r) { return r.json(); })
           .then(function (communes) {
+            // An answer that arrives late must not undo the person's choices: ignore it when
+            // another province was picked meanwhile, and keep the commune already chosen when
+            // it belongs to this province.
+            if (select.value !== province) { return; }
+            var chosen = target.value;
             target.innerHTML = "";
             var blank = document.createElement("option");
             blank.value = ""; blank.textContent = "—";
@@ -53,6 +59,9 @@
               o.value = c.code; o.textContent = c.name;
               target.appendChild(o);
             });
+            if (communes.some(function (c) { return c.code === chosen; })) {
+              target.value = chosen;
+            }
           });
       });
     });
