@@ -93,3 +93,12 @@ def test_routing_names_the_step_of_each_state_and_handover():
     assert ad_hoc.name == UNROUTED_HANDOVER and ad_hoc.share is None
     assert step_for(steps, "approved").share is None  # no step of the one-stop desk
     assert allowed_minutes(4500, Decimal("0.3")) == 1350 and allowed_minutes(10, None) is None
+
+
+def test_a_dossier_whose_clock_has_not_started_yet_has_an_empty_ledger():
+    """Received at lunchtime, its clock starts at the next working moment: asked before then,
+    the ledger is empty (the ledger page crashed at lunchtime)."""
+    calendar = WorkingCalendar.vietnam(range(2026, 2027))
+    noon = datetime(2026, 12, 7, 12, 0)
+    held = ledger(calendar, [Mark(noon.replace(hour=13, minute=30), "HOME", "Thẩm định")], noon)
+    assert held.total_us == 0 and held.agencies == () and held.steps == ()

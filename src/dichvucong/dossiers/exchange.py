@@ -160,6 +160,10 @@ def ledger_of(dossier: Dossier, events: list[DossierEvent], handovers: list[Hand
                           running=event.to_state not in _STOPPED))
     end = now if dossier.state in lifecycle.PROCESSING_STATES or dossier.finished_at is None \
         else dossier.finished_at
+    if marks and marks[-1].at > end:
+        # Received outside working hours, its clock starts at the next working moment: until
+        # then each agency that held it is listed with no time yet.
+        end = marks[-1].at
     total = processing_minutes(dossier, now) or 0
     allowed: dict[tuple[str, str], int | None] = {}
     for step in steps:

@@ -72,6 +72,10 @@ def ledger(calendar: WorkingCalendar, marks: Sequence[Mark], end: datetime,
     by_agency: dict[str, int] = {}
     stopped = 0
     ordered = [m for m in marks if m.at <= end]
+    if not ordered:
+        # Nothing held yet: a dossier received outside working hours is counted from the next
+        # working moment, which may still be ahead (the ledger page crashed at lunchtime).
+        return Ledger(steps=(), agencies=(), total_us=0, stopped_us=0)
     if any(b.at < a.at for a, b in zip(ordered, ordered[1:], strict=False)):
         raise ValueError("marks must be in time order")
     for mark, following in zip(ordered, [*ordered[1:], None], strict=True):
