@@ -410,6 +410,8 @@ NATIONAL_SYNC_BACKOFF_MAX_SECONDS = float(
 NATIONAL_SYNC_LEASE_SECONDS = int(os.environ.get("NATIONAL_SYNC_LEASE_SECONDS", "120"))
 # Records per request (one per dossier, of one service): the services take a list.
 NATIONAL_SYNC_BATCH = int(os.environ.get("NATIONAL_SYNC_BATCH", "50"))
+# Minutes the intake pull may fail before the monitoring centre shows it as an alert.
+NATIONAL_INTAKE_ALERT_MINUTES = int(os.environ.get("NATIONAL_INTAKE_ALERT_MINUTES", "15"))
 # Days the portal has to fetch a synced record's files through their signed links.
 NATIONAL_SYNC_LINK_DAYS = int(os.environ.get("NATIONAL_SYNC_LINK_DAYS", "90"))
 # Signed webhooks to registered systems (webhooks): seconds to wait for an answer, attempts
