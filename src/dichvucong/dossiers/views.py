@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from dichvucong.accounts.conf import oidc_configured
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import form_defaults, read_submission
 from dichvucong.catalog.formrender import bind, flat_errors
@@ -76,6 +77,11 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         return redirect(reverse("dossiers:submit", args=[procedure.code])
                         + f"?draft={consent.dossier_id}")
     applicant = consent.citizen if consent is not None else request.user
+    refusal = submission.identity_refusal(definition, applicant)
+    if refusal:
+        return render(request, "dossiers/identity_required.html",
+                      {"procedure": procedure, "refusal": refusal,
+                       "oidc_configured": oidc_configured()}, status=403)
     errors: dict[str, list[str]] = {}
     document_errors: dict[int, str] = {}
     other_errors: dict[str, str] = {}
