@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from django.core.management import CommandError, call_command
 
+from dichvucong.accounts.models import Membership, Role
 from dichvucong.core import audit
 from dichvucong.core.models import AuditEntry, AuditHead
 from dichvucong.datastore.models import Access, AccessRecord
-from tests.builders import filed, user
+from tests.builders import agency, filed, user
 
 pytestmark = pytest.mark.django_db
 
@@ -44,10 +45,13 @@ def test_an_intact_chain_verifies_and_the_sources_feed_it(chain, capsys):
     dossier = filed()  # a dossier event and the store's history reach the chain
     AccessRecord.objects.create(owner=dossier.applicant, actor=user("motcua.haichau"),
                                 action=Access.COUNTER_VIEW)
+    membership = Membership.objects.create(user=dossier.applicant, agency=agency(),
+                                           role=Role.SPECIALIST)
+    membership.delete()
     audit.seal()
     fed = AuditEntry.objects.filter(seq__gt=5, subject_id=dossier.applicant_id)
-    assert {"dossier.submit", "datastore.counter_view"} <= set(fed.values_list("action",
-                                                                               flat=True))
+    assert {"dossier.submit", "datastore.counter_view", "role.grant", "role.revoke"} <= set(
+        fed.values_list("action", flat=True))
     assert audit.verify().ok
 
 
