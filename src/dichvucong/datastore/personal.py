@@ -37,7 +37,7 @@ FIXED = {"role.grant": "Được giao vai trò", "role.change": "Vai trò đư�
          "role.revoke": "Vai trò bị thu hồi", "admin.add": "Quản trị viên tạo",
          "admin.change": "Quản trị viên sửa", "admin.delete": "Quản trị viên xoá",
          "export.personal_data": "Xuất dữ liệu cá nhân",
-         "erasure.request": "Yêu cầu xoá dữ liệu", "erasure.handled": "Xử lý yêu cầu xoá dữ liệu"}
+         "erasure.request": "Yêu cầu xoá dữ liệu"}
 
 
 def action_label(action: str) -> str:
