@@ -248,6 +248,29 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# Files on S3-compatible object storage (django-storages) when a bucket is named; the data
+# folder's media/ otherwise. The bucket stays private: downloads stream through the application
+# after its access check (core.storage), so no object address is ever handed out.
+S3_BUCKET = os.environ.get("DICHVUCONG_S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": os.environ.get("DICHVUCONG_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("DICHVUCONG_S3_REGION") or None,
+            "access_key": os.environ.get("DICHVUCONG_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("DICHVUCONG_S3_SECRET_KEY") or None,
+            "location": os.environ.get("DICHVUCONG_S3_PREFIX", ""),
+            "addressing_style": os.environ.get("DICHVUCONG_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # Names are generated; an existing name is never overwritten.
+            "file_overwrite": False,
+        },
+    }
 
 # Background jobs: huey. SQLite storage in the data folder by default, Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")
