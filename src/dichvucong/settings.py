@@ -252,17 +252,20 @@ WHITENOISE_MAX_AGE = 3600
 # folder's media/ otherwise. The bucket stays private: downloads stream through the application
 # after its access check (core.storage), so no object address is ever handed out.
 S3_BUCKET = os.environ.get("DICHVUCONG_S3_BUCKET", "")
-if S3_BUCKET:
-    STORAGES["default"] = {
+
+
+def s3_storage(env) -> dict:
+    """The default storage on the S3-compatible server that ``env``'s DICHVUCONG_S3_* name."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": os.environ.get("DICHVUCONG_S3_ENDPOINT_URL") or None,
-            "region_name": os.environ.get("DICHVUCONG_S3_REGION") or None,
-            "access_key": os.environ.get("DICHVUCONG_S3_ACCESS_KEY") or None,
-            "secret_key": os.environ.get("DICHVUCONG_S3_SECRET_KEY") or None,
-            "location": os.environ.get("DICHVUCONG_S3_PREFIX", ""),
-            "addressing_style": os.environ.get("DICHVUCONG_S3_ADDRESSING_STYLE", "path"),
+            "bucket_name": env["DICHVUCONG_S3_BUCKET"],
+            "endpoint_url": env.get("DICHVUCONG_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("DICHVUCONG_S3_REGION") or None,
+            "access_key": env.get("DICHVUCONG_S3_ACCESS_KEY") or None,
+            "secret_key": env.get("DICHVUCONG_S3_SECRET_KEY") or None,
+            "location": env.get("DICHVUCONG_S3_PREFIX", ""),
+            "addressing_style": env.get("DICHVUCONG_S3_ADDRESSING_STYLE", "path"),
             "signature_version": "s3v4",
             "default_acl": None,
             "querystring_auth": True,
@@ -271,6 +274,10 @@ if S3_BUCKET:
             "file_overwrite": False,
         },
     }
+
+
+if S3_BUCKET:
+    STORAGES["default"] = s3_storage(os.environ)
 
 # Background jobs: huey. SQLite storage in the data folder by default, Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")

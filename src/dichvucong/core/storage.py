@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.apps import apps
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.db import models
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseServerError
 from django.utils import timezone
@@ -116,7 +116,7 @@ def corrupt_response() -> HttpResponse:
 
 def backend_name() -> str:
     """``s3`` or ``local``: what the health page and the backup say the files are on."""
-    return "s3" if type(default_storage).__module__.startswith("storages.") else "local"
+    return "s3" if type(storages["default"]).__module__.startswith("storages.") else "local"
 
 
 # --- files no row names -------------------------------------------------------------------------
