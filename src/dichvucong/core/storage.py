@@ -119,6 +119,24 @@ def backend_name() -> str:
     return "s3" if type(storages["default"]).__module__.startswith("storages.") else "local"
 
 
+# Rows that record a stored file with its SHA-256: (app, model, file column, hash column).
+RECORDED_FILES = (("dossiers", "Attachment", "file", "sha256"),
+                  ("results", "Result", "pdf", "pdf_sha256"),
+                  ("datastore", "StoredDocument", "file", "sha256"),
+                  ("opendata", "Resource", "file", "sha256"))
+
+
+def recorded_files() -> Iterator[tuple[str, str, str]]:
+    """(model, storage name, SHA-256) of every stored file a row records with its hash: what a
+    restore drill reads back."""
+    for app_label, model_name, column, hash_column in RECORDED_FILES:
+        model = apps.get_model(app_label, model_name)
+        rows = (model._default_manager.exclude(**{column: ""}).exclude(**{hash_column: ""})
+                .values_list(column, hash_column).order_by().distinct())
+        for name, sha256 in rows.iterator(chunk_size=2000):
+            yield model_name, name, sha256
+
+
 # --- files no row names -------------------------------------------------------------------------
 
 
