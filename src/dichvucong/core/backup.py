@@ -62,8 +62,8 @@ def new_key(path: Path) -> None:
         handle.write(Fernet.generate_key() + b"\n")
 
 
-def load_key(path: Path | None) -> Fernet:
-    raw = path.read_bytes().strip() if path else os.environ.get(KEY_ENV, "").strip().encode()
+def load_key(path: Path | str | None) -> Fernet:
+    raw = Path(path).read_bytes().strip() if path else os.environ.get(KEY_ENV, "").strip().encode()
     if not raw:
         raise BackupError(f"no backup key: give --key-file or set {KEY_ENV}")
     try:

@@ -26,12 +26,12 @@ class Command(BaseCommand):
     def handle(self, *args, output, key_file, new_key, **options):
         try:
             if new_key:
-                backup.new_key(new_key)
+                backup.new_key(Path(new_key))
                 self.stdout.write(f"new backup key written to {new_key}")
                 return
             if output is None:
                 raise CommandError("name the backup file to write")
-            summary = backup.create(output, backup.load_key(key_file))
+            summary = backup.create(Path(output), backup.load_key(key_file))
         except (backup.BackupError, FileExistsError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"backup written to {output}: {summary.database} database, "

@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, input, key_file, check_only, **options):
         if not check_only:
             try:
-                summary = backup.restore(input, backup.load_key(key_file))
+                summary = backup.restore(Path(input), backup.load_key(key_file))
             except backup.BackupError as exc:
                 raise CommandError(str(exc)) from exc
             self.stdout.write(f"restored {input}: {summary.database} database, {summary.files} "
@@ -41,9 +41,12 @@ class Command(BaseCommand):
 
 def drill(say) -> int:
     """Read every recorded file back and validate every signed result; the problems found."""
-    problems = files = 0
+    problems = 0
+    seen = set()  # the data store's documents name the same files as attachments and results
     for model, name, sha256 in storage.recorded_files():
-        files += 1
+        if (name, sha256) in seen:
+            continue
+        seen.add((name, sha256))
         try:
             storage.read_verified(name, sha256)
         except (FileNotFoundError, storage.CorruptFile) as exc:
@@ -61,6 +64,6 @@ def drill(say) -> int:
         else:
             problems += 1
             say(f"result {result.number}: signature not valid")
-    say(f"drill: {Dossier.objects.count()} dossiers, {files} files read back against their "
+    say(f"drill: {Dossier.objects.count()} dossiers, {len(seen)} files read back against their "
         f"SHA-256, {verified}/{signed.count()} signed results verified, {problems} problem(s)")
     return problems
