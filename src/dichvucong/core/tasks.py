@@ -5,7 +5,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dichvucong.core import ratelimit
+from dichvucong.core import ratelimit, storage
 
 
 @db_periodic_task(crontab(minute="7"), name="core.clear_expired_sessions")
@@ -20,3 +20,10 @@ def clear_expired_sessions() -> int:
 def purge_rate_limit_counters() -> int:
     """Hourly: delete the rate-limit counters whose window has ended (embedded default)."""
     return ratelimit.purge_expired()
+
+
+@db_periodic_task(crontab(minute="37"), name="core.sweep_orphan_files")
+def sweep_orphan_files() -> int:
+    """Hourly: delete the stored files no row names (left by a process killed between writing a
+    file and committing its row), once older than ``storage.ORPHAN_GRACE``."""
+    return len(storage.sweep_orphans())
