@@ -62,6 +62,9 @@ BEHIND_TLS_PROXY=1
 DICHVUCONG_TRUSTED_PROXIES=127.0.0.1
 HUEY_WORKERS=4
 LOG_LEVEL=WARNING
+# No national portal here (the demo's default is its local simulator, not started): records wait
+# in the outbox.
+NATIONAL_SYNC_URL=
 EOF
   chmod 600 "$DIR/env"
 }
@@ -142,6 +145,7 @@ start_platform() {
     alive "$DIR/run/web$i.pid" && continue
     "$PY" -m gunicorn dichvucong.wsgi:application --bind "127.0.0.1:$port" --workers 1 \
       --threads 4 --graceful-timeout 10 --pid "$DIR/run/web$i.pid" --daemon \
+      --control-socket "$DIR/run/web$i.ctl" \
       --access-logfile "$DIR/logs/web$i-access.log" --error-logfile "$DIR/logs/web$i.log"
   done
   for i in 0 1; do
