@@ -33,7 +33,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 PROCEDURE = "1.001193"  # Đăng ký khai sinh: the e-declaration and one required document
-PASSWORD = "demo-dichvucong"
+
+
+def demo_password() -> str:
+    from dichvucong.devdata.accounts import DEMO_PASSWORD
+
+    return DEMO_PASSWORD
 
 
 class Site:
@@ -65,7 +70,7 @@ class Site:
         csrf = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
         token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
         body = urllib.parse.urlencode({"csrfmiddlewaretoken": token.decode(),
-                                       "username": username, "password": PASSWORD})
+                                       "username": username, "password": demo_password()})
         status, headers, _ = self.request("POST", "/dang-nhap/", body, {
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"csrftoken={csrf}", "Referer": self.origin + "/"})

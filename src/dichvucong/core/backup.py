@@ -184,6 +184,8 @@ class Summary:
     files: int = 0
     keys: int = 0
     bytes: int = 0
+    # Files rows name that the storage did not have when the backup was made.
+    missing: list[str] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
 
 
@@ -230,6 +232,9 @@ def create(out_path: Path, fernet: Fernet) -> Summary:
                 manifest["files"][name] = digest.hexdigest()
                 summary.files += 1
                 summary.bytes += info.size
+            summary.missing = sorted({name for _model, name, _sha in storage.recorded_files()}
+                                     - set(manifest["files"]))
+            manifest["missing"] = summary.missing
             for name, path in _key_files():
                 _add_path(archive, name, path)
                 summary.keys += 1

@@ -37,3 +37,7 @@ class Command(BaseCommand):
         self.stdout.write(f"backup written to {output}: {summary.database} database, "
                           f"{summary.files} files ({summary.bytes} bytes), "
                           f"{summary.keys} key and trust files")
+        if summary.missing:
+            # Backed up as they are; said loudly, since no backup can bring them back.
+            self.stderr.write(f"warning: {len(summary.missing)} file(s) named by rows are missing "
+                              "from the storage: " + ", ".join(summary.missing[:20]))
