@@ -31,7 +31,7 @@ import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "bench")]
 PROCEDURE = "1.001193"  # Đăng ký khai sinh: the e-declaration and one required document
 
 
@@ -86,25 +86,13 @@ class Site:
         return sock
 
 
-def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = secrets.token_hex(12)
-    out = []
-    for name, value in fields.items():
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                   f"{value}\r\n".encode())
-    for name, filename, content in files:
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                   f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
-                   + content + b"\r\n")
-    out.append(f"--{boundary}--\r\n".encode())
-    return b"".join(out), f"multipart/form-data; boundary={boundary}"
-
-
 def check_upload(site: Site, s3_url: str) -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings")
     django.setup()
+    from bench_api_submit import multipart
+
     from dichvucong.agencies.models import Agency
     from dichvucong.catalog.models import Procedure
     from dichvucong.dossiers.models import Attachment
