@@ -60,6 +60,8 @@ def filed(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404("Hồ sơ này không có tờ khai điện tử.")
     try:
         content = storage.read_verified(attachment.file.name, attachment.sha256)
-    except (FileNotFoundError, storage.CorruptFile):
+    except FileNotFoundError:
         raise Http404 from None
+    except storage.CorruptFile:
+        return storage.corrupt_response()
     return pdf_response(content, declaration.file_name(dossier.code))
