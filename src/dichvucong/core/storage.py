@@ -61,24 +61,27 @@ def _open_checked(name: str, sha256: str):
             for chunk in iter(lambda: handle.read(CHUNK), b""):
                 digest.update(chunk)
                 spool.write(chunk)
-    except FileNotFoundError:
+    except BaseException as exc:
         spool.close()
-        raise
-    except OSError as exc:
-        spool.close()
-        # Object storage reports a missing key as a client error, not FileNotFoundError.
-        raise FileNotFoundError(name) from exc
-    except Exception as exc:
-        spool.close()
-        if type(exc).__name__ == "ClientError":  # botocore, without importing it here
+        if _missing_object(exc):
             raise FileNotFoundError(name) from exc
-        raise
+        raise  # an unreachable or failing storage is an error, never a «not found»
     if digest.hexdigest() != sha256:
         spool.close()
         log.error("stored file %s does not match its SHA-256", name)
         raise CorruptFile(name)
     spool.seek(0)
     return spool
+
+
+def _missing_object(exc: BaseException) -> bool:
+    """A missing file: the data folder's FileNotFoundError, or object storage's 404 (botocore's
+    ClientError, recognised by its response without importing botocore here)."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    response = getattr(exc, "response", None)
+    code = str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
+    return code in {"404", "NoSuchKey", "NotFound"}
 
 
 def read_verified(name: str, sha256: str) -> bytes:
