@@ -22,9 +22,7 @@ from django.db import connection
 
 from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
-from dichvucong.catalog.definition import ProcedureDefinition
 from dichvucong.catalog.models import Procedure
-from dichvucong.catalog.services import import_definitions
 from dichvucong.core import backup
 from tests import builders, procedure_flow
 from tests.test_backoffice import PDF, pdf
@@ -60,18 +58,11 @@ CHECK = textwrap.dedent("""
 
 
 def world() -> tuple[Agency, Procedure, User]:
-    agency, _ = Agency.objects.get_or_create(
-        code="000.97.97.H17", defaults={"name": "Đơn vị thử sao lưu", "slug": "thu-sao-luu",
-                                        "kind": "commune_committee", "level": "commune"})
-    import_definitions([ProcedureDefinition.model_validate({
-        "code": CODE, "name": "Thủ tục thử sao lưu", "field": "Thử nghiệm",
-        "levels": ["commune"], "online_mode": "full",
-        "processing": {"time_limit": {"value": "3", "unit": "working_days"}},
-        "documents": [{"name": "Tờ khai", "mandatory": True}],
-    })])
+    agency, procedure = builders.own_world(CODE, "Thủ tục thử sao lưu", "000.97.97.H17",
+                                           "Đơn vị thử sao lưu", "thu-sao-luu")
     citizen, _ = User.objects.get_or_create(username="bk.congdan",
                                             defaults={"full_name": "Nguyễn Văn Sao Lưu"})
-    return agency, Procedure.objects.get(code=CODE), citizen
+    return agency, procedure, citizen
 
 
 def target_database(tmp_path):
