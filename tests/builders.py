@@ -99,3 +99,21 @@ def row(**fields) -> Dossier:
     if "applicant" not in fields:
         fields["applicant"] = user("congdan")
     return Dossier.objects.create(**fields)
+
+
+def own_world(code: str, name: str, agency_code: str, agency_name: str,
+              slug: str) -> tuple[Agency, Procedure]:
+    """A commune agency and a one-document procedure of its own, for the transactional tests
+    (the flush after each empties the demo catalogue, so they cannot rely on it)."""
+    from dichvucong.catalog.definition import ProcedureDefinition
+    from dichvucong.catalog.services import import_definitions
+
+    made, _ = Agency.objects.get_or_create(
+        code=agency_code, defaults={"name": agency_name, "slug": slug,
+                                    "kind": "commune_committee", "level": "commune"})
+    import_definitions([ProcedureDefinition.model_validate({
+        "code": code, "name": name, "field": "Thử nghiệm", "levels": ["commune"],
+        "online_mode": "full", "processing": {"time_limit": {"value": "3", "unit": "working_days"}},
+        "documents": [{"name": "Tờ khai", "mandatory": True}],
+    })])
+    return made, Procedure.objects.get(code=code)

@@ -18,11 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from dichvucong.accounts.models import Membership, User
-from dichvucong.agencies.models import Agency
 from dichvucong.backoffice import services
-from dichvucong.catalog.definition import ProcedureDefinition
-from dichvucong.catalog.models import Procedure
-from dichvucong.catalog.services import import_definitions
 from dichvucong.core import audit
 from dichvucong.core.models import AuditEntry, AuditHead
 from dichvucong.dossiers import actions
@@ -30,6 +26,7 @@ from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, TransitionError
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
+from tests import builders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,15 +36,8 @@ CODE = "TST.900001"
 @pytest.fixture
 def world():
     """An agency, a procedure, two reception officers, a leader and a citizen."""
-    agency, _ = Agency.objects.get_or_create(
-        code="000.98.98.H17", defaults={"name": "Đơn vị thử đồng thời", "slug": "thu-dong-thoi",
-                                        "kind": "commune_committee", "level": "commune"})
-    import_definitions([ProcedureDefinition.model_validate({
-        "code": CODE, "name": "Thủ tục thử đồng thời", "field": "Thử nghiệm",
-        "levels": ["commune"], "online_mode": "full",
-        "processing": {"time_limit": {"value": "3", "unit": "working_days"}},
-        "documents": [{"name": "Tờ khai", "mandatory": True}],
-    })])
+    agency, procedure = builders.own_world(CODE, "Thủ tục thử đồng thời", "000.98.98.H17",
+                                           "Đơn vị thử đồng thời", "thu-dong-thoi")
     people = {}
     for username, role in [("dt.motcua1", "reception_officer"),
                            ("dt.motcua2", "reception_officer"),
@@ -58,7 +48,7 @@ def world():
         if role:
             Membership.objects.get_or_create(user=person, agency=agency, role=role)
         people[username] = person
-    return agency, Procedure.objects.get(code=CODE), people
+    return agency, procedure, people
 
 
 def submitted(world, *, now=None) -> Dossier:

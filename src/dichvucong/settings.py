@@ -260,6 +260,36 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 3600
+# Files on S3-compatible object storage (django-storages) when a bucket is named; the data
+# folder's media/ otherwise. The bucket stays private: downloads stream through the application
+# after its access check (core.storage), so no object address is ever handed out.
+S3_BUCKET = os.environ.get("DICHVUCONG_S3_BUCKET", "")
+
+
+def s3_storage(env) -> dict:
+    """The default storage on the S3-compatible server that ``env``'s DICHVUCONG_S3_* name."""
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env["DICHVUCONG_S3_BUCKET"],
+            "endpoint_url": env.get("DICHVUCONG_S3_ENDPOINT_URL") or None,
+            "region_name": env.get("DICHVUCONG_S3_REGION") or None,
+            "access_key": env.get("DICHVUCONG_S3_ACCESS_KEY") or None,
+            "secret_key": env.get("DICHVUCONG_S3_SECRET_KEY") or None,
+            "location": env.get("DICHVUCONG_S3_PREFIX", ""),
+            "addressing_style": env.get("DICHVUCONG_S3_ADDRESSING_STYLE", "path"),
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # Names are generated; an existing name is never overwritten.
+            "file_overwrite": False,
+        },
+    }
+
+
+if S3_BUCKET:
+    STORAGES["default"] = s3_storage(os.environ)
 
 # Background jobs: huey. SQLite storage in the data folder by default, Redis when REDIS_URL is set.
 REDIS_URL = os.environ.get("REDIS_URL", "")

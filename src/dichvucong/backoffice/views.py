@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
 from django.db.models import F, Prefetch, prefetch_related_objects
 from django.forms import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import FieldType
 from dichvucong.catalog.formvalues import form_entries
 from dichvucong.catalog.formviews import form_context, read_form
-from dichvucong.core import audit
+from dichvucong.core import audit, storage
 from dichvucong.core.idnumber import InvalidIdNumber, check_birth_year, mask, parse_id_number
 from dichvucong.core.text import sorted_vietnamese, vietnamese_key
 from dichvucong.dossiers import access, exchange, lifecycle
@@ -373,15 +373,8 @@ def attachment(request: HttpRequest, code: str, token: str) -> HttpResponse:
 def attachment_file(found: Attachment) -> HttpResponse:
     """A dossier's file as a download, never cached (also the national portal's, behind its
     signed link: ``nationalsync/views.py``)."""
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=True, filename=found.original_name,
+    return storage.download(found.file.name, found.sha256, filename=found.original_name,
                             content_type=found.content_type)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # --- inter-agency exchange (liên thông): the receiving agency's side ----------------------------

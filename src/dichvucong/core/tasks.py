@@ -5,7 +5,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dichvucong.core import audit, ratelimit
+from dichvucong.core import audit, ratelimit, storage
 
 
 @db_periodic_task(crontab(minute="7"), name="core.clear_expired_sessions")
@@ -28,3 +28,10 @@ def anchor_audit_trail() -> int:
     outside the database (``core/audit.py``)."""
     line = audit.anchor()
     return line["seq"] if line else 0
+
+
+@db_periodic_task(crontab(minute="37"), name="core.sweep_orphan_files")
+def sweep_orphan_files() -> int:
+    """Hourly: delete the stored files no row names (left by a process killed between writing a
+    file and committing its row), once older than ``storage.ORPHAN_GRACE``."""
+    return len(storage.sweep_orphans())

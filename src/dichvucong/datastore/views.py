@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dichvucong.accounts import reauth
 from dichvucong.accounts.services import resolve_citizen_token
 from dichvucong.apiclients.models import IssuerType
+from dichvucong.core import storage
 from dichvucong.datastore import deposits, personal, services
 from dichvucong.datastore import documents as rules
 from dichvucong.datastore.models import StoredDocument
@@ -121,15 +122,9 @@ def download(request: HttpRequest, pk: int) -> FileResponse:
     return _file(doc, inline=request.GET.get("in") == "1")
 
 
-def _file(doc: StoredDocument, inline: bool = False) -> FileResponse:
-    try:
-        handle = doc.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, as_attachment=not inline, filename=doc.original_name,
-                            content_type=doc.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+def _file(doc: StoredDocument, inline: bool = False) -> HttpResponse:
+    return storage.download(doc.file.name, doc.sha256, filename=doc.original_name,
+                            content_type=doc.content_type, as_attachment=not inline)
 
 
 @never_cache

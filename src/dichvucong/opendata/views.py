@@ -13,9 +13,7 @@ import reprlib
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -27,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dichvucong.core import storage
 from dichvucong.opendata import charts, ckan, dcat
 from dichvucong.opendata import query as search_query
 from dichvucong.opendata.models import Dataset, Row
@@ -147,12 +146,14 @@ def dataset_by_id(request: HttpRequest, identifier: str) -> HttpResponse:
 def download(request: HttpRequest, name: str, resource_id, filename: str) -> HttpResponse:
     dataset = Dataset.objects.filter(name=name).first()
     resource = dataset and dataset.resources.filter(pk=resource_id, filename=filename).first()
-    if resource is None or not default_storage.exists(resource.file):
+    if resource is None:
         raise Http404
     content_type = {"CSV": "text/csv; charset=utf-8",
                     "JSON": "application/json; charset=utf-8"}[resource.format]
-    response = FileResponse(default_storage.open(resource.file, "rb"), as_attachment=True,
-                            filename=resource.filename, content_type=content_type)
+    response = storage.download(resource.file, resource.sha256, filename=resource.filename,
+                                content_type=content_type)
+    # Open data is public: cacheable, unlike the private downloads.
+    del response["Cache-Control"]
     response["ETag"] = f'"{resource.sha256}"'
     return _open(response)
 

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from dichvucong.catalog.queries import active_procedures
+from dichvucong.core import storage
 from dichvucong.slips.views import pdf_response, visible_dossier
 
 from . import declaration
@@ -58,8 +59,9 @@ def filed(request: HttpRequest, code: str) -> HttpResponse:
     if attachment is None:
         raise Http404("Hồ sơ này không có tờ khai điện tử.")
     try:
-        with attachment.file.open("rb") as handle:
-            content = handle.read()
+        content = storage.read_verified(attachment.file.name, attachment.sha256)
     except FileNotFoundError:
         raise Http404 from None
+    except storage.CorruptFile:
+        return storage.corrupt_response()
     return pdf_response(content, declaration.file_name(dossier.code))

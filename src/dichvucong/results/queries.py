@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from dichvucong.accounts.models import User
+from dichvucong.core import storage
 from dichvucong.dossiers.access import OFFICIAL_ROLES, own_dossiers
 from dichvucong.dossiers.models import Dossier
 
@@ -38,5 +39,6 @@ def results_of_dossier(dossier: Dossier) -> list[Result]:
 
 
 def pdf_bytes(result: Result) -> bytes:
-    with result.pdf.open("rb") as handle:
-        return handle.read()
+    """The signed PDF, checked against its recorded SHA-256 (raises FileNotFoundError or
+    storage.CorruptFile)."""
+    return storage.read_verified(result.pdf.name, result.pdf_sha256)

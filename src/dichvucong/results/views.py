@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dichvucong.accounts import reauth
+from dichvucong.core import storage
 from dichvucong.dossiers import access
 
 from . import services
@@ -120,6 +121,8 @@ def pdf_response(result: Result, user, *, attachment: bool = False) -> HttpRespo
         content = services.pdf_bytes(result)
     except FileNotFoundError:
         raise Http404 from None
+    except storage.CorruptFile:
+        return storage.corrupt_response()
     services.record_download(result, user)
     response = HttpResponse(content, content_type="application/pdf")
     name = "ket-qua-" + result.number.replace("/", "-") + ".pdf"
