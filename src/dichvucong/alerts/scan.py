@@ -42,6 +42,7 @@ from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.notify import outbox
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
+from dichvucong.workflow.routing import route, step_plan
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +176,10 @@ def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[
     rows = ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
         "pk", "definition__workflow")
     for pk, workflow in rows:
-        steps = [(s.get("name", ""), s.get("role", ""), Decimal(str(s.get("share", 0))))
-                 for s in (workflow or []) if isinstance(s, dict)] or list(DEFAULT_STEPS)
+        steps = step_plan(route(
+            (s.get("name", ""), s.get("role", ""), Decimal(str(s.get("share", 0))),
+             s.get("agency"), s.get("parallel", False))
+            for s in (workflow or []) if isinstance(s, dict))) or list(DEFAULT_STEPS)
         plans[pk] = ([n for n, _r, _s in steps], [r for _n, r, _s in steps],
                      [s for _n, _r, s in steps])
     return plans

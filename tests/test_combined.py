@@ -1,0 +1,133 @@
+"""The combined procedures (liên thông, Nghị định 63/2024/NĐ-CP) through HTTP: one dossier the
+ward's justice officer hands to the ward police and social insurance at once, each agency seeing
+only its own part with its own deadline; one agency's refusal shown to the citizen with its
+reason while the other's result still counts and reaches the store with the dossier's own."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+
+from dichvucong.datastore.models import StoredDocument
+from dichvucong.dossiers.exchange import ledger_of
+from dichvucong.dossiers.models import Dossier, Handover
+from tests.builders import HAI_CHAU, filed, moved, procedure
+from tests.test_backoffice import client_for, pdf, post_action
+
+pytestmark = pytest.mark.django_db
+
+POLICE = "Công an phường Hải Châu"
+SOCIAL_INSURANCE = "Bảo hiểm xã hội thành phố Đà Nẵng"
+BIRTH_COMBINED = ("Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế "
+                  "cho trẻ em dưới 6 tuổi")
+DEATH_COMBINED = "Liên thông đăng ký khai tử, xóa đăng ký thường trú, trợ cấp mai táng"
+
+
+def combined_dossier(name: str = BIRTH_COMBINED) -> Dossier:
+    from dichvucong.catalog.models import Procedure
+
+    code = Procedure.objects.get(name=name).code
+    dossier = filed(procedure(code), where=HAI_CHAU,
+                    attach=[("Giấy chứng sinh do cơ sở y tế cấp", pdf("chung-sinh.pdf"))],
+                    applicant_phone="0905123456",
+                    form_data={"tre_ho_ten": "Nguyễn Minh Khôi", "bhyt_noi_kcb": "Trạm Y tế"})
+    return moved(dossier, "examining")
+
+
+def handed_over(dossier: Dossier) -> dict[str, Handover]:
+    sender = client_for("chuyenvien.haichau")
+    page = sender.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    # The routing's agencies come first among the targets: the ward's own police first.
+    targets = page.split('id="transfer-target"')[1].split("</select>")[0]
+    assert targets.index(POLICE) < targets.index(SOCIAL_INSURANCE) < targets.index("Sở Tư pháp")
+    from dichvucong.agencies.models import Agency
+
+    police = Agency.objects.get(name=POLICE)
+    assert post_action(sender, dossier, "transfer", target=police.pk,
+                       note="Đề nghị phối hợp theo quy trình liên thông").status_code == 302
+    return {h.to_agency.name: h for h in Handover.objects.filter(dossier=dossier)
+            .select_related("to_agency")}
+
+
+def test_one_transfer_reaches_both_agencies_each_with_only_its_part():
+    dossier = combined_dossier()
+    handovers = handed_over(dossier)
+    dossier.refresh_from_db()
+    assert set(handovers) == {POLICE, SOCIAL_INSURANCE} and dossier.state == "transferred"
+    police, insurance = handovers[POLICE], handovers[SOCIAL_INSURANCE]
+    assert police.step == "Đăng ký thường trú cho trẻ"
+    assert insurance.step == "Cấp thẻ bảo hiểm y tế"
+    # In parallel: the same share (0.4) of the time, from the same instant, each its own due.
+    assert police.sent_at == insurance.sent_at and police.allowed_minutes > 0
+    assert police.allowed_minutes == insurance.allowed_minutes and police.due_at is not None
+
+    officer = client_for("congan.haichau")
+    listing = officer.get("/mot-cua/lien-thong/").content.decode()
+    assert "Đăng ký thường trú cho trẻ" in listing and "Cấp thẻ bảo hiểm y tế" not in listing
+    page = officer.get(f"/mot-cua/lien-thong/{police.pk}/").content.decode()
+    assert "Nguyễn Minh Khôi" in page and "0905123456" not in page
+    # The other agency's part, the sender's workspace: nothing.
+    assert officer.get(f"/mot-cua/lien-thong/{insurance.pk}/").status_code == 404
+    assert officer.get(f"/mot-cua/ho-so/{dossier.code}/").status_code == 404
+    # An agency that never held it sees nothing at all.
+    outsider = client_for("chuyenvien.sotuphap")
+    assert dossier.code not in outsider.get("/mot-cua/lien-thong/").content.decode()
+    for handover in (police, insurance):
+        assert outsider.get(f"/mot-cua/lien-thong/{handover.pk}/").status_code == 404
+
+
+def test_a_refusal_is_shown_with_its_reason_and_the_other_result_still_reaches_the_store():
+    dossier = combined_dossier()
+    handovers = handed_over(dossier)
+    police, insurance = handovers[POLICE], handovers[SOCIAL_INSURANCE]
+    dossier.refresh_from_db()
+    answered = client_for("congan.haichau").post(
+        f"/mot-cua/lien-thong/{police.pk}/",
+        {"outcome": "result", "note": "Đã đăng ký thường trú", "revision": dossier.revision,
+         "result": pdf("thuong-tru.pdf")})
+    assert answered.status_code == 302
+    dossier.refresh_from_db()
+    # The other agency still holds its part: the dossier waits for it.
+    assert dossier.state == "transferred"
+    refused = client_for("chuyenvien.bhxh").post(
+        f"/mot-cua/lien-thong/{insurance.pk}/",
+        {"outcome": "refusal", "note": "Trẻ đã có thẻ bảo hiểm y tế còn hạn",
+         "revision": dossier.revision})
+    assert refused.status_code == 302
+    dossier.refresh_from_db()
+    assert dossier.state == "examining"
+    assert dossier.events.get(action="take_back").actor_role == "system"
+
+    # The ledger: the parallel time counts for the agency the dossier waited for, the last to
+    # answer, and the holds still add up to the total.
+    handovers = list(dossier.handovers.select_related("to_agency"))
+    book = ledger_of(dossier, list(dossier.events.all()), handovers, timezone.now())
+    held = [hold.agency for hold in book.agencies]
+    assert insurance.to_agency.code in held and police.to_agency.code not in held
+    assert sum(hold.held_us for hold in book.agencies) == book.total_us
+
+    citizen = client_for("congdan")
+    page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "Trẻ đã có thẻ bảo hiểm y tế còn hạn" in page and "Từ chối" in page
+    assert "Đã giải quyết xong" in page and "Đã đăng ký thường trú" not in page
+    assert "thuong-tru.pdf" not in page  # not before the dossier's own result
+    assert not StoredDocument.objects.filter(source_dossier=dossier, kind="result").exists()
+
+    sender, leader = client_for("chuyenvien.haichau"), client_for("lanhdao.haichau")
+    assert post_action(sender, dossier, "examine").status_code == 302
+    assert post_action(leader, dossier, "approve").status_code == 302
+    assert post_action(sender, dossier, "issue_result",
+                       result=pdf("giay-khai-sinh.pdf")).status_code == 302
+    stored = {doc.original_name: doc for doc in StoredDocument.objects.filter(
+        source_dossier=dossier, kind="result")}
+    assert set(stored) == {"thuong-tru.pdf", "giay-khai-sinh.pdf"}
+    assert stored["thuong-tru.pdf"].source_agency_id == police.to_agency_id
+    page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
+    assert "kho dữ liệu của bạn (1 giấy tờ)" in page
+
+
+def test_the_death_group_routes_to_the_police_and_social_insurance_too():
+    dossier = combined_dossier(DEATH_COMBINED)
+    handovers = handed_over(dossier)
+    assert {h.step for h in handovers.values()} == {"Xóa đăng ký thường trú",
+                                                     "Giải quyết trợ cấp mai táng"}
