@@ -131,3 +131,39 @@ def test_the_death_group_routes_to_the_police_and_social_insurance_too():
     handovers = handed_over(dossier)
     assert {h.step for h in handovers.values()} == {"Xóa đăng ký thường trú",
                                                      "Giải quyết trợ cấp mai táng"}
+
+
+def test_a_handover_near_its_deadline_alerts_the_receiving_agency_until_handed_back():
+    from datetime import timedelta
+
+    from dichvucong.alerts.models import Alert
+    from dichvucong.alerts.scan import scan
+    from dichvucong.notify.models import Notification
+
+    dossier = combined_dossier()
+    handovers = handed_over(dossier)
+    police, insurance = handovers[POLICE], handovers[SOCIAL_INSURANCE]
+    now = timezone.now()
+    Handover.objects.filter(pk=police.pk).update(due_at=now - timedelta(minutes=5))  # past
+    Handover.objects.filter(pk=insurance.pk).update(due_at=now + timedelta(days=30))  # far
+    scan(now)
+    alert = Alert.objects.get(dossier=dossier, kind="handover_due")
+    assert alert.agency_id == police.to_agency_id and alert.step == police.step
+    assert alert.cleared_at is None
+    # Told: the receiving agency's specialist, not the sender's.
+    told = set(Notification.objects.filter(event="alert.handover_due")
+               .values_list("user__username", flat=True))
+    assert "congan.haichau" in told and "chuyenvien.haichau" not in told
+    # The receiving agency sees it, linked to its «Liên thông đến», never the workspace.
+    page = client_for("congan.haichau").get("/canh-bao/").content.decode()
+    assert dossier.code in page and f"/mot-cua/ho-so/{dossier.code}/" not in page
+    assert dossier.code not in client_for("chuyenvien.sotuphap").get("/canh-bao/").content.decode()
+
+    dossier.refresh_from_db()
+    assert client_for("congan.haichau").post(
+        f"/mot-cua/lien-thong/{police.pk}/",
+        {"outcome": "result", "note": "Đã đăng ký thường trú",
+         "revision": dossier.revision}).status_code == 302
+    scan(now + timedelta(minutes=1))
+    alert.refresh_from_db()
+    assert alert.cleared_at is not None
