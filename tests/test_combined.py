@@ -12,7 +12,9 @@ from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers.exchange import ledger_of
 from dichvucong.dossiers.models import Dossier, Handover
 from tests.builders import HAI_CHAU, filed, moved, procedure
+from tests.test_api_clients import access_token, bearer
 from tests.test_backoffice import client_for, pdf, post_action
+from tests.test_rate_limits import counters  # noqa: F401 - the counters' store, both kinds
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +169,58 @@ def test_a_handover_near_its_deadline_alerts_the_receiving_agency_until_handed_b
     scan(now + timedelta(minutes=1))
     alert.refresh_from_db()
     assert alert.cleared_at is not None
+
+
+def test_another_agencys_system_lists_and_answers_only_its_own_handovers_through_the_api():
+    from django.test import Client
+
+    from dichvucong.agencies.models import Agency
+    from dichvucong.apiclients import services
+    from dichvucong.apiclients.services import Kind
+
+    dossier = combined_dossier()
+    handovers = handed_over(dossier)
+    police, insurance = handovers[POLICE], handovers[SOCIAL_INSURANCE]
+    system, secret = services.register(
+        name="Phần mềm Bảo hiểm xã hội", kind=Kind.SYSTEM, scopes=["handovers:answer"],
+        agency=Agency.objects.get(name=SOCIAL_INSURANCE))
+    http = Client()
+    auth = bearer(access_token(http, system, secret))
+    listed = http.get("/api/v1/handovers", headers=auth).json()
+    assert [h["id"] for h in listed] == [insurance.pk]
+    assert listed[0]["step"] == "Cấp thẻ bảo hiểm y tế" and listed[0]["dossier"] == dossier.code
+    detail = http.get(f"/api/v1/handovers/{insurance.pk}", headers=auth).json()
+    assert detail["form"]["bhyt_noi_kcb"] == "Trạm Y tế"
+    assert "0905123456" not in str(detail)  # the applicant's contacts stay with the sender
+    assert http.get(detail["files"][0]["url"], headers=auth).status_code == 200
+    # The police's handover is not this system's: nothing of it, not even to answer it.
+    assert http.get(f"/api/v1/handovers/{police.pk}", headers=auth).status_code == 404
+    assert http.post(f"/api/v1/handovers/{police.pk}/answer", {"outcome": "result",
+                     "note": "x"}, headers=auth).status_code == 404
+    # A system with another scope, or a session, reads nothing here.
+    other, other_secret = services.register(
+        name="Phần mềm khác", kind=Kind.SYSTEM, scopes=["dossiers:read"],
+        agency=Agency.objects.get(name=SOCIAL_INSURANCE))
+    refused = http.get("/api/v1/handovers",
+                       headers=bearer(access_token(http, other, other_secret)))
+    assert refused.status_code == 403
+    assert client_for("chuyenvien.bhxh").get("/api/v1/handovers").status_code == 401
+
+    missing = http.post(f"/api/v1/handovers/{insurance.pk}/answer",
+                        {"outcome": "refusal", "note": " "}, headers=auth)
+    assert missing.status_code == 400
+    answered = http.post(f"/api/v1/handovers/{insurance.pk}/answer",
+                         {"outcome": "result", "note": "Đã cấp thẻ BHYT",
+                          "revision": detail["revision"], "file": pdf("the-bhyt.pdf")},
+                         headers=auth)
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["outcome"] == "result"
+    insurance.refresh_from_db()
+    assert insurance.result.original_name == "the-bhyt.pdf" and insurance.answered_by is None
+    dossier.refresh_from_db()
+    assert dossier.state == "transferred"  # the police still holds its part
+    again = http.post(f"/api/v1/handovers/{insurance.pk}/answer",
+                      {"outcome": "refusal", "note": "Không"}, headers=auth)
+    assert again.status_code == 409
+    spec = http.get("/api/v1/openapi.json").json()
+    assert "/api/v1/handovers/{handover_id}/answer" in spec["paths"]

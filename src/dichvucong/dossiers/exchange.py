@@ -118,12 +118,14 @@ def may_answer(user: User, handover: Handover) -> bool:
     return bool(handover_roles(user, handover.to_agency_id) & {handover.role, Role.LEADER})
 
 
-def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_revision: int,
-           result_file: UploadedFile | None = None,
-           now: datetime | None = None) -> ActionOutcome:
+def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
+           expected_revision: int | None, result_file: UploadedFile | None = None,
+           now: datetime | None = None, system: tuple[int, str] | None = None) -> ActionOutcome:
     """The receiving agency's answer: the dossier goes back to the sending agency with the
-    result (a note and maybe a file) or the refusal and its reason. Raises ExchangeError,
-    StaleDossier or lifecycle.TransitionError; nothing changes then."""
+    result (a note and maybe a file) or the refusal and its reason; of parallel handovers, with
+    the last answer (``event`` is None before it). ``system``: (agency id, name) of the
+    receiving agency's machine client answering through the API, with no user. Raises
+    ExchangeError, StaleDossier or lifecycle.TransitionError; nothing changes then."""
     now = now or timezone.now()
     note = (note or "").strip()
     if outcome not in (HandoverOutcome.RESULT, HandoverOutcome.REFUSAL):
@@ -138,7 +140,9 @@ def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_re
         dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
         handover = Handover.objects.select_for_update().select_related("to_agency").get(
             pk=handover_id)
-        if not may_answer(user, handover):
+        allowed = (system[0] == handover.to_agency_id if system is not None
+                   else user is not None and may_answer(user, handover))
+        if not allowed:
             raise ExchangeError("Bạn không có vai trò trả lời hồ sơ liên thông này.")
         if not handover.is_open:
             raise StaleDossier(StaleDossier.message)
@@ -146,7 +150,7 @@ def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_re
                 pk=handover.pk).exists():
             # Another agency still holds its part: this answer waits beside the dossier, which
             # goes back to the sender with the last one.
-            if dossier.revision != expected_revision:
+            if expected_revision is not None and dossier.revision != expected_revision:
                 raise StaleDossier(StaleDossier.message)
             _record_answer(handover, dossier, user, outcome, note, result_file, now)
             return ActionOutcome(dossier=dossier, event=None)
@@ -155,7 +159,8 @@ def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_re
             expected_revision=expected_revision, now=now,
             data={"handover": handover.pk, "outcome": outcome,
                   "from_agency": handover.to_agency_id,
-                  "from_agency_name": handover.to_agency.name})
+                  "from_agency_name": handover.to_agency.name,
+                  **({"system": system[1]} if system is not None else {})})
         stored = _record_answer(handover, done.dossier, user, outcome, note, result_file, now)
         if stored is not None:
             done.event.data = {**done.event.data, "attachment": stored.pk,
@@ -164,7 +169,8 @@ def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_re
     return done
 
 
-def _record_answer(handover: Handover, dossier: Dossier, user: User, outcome: str, note: str,
+def _record_answer(handover: Handover, dossier: Dossier, user: User | None, outcome: str,
+                   note: str,
                    result_file: UploadedFile | None, now: datetime):
     stored = None
     if result_file is not None:
