@@ -224,3 +224,24 @@ def test_another_agencys_system_lists_and_answers_only_its_own_handovers_through
     assert again.status_code == 409
     spec = http.get("/api/v1/openapi.json").json()
     assert "/api/v1/handovers/{handover_id}/answer" in spec["paths"]
+
+
+def test_the_demo_has_a_combined_dossier_in_progress_and_one_late_because_of_one_agency():
+    from dichvucong.devdata.combined import create_demo_combined
+
+    in_progress, late = create_demo_combined()
+    assert create_demo_combined() == []  # once
+    in_progress.refresh_from_db()
+    late.refresh_from_db()
+    assert in_progress.state == "transferred"
+    assert {h.outcome for h in in_progress.handovers.all()} == {"result", ""}
+    assert late.state == "examining" and late.due_at < timezone.now()
+    handovers = list(late.handovers.select_related("to_agency"))
+    book = ledger_of(late, list(late.events.all()), handovers, timezone.now())
+    over = [hold.agency for hold in book.agencies if hold.over]
+    insurance = next(h for h in handovers if h.to_agency.name == SOCIAL_INSURANCE)
+    assert over == [insurance.to_agency.code]
+    assert sum(hold.held_us for hold in book.agencies) == book.total_us
+    # On the IOC drill-down.
+    page = client_for("ioc").get(f"/giam-sat/ho-so/{late.code}/").content.decode()
+    assert SOCIAL_INSURANCE in page
