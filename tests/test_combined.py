@@ -14,7 +14,6 @@ from dichvucong.dossiers.models import Dossier, Handover
 from tests.builders import HAI_CHAU, filed, moved, procedure
 from tests.test_api_clients import access_token, bearer
 from tests.test_backoffice import client_for, pdf, post_action
-from tests.test_rate_limits import counters  # noqa: F401 - the counters' store, both kinds
 
 pytestmark = pytest.mark.django_db
 
