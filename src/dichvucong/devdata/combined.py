@@ -29,8 +29,9 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.devdata.accounts import HAI_CHAU, HAI_CHAU_POLICE, SOCIAL_INSURANCE
 from dichvucong.dossiers import actions, exchange, submission
 from dichvucong.dossiers.clock import calendar_for
+from dichvucong.dossiers.codes import format_code
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
-from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierCodeSequence, DossierEvent
 from dichvucong.monitor.facts import refresh_dossier
 from dichvucong.slips.fonts import FAMILY, font_set
 
@@ -81,11 +82,24 @@ def _act(dossier_id: int, action: Action, username: str, role: LifecycleRole, at
     return done
 
 
+def _continue_codes(ward: Agency, at: datetime) -> None:
+    """The synthetic history writes codes of past days without their sequence row (only
+    today's): a dossier filed on such a day takes its number after them."""
+    day = timezone.localdate(at)
+    prefix = format_code(ward.code, day, 0)[:-4]
+    taken = [int(code.rsplit("-", 1)[1]) for code in Dossier.objects.filter(
+        code__startswith=prefix).values_list("code", flat=True)]
+    row, _ = DossierCodeSequence.objects.get_or_create(agency=ward, day=day)
+    if taken and row.last < max(taken):
+        DossierCodeSequence.objects.filter(pk=row.pk).update(last=max(taken))
+
+
 def _filed(name: str, form: dict, at: datetime) -> Dossier:
     """Filed online by the demo citizen at ``at``, received and assigned to the ward's justice
     officer (its specialist) a working hour later."""
     citizen = User.objects.get(username="congdan")
     ward = Agency.objects.get(name=HAI_CHAU)
+    _continue_codes(ward, at)
     calendar = calendar_for(at, ward.pk)
     draft = submission.start_draft(Procedure.objects.get(name=name), citizen, ward)
     Dossier.objects.filter(pk=draft.pk).update(form_data=form, applicant_name=citizen.full_name)
