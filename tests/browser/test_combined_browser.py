@@ -14,6 +14,7 @@ from dichvucong.accounts.models import User
 from dichvucong.catalog.models import Procedure
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_backoffice_browser import check, log_in, visit, workspace
+from tests.browser.test_exchange_browser import transfer
 from tests.builders import HAI_CHAU, filed, moved, procedure
 from tests.test_backoffice import PDF, pdf
 
@@ -69,13 +70,8 @@ def test_the_combined_birth_procedure_across_three_agencies_to_one_delivery(page
     # The ward's justice officer: one transfer, to the ward police; social insurance at once.
     log_in(page, live_url, "chuyenvien.haichau")
     page.goto(live_url + workspace(code))
-    section = page.locator("section").filter(
-        has=page.get_by_role("heading", name="Chuyển liên thông", exact=True))
-    section.get_by_label("Chuyển đến cơ quan").select_option(label=POLICE)
-    section.get_by_role("textbox").fill("Đề nghị đăng ký thường trú và cấp thẻ BHYT cho trẻ")
-    section.get_by_role("button", name="Chuyển liên thông", exact=True).click()
-    check(page, "combined: workspace after transfer")
-    exchange = page.get_by_role("table").filter(has_text="Hạn của cơ quan nhận")
+    exchange = transfer(page, POLICE, "Đề nghị đăng ký thường trú và cấp thẻ BHYT cho trẻ",
+                        "combined: workspace after transfer")
     expect(exchange).to_contain_text(POLICE)
     expect(exchange).to_contain_text(SOCIAL_INSURANCE)
 
