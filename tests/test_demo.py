@@ -33,7 +33,9 @@ def test_demo_sets_up_everything_and_again(tmp_path):
     # Every agency can sign results: one published key each (long ward names included).
     assert count("SELECT COUNT(DISTINCT agency_id) FROM results_issuerkey") == agencies
     assert count("SELECT COUNT(*) FROM catalog_procedure") > 1000
-    assert count("SELECT COUNT(*) FROM dossiers_dossier") == 2000
+    # The history, and the two combined-procedure dossiers (liên thông) across three agencies.
+    assert count("SELECT COUNT(*) FROM dossiers_dossier") == 2000 + 2
+    assert count("SELECT COUNT(DISTINCT to_agency_id) FROM dossiers_handover") == 2
     assert count("SELECT SUM(received) FROM monitor_agencymonthlyfact") > 1500
     assert count("SELECT COUNT(*) FROM opendata_dataset") > 0
     database.close()
@@ -41,4 +43,4 @@ def test_demo_sets_up_everything_and_again(tmp_path):
     again = _demo(tmp_path, "--history", "2000")
     assert again.returncode == 0, again.stderr[-3000:]
     database = sqlite3.connect(tmp_path / "db.sqlite3")
-    assert database.execute("SELECT COUNT(*) FROM dossiers_dossier").fetchone()[0] == 2000
+    assert database.execute("SELECT COUNT(*) FROM dossiers_dossier").fetchone()[0] == 2000 + 2

@@ -4,6 +4,7 @@ and interactive docs at /api/docs."""
 from dichvucong.adminunits.api import router as units_router
 from dichvucong.alerts.api import router as alerts_router
 from dichvucong.apiclients.auth import install as install_token_auth
+from dichvucong.backoffice.api import router as handovers_router
 from dichvucong.catalog.api import router as catalog_router
 from dichvucong.core.apidoc import PortalAPI
 from dichvucong.datastore.api import issuer_router
@@ -33,6 +34,7 @@ api.add_router("/alerts", alerts_router)
 api.add_router("/results", results_router)
 api.add_router("/store", store_router)
 api.add_router("/issuers", issuer_router)
+api.add_router("/handovers", handovers_router)
 api.add_router("/notifications", notify_router)
 api.add_router("/monitor", monitor_router)
 api.add_router("/payments", payments_router)

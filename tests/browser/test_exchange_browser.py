@@ -17,6 +17,17 @@ from tests.test_backoffice import PDF, make_dossier
 pytestmark = pytest.mark.django_db
 
 
+def transfer(page, to: str, note: str, label: str):
+    """On the workspace: «Chuyển liên thông» to the agency ``to``; the handovers' table."""
+    section = page.locator("section").filter(
+        has=page.get_by_role("heading", name="Chuyển liên thông", exact=True))
+    section.get_by_label("Chuyển đến cơ quan").select_option(label=to)
+    section.get_by_role("textbox").fill(note)
+    section.get_by_role("button", name="Chuyển liên thông", exact=True).click()
+    check(page, label)
+    return page.get_by_role("table").filter(has_text="Hạn của cơ quan nhận")
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP], ids=["desktop"])
 def test_a_transfer_to_another_agency_and_back(page, live_url, tmp_path):
     User.objects.get_or_create(username=CITIZEN, defaults={"full_name": "Công dân thử một cửa"})
@@ -25,13 +36,8 @@ def test_a_transfer_to_another_agency_and_back(page, live_url, tmp_path):
 
     log_in(page, live_url, "chuyenvien.haichau")
     visit(page, live_url, workspace(code), "workspace before transfer")
-    section = page.locator("section").filter(
-        has=page.get_by_role("heading", name="Chuyển liên thông", exact=True))
-    section.get_by_label("Chuyển đến cơ quan").select_option(label=JUSTICE)
-    section.get_by_role("textbox").fill("Đề nghị xác minh trích lục khai sinh của người mẹ")
-    section.get_by_role("button", name="Chuyển liên thông", exact=True).click()
-    check(page, "workspace after transfer")
-    exchange = page.get_by_role("table").filter(has_text="Hạn của cơ quan nhận")
+    exchange = transfer(page, JUSTICE, "Đề nghị xác minh trích lục khai sinh của người mẹ",
+                        "workspace after transfer")
     expect(exchange).to_contain_text(JUSTICE)
     expect(exchange).to_contain_text("Đang ở cơ quan nhận")
 

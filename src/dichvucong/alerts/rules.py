@@ -27,6 +27,9 @@ thresholds of Đà Nẵng's operations centre and of OpenCPS):
 * ``supplement_unanswered`` — a supplement request the applicant has not answered within
   ``ALERTS_SUPPLEMENT_WORKING_DAYS`` working days (S1's ``ThoiHanBoSung``; no national default
   was found, 10 is configuration). Cleared by the answer, a rejection or a withdrawal.
+* ``handover_due`` — a handover to another agency (liên thông) near its own deadline (the same
+  window as ``near_due``, on the receiving agency's calendar) or past it, raised on the
+  receiving agency. Cleared when that agency hands it back (or the sender takes it back).
 
 Cause keys carry the deadline they are about, so a new deadline (after a supplement or an
 apology) is a new cause, and a cleared alert never comes back for the old one.
@@ -70,6 +73,7 @@ class Kind(StrEnum):
     overdue = "overdue"
     no_apology = "no_apology"
     supplement_unanswered = "supplement_unanswered"
+    handover_due = "handover_due"
 
     @property
     def label(self) -> str:
@@ -83,6 +87,7 @@ LABELS = {
     Kind.overdue: _("Quá hạn"),
     Kind.no_apology: _("Trễ hạn chưa có văn bản xin lỗi (Mẫu 04)"),
     Kind.supplement_unanswered: _("Quá hạn bổ sung hồ sơ"),
+    Kind.handover_due: _("Hồ sơ liên thông sắp đến hạn hoặc quá hạn"),
 }
 
 # The workflow role whose step is running in each state (the roles of backoffice.services'
@@ -237,6 +242,7 @@ def cause(kind: Kind, dossier_id: int, moment: datetime | None = None,
     parts = [kind.value, str(dossier_id)]
     if step is not None:
         parts.append(f"s{step}")
-    if kind in (Kind.near_due, Kind.step_near_due, Kind.overdue, Kind.supplement_unanswered):
+    if kind in (Kind.near_due, Kind.step_near_due, Kind.overdue, Kind.supplement_unanswered,
+                Kind.handover_due):
         parts.append(_stamp(moment))
     return ":".join(parts)

@@ -38,10 +38,11 @@ from dichvucong.catalog.definition import DEFAULT_STEPS
 from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
-from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent, Handover
 from dichvucong.notify import outbox
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
+from dichvucong.workflow.routing import route, step_plan
 
 log = logging.getLogger(__name__)
 
@@ -73,13 +74,13 @@ class ScanResult:
     by_kind: dict[str, int] = field(default_factory=dict)
 
 
-def calendar_groups(now: datetime) -> list[tuple[WorkingCalendar, Q]]:
+def calendar_groups(now: datetime, field: str = "agency_id") -> list[tuple[WorkingCalendar, Q]]:
     """The working calendars in force and the agencies each applies to: the city's for every
-    agency without days of its own, and each agency's own."""
+    agency without days of its own, and each agency's own. ``field``: the agency's column."""
     own = sorted(set(CalendarOverride.objects.filter(agency__isnull=False)
                      .values_list("agency_id", flat=True)))
-    groups = [(calendar_for(now), ~Q(agency_id__in=own) if own else Q())]
-    groups += [(calendar_for(now, agency_id), Q(agency_id=agency_id)) for agency_id in own]
+    groups = [(calendar_for(now), ~Q(**{f"{field}__in": own}) if own else Q())]
+    groups += [(calendar_for(now, agency_id), Q(**{field: agency_id})) for agency_id in own]
     return groups
 
 
@@ -160,6 +161,17 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
             .annotate(requested=requested).filter(requested__lt=window.supplement_before)
             .values_list(*_ROW, "requested"), at=True))
         add(_steps(calendar, now, running, config))
+    # Handovers (liên thông) near or past their own deadline, on the receiving agency's
+    # calendar, raised on that agency: open ones only, in the (to_agency, answered_at, due_at)
+    # index.
+    for calendar, scope in calendar_groups(now, "to_agency_id"):
+        near_until = rules.window(calendar, now, config).near_until
+        rows = Handover.objects.filter(scope, answered_at__isnull=True,
+                                       due_at__lte=near_until).values_list(
+            "pk", "dossier_id", "to_agency_id", "due_at", "step")
+        add(Found(rules.cause(Kind.handover_due, dossier_id, due, step=pk), Kind.handover_due,
+                  dossier_id, agency_id, None, due_at=due, step=step[:300])
+            for pk, dossier_id, agency_id, due, step in rows)
     return found
 
 
@@ -175,8 +187,10 @@ def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[
     rows = ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
         "pk", "definition__workflow")
     for pk, workflow in rows:
-        steps = [(s.get("name", ""), s.get("role", ""), Decimal(str(s.get("share", 0))))
-                 for s in (workflow or []) if isinstance(s, dict)] or list(DEFAULT_STEPS)
+        steps = step_plan(route(
+            (s.get("name", ""), s.get("role", ""), Decimal(str(s.get("share", 0))),
+             s.get("agency"), s.get("parallel", False))
+            for s in (workflow or []) if isinstance(s, dict))) or list(DEFAULT_STEPS)
         plans[pk] = ([n for n, _r, _s in steps], [r for _n, r, _s in steps],
                      [s for _n, _r, s in steps])
     return plans
@@ -285,15 +299,18 @@ def scan(now: datetime | None = None, config: Rules | None = None) -> ScanResult
 # --- recipients -----------------------------------------------------------------------------
 
 RECEPTION_KINDS = frozenset({Kind.not_received})
+# Raised on the agency a dossier was handed to: its specialists answer for the step too.
+HANDOVER_KINDS = frozenset({Kind.handover_due})
 
 
 def recipients(alerts: list[Alert], assignees: dict[int, int | None]) -> dict[int, set[int]]:
     """User ids to tell about each alert: the dossier's assignee, the leaders of its agency,
     the procedure controllers of the agency or of the agency above it (the city's controllers
-    watch every agency), and for a dossier not yet received, the agency's reception officers."""
+    watch every agency), for a dossier not yet received, the agency's reception officers, and
+    for a handover near its deadline, the receiving agency's specialists."""
     agency_ids = {alert.agency_id for alert in alerts}
     parents = dict(Agency.objects.filter(pk__in=agency_ids).values_list("pk", "parent_id"))
-    roles = (Role.LEADER, Role.PROCEDURE_CONTROLLER, Role.RECEPTION_OFFICER)
+    roles = (Role.LEADER, Role.PROCEDURE_CONTROLLER, Role.RECEPTION_OFFICER, Role.SPECIALIST)
     held: dict[tuple[int, str], set[int]] = defaultdict(set)
     rows = Membership.objects.filter(
         agency_id__in=agency_ids | {p for p in parents.values() if p}, role__in=roles,
@@ -312,6 +329,8 @@ def recipients(alerts: list[Alert], assignees: dict[int, int | None]) -> dict[in
             users |= held[(parent, Role.PROCEDURE_CONTROLLER)]
         if Kind(alert.kind) in RECEPTION_KINDS:
             users |= held[(alert.agency_id, Role.RECEPTION_OFFICER)]
+        if Kind(alert.kind) in HANDOVER_KINDS:
+            users |= held[(alert.agency_id, Role.SPECIALIST)]
         result[alert.pk] = users
     return result
 

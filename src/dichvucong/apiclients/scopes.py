@@ -17,6 +17,7 @@ DOSSIERS_READ = "dossiers:read"
 RESULTS_READ = "results:read"
 MONITOR_READ = "monitor:read"
 DOCUMENTS_ISSUE = "documents:issue"
+HANDOVERS = "handovers:answer"
 
 SCOPES = {
     CATALOG_READ: _("Đọc danh mục thủ tục hành chính"),
@@ -27,6 +28,8 @@ SCOPES = {
     # An issuer's only capability: deposit into a consenting citizen's store, never read it.
     DOCUMENTS_ISSUE: _("Gửi giấy tờ đã ký số vào kho dữ liệu của công dân (tổ chức cấp giấy "
                        "tờ)"),
+    # Another system of an agency a dossier is handed to (liên thông): its own handovers only.
+    HANDOVERS: _("Nhận và trả lời hồ sơ liên thông gửi đến cơ quan của hệ thống"),
 }
 
 

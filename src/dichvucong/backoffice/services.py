@@ -18,7 +18,6 @@ from django.utils import timezone
 
 from dichvucong.accounts.models import Role, User
 from dichvucong.agencies.models import Agency
-from dichvucong.catalog.definition import DEFAULT_STEPS
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.queries import active_procedures
 from dichvucong.dossiers import access, actions, exchange, lifecycle
@@ -28,6 +27,7 @@ from dichvucong.dossiers.lifecycle import PROCESSING, Action, LifecycleRole, Sta
 from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel, DossierEvent
 from dichvucong.dossiers.submission import attach, keep_fee, quote_fee, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
+from dichvucong.workflow.routing import step_plan
 
 from .timing import ApologyNeed
 from .timing import apology_need as timing_apology_need
@@ -83,7 +83,7 @@ def act(dossier_id: int, action: Action, user: User, role: LifecycleRole, note: 
             dossier.assignee = assignee
         if action == Action.transfer:
             target = Agency.objects.get(pk=(data or {})["to_agency"])
-            exchange.open_handover(dossier, target, user, note, outcome.event.created_at)
+            exchange.open_handovers(dossier, target, user, note, outcome.event.created_at)
         if action == Action.provide_supplement and result_file is not None:
             stored = attach(dossier, "Bổ sung tại bộ phận một cửa", result_file, user)
             outcome.event.data = {**outcome.event.data, "attachment": stored.pk,
@@ -202,7 +202,7 @@ def steps(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
     if dossier.received_at is None or dossier.due_at is None:
         return []
     definition = dossier.procedure_version.parsed()
-    plan = [(s.name, s.role, s.share) for s in definition.workflow] or list(DEFAULT_STEPS)
+    plan = step_plan(exchange.route_of(definition))
     try:
         deadlines = step_deadlines(calendar, dossier.received_at, dossier.due_at,
                                    [share for _n, _r, share in plan])

@@ -178,7 +178,7 @@ def _specialists(dossier: Dossier) -> list[User]:
 
 def _transfer_targets(dossier: Dossier) -> list[Agency]:
     """Every other agency; those the procedure's routing hands the dossier to come first."""
-    routed = exchange.routed_agencies(dossier.procedure_version.parsed())
+    routed = exchange.routed_agencies(dossier)
     found = Agency.objects.filter(is_active=True).exclude(pk=dossier.agency_id).only(
         "id", "code", "name", "level")
     return sorted(found, key=lambda a: (a.code not in routed, a.level, vietnamese_key(a.name)))

@@ -553,7 +553,11 @@ class WorkflowStep(_Model):
     name: Text
     role: str = Field(description="role that performs the step, e.g. specialist, leader")
     share: Decimal = Field(gt=0, le=1, description="share of the processing time")
-    agency: str | None = Field(None, description="another agency's code for a transfer step")
+    agency: str | None = Field(None, description="another agency's code for a transfer step, or "
+                               "«commune_police»: the police of the dossier's own commune")
+    parallel: bool = Field(False, description="a transfer step done at the same time as the "
+                                              "adjacent parallel ones: one transfer sends the "
+                                              "dossier to all of them")
 
 
 # The step plan of a procedure that states no workflow (name, role, share of the processing
@@ -742,7 +746,15 @@ class ProcedureDefinition(_Model):
     @model_validator(mode="after")
     def _workflow_shares(self) -> ProcedureDefinition:
         if self.workflow:
-            total = sum(step.share for step in self.workflow)
+            # Parallel transfer steps run at the same time: a group counts once, its largest
+            # share (the time the dossier waits for the slowest of them).
+            total, group = Decimal(0), Decimal(0)
+            for step in self.workflow:
+                if step.parallel and step.agency:
+                    group = max(group, step.share)
+                    continue
+                total, group = total + group + step.share, Decimal(0)
+            total += group
             if abs(total - 1) > Decimal("0.001"):
                 raise ValueError(f"tổng tỷ lệ thời gian các bước phải bằng 1, đang là {total}")
         return self

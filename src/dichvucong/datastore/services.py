@@ -36,7 +36,8 @@ from dichvucong.datastore.models import (
     ShareLink,
     StoredDocument,
 )
-from dichvucong.dossiers.models import Attachment, Dossier
+from dichvucong.dossiers.exchange import RESULT_REQUIREMENT as HANDOVER_RESULT
+from dichvucong.dossiers.models import Attachment, Dossier, Handover
 from dichvucong.results.issuing import record_download as result_download
 
 log = logging.getLogger(__name__)
@@ -135,6 +136,8 @@ def collect_dossier(dossier: Dossier) -> list[StoredDocument]:
     pending = (dossier.attachments.filter(store_origin__isnull=True, stored_copies__isnull=True,
                                           declaration=False).order_by("id"))
     for attachment in pending:
+        if attachment.requirement.startswith(HANDOVER_RESULT):
+            continue  # another agency's result: it goes with the dossier's (collect_handovers)
         if attachment.requirement == RESULT_REQUIREMENT:
             kind = Kind.RESULT
             doc_type = rules.type_of_result(result.document_type, result.name) if result \
@@ -144,6 +147,25 @@ def collect_dossier(dossier: Dossier) -> list[StoredDocument]:
             kind = Kind.UPLOAD
             doc_type = title = rules.type_of_requirement(attachment.requirement)
         doc = _store_attachment(dossier, attachment, kind, doc_type, title)
+        if doc is not None:
+            added.append(doc)
+    return added
+
+
+def collect_handovers(dossier: Dossier) -> list[StoredDocument]:
+    """The results the other agencies of a combined procedure (liên thông) handed back, into
+    the applicant's store once the dossier's own result is ready: all results together, each
+    under the agency that issued it. A refused part has no result and adds nothing."""
+    if not dossier.applicant_id:
+        return []
+    added = []
+    answered = (Handover.objects.filter(dossier=dossier, result__isnull=False,
+                                        result__stored_copies__isnull=True)
+                .select_related("result", "to_agency").order_by("answered_at", "id"))
+    for handover in answered:
+        title = f"{handover.step} ({handover.to_agency.name})"
+        doc = _store_attachment(dossier, handover.result, Kind.RESULT, handover.step, title,
+                                agency_id=handover.to_agency_id)
         if doc is not None:
             added.append(doc)
     return added
@@ -183,7 +205,7 @@ def _pdf_name(number: str) -> str:
 
 
 def _store_attachment(dossier: Dossier, attachment: Attachment, kind: str, doc_type: str,
-                      title: str) -> StoredDocument | None:
+                      title: str, *, agency_id: int | None = None) -> StoredDocument | None:
     key = rules.type_key(doc_type)
     if kind == Kind.UPLOAD:
         same = StoredDocument.objects.filter(owner_id=dossier.applicant_id, kind=kind,
@@ -200,7 +222,8 @@ def _store_attachment(dossier: Dossier, attachment: Attachment, kind: str, doc_t
                 type_key=key, title=title[:NAME_MAX], file=attachment.file.name,
                 original_name=attachment.original_name, content_type=attachment.content_type,
                 size=attachment.size, sha256=attachment.sha256, source_dossier=dossier,
-                source_attachment=attachment, source_agency_id=dossier.agency_id,
+                source_attachment=attachment,
+                source_agency_id=agency_id or dossier.agency_id,
                 dated_at=attachment.created_at or timezone.now())
     except IntegrityError:  # the same upload entered from a concurrent submission
         return None

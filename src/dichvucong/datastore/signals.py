@@ -37,6 +37,18 @@ def collect_on_event(sender, instance: DossierEvent, created: bool, **kwargs) ->
         _collect(instance.dossier_id)
 
 
+@receiver(post_save, sender=DossierEvent, dispatch_uid="datastore-collect-handovers")
+def collect_handovers_on_result(sender, instance: DossierEvent, created: bool, **kwargs) -> None:
+    """The other agencies' results (liên thông) join the store with the dossier's own."""
+    if not created or instance.action != Action.issue_result.value:
+        return
+    try:
+        with transaction.atomic():
+            services.collect_handovers(Dossier.objects.get(pk=instance.dossier_id))
+    except Exception:
+        services.log_failure(instance.dossier_id)
+
+
 @receiver(post_save, sender=Attachment, dispatch_uid="datastore-collect-result")
 def collect_result_file(sender, instance: Attachment, created: bool, **kwargs) -> None:
     if created and instance.requirement == RESULT_REQUIREMENT:

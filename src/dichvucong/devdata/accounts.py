@@ -27,6 +27,8 @@ class DemoAccount:
 HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 CITY = "Ủy ban nhân dân thành phố Đà Nẵng"
 JUSTICE = "Sở Tư pháp"
+HAI_CHAU_POLICE = "Công an phường Hải Châu"
+SOCIAL_INSURANCE = "Bảo hiểm xã hội thành phố Đà Nẵng"
 
 DEMO_ACCOUNTS = [
     DemoAccount("congdan", "Nguyễn Văn An", None, None, "Công dân", phone="0905550001"),
@@ -49,6 +51,11 @@ DEMO_ACCOUNTS = [
                 "Phó Giám đốc Sở Tư pháp", position="Phó Giám đốc"),
     DemoAccount("thutruong.sotuphap", "Dương Văn Minh", Role.AGENCY_HEAD, JUSTICE,
                 "Giám đốc Sở Tư pháp", position="Giám đốc"),
+    # The other agencies of the combined procedures (liên thông, Nghị định 63/2024/NĐ-CP).
+    DemoAccount("congan.haichau", "Phan Văn Sơn", Role.SPECIALIST, HAI_CHAU_POLICE,
+                "Cán bộ đăng ký cư trú Công an phường Hải Châu"),
+    DemoAccount("chuyenvien.bhxh", "Vũ Thị Thu", Role.SPECIALIST, SOCIAL_INSURANCE,
+                "Chuyên viên Bảo hiểm xã hội thành phố"),
     DemoAccount("kiemsoat", "Lý Thị Ngọc", Role.PROCEDURE_CONTROLLER, CITY,
                 "Cán bộ kiểm soát thủ tục hành chính"),
     DemoAccount("quantri.thutuc", "Trịnh Văn Ơn", Role.SERVICE_DESIGNER, JUSTICE,
@@ -60,8 +67,9 @@ DEMO_ACCOUNTS = [
 
 @transaction.atomic
 def create_demo_accounts(password: str = DEMO_PASSWORD) -> list[DemoAccount]:
-    agencies = {a.name: a for a in Agency.objects.filter(name__in={HAI_CHAU, CITY, JUSTICE})}
-    missing = {HAI_CHAU, CITY, JUSTICE} - set(agencies)
+    wanted = {account.agency for account in DEMO_ACCOUNTS if account.agency}
+    agencies = {a.name: a for a in Agency.objects.filter(name__in=wanted)}
+    missing = wanted - set(agencies)
     if missing:
         raise RuntimeError(
             f"Thiếu cơ quan: {', '.join(sorted(missing))}; nạp dữ liệu cơ quan trước."

@@ -181,3 +181,34 @@ def _moment(value: Any) -> datetime | None:
     except ValueError:
         return None
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One agency's part of a combined (liên thông) dossier, as the citizen reads it."""
+
+    agency: str
+    step: str
+    label: str
+    reason: str = ""  # a refusal's reason, addressed to the citizen
+
+
+def parts(handovers: Iterable[Any]) -> list[Part]:
+    """Each agency the dossier was handed to, its latest handover: working on it, done, or
+    refused and why. Results are listed with the dossier's once all are ready (``RESULT_STATES``),
+    the answers' other notes stay between the agencies."""
+    latest: dict[Any, Any] = {}
+    for handover in handovers:
+        latest[handover.to_agency_id] = handover  # in the order sent: the last one wins
+    shown = []
+    for handover in latest.values():
+        if handover.outcome == "refusal":
+            label, reason = _("Từ chối"), handover.answer
+        elif handover.outcome == "result":
+            label, reason = _("Đã giải quyết xong"), ""
+        elif handover.answered_at is None:
+            label, reason = _("Đang giải quyết"), ""
+        else:
+            continue  # recalled by the sending agency: not this agency's part any more
+        shown.append(Part(handover.to_agency.name, handover.step, str(label), reason))
+    return shown

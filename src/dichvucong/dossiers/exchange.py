@@ -14,6 +14,7 @@ withdrawal, a stop) closes the open handover as recalled (``actions.perform``).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
@@ -31,9 +32,12 @@ from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import Dossier, DossierEvent, Handover, HandoverOutcome
 from dichvucong.dossiers.submission import attach
 from dichvucong.workflow.ledger import Ledger, Mark, ledger
-from dichvucong.workflow.routing import RouteStep, allowed_minutes, route, step_for
+from dichvucong.workflow.routing import RouteStep, allowed_minutes, parallel_group, route, step_for
 
 RESULT_REQUIREMENT = "Kết quả liên thông"
+# A routing step's agency that is not one code: the police of the dossier's own commune (the
+# combined procedures of Nghị định 63/2024/NĐ-CP hand the dossier to the ward's police).
+COMMUNE_POLICE = "commune_police"
 
 
 class ExchangeError(Exception):
@@ -48,8 +52,23 @@ class ExchangeError(Exception):
 def route_of(definition: ProcedureDefinition) -> tuple[RouteStep, ...]:
     """The procedure's routing: its workflow steps, or the default plan."""
     if definition.workflow:
-        return route((s.name, s.role, s.share, s.agency) for s in definition.workflow)
+        return route((s.name, s.role, s.share, s.agency, s.parallel)
+                     for s in definition.workflow)
     return route((name, role, share, None) for name, role, share in DEFAULT_STEPS)
+
+
+def route_for(dossier: Dossier) -> tuple[RouteStep, ...]:
+    """The dossier's routing, each step's agency a real agency's code (``commune_police``:
+    the police of the commune of the dossier's agency)."""
+    steps = route_of(dossier.procedure_version.parsed())
+    if not any(step.agency == COMMUNE_POLICE for step in steps):
+        return steps
+    police = Agency.objects.filter(
+        kind=Agency.Kind.COMMUNE_POLICE, administrative_unit__isnull=False,
+        administrative_unit_id=dossier.agency.administrative_unit_id,
+    ).values_list("code", flat=True).first()
+    return tuple(replace(step, agency=police or COMMUNE_POLICE)
+                 if step.agency == COMMUNE_POLICE else step for step in steps)
 
 
 def processing_minutes(dossier: Dossier, moment: datetime) -> int | None:
@@ -62,16 +81,27 @@ def processing_minutes(dossier: Dossier, moment: datetime) -> int | None:
     return max(calendar.working_minutes_between(dossier.received_at, due), 0)
 
 
-def routed_agencies(definition: ProcedureDefinition) -> list[str]:
+def routed_agencies(dossier: Dossier) -> list[str]:
     """The codes of the agencies the routing hands the dossier to, in order."""
-    return [step.agency for step in route_of(definition) if step.agency]
+    return [step.agency for step in route_for(dossier) if step.agency]
 
 
-def open_handover(dossier: Dossier, to_agency: Agency, user: User | None, note: str,
-                  now: datetime) -> Handover:
-    """The handover written with a ``transfer`` event (call in its transaction)."""
-    step = step_for(route_of(dossier.procedure_version.parsed()), State.transferred.value,
-                    to_agency.code)
+def open_handovers(dossier: Dossier, to_agency: Agency, user: User | None, note: str,
+                   now: datetime) -> list[Handover]:
+    """The handovers written with a ``transfer`` event (call in its transaction): to
+    ``to_agency`` and, when its routed step is parallel, to the other agencies of its group at
+    the same time, each with its own step and deadline."""
+    steps = route_for(dossier)
+    group = [step for step in parallel_group(steps, to_agency.code) if step.agency]
+    others = {a.code: a for a in Agency.objects.filter(
+        code__in=[s.agency for s in group if s.agency != to_agency.code])}
+    targets = [to_agency] + [others[s.agency] for s in group if s.agency in others]
+    return [_open(dossier, steps, agency, user, note, now) for agency in targets]
+
+
+def _open(dossier: Dossier, steps: tuple[RouteStep, ...], to_agency: Agency, user: User | None,
+          note: str, now: datetime) -> Handover:
+    step = step_for(steps, State.transferred.value, to_agency.code)
     total = processing_minutes(dossier, now)
     allowed = allowed_minutes(total, step.share) if total is not None else None
     if allowed is not None:
@@ -88,12 +118,14 @@ def may_answer(user: User, handover: Handover) -> bool:
     return bool(handover_roles(user, handover.to_agency_id) & {handover.role, Role.LEADER})
 
 
-def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_revision: int,
-           result_file: UploadedFile | None = None,
-           now: datetime | None = None) -> ActionOutcome:
+def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
+           expected_revision: int | None, result_file: UploadedFile | None = None,
+           now: datetime | None = None, system: tuple[int, str] | None = None) -> ActionOutcome:
     """The receiving agency's answer: the dossier goes back to the sending agency with the
-    result (a note and maybe a file) or the refusal and its reason. Raises ExchangeError,
-    StaleDossier or lifecycle.TransitionError; nothing changes then."""
+    result (a note and maybe a file) or the refusal and its reason; of parallel handovers, with
+    the last answer (``event`` is None before it). ``system``: (agency id, name) of the
+    receiving agency's machine client answering through the API, with no user. Raises
+    ExchangeError, StaleDossier or lifecycle.TransitionError; nothing changes then."""
     now = now or timezone.now()
     note = (note or "").strip()
     if outcome not in (HandoverOutcome.RESULT, HandoverOutcome.REFUSAL):
@@ -103,29 +135,51 @@ def answer(handover_id: int, user: User, outcome: str, note: str, *, expected_re
     if outcome == HandoverOutcome.RESULT and not note and result_file is None:
         raise ExchangeError("Cần ghi nội dung kết quả hoặc đính kèm tệp kết quả.", "note")
     with transaction.atomic():
+        dossier_id = Handover.objects.values_list("dossier_id", flat=True).get(pk=handover_id)
+        # The dossier row first: of parallel handovers answered at once, one is the last.
+        dossier = Dossier.objects.select_for_update().get(pk=dossier_id)
         handover = Handover.objects.select_for_update().select_related("to_agency").get(
             pk=handover_id)
-        if not may_answer(user, handover):
+        allowed = (system[0] == handover.to_agency_id if system is not None
+                   else user is not None and may_answer(user, handover))
+        if not allowed:
             raise ExchangeError("Bạn không có vai trò trả lời hồ sơ liên thông này.")
         if not handover.is_open:
             raise StaleDossier(StaleDossier.message)
+        if Handover.objects.filter(dossier_id=dossier_id, answered_at__isnull=True).exclude(
+                pk=handover.pk).exists():
+            # Another agency still holds its part: this answer waits beside the dossier, which
+            # goes back to the sender with the last one.
+            if expected_revision is not None and dossier.revision != expected_revision:
+                raise StaleDossier(StaleDossier.message)
+            _record_answer(handover, dossier, user, outcome, note, result_file, now)
+            return ActionOutcome(dossier=dossier, event=None)
         done = actions.perform(
             handover.dossier_id, Action.take_back, user, LifecycleRole.system, note,
             expected_revision=expected_revision, now=now,
             data={"handover": handover.pk, "outcome": outcome,
                   "from_agency": handover.to_agency_id,
-                  "from_agency_name": handover.to_agency.name})
-        if result_file is not None:
-            stored = attach(done.dossier, f"{RESULT_REQUIREMENT}: {handover.step}",
-                            result_file, user)
-            handover.result = stored
+                  "from_agency_name": handover.to_agency.name,
+                  **({"system": system[1]} if system is not None else {})})
+        stored = _record_answer(handover, done.dossier, user, outcome, note, result_file, now)
+        if stored is not None:
             done.event.data = {**done.event.data, "attachment": stored.pk,
                                "file_name": stored.original_name}
             done.event.save(update_fields=["data"])
-        handover.answered_at, handover.answered_by = now, user
-        handover.outcome, handover.answer = outcome, note
-        handover.save()
     return done
+
+
+def _record_answer(handover: Handover, dossier: Dossier, user: User | None, outcome: str,
+                   note: str,
+                   result_file: UploadedFile | None, now: datetime):
+    stored = None
+    if result_file is not None:
+        stored = attach(dossier, f"{RESULT_REQUIREMENT}: {handover.step}", result_file, user)
+        handover.result = stored
+    handover.answered_at, handover.answered_by = now, user
+    handover.outcome, handover.answer = outcome, note
+    handover.save()
+    return stored
 
 
 # --- the clock ledger --------------------------------------------------------------------------
@@ -140,9 +194,9 @@ def ledger_of(dossier: Dossier, events: list[DossierEvent], handovers: list[Hand
     it went to. None before reception."""
     if dossier.received_at is None:
         return None
-    steps = route_of(dossier.procedure_version.parsed())
+    steps = route_for(dossier)
     home = dossier.agency.code
-    sent_to = [h.to_agency.code for h in handovers]  # in the order of the transfers
+    sent_to = _holders(handovers)  # in the order of the transfers
     marks: list[Mark] = []
     for event in events:
         if not marks and event.to_state != State.received.value:
@@ -171,3 +225,19 @@ def ledger_of(dossier: Dossier, events: list[DossierEvent], handovers: list[Hand
     for handover in handovers:
         allowed.setdefault((handover.to_agency.code, handover.step), handover.allowed_minutes)
     return ledger(calendar_for(now, dossier.agency_id), marks, end, allowed)
+
+
+def _holders(handovers: list[Handover]) -> list[str]:
+    """Per transfer, the agency that held the dossier: the one it went to or, of parallel
+    handovers (opened by one transfer, at one instant), the one the dossier waited for, the
+    last to answer (or one still open, its deadline the latest). So each working minute counts
+    for one agency and the holds still add up to the dossier's total."""
+    groups: dict[datetime, list[Handover]] = {}
+    for handover in handovers:
+        groups.setdefault(handover.sent_at, []).append(handover)
+
+    def waited_for(h: Handover) -> tuple:
+        return (h.answered_at is None, h.answered_at or h.due_at or h.sent_at, -h.pk)
+
+    return [max(group, key=waited_for).to_agency.code
+            for _, group in sorted(groups.items(), key=lambda item: item[0])]

@@ -257,7 +257,8 @@ class Handover(models.Model):
     """One handover (liên thông) of a dossier to another agency for a step of its routing: the
     receiving agency works it in its own queue within its share of the time, and answers with a
     result or a refusal. Written with the ``transfer`` and ``take_back`` events
-    (``dossiers/exchange.py``); at most one is open per dossier."""
+    (``dossiers/exchange.py``); several are open at once only for parallel steps, and the
+    dossier goes back to the sender with the last answer."""
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="handovers")
     from_agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT,
@@ -286,9 +287,11 @@ class Handover(models.Model):
         verbose_name = _("hồ sơ liên thông")
         verbose_name_plural = _("hồ sơ liên thông")
         indexes = [models.Index(fields=["to_agency", "answered_at", "due_at"])]
+        # One open handover per dossier and agency; several agencies at once only for the
+        # routing's parallel steps (``exchange.open_handovers``).
         constraints = [models.UniqueConstraint(
-            fields=["dossier"], condition=models.Q(answered_at__isnull=True),
-            name="one_open_handover_per_dossier")]
+            fields=["dossier", "to_agency"], condition=models.Q(answered_at__isnull=True),
+            name="one_open_handover_per_agency")]
 
     def __str__(self) -> str:
         return f"{self.dossier_id} → {self.to_agency_id}: {self.step}"

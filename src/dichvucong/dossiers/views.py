@@ -31,6 +31,7 @@ from dichvucong.dossiers import (
     actions,
     agents,
     citizen_view,
+    exchange,
     journey,
     prefill,
     resumable,
@@ -376,6 +377,15 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     events = list(dossier.events.all())
     attachments: list[Attachment] = list(dossier.attachments.all())
     available = bool(dossiers_with_result_available([dossier.pk]))
+    # A combined procedure's other agencies (liên thông): read only for a dossier ever
+    # transferred. Their result files go to the citizen with the dossier's own result.
+    handovers = list(dossier.handovers.select_related("to_agency", "result")) \
+        if any(e.action == Action.transfer.value for e in events) else []
+    results_out = dossier.state in citizen_view.RESULT_STATES
+    agency_results = [h.result for h in handovers
+                      if h.result_id and results_out and dossier.applicant_id]
+    attachments = [a for a in attachments
+                   if not a.requirement.startswith(exchange.RESULT_REQUIREMENT)]
     # The confirmation panel, once, on the page the filing led to (``JUST_FILED``).
     just_filed = (request.method == "GET"
                   and request.session.get(journey.JUST_FILED) == dossier.code)
@@ -384,6 +394,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
 
     return render(request, "dossiers/detail.html", {
         "dossier": dossier, "timeline": citizen_view.timeline(events),
+        "parts": citizen_view.parts(handovers), "agency_results": agency_results,
         "status": citizen_view.status(dossier.state, result_available=available),
         "status_link": available and dossier.state in citizen_view.RESULT_STATES,
         "attachments": attachments, "error": error,

@@ -181,6 +181,12 @@ EVENTS: dict[str, EventText] = {
                       "%(due)s."),),
         sms=_("Cảnh báo: bước xử lý hồ sơ %(code)s sắp đến hạn %(due)s."),
         status=_("Bước sắp đến hạn"), for_official=True),
+    "alert.handover_due": EventText(
+        subject=_("Cảnh báo: hồ sơ liên thông %(code)s sắp đến hoặc đã quá hạn"),
+        paragraphs=(_("Bước «%(step)s» của hồ sơ liên thông %(code)s (%(procedure)s) do cơ "
+                      "quan bạn giải quyết có hạn %(due)s."),),
+        sms=_("Cảnh báo: hồ sơ liên thông %(code)s hạn %(due)s."),
+        status=_("Liên thông sắp đến hạn"), for_official=True),
     "alert.supplement_unanswered": EventText(
         subject=_("Cảnh báo: hồ sơ %(code)s chưa được bổ sung đúng hạn"),
         paragraphs=(_("Người nộp chưa bổ sung hồ sơ %(code)s (%(procedure)s) từ %(at)s."),),

@@ -21,7 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 __all__ = ["STATE_ROLES", "TRANSFERRED", "UNROUTED_HANDOVER", "RouteStep", "allowed_minutes",
-           "handover_steps", "route", "step_for"]
+           "handover_steps", "parallel_group", "route", "step_for", "step_plan"]
 
 TRANSFERRED = "transferred"
 
@@ -43,16 +43,38 @@ class RouteStep:
     role: str  # the account role that acts in the step (specialist, leader, reception_officer)
     share: Decimal | None  # of the processing time; None for a step the routing does not state
     agency: str | None = None  # another agency's code: the step is done there (liên thông)
+    parallel: bool = False  # done at the same time as the adjacent parallel handover steps
 
     @property
     def handover(self) -> bool:
         return self.agency is not None
 
 
-def route(steps: Iterable[tuple[str, str, Decimal, str | None]]) -> tuple[RouteStep, ...]:
-    """The route from (name, role, share, agency code or None) rows, in the definition's order."""
-    return tuple(RouteStep(name=name, role=role, share=Decimal(share), agency=agency or None)
-                 for name, role, share, agency in steps)
+def route(steps: Iterable[tuple]) -> tuple[RouteStep, ...]:
+    """The route from (name, role, share, agency code or None[, parallel]) rows, in the
+    definition's order."""
+    return tuple(RouteStep(name=row[0], role=row[1], share=Decimal(row[2]),
+                           agency=row[3] or None,
+                           parallel=bool(row[4]) if len(row) > 4 and row[3] else False)
+                 for row in steps)
+
+
+def parallel_group(steps: Iterable[RouteStep], agency: str) -> tuple[RouteStep, ...]:
+    """The handover steps a transfer to ``agency`` opens: its step and, when that step is
+    parallel, the adjacent parallel handover steps (a decree's linked procedures handled by
+    several agencies at once). Empty when the routing does not name ``agency``."""
+    steps = tuple(steps)
+    index = next((i for i, s in enumerate(steps) if s.handover and s.agency == agency), None)
+    if index is None:
+        return ()
+    if not steps[index].parallel:
+        return (steps[index],)
+    start, end = index, index
+    while start > 0 and steps[start - 1].handover and steps[start - 1].parallel:
+        start -= 1
+    while end + 1 < len(steps) and steps[end + 1].handover and steps[end + 1].parallel:
+        end += 1
+    return steps[start:end + 1]
 
 
 def handover_steps(steps: Iterable[RouteStep]) -> tuple[RouteStep, ...]:
@@ -88,3 +110,22 @@ def allowed_minutes(total_minutes: int, share: Decimal | None) -> int | None:
     if share is None:
         return None
     return int((Decimal(total_minutes) * share).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def step_plan(steps: Iterable[RouteStep]) -> list[tuple[str, str, Decimal]]:
+    """(name, role, share) of the steps one after another, for the step deadlines: a group of
+    parallel handover steps is one step (its names joined, its largest share), so the shares
+    still add up to the whole time limit."""
+    plan: list[tuple[str, str, Decimal]] = []
+    group: list[RouteStep] = []
+    for step in [*steps, None]:
+        if step is not None and step.handover and step.parallel:
+            group.append(step)
+            continue
+        if group:
+            plan.append((" · ".join(s.name for s in group), group[0].role,
+                         max(s.share or Decimal(0) for s in group)))
+            group = []
+        if step is not None:
+            plan.append((step.name, step.role, step.share or Decimal(0)))
+    return plan

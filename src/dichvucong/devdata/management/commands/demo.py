@@ -35,6 +35,7 @@ class Command(BaseCommand):
             # A year of a district's dossiers, so the dashboards, alerts and open data show
             # something on the first visit (seconds; later runs keep what is there).
             call_command("generate_history", dossiers=history, years=1)
+        call_command("create_demo_combined")  # after the history, made only on an empty table
         call_command("refresh_open_data")
         if not setup_only:
             call_command("serve", host=host, port=port)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('dossiers', '0005_intake'),
+        ('dossiers', '0006_combined_parallel_handovers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
