@@ -346,6 +346,15 @@ RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")
 RESULTS_PKI_DIR = Path(os.environ.get("DICHVUCONG_RESULTS_PKI_DIR", DATA_DIR / "pki"))
 RESULTS_PKCS12_PASSWORD = os.environ.get("DICHVUCONG_RESULTS_PKCS12_PASSWORD", "")
 RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; default: demo CA
+# Signing is leased in the database (results.signing_jobs): a worker killed while signing lets
+# its lease expire and the sweeper signs the result again; a result queued this long without a
+# worker taking it (its enqueueing was lost, e.g. Redis down) is taken by the sweeper too; after
+# this many interrupted attempts the result is marked failed for the officer to retry.
+RESULTS_SIGNING_LEASE_SECONDS = int(os.environ.get("DICHVUCONG_RESULTS_SIGNING_LEASE_SECONDS",
+                                                   "300"))
+RESULTS_SIGNING_GRACE_SECONDS = int(os.environ.get("DICHVUCONG_RESULTS_SIGNING_GRACE_SECONDS",
+                                                   "120"))
+RESULTS_SIGNING_MAX_ATTEMPTS = int(os.environ.get("DICHVUCONG_RESULTS_SIGNING_MAX_ATTEMPTS", "3"))
 # The key that signs the published trust list (PEM private key and certificate; default in demo
 # and test: made beside the demo CA) and the SHA-256 fingerprints of the trust-list certificates
 # the verifiers here accept (default: the configured certificate's).
