@@ -238,7 +238,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's, without partial files left by a failed write (core.storage).
+    "default": {"BACKEND": "dichvucong.core.storage.LocalStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -267,7 +268,8 @@ else:
 # Rate limits do not count in the cache (core.ratelimit: the database, or Redis when set).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    # A miss, not a 500, while Redis is down (core.cache).
+    CACHES = {"default": {"BACKEND": "dichvucong.core.cache.TolerantRedisCache",
                           "LOCATION": REDIS_URL}}
 
 # Security. Secure by default; demo and tests run over plain HTTP on loopback.

@@ -1,9 +1,10 @@
 import logging
 import math
+import sys
 
 from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
@@ -44,21 +45,48 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
+# The database cannot be reached or is busy for the moment (a restart, a failover, a lock):
+# worth retrying, so 503 with Retry-After rather than 500 (issue #20).
+UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    """500: ``500.html`` rendered without the request's context processors (they read the
-    user and the database, which may be what failed), and a bare page if even that fails."""
+    """500, or 503 when the database is unavailable (Django calls this inside the handler of
+    the uncaught exception, so ``sys.exc_info`` names it): JSON on the API, else ``500.html``
+    rendered without the request's context processors (they read the user and the database,
+    which may be what failed), and a bare page if even that fails."""
+    busy = isinstance(sys.exc_info()[1], UNAVAILABLE)
+    status = 503 if busy else 500
+    if _is_api(request):
+        response = JsonResponse({
+            "error": "unavailable" if busy else "server_error",
+            "detail": "Hệ thống đang bận; hãy thử lại sau ít giây." if busy
+            else "Lỗi máy chủ; đã được ghi lại."}, status=status,
+            json_dumps_params={"ensure_ascii": False})
+    else:
+        response = HttpResponse(_error_page(busy), status=status)
+    if busy:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _error_page(busy: bool) -> str:
     try:
         css_url = static("css/site.css")
     except Exception:  # no manifest entry (collectstatic not run): unstyled but readable
         css_url = ""
     try:
-        body = loader.get_template("500.html").render({
-            "portal_name": settings.PORTAL_NAME, "css_url": css_url,
+        return loader.get_template("500.html").render({
+            "portal_name": settings.PORTAL_NAME, "css_url": css_url, "busy": busy,
             "LANGUAGE_CODE": get_language()})
     except Exception:
         logging.getLogger(__name__).exception("the 500 page could not be rendered")
-        body = ('<!doctype html><html lang="vi"><meta charset="utf-8">'
+        return ('<!doctype html><html lang="vi"><meta charset="utf-8">'
                 '<meta name="viewport" content="width=device-width, initial-scale=1">'
                 "<title>Lỗi máy chủ</title><h1>Hệ thống đang gặp sự cố</h1>"
                 '<p>Hãy thử lại sau ít phút. <a href="/">Về trang chủ</a></p></html>')
-    return HttpResponseServerError(body)
