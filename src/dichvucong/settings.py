@@ -435,6 +435,9 @@ WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 BANK_WEBHOOK_SECRET = os.environ.get(
     "BANK_WEBHOOK_SECRET", DEMO_SECRETS["BANK_WEBHOOK_SECRET"] if _SANDBOX else "")
 
+# /metrics answers with this bearer token; without one, only direct calls from this machine.
+METRICS_TOKEN = os.environ.get("DICHVUCONG_METRICS_TOKEN", "")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

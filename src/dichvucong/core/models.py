@@ -16,3 +16,15 @@ class RateLimitCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.hits}"
+
+
+class Beat(models.Model):
+    """The last run of a periodic piece of work (``core.operations``): the worker's heartbeat
+    (``worker``) and the alert scan's duration. One row per name, overwritten."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    at = models.DateTimeField()
+    seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

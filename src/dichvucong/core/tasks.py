@@ -5,7 +5,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dichvucong.core import ratelimit
+from dichvucong.core import operations, ratelimit
 
 
 @db_periodic_task(crontab(minute="7"), name="core.clear_expired_sessions")
@@ -20,3 +20,9 @@ def clear_expired_sessions() -> int:
 def purge_rate_limit_counters() -> int:
     """Hourly: delete the rate-limit counters whose window has ended (embedded default)."""
     return ratelimit.purge_expired()
+
+
+@db_periodic_task(crontab(minute="*"), name="core.heartbeat")
+def heartbeat() -> None:
+    """Every minute: the worker is alive and its scheduler runs (``/healthz/ready``)."""
+    operations.record_beat("worker")

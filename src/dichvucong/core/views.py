@@ -1,17 +1,27 @@
+import hmac
 import logging
 import math
+import secrets
 import sys
 
+import redis
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.templatetags.static import static
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
+from huey.contrib.djhuey import HUEY
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from dichvucong.catalog import queries as catalog_queries
+from dichvucong.core import operations
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -90,3 +100,100 @@ def _error_page(busy: bool) -> str:
                 '<meta name="viewport" content="width=device-width, initial-scale=1">'
                 "<title>Lỗi máy chủ</title><h1>Hệ thống đang gặp sự cố</h1>"
                 '<p>Hãy thử lại sau ít phút. <a href="/">Về trang chủ</a></p></html>')
+
+
+# --- operations: readiness and metrics (issue #20) -------------------------------------------
+
+WORKER_STALE_SECONDS = 180  # the heartbeat runs every minute
+
+
+def _check(name: str, probe) -> dict:
+    try:
+        return {"name": name, "ok": True, **(probe() or {})}
+    except Exception as exc:  # any failure of a dependency is the answer, not a 500
+        return {"name": name, "ok": False, "error": type(exc).__name__}
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _redis() -> dict | None:
+    if not settings.REDIS_URL:
+        return {"configured": False}
+    redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+    return None
+
+
+def _storage() -> None:
+    # A write, not only a read: a full disk must show here before the users meet it.
+    name = default_storage.save(f"healthz/{secrets.token_hex(8)}", ContentFile(b"ok"))
+    default_storage.delete(name)
+
+
+def _queue() -> dict:
+    return {"depth": HUEY.pending_count()}
+
+
+@never_cache
+def ready(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when this process can serve (database and storage answer), else 503.
+    Redis, the worker's heartbeat, the queue and the oldest job are reported; their trouble
+    makes the status «degraded», not unready (the platform degrades without them)."""
+    now = timezone.now()
+    checks = [_check("database", _database), _check("storage", _storage)]
+    optional = [_check("redis", _redis), _check("queue", _queue)]
+    if checks[0]["ok"]:
+        age = operations.beat_age("worker", now)
+        optional.append({"name": "worker", "ok": age is not None and age < WORKER_STALE_SECONDS,
+                         "heartbeat_age_seconds": age})
+        oldest = {s.labels["kind"]: s.value for s in operations.samples(now)
+                  if s.name == operations.OLDEST_JOB}
+        optional.append({"name": "oldest_job", "ok": True, "age_seconds": oldest})
+    status = ("fail" if not all(c["ok"] for c in checks)
+              else "ok" if all(c["ok"] for c in optional) else "degraded")
+    response = JsonResponse({"status": status, "checks": checks + optional},
+                            status=503 if status == "fail" else 200)
+    if status == "fail":
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _may_read_metrics(request: HttpRequest) -> bool:
+    """The token from the environment when set; otherwise only a direct call from this machine
+    (not one a local proxy forwards: that carries X-Forwarded-For)."""
+    token = settings.METRICS_TOKEN
+    if token:
+        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        return hmac.compare_digest(given.encode(), token.encode())
+    return (request.META.get("REMOTE_ADDR") in ("127.0.0.1", "::1")
+            and "HTTP_X_FORWARDED_FOR" not in request.META)
+
+
+@never_cache
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics of the platform, read from the database (every process answers the
+    same): jobs by kind, state and age, dossiers filed, sync lag, signing failures, the alert
+    scan's duration and the worker's heartbeat. Not for the public: 404 otherwise."""
+    if not _may_read_metrics(request):
+        raise Http404
+    registry = CollectorRegistry()
+    registry.register(_Collector(operations.samples()))
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+
+
+class _Collector:
+    def __init__(self, samples: list[operations.Sample]) -> None:
+        self.samples = samples
+
+    def collect(self):
+        families: dict[str, object] = {}
+        for sample in self.samples:
+            family = families.get(sample.name)
+            if family is None:
+                kind = CounterMetricFamily if sample.kind == "counter" else GaugeMetricFamily
+                family = families[sample.name] = kind(sample.name, sample.help,
+                                                      labels=sorted(sample.labels))
+            family.add_metric([sample.labels[k] for k in sorted(sample.labels)], sample.value)
+        yield from families.values()

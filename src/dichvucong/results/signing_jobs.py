@@ -20,7 +20,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
 
-from .models import Result, SigningState
+from dichvucong.core import operations
+
+from .models import Result, ResultEvent, SigningState
 
 IN_PROGRESS = (SigningState.RENDERING, SigningState.SIGNING)
 PENDING = (SigningState.QUEUED, *IN_PROGRESS)
@@ -87,3 +89,12 @@ def requeue_fields(now: datetime) -> dict:
     """The fields of a result queued afresh (issued, or retried by the officer)."""
     return {"signing_state": SigningState.QUEUED, "signing_error": "", "queued_at": now,
             "lease_token": "", "lease_until": None, "signing_attempts": 0}
+
+
+def samples(now: datetime) -> list[operations.Sample]:
+    """Signing jobs by state, the oldest waiting, and the failures so far (metrics)."""
+    failures = ResultEvent.objects.filter(kind=ResultEvent.Kind.FAILED).count()
+    return [*operations.table_samples("signing", Result.objects.all(), "signing_state", PENDING,
+                                      now, since="queued_at"),
+            operations.Sample("dichvucong_signing_failures_total", "Signing runs that failed",
+                              failures, kind="counter")]
