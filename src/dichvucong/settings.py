@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "dichvucong.core.logs.RequestIdMiddleware",  # first: every later log line carries the id
     "django.middleware.security.SecurityMiddleware",
     "dichvucong.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -438,11 +439,20 @@ BANK_WEBHOOK_SECRET = os.environ.get(
 # /metrics answers with this bearer token; without one, only direct calls from this machine.
 METRICS_TOKEN = os.environ.get("DICHVUCONG_METRICS_TOKEN", "")
 
+# One JSON object a line with the request id (production), or plain text; personal data masked
+# in both (core.logs).
+LOG_FORMAT = os.environ.get("DICHVUCONG_LOG_FORMAT", "plain" if DEBUG or TESTING else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "dichvucong.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"()": "dichvucong.core.logs.PlainFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "dichvucong.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}},
 }

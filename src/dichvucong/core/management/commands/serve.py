@@ -45,7 +45,11 @@ class Command(BaseCommand):
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application",
              "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-             "--access-logfile", "-", "--graceful-timeout", "10"],
+             "--access-logfile", "-", "--graceful-timeout", "10",
+             # Personal data masked, and the request id (core.logs) on each line.
+             "--logger-class", "dichvucong.core.logs.GunicornLogger",
+             "--access-logformat",
+             '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)s %({x-request-id}o)s'],
             env=env,
         ))
         self.stdout.write(f"Đang phục vụ tại http://{host}:{port}/ (Ctrl+C để dừng)")
