@@ -14,12 +14,17 @@ from unittest import mock
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test import TestCase
+from huey.contrib.djhuey import HUEY
+from huey.storage import RedisStorage
 
 from dichvucong.accounts.models import User
 from dichvucong.core import ratelimit
 from dichvucong.core.cache import TolerantRedisCache
 from dichvucong.dossiers.models import Dossier
 from dichvucong.dossiers.submission import STORAGE_FAILED
+from dichvucong.results import declaration
+from tests.filing import check_then_file
 from tests.test_dossier_submission import birth_post, citizen  # noqa: F401 - the fixture
 
 CLOSED_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1
@@ -31,6 +36,25 @@ def redis_down(settings):
     ratelimit._redis_client.cache_clear()
     yield
     ratelimit._redis_client.cache_clear()
+
+
+@pytest.mark.django_db
+def test_filing_works_with_the_queue_down_and_the_declaration_follows(client, citizen):  # noqa: F811
+    """The queue (Redis) unreachable when the filing commits: the citizen's filing succeeds
+    (it answered 500 after the commit: the declaration's job could not be queued), and the
+    sweeper attaches the declaration afterwards."""
+    with mock.patch.object(HUEY, "_immediate", False), \
+            mock.patch.object(HUEY, "storage", RedisStorage("dichvucong", url=CLOSED_REDIS)), \
+            TestCase.captureOnCommitCallbacks(execute=True):
+        response = check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/", birth_post())
+    assert response.status_code == 302
+    dossier = Dossier.objects.get(applicant=citizen)
+    assert dossier.state == "submitted" and not dossier.attachments.filter(declaration=True)
+    assert declaration.attach_missing(dossier.submitted_at) == 0  # within the grace time
+    later = dossier.submitted_at + declaration.MISSING_AFTER + declaration.MISSING_AFTER
+    assert declaration.attach_missing(later) == 1
+    assert dossier.attachments.filter(declaration=True).count() == 1
+    assert declaration.attach_missing(later) == 0
 
 
 @pytest.mark.django_db

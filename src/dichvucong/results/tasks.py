@@ -37,3 +37,12 @@ def file_declaration_task(dossier_id: int) -> None:
     from .declaration import attach
 
     attach(dossier_id)
+
+
+@db_periodic_task(crontab(minute="*/5"), name="results.file_missing_declarations")
+@lock_task("results.file_missing_declarations")
+def file_missing_declarations_task() -> int:
+    """Every five minutes: the declarations of filed dossiers whose job was lost."""
+    from .declaration import attach_missing
+
+    return attach_missing()
