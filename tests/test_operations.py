@@ -55,6 +55,7 @@ def test_metrics_need_the_token_or_a_local_call_and_count_jobs(settings):
     assert "dichvucong_dossiers_filed_total 1.0" in text
     assert 'dichvucong_job_oldest_pending_seconds{kind="signing"}' in text
     assert "dichvucong_sync_lag_seconds" in text and "dichvucong_signing_failures_total" in text
+    assert "django_http_requests_total_by_method_total" in text  # django-prometheus
     settings.METRICS_TOKEN = "bi-mat-cua-van-hanh"
     assert Client(REMOTE_ADDR="127.0.0.1").get("/metrics").status_code == 404
     assert public.get("/metrics", HTTP_AUTHORIZATION="Bearer sai").status_code == 404

@@ -1,6 +1,7 @@
 import hmac
 import logging
 import math
+import os
 import secrets
 import sys
 
@@ -17,7 +18,13 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from huey.contrib.djhuey import HUEY
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from dichvucong.catalog import queries as catalog_queries
@@ -173,14 +180,23 @@ def _may_read_metrics(request: HttpRequest) -> bool:
 
 @never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
-    """Prometheus metrics of the platform, read from the database (every process answers the
-    same): jobs by kind, state and age, dossiers filed, sync lag, signing failures, the alert
-    scan's duration and the worker's heartbeat. Not for the public: 404 otherwise."""
+    """Prometheus metrics: the requests (django-prometheus), and the platform's own, read from
+    the database (every process answers the same): jobs by kind, state and age, dossiers
+    filed, sync lag, signing failures, the alert scan's duration and the worker's heartbeat.
+    Not for the public: 404 otherwise."""
     if not _may_read_metrics(request):
         raise Http404
-    registry = CollectorRegistry()
-    registry.register(_Collector(operations.samples()))
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    platform = CollectorRegistry()
+    platform.register(_Collector(operations.samples()))
+    # django-prometheus's request metrics: of every web process when gunicorn's workers share
+    # PROMETHEUS_MULTIPROC_DIR (``serve`` sets it), else of this process.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        requests = CollectorRegistry()
+        multiprocess.MultiProcessCollector(requests)
+    else:
+        requests = REGISTRY
+    return HttpResponse(generate_latest(requests) + generate_latest(platform),
+                        content_type=CONTENT_TYPE_LATEST)
 
 
 class _Collector:
