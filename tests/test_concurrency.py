@@ -13,7 +13,7 @@ import threading
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -23,6 +23,8 @@ from dichvucong.backoffice import services
 from dichvucong.catalog.definition import ProcedureDefinition
 from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.services import import_definitions
+from dichvucong.core import audit
+from dichvucong.core.models import AuditEntry, AuditHead
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
@@ -184,3 +186,25 @@ def test_two_clients_post_the_same_form(world):
     assert events.count() == 1
     # The loser's page shows the dossier as it now is.
     assert "Đã tiếp nhận" in loser
+
+
+def test_two_requests_appending_to_the_audit_trail_at_once_keep_one_chain():
+    """Each thread appends and seals entries at the same moment as the other; the head's lock
+    (PostgreSQL) or the IMMEDIATE transaction (SQLite) keeps them in one unbroken chain."""
+
+    def appender(name):
+        def run():
+            for n in range(6):
+                with transaction.atomic():
+                    audit.record(source="test", action="test.concurrent", object_type="test",
+                                 object_id=f"{name}-{n}")
+                audit.seal()
+            return name
+        return run
+
+    assert at_once(appender("a"), appender("b")) == ["a", "b"]
+    entries = AuditEntry.objects.filter(action="test.concurrent")
+    assert entries.count() == 12 and not entries.filter(seq__isnull=True).exists()
+    report = audit.verify()
+    assert report.ok, report.problems
+    assert report.entries == AuditHead.objects.get(pk=1).seq

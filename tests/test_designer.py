@@ -36,6 +36,7 @@ GENERAL = {
     "steps_text": "Nộp hồ sơ; nhận kết quả.",
     "legal_basis": "Quyết định 1/2025/QĐ-UBND\nQuyết định 2/2025/QĐ-UBND",
     "presence_required": "",
+    "identity_level": "1",
     "keywords": "kỹ năng số",
 }
 PROCESSING = {"time_value": "5", "unit": "working_days", "online_value": "3", "cutoff": ""}
@@ -269,6 +270,7 @@ def test_create_edit_every_section_and_publish(client, designer):
     assert definition.applicant_types == ["Công dân Việt Nam",
                                           "Người nước ngoài cư trú tại Đà Nẵng"]
     assert [c.channel for c in definition.channels] == ["online", "in_person"]
+    assert definition.identity_level == 1
     assert definition.processing.time_limit.value == 5
     assert definition.processing.online_time_limit.value == 3
     assert definition.fees[0].amount == 50000 and definition.fees[0].online_amount == 25000

@@ -155,3 +155,28 @@ def test_files_come_from_the_portal_only_and_our_codes_are_not_taken_over(portal
     report = intake.pull()
     assert report.outcomes[0].errors == [{"field": "HoSo.MaHoSo", "message": intake.CODE_TAKEN}]
     assert Dossier.objects.get(code=ours.code).channel == DossierChannel.ONLINE
+
+
+def test_an_intake_that_keeps_failing_is_shown_on_the_monitoring_centre(portal, settings):
+    """The portal unreachable: the pulls fail, the IOC's sync panel says since when once it has
+    lasted NATIONAL_INTAKE_ALERT_MINUTES, and a pull that works again clears it."""
+    ioc = client_for("ioc")
+    assert intake.health() is None  # never pulled: nothing to say
+    portal.control("faults", mode="http500", count=2)
+    for _ in range(2):
+        with pytest.raises(Exception):  # noqa: B017 - requests' HTTPError, whatever its class
+            intake.pull()
+    health = intake.health()
+    assert health.failures == 2 and health.last_error == "HTTP 500" and not health.alert
+    assert 'id="intake-alert"' not in ioc.get("/giam-sat/").content.decode()
+
+    settings.NATIONAL_INTAKE_ALERT_MINUTES = 0
+    page = ioc.get("/giam-sat/").content.decode()
+    assert 'id="intake-alert"' in page and "Không nhận được hồ sơ từ Cổng Dịch vụ công" in page
+    assert "2 lần hỏi lỗi" in page and "HTTP 500" in page
+
+    intake.pull()  # the portal answers again
+    health = intake.health()
+    assert health.failures == 0 and health.failing_since is None and not health.alert
+    page = ioc.get("/giam-sat/").content.decode()
+    assert 'id="intake-alert"' not in page and "Lần nhận hồ sơ từ Cổng quốc gia gần nhất" in page

@@ -49,8 +49,9 @@ NEW_ID = "048201000222"
 ACCOUNTS = {
     "citizen-an": {"name": "Nguyễn Văn An", "id_number": AN_ID, "birthdate": "1990-05-01",
                    "gender": "male"},
+    # A level-2 account (Decree 69/2024/NĐ-CP), stated in the claim the tests configure.
     "citizen-new": {"name": "Trần Minh Khang", "id_number": NEW_ID, "birthdate": "2001-02-03",
-                    "gender": "male"},
+                    "gender": "male", "vneid_level": "2"},
     "no-id-number": {"name": "Không Có Số"},
 }
 
@@ -94,6 +95,7 @@ def oidc(provider, settings):
     settings.DICHVUCONG_OIDC_CLIENT_ID = "dichvucong-test"
     settings.DICHVUCONG_OIDC_CLIENT_SECRET = "test-secret"
     settings.DICHVUCONG_LOCAL_REGISTRATION = True
+    settings.DICHVUCONG_OIDC_LEVEL_CLAIM = "vneid_level"
     cache.clear()
     return provider
 
@@ -163,6 +165,8 @@ def test_login_links_the_account_that_holds_the_verified_id_number(client, oidc,
     assert response.status_code == 302 and response["Location"] == "/ho-so/"
     assert logged_in_user(client) == an
     assert User.objects.filter(id_number=AN_ID).count() == 1
+    an.refresh_from_db()  # a VNeID login stating no level proves level 1
+    assert an.identity_source == "vneid1"
     assert AN_ID not in caplog.text  # the ID number is never logged
 
 
@@ -207,6 +211,7 @@ def test_an_unknown_person_gets_a_new_verified_account(client, oidc):
     assert user.full_name == "Trần Minh Khang" and user.gender == "male"
     assert str(user.date_of_birth) == "2001-02-03"
     assert not is_password_usable(user.password)
+    assert user.identity_source == "vneid2"  # the provider stated level 2
     # The next VNeID login comes back to the same account.
     client.post("/dang-xuat/")
     assert callback(client, log_in_at_provider(client, "citizen-new")).status_code == 302

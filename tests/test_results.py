@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+import time
 from datetime import date
 
 import pytest
@@ -20,6 +21,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from dichvucong.accounts import reauth, twofactor
 from dichvucong.dossiers.models import Dossier
 from dichvucong.results import services, verifier
 from dichvucong.results.models import Result, SigningState, Status, Verification
@@ -541,6 +543,31 @@ def test_issue_from_the_back_office_and_reprint_by_the_citizen(keys):
     result.refresh_from_db()
     assert result.status == Status.REVOKED and result.status_changed_by.username == \
         "lanhdao.haichau"
+
+
+def test_revoking_after_a_while_asks_for_the_password_again(keys):
+    """Re-authentication (issue #21 item 1): the last verification an hour old, the revocation
+    waits for the password, keeps what was typed, and goes through once it is right."""
+    result = issue()
+    leader = user("lanhdao.haichau")
+    leader.set_password("mat-khau-lanh-dao-dai")
+    leader.save()
+    client = Client()
+    client.force_login(leader)
+    session = client.session
+    session[twofactor.VERIFIED_AT] = int(time.time()) - 3600
+    session.save()
+    url, posted = f"/mot-cua/ket-qua/{result.token}/", {"action": "revoke", "reason": "Cấp nhầm"}
+    page = client.post(url, posted).content.decode()
+    assert "Xác nhận lại danh tính" in page and 'name="reason" value="Cấp nhầm"' in page
+    wrong = client.post(url, {**posted, reauth.FIELD: "khong-dung"})
+    assert wrong.status_code == 400 and "Mật khẩu không đúng." in wrong.content.decode()
+    result.refresh_from_db()
+    assert result.status != Status.REVOKED
+    assert client.post(url, {**posted, reauth.FIELD: "mat-khau-lanh-dao-dai"}).status_code == 302
+    result.refresh_from_db()
+    assert result.status == Status.REVOKED
+    assert client.get(url).status_code == 200  # reading the page never asks
 
 
 def test_a_signing_failure_is_shown_and_changes_nothing_else(keys, settings):

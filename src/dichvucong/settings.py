@@ -185,6 +185,15 @@ LOGIN_URL = "accounts:login"
 # role) when on; production turns it on, the demo and the tests leave it to each account.
 TWO_FACTOR_FOR_OFFICIALS = env_bool("DICHVUCONG_TWO_FACTOR_FOR_OFFICIALS", MODE == "production")
 OTP_TOTP_ISSUER = os.environ.get("DICHVUCONG_OTP_ISSUER", "Dịch vụ công Đà Nẵng")
+# Re-authentication (accounts/reauth.py): signing or revoking a result and exporting personal
+# data need the code (or the password, without two-factor) entered within this many seconds.
+REAUTH_SECONDS = int(os.environ.get("DICHVUCONG_REAUTH_SECONDS", "300"))
+# The audit trail's anchors (core/audit.py): the signed chain head, appended to a file outside
+# the database, and the platform's audit key that signs it (made on first use).
+AUDIT_ANCHOR_FILE = Path(os.environ.get("DICHVUCONG_AUDIT_ANCHOR_FILE",
+                                        DATA_DIR / "audit" / "anchors.jsonl"))
+AUDIT_ANCHOR_KEY_FILE = Path(os.environ.get("DICHVUCONG_AUDIT_ANCHOR_KEY_FILE",
+                                            DATA_DIR / "audit" / "anchor_key.pem"))
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:home"
 
@@ -197,6 +206,9 @@ LOGOUT_REDIRECT_URL = "core:home"
 OAUTH_TOKEN_RATE_LIMIT = int(os.environ.get("DICHVUCONG_OAUTH_TOKEN_RATE_LIMIT", "30"))
 # Drafts a citizen started and left are deleted, with their files, after this many days untouched.
 DRAFT_RETENTION_DAYS = int(os.environ.get("DICHVUCONG_DRAFT_RETENTION_DAYS", "90"))
+# Share links of the personal data store are deleted this many days after they expired or were
+# revoked (their accesses stay in the store's history and the audit trail).
+SHARE_LINK_RETENTION_DAYS = int(os.environ.get("DICHVUCONG_SHARE_LINK_RETENTION_DAYS", "30"))
 # How long each machine client's calls stay in its call log (ClientCall), in days.
 API_CLIENT_CALL_RETENTION_DAYS = int(
     os.environ.get("DICHVUCONG_API_CLIENT_CALL_RETENTION_DAYS", "400"))
@@ -425,6 +437,8 @@ NATIONAL_SYNC_BACKOFF_MAX_SECONDS = float(
 NATIONAL_SYNC_LEASE_SECONDS = int(os.environ.get("NATIONAL_SYNC_LEASE_SECONDS", "120"))
 # Records per request (one per dossier, of one service): the services take a list.
 NATIONAL_SYNC_BATCH = int(os.environ.get("NATIONAL_SYNC_BATCH", "50"))
+# Minutes the intake pull may fail before the monitoring centre shows it as an alert.
+NATIONAL_INTAKE_ALERT_MINUTES = int(os.environ.get("NATIONAL_INTAKE_ALERT_MINUTES", "15"))
 # Days the portal has to fetch a synced record's files through their signed links.
 NATIONAL_SYNC_LINK_DAYS = int(os.environ.get("NATIONAL_SYNC_LINK_DAYS", "90"))
 # Signed webhooks to registered systems (webhooks): seconds to wait for an answer, attempts

@@ -140,3 +140,46 @@ def test_store_share_and_reuse_on_a_phone(browser, live_url, tmp_path):
         check_accessibility(desk, "counter viewing")
     finally:
         officer.close()
+
+
+def test_a_citizen_downloads_their_data_and_sees_the_counters_look_on_a_phone(
+        browser, live_url, tmp_path):
+    """«Dữ liệu cá nhân của tôi» (issue #21 item 3): the counter's look at the store is listed
+    with the officer's name and agency, and the whole download is a zip of JSON, PDF and files."""
+    import io
+    import json
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dichvucong.datastore import services
+    from tests.builders import filed, user
+
+    citizen = new_citizen()
+    pdf = f"%PDF-1.4 to-khai {citizen.username}\n".encode()
+    dossier = filed(citizen=citizen, applicant_name="Trần Thị Kho", attach=[
+        ("Tờ khai đăng ký khai sinh", SimpleUploadedFile("to-khai.pdf", pdf,
+                                                         "application/pdf"))])
+    officer = user("motcua.haichau")
+    services.counter_documents(services.open_counter(officer, citizen))
+    context = new_context(browser, viewport=PHONE, locale="vi-VN", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        log_in(page, live_url, citizen.username, "/tai-khoan/")
+        page.get_by_role("link", name=re.compile("^Dữ liệu cá nhân của tôi")).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Dữ liệu cá nhân của tôi")
+        row = page.get_by_role("row").filter(has_text="Cán bộ một cửa xem tại quầy")
+        expect(row).to_contain_text(str(officer))
+        check_accessibility(page, "my personal data")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        with page.expect_download() as download:
+            page.get_by_role("link", name=re.compile("^Tải về toàn bộ dữ liệu")).click()
+        archive = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes()))
+        data = json.loads(archive.read("du-lieu.json"))
+        assert [d["code"] for d in data["dossiers"]] == [dossier.code]
+        assert pdf in {archive.read(name) for name in archive.namelist()
+                       if name.startswith("tep/")}
+        assert archive.read("du-lieu.pdf").startswith(b"%PDF")
+    finally:
+        context.close()

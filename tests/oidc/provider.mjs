@@ -43,7 +43,7 @@ const provider = new Provider(issuer, {
   })),
   jwks: { keys: [signingKey] },
   cookies: { keys: [randomBytes(32).toString('hex')] },
-  claims: { openid: ['sub'], profile: ['name', 'id_number', 'birthdate', 'gender'] },
+  claims: { openid: ['sub'], profile: ['name', 'id_number', 'birthdate', 'gender', 'vneid_level'] },
   scopes: ['openid', 'profile'],
   pkce: { required: () => true },
   ttl: { AuthorizationCode: (ctx, code, client) => codeTtl[client.clientId] || 60 },

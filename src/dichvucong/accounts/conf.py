@@ -8,6 +8,7 @@
 | ``DICHVUCONG_OIDC_CLIENT_ID``, ``DICHVUCONG_OIDC_CLIENT_SECRET`` | — | this portal's client at the provider |
 | ``DICHVUCONG_OIDC_ID_NUMBER_CLAIM`` | ``id_number`` | the claim holding the personal identification (CCCD) number |
 | ``DICHVUCONG_OIDC_NAME_CLAIM`` | ``name`` | the claim holding the full name |
+| ``DICHVUCONG_OIDC_LEVEL_CLAIM`` | ``acr`` | the claim stating the account's level (Decree 69/2024/NĐ-CP: 1 or 2; ``accounts.assurance``) [unverified for VNeID] |
 | ``DICHVUCONG_OIDC_SCOPE`` | ``openid profile`` | the scopes asked for |
 | ``DICHVUCONG_OIDC_REDIRECT_URI`` | built from the request | the callback URL registered at the provider, when the proxy hides the public one |
 """  # noqa: E501
@@ -53,6 +54,10 @@ def oidc_client_id() -> str:
 
 def oidc_client_secret() -> str:
     return str(_get("DICHVUCONG_OIDC_CLIENT_SECRET", "") or "")
+
+
+def oidc_level_claim() -> str:
+    return str(_get("DICHVUCONG_OIDC_LEVEL_CLAIM", "") or "acr")
 
 
 def oidc_id_number_claim() -> str:

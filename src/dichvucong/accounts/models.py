@@ -5,6 +5,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.accounts.assurance import IdentitySource
+
 
 class Role(models.TextChoices):
     """The users (docs/architecture.md «Roles»). A citizen needs no membership; every other role
@@ -41,6 +43,10 @@ class User(AbstractUser):
     id_number_verified = models.BooleanField(
         _("số định danh đã xác thực"), default=False,
         help_text=_("Nhận từ tài khoản định danh điện tử (VNeID), không phải do người dùng khai."))
+    # How the identity was established (accounts.assurance): a procedure may require a level.
+    identity_source = models.CharField(
+        _("cách xác lập danh tính"), max_length=10, choices=IdentitySource.choices,
+        default=IdentitySource.PASSWORD)
     date_of_birth = models.DateField(_("ngày sinh"), null=True, blank=True)
     gender = models.CharField(_("giới tính"), max_length=10, choices=Gender.choices, blank=True)
     # {"province": "48", "commune": "20194", "street": "…"}: the form engine's address value.

@@ -24,7 +24,7 @@ from authlib.integrations.django_client import OAuth
 from django.http import HttpRequest, HttpResponse
 from joserfc.errors import JoseError
 
-from dichvucong.accounts import conf
+from dichvucong.accounts import assurance, conf
 from dichvucong.accounts.identifiers import InvalidIdentifier, normalise_email, normalise_phone
 from dichvucong.accounts.services import VerifiedIdentity
 from dichvucong.core.idnumber import InvalidIdNumber, parse_id_number
@@ -176,4 +176,5 @@ def identity_from_claims(claims: dict, number_claim: str = "id_number",
         except InvalidIdentifier:
             phone = ""
     return VerifiedIdentity(id_number=number, full_name=str(claims.get(name_claim) or "")[:150],
-                            date_of_birth=born, gender=gender, email=email, phone=phone)
+                            date_of_birth=born, gender=gender, email=email, phone=phone,
+                            source=assurance.vneid_source(claims.get(conf.oidc_level_claim())))

@@ -21,6 +21,8 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from dichvucong.accounts import assurance
+from dichvucong.accounts.assurance import IdentitySource
 from dichvucong.accounts.models import (
     OneTimeCode,
     Organisation,
@@ -389,11 +391,13 @@ class VerifiedIdentity:
     gender: str = ""
     email: str = ""  # only when the provider says it verified it
     phone: str = ""  # idem
+    source: str = IdentitySource.VNEID_1  # the VNeID level the provider stated (assurance)
 
     def to_session(self) -> dict:
         return {"id_number": self.id_number, "full_name": self.full_name,
                 "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else "",
-                "gender": self.gender, "email": self.email, "phone": self.phone}
+                "gender": self.gender, "email": self.email, "phone": self.phone,
+                "source": str(self.source)}
 
     @classmethod
     def from_session(cls, data: dict) -> VerifiedIdentity:
@@ -401,7 +405,10 @@ class VerifiedIdentity:
         return cls(id_number=data["id_number"], full_name=data.get("full_name", ""),
                    date_of_birth=date.fromisoformat(born) if born else None,
                    gender=data.get("gender", ""), email=data.get("email", ""),
-                   phone=data.get("phone", ""))
+                   phone=data.get("phone", ""),
+                   source=data.get("source") if data.get("source") in (
+                       IdentitySource.VNEID_1, IdentitySource.VNEID_2)
+                   else IdentitySource.VNEID_1)
 
 
 @dataclass(frozen=True)
@@ -421,6 +428,7 @@ def match_identity(identity: VerifiedIdentity) -> IdentityMatch:
     if user is not None and user.id_number_verified:
         if not user.is_active:
             return IdentityMatch(None)
+        _raise_source(user, identity.source)
         return IdentityMatch(user)
     if user is not None:
         return IdentityMatch(None, needs_password=user)
@@ -437,9 +445,18 @@ def link_identity(user: User, identity: VerifiedIdentity) -> User:
         user.date_of_birth = identity.date_of_birth
     if not user.gender and identity.gender:
         user.gender = identity.gender
+    user.identity_source = assurance.stronger(user.identity_source, identity.source)
     user.save(update_fields=["id_number", "id_number_verified", "full_name", "date_of_birth",
-                             "gender"])
+                             "gender", "identity_source"])
     return user
+
+
+def _raise_source(user: User, source: str) -> None:
+    """A login that proves more than the account had (a level-2 VNeID login) is kept."""
+    better = assurance.stronger(user.identity_source, source)
+    if better != user.identity_source:
+        user.identity_source = better
+        user.save(update_fields=["identity_source"])
 
 
 def release_unverified_id_number(identity: VerifiedIdentity) -> None:
@@ -452,6 +469,7 @@ def create_from_identity(identity: VerifiedIdentity) -> User:
     with transaction.atomic():
         user = User(username=new_username(), full_name=identity.full_name,
                     id_number=identity.id_number, id_number_verified=True,
+                    identity_source=identity.source,
                     date_of_birth=identity.date_of_birth, gender=identity.gender)
         if identity.email and not contact_taken("email", identity.email):
             user.email, user.email_verified = identity.email, True

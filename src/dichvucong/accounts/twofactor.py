@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import math
 import secrets
+import time
 from dataclasses import dataclass
 
 import segno
@@ -26,6 +27,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dichvucong.accounts.models import User
 
 STATE_KEY = "dichvucong_second_factor"  # in the session: one of the three below
+VERIFIED_AT = "dichvucong_verified_at"  # in the session: Unix time of the last verification
 DONE, OWED, ENROL = "done", "owed", "enrol"  # verified or not needed; owed; must enrol first
 RECOVERY_CODES = 10
 RECOVERY_DIGITS = 8
@@ -61,7 +63,14 @@ def state(request) -> str:
 def remember_at_login(sender, request, user, **kwargs) -> None:
     """Decide at login, where the session is written anyway: later pages read it for free."""
     if request is not None and hasattr(request, "session"):
-        request.session[STATE_KEY] = _owed(user)
+        request.session[STATE_KEY] = owed = _owed(user)
+        if owed == DONE:  # a login owing no second factor is itself a verification
+            mark_verified(request)
+
+
+def mark_verified(request) -> None:
+    """The person just proved who they are (``reauth.py`` reads when)."""
+    request.session[VERIFIED_AT] = int(time.time())
 
 
 def forget(request) -> None:
@@ -108,6 +117,7 @@ def confirm_app(request, device: TOTPDevice, code: str) -> Enrolled | None:
         codes = new_recovery_codes(request.user)
     otp_login(request, device)
     request.session[STATE_KEY] = DONE
+    mark_verified(request)
     return Enrolled(device, codes)
 
 
@@ -145,6 +155,7 @@ def verify(request, code: str) -> bool:
         if device.verify_token(token):
             otp_login(request, device)
             request.session[STATE_KEY] = DONE
+            mark_verified(request)
             return True
     return False
 

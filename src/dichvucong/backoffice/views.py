@@ -35,6 +35,7 @@ from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import FieldType
 from dichvucong.catalog.formvalues import form_entries
 from dichvucong.catalog.formviews import form_context, read_form
+from dichvucong.core import audit
 from dichvucong.core.idnumber import InvalidIdNumber, check_birth_year, mask, parse_id_number
 from dichvucong.core.text import sorted_vietnamese, vietnamese_key
 from dichvucong.dossiers import access, exchange, lifecycle
@@ -276,6 +277,9 @@ def _errors_of(errors: dict[str, str], prefix: str) -> dict[str, str]:
 def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
     dossier = _dossier(request, code)
     if request.method == "GET":
+        if dossier.applicant_id:  # the citizen sees it on «Dữ liệu của tôi»
+            audit.record_look(request.user, dossier.applicant_id, what="dossier",
+                              object_id=dossier.code, reason="Xử lý hồ sơ tại cơ quan")
         return _workspace(request, dossier)
     posted = {"note": str(request.POST.get("note", ""))[:4000],
               "reason": str(request.POST.get("reason", ""))[:4000],

@@ -663,6 +663,10 @@ class ProcedureDefinition(_Model):
                                      description="the form as the official template's paper")
     reissue_from_store: bool = False
     presence_required: str = ""
+    identity_level: int = Field(
+        0, ge=0, le=2, description="the identity an online applicant's account must prove "
+        "(accounts.assurance, Decree 69/2024/NĐ-CP): 0 any account, 1 a VNeID login, 2 a "
+        "level-2 VNeID account")
     keywords: list[str] = Field(default_factory=list, description="words citizens use for it")
     announcing_decision: str = ""
     sources: list[Source] = Field(default_factory=list)

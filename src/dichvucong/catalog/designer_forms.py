@@ -25,6 +25,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError as PydanticValidationError
 
+from dichvucong.accounts.assurance import LEVEL_LABELS
 from dichvucong.accounts.models import Role
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog import resulttemplate
@@ -434,6 +435,12 @@ class GeneralForm(FieldNameMixin, DesignerForm):
     presence_required = forms.CharField(
         label=_("Yêu cầu có mặt"), required=False, widget=_textarea(2),
         help_text=_("Khi nào người dân phải đến trực tiếp, nếu có."))
+    identity_level = forms.TypedChoiceField(
+        label=_("Danh tính người nộp trực tuyến"), coerce=int, initial=0, required=False,
+        empty_value=0,
+        choices=[(level, label) for level, label in LEVEL_LABELS.items()],
+        help_text=_("Nghị định 69/2024/NĐ-CP: tài khoản định danh điện tử mức 1 hoặc mức 2 "
+                    "(VNeID). Tại bộ phận một cửa, người nộp xuất trình thẻ căn cước."))
     keywords = forms.CharField(
         label=_("Từ người dân hay dùng để tìm"), required=False, widget=_textarea(2),
         help_text=_("Mỗi dòng một từ hoặc cụm từ, ví dụ: giấy khai sinh."))
@@ -447,6 +454,7 @@ class GeneralForm(FieldNameMixin, DesignerForm):
         initial = {key: definition.get(key) or "" for key in cls.TEXT_KEYS}
         initial["online_mode"] = definition.get("online_mode") or OnlineMode.NONE.value
         initial["levels"] = list(definition.get("levels") or [])
+        initial["identity_level"] = definition.get("identity_level") or 0
         initial["channels"] = [c.get("channel") for c in definition.get("channels") or []]
         for key in cls.LIST_KEYS:
             initial[key] = join_lines(definition.get(key))
@@ -469,6 +477,8 @@ class GeneralForm(FieldNameMixin, DesignerForm):
         for key in self.TEXT_KEYS:
             definition[key] = data[key]
         definition["levels"] = data["levels"]
+        if data["identity_level"] or "identity_level" in definition:  # a default stays unsaid
+            definition["identity_level"] = data["identity_level"]
         for key in self.LIST_KEYS:
             definition[key] = lines(data[key])
         chosen = data["channels"]

@@ -90,6 +90,7 @@ SECTION_LABELS = {
     "form_sections": gettext_lazy("Các phần của biểu mẫu"),
     "reissue_from_store": gettext_lazy("Cấp lại từ kho kết quả số"),
     "presence_required": gettext_lazy("Yêu cầu có mặt"),
+    "identity_level": gettext_lazy("Danh tính người nộp trực tuyến"),
     "keywords": gettext_lazy("Từ người dân hay dùng"),
     "announcing_decision": gettext_lazy("Quyết định công bố"),
     "sources": gettext_lazy("Nguồn"),

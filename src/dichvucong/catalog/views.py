@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from dichvucong.accounts.assurance import LEVEL_LABELS
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog import queries
 from dichvucong.catalog.forms import COMMUNE_AGENCY_CHOICES, CatalogFilterForm
@@ -71,6 +72,8 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
         "procedure": procedure,
         "definition": definition,
         "p": present_procedure(definition, timezone.localdate()),
+        "identity_needed": LEVEL_LABELS[definition.identity_level]
+        if definition.identity_level else "",
     })
 
 

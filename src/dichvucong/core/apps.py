@@ -8,4 +8,13 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(), not at the top: these modules load models, which needs the app registry.
-        from dichvucong.core import checks  # noqa: F401  (registers system checks)
+        from django.contrib.admin.models import LogEntry
+        from django.db.models.signals import post_save
+
+        from dichvucong.core import (
+            auditing,
+            checks,  # noqa: F401  (registers system checks)
+        )
+
+        post_save.connect(auditing.admin_change, sender=LogEntry,
+                          dispatch_uid="core-audit-admin-log")

@@ -5,7 +5,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dichvucong.core import operations, ratelimit
+from dichvucong.core import audit, operations, ratelimit
 
 
 @db_periodic_task(crontab(minute="7"), name="core.clear_expired_sessions")
@@ -20,6 +20,14 @@ def clear_expired_sessions() -> int:
 def purge_rate_limit_counters() -> int:
     """Hourly: delete the rate-limit counters whose window has ended (embedded default)."""
     return ratelimit.purge_expired()
+
+
+@db_periodic_task(crontab(minute="*/10"), name="core.anchor_audit_trail")
+def anchor_audit_trail() -> int:
+    """Every ten minutes: seal what the requests left unsealed and anchor the chain's head
+    outside the database (``core/audit.py``)."""
+    line = audit.anchor()
+    return line["seq"] if line else 0
 
 
 @db_periodic_task(crontab(minute="*"), name="core.heartbeat")

@@ -234,3 +234,33 @@ class AccessRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.document_id}"
+
+
+class ErasureState(models.TextChoices):
+    OPEN = "open", _("Đang chờ xử lý")
+    DONE = "done", _("Đã xoá")
+    REFUSED = "refused", _("Không xoá được")
+
+
+class ErasureRequest(models.Model):
+    """A citizen's request to delete personal data no law requires keeping (Luật Bảo vệ dữ liệu
+    cá nhân 2025, Điều 4): an administrator handles it in the admin and answers."""
+
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE,
+                              related_name="erasure_requests", verbose_name=_("người yêu cầu"))
+    what = models.TextField(_("dữ liệu cần xoá"), max_length=2000)
+    state = models.CharField(_("tình trạng"), max_length=10, choices=ErasureState.choices,
+                             default=ErasureState.OPEN)
+    answer = models.TextField(_("trả lời"), blank=True)
+    handled_by = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
+                                   blank=True, related_name="+", verbose_name=_("người xử lý"))
+    handled_at = models.DateTimeField(_("ngày xử lý"), null=True, blank=True)
+    created_at = models.DateTimeField(_("ngày yêu cầu"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("yêu cầu xoá dữ liệu cá nhân")
+        verbose_name_plural = _("yêu cầu xoá dữ liệu cá nhân")
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.created_at:%Y-%m-%d} {self.state}"

@@ -9,11 +9,13 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from dichvucong.core import audit
 from dichvucong.dossiers.lifecycle import Action
 from dichvucong.dossiers.models import Attachment, Dossier, DossierEvent
 from dichvucong.results.models import Result
 
 from . import services
+from .models import AccessRecord
 from .services import RESULT_REQUIREMENT
 
 COLLECTING = {Action.submit.value, Action.enter_walk_in.value, Action.provide_supplement.value}
@@ -50,3 +52,15 @@ def collect_signed_result(sender, instance, **kwargs) -> None:
             services.collect_result(instance)
     except Exception:
         services.log_failure(instance.dossier_id or 0)
+
+
+@receiver(post_save, sender=AccessRecord, dispatch_uid="datastore-audit-access")
+def audit_access(sender, instance: AccessRecord, created: bool, **kwargs) -> None:
+    """Each entry of the store's history also goes into the audit chain (core/audit.py)."""
+    if created:
+        audit.record(source="datastore", action=f"datastore.{instance.action}",
+                     object_type="stored_document" if instance.document_id else "datastore",
+                     object_id=instance.document_id or "", actor_id=instance.actor_id,
+                     subject_id=instance.owner_id,
+                     data={"access_record": instance.pk, "agency": instance.agency_id,
+                           "share": instance.share_id})

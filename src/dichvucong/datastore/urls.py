@@ -5,6 +5,8 @@ from dichvucong.datastore import views
 app_name = "datastore"
 urlpatterns = [
     path("kho-du-lieu/", views.store, name="store"),
+    path("tai-khoan/du-lieu-cua-toi/", views.my_data, name="my_data"),
+    path("tai-khoan/du-lieu-cua-toi/tai-ve/", views.my_data_download, name="my_data_download"),
     path("kho-du-lieu/tai-quay/", views.counter_consent, name="consent"),
     path("kho-du-lieu/to-chuc-cap/", views.issuer_consent, name="issuer_consent"),
     path("kho-du-lieu/<int:pk>/", views.document, name="document"),

@@ -10,13 +10,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dichvucong.accounts import reauth
 from dichvucong.accounts.services import resolve_citizen_token
 from dichvucong.apiclients.models import IssuerType
-from dichvucong.datastore import deposits, services
+from dichvucong.datastore import deposits, personal, services
 from dichvucong.datastore import documents as rules
 from dichvucong.datastore.models import StoredDocument
 from dichvucong.datastore.services import StoreError
@@ -210,3 +212,40 @@ def counter_download(request: HttpRequest, session: int, pk: int) -> HttpRespons
     except StoreError:
         raise Http404 from None
     return _file(doc, inline=True)
+
+
+# --- the citizen's rights over their personal data (personal.py) ----------------------------
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    """What the platform holds about the person and who looked at it; a deletion request."""
+    error = ""
+    if request.method == "POST":
+        what = str(request.POST.get("what", "")).strip()
+        if not what:
+            error = _("Hãy cho biết dữ liệu nào bạn muốn xoá.")
+        else:
+            personal.ask_erasure(request.user, what)
+            messages.success(request, _("Đã gửi yêu cầu xoá dữ liệu. Quản trị viên sẽ trả lời "
+                                        "trên trang này."))
+            return redirect(reverse("datastore:my_data") + "#yeu-cau-xoa")
+    data = personal.holdings(request.user)
+    return render(request, "datastore/my_data.html", {
+        "data": data, "looks": personal.looks(request.user), "error": error,
+        "requests": request.user.erasure_requests.all(),
+        "document_count": len(data["stored_documents"]),
+        "consent_count": len(data["counter_consents"]) + len(data["issuer_consents"]),
+    }, status=400 if error else 200)
+
+
+@never_cache
+@login_required
+@reauth.recent_verification(methods=("GET",))
+@require_GET
+def my_data_download(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(personal.export_zip(request.user), content_type="application/zip")
+    response["Content-Disposition"] = (
+        f'attachment; filename="du-lieu-ca-nhan-{timezone.localdate():%Y%m%d}.zip"')
+    return response

@@ -16,6 +16,7 @@ from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from dichvucong.accounts.assurance import IdentitySource
 from dichvucong.accounts.models import User
 from dichvucong.apiclients import services as clients
 from dichvucong.apiclients.models import IssuerType, MachineClient
@@ -92,7 +93,8 @@ def create_demo_clinic() -> DemoClinic:
     if not citizen.id_number and not User.objects.filter(id_number=CITIZEN_ID).exists():
         # As if the demo citizen had logged in with VNeID once: a verified number.
         citizen.id_number, citizen.id_number_verified = CITIZEN_ID, True
-        citizen.save(update_fields=["id_number", "id_number_verified"])
+        citizen.identity_source = IdentitySource.VNEID_2  # as if logged in with VNeID level 2
+        citizen.save(update_fields=["id_number", "id_number_verified", "identity_source"])
     if not citizen.id_number_verified or StoredDocument.objects.filter(
             owner=citizen, kind=Kind.ISSUED, issuer=client).exists():
         return DemoClinic(client, secret)

@@ -127,6 +127,10 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
             return Status(409, {"detail": "Sự đồng ý này đã được dùng cho một hồ sơ khác."})
     if proc.online_mode == proc.OnlineMode.NONE:
         raise HttpError(400, "Thủ tục này không nộp trực tuyến.")
+    refusal = submission.identity_refusal(proc.current_version.parsed(),
+                                          given.citizen if given else request.user)
+    if refusal:
+        return Status(403, {"detail": refusal})
     try:
         raw = json.loads(form)
         indexes = [int(i) for i in json.loads(documents)]

@@ -18,4 +18,12 @@ class DossiersConfig(AppConfig):
     verbose_name = _("Hồ sơ")
 
     def ready(self) -> None:
+        # In ready(), not at the top: these modules load models, which needs the app registry.
+        from django.db.models.signals import post_save
+
+        from dichvucong.dossiers import auditing
+        from dichvucong.dossiers.models import DossierEvent
+
+        post_save.connect(auditing.audit_event, sender=DossierEvent,
+                          dispatch_uid="dossiers-audit-event")
         operations.register(_samples)

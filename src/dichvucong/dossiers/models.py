@@ -296,3 +296,20 @@ class Handover(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+
+class ResumableUpload(models.Model):
+    """A file being sent in pieces over a poor connection (``resumable.py``, the tus 1.0.0
+    protocol): the bytes received so far wait in a file of their own under the data folder,
+    owned by the account that began it, until a filing takes it (``take``) or it expires."""
+
+    token = models.CharField(max_length=32, unique=True)
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=NAME_MAX)
+    length = models.PositiveBigIntegerField()
+    offset = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.offset}/{self.length}"

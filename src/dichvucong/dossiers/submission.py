@@ -19,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from dichvucong.accounts import assurance
 from dichvucong.accounts.models import User
 from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
@@ -78,6 +79,9 @@ AGENCY_MISSING = "Cần chọn nơi nộp hồ sơ."
 STORAGE_FAILED = ("Máy chủ tạm thời không lưu được tệp này (bộ nhớ lưu trữ đầy hoặc đang lỗi). "
                   "Những gì bạn đã nhập vẫn được giữ; hãy gửi lại tệp sau ít phút.")
 AGENCY_REFUSED = "Cơ quan tiếp nhận không nhận hồ sơ của thủ tục này."
+IDENTITY_REFUSED = ("Thủ tục này chỉ nộp trực tuyến được bằng {needed}. Tài khoản của người "
+                    "nộp chưa đạt mức đó: hãy đăng nhập bằng VNeID, hoặc nộp tại bộ phận một "
+                    "cửa.")
 DELIVERY_REFUSED = "Cách nhận kết quả không hợp lệ."
 FORM_INVALID = "Tờ khai chưa hợp lệ."
 
@@ -123,6 +127,14 @@ class FilingCheck:
     delivery: str
     delivery_address: dict
     errors: FilingErrors
+
+
+def identity_refusal(definition: ProcedureDefinition, applicant: User) -> str:
+    """Why ``applicant``'s account may not file this procedure online, or "" when it may:
+    the level of identity the definition requires (``accounts.assurance``)."""
+    if assurance.meets(applicant.identity_source, definition.identity_level):
+        return ""
+    return IDENTITY_REFUSED.format(needed=assurance.LEVEL_LABELS[definition.identity_level])
 
 
 def document_needed(document: RequiredDocument, answers: Mapping[str, Any] | None) -> bool:

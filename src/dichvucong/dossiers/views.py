@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from dichvucong.accounts.conf import oidc_configured
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import form_defaults, read_submission
 from dichvucong.catalog.formrender import bind, flat_errors
@@ -32,6 +33,7 @@ from dichvucong.dossiers import (
     citizen_view,
     journey,
     prefill,
+    resumable,
     submission,
 )
 from dichvucong.dossiers.lifecycle import (
@@ -76,6 +78,11 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         return redirect(reverse("dossiers:submit", args=[procedure.code])
                         + f"?draft={consent.dossier_id}")
     applicant = consent.citizen if consent is not None else request.user
+    refusal = submission.identity_refusal(definition, applicant)
+    if refusal:
+        return render(request, "dossiers/identity_required.html",
+                      {"procedure": procedure, "refusal": refusal,
+                       "oidc_configured": oidc_configured()}, status=403)
     errors: dict[str, list[str]] = {}
     document_errors: dict[int, str] = {}
     other_errors: dict[str, str] = {}
@@ -140,9 +147,12 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         # Every file chosen is kept on the draft, whatever else is wrong with the form.
         for index, document in enumerate(definition.documents):
             upload = request.FILES.get(f"doc-{index}")
-            if not upload:
-                continue
             try:
+                if not upload and request.POST.get(f"doc-{index}-upload"):
+                    # Sent beforehand in pieces (uploads.js, resumable.py).
+                    upload = resumable.take(request.user, request.POST[f"doc-{index}-upload"])
+                if not upload:
+                    continue
                 draft.attachments.filter(requirement=document.name[:NAME_MAX]).delete()
                 submission.attach(draft, document.name, upload, request.user)
             except UploadError as exc:
@@ -439,3 +449,79 @@ def public_lookup(request: HttpRequest) -> HttpResponse:
 
 def _digits(text: str) -> str:
     return "".join(ch for ch in text or "" if ch.isdigit())
+
+
+# --- resumable uploads (tus 1.0.0, resumable.py) ---------------------------------------------
+
+
+def _tus(response: HttpResponse) -> HttpResponse:
+    response["Tus-Resumable"] = resumable.VERSION
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _tus_refusal(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return _tus(HttpResponse("Cần đăng nhập.", status=403))
+    if request.method != "OPTIONS" and request.headers.get("Tus-Resumable") != resumable.VERSION:
+        response = _tus(HttpResponse(status=412))
+        response["Tus-Version"] = resumable.VERSION
+        return response
+    return None
+
+
+@require_http_methods(["OPTIONS", "POST"])
+def resumable_uploads(request: HttpRequest) -> HttpResponse:
+    """``POST`` begins an upload (``Upload-Length``, ``Upload-Metadata``); ``OPTIONS`` says
+    what this server speaks."""
+    refused = _tus_refusal(request)
+    if refused is not None:
+        return refused
+    if request.method == "OPTIONS":
+        response = _tus(HttpResponse(status=204))
+        response["Tus-Version"] = resumable.VERSION
+        response["Tus-Extension"] = resumable.EXTENSIONS
+        response["Tus-Max-Size"] = str(resumable.MAX_BYTES)
+        return response
+    try:
+        length = int(request.headers.get("Upload-Length", ""))
+        upload = resumable.create(request.user, length,
+                                  resumable.file_name(request.headers.get("Upload-Metadata", "")))
+    except ValueError as exc:  # UploadError is a ValueError too
+        status = 413 if str(exc) == resumable.TOO_LARGE else 400
+        return _tus(HttpResponse(str(exc) if isinstance(exc, UploadError) else
+                                 "Upload-Length?", status=status))
+    response = _tus(HttpResponse(status=201))
+    response["Location"] = reverse("dossiers:resumable_upload", args=[upload.token])
+    return response
+
+
+@require_http_methods(["HEAD", "PATCH", "DELETE"])
+def resumable_upload(request: HttpRequest, token: str) -> HttpResponse:
+    """``HEAD``: where the upload stands; ``PATCH``: the next piece; ``DELETE``: give it up."""
+    refused = _tus_refusal(request)
+    if refused is not None:
+        return refused
+    upload = resumable.find(request.user, token)
+    if upload is None:
+        return _tus(HttpResponse(status=404))
+    if request.method == "DELETE":
+        resumable.remove(upload)
+        return _tus(HttpResponse(status=204))
+    if request.method == "PATCH":
+        if request.content_type != "application/offset+octet-stream":
+            return _tus(HttpResponse(status=415))
+        try:
+            upload = resumable.append(upload, int(request.headers.get("Upload-Offset", "")),
+                                      request.body)
+        except resumable.Conflict:
+            return _tus(HttpResponse(status=409))
+        except ValueError as exc:
+            return _tus(HttpResponse(str(exc), status=413 if isinstance(exc, UploadError)
+                                     else 400))
+        response = _tus(HttpResponse(status=204))
+    else:
+        response = _tus(HttpResponse(status=200))
+        response["Upload-Length"] = str(upload.length)
+    response["Upload-Offset"] = str(upload.offset)
+    return response

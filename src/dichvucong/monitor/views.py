@@ -31,6 +31,7 @@ from dichvucong.dossiers.models import Dossier
 from dichvucong.monitor import access, charts, metrics, reports, transparency
 from dichvucong.monitor.metrics import Figures, Scope
 from dichvucong.monitor.models import DossierFact
+from dichvucong.nationalsync import intake
 from dichvucong.workflow.ledger import US_PER_MINUTE
 
 PAGE_SIZE = 50
@@ -197,7 +198,8 @@ def sync_context(scope: Scope, figs: Figures, now: dt.datetime) -> dict[str, Any
     sync = metrics.sync_rate(scope, figs.received)
     age = sync.oldest_age(now)
     return {"sync": sync, "sync_rate": _pct(sync.rate),
-            "sync_oldest": timesince(now - age, now) if age is not None else ""}
+            "sync_oldest": timesince(now - age, now) if age is not None else "",
+            "intake": intake.health(now)}
 
 
 def _common(request: HttpRequest, scope: Scope, default: str = "month") -> dict[str, Any]:

@@ -27,6 +27,7 @@ with the procedure's online time limit.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -48,7 +49,7 @@ from dichvucong.dossiers.lifecycle import LifecycleRole
 from dichvucong.dossiers.models import ApplicantType, Delivery, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import MAX_BYTES, UploadError
 from dichvucong.nationalsync import shape
-from dichvucong.nationalsync.models import IntakeRecord
+from dichvucong.nationalsync.models import IntakeRecord, IntakeStatus
 
 CODE_MAX = 40  # Dossier.code
 AGENCY_CODE = r"^\d{3}\.\d{2}\.\d{2}\.H\d{2}$"  # QCVN 102:2016/BTTTT
@@ -272,13 +273,67 @@ def _ask(after: int) -> list:
     return answer["data"]
 
 
+def _failure_kind(exc: BaseException) -> str:
+    response = getattr(exc, "response", None)
+    if response is not None:
+        return f"HTTP {response.status_code}"
+    return type(exc).__name__
+
+
+def record_pull(error: BaseException | None, now: dt.datetime | None = None) -> IntakeStatus:
+    """Keep how this pull went: the monitoring centre shows an intake that keeps failing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        status, _ = IntakeStatus.objects.select_for_update().get_or_create(pk=1)
+        status.last_pull_at = now
+        if error is None:
+            status.last_success_at, status.failing_since = now, None
+            status.failures, status.last_error = 0, ""
+        else:
+            status.failing_since = status.failing_since or now
+            status.failures += 1
+            status.last_error = _failure_kind(error)[:200]
+        status.save()
+    return status
+
+
+@dataclass(frozen=True)
+class IntakeHealth:
+    last_success_at: dt.datetime | None
+    failing_since: dt.datetime | None
+    failures: int
+    last_error: str
+    alert: bool  # failing for longer than NATIONAL_INTAKE_ALERT_MINUTES
+
+
+def health(now: dt.datetime | None = None) -> IntakeHealth | None:
+    """None when intake is not configured or has never run."""
+    if not settings.NATIONAL_SYNC_URL:
+        return None
+    status = IntakeStatus.objects.filter(pk=1).first()
+    if status is None:
+        return None
+    now = now or timezone.now()
+    limit = dt.timedelta(minutes=settings.NATIONAL_INTAKE_ALERT_MINUTES)
+    alert = status.failing_since is not None and now - status.failing_since >= limit
+    return IntakeHealth(status.last_success_at, status.failing_since, status.failures,
+                        status.last_error, alert)
+
+
 def pull() -> Report:
     """Ask the portal for the dossiers handed over since the last one kept and take each in.
-    Raises requests.RequestException when the portal cannot be asked (the next run retries)."""
+    Raises requests.RequestException when the portal cannot be asked (the next run retries);
+    either way the outcome is kept (``record_pull``)."""
     report = Report()
     if not settings.NATIONAL_SYNC_URL:
         return report
-    for item in _ask(cursor()):
+    try:
+        items = _ask(cursor())
+    except (requests.RequestException, ValueError) as exc:
+        record_pull(exc)
+        raise
+    record_pull(None)
+    for item in items:
         outcome = take(item)
         report.outcomes.append(outcome)
         if outcome.errors:

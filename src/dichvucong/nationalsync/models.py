@@ -80,3 +80,23 @@ class IntakeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.national_code} #{self.sequence}"
+
+
+class IntakeStatus(models.Model):
+    """How the last pulls from the national portal went (one row, ``intake.record_pull``): the
+    monitoring centre says so when the portal has not answered for a while, since dossiers
+    filed there would otherwise wait unseen."""
+
+    last_pull_at = models.DateTimeField(_("lần hỏi gần nhất"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("lần nhận được gần nhất"), null=True, blank=True)
+    failing_since = models.DateTimeField(_("lỗi từ"), null=True, blank=True)
+    failures = models.PositiveIntegerField(_("số lần lỗi liên tiếp"), default=0)
+    # The kind of failure only (an exception's class, an HTTP status): never a payload.
+    last_error = models.CharField(_("lỗi gần nhất"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("tình trạng nhận hồ sơ từ Cổng DVC quốc gia")
+        verbose_name_plural = _("tình trạng nhận hồ sơ từ Cổng DVC quốc gia")
+
+    def __str__(self) -> str:
+        return f"intake: {self.failures} failure(s) since {self.failing_since}"

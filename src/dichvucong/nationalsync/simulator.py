@@ -14,7 +14,8 @@ its own, with no Django, speaking the two sync services of ``shape.py``.
 - ``GET /_simulator/received``: what was accepted (in order), refused, and duplicated, how
   many connections are being held (``holding``) and the keys of the records they carried.
 - ``POST /_simulator/faults`` ``{"mode": "http500"|"error_code"|"slow"|"silent", "count": n,
-  "delay": s}``: the next ``n`` requests fail that way. ``slow`` answers after ``delay``;
+  "delay": s}``: the next ``n`` requests fail that way (intake's pulls too, for ``http500`` and
+  ``error_code``). ``slow`` answers after ``delay``;
   ``silent`` keeps the record, then holds the connection ``delay`` seconds and closes it with no
   answer (the client cannot know the record arrived); ``http500`` and ``error_code`` keep
   nothing; with ``"seconds": t`` instead, every request for the next ``t`` seconds fails that
@@ -266,12 +267,13 @@ def make_handler(portal: Portal):
                 self._json(200, {"error_code": "1", "message": "Nội dung không phải JSON",
                                  "errors": [{"field": "(body)", "message": "not JSON"}]})
                 return
-            if isinstance(body, dict) and body.get("service") == shape.INTAKE_SERVICE:
+            fault = portal.next_fault()
+            mode = fault["mode"] if fault else ""
+            if isinstance(body, dict) and body.get("service") == shape.INTAKE_SERVICE \
+                    and mode not in ("http500", "error_code"):
                 self._json(200, {"error_code": "0", "message": "Thành công",
                                  "data": portal.handed_over(body)})
                 return
-            fault = portal.next_fault()
-            mode = fault["mode"] if fault else ""
             if mode == "http500":
                 self._json(500, {"error_code": "500", "message": "Lỗi máy chủ (giả lập)"})
                 return

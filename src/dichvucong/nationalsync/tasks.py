@@ -31,7 +31,10 @@ def pull_national_dossiers() -> int:
     try:
         report = intake.pull()
     except (requests.RequestException, ValueError) as exc:  # the next minute asks again
-        log.warning("nationalsync: the intake pull failed: %s", type(exc).__name__)
+        health = intake.health()
+        # An error once it has lasted long enough to be shown as an alert on the IOC.
+        (log.error if health and health.alert else log.warning)(
+            "nationalsync: the intake pull failed: %s", type(exc).__name__)
         return 0
     if report.refused:  # the codes only: the records hold personal data
         log.warning("nationalsync: %d dossier(s) from the national portal refused: %s",

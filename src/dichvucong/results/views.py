@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dichvucong.accounts import reauth
 from dichvucong.dossiers import access
 
 from . import services
@@ -151,6 +152,7 @@ def _date(value: str) -> date | None:
 
 
 @login_required
+@reauth.recent_verification()
 @require_POST
 def issue(request: HttpRequest, code: str) -> HttpResponse:
     dossier = get_object_or_404(access.agency_dossiers(request.user), code=code)
@@ -171,6 +173,7 @@ def issue(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_required
+@reauth.recent_verification()
 @require_POST
 def retry(request: HttpRequest, token: str) -> HttpResponse:
     result = _official_result(request, token)
@@ -199,6 +202,7 @@ def progress(request: HttpRequest, token: str) -> JsonResponse:
 
 
 @login_required
+@reauth.recent_verification()
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, token: str) -> HttpResponse:
     result = _official_result(request, token)

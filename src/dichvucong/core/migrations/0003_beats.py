@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0001_rate_limit_counters'),
+        ('core', '0002_audit_trail'),
     ]
 
     operations = [

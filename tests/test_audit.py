@@ -1,0 +1,81 @@
+"""The tamper-evident audit trail (issue #21 item 2, core/audit.py): the sources feed one
+chain; the verification finds a deleted, an edited, an inserted entry and a truncated tail."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from dichvucong.accounts.models import Membership, Role
+from dichvucong.core import audit
+from dichvucong.core.models import AuditEntry, AuditHead
+from dichvucong.datastore.models import Access, AccessRecord
+from tests.builders import agency, filed, user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def chain(settings, tmp_path):
+    """Five sealed entries, anchored, in a chain of their own (the test's transaction)."""
+    settings.AUDIT_ANCHOR_FILE = tmp_path / "anchors.jsonl"
+    settings.AUDIT_ANCHOR_KEY_FILE = tmp_path / "anchor_key.pem"
+    AuditEntry.objects.all().delete()
+    AuditHead.objects.update_or_create(pk=1, defaults={"seq": 0, "hash": audit.GENESIS})
+    for n in range(1, 6):
+        audit.record(source="test", action="look.profile", object_type="profile",
+                     object_id=n, actor_id=n, subject_id=100 + n, reason=f"Lý do số {n}",
+                     data={"n": n})
+    assert audit.anchor()["seq"] == 5
+    return {e.seq: e for e in AuditEntry.objects.order_by("seq")}
+
+
+def problems() -> str:
+    report = audit.verify()
+    assert not report.ok
+    with pytest.raises(CommandError, match="NOT intact"):
+        call_command("verify_audit")
+    return " | ".join(report.problems)
+
+
+def test_an_intact_chain_verifies_and_the_sources_feed_it(chain, capsys):
+    assert [e.prev_hash for e in chain.values()][1:] == [e.hash for e in chain.values()][:-1]
+    call_command("verify_audit")
+    assert "audit trail intact: 5 entries, 1 anchors" in capsys.readouterr().out
+    dossier = filed()  # a dossier event and the store's history reach the chain
+    AccessRecord.objects.create(owner=dossier.applicant, actor=user("motcua.haichau"),
+                                action=Access.COUNTER_VIEW)
+    membership = Membership.objects.create(user=dossier.applicant, agency=agency(),
+                                           role=Role.SPECIALIST)
+    membership.delete()
+    audit.seal()
+    fed = AuditEntry.objects.filter(seq__gt=5, subject_id=dossier.applicant_id)
+    assert {"dossier.submit", "datastore.counter_view", "role.grant", "role.revoke"} <= set(
+        fed.values_list("action", flat=True))
+    assert audit.verify().ok
+
+
+def test_a_deleted_entry_is_found(chain):
+    chain[3].delete()
+    assert "entries 3–3 are missing" in problems()
+
+
+def test_an_edited_entry_is_found(chain):
+    AuditEntry.objects.filter(seq=2).update(reason="Lý do khác")
+    assert "entry 2 was altered" in problems()
+
+
+def test_an_inserted_entry_is_found(chain):
+    for seq in (5, 4):  # make room after entry 3, then a well-formed entry there
+        AuditEntry.objects.filter(seq=seq).update(seq=seq + 1)
+    forged = AuditEntry(seq=4, prev_hash=chain[3].hash, at=chain[3].at, source="test",
+                        action="look.profile", object_type="profile", object_id="99")
+    forged.hash = audit.entry_hash(forged)
+    forged.save()
+    assert "entry 5 does not link to the one before it" in problems()
+
+
+def test_a_truncated_tail_is_found_by_the_anchor(chain):
+    AuditEntry.objects.filter(seq__gte=4).delete()
+    AuditHead.objects.filter(pk=1).update(seq=3, hash=chain[3].hash)  # the head covered up too
+    assert "the chain ends at 3 but was anchored at 5" in problems()
