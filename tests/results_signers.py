@@ -102,6 +102,10 @@ class CscService:
     scal: int = 2
     requests: list[str] = field(default_factory=list)
     port: int = 0
+    # Armed: the next signHash is held (``held`` set) until ``release``; to kill a signer there.
+    hold: threading.Event = field(default_factory=threading.Event)
+    held: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
     _token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
@@ -140,6 +144,10 @@ class CscService:
             if request.path not in open_paths and \
                     request.headers.get("Authorization") != f"Bearer {self._token}":
                 raise web.HTTPUnauthorized()
+            if request.path.endswith("signatures/signHash") and self.hold.is_set():
+                self.hold.clear()
+                self.held.set()
+                await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
             return await handler(request)
 
         csc.app.middlewares.append(bearer)

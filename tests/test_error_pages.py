@@ -1,6 +1,7 @@
 """Error pages (DEBUG off, as in production): 400, 403, 403 for CSRF, 404, 429 and 500 in the
 site's layout, in Vietnamese (English when chosen), usable on a phone, with a search form and a
-way home. The 500 page renders with the database unreachable."""
+way home. The 500 page renders without the database; with the database unreachable pages
+answer 503 «hệ thống đang bận» and the API 503 JSON."""
 
 from __future__ import annotations
 
@@ -79,12 +80,28 @@ def test_429_in_the_site_layout(client, settings):
 
 
 def test_500_renders_without_the_database():
-    """The database is down: the home page's first query fails, and the 500 page still renders,
-    from nothing but settings. No database access is allowed in this test (no django_db mark),
-    so the 500 page cannot have used it either."""
+    """An unexpected error on the home page: the 500 page renders from nothing but settings. No
+    database access is allowed in this test (no django_db mark), so the page cannot use it."""
     client = Client(raise_request_exception=False)
-    outage = OperationalError("could not connect to server")
-    with mock.patch("dichvucong.catalog.queries.popular_procedures", side_effect=outage):
+    with mock.patch("dichvucong.catalog.queries.popular_procedures",
+                    side_effect=ValueError("a bug")):
         assert_error_page(client.get("/"), 500, "Hệ thống đang gặp sự cố", "Về trang chủ")
         assert_error_page(english(client).get("/"), 500, "Something went wrong",
                           language="en")
+
+
+def test_database_down_gives_503_busy_page_and_json_on_the_api():
+    """The database refuses connections (issue #20: a PostgreSQL restart gave HTML 500s on the
+    JSON API): pages answer 503 «Hệ thống đang bận», the API 503 JSON, both with Retry-After."""
+    client = Client(raise_request_exception=False)
+    outage = OperationalError("could not connect to server: Connection refused")
+    with mock.patch("django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection",
+                    side_effect=outage):
+        response = client.get("/")
+        assert_error_page(response, 503, "Hệ thống đang bận", "Về trang chủ")
+        assert response["Retry-After"] == "5"
+        response = client.get("/api/v1/catalog/procedures")
+        assert response.status_code == 503 and response["Retry-After"] == "5"
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["error"] == "unavailable"
+        assert_error_page(english(client).get("/"), 503, "The system is busy", language="en")

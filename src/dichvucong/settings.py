@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "django_prometheus",  # request metrics at /metrics (core.views.metrics)
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "oauth2_provider",
     "django_otp",
@@ -105,6 +106,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "dichvucong.core.logs.RequestIdMiddleware",  # first: every later log line carries the id
     "django.middleware.security.SecurityMiddleware",
     "dichvucong.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -119,6 +122,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dichvucong.apiclients.middleware.ClientCallAuditMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "dichvucong.urls"
@@ -250,7 +254,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's, without partial files left by a failed write (core.storage).
+    "default": {"BACKEND": "dichvucong.core.storage.LocalStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -309,7 +314,8 @@ else:
 # Rate limits do not count in the cache (core.ratelimit: the database, or Redis when set).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+    # A miss, not a 500, while Redis is down (core.cache).
+    CACHES = {"default": {"BACKEND": "dichvucong.core.cache.TolerantRedisCache",
                           "LOCATION": REDIS_URL}}
 
 # Security. Secure by default; demo and tests run over plain HTTP on loopback.
@@ -388,6 +394,15 @@ RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")
 RESULTS_PKI_DIR = Path(os.environ.get("DICHVUCONG_RESULTS_PKI_DIR", DATA_DIR / "pki"))
 RESULTS_PKCS12_PASSWORD = os.environ.get("DICHVUCONG_RESULTS_PKCS12_PASSWORD", "")
 RESULTS_TRUST_ROOTS = env_list("DICHVUCONG_RESULTS_TRUST_ROOTS")  # PEM files; default: demo CA
+# Signing is leased in the database (results.signing_jobs): a worker killed while signing lets
+# its lease expire and the sweeper signs the result again; a result queued this long without a
+# worker taking it (its enqueueing was lost, e.g. Redis down) is taken by the sweeper too; after
+# this many interrupted attempts the result is marked failed for the officer to retry.
+RESULTS_SIGNING_LEASE_SECONDS = int(os.environ.get("DICHVUCONG_RESULTS_SIGNING_LEASE_SECONDS",
+                                                   "300"))
+RESULTS_SIGNING_GRACE_SECONDS = int(os.environ.get("DICHVUCONG_RESULTS_SIGNING_GRACE_SECONDS",
+                                                   "120"))
+RESULTS_SIGNING_MAX_ATTEMPTS = int(os.environ.get("DICHVUCONG_RESULTS_SIGNING_MAX_ATTEMPTS", "3"))
 # The key that signs the published trust list (PEM private key and certificate; default in demo
 # and test: made beside the demo CA) and the SHA-256 fingerprints of the trust-list certificates
 # the verifiers here accept (default: the configured certificate's).
@@ -468,11 +483,23 @@ WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 BANK_WEBHOOK_SECRET = os.environ.get(
     "BANK_WEBHOOK_SECRET", DEMO_SECRETS["BANK_WEBHOOK_SECRET"] if _SANDBOX else "")
 
+# /metrics answers with this bearer token; without one, only direct calls from this machine.
+METRICS_TOKEN = os.environ.get("DICHVUCONG_METRICS_TOKEN", "")
+
+# One JSON object a line with the request id (production), or plain text; personal data masked
+# in both (core.logs).
+LOG_FORMAT = os.environ.get("DICHVUCONG_LOG_FORMAT", "plain" if DEBUG or TESTING else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "dichvucong.core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"()": "dichvucong.core.logs.PlainFormatter",
+                  "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "dichvucong.core.logs.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"],
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}},
 }

@@ -56,3 +56,15 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.hash[:12]}"
+
+
+class Beat(models.Model):
+    """The last run of a periodic piece of work (``core.operations``): the worker's heartbeat
+    (``worker``) and the alert scan's duration. One row per name, overwritten."""
+
+    name = models.CharField(max_length=60, primary_key=True)
+    at = models.DateTimeField()
+    seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -8,11 +8,16 @@ count is one atomic statement: Redis ``INCR`` in a ``MULTI`` block, or one
 ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` (SQLite ≥ 3.35 and PostgreSQL alike).
 
 A window starts at a key's first hit and lasts ``window_seconds``; the count then starts again.
+
+Redis down degrades to the database's counters rather than failing the request (a login must
+not answer 500 because Redis restarts; issue #20): the counts kept in Redis meanwhile are not
+seen, so a client may get up to one more limit's worth of attempts during the outage.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 import math
 import time
 from dataclasses import dataclass
@@ -23,6 +28,8 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,7 +111,8 @@ def _name(scope: str, key: str) -> str:
 
 @lru_cache(maxsize=4)
 def _redis_client(url: str):
-    return redis.Redis.from_url(url)
+    # Short timeouts: an unreachable Redis costs a request a second, then the database counts.
+    return redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1)
 
 
 def _redis():
@@ -117,20 +125,23 @@ _REDIS_UNDO = ("if redis.call('exists', KEYS[1]) == 1 then "
                "return redis.call('decr', KEYS[1]) end return 0")
 
 
+def _unavailable(exc: Exception) -> None:
+    logger.warning("rate limits: Redis unavailable (%s); counting in the database",
+                   type(exc).__name__)
+
+
 def hit(scope: str, key: str, limit: int, window_seconds: int) -> Decision:
     """Count one attempt; not allowed once it is beyond ``limit`` in the current window."""
     name = _name(scope, key)
     client = _redis()
+    counted = None
     if client is not None:
-        pipe = client.pipeline(transaction=True)
-        pipe.set(name, 0, ex=window_seconds, nx=True)
-        pipe.incr(name)
-        pipe.pttl(name)
-        _, count, ttl_ms = pipe.execute()
-        if ttl_ms < 0:  # never expected; do not let a counter live for ever
-            client.expire(name, window_seconds)
-            ttl_ms = window_seconds * 1000
-        retry = math.ceil(ttl_ms / 1000)
+        try:
+            counted = _redis_hit(client, name, window_seconds)
+        except redis.RedisError as exc:
+            _unavailable(exc)
+    if counted is not None:
+        count, retry = counted
     else:
         now = _now()
         expires = now + window_seconds
@@ -149,6 +160,18 @@ def hit(scope: str, key: str, limit: int, window_seconds: int) -> Decision:
     return Decision(count <= limit, count, max(retry, 1))
 
 
+def _redis_hit(client, name: str, window_seconds: int) -> tuple[int, int]:
+    pipe = client.pipeline(transaction=True)
+    pipe.set(name, 0, ex=window_seconds, nx=True)
+    pipe.incr(name)
+    pipe.pttl(name)
+    _, count, ttl_ms = pipe.execute()
+    if ttl_ms < 0:  # never expected; do not let a counter live for ever
+        client.expire(name, window_seconds)
+        ttl_ms = window_seconds * 1000
+    return count, math.ceil(ttl_ms / 1000)
+
+
 allow = hit  # the older name, kept for the callers that only need the yes or no
 
 
@@ -157,20 +180,26 @@ def undo(scope: str, key: str) -> None:
     name = _name(scope, key)
     client = _redis()
     if client is not None:
-        client.eval(_REDIS_UNDO, 1, name)
-        return
+        try:
+            client.eval(_REDIS_UNDO, 1, name)
+            return
+        except redis.RedisError as exc:
+            _unavailable(exc)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE core_ratelimitcounter SET hits = hits - 1 "
                        "WHERE name = %s AND hits > 0 AND expires_at > %s", [name, _now()])
 
 
 def reset(scope: str, key: str) -> None:
-    """Forget a counter (e.g. the account's failed logins once its password was reset)."""
+    """Forget a counter (e.g. the account's failed logins once its password was reset), also
+    the one counted in the database while Redis was down."""
     name = _name(scope, key)
     client = _redis()
     if client is not None:
-        client.delete(name)
-        return
+        try:
+            client.delete(name)
+        except redis.RedisError as exc:
+            _unavailable(exc)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM core_ratelimitcounter WHERE name = %s", [name])
 

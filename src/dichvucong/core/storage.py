@@ -17,14 +17,16 @@ slips and fee receipts are rendered on request from the database and never store
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import os
 import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from django.apps import apps
-from django.core.files.storage import default_storage, storages
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.db import models
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseServerError
 from django.utils import timezone
@@ -204,3 +206,22 @@ def sweep_orphans(grace: timedelta = ORPHAN_GRACE, now: datetime | None = None,
         log.warning("%s %d orphan file(s) older than %s", "found" if dry_run else "deleted",
                     len(removed), grace)
     return removed
+
+
+# The embedded default's file storage: Django's, except that a write that fails half-way (a full
+# disk, ENOSPC) removes what it wrote, so no partial file remains (issue #20: a full disk left a
+# half-written file and empty ones). The error still reaches the caller, who tells the user
+# (``dossiers.submission.attach``) or fails the job (``results.stamping``).
+class LocalStorage(FileSystemStorage):
+    def _save(self, name, content):
+        path = self.path(name)
+        existed = os.path.lexists(path)
+        try:
+            return super()._save(name, content)
+        except OSError:
+            # Only a file this write created: an existing one of the same name is another's
+            # (Django then writes under another name, which a random token makes unlikely).
+            if not existed:
+                with contextlib.suppress(OSError):
+                    os.remove(path)
+            raise

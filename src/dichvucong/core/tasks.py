@@ -5,7 +5,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from dichvucong.core import audit, ratelimit, storage
+from dichvucong.core import audit, operations, ratelimit, storage
 
 
 @db_periodic_task(crontab(minute="7"), name="core.clear_expired_sessions")
@@ -35,3 +35,9 @@ def sweep_orphan_files() -> int:
     """Hourly: delete the stored files no row names (left by a process killed between writing a
     file and committing its row), once older than ``storage.ORPHAN_GRACE``."""
     return len(storage.sweep_orphans())
+
+
+@db_periodic_task(crontab(minute="*"), name="core.heartbeat")
+def heartbeat() -> None:
+    """Every minute: the worker is alive and its scheduler runs (``/healthz/ready``)."""
+    operations.record_beat("worker")

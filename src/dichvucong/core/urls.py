@@ -7,4 +7,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.health, name="health"),
     path("healthz/live", views.live, name="live"),
+    path("healthz/ready", views.ready, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
 ]

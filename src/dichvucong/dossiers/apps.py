@@ -1,6 +1,17 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core import operations
+
+
+def _samples(now):
+    """Dossiers filed so far (metrics)."""
+    from dichvucong.dossiers.models import Dossier
+
+    return [operations.Sample("dichvucong_dossiers_filed_total", "Dossiers filed",
+                              Dossier.objects.filter(submitted_at__isnull=False).count(),
+                              kind="counter")]
+
 
 class DossiersConfig(AppConfig):
     name = "dichvucong.dossiers"
@@ -15,3 +26,4 @@ class DossiersConfig(AppConfig):
 
         post_save.connect(auditing.audit_event, sender=DossierEvent,
                           dispatch_uid="dossiers-audit-event")
+        operations.register(_samples)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import actions, agents, filecontent
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierChannel
-from dichvucong.dossiers.uploads import CheckedUpload, check_upload
+from dichvucong.dossiers.uploads import CheckedUpload, UploadError, check_upload
 
 
 def receiving_agencies(procedure: Procedure):
@@ -73,7 +74,10 @@ def filing_consent(agent: User, consent_id: object, procedure: Procedure):
 # The address a result goes to by post, asked with the form engine's own address field.
 POST_ADDRESS = FormField(key="delivery_address", label="Địa chỉ nhận kết quả qua bưu điện",
                          type=FieldType.ADDRESS, required=True)
+logger = logging.getLogger(__name__)
 AGENCY_MISSING = "Cần chọn nơi nộp hồ sơ."
+STORAGE_FAILED = ("Máy chủ tạm thời không lưu được tệp này (bộ nhớ lưu trữ đầy hoặc đang lỗi). "
+                  "Những gì bạn đã nhập vẫn được giữ; hãy gửi lại tệp sau ít phút.")
 AGENCY_REFUSED = "Cơ quan tiếp nhận không nhận hồ sơ của thủ tục này."
 IDENTITY_REFUSED = ("Thủ tục này chỉ nộp trực tuyến được bằng {needed}. Tài khoản của người "
                     "nộp chưa đạt mức đó: hãy đăng nhập bằng VNeID, hoặc nộp tại bộ phận một "
@@ -242,9 +246,13 @@ def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User 
         content_type=checked.content_type, size=checked.size, sha256=checked.sha256,
         uploaded_by=user, declaration=declaration,
     )
-    attachment.file.save(f"{attachment.token}{attachment.extension}",
-                         upload if checked.content is None else ContentFile(checked.content),
-                         save=False)
+    try:
+        attachment.file.save(f"{attachment.token}{attachment.extension}",
+                             upload if checked.content is None else ContentFile(checked.content),
+                             save=False)
+    except OSError as exc:  # a full disk: the storage left no partial file; the form is kept
+        logger.warning("dossiers: an upload could not be stored (%s)", exc.strerror or exc)
+        raise UploadError(STORAGE_FAILED) from exc
     try:
         attachment.save()
     except Exception:

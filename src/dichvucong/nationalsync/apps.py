@@ -2,6 +2,19 @@ from django.apps import AppConfig
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core import operations
+
+
+def _samples(now):
+    """Records to the national portal by state; the sync lag is the oldest one not yet sent."""
+    from dichvucong.nationalsync.models import SyncRecord, SyncState
+
+    found = operations.table_samples("sync", SyncRecord.objects.all(), "state",
+                                     [SyncState.PENDING, SyncState.SENDING], now)
+    lag = next(s.value for s in found if s.name == operations.OLDEST_JOB)
+    return [*found, operations.Sample("dichvucong_sync_lag_seconds", "Age of the oldest record "
+                                      "not yet synchronised with the national portal", lag)]
+
 
 class NationalSyncConfig(AppConfig):
     name = "dichvucong.nationalsync"
@@ -17,3 +30,4 @@ class NationalSyncConfig(AppConfig):
                           dispatch_uid="nationalsync.dossier_event")
         post_save.connect(on_attachment, sender=Attachment,
                           dispatch_uid="nationalsync.attachment")
+        operations.register(_samples)

@@ -2,6 +2,16 @@ from django.apps import AppConfig
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
+from dichvucong.core import operations
+
+
+def _samples(now):
+    """Notifications by status and the oldest waiting (metrics)."""
+    from dichvucong.notify.models import Notification, Status
+
+    return operations.table_samples("notification", Notification.objects.all(), "status",
+                                    [Status.PENDING, Status.SENDING], now)
+
 
 class NotifyConfig(AppConfig):
     name = "dichvucong.notify"
@@ -17,4 +27,5 @@ class NotifyConfig(AppConfig):
 
         post_save.connect(on_dossier_event, sender=DossierEvent,
                           dispatch_uid="notify.dossier_event")
+        operations.register(_samples)
         accounts.send_codes_with(accounts.CodeSender(send=deliver, failure=DeliveryError))

@@ -7,4 +7,7 @@ class ResultsConfig(AppConfig):
     verbose_name = _("Kết quả giải quyết điện tử")
 
     def ready(self) -> None:
-        from dichvucong.results import signals  # noqa: F401  (connects the receivers)
+        from dichvucong.core import operations
+        from dichvucong.results import signals, signing_jobs  # noqa: F401  (connects the receivers)
+
+        operations.register(signing_jobs.samples)

@@ -19,7 +19,7 @@ The PDF machinery is the slips' (``slips/render.py``: A4, Be Vietnam Pro, the mo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -34,6 +34,7 @@ from dichvucong.catalog.definition import (
     ProfileKey,
 )
 from dichvucong.catalog.formvalues import form_entries
+from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel
 from dichvucong.dossiers.submission import attach as store
 from dichvucong.slips.data import place_name
@@ -275,6 +276,34 @@ def attach(dossier_id: int) -> Attachment | None:
         attachment = store(dossier, definition.declaration_title(), upload, None,
                            declaration=True)
         return attachment
+
+
+# A filing's declaration is queued after its commit; one still missing this long after it was
+# filed lost its job (a worker killed, the queue unreachable), and one filed longer ago than the
+# window is left to an operator (``attach`` by hand) rather than looked for every few minutes.
+MISSING_AFTER = timedelta(minutes=2)
+MISSING_WINDOW = timedelta(days=3)
+
+
+def missing(now: datetime, batch: int = 50) -> list[int]:
+    """Dossiers filed within the window, past the grace time, whose procedure has a form and
+    that have no declaration file: their job was lost."""
+    recent = Dossier.objects.filter(code__isnull=False,
+                                    submitted_at__gte=now - MISSING_WINDOW,
+                                    submitted_at__lt=now - MISSING_AFTER)
+    with_form = [version.pk for version in ProcedureVersion.objects.filter(
+        pk__in=recent.values("procedure_version_id")) if version.parsed().form]
+    return list(recent.filter(procedure_version_id__in=with_form)
+                .exclude(attachments__declaration=True)
+                .order_by("submitted_at").values_list("pk", flat=True)[:batch])
+
+
+def attach_missing(now: datetime | None = None) -> int:
+    """The sweeper (every five minutes): attach the declarations whose job was lost."""
+    found = missing(now or timezone.now())
+    for dossier_id in found:
+        attach(dossier_id)
+    return len(found)
 
 
 def has_form(dossier: Dossier) -> bool:

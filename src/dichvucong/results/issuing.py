@@ -22,7 +22,7 @@ from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.dossiers.models import Dossier
 from dichvucong.payments.words import date_words
 
-from . import registers, render, signature, verifier
+from . import registers, render, signature, signing_jobs, verifier
 from .errors import ResultError
 from .holders import holder_id_number, holder_of
 from .models import Result, ResultEvent, ResultNumberSequence, SigningState, Status
@@ -221,7 +221,7 @@ def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: 
         holder_id_hash=verifier.id_hash(number, id_number).hex() if id_number else "",
         signer=approver or user, **_signer_fields(approver or user, agency),
         **registers.entry_fields(agency.pk, today.year, chosen.get("register", "")),
-        issue_date=today, valid_until=until, created_by=user)
+        issue_date=today, valid_until=until, created_by=user, queued_at=timezone.now())
 
 
 def signer_block(user: User, agency: Agency) -> signature.SignatureBlock:
@@ -243,29 +243,48 @@ def _signer_fields(user: User, agency: Agency) -> dict[str, str]:
     return {"signer_name": block.name, "signer_title": block.title}
 
 
-def can_retry(user: User, result: Result) -> bool:
-    return result.signing_state == SigningState.FAILED and _holds(
+def is_stuck(result: Result, now: datetime | None = None) -> bool:
+    """Waiting for signing longer than a live worker would take (``signing_jobs``)."""
+    return signing_jobs.is_stuck(result, now or timezone.now())
+
+
+def can_retry(user: User, result: Result, now: datetime | None = None) -> bool:
+    """Failed or stuck, and the user an official of the issuing agency."""
+    return (result.signing_state == SigningState.FAILED or is_stuck(result, now)) and _holds(
         user, result.agency_id, ISSUING_ROLES + MANAGING_ROLES)
 
 
-def retry(result: Result, user: User) -> Result:
-    """Queue a result whose signing failed again (same number; it was never published)."""
+def retry(result: Result, user: User, *, now: datetime | None = None) -> Result:
+    """Queue a result whose signing failed or is stuck again (same number; it was never
+    published). A run still holding the old lease loses it and writes nothing."""
+    now = now or timezone.now()
     with transaction.atomic():
         result = Result.objects.select_for_update().get(pk=result.pk)
-        if not can_retry(user, result):
-            raise ResultError("Chỉ ký lại được kết quả ký không thành công, bởi cán bộ của cơ "
-                              "quan cấp.")
-        previous = result.signing_error
-        result.signing_state = SigningState.QUEUED
-        result.signing_error = ""
-        result.save(update_fields=["signing_state", "signing_error"])
+        if not can_retry(user, result, now):
+            raise ResultError("Chỉ ký lại được kết quả ký không thành công hoặc chờ ký quá lâu, "
+                              "bởi cán bộ của cơ quan cấp.")
+        previous = result.signing_error or result.get_signing_state_display()
+        fields = signing_jobs.requeue_fields(now)
+        Result.objects.filter(pk=result.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(result, name, value)
         ResultEvent.record(result, ResultEvent.Kind.RETRIED, user, previous)
     enqueue(result)
     return result
 
 
 def enqueue(result: Result) -> None:
-    transaction.on_commit(lambda: sign_result_task(result.pk))
+    """Hand the result to the worker after the commit. If the queue cannot be reached (Redis
+    down), the result stays queued in the database and the sweeper signs it
+    (``stamping.resume_signing``): the officer's request still succeeds."""
+    def send() -> None:
+        try:
+            sign_result_task(result.pk)
+        except Exception as exc:  # the queue's own error types vary (Redis, SQLite)
+            logger.warning("results: result %s not handed to the worker (%s); the sweeper "
+                           "will sign it", result.pk, type(exc).__name__)
+
+    transaction.on_commit(send)
 
 
 
@@ -322,7 +341,8 @@ def replace(result: Result, user: User, reason: str, *, correction: str = "",
             # A correction is the same registration: the register's entry stays.
             register=old.register, register_book=old.register_book,
             register_entry=old.register_entry,
-            issue_date=today, valid_until=valid_until or old.valid_until, created_by=user)
+            issue_date=today, valid_until=valid_until or old.valid_until, created_by=user,
+            queued_at=timezone.now())
         old.replaced_by = new
         old.status_reason = reason
         old.status_changed_by = user

@@ -118,6 +118,12 @@ class Result(models.Model):
     signing_state = models.CharField(max_length=10, choices=SigningState.choices,
                                      default=SigningState.QUEUED)
     signing_error = models.TextField(blank=True)
+    # The background job's record in the database (``signing_jobs``): when the result was last
+    # queued, which worker run holds it until when, and how many runs took it.
+    queued_at = models.DateTimeField(null=True, blank=True)
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    signing_attempts = models.PositiveSmallIntegerField(default=0)
     backend = models.CharField(max_length=20, blank=True)  # pkcs12, pkcs11, csc
     kid = models.CharField(max_length=16, blank=True)  # hex of the 8-byte key id
     pdf = models.FileField(upload_to=result_pdf_path, max_length=200, blank=True)
@@ -140,6 +146,7 @@ class Result(models.Model):
             models.Index(fields=["dossier", "-created_at"]),
             models.Index(fields=["content_sha256"]),
             models.Index(fields=["pdf_sha256"]),
+            models.Index(fields=["signing_state", "lease_until"]),
         ]
 
     def __str__(self) -> str:

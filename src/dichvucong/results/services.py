@@ -2,11 +2,13 @@
 the module of its concern; this module only gathers them under one name:
 
 - ``issuing.py``: numbering, who may issue and manage, :func:`request_issue` (dossier, official)
-  → a queued :class:`Result`, :func:`retry`, :func:`revoke` / :func:`replace` (result, leader of
+  → a queued :class:`Result`, :func:`retry` (failed or
+  stuck), :func:`is_stuck`, :func:`revoke` / :func:`replace` (result, leader of
   the issuing agency, reason), :func:`record_download`; the only writer of results, each write
   recorded as a ``ResultEvent``.
 - ``stamping.py``: :func:`sign_result`, the background task's work (``tasks.sign_result_task``):
-  render, sign, stamp the QR, store, and move the dossier to «result ready».
+  render, sign, stamp the QR, store, and move the dossier to «result ready», under the
+  result's lease (``signing_jobs.py``); :func:`resume_signing`, the sweeper of stuck results.
 - ``keys.py``: the agencies' signing keys (:func:`register_key`, :func:`revoke_key`, the demo
   keys).
 - ``trust_list.py``: :func:`trust_list` → the published issuer keys; :func:`signed_trust_list`
@@ -27,6 +29,7 @@ from .issuing import (
     can_manage,
     can_retry,
     format_number,
+    is_stuck,
     issues_digitally,
     next_sequence,
     record_download,
@@ -47,7 +50,7 @@ from .queries import (
     results_of_holder,
 )
 from .signing import run_async
-from .stamping import VERIFY_PATH, sign_payload, sign_result, verify_url
+from .stamping import VERIFY_PATH, resume_signing, sign_payload, sign_result, verify_url
 from .trust_list import (
     KEEP_ISSUES,
     ONLINE_CACHE_KEY,
@@ -70,9 +73,10 @@ __all__ = [
     "PUBLISHED_CACHE_KEY", "VERIFY_PATH", "Outcome", "ResultError", "agency_results",
     "can_issue", "can_manage", "can_retry", "current_trust_list_issue",
     "current_trust_list_payload", "dossiers_with_result_available", "ensure_demo_keys",
-    "first_revision", "format_number", "issue_trust_list", "issues_digitally", "next_sequence",
+    "first_revision", "format_number", "is_stuck", "issue_trust_list", "issues_digitally",
+    "next_sequence",
     "online_trust_list", "pdf_bytes", "record_download", "refresh_trust_list", "register_key",
-    "replace", "request_issue", "result_definitions", "results_of_dossier",
+    "replace", "request_issue", "resume_signing", "result_definitions", "results_of_dossier",
     "results_of_holder", "retry", "revoke", "revoke_key", "run_async", "sign_payload",
     "sign_result", "signed_trust_list", "signer_block", "signing_in_progress", "trust_list",
     "trust_list_anchors", "trust_list_changed", "trust_roots_pem", "validate_signature",

@@ -4,12 +4,16 @@ background after the filing commits (``declaration.py``; no citizen waits on it)
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from dichvucong.dossiers.lifecycle import Action
 from dichvucong.dossiers.models import DossierEvent
+
+logger = logging.getLogger(__name__)
 
 FILING = {Action.submit.value, Action.enter_walk_in.value}
 
@@ -24,4 +28,14 @@ def file_declaration(sender, instance: DossierEvent, created: bool, **kwargs) ->
     from .tasks import file_declaration_task
 
     dossier_id = instance.dossier_id
-    transaction.on_commit(lambda: file_declaration_task(dossier_id))
+
+    def send() -> None:
+        # The filing is committed: an unreachable queue must not turn it into an error page.
+        # The sweeper (``declaration.attach_missing``) attaches it later.
+        try:
+            file_declaration_task(dossier_id)
+        except Exception as exc:
+            logger.warning("results: the declaration of dossier %s was not queued (%s)",
+                           dossier_id, type(exc).__name__)
+
+    transaction.on_commit(send)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
@@ -34,11 +35,13 @@ from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.slips.data import heading
 
-from . import pki, registers, render, signing, verifier
+from . import pki, registers, render, signing, signing_jobs, verifier
 from .holders import holder_id_number
 from .keys import register_key
-from .models import IssuerKey, Result, ResultEvent, SigningState, Status
+from .models import IssuerKey, Result, ResultEvent, SigningState, Status, result_pdf_path
 from .trust_list import trust_list_changed
+
+logger = logging.getLogger(__name__)
 
 VERIFY_PATH = "/xac-minh/"
 
@@ -110,12 +113,14 @@ async def _sign_document(backend: signing.Backend, result: Result, content: byte
 
 def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
     """Render, sign and store a queued result, then mark the dossier's result ready. A failure
-    is recorded on the result (and shown to the officer); nothing else changes."""
+    is recorded on the result (and shown to the officer); nothing else changes. The run holds
+    the result's lease (``signing_jobs``): a result another run holds, or one already done or
+    failed, is left as it is."""
     now = now or timezone.now()
+    token = signing_jobs.claim(result_id, now)
     result = Result.objects.select_related("agency", "dossier").get(pk=result_id)
-    if result.signing_state == SigningState.DONE:
+    if not token:
         return result
-    Result.objects.filter(pk=result.pk).update(signing_state=SigningState.RENDERING)
     backend = signing.backend()
     try:
         replaces = Result.objects.filter(replaced_by=result).values_list("number", flat=True)
@@ -131,44 +136,94 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
             replaces=next(iter(replaces), ""),
             register=entry.line if (entry := registers.entry_of(result)) else "")
         content, box = render.render(document)
-        Result.objects.filter(pk=result.pk).update(signing_state=SigningState.SIGNING)
+        signing_jobs.mine(result.pk, token).update(signing_state=SigningState.SIGNING)
         signed, payload, certificate_pem = signing.run_async(
             _sign_document, backend, result, content, box, now)
         if _revoked_certificate(certificate_pem):
             raise signing.SigningUnavailable(
                 "Khóa ký của cơ quan đã bị thu hồi; cần cấp chứng thư số mới trước khi ký.")
+        _store(result, token, backend, signed, content, payload, certificate_pem, now)
     except Exception as exc:  # the officer sees it; the worker goes on with other work
         message = exc.message if isinstance(exc, signing.SigningUnavailable) else (
-            "Lỗi khi tạo hoặc ký tệp kết quả; hãy thử lại hoặc báo quản trị hệ thống.")
-        Result.objects.filter(pk=result.pk).update(signing_state=SigningState.FAILED,
-                                                   signing_error=message)
-        ResultEvent.record(result, ResultEvent.Kind.FAILED, None, message, error=type(exc).__name__)
+            "Lỗi khi tạo, ký hoặc lưu tệp kết quả; hãy thử lại hoặc báo quản trị hệ thống.")
+        _fail(result, token, message, type(exc).__name__)
         result.refresh_from_db()
         return result
-    with transaction.atomic():
-        key, _new = register_key(result.agency, certificate_pem, backend.name)
-        result.pdf.save(f"{result.token}.pdf", ContentFile(signed), save=False)
-        result.pdf_sha256 = hashlib.sha256(signed).hexdigest()
-        result.content_sha256 = hashlib.sha256(content).hexdigest()
-        result.qr_payload = payload
-        result.kid = key.kid
-        result.backend = backend.name
-        result.signing_state = SigningState.DONE
-        result.signing_error = ""
-        result.signed_at = now
-        result.save()
-        ResultEvent.record(result, ResultEvent.Kind.SIGNED, None, kid=key.kid, backend=backend.name,
-               sha256=result.pdf_sha256)
-        for old in Result.objects.select_for_update().filter(replaced_by=result):
-            old.status = Status.REPLACED
-            old.status_changed_at = now
-            old.save(update_fields=["status", "status_changed_at"])
-            trust_list_changed("result_replaced")
-        dossier = result.dossier
-        if dossier is not None and dossier.state == State.approved.value:
-            perform(dossier.pk, Action.issue_result, None, lifecycle.LifecycleRole.system,
-                    data={"result": result.number, "result_token": result.token})
+    result.refresh_from_db()
     return result
+
+
+def _fail(result: Result, token: str, message: str, error: str) -> None:
+    with transaction.atomic():
+        if signing_jobs.mine(result.pk, token).update(
+                signing_state=SigningState.FAILED, signing_error=message, lease_token="",
+                lease_until=None):
+            ResultEvent.record(result, ResultEvent.Kind.FAILED, None, message, error=error)
+            logger.warning("results: signing of result %s failed (%s)", result.pk, error)
+
+
+def _store(result: Result, token: str, backend, signed: bytes, content: bytes, payload: str,
+           certificate_pem: str, now: datetime) -> bool:
+    """Store the signed file and mark the result done, in one transaction with the row locked,
+    only while this run still holds the lease; False when it lost it (nothing written). A
+    failed write (a full disk) leaves no file behind."""
+    with transaction.atomic():
+        locked = signing_jobs.mine(result.pk, token).select_for_update().first()
+        if locked is None:
+            return False
+        key, _new = register_key(result.agency, certificate_pem, backend.name)
+        name = result_pdf_path(result, "")
+        storage = result.pdf.storage
+        # No row references this name until the commit below: a file there is a killed run's.
+        storage.delete(name)
+        try:
+            result.pdf.save(f"{result.token}.pdf", ContentFile(signed), save=False)
+            result.pdf_sha256 = hashlib.sha256(signed).hexdigest()
+            result.content_sha256 = hashlib.sha256(content).hexdigest()
+            result.qr_payload = payload
+            result.kid = key.kid
+            result.backend = backend.name
+            result.signing_state = SigningState.DONE
+            result.signing_error = ""
+            result.signed_at = now
+            result.lease_token = ""
+            result.lease_until = None
+            result.save()
+            ResultEvent.record(result, ResultEvent.Kind.SIGNED, None, kid=key.kid,
+                               backend=backend.name, sha256=result.pdf_sha256)
+            for old in Result.objects.select_for_update().filter(replaced_by=result):
+                old.status = Status.REPLACED
+                old.status_changed_at = now
+                old.save(update_fields=["status", "status_changed_at"])
+                trust_list_changed("result_replaced")
+            dossier = result.dossier
+            if dossier is not None and dossier.state == State.approved.value:
+                perform(dossier.pk, Action.issue_result, None, lifecycle.LifecycleRole.system,
+                        data={"result": result.number, "result_token": result.token})
+        except BaseException:
+            storage.delete(name)  # the transaction rolls back; so does the file
+            raise
+    return True
+
+
+def resume_signing(*, now: datetime | None = None, batch: int = 20) -> int:
+    """The sweeper (every minute): results stuck in the queue or in a killed run are signed
+    again here, in this process (a lost enqueueing is thus no longer needed), and those out of
+    attempts are marked failed for the officer. Returns how many it signed or failed."""
+    now = now or timezone.now()
+    handled = 0
+    for result in signing_jobs.exhausted(now):
+        with transaction.atomic():
+            if Result.objects.filter(signing_jobs.stuck_q(now), pk=result.pk).update(
+                    signing_state=SigningState.FAILED, signing_error=signing_jobs.INTERRUPTED,
+                    lease_token="", lease_until=None):
+                ResultEvent.record(result, ResultEvent.Kind.FAILED, None,
+                                   signing_jobs.INTERRUPTED, error="interrupted")
+                handled += 1
+    for result_id in signing_jobs.due(now, batch):
+        sign_result(result_id, now=now)
+        handled += 1
+    return handled
 
 
 def _revoked_certificate(certificate_pem: str) -> bool:

@@ -4,13 +4,21 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from .stamping import sign_result
+from .stamping import resume_signing, sign_result
 from .trust_list import refresh_trust_list
 
 
 @db_task(retries=2, retry_delay=30, name="results.sign_result")
 def sign_result_task(result_id: int) -> None:
     sign_result(result_id)
+
+
+@db_periodic_task(crontab(minute="*"), name="results.resume_signing")
+@lock_task("results.resume_signing")
+def resume_signing_task() -> int:
+    """Every minute: sign the results a killed worker or a lost enqueueing left waiting
+    (``signing_jobs``)."""
+    return resume_signing()
 
 
 # Every 15 minutes: an issue is re-issued half-way to its next update (24 h with the default 48 h
@@ -29,3 +37,12 @@ def file_declaration_task(dossier_id: int) -> None:
     from .declaration import attach
 
     attach(dossier_id)
+
+
+@db_periodic_task(crontab(minute="*/5"), name="results.file_missing_declarations")
+@lock_task("results.file_missing_declarations")
+def file_missing_declarations_task() -> int:
+    """Every five minutes: the declarations of filed dossiers whose job was lost."""
+    from .declaration import attach_missing
+
+    return attach_missing()

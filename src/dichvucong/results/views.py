@@ -200,7 +200,8 @@ def progress(request: HttpRequest, token: str) -> JsonResponse:
     result = _official_result(request, token)
     return JsonResponse({"state": result.signing_state,
                          "label": result.get_signing_state_display(),
-                         "done": result.signing_state in (SigningState.DONE, SigningState.FAILED)})
+                         "done": result.signing_state in (SigningState.DONE, SigningState.FAILED)
+                         or services.is_stuck(result)})
 
 
 @login_required
@@ -238,6 +239,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "results/manage.html", {
         "result": result, "events": list(result.events.select_related("actor")),
         "can_manage": services.can_manage(request.user, result),
+        "can_retry": services.can_retry(request.user, result),
+        "stuck": services.is_stuck(result),
         "status": result.current_status(), "errors": errors, "posted": posted,
         "replaces": Result.objects.filter(replaced_by=result).first(),
         "verifications": result.verifications.count(),

@@ -31,9 +31,10 @@ def backoffice_results(context, dossier):
         for index, item in enumerate(services.result_definitions(dossier)):
             until = valid_until(item["validity"], today)
             definitions.append({"index": index, **item, "until": until})
-    retryable = {r.pk for r in results if services.can_retry(request.user, r)}
+    now = timezone.now()
+    retryable = {r.pk for r in results if services.can_retry(request.user, r, now)}
     return {"dossier": dossier, "results": results, "can_issue": can_issue,
-            "retryable": retryable,
+            "retryable": retryable, "stuck": {r.pk for r in results if services.is_stuck(r, now)},
             "definitions": definitions, "csrf_token": context.get("csrf_token"),
             "pending": [r for r in results if r.signing_state not in (SigningState.DONE,
                                                                       SigningState.FAILED)]}

@@ -7,10 +7,12 @@ The embedded default runs both from this one command; a scaled-out deployment ru
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -30,6 +32,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, workers, threads, no_worker, **options):
         env = os.environ.copy()
+        # The web workers' request metrics in one folder, emptied at each start (the
+        # prometheus_client multiprocess mode; /metrics adds them up).
+        if not env.get("PROMETHEUS_MULTIPROC_DIR"):
+            metrics_dir = Path(settings.DATA_DIR) / "prometheus"
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True)
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         children = []
         if not no_worker:
             children.append(subprocess.Popen(
@@ -45,7 +54,11 @@ class Command(BaseCommand):
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application",
              "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
-             "--access-logfile", "-", "--graceful-timeout", "10"],
+             "--access-logfile", "-", "--graceful-timeout", "10",
+             # Personal data masked, and the request id (core.logs) on each line.
+             "--logger-class", "dichvucong.core.logs.GunicornLogger",
+             "--access-logformat",
+             '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(L)s %({x-request-id}o)s'],
             env=env,
         ))
         self.stdout.write(f"Đang phục vụ tại http://{host}:{port}/ (Ctrl+C để dừng)")
