@@ -92,8 +92,8 @@ _ROW = ("id", "agency_id", "assignee_id")
 # condition term for term, which a condition with bound parameters never does (without them the
 # scan read the whole dossier table: 1.06 s at a million dossiers instead of 0.15 s).
 # PostgreSQL proves the implication from the parameters' values; the repetition costs it nothing.
-PROCESSING_INDEX = ("state IN ('received', 'examining', 'awaiting_approval', 'approved', "
-                    "'transferred', 'processing_supplement')")
+PROCESSING_INDEX = ("state IN ('received', 'examining', 'awaiting_review', "
+                    "'awaiting_approval', 'approved', 'transferred', 'processing_supplement')")
 SUBMITTED_INDEX = "state = 'submitted'"
 SUPPLEMENT_INDEX = "state IN ('reception_supplement', 'processing_supplement')"
 

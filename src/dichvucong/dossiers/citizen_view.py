@@ -100,6 +100,7 @@ STATES: Mapping[str, Any] = MappingProxyType({
     "received": _("Đã tiếp nhận"),
     "rejected": _("Không được tiếp nhận"),
     "examining": _("Đang xử lý"),
+    "awaiting_review": _("Đang xử lý"),
     "awaiting_approval": _("Đang xử lý"),
     "approved": _("Đang xử lý"),
     "transferred": _("Đang xử lý"),

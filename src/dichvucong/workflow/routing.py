@@ -11,16 +11,27 @@ refusal (docs/architecture.md «Inter-agency exchange»).
 Which step a dossier is in follows from its state: the lifecycle's states are the home agency's
 steps (``STATE_ROLES``: examining is the specialist's step, awaiting approval the leader's …),
 and ``transferred`` is the handover step of the agency holding it.
+
+The agency's internal path (``AgencyPath``): which role assigns, processes, reviews (the second
+approval level, e.g. the head of division) and approves (e.g. the agency leader). A step names
+its kind (``StepKind``); a definition naming none follows ``DEFAULT_PATH``, the lifecycle's own
+table (the leader assigns and approves, the specialist processes, one approval level). The
+lifecycle (``dossiers/lifecycle.py:check``) takes the path: only the step's role acts in the
+state that is its step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
+from typing import Protocol
 
-__all__ = ["STATE_ROLES", "TRANSFERRED", "UNROUTED_HANDOVER", "RouteStep", "allowed_minutes",
+from dichvucong.catalog.definition import StepKind
+
+__all__ = ["DEFAULT_PATH", "STATE_KINDS", "STATE_ROLES", "TRANSFERRED", "UNROUTED_HANDOVER",
+           "AgencyPath", "RouteStep", "StepKind", "agency_path", "allowed_minutes",
            "handover_steps", "route", "step_for"]
 
 TRANSFERRED = "transferred"
@@ -32,9 +43,62 @@ STATE_ROLES: Mapping[str, str] = MappingProxyType({
     "examining": "specialist",
     "processing_supplement": "specialist",
     "awaiting_approval": "leader",
+    "awaiting_review": "leader",
     "paused": "leader",
     "approved": "reception_officer",  # issuing and handing over the result
 })
+
+
+# The state in which a step of each kind holds the dossier.
+STATE_KINDS: Mapping[str, StepKind] = MappingProxyType({
+    "received": StepKind.assign,
+    "examining": StepKind.process,
+    "processing_supplement": StepKind.process,
+    "awaiting_review": StepKind.review,
+    "awaiting_approval": StepKind.approve,
+    "approved": StepKind.issue,
+})
+
+@dataclass(frozen=True)
+class AgencyPath:
+    """Who acts in each step of the agency's internal path; ``review`` None: one approval
+    level."""
+
+    assign: str = "leader"
+    process: str = "specialist"
+    review: str | None = None
+    approve: str = "leader"
+
+    @property
+    def approval_levels(self) -> int:
+        return 1 if self.review is None else 2
+
+    def role_for(self, state: str) -> str | None:
+        """The role whose step a dossier in ``state`` is in; None for a state the path does not
+        route (reception, issue, the ends, …: the lifecycle's table decides)."""
+        kind = STATE_KINDS.get(state)
+        return {StepKind.assign: self.assign, StepKind.process: self.process,
+                StepKind.review: self.review, StepKind.approve: self.approve}.get(kind)
+
+
+DEFAULT_PATH = AgencyPath()
+
+
+class _Step(Protocol):
+    role: str
+    agency: str | None
+    kind: str | None
+
+
+def agency_path(steps: Iterable[_Step]) -> AgencyPath:
+    """The internal path the steps state (the first step of each kind at the home agency);
+    kinds they do not name keep ``DEFAULT_PATH``'s role (``catalog/definition.py:
+    path_problems`` checks them)."""
+    roles: dict[str, str] = {}
+    for step in steps:
+        if step.agency is None and step.kind and step.kind != StepKind.issue:
+            roles.setdefault(str(step.kind), step.role)
+    return replace(DEFAULT_PATH, **roles)
 
 
 @dataclass(frozen=True)
@@ -43,16 +107,19 @@ class RouteStep:
     role: str  # the account role that acts in the step (specialist, leader, reception_officer)
     share: Decimal | None  # of the processing time; None for a step the routing does not state
     agency: str | None = None  # another agency's code: the step is done there (liên thông)
+    kind: str | None = None  # a StepKind of the home agency's path; None: known by its role
 
     @property
     def handover(self) -> bool:
         return self.agency is not None
 
 
-def route(steps: Iterable[tuple[str, str, Decimal, str | None]]) -> tuple[RouteStep, ...]:
-    """The route from (name, role, share, agency code or None) rows, in the definition's order."""
-    return tuple(RouteStep(name=name, role=role, share=Decimal(share), agency=agency or None)
-                 for name, role, share, agency in steps)
+def route(steps: Iterable[tuple]) -> tuple[RouteStep, ...]:
+    """The route from (name, role, share, agency code or None[, kind]) rows, in the
+    definition's order."""
+    return tuple(RouteStep(name=name, role=role, share=Decimal(share), agency=agency or None,
+                           kind=str(rest[0]) if rest and rest[0] else None)
+                 for name, role, share, agency, *rest in steps)
 
 
 def handover_steps(steps: Iterable[RouteStep]) -> tuple[RouteStep, ...]:
@@ -77,6 +144,11 @@ def step_for(steps: Iterable[RouteStep], state: str, holder: str | None = None) 
     if state == TRANSFERRED:
         found = next((s for s in steps if s.agency is not None and s.agency == holder), None)
         return found or RouteStep(UNROUTED_HANDOVER, "specialist", None, holder or "")
+    kind = STATE_KINDS.get(state)
+    # A step naming its kind is the step of its state; else the state's role finds it.
+    found = next((s for s in steps if s.agency is None and kind and s.kind == kind), None)
+    if found is not None:
+        return found
     role = STATE_ROLES.get(state, "specialist")
     found = next((s for s in steps if s.agency is None and s.role == role), None)
     return found or RouteStep(_UNROUTED.get(role, role), role, None)
