@@ -262,7 +262,7 @@ def test_create_edit_every_section_and_publish(client, designer):
                         ("result", [RESULT])]:
         response = post_section(designer, code, key, values)
         assert response.status_code == 302, (key, _errors(response))
-        assert response["Location"].endswith(f"/thiet-ke/{code}/nhap/#section-{key}")
+        assert response["Location"].endswith(f"/thiet-ke/{code}/nhap/?phan={key}#section-{key}")
 
     definition = ProcedureDefinition.model_validate(draft_of(code))
     assert definition.name == GENERAL["name"]

@@ -348,3 +348,51 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     expect(page).to_have_url(re.compile(r"/ho-so/[0-9.]+H\d\d-\d{6}-\d{4}/$"))
     expect(page.get_by_text("Chờ tiếp nhận")).to_be_visible()
     check_accessibility(page, "the new dossier")
+
+
+def test_the_editor_of_a_28_field_form_is_a_page_one_can_work_in(browser, live_url):
+    """The birth registration's draft (28 fields) in the editor: sections folded to a summary
+    line, one open at a time, rows folded to their titles; the page's height is printed (43,791 px on a
+    desktop before, everything open) and bounded."""
+    from dichvucong.accounts.models import User
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.catalog.versions import delete_draft, start_draft
+    from tests.browser.conftest import DESKTOP, PHONE, new_context
+
+    designer = User.objects.get(username="quantri.thutuc")
+    birth = Procedure.objects.get(code="1.001193")
+    form_rows = birth.current_version.definition["form"]
+    # Rows as the editor lists them: a group's own fields are rows too.
+    fields = len(form_rows) + sum(len(item.get("fields") or []) for item in form_rows)
+    draft = start_draft(birth, designer)
+    context = new_context(browser, viewport=DESKTOP, locale="vi-VN")
+    page = context.new_page()
+    try:
+        _login(page, live_url, "quantri.thutuc", "/thiet-ke/1.001193/nhap/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("khai sinh")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"designer editor, {fields} fields, desktop, all folded: {height} px")
+        assert height < 6000
+        # The form's section, opened from the list of sections (a link: no script needed).
+        page.get_by_role("navigation", name="Các phần của bản nháp").get_by_role(
+            "link", name="Biểu mẫu công dân khai").click()
+        form = page.locator("#section-form")
+        expect(form).to_have_attribute("open", "")
+        expect(form.locator("> summary")).to_contain_text(f"{fields} trường")
+        expect(page.locator("details.designer-section[open]")).to_have_count(1)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"designer editor, {fields} fields, desktop, form section open: {height} px")
+        assert height < 6000
+        first = page.locator("#id_form-0-label")
+        expect(first).to_be_hidden()
+        page.locator("#section-form details.designer-fold > summary").first.click()
+        expect(first).to_be_visible()
+        check_accessibility(page, "designer editor, form section open")
+        page.set_viewport_size(PHONE)
+        page.reload()
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"designer editor, {fields} fields, phone, form section open: {height} px")
+        assert height < 12000
+    finally:
+        context.close()
+        delete_draft(draft, designer)
