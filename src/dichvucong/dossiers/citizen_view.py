@@ -63,6 +63,7 @@ EVENTS: Mapping[str, EventRule] = MappingProxyType({
                                  "it.", note=True),
     "assign": _internal("Who in the agency handles it is internal."),
     "examine": _internal("The specialist's submission to the leader and its note are internal."),
+    "review": _internal("The first approval level's review (head of division) is internal."),
     "send_back": _internal("The leader's remarks to the specialist are internal."),
     "approve": _internal("An approval is a draft decision until the result is issued."),
     "transfer": _shown(_("Hồ sơ được chuyển cơ quan liên quan phối hợp giải quyết"),

@@ -16,6 +16,11 @@ The state model, and why:
   ``approved`` exists because signing and issuing the PDF runs as a background task
   («Design decisions»): the leader approves, then the system (or a specialist acting as the clerk)
   issues the result.
+* Who acts in the agency's own steps is the procedure's (``workflow/routing.py:AgencyPath``,
+  passed to ``check`` and ``allowed_actions``): the table's roles are the default path's; a path
+  may give a step to another role (the agency's head approving, say) and add a first approval
+  level, ``awaiting_review`` (``review``), which ``examine`` then leads to. A state of its own,
+  for the same reason as above: "to review" is a queue, and its reviewer is a row.
 * A supplement request is two states. At reception (``reception_supplement``) the dossier has not
   been received, no clock runs and the answer goes back to the reception officer
   (``submitted``); during processing (``processing_supplement``) the clock is paused and the answer
