@@ -28,13 +28,20 @@ def _save(page: Page, button: str, label: str) -> None:
     check_accessibility(page, label)
 
 
+def _open_section(page: Page, title: str) -> None:
+    """Open a folded section of the editor from the list of sections (a link)."""
+    page.get_by_role("navigation", name="Các phần của bản nháp").get_by_role(
+        "link", name=title, exact=True).click()
+    expect(page.locator("details.designer-section[open] > summary h2")).to_have_text(title)
+
+
 def _fill_row(page: Page, prefix: str, values: dict[str, str | bool]) -> None:
     for name, value in values.items():
         locator = page.locator(f"#id_{prefix}-{name}")
         # ``is_visible`` answers at once: after a reload (a row added), wait for the row first.
         expect(locator).to_be_attached()
         # In a closed section, row or "more" part: open them, the outermost first.
-        for _ in range(3):
+        for _ in range(4):
             if locator.is_visible():
                 break
             locator.locator("xpath=ancestor::details[not(@open)][last()]/summary").click()
@@ -118,7 +125,8 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     check_accessibility(page, "new draft")
     code = re.search(r"/thiet-ke/([^/]+)/nhap/", page.url).group(1)
 
-    # General information.
+    # General information (each section is folded until opened).
+    _open_section(page, "Thông tin chung")
     page.locator("#id_general-online_mode_0").check()  # full
     page.locator("#id_general-channels_0").check()  # online
     page.locator("#id_general-channels_1").check()  # in person
@@ -127,6 +135,7 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     _save(page, "Lưu thông tin chung", "general saved")
 
     # Processing time, shorter online; a validation error first, kept as typed.
+    _open_section(page, "Thời hạn giải quyết")
     page.locator("#id_processing-time_value").fill("1")
     page.locator("#id_processing-online_value").fill("2")
     page.get_by_role("button", name="Lưu thời hạn giải quyết").click()

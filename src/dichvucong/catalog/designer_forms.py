@@ -1428,10 +1428,11 @@ class WorkflowFormSet(RowFormSet):
             raise forms.ValidationError(
                 _("Tổng tỷ lệ thời gian các bước phải bằng 100%%, đang là %(total)s%%."),
                 params={"total": show_number(total)})
-        # The internal path the rows state must be one the lifecycle can follow.
+        # The internal path the rows state, in their saved order, must be one the lifecycle
+        # can follow.
         steps = [SimpleNamespace(role=f.cleaned_data["role"], kind=f.cleaned_data["kind"] or None,
                                  agency=f.cleaned_data["agency"] or None)
-                 for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+                 for f in self.live_forms()]
         problems = path_problems(steps)
         if problems:
             raise forms.ValidationError([p[:1].upper() + p[1:] + "." for p in problems])
