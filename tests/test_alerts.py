@@ -403,7 +403,10 @@ def test_the_partial_index_conditions_are_the_migrations():
 
     migration = importlib.import_module("dichvucong.alerts.migrations.0002_dossier_partial_indexes")
     conditions = {name: condition for name, _table, _cols, condition in migration.INDEXES}
-    assert conditions["alert_dossier_processing_due"] == scan_module.PROCESSING_INDEX
+    # The processing index was rebuilt with the review state (two approval levels).
+    rebuilt = importlib.import_module("dichvucong.alerts.migrations.0004_routing_review_state")
+    assert f"state IN ({rebuilt.NEW})" == scan_module.PROCESSING_INDEX
+    assert f"state IN ({rebuilt.OLD})" == conditions["alert_dossier_processing_due"]
     assert conditions["alert_dossier_submitted"] == scan_module.SUBMITTED_INDEX
     assert conditions["alert_dossier_supplement"] == scan_module.SUPPLEMENT_INDEX
     assert f"state IN ({', '.join(repr(s) for s in rules.PROCESSING_STATES)})" == \

@@ -263,7 +263,7 @@ def test_create_edit_every_section_and_publish(client, designer):
                         ("result", [RESULT])]:
         response = post_section(designer, code, key, values)
         assert response.status_code == 302, (key, _errors(response))
-        assert response["Location"].endswith(f"/thiet-ke/{code}/nhap/#section-{key}")
+        assert response["Location"].endswith(f"/thiet-ke/{code}/nhap/?phan={key}#section-{key}")
 
     definition = ProcedureDefinition.model_validate(draft_of(code))
     assert definition.name == GENERAL["name"]
@@ -525,6 +525,37 @@ def test_rows_are_ordered_by_position_and_deleted(designer):
     assert post_section(designer, code, "documents", reordered).status_code == 302
     assert [d["name"] for d in draft_of(code)["documents"]] == [
         "Chứng chỉ hoàn thành khóa học", "Tờ khai"]
+
+
+def test_the_routing_is_checked_in_its_saved_order_and_kept_with_its_kinds(designer):
+    code = create(designer)
+    steps = [
+        {"name": "Thẩm định hồ sơ", "role": "specialist", "share": "60", "kind": "process",
+         "position": "1"},
+        {"name": "Giám đốc ký", "role": "agency_head", "share": "20", "kind": "approve",
+         "position": "2"},
+        {"name": "Trưởng phòng xem xét", "role": "leader", "share": "20", "kind": "review",
+         "position": "3"},
+    ]
+    response = post_section(designer, code, "workflow", steps)
+    assert response.status_code == 400
+    assert "Bước xem xét phải đứng trước bước phê duyệt." in response.content.decode()
+    assert draft_of(code)["workflow"] == []
+    # Moved before the approval (rows listed in another order than their positions).
+    steps[1]["position"], steps[2]["position"] = "3", "2"
+    assert post_section(designer, code, "workflow", steps).status_code == 302
+    saved = draft_of(code)["workflow"]
+    assert [(s["name"], s["role"], s["kind"]) for s in saved] == [
+        ("Thẩm định hồ sơ", "specialist", "process"),
+        ("Trưởng phòng xem xét", "leader", "review"),
+        ("Giám đốc ký", "agency_head", "approve")]
+    html = designer.get(f"/thiet-ke/{code}/nhap/?phan=workflow").content.decode()
+    assert "3 bước · 2 cấp phê duyệt" in html
+    # The agency's head cannot examine: refused, nothing saved.
+    steps[0]["role"] = "agency_head"
+    response = post_section(designer, code, "workflow", steps)
+    assert response.status_code == 400
+    assert draft_of(code)["workflow"] == saved
 
 
 # --- preview -------------------------------------------------------------------------------------

@@ -321,12 +321,15 @@ def rich_definition(base: dict) -> dict:
                                           {"field": "nam_mat", "filled": True}]}},
          ]},
     ]
+    # Two approval levels: the leader reviews, the agency's head signs; one step known by its
+    # role only.
     d["workflow"] = [
         {"name": "Tiếp nhận và kiểm tra", "role": "reception_officer", "share": "0.2"},
-        {"name": "Thẩm định", "role": "specialist", "share": "0.35"},
+        {"name": "Thẩm định", "role": "specialist", "share": "0.35", "kind": "process"},
         {"name": "Xác minh liên thông", "role": "specialist", "share": "0.15",
          "agency": transfer},
-        {"name": "Ký duyệt", "role": "leader", "share": "0.3"},
+        {"name": "Xem xét, trình ký", "role": "leader", "share": "0.1", "kind": "review"},
+        {"name": "Ký duyệt", "role": "agency_head", "share": "0.2", "kind": "approve"},
     ]
     d["results"] = [
         {"name": "Giấy khai sinh (bản chính)", "document_type": "giay_khai_sinh",

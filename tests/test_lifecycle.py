@@ -45,6 +45,7 @@ BEFORE_RECEPTION = [S.submitted, S.reception_supplement]
 RECEIVED_NOT_FINISHED = [
     S.received,
     S.examining,
+    S.awaiting_review,
     S.awaiting_approval,
     S.approved,
     S.transferred,
@@ -82,6 +83,9 @@ EXPECTED: dict[tuple[State, Action], tuple[State, frozenset[LifecycleRole], bool
         C.none,
     ),
     (S.awaiting_approval, A.send_back): (S.examining, frozenset({R.leader}), True, C.none),
+    # The first of two approval levels (reached only on a routing with a review step).
+    (S.awaiting_review, A.review): (S.awaiting_approval, frozenset({R.leader}), False, C.none),
+    (S.awaiting_review, A.send_back): (S.examining, frozenset({R.leader}), True, C.none),
     (S.awaiting_approval, A.approve): (S.approved, frozenset({R.leader}), False, C.none),
     (S.awaiting_approval, A.refuse): (S.refused, frozenset({R.leader}), True, C.end),
     (S.approved, A.issue_result): (
@@ -114,10 +118,10 @@ def _id(case: tuple[State, Action, LifecycleRole]) -> str:
 
 
 def test_matrix_size():
-    assert len(MATRIX) == len(State) * len(Action) * len(LifecycleRole) == 16 * 19 * 5
+    assert len(MATRIX) == len(State) * len(Action) * len(LifecycleRole) == 17 * 20 * 6
     allowed = sum(role in roles for (_, _), (_, roles, _, _) in EXPECTED.items()
                   for role in LifecycleRole)
-    assert allowed == 50  # the other 1,470 combinations must all be refused
+    assert allowed == 55  # the other 1,985 combinations must all be refused
 
 
 @pytest.mark.parametrize("case", MATRIX, ids=_id)
@@ -160,6 +164,7 @@ def test_notes_required_exactly_where_the_rules_say():
         (S.examining, A.request_supplement),
         (S.awaiting_approval, A.refuse),  # legal reason
         (S.awaiting_approval, A.send_back),
+        (S.awaiting_review, A.send_back),
         (S.paused, A.resume),
         *((s, A.pause) for s in RECEIVED_NOT_FINISHED),  # reason on Mẫu 05
     }
@@ -242,6 +247,7 @@ NATIONAL = {
     S.received: 2,
     S.rejected: 3,
     S.examining: 4,
+    S.awaiting_review: 4,
     S.awaiting_approval: 4,
     S.approved: 4,
     S.transferred: 4,
@@ -261,7 +267,8 @@ def test_national_status(state):
     assert code == NATIONAL[state]
     assert code is None if state is S.draft else code in range(1, 11)
     paying = national_status(state, awaiting_payment=True)
-    if state in {S.received, S.examining, S.awaiting_approval, S.approved, S.transferred}:
+    if state in {S.received, S.examining, S.awaiting_review, S.awaiting_approval, S.approved,
+                 S.transferred}:
         assert paying == 6
     else:
         assert paying == code  # a supplement, a stop or a result is not a payment request

@@ -28,13 +28,23 @@ def _save(page: Page, button: str, label: str) -> None:
     check_accessibility(page, label)
 
 
+def _open_section(page: Page, title: str) -> None:
+    """Open a folded section of the editor from the list of sections (a link)."""
+    page.get_by_role("navigation", name="Các phần của bản nháp").get_by_role(
+        "link", name=title, exact=True).click()
+    expect(page.locator("details.designer-section[open] > summary h2")).to_have_text(title)
+
+
 def _fill_row(page: Page, prefix: str, values: dict[str, str | bool]) -> None:
     for name, value in values.items():
         locator = page.locator(f"#id_{prefix}-{name}")
         # ``is_visible`` answers at once: after a reload (a row added), wait for the row first.
         expect(locator).to_be_attached()
-        if not locator.is_visible():  # in a closed "more" part
-            locator.locator("xpath=ancestor::details[1]/summary").click()
+        # In a closed section, row or "more" part: open them, the outermost first.
+        for _ in range(4):
+            if locator.is_visible():
+                break
+            locator.locator("xpath=ancestor::details[not(@open)][last()]/summary").click()
         if isinstance(value, bool):
             locator.set_checked(value)
         elif locator.evaluate("el => el.tagName") == "SELECT":
@@ -115,7 +125,8 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     check_accessibility(page, "new draft")
     code = re.search(r"/thiet-ke/([^/]+)/nhap/", page.url).group(1)
 
-    # General information.
+    # General information (each section is folded until opened).
+    _open_section(page, "Thông tin chung")
     page.locator("#id_general-online_mode_0").check()  # full
     page.locator("#id_general-channels_0").check()  # online
     page.locator("#id_general-channels_1").check()  # in person
@@ -124,6 +135,7 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     _save(page, "Lưu thông tin chung", "general saved")
 
     # Processing time, shorter online; a validation error first, kept as typed.
+    _open_section(page, "Thời hạn giải quyết")
     page.locator("#id_processing-time_value").fill("1")
     page.locator("#id_processing-online_value").fill("2")
     page.get_by_role("button", name="Lưu thời hạn giải quyết").click()
@@ -190,12 +202,25 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     expect(page.locator("#id_fees-0-copies_field")).to_have_value("so_ban_sao")
     expect(page.locator("#id_fees-0-ex1_reason")).to_have_value("")
 
-    # A two-step workflow.
+    # A workflow with two approval levels: a review placed after the approval is refused and
+    # kept as typed; moved before it, the path is saved.
     _fill_row(page, "workflow-0", {"name": "Thẩm định hồ sơ", "role": "specialist",
-                                   "share": "60"})
+                                   "share": "60", "kind": "process"})
     page.get_by_role("button", name="Thêm bước").click()
-    _fill_row(page, "workflow-1", {"name": "Phê duyệt", "role": "leader", "share": "40"})
+    _fill_row(page, "workflow-1", {"name": "Phê duyệt", "role": "agency_head", "share": "20",
+                                   "kind": "approve"})
+    page.get_by_role("button", name="Thêm bước").click()
+    _fill_row(page, "workflow-2", {"name": "Xem xét, trình ký", "role": "leader",
+                                   "share": "20", "kind": "review"})
+    page.get_by_role("button", name="Lưu quy trình xử lý", exact=True).click()
+    expect(page.locator("#section-workflow .error-summary")).to_contain_text(
+        "Bước xem xét phải đứng trước bước phê duyệt")
+    expect(page.locator("#id_workflow-2-kind")).to_have_value("review")
+    for index, position in enumerate(["1", "3", "2"]):
+        _fill_row(page, f"workflow-{index}", {"position": position})
     _save(page, "Lưu quy trình xử lý", "workflow saved")
+    expect(page.locator("#section-workflow > summary")).to_contain_text(
+        "3 bước · 2 cấp phê duyệt")
 
     # The result.
     _fill_row(page, "result-0", {"name": "Trích lục khai tử",
@@ -348,3 +373,51 @@ def test_designer_builds_publishes_and_a_citizen_files_a_dossier(page, live_url,
     expect(page).to_have_url(re.compile(r"/ho-so/[0-9.]+H\d\d-\d{6}-\d{4}/$"))
     expect(page.get_by_text("Chờ tiếp nhận")).to_be_visible()
     check_accessibility(page, "the new dossier")
+
+
+def test_the_editor_of_a_long_form_is_a_page_one_can_work_in(browser, live_url):
+    """The birth registration's draft in the editor: sections folded to a summary line, one
+    open at a time, rows folded to their titles. The page's height is printed and bounded
+    (before: 43,791 px on a desktop, everything open)."""
+    from dichvucong.accounts.models import User
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.catalog.versions import delete_draft, start_draft
+    from tests.browser.conftest import DESKTOP, PHONE, new_context
+
+    designer = User.objects.get(username="quantri.thutuc")
+    birth = Procedure.objects.get(code="1.001193")
+    form_rows = birth.current_version.definition["form"]
+    # Rows as the editor lists them: a group's own fields are rows too.
+    fields = len(form_rows) + sum(len(item.get("fields") or []) for item in form_rows)
+    draft = start_draft(birth, designer)
+    context = new_context(browser, viewport=DESKTOP, locale="vi-VN")
+    page = context.new_page()
+    try:
+        _login(page, live_url, "quantri.thutuc", "/thiet-ke/1.001193/nhap/")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("khai sinh")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"designer editor, {fields} fields, desktop, all folded: {height} px")
+        assert height < 6000
+        # The form's section, opened from the list of sections (a link: no script needed).
+        page.get_by_role("navigation", name="Các phần của bản nháp").get_by_role(
+            "link", name="Biểu mẫu công dân khai").click()
+        form = page.locator("#section-form")
+        expect(form).to_have_attribute("open", "")
+        expect(form.locator("> summary")).to_contain_text(f"{fields} trường")
+        expect(page.locator("details.designer-section[open]")).to_have_count(1)
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"designer editor, {fields} fields, desktop, form section open: {height} px")
+        assert height < 6000
+        first = page.locator("#id_form-0-label")
+        expect(first).to_be_hidden()
+        page.locator("#section-form details.designer-fold > summary").first.click()
+        expect(first).to_be_visible()
+        check_accessibility(page, "designer editor, form section open")
+        page.set_viewport_size(PHONE)
+        page.reload()
+        height = page.evaluate("document.documentElement.scrollHeight")
+        print(f"designer editor, {fields} fields, phone, form section open: {height} px")
+        assert height < 6000
+    finally:
+        context.close()
+        delete_draft(draft, designer)

@@ -96,6 +96,7 @@ RUNNING_STEP_ROLES: dict[str, tuple[str, ...]] = {
     State.received.value: ("specialist",),
     State.examining.value: ("specialist",),
     State.transferred.value: ("specialist",),
+    State.awaiting_review.value: ("leader",),
     State.awaiting_approval.value: ("leader",),
     State.approved.value: ("reception_officer", "clerk", "specialist"),
 }

@@ -93,8 +93,8 @@ _ROW = ("id", "agency_id", "assignee_id")
 # condition term for term, which a condition with bound parameters never does (without them the
 # scan read the whole dossier table: 1.06 s at a million dossiers instead of 0.15 s).
 # PostgreSQL proves the implication from the parameters' values; the repetition costs it nothing.
-PROCESSING_INDEX = ("state IN ('received', 'examining', 'awaiting_approval', 'approved', "
-                    "'transferred', 'processing_supplement')")
+PROCESSING_INDEX = ("state IN ('received', 'examining', 'awaiting_review', "
+                    "'awaiting_approval', 'approved', 'transferred', 'processing_supplement')")
 SUBMITTED_INDEX = "state = 'submitted'"
 SUPPLEMENT_INDEX = "state IN ('reception_supplement', 'processing_supplement')"
 
@@ -189,10 +189,11 @@ def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[
     for pk, workflow in rows:
         steps = step_plan(route(
             (s.get("name", ""), s.get("role", ""), Decimal(str(s.get("share", 0))),
-             s.get("agency"), s.get("parallel", False))
-            for s in (workflow or []) if isinstance(s, dict))) or list(DEFAULT_STEPS)
-        plans[pk] = ([n for n, _r, _s in steps], [r for _n, r, _s in steps],
-                     [s for _n, _r, s in steps])
+             s.get("agency"), s.get("parallel", False), s.get("kind"))
+            for s in (workflow or []) if isinstance(s, dict))) or [
+                (*step, None) for step in DEFAULT_STEPS]
+        plans[pk] = ([n for n, _r, _s, _k in steps], [r for _n, r, _s, _k in steps],
+                     [s for _n, _r, s, _k in steps])
     return plans
 
 

@@ -42,6 +42,9 @@ class Queue:
     roles: frozenset[str]  # account roles that work this queue
     hint: str = ""
     by_submission: bool = False  # oldest submission first (reception), else earliest due first
+    # A step of the procedure's internal path: the dossier is shown to the role whose step it is
+    # (``Dossier.step_role``; empty: to ``roles``), and to the watching roles.
+    routed: bool = False
 
 
 QUEUES: tuple[Queue, ...] = (
@@ -49,10 +52,14 @@ QUEUES: tuple[Queue, ...] = (
           _("Hồ sơ trực tuyến, cũ nhất trước; cần tiếp nhận trong 4 giờ làm việc."),
           by_submission=True),
     Queue("phan-cong", _("Chờ phân công"), (State.received,), frozenset({LEADER}),
-          _("Hồ sơ đã tiếp nhận, chờ lãnh đạo giao chuyên viên.")),
+          _("Hồ sơ đã tiếp nhận, chờ lãnh đạo giao chuyên viên."), routed=True),
     Queue("tham-dinh", _("Đang thẩm định"), (State.examining,), frozenset({SPECIALIST, LEADER}),
           _("Hồ sơ giao cho bạn đứng trước.")),
-    Queue("phe-duyet", _("Chờ phê duyệt"), (State.awaiting_approval,), frozenset({LEADER})),
+    Queue("xem-xet", _("Chờ xem xét, trình lãnh đạo"), (State.awaiting_review,),
+          frozenset({LEADER}), _("Thủ tục hai cấp phê duyệt: xem xét rồi trình lãnh đạo ký."),
+          routed=True),
+    Queue("phe-duyet", _("Chờ phê duyệt"), (State.awaiting_approval,), frozenset({LEADER}),
+          routed=True),
     Queue("ban-hanh", _("Đã phê duyệt, chờ ban hành kết quả"), (State.approved,),
           frozenset({SPECIALIST})),
     Queue("lien-thong", _("Đang xử lý liên thông"), (State.transferred,),
@@ -105,6 +112,41 @@ def visible_queues(held: list[tuple[int, str]]) -> list[Queue]:
     return [queue for queue in QUEUES if queue_agencies(queue, held)]
 
 
+# The account roles a procedure's routing may give a step (catalog/definition.py:KIND_ROLES).
+ROUTABLE = frozenset({LEADER, SPECIALIST, Role.AGENCY_HEAD.value})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose dossiers of a queue an official sees: every one of ``agencies``; of the others,
+    those whose step role is in ``steps[agency]``."""
+
+    agencies: frozenset[int]
+    steps: dict[int, frozenset[str]]
+
+    def sees(self, agency_id: int, step_role: str) -> bool:
+        return agency_id in self.agencies or step_role in self.steps.get(agency_id, ())
+
+    def condition(self) -> Q:
+        found = Q(agency_id__in=sorted(self.agencies))
+        for agency, roles in sorted(self.steps.items()):
+            found |= Q(agency_id=agency, step_role__in=sorted(roles))
+        return found
+
+
+def scope(queue: Queue, held: Iterable[tuple[int, str]]) -> Scope:
+    if not queue.routed:
+        return Scope(frozenset(queue_agencies(queue, held)), {})
+    watching = {agency for agency, role in held if role in WATCHING}
+    steps: dict[int, set[str]] = {}
+    for agency, role in held:
+        if agency in watching or role not in ROUTABLE:
+            continue
+        # The step's role sees it; a dossier whose step role was never written is the queue's.
+        steps.setdefault(agency, set()).update({role, ""} if role in queue.roles else {role})
+    return Scope(frozenset(watching), {a: frozenset(r) for a, r in steps.items()})
+
+
 def _filtered(qs: QuerySet[Dossier], filters: Filters, calendar: WorkingCalendar,
               now: datetime) -> QuerySet[Dossier]:
     if filters.channel:
@@ -132,12 +174,13 @@ def counts(user: User, held: list[tuple[int, str]], filters: Filters,
     queues = visible_queues(held)
     states = {state.value for queue in queues for state in queue.states}
     qs = _filtered(access.agency_dossiers(user).filter(state__in=states), filters, calendar, now)
-    grouped = qs.values_list("agency_id", "state").annotate(n=Count("id")).order_by()
+    grouped = qs.values_list("agency_id", "state", "step_role").annotate(
+        n=Count("id")).order_by()
     found: dict[str, int] = {queue.key: 0 for queue in queues}
-    scopes = {queue.key: queue_agencies(queue, held) for queue in queues}
-    for agency_id, state, n in grouped:
+    scopes = {queue.key: scope(queue, held) for queue in queues}
+    for agency_id, state, step_role, n in grouped:
         for queue in queues:
-            if agency_id in scopes[queue.key] and State(state) in queue.states:
+            if State(state) in queue.states and scopes[queue.key].sees(agency_id, step_role):
                 found[queue.key] += n
     return found
 
@@ -186,9 +229,8 @@ def _after(column: str, moment: datetime | None, pk: int) -> Q:
 def page(user: User, held: list[tuple[int, str]], queue: Queue, filters: Filters,
          calendar: WorkingCalendar, now: datetime, cursor: str = "") -> Page:
     """One page of ``queue``, from ``cursor`` on: (mine first,) earliest first, then by id."""
-    roles = tuple(queue.roles | WATCHING)
-    qs = access.agency_dossiers(user, roles=roles).filter(
-        state__in=[state.value for state in queue.states])
+    qs = Dossier.objects.filter(scope(queue, held).condition(),
+                                state__in=[state.value for state in queue.states])
     qs = _filtered(qs, filters, calendar, now).select_related("procedure", "assignee")
     column = "submitted_at" if queue.by_submission else "due_at"
     ranked = queue.key == "tham-dinh" and any(role == SPECIALIST for _a, role in held)

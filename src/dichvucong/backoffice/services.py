@@ -27,7 +27,7 @@ from dichvucong.dossiers.lifecycle import PROCESSING, Action, LifecycleRole, Sta
 from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel, DossierEvent
 from dichvucong.dossiers.submission import attach, keep_fee, quote_fee, to_json
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
-from dichvucong.workflow.routing import step_plan
+from dichvucong.workflow.routing import DEFAULT_PATH, AgencyPath, agency_path, step_plan
 
 from .timing import ApologyNeed
 from .timing import apology_need as timing_apology_need
@@ -35,7 +35,7 @@ from .timing import apology_need as timing_apology_need
 APOLOGY = "apology"
 RESULT_REQUIREMENT = "Kết quả giải quyết"
 OFFICIAL_LIFECYCLE_ROLES = frozenset({LifecycleRole.reception_officer, LifecycleRole.specialist,
-                                      LifecycleRole.leader})
+                                      LifecycleRole.leader, LifecycleRole.agency_head})
 APPLICANT_KEY = "_applicant"  # walk-in applicant's details kept with the form data
 
 
@@ -54,11 +54,17 @@ def official_roles(user: User, dossier: Dossier) -> set[LifecycleRole]:
     return access.lifecycle_roles(user, dossier) & OFFICIAL_LIFECYCLE_ROLES
 
 
-def acting_role(held: set[LifecycleRole], state: str, action: Action) -> LifecycleRole | None:
+def path_of(dossier: Dossier) -> AgencyPath:
+    """The internal path of the dossier's procedure version (its routing's steps)."""
+    return agency_path(dossier.procedure_version.parsed().workflow)
+
+
+def acting_role(held: set[LifecycleRole], state: str, action: Action,
+                path: AgencyPath = DEFAULT_PATH) -> LifecycleRole | None:
     """The role to act in: one of ``held`` the lifecycle allows for ``action`` now, else any
     held role (so that lifecycle.check words the refusal), or None when nothing is held."""
     for role in sorted(held):
-        if action in lifecycle.allowed_actions(state, [role]):
+        if action in lifecycle.allowed_actions(state, [role], path):
             return role
     return min(held) if held else None
 
@@ -179,6 +185,12 @@ STEP_DONE_BY = {"specialist": (Action.examine.value,),
                 "leader": (Action.approve.value, Action.refuse.value),
                 "reception_officer": (Action.issue_result.value, Action.return_result.value),
                 "clerk": (Action.issue_result.value,)}
+# The action that finishes a step of the internal path that names its kind (two leaders' steps,
+# the review and the approval, are then told apart).
+KIND_DONE_BY = {"assign": (Action.assign.value,), "process": (Action.examine.value,),
+                "review": (Action.review.value,),
+                "approve": (Action.approve.value, Action.refuse.value),
+                "issue": (Action.issue_result.value, Action.return_result.value)}
 
 
 @dataclass
@@ -205,17 +217,21 @@ def steps(dossier: Dossier, calendar: WorkingCalendar, now: datetime,
     plan = step_plan(exchange.route_of(definition))
     try:
         deadlines = step_deadlines(calendar, dossier.received_at, dossier.due_at,
-                                   [share for _n, _r, share in plan])
+                                   [share for _n, _r, share, _k in plan])
     except ValueError:
         return []
     done: dict[str, datetime] = {}
+    done_kind: dict[str, datetime] = {}
     for event in events:
         for role, finishing in STEP_DONE_BY.items():
             if event.action in finishing and role not in done:
                 done[role] = event.created_at
+        for kind, finishing in KIND_DONE_BY.items():
+            if event.action in finishing and kind not in done_kind:
+                done_kind[kind] = event.created_at
     result = []
-    for (name, role, _share), due in zip(plan, deadlines, strict=True):
-        finished = done.get(role)
+    for (name, role, _share, kind), due in zip(plan, deadlines, strict=True):
+        finished = done_kind.get(kind) if kind else done.get(role)
         late = (finished or now) > due
         result.append(Step(name=name, role=role, due_at=due, done_at=finished, late=late))
     return result

@@ -190,7 +190,8 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
     now = timezone.now()
     calendar = calendar_for(now, dossier.agency_id)
     held = services.official_roles(request.user, dossier)
-    allowed = lifecycle.allowed_actions(dossier.state, held) if held else []
+    path = services.path_of(dossier)
+    allowed = lifecycle.allowed_actions(dossier.state, held, path) if held else []
     # One query for the events, kept on the dossier so the slips list reuses it.
     prefetch_related_objects(
         [dossier], Prefetch("events", queryset=DossierEvent.objects.select_related("actor")))
@@ -313,10 +314,11 @@ def dossier_view(request: HttpRequest, code: str) -> HttpResponse:
         return refused(_("Bạn không có vai trò xử lý hồ sơ này."), 403)
     if revision != dossier.revision:
         return refused(StaleDossier.message, 409)
-    role = services.acting_role(held, dossier.state, action)
-    if action not in lifecycle.allowed_actions(dossier.state, held):
+    path = services.path_of(dossier)
+    role = services.acting_role(held, dossier.state, action, path)
+    if action not in lifecycle.allowed_actions(dossier.state, held, path):
         try:
-            lifecycle.check(dossier.state, action, role, "-")
+            lifecycle.check(dossier.state, action, role, "-", path)
         except TransitionError as exc:
             return refused(exc.message, 403)
     definition = dossier.procedure_version.parsed()

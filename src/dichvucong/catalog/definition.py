@@ -9,10 +9,12 @@ Django: the rules here are tested directly.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -549,6 +551,67 @@ class FormPage:
         return {f.key for f in self.fields}
 
 
+class StepKind(StrEnum):
+    """What a step of the agency's internal path is; the state in which it holds the dossier
+    follows (``workflow/routing.py:STATE_KINDS``)."""
+
+    assign = "assign"  # phân công: the dossier received waits for a specialist
+    process = "process"  # thẩm định, xử lý
+    review = "review"  # xem xét, trình ký: the first of two approval levels
+    approve = "approve"  # phê duyệt, ký
+    issue = "issue"  # ban hành, trả kết quả (its role is the lifecycle's, not routed)
+
+    @property
+    def label(self) -> str:
+        return _KIND_LABELS[self]
+
+
+_KIND_LABELS = MappingProxyType({
+    StepKind.assign: "Phân công",
+    StepKind.process: "Thẩm định, xử lý",
+    StepKind.review: "Xem xét, trình ký (cấp thứ nhất)",
+    StepKind.approve: "Phê duyệt, ký",
+    StepKind.issue: "Ban hành, trả kết quả",
+})
+
+# The lifecycle roles that may act in a routed step of each kind: the assignment picks one of the
+# agency's specialists, so a leader (lãnh đạo phòng) or the agency's head does it; decisions are
+# the leaders'; the issue step keeps the lifecycle's roles.
+KIND_ROLES: Mapping[StepKind, frozenset[str]] = MappingProxyType({
+    StepKind.assign: frozenset({"leader", "agency_head"}),
+    StepKind.process: frozenset({"specialist", "leader"}),
+    StepKind.review: frozenset({"leader", "agency_head"}),
+    StepKind.approve: frozenset({"leader", "agency_head"}),
+    StepKind.issue: frozenset({"specialist", "reception_officer", "clerk"}),
+})
+
+
+def path_problems(steps: Iterable[WorkflowStep]) -> list[str]:
+    """What is wrong with the internal path the steps state, in Vietnamese; empty when fine."""
+    problems = []
+    seen: dict[str, int] = {}
+    for number, step in enumerate(steps, 1):
+        if not step.kind:
+            continue
+        kind = StepKind(step.kind)
+        if step.agency:
+            problems.append(f"bước {number}: bước chuyển sang cơ quan khác không mang loại "
+                            f"bước «{kind.label}» của cơ quan giải quyết")
+            continue
+        if kind in seen and kind != StepKind.issue:
+            problems.append(f"bước {number}: loại bước «{kind.label}» đã có ở bước "
+                            f"{seen[kind]}")
+        seen.setdefault(kind, number)
+        if step.role not in KIND_ROLES[kind]:
+            problems.append(f"bước {number}: vai trò '{step.role}' không thực hiện được bước "
+                            f"«{kind.label}»")
+    if StepKind.review in seen and StepKind.approve not in seen:
+        problems.append("có bước xem xét (cấp phê duyệt thứ nhất) thì cần bước phê duyệt sau nó")
+    elif StepKind.review in seen and seen[StepKind.review] > seen[StepKind.approve]:
+        problems.append("bước xem xét phải đứng trước bước phê duyệt")
+    return problems
+
+
 class WorkflowStep(_Model):
     name: Text
     role: str = Field(description="role that performs the step, e.g. specialist, leader")
@@ -558,6 +621,12 @@ class WorkflowStep(_Model):
     parallel: bool = Field(False, description="a transfer step done at the same time as the "
                                               "adjacent parallel ones: one transfer sends the "
                                               "dossier to all of them")
+    kind: StepKind | None = Field(
+        None, description="the step of the agency's internal path it is (assign, process, "
+                          "review, approve, issue): only its role acts in the state that is its "
+                          "step; a review step before the approve step makes two approval "
+                          "levels; none: the step is known by its role and the path is the "
+                          "default (the leader assigns and approves, the specialist processes)")
 
 
 # The step plan of a procedure that states no workflow (name, role, share of the processing
@@ -745,6 +814,8 @@ class ProcedureDefinition(_Model):
 
     @model_validator(mode="after")
     def _workflow_shares(self) -> ProcedureDefinition:
+        for problem in path_problems(self.workflow):
+            raise ValueError(f"quy trình xử lý: {problem}")
         if self.workflow:
             # Parallel transfer steps run at the same time: a group counts once, its largest
             # share (the time the dossier waits for the slowest of them).

@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 from django import forms
@@ -42,6 +43,7 @@ from dichvucong.catalog.definition import (
     OnlineMode,
     ProfileKey,
     TimeUnit,
+    path_problems,
     template_keys,
 )
 from dichvucong.catalog.models import Field
@@ -131,8 +133,17 @@ OPERATOR_CHOICES = [
     ("in", _("là một trong các giá trị")),
     ("filled", _("đã được khai (hoặc chưa, nếu ghi «không»)")),
 ]
-WORKFLOW_ROLES = [Role.RECEPTION_OFFICER, Role.SPECIALIST, Role.LEADER]
+WORKFLOW_ROLES = [Role.RECEPTION_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_HEAD]
 ROLE_CHOICES = [(r.value, r.label) for r in WORKFLOW_ROLES]
+# The step of the agency's internal path a workflow row is (catalog/definition.py:StepKind).
+STEP_KIND_CHOICES = [
+    ("", _("Theo người thực hiện (quy trình mặc định)")),
+    ("assign", _("Phân công")),
+    ("process", _("Thẩm định, xử lý")),
+    ("review", _("Xem xét, trình ký (cấp phê duyệt thứ nhất)")),
+    ("approve", _("Phê duyệt, ký")),
+    ("issue", _("Ban hành, trả kết quả")),
+]
 
 TRUE_WORDS = {"true", "on", "1", "yes", "co", "có", "x"}
 FALSE_WORDS = {"false", "off", "0", "no", "khong", "không"}
@@ -1312,6 +1323,10 @@ class WorkflowForm(PositionMixin, DesignerForm):
     agency = forms.CharField(label=_("Mã cơ quan liên thông"), max_length=20, required=False,
                              help_text=_("Chỉ với bước chuyển sang cơ quan khác, ví dụ "
                                          "000.00.17.H17."))
+    kind = forms.ChoiceField(
+        label=_("Loại bước"), choices=STEP_KIND_CHOICES, required=False,
+        help_text=_("Chỉ người thực hiện của bước được thao tác ở bước đó. Có bước «Xem xét, "
+                    "trình ký» trước bước «Phê duyệt, ký»: hai cấp phê duyệt."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1324,7 +1339,7 @@ class WorkflowForm(PositionMixin, DesignerForm):
         share = step.get("share")
         return {"name": step.get("name", ""), "role": step.get("role", ""),
                 "share": show_number(Decimal(str(share)) * 100) if share is not None else "",
-                "agency": step.get("agency") or ""}
+                "agency": step.get("agency") or "", "kind": step.get("kind") or ""}
 
     def clean_agency(self) -> str:
         code = self.cleaned_data["agency"].strip()
@@ -1336,7 +1351,7 @@ class WorkflowForm(PositionMixin, DesignerForm):
     def to_item(self) -> dict:
         data = self.cleaned_data
         return {"name": data["name"], "role": data["role"], "share": data["share"] / 100,
-                "agency": data["agency"] or None}
+                "agency": data["agency"] or None, "kind": data["kind"] or None}
 
 
 class RowFormSet(forms.BaseFormSet):
@@ -1423,6 +1438,14 @@ class WorkflowFormSet(RowFormSet):
             raise forms.ValidationError(
                 _("Tổng tỷ lệ thời gian các bước phải bằng 100%%, đang là %(total)s%%."),
                 params={"total": show_number(total)})
+        # The internal path the rows state, in their saved order, must be one the lifecycle
+        # can follow.
+        steps = [SimpleNamespace(role=f.cleaned_data["role"], kind=f.cleaned_data["kind"] or None,
+                                 agency=f.cleaned_data["agency"] or None)
+                 for f in self.live_forms()]
+        problems = path_problems(steps)
+        if problems:
+            raise forms.ValidationError([p[:1].upper() + p[1:] + "." for p in problems])
 
     def apply(self, definition: dict) -> list[Placement]:
         placements = super().apply(definition)

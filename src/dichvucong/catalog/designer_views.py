@@ -359,6 +359,8 @@ class SectionView:
     section: df.Section
     form: Any
     errors: list[tuple[str, str]]
+    open: bool = False  # one section open at a time: the one chosen, saved or with errors
+    summary: str = ""  # the line a folded section shows
 
     @property
     def key(self) -> str:
@@ -400,7 +402,7 @@ def draft_editor(request: HttpRequest, code: str) -> HttpResponse:
         else:
             _notify(request, "success", _("Đã lưu phần «%(title)s».") % {"title": section.title})
             url = reverse("designer:draft", kwargs={"code": code})
-            return redirect(f"{url}#section-{section.key}")
+            return redirect(f"{url}?phan={section.key}#section-{section.key}")
     return _render_editor(request, procedure, draft, section, bound, extra, status=400)
 
 
@@ -411,12 +413,16 @@ def _render_editor(request: HttpRequest, procedure: Procedure, draft: ProcedureV
     definition = draft.definition
     keys = _form_keys(definition)
     sections = []
+    chosen = bound_section.key if bound_section is not None else request.GET.get("phan", "")
     for section in df.SECTIONS.values():
         if bound_section is not None and section.key == bound_section.key:
             errors = [] if adding else _error_items(section, bound, extra_errors or [])
-            sections.append(SectionView(section, bound, errors))
+            view = SectionView(section, bound, errors)
         else:
-            sections.append(SectionView(section, section.build(definition, keys=keys), []))
+            view = SectionView(section, section.build(definition, keys=keys), [])
+        view.open = section.key == chosen
+        view.summary = _section_summary(section, view.form, definition)
+        sections.append(view)
     try:
         parsed: ProcedureDefinition | None = draft.parsed()
     except ValidationError:
@@ -435,6 +441,24 @@ def _render_editor(request: HttpRequest, procedure: Procedure, draft: ProcedureV
         **({"preview": form_context(parsed.form, form_defaults(parsed.form))}
            if parsed and parsed.form else {}),
     }, status=status)
+
+
+def _section_summary(section: df.Section, form: Any, definition: dict) -> str:
+    """What a folded section holds, in a line: its rows, or its main values."""
+    if section.is_formset:
+        rows = len(form.initial or [])
+        if not rows:
+            return _("Chưa có dòng nào.")
+        text = f"{rows} {str(section.row_noun).lower()}"
+        if section.key == "workflow":
+            levels = 2 if any(isinstance(step, dict) and step.get("kind") == "review"
+                              for step in definition.get("workflow") or []) else 1
+            text += " · " + _("%(levels)s cấp phê duyệt") % {"levels": levels}
+        return text
+    if section.key == "general":
+        return " · ".join(str(definition.get(key) or "") for key in ("field", "agency")
+                          if definition.get(key))
+    return ""
 
 
 def _form_keys(definition: dict) -> list[str]:

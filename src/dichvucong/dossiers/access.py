@@ -27,6 +27,9 @@ ACTING_ROLES = {
     Role.RECEPTION_OFFICER: LifecycleRole.reception_officer,
     Role.SPECIALIST: LifecycleRole.specialist,
     Role.LEADER: LifecycleRole.leader,
+    # The agency's head acts only in the steps a procedure's routing gives the role (approving
+    # at the second level, say); the default path gives it none.
+    Role.AGENCY_HEAD: LifecycleRole.agency_head,
 }
 
 

@@ -16,6 +16,7 @@ from dichvucong.dossiers.codes import next_code
 from dichvucong.dossiers.lifecycle import Action, ClockEffect, State
 from dichvucong.dossiers.models import Dossier, DossierEvent, Handover, HandoverOutcome
 from dichvucong.workflow.deadlines import compute_due, resume_due
+from dichvucong.workflow.routing import agency_path
 
 
 class StaleDossier(Exception):
@@ -47,7 +48,8 @@ def perform(dossier_id: int, action: Action | str, actor: User | None,
                    .select_related("procedure_version", "agency").get(pk=dossier_id))
         if expected_revision is not None and dossier.revision != expected_revision:
             raise StaleDossier(StaleDossier.message)
-        result = lifecycle.check(dossier.state, action, role, note)
+        path = agency_path(dossier.procedure_version.parsed().workflow)
+        result = lifecycle.check(dossier.state, action, role, note, path)
         source = dossier.state
         _move_clock(dossier, result.clock, now)
         if result.target == State.submitted and dossier.code is None:
@@ -55,6 +57,7 @@ def perform(dossier_id: int, action: Action | str, actor: User | None,
         if result.action == Action.submit and dossier.submitted_at is None:
             dossier.submitted_at = now
         dossier.state = result.target.value
+        dossier.step_role = path.role_for(dossier.state) or ""
         dossier.national_status = lifecycle.national_status(result.target)
         dossier.revision += 1
         dossier.save()

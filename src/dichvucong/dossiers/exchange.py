@@ -52,7 +52,7 @@ class ExchangeError(Exception):
 def route_of(definition: ProcedureDefinition) -> tuple[RouteStep, ...]:
     """The procedure's routing: its workflow steps, or the default plan."""
     if definition.workflow:
-        return route((s.name, s.role, s.share, s.agency, s.parallel)
+        return route((s.name, s.role, s.share, s.agency, s.parallel, s.kind)
                      for s in definition.workflow)
     return route((name, role, share, None) for name, role, share in DEFAULT_STEPS)
 

@@ -16,6 +16,11 @@ The state model, and why:
   ``approved`` exists because signing and issuing the PDF runs as a background task
   («Design decisions»): the leader approves, then the system (or a specialist acting as the clerk)
   issues the result.
+* Who acts in the agency's own steps is the procedure's (``workflow/routing.py:AgencyPath``,
+  passed to ``check`` and ``allowed_actions``): the table's roles are the default path's; a path
+  may give a step to another role (the agency's head approving, say) and add a first approval
+  level, ``awaiting_review`` (``review``), which ``examine`` then leads to. A state of its own,
+  for the same reason as above: "to review" is a queue, and its reviewer is a row.
 * A supplement request is two states. At reception (``reception_supplement``) the dossier has not
   been received, no clock runs and the answer goes back to the reception officer
   (``submitted``); during processing (``processing_supplement``) the clock is paused and the answer
@@ -39,7 +44,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from dichvucong.workflow.routing import DEFAULT_PATH, AgencyPath
+
 __all__ = [
+    "ROUTED_ACTIONS",
     "ACCOUNT_ROLES",
     "PROCESSING",
     "PROCESSING_STATES",
@@ -67,6 +75,7 @@ class State(StrEnum):
     received = "received"
     rejected = "rejected"
     examining = "examining"
+    awaiting_review = "awaiting_review"
     awaiting_approval = "awaiting_approval"
     approved = "approved"
     transferred = "transferred"
@@ -92,6 +101,7 @@ class Action(StrEnum):
     provide_supplement = "provide_supplement"
     assign = "assign"
     examine = "examine"
+    review = "review"
     send_back = "send_back"
     approve = "approve"
     refuse = "refuse"
@@ -114,6 +124,7 @@ class LifecycleRole(StrEnum):
     reception_officer = "reception_officer"
     specialist = "specialist"
     leader = "leader"
+    agency_head = "agency_head"  # thủ trưởng cơ quan: acts only where a procedure routes a step
     system = "system"  # background jobs and integrations (National Portal sync, liên thông)
 
     @property
@@ -140,6 +151,7 @@ _STATE_LABELS: Mapping[State, str] = {
     State.received: "Đã tiếp nhận",
     State.rejected: "Từ chối tiếp nhận",
     State.examining: "Đang thẩm định",
+    State.awaiting_review: "Chờ xem xét, trình lãnh đạo",
     State.awaiting_approval: "Chờ phê duyệt",
     State.approved: "Đã phê duyệt, chờ ban hành kết quả",
     State.transferred: "Đang xử lý liên thông",
@@ -161,6 +173,7 @@ _ACTION_LABELS: Mapping[Action, str] = {
     Action.provide_supplement: "Bổ sung",
     Action.assign: "Phân công",
     Action.examine: "Trình phê duyệt",
+    Action.review: "Xem xét, trình lãnh đạo phê duyệt",
     Action.send_back: "Trả lại chuyên viên",
     Action.approve: "Phê duyệt",
     Action.refuse: "Từ chối giải quyết",
@@ -179,6 +192,7 @@ _ROLE_LABELS: Mapping[LifecycleRole, str] = {
     LifecycleRole.reception_officer: "Cán bộ một cửa",
     LifecycleRole.specialist: "Chuyên viên",
     LifecycleRole.leader: "Lãnh đạo",
+    LifecycleRole.agency_head: "Thủ trưởng cơ quan",
     LifecycleRole.system: "Hệ thống",
 }
 
@@ -191,6 +205,7 @@ ACCOUNT_ROLES: Mapping[str, LifecycleRole] = MappingProxyType(
         "reception_officer": LifecycleRole.reception_officer,
         "specialist": LifecycleRole.specialist,
         "leader": LifecycleRole.leader,
+        "agency_head": LifecycleRole.agency_head,
     }
 )
 
@@ -201,6 +216,7 @@ PROCESSING: frozenset[State] = frozenset(
     {
         State.received,
         State.examining,
+        State.awaiting_review,
         State.awaiting_approval,
         State.approved,
         State.transferred,
@@ -286,7 +302,11 @@ _ROWS: tuple[Transition, ...] = (
     # Processing.
     _t(A.assign, {S.received}, S.examining, {R.leader}),
     _t(A.examine, {S.examining}, S.awaiting_approval, {R.specialist}),
-    _t(A.send_back, {S.awaiting_approval}, S.examining, {R.leader}, note="ý kiến trả lại"),
+    # The first of two approval levels (a procedure whose routing has a review step: examine
+    # leads here instead, see ``check``); its reviewer may send back too.
+    _t(A.review, {S.awaiting_review}, S.awaiting_approval, {R.leader}),
+    _t(A.send_back, {S.awaiting_review, S.awaiting_approval}, S.examining, {R.leader},
+       note="ý kiến trả lại"),
     _t(A.approve, {S.awaiting_approval}, S.approved, {R.leader}),
     _t(A.refuse, {S.awaiting_approval}, S.refused, {R.leader},
        note="căn cứ pháp lý và lý do không giải quyết", clock=C.end),
@@ -331,6 +351,32 @@ def _group(rows: Iterable[Transition]) -> Mapping[Action, tuple[Transition, ...]
 TRANSITIONS: Mapping[Action, tuple[Transition, ...]] = _group(_ROWS)
 
 
+# The actions of the agency's internal path. In a state that is a step of the procedure's path
+# (``workflow/routing.py:AgencyPath.role_for``) only the step's role takes them, whatever the
+# row says: the table's roles are the default path's (``DEFAULT_PATH``).
+ROUTED_ACTIONS: Mapping[State, frozenset[Action]] = MappingProxyType({
+    State.received: frozenset({Action.assign}),
+    State.examining: frozenset({Action.examine, Action.request_supplement, Action.transfer}),
+    State.awaiting_review: frozenset({Action.review, Action.send_back}),
+    State.awaiting_approval: frozenset({Action.approve, Action.send_back, Action.refuse}),
+})
+
+
+def _roles(row: Transition, state: State, path: AgencyPath) -> frozenset[LifecycleRole]:
+    if row.action in ROUTED_ACTIONS.get(state, ()):
+        role = path.role_for(state.value)
+        if role is not None:
+            return frozenset({LifecycleRole(role)})
+    return row.roles
+
+
+def _target(row: Transition, path: AgencyPath) -> State:
+    # Two approval levels: what the specialist forwards goes to the reviewer first.
+    if row.action == Action.examine and path.review is not None:
+        return State.awaiting_review
+    return row.target
+
+
 _NATIONAL: Mapping[State, int | None] = {
     State.draft: None,  # not sent to the National Portal
     State.submitted: 1,
@@ -338,6 +384,7 @@ _NATIONAL: Mapping[State, int | None] = {
     State.received: 2,
     State.rejected: 3,
     State.examining: 4,
+    State.awaiting_review: 4,
     State.awaiting_approval: 4,
     State.approved: 4,
     State.transferred: 4,
@@ -355,7 +402,8 @@ _NATIONAL: Mapping[State, int | None] = {
 # Code 6 (financial obligation requested) is not a state: the fees module knows whether a payment
 # is awaited, and waiting for it changes neither who holds the dossier nor what they may do.
 _PAYMENT_CAN_BE_AWAITED = frozenset(
-    {State.received, State.examining, State.awaiting_approval, State.approved, State.transferred}
+    {State.received, State.examining, State.awaiting_review, State.awaiting_approval,
+     State.approved, State.transferred}
 )
 
 
@@ -426,9 +474,11 @@ def _row(state: State, action: Action) -> Transition | None:
 
 
 def check(
-    state: State | str, action: Action | str, role: LifecycleRole | str, note: str = ""
+    state: State | str, action: Action | str, role: LifecycleRole | str, note: str = "",
+    path: AgencyPath = DEFAULT_PATH,
 ) -> TransitionResult:
-    """Whether ``role`` may take ``action`` on a dossier in ``state``; raises TransitionError.
+    """Whether ``role`` may take ``action`` on a dossier in ``state`` of a procedure whose
+    internal path is ``path``; raises TransitionError.
 
     Pure: it decides, the caller writes the new state and the event.
     """
@@ -445,7 +495,7 @@ def check(
             action=action,
             role=role,
         )
-    if role not in row.roles:
+    if role not in _roles(row, state, path):
         raise TransitionError(
             "role_not_allowed",
             f"{role.label} không được «{action.label}» {where}.",
@@ -462,16 +512,20 @@ def check(
             role=role,
         )
     return TransitionResult(
-        source=state, action=action, role=role, target=row.target, clock=row.clock, transition=row
+        source=state, action=action, role=role, target=_target(row, path), clock=row.clock,
+        transition=row,
     )
 
 
-def allowed_actions(state: State | str, roles: Iterable[LifecycleRole | str]) -> list[Action]:
-    """The actions any of ``roles`` may take on a dossier in ``state``, in a stable order."""
+def allowed_actions(state: State | str, roles: Iterable[LifecycleRole | str],
+                    path: AgencyPath = DEFAULT_PATH) -> list[Action]:
+    """The actions any of ``roles`` may take on a dossier in ``state`` (of a procedure whose
+    internal path is ``path``), in a stable order."""
     state = _state(state)
     if isinstance(roles, str):  # a single role, not an iterable of its letters
         roles = (roles,)
     held = {_role(role) for role in roles}
     return [
-        action for action in Action if (row := _row(state, action)) is not None and row.roles & held
+        action for action in Action
+        if (row := _row(state, action)) is not None and _roles(row, state, path) & held
     ]

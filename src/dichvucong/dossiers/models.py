@@ -100,6 +100,10 @@ class Dossier(models.Model):
                                 choices=Delivery.choices, default=Delivery.ONLINE)
     delivery_address = models.JSONField(_("địa chỉ nhận"), default=dict, blank=True)
     fee_amount = models.PositiveIntegerField(_("phí, lệ phí (đồng)"), default=0)
+    # The lifecycle role whose step of the procedure's internal path the dossier is in
+    # (``workflow/routing.py:AgencyPath.role_for``, written by ``actions.perform``); empty: the
+    # state's queue's own roles (not a routed step, or written before routing was data).
+    step_role = models.CharField(_("vai trò của bước"), max_length=20, blank=True, default="")
     assignee = models.ForeignKey("accounts.User", on_delete=models.SET_NULL, null=True,
                                  blank=True, related_name="assigned_dossiers",
                                  verbose_name=_("người xử lý"))
