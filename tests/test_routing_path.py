@@ -137,7 +137,7 @@ def test_the_path_read_from_the_steps():
     assert path.approval_levels == 2
     assert path_problems(steps) == []
     # The ledger's step of each state is the step of that kind (two leaders' steps apart).
-    routed = route((s.name, s.role, s.share, s.agency, s.kind) for s in steps)
+    routed = route((s.name, s.role, s.share, s.agency, s.parallel, s.kind) for s in steps)
     assert step_for(routed, "awaiting_review").name == "Trưởng phòng xem xét"
     assert step_for(routed, "awaiting_approval").name == "Giám đốc ký"
     assert step_for(routed, "received").name == "Phân công"
