@@ -15,6 +15,7 @@ urlpatterns = [
     path("thiet-ke/", include("dichvucong.catalog.designer_urls")),
     path("", include("dichvucong.dossiers.urls")),
     path("", include("dichvucong.ratings.urls")),
+    path("", include("dichvucong.feedback.urls")),
     path("", include("dichvucong.datastore.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
     path("canh-bao/", include("dichvucong.alerts.urls")),

@@ -39,6 +39,7 @@ from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
+from dichvucong.feedback import services as feedback
 from dichvucong.notify import outbox
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
@@ -71,6 +72,7 @@ class ScanResult:
     notified: int = 0
     seconds: float = 0.0
     by_kind: dict[str, int] = field(default_factory=dict)
+    feedback_notified: int = 0  # messages about feedback near its answer's due time
 
 
 def calendar_groups(now: datetime) -> list[tuple[WorkingCalendar, Q]]:
@@ -276,10 +278,21 @@ def scan(now: datetime | None = None, config: Rules | None = None) -> ScanResult
     started = time.perf_counter()
     now = now or timezone.now()
     result = apply(find(now, config), now)
+    result.feedback_notified = escalate_feedback(now, config)
     result.seconds = time.perf_counter() - started
     log.info("alert scan: %s causes, %s raised, %s cleared, %s notifications in %.2f s",
              result.found, result.raised, result.cleared, result.notified, result.seconds)
     return result
+
+
+def escalate_feedback(now: datetime, config: Rules | None = None) -> int:
+    """Feedback not answered and due within the dossiers' near-due window (or past due) goes to
+    the agency head and the procedure controllers, once (``feedback/services.py:escalate``)."""
+    config = config or Rules.from_settings()
+    sent = 0
+    for calendar, scope in calendar_groups(now):
+        sent += feedback.escalate(now, rules.window(calendar, now, config).near_until, scope)
+    return sent
 
 
 # --- recipients -----------------------------------------------------------------------------
