@@ -113,6 +113,10 @@ def test_anonymous_feedback_with_a_phone_code_is_answered_and_published_without_
     counts = services.counts(today, today)
     assert (counts.received, counts.answered_on_time, counts.on_time, counts.satisfied) == (
         1, 1, 1, 0)
+    # The IOC shows it (this month's figures).
+    ioc = login("ioc").get("/giam-sat/").content.decode()
+    assert 'data-feedback="received">1<' in ioc and 'data-feedback="on_time">1<' in ioc
+    assert 'data-feedback="late">0<' in ioc
 
 
 def test_only_the_owner_links_a_dossier_and_it_routes_to_the_dossiers_agency():
@@ -163,3 +167,42 @@ def test_a_complaint_near_its_due_time_is_escalated_once_by_the_alert_scan():
     assert response.status_code == 302
     feedback.refresh_from_db()
     assert feedback.on_time is False  # answered now, after the due time
+
+
+def test_decision_766_indicators_5_1_and_5_2_against_a_hand_computed_fixture():
+    from datetime import date, datetime
+
+    from dichvucong.monitor import metrics
+
+    def at(day: int, hour: int = 9):
+        return timezone.make_aware(datetime(2026, 12, day, hour))
+
+    hai_chau = builders.agency()
+    other = builders.agency(builders.JUSTICE)
+    rows = [  # (received, due, answered, satisfied, agency)
+        (at(1), at(15), at(10), True, hai_chau),  # on time, satisfied
+        (at(2), at(16), at(18), None, hai_chau),  # late
+        (at(3), at(17), at(4), False, hai_chau),  # on time, said not satisfied
+        (at(4), at(28), None, None, hai_chau),  # open, not yet due at the 20th
+        (at(5), at(19), None, None, hai_chau),  # open, overdue at the 20th
+        (at(5), at(19), None, None, other),  # another agency: not in the scope
+        (timezone.make_aware(datetime(2026, 11, 30, 9)), at(14), None, None, hai_chau),  # before
+    ]
+    for i, (received, due, answered, satisfied, agency) in enumerate(rows):
+        Feedback.objects.create(
+            reference=f"PA-T{i}", subject="procedure", agency=agency, content="x" * 20,
+            sender_name="Người gửi", received_at=received, due_at=due, answered_at=answered,
+            state="answered" if answered else "received", satisfied=satisfied)
+    scope = metrics.Scope(date(2026, 12, 1), date(2026, 12, 31), agency_ids=(hai_chau.pk,))
+    index = {i.code: i for i in metrics.national_index(scope, now=at(20)).indicators}
+    # 5.1: (2 answered on time + 1 open not yet due) ÷ 5 = 60 % → 60 × 6 ÷ 80 = 4.5 points.
+    assert (index["5.1"].numerator, index["5.1"].denominator) == (3, 5)
+    assert index["5.1"].value == 60.0 and index["5.1"].points == 4.5
+    # 5.2: (5 − not satisfied 1 − late 1 − overdue 1) ÷ 5 = 40 % → 40 × 6 ÷ 90 = 2.67 points.
+    assert (index["5.2"].numerator, index["5.2"].denominator) == (2, 5)
+    assert index["5.2"].value == 40.0 and index["5.2"].points == 2.67
+    # A cut by procedure does not claim the agency's feedback as its own.
+    cut = metrics.Scope(date(2026, 12, 1), date(2026, 12, 31), agency_ids=(hai_chau.pk,),
+                        procedure_id=builders.procedure().pk)
+    assert {i.code: i.value for i in metrics.national_index(cut, now=at(20)).indicators
+            }["5.1"] is None
