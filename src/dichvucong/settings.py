@@ -93,6 +93,8 @@ INSTALLED_APPS = [
     "dichvucong.notify",
     "dichvucong.ratings",
     "dichvucong.feedback",
+    "dichvucong.guidance",
+    "dichvucong.hotline",
     "dichvucong.datastore",
     "dichvucong.alerts",
     "dichvucong.opendata",

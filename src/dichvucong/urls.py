@@ -16,6 +16,8 @@ urlpatterns = [
     path("", include("dichvucong.dossiers.urls")),
     path("", include("dichvucong.ratings.urls")),
     path("", include("dichvucong.feedback.urls")),
+    path("", include("dichvucong.guidance.urls")),
+    path("", include("dichvucong.hotline.urls")),
     path("", include("dichvucong.datastore.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
     path("canh-bao/", include("dichvucong.alerts.urls")),
