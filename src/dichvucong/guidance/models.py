@@ -29,7 +29,8 @@ class Guide(models.Model):
                              default=Topic.OTHER)
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True,
                                   blank=True, related_name="+", verbose_name=_("thủ tục"))
-    slug = models.SlugField(_("đường dẫn"), max_length=120, unique=True)
+    slug = models.SlugField(_("đường dẫn"), max_length=120, unique=True, blank=True,
+                            help_text=_("Để trống: tạo từ tiêu đề."))
     title = models.CharField(_("câu hỏi hoặc tiêu đề"), max_length=300)
     body = models.TextField(_("nội dung trả lời, hướng dẫn"))
     published = models.BooleanField(_("đang hiển thị"), default=True)
