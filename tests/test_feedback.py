@@ -18,25 +18,10 @@ from dichvucong.feedback import services
 from dichvucong.feedback.models import Feedback
 from dichvucong.notify.models import Notification, SandboxMessage
 from tests import builders
+from tests.feedback_support import fresh_rate_limits, login  # noqa: F401 - the fixture is autouse
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "demo-dichvucong"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def login(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
 
 
 def last_code(phone: str) -> str:

@@ -16,24 +16,9 @@ from dichvucong.feedback.models import Feedback
 from dichvucong.hotline.models import CallTicket
 from dichvucong.notify.models import SandboxMessage
 from tests import builders
+from tests.feedback_support import fresh_rate_limits, login  # noqa: F401 - the fixture is autouse
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "demo-dichvucong"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limits():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
-def login(username: str) -> Client:
-    client = Client()
-    assert client.login(username=username, password=PASSWORD)
-    return client
 
 
 def new_call(client: Client) -> CallTicket:

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dichvucong.agencies.models import Agency
 from dichvucong.feedback.models import Subject
+from dichvucong.feedback.services import Draft
 
 
 class MultipleFiles(forms.ClearableFileInput):
@@ -60,6 +61,13 @@ class FeedbackForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = Agency.objects.order_by("name")
+
+    def draft(self) -> Draft:
+        data = self.cleaned_data
+        return Draft(subject=data["subject"], content=data["content"],
+                     agency_id=data["agency"].pk if data["agency"] else None,
+                     procedure_code=data["procedure_code"], dossier_code=data["dossier_code"],
+                     official=data["official"], publish_consent=data["publish_consent"])
 
 
 class AnswerForm(forms.Form):

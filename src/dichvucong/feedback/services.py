@@ -321,11 +321,14 @@ def escalate(now: datetime, due_before: datetime, scope: Q) -> int:
     """Tell the agency head and the procedure controllers (of the agency and of the agency
     above) about every open feedback of ``scope``'s agencies due at or before ``due_before``
     and not yet escalated; once per feedback. Returns the messages written."""
+    due = Feedback.objects.filter(scope, state=State.RECEIVED, escalated_at__isnull=True,
+                                  due_at__lte=due_before)
+    if not due.exists():  # the usual scan: one query on the partial index, no transaction
+        return 0
     sent = 0
     with transaction.atomic():
-        rows = list(Feedback.objects.select_for_update(skip_locked=True)
-                    .filter(scope, state=State.RECEIVED, escalated_at__isnull=True,
-                            due_at__lte=due_before).select_related("agency"))
+        rows = list(due.select_for_update(skip_locked=True, of=("self",))
+                    .select_related("agency"))
         if not rows:
             return 0
         agency_ids = {f.agency_id for f in rows}

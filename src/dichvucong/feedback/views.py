@@ -113,12 +113,7 @@ def send(request: HttpRequest) -> HttpResponse:
     form = FeedbackForm(request.POST or None, request.FILES or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        agency = data["agency"]
-        draft = services.Draft(
-            subject=data["subject"], content=data["content"],
-            agency_id=agency.pk if agency else None, procedure_code=data["procedure_code"],
-            dossier_code=data["dossier_code"], official=data["official"],
-            publish_consent=data["publish_consent"])
+        draft = form.draft()
         sender = services.Sender(user=user, name=data["name"],
                                  phone=(user.phone if user and user.phone_verified else phone),
                                  email=data["email"] or (user.email if user else ""))

@@ -5,6 +5,7 @@ call statistics. The rules are in ``services.py`` (and ``dossiers/agents.py`` fo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django import forms
 from django.conf import settings
@@ -59,6 +60,19 @@ def _refuse(request: HttpRequest, error: services.HotlineError) -> HttpResponse:
                   status=error.status)
 
 
+def during_call(view):
+    """The view runs for the operator's own open call, given as ``ticket``; else refused."""
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, pk: int, *args, **kwargs) -> HttpResponse:
+        try:
+            ticket = services.open_call(request.user, pk)
+        except services.HotlineError as exc:
+            return _refuse(request, exc)
+        return view(request, ticket, *args, **kwargs)
+    return wrapper
+
+
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
     if not services.is_operator(request.user):
@@ -78,13 +92,9 @@ def new_call(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @require_http_methods(["GET", "POST"])
-def call(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        ticket = services.open_call(request.user, pk)
-    except services.HotlineError as exc:
-        return _refuse(request, exc)
+@during_call
+def call(request: HttpRequest, ticket: CallTicket) -> HttpResponse:
     action = request.POST.get("action")
     find_form = FindForm(request.POST if action == "find" else None)
     close_form = CloseForm(request.POST if action == "close" else None,
@@ -119,10 +129,9 @@ def call(request: HttpRequest, pk: int) -> HttpResponse:
     }, status=400 if errors else 200)
 
 
-@login_required
-def call_dossier(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+@during_call
+def call_dossier(request: HttpRequest, ticket: CallTicket, code: str) -> HttpResponse:
     try:
-        ticket = services.open_call(request.user, pk)
         view = services.dossier_for_call(ticket, code)
     except services.HotlineError as exc:
         return _refuse(request, exc)
@@ -130,14 +139,10 @@ def call_dossier(request: HttpRequest, pk: int, code: str) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @require_http_methods(["GET", "POST"])
-def call_feedback(request: HttpRequest, pk: int) -> HttpResponse:
+@during_call
+def call_feedback(request: HttpRequest, ticket: CallTicket) -> HttpResponse:
     """The call becomes a feedback: sent for the caller, who gets the answer."""
-    try:
-        ticket = services.open_call(request.user, pk)
-    except services.HotlineError as exc:
-        return _refuse(request, exc)
     citizen = ticket.citizen
     initial = {"name": citizen.full_name if citizen else "",
                "dossier_code": ticket.dossier.code if ticket.dossier else ""}
@@ -145,12 +150,7 @@ def call_feedback(request: HttpRequest, pk: int) -> HttpResponse:
     form.fields.pop("files")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        agency = data["agency"]
-        draft = feedback.Draft(
-            subject=data["subject"], content=data["content"],
-            agency_id=agency.pk if agency else None, procedure_code=data["procedure_code"],
-            dossier_code=data["dossier_code"], official=data["official"],
-            publish_consent=data["publish_consent"])
+        draft = form.draft()
         phone = citizen.phone if citizen and citizen.phone_verified else ""
         sender = feedback.Sender(user=citizen, name=data["name"], phone=phone,
                                  email=data["email"])
@@ -166,14 +166,10 @@ def call_feedback(request: HttpRequest, pk: int) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
-@login_required
 @require_POST
-def assist_start(request: HttpRequest, pk: int) -> HttpResponse:
+@during_call
+def assist_start(request: HttpRequest, ticket: CallTicket) -> HttpResponse:
     """Ask the caller's consent to file for them: a code to the caller's phone."""
-    try:
-        ticket = services.open_call(request.user, pk)
-    except services.HotlineError as exc:
-        return _refuse(request, exc)
     form = AssistForm(request.POST)
     procedure = None
     if form.is_valid():
@@ -197,14 +193,10 @@ def assist_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@login_required
 @require_http_methods(["GET", "POST"])
-def assist_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+@during_call
+def assist_confirm(request: HttpRequest, ticket: CallTicket) -> HttpResponse:
     """The caller reads the code aloud; the consent is recorded and the filing starts."""
-    try:
-        ticket = services.open_call(request.user, pk)
-    except services.HotlineError as exc:
-        return _refuse(request, exc)
     pending = request.session.get(CONSENT_KEY) or {}
     record = (OneTimeCode.objects.filter(pk=pending.get("record"), purpose=agents.PURPOSE,
                                          data__agent=request.user.pk).first()
