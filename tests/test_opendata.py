@@ -579,6 +579,18 @@ class TestThroughCkanapi:
         file_dossier(**person)
         file_dossier(**person, path=RECEIVE)
         file_dossier(**person, path=(*RECEIVE, ("assign", "lanhdao.haichau", LifecycleRole.leader)))
+        # A feedback the person agreed to publish, their data in the question and the answer:
+        # the published dataset carries neither (feedback/redaction.py).
+        from dichvucong.feedback import services as feedback
+
+        sent = feedback.submit(
+            feedback.Draft(subject="procedure", procedure_code="1.001193", publish_consent=True,
+                           agency_id=builders.agency().pk,
+                           content=f"Tôi là {person['name']}, CCCD {person['id_number']}, "
+                                   f"điện thoại {person['phone']}, email {person['email']}."),
+            feedback.Sender(user=None, name=person["name"], phone=person["phone"]))
+        feedback.answer(sent.pk, User.objects.get(username="motcua.haichau"),
+                        f"Kính gửi {fold(person['name']).upper()}: thủ tục này miễn lệ phí.")
         refresh_all()
         texts = []
         with RemoteCKAN(live_url) as remote:
@@ -597,7 +609,8 @@ class TestThroughCkanapi:
         everything = "\n".join(texts)
         folded = fold(everything)
         digits_only = re.sub(r"\D", "", everything)
-        assert Dataset.objects.count() >= 4 and len(everything) > 100_000
+        assert Dataset.objects.count() >= 5 and len(everything) > 100_000
+        assert "thủ tục này miễn lệ phí" in everything  # the published answer is there
         for key, value in person.items():
             assert value not in everything, key
             assert fold(value) not in folded, key

@@ -93,6 +93,9 @@ INSTALLED_APPS = [
     "dichvucong.slips",
     "dichvucong.notify",
     "dichvucong.ratings",
+    "dichvucong.feedback",
+    "dichvucong.guidance",
+    "dichvucong.hotline",
     "dichvucong.datastore",
     "dichvucong.alerts",
     "dichvucong.opendata",
@@ -388,6 +391,8 @@ ALERTS_RECEPTION_HOURS = float(os.environ.get("DICHVUCONG_ALERT_RECEPTION_HOURS"
 ALERTS_NEAR_DUE_HOURS = float(os.environ.get("DICHVUCONG_ALERT_NEAR_DUE_HOURS", "24"))
 ALERTS_STEP_THRESHOLD = os.environ.get("DICHVUCONG_ALERT_STEP_THRESHOLD", "25%")
 ALERTS_SUPPLEMENT_WORKING_DAYS = int(os.environ.get("DICHVUCONG_ALERT_SUPPLEMENT_DAYS", "10"))
+# Feedback: working days to answer (Nghị định 20/2008/NĐ-CP as amended; feedback/conf.py).
+FEEDBACK_ANSWER_WORKING_DAYS = int(os.environ.get("DICHVUCONG_FEEDBACK_ANSWER_DAYS", "10"))
 
 # Digital results: how agencies sign (pkcs12 | pkcs11 | csc), where keys and trust roots live.
 RESULTS_SIGNER = os.environ.get("DICHVUCONG_RESULTS_SIGNER", "pkcs12")

@@ -23,6 +23,8 @@ class Role(models.TextChoices):
     SERVICE_DESIGNER = "service_designer", _("Quản trị thủ tục")
     IOC_OPERATOR = "ioc_operator", _("Cán bộ Trung tâm giám sát (IOC)")
     INSPECTOR = "inspector", _("Cán bộ kiểm tra")
+    # The *1022 public-service hotline (held in the city's People's Committee).
+    HOTLINE_OPERATOR = "hotline_operator", _("Tổng đài viên *1022")
 
 
 class Gender(models.TextChoices):
@@ -130,6 +132,7 @@ class OneTimeCode(models.Model):
         RESET = "reset", _("đặt lại mật khẩu")
         CONTACT = "contact", _("đổi thông tin liên lạc")
         CONSENT = "consent", _("đồng ý cho nộp hồ sơ thay")
+        FEEDBACK = "feedback", _("gửi phản ánh, kiến nghị")
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     channel = models.CharField(max_length=10)  # "sms" or "email", as notify.gateways.deliver

@@ -56,12 +56,15 @@ SMS_TEXT = {
     OneTimeCode.Purpose.CONSENT: "Ma {code}: dong y cho {agent} nop ho so thu tuc {procedure} "
                                  "thay ban tren Cong dich vu cong. Hieu luc 10 phut. Chi dua ma "
                                  "nay neu ban dong y.",
+    OneTimeCode.Purpose.FEEDBACK: "Ma xac nhan gui phan anh, kien nghi tren Cong dich vu cong: "
+                                  "{code}. Hieu luc 10 phut. Khong chia se ma nay cho bat ky ai.",
 }
 EMAIL_SUBJECT = {
     OneTimeCode.Purpose.REGISTER: "Mã xác nhận đăng ký tài khoản",
     OneTimeCode.Purpose.RESET: "Mã đặt lại mật khẩu",
     OneTimeCode.Purpose.CONTACT: "Mã xác nhận địa chỉ email",
     OneTimeCode.Purpose.CONSENT: "Mã đồng ý cho nộp hồ sơ thay",
+    OneTimeCode.Purpose.FEEDBACK: "Mã xác nhận gửi phản ánh, kiến nghị",
 }
 EMAIL_TEXT = ("Mã xác nhận của bạn là: {code}\n\nMã có hiệu lực trong 10 phút. Không chia sẻ mã "
               "này cho bất kỳ ai, kể cả người tự xưng là cán bộ.\n\nNếu bạn không yêu cầu mã "

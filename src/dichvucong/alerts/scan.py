@@ -39,6 +39,7 @@ from dichvucong.catalog.models import ProcedureVersion
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent, Handover
+from dichvucong.feedback import services as feedback
 from dichvucong.notify import outbox
 from dichvucong.workflow.deadlines import WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
@@ -72,6 +73,7 @@ class ScanResult:
     notified: int = 0
     seconds: float = 0.0
     by_kind: dict[str, int] = field(default_factory=dict)
+    feedback_notified: int = 0  # messages about feedback near its answer's due time
 
 
 def calendar_groups(now: datetime, field: str = "agency_id") -> list[tuple[WorkingCalendar, Q]]:
@@ -116,8 +118,10 @@ def _found(kind: Kind, rows: Iterable[tuple], *, due: bool = False,
                     due_at=moment if due else None, at=moment if at else None)
 
 
-def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
-    """Every cause that holds at ``now``, keyed by its cause key."""
+def find(now: datetime, config: Rules | None = None,
+         groups: list[tuple[WorkingCalendar, Q]] | None = None) -> dict[str, Found]:
+    """Every cause that holds at ``now``, keyed by its cause key (``groups``: the calendars
+    in force, if already read)."""
     config = config or Rules.from_settings()
     found: dict[str, Found] = {}
 
@@ -125,7 +129,7 @@ def find(now: datetime, config: Rules | None = None) -> dict[str, Found]:
         for item in items:
             found[item.cause] = item
 
-    for calendar, scope in calendar_groups(now):
+    for calendar, scope in groups or calendar_groups(now):
         window = rules.window(calendar, now, config)
         dossiers = Dossier.objects.filter(scope)
         add(_found(Kind.not_received, dossiers.filter(
@@ -290,11 +294,24 @@ def apply(found: dict[str, Found], now: datetime) -> ScanResult:
 def scan(now: datetime | None = None, config: Rules | None = None) -> ScanResult:
     started = time.perf_counter()
     now = now or timezone.now()
-    result = apply(find(now, config), now)
+    groups = calendar_groups(now)
+    result = apply(find(now, config, groups), now)
+    result.feedback_notified = escalate_feedback(now, config, groups)
     result.seconds = time.perf_counter() - started
     log.info("alert scan: %s causes, %s raised, %s cleared, %s notifications in %.2f s",
              result.found, result.raised, result.cleared, result.notified, result.seconds)
     return result
+
+
+def escalate_feedback(now: datetime, config: Rules | None = None,
+                      groups: list[tuple[WorkingCalendar, Q]] | None = None) -> int:
+    """Feedback not answered and due within the dossiers' near-due window (or past due) goes to
+    the agency head and the procedure controllers, once (``feedback/services.py:escalate``)."""
+    config = config or Rules.from_settings()
+    sent = 0
+    for calendar, scope in groups or calendar_groups(now):
+        sent += feedback.escalate(now, rules.window(calendar, now, config).near_until, scope)
+    return sent
 
 
 # --- recipients -----------------------------------------------------------------------------

@@ -211,6 +211,7 @@ class Access(models.TextChoices):
     COUNTER_DOWNLOAD = "counter_download", _("Cán bộ một cửa mở giấy tờ tại quầy")
     ISSUER_DEPOSIT = "issuer_deposit", _("Tổ chức cấp gửi giấy tờ vào kho")
     ISSUER_CONSENT = "issuer_consent", _("Đổi quyền gửi giấy tờ của tổ chức cấp")
+    HOTLINE_VIEW = "hotline_view", _("Tổng đài viên *1022 xem khi công dân gọi")
 
 
 class AccessRecord(models.Model):

@@ -479,10 +479,11 @@ def counter_document(session: CounterSession, document_id) -> StoredDocument:
 
 def history(user: User, limit: int = 30) -> list[AccessRecord]:
     """Looks at the citizen's store by others (share links, the counter), deposits by issuers,
-    the consents given to them and the uses of stored documents in dossiers, newest first."""
+    the consents given to them, the uses of stored documents in dossiers, and the *1022
+    hotline's looks at their dossiers during a call, newest first."""
     others = (Access.SHARE_VIEW, Access.SHARE_DOWNLOAD, Access.COUNTER_VIEW,
               Access.COUNTER_DOWNLOAD, Access.ISSUER_DEPOSIT, Access.ISSUER_CONSENT,
-              Access.REUSE)
+              Access.REUSE, Access.HOTLINE_VIEW)
     return list(AccessRecord.objects.filter(owner=user, action__in=others)
                 .select_related("actor", "agency", "document").order_by("-created_at")[:limit])
 

@@ -62,6 +62,7 @@ DEMO_ACCOUNTS = [
                 "Quản trị thủ tục Sở Tư pháp"),
     DemoAccount("ioc", "Mai Thị Phúc", Role.IOC_OPERATOR, CITY, "Cán bộ Trung tâm IOC"),
     DemoAccount("kiemtra", "Tạ Văn Quang", Role.INSPECTOR, CITY, "Cán bộ kiểm tra"),
+    DemoAccount("tongdai", "Lưu Thị Sương", Role.HOTLINE_OPERATOR, CITY, "Tổng đài viên *1022"),
 ]
 
 

@@ -33,7 +33,8 @@ ACTING_ROLES = {
 }
 
 
-AGENT_ROLES = (Role.SERVICE_AGENT, Role.DIGITAL_TEAM)
+# The *1022 hotline operator files for a caller with the same consent (hotline/).
+AGENT_ROLES = (Role.SERVICE_AGENT, Role.DIGITAL_TEAM, Role.HOTLINE_OPERATOR)
 
 
 def own_dossiers(user: User) -> QuerySet[Dossier]:

@@ -62,6 +62,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Field, Procedure
 from dichvucong.core.text import vietnamese_key
 from dichvucong.dossiers.models import Dossier
+from dichvucong.feedback import services as feedback
 from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
     AgencyDailyFact,
@@ -560,7 +561,8 @@ def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
 
 
 def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
-                now: dt.datetime, not_synced: int = 0) -> dict[str, int]:
+                now: dt.datetime, not_synced: int = 0,
+                feedback_counts: feedback.Counts | None = None) -> dict[str, int]:
     # The index is "real time": when the period reaches today, dossiers still being processed
     # count too, on time while not past their due time (766 technical specification, 2.1).
     current = scope.end >= timezone.localdate(now)
@@ -574,6 +576,10 @@ def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
         "progress_base": figs.resolved + figs.withdrawn + figs.stopped + open_now,
         "received_synced": max(figs.received - not_synced, 0),
     })
+    if feedback_counts is not None:  # 5.1, 5.2: the feedback received in the period
+        out.update({"feedback_received": feedback_counts.received,
+                    "feedback_on_time": feedback_counts.on_time,
+                    "feedback_satisfied": feedback_counts.satisfied})
     out.update(procedures)
     return out
 
@@ -583,7 +589,7 @@ def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     not_synced = sum(sum(c) for c in _not_synced(scope).values())
     return _quantities(scope, figures(scope, now), _procedure_counts(scope)[None], now,
-                       not_synced)
+                       not_synced, _feedback_counts(scope, now))
 
 
 def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
@@ -621,9 +627,26 @@ def index_by_agency(scope: Scope, now: dt.datetime | None = None,
     table = indicators_in_force(scope.end)
     procedures = _procedure_counts(replace(scope, agency_ids=tuple(r.key for r in rows)))
     not_synced = _not_synced(scope)
+    answered = (feedback.counts_by_agency(scope.start, scope.end, [r.key for r in rows], now)
+                if _feedback_applies(scope) else {})
     return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now,
-                                      sum(not_synced.get(r.key, (0, 0)))), table, scope.end)
+                                      sum(not_synced.get(r.key, (0, 0))),
+                                      answered.get(r.key, feedback.Counts())
+                                      if answered else None), table, scope.end)
             for r in rows}
+
+
+def _feedback_applies(scope: Scope) -> bool:
+    """Feedback is counted per agency and period: a cut by procedure, field, ward or channel
+    leaves 5.1 and 5.2 unmeasured rather than showing the agency's figure as the cut's."""
+    return all(getattr(scope, name) is None
+               for name in ("procedure_id", "field_id", "ward_id", "channel"))
+
+
+def _feedback_counts(scope: Scope, now: dt.datetime) -> feedback.Counts | None:
+    if not _feedback_applies(scope):
+        return None
+    return feedback.counts(scope.start, scope.end, scope.agency_ids, now)
 
 
 # --- the national portal sync (766 indicator 1.4, the IOC) -------------------------------------

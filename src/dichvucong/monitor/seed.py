@@ -171,3 +171,34 @@ def seed(Indicator) -> None:  # noqa: N803 - the historical model, in a migratio
     for row in INDICATORS_2022:
         Indicator.objects.update_or_create(code=row["code"], effective_from=row["effective_from"],
                                            defaults=row)
+
+
+# Indicators 5.1 and 5.2 measured from the month the platform received feedback (issue #22: the
+# feedback app, feedback/services.py:counts). The feedback of the period is the feedback received
+# in it; "real time" as the specification counts dossiers (2.1): an open feedback counts as on
+# time until its due time passes.
+FEEDBACK_FROM = date(2026, 12, 1)
+INDICATORS_FEEDBACK = [
+    {**_row("5.1", G6, "Tỷ lệ phản ánh, kiến nghị xử lý đúng hạn",
+            "(PAKN trả lời đúng hạn + PAKN đang xử lý chưa quá hạn) ÷ PAKN tiếp nhận trong kỳ",
+            6, "proportional_to_target", f"{QD766}; {SPEC}", numerator="feedback_on_time",
+            denominator="feedback_received", target=80,
+            note="Chia 6 + 6 + 6 là suy luận. Quy tắc chung của đặc tả (≥ 80 % đủ điểm, dưới đó "
+                 "tỷ lệ × 6 ÷ 80 %); mục tiêu riêng của chỉ số này chưa xác minh. Hạn trả lời: "
+                 "10 ngày làm việc (Nghị định 20/2008/NĐ-CP, sửa đổi)."),
+     "effective_from": FEEDBACK_FROM},
+    {**_row("5.2", G6, "Tỷ lệ hài lòng trong xử lý phản ánh, kiến nghị",
+            "(PAKN − PAKN người gửi đánh giá «Không hài lòng», trả lời trễ hạn hoặc quá hạn chưa "
+            "trả lời) ÷ PAKN tiếp nhận trong kỳ", 6, "proportional_to_target",
+            f"{QD766}; {SPEC}", numerator="feedback_satisfied",
+            denominator="feedback_received", target=90,
+            note="Chia 6 + 6 + 6 là suy luận; mục tiêu 90 % như 5.3 (chưa xác minh riêng). "
+                 "«Phản ánh lại» (gửi lại cùng nội dung) chưa được nhận biết: chưa trừ."),
+     "effective_from": FEEDBACK_FROM},
+]
+
+
+def seed_feedback(Indicator) -> None:  # noqa: N803 - the historical model, in a migration
+    for row in INDICATORS_FEEDBACK:
+        Indicator.objects.update_or_create(code=row["code"], effective_from=row["effective_from"],
+                                           defaults=row)

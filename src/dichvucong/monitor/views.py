@@ -28,6 +28,7 @@ from dichvucong.core.text import vietnamese_key
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of
 from dichvucong.dossiers.models import Dossier
+from dichvucong.feedback import services as feedback
 from dichvucong.monitor import access, charts, metrics, reports, transparency
 from dichvucong.monitor.metrics import Figures, Scope
 from dichvucong.monitor.models import DossierFact
@@ -202,6 +203,11 @@ def sync_context(scope: Scope, figs: Figures, now: dt.datetime) -> dict[str, Any
             "intake": intake.health(now)}
 
 
+def feedback_context(scope: Scope, now: dt.datetime) -> dict[str, Any]:
+    """The feedback panel (``_feedback.html``): received in the period, answered on time, late."""
+    return {"feedback": feedback.counts(scope.start, scope.end, scope.agency_ids, now)}
+
+
 def _common(request: HttpRequest, scope: Scope, default: str = "month") -> dict[str, Any]:
     today = timezone.localdate()
     period = read_period(request, default)
@@ -244,6 +250,7 @@ def city(request: HttpRequest) -> HttpResponse:
     return render(request, "monitor/city.html", {
         **_common(request, scope), "figures": figs, "tiles": headline(scope, figs),
         "ranking": ranking(scope, rows), **sync_context(scope, figs, now),
+        **feedback_context(scope, now),
         "trend": charts.trend_chart(points), "week": week,
         "week_misses": [{"agency_id": u.agency_id, "agency": u.agency,
                          "misses": [charts.TARGET_LABELS()[m] for m in u.misses]}
@@ -282,7 +289,7 @@ def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
     return render(request, "monitor/agency.html", {
         **_common(request, scope), "agency": agency_obj, "figures": figs,
         "tiles": headline(scope, figs), "index": index, "groups": index.groups(),
-        **sync_context(scope, figs, now),
+        **sync_context(scope, figs, now), **feedback_context(scope, now),
         "procedures": table(procedures, "procedure"), "fields": table(fields, "field"),
         "trend": charts.trend_chart(points), "city_view": viewer.city,
         "xlsx": reverse("monitor:report", args=[agency_id, "xlsx"]) + "?" + report_params,

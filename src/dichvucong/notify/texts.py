@@ -192,6 +192,19 @@ EVENTS: dict[str, EventText] = {
         paragraphs=(_("Người nộp chưa bổ sung hồ sơ %(code)s (%(procedure)s) từ %(at)s."),),
         sms=_("Cảnh báo: hồ sơ %(code)s chưa được bổ sung."),
         status=_("Chưa bổ sung"), for_official=True),
+    # Feedback and complaints (feedback/): the code is the feedback's reference.
+    "feedback.answered": EventText(
+        subject=_("Phản ánh, kiến nghị %(code)s đã được trả lời"),
+        paragraphs=(_("%(agency)s đã trả lời phản ánh, kiến nghị %(code)s của bạn:"),
+                    "%(note)s"),
+        sms=_("Phản ánh %(code)s đã được %(agency)s trả lời. Xem trên Cổng dịch vụ công."),
+        status=_("Đã trả lời")),
+    "feedback.near_due": EventText(
+        subject=_("Cảnh báo: phản ánh, kiến nghị %(code)s sắp đến hạn trả lời (%(due)s)"),
+        paragraphs=(_("Phản ánh, kiến nghị %(code)s gửi %(agency)s chưa được trả lời; hạn trả "
+                      "lời: %(due)s."),),
+        sms=_("Cảnh báo: phản ánh %(code)s sắp đến hạn trả lời %(due)s."),
+        status=_("Sắp đến hạn"), for_official=True),
 }
 
 

@@ -24,6 +24,7 @@ from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import OnlineMode
 from dichvucong.catalog.presenters import format_time_limit, format_vnd
 from dichvucong.core.text import vietnamese_key
+from dichvucong.feedback import services as feedback_services
 from dichvucong.opendata import figures
 from dichvucong.opendata.specs import ChartSpec, DatasetSpec, FieldSpec, TableSpec
 from dichvucong.opendata.vocabulary import (
@@ -33,6 +34,7 @@ from dichvucong.opendata.vocabulary import (
     TAG_CATALOGUE,
     TAG_DANANG,
     TAG_DOSSIERS,
+    TAG_FEEDBACK,
     TAG_ON_TIME,
     TAG_ONLINE,
     TAG_PUBLIC_SERVICE,
@@ -60,6 +62,7 @@ def build_all() -> list[DatasetSpec]:
             monthly_statistics_dataset(publisher, monthly),
             rates_dataset(publisher, rates),
             units_dataset(publisher),
+            feedback_dataset(publisher),
         ]
         specs += agency_datasets(monthly, rates)
         return specs
@@ -152,6 +155,56 @@ def catalogue_dataset(publisher: Agency) -> DatasetSpec:
             rows=catalogue_rows(),
             chart=ChartSpec("Số thủ tục theo lĩnh vực (10 lĩnh vực nhiều nhất)", label="field",
                             limit=10),
+        )],
+    )
+
+
+# --- published answers to feedback --------------------------------------------------------------
+
+FEEDBACK_FIELDS = [
+    FieldSpec("published", "text", "Ngày công khai"),
+    FieldSpec("subject", "text", "Nội dung phản ánh về"),
+    FieldSpec("procedure_code", "text", "Mã thủ tục"),
+    FieldSpec("procedure", "text", "Tên thủ tục"),
+    FieldSpec("agency", "text", "Cơ quan trả lời"),
+    FieldSpec("question", "text", "Câu hỏi"),
+    FieldSpec("answer", "text", "Câu trả lời"),
+    FieldSpec("on_time", "text", "Trả lời đúng hạn"),
+]
+
+
+def feedback_rows() -> list[dict]:
+    """Only what the sender agreed to publish, and only its redacted texts
+    (``feedback/services.py:publishable``): never the sender, the dossier or the original."""
+    return [{
+        "published": timezone.localdate(f.published_at).isoformat(),
+        "subject": str(f.get_subject_display()),
+        "procedure_code": f.procedure.code if f.procedure else "",
+        "procedure": f.procedure.name if f.procedure else "",
+        "agency": f.agency.name,
+        "question": f.public_content,
+        "answer": f.public_answer,
+        "on_time": "Có" if f.on_time else "Không",
+    } for f in feedback_services.published(limit=5000)]
+
+
+def feedback_dataset(publisher: Agency) -> DatasetSpec:
+    return DatasetSpec(
+        name="phan-anh-kien-nghi-da-tra-loi",
+        title="Phản ánh, kiến nghị về thủ tục hành chính đã trả lời",
+        notes=("Câu hỏi và câu trả lời của các cơ quan cho phản ánh, kiến nghị mà người gửi đồng "
+               "ý công khai; thông tin cá nhân (họ tên, số điện thoại, số định danh, email, mã "
+               "hồ sơ) đã được xóa."),
+        organization=publisher,
+        tags=[TAG_FEEDBACK, TAG_PUBLIC_SERVICE, TAG_DANANG],
+        groups=[GROUP_CATALOGUE],
+        frequency="daily",
+        tables=[TableSpec(
+            key="phan-anh",
+            title="Phản ánh, kiến nghị đã trả lời",
+            description="Mỗi dòng là một phản ánh, kiến nghị đã trả lời và được công khai.",
+            fields=FEEDBACK_FIELDS,
+            rows=feedback_rows(),
         )],
     )
 

@@ -74,6 +74,7 @@ TAG_STATISTICS = "thống kê"
 TAG_DOSSIERS = "hồ sơ"
 TAG_ONLINE = "trực tuyến"
 TAG_ON_TIME = "đúng hạn"
+TAG_FEEDBACK = "phản ánh, kiến nghị"
 
 MIMETYPES = {"CSV": "text/csv", "JSON": "application/json"}
 FORMAT_URIS = {
