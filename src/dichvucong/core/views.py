@@ -11,8 +11,10 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 
 from dichvucong.catalog import queries as catalog_queries
+from dichvucong.core.pagecache import public_page
 
 
+@public_page()
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {
         "popular": catalog_queries.popular_procedures(8),

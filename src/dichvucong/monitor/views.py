@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
 from dichvucong.backoffice.timing import duration, hold_lines, minutes_per_day
+from dichvucong.core.pagecache import public_page
 from dichvucong.core.text import vietnamese_key
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of
@@ -377,6 +378,8 @@ def report(request: HttpRequest, agency_id: int, fmt: str) -> HttpResponse:
 
 
 @require_GET
+# Derived from the dossiers, not invalidated by a change: the figures are kept a minute.
+@public_page(None, timeout=60)
 def public(request: HttpRequest) -> HttpResponse:
     """Each agency's on-time and online rates, for anyone; no dossier, no personal data. Found
     by level, ward or name and shown a page at a time (transparency.py)."""
