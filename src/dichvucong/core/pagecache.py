@@ -20,7 +20,6 @@ import hashlib
 import re
 from collections.abc import Callable
 from functools import cache, wraps
-
 from pathlib import Path
 
 from django.contrib import messages

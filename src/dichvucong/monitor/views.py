@@ -302,20 +302,16 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     if scope.agency_ids is not None and not scope.agency_ids:
         raise PermissionDenied
     now = timezone.now()
-    queryset = metrics.drilldown(scope, measure, now)
-    before = _int(request.GET.get("before"))
-    if before is not None:
-        queryset = queryset.filter(pk__lt=before)
-    page = list(queryset.select_related("procedure", "agency")[: PAGE_SIZE + 1])
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    before = request.GET.get("before")
+    drilled = metrics.drilldown_page(scope, measure, now, after=before, size=PAGE_SIZE)
+    page = drilled.dossiers
     facts = {f.dossier_id: f for f in DossierFact.objects.filter(
         dossier_id__in=[d.pk for d in page])}
     figs = metrics.figures(scope, now)
     total = figs.online_received if measure == "online_received" else getattr(figs, measure)
     params = {**scope_params(scope), "measure": measure}
-    next_url = (f"{reverse('monitor:dossiers')}?{urlencode({**params, 'before': page[-1].pk})}"
-                if more else None)
+    next_url = (f"{reverse('monitor:dossiers')}?{urlencode({**params, 'before': drilled.next_key})}"
+                if drilled.next_key else None)
     return render(request, "monitor/dossiers.html", {
         **_common(request, scope), "measure": measure,
         "measure_label": charts.MEASURE_LABELS().get(measure, measure), "total": total,
