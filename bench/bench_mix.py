@@ -270,13 +270,7 @@ def run_mix(port: int, makers: dict[str, Callable[[], harness.Request]], seconds
                 by_kind[kind].extend(values)
             errors[0] += bad
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - began
+    elapsed = harness.run_threads(client, clients)
     everything = sorted(v for values in by_kind.values() for v in values)
 
     def pct(values: list[float], p: float) -> float:

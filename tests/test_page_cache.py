@@ -77,7 +77,7 @@ def test_a_cached_page_follows_a_change_at_once_and_keeps_nothing_personal():
     assert "Thông báo riêng" not in Client().get("/").content.decode()
 
 
-def test_the_lookup_caches_its_empty_form_never_an_answer():
+def test_the_lookup_caches_its_empty_form_never_an_answer_nor_made_up_addresses():
     assert Client().get("/tra-cuu/")[HEADER] == "miss"
     form = Client(enforce_csrf_checks=True)
     page = form.get("/tra-cuu/")
@@ -87,3 +87,6 @@ def test_the_lookup_caches_its_empty_form_never_an_answer():
     assert answer.status_code == 200 and HEADER not in answer
     assert "Không tìm thấy hồ sơ" in answer.content.decode()
     assert HEADER not in Client().get("/tra-cuu/", {"ma": "KHONG-CO"})
+    # Made-up parameters do not fill the cache; the search's own do.
+    assert HEADER not in Client().get("/", {"utm": "x"})
+    assert Client().get("/thu-tuc/", {"q": "khai sinh", "page": "1"})[HEADER] == "miss"

@@ -15,7 +15,7 @@ PAGE_SIZE = 20
 
 
 @require_GET
-@public_page()
+@public_page(params=(*CatalogFilterForm.base_fields, "page"))
 def procedure_list(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET or None)
     procedures = queries.active_procedures().select_related("field", "agency")

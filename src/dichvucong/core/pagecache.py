@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from functools import cache, wraps
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from dichvucong.core.models import CacheGeneration
 CATALOG = "catalog"
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _HOLE = b"\x00csrf\x00"
+QUERY_TIMEOUT = 3600
 HEADER = "X-Page-Cache"  # "hit" or "miss": for the tests and the load kit, nothing secret
 
 
@@ -76,15 +77,17 @@ def _key(request: HttpRequest, name: str | None) -> str:
 
 
 def public_page(name: str | None = CATALOG, *, timeout: int = 24 * 3600,
-                when: Callable[[HttpRequest], bool] | None = None):
+                params: Iterable[str] = ()):
     """Cache a public page's response for anonymous visitors; ``name``: the generation it is
-    invalidated by (None: only ``timeout``); ``when``: a further condition on the request (the
-    lookup caches its empty form, never an answer)."""
+    invalidated by (None: only ``timeout``); ``params``: the query parameters the page reads.
+    A request with any other parameter is served uncached: made-up parameters must not fill
+    the cache. A page with a query is kept an hour at most."""
+    known = frozenset(params)
 
     def decorator(view):
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if not _cacheable(request) or (when is not None and not when(request)):
+            if not _cacheable(request) or not known.issuperset(request.GET):
                 return view(request, *args, **kwargs)
             key = _key(request, name)
             store = caches["pages"]
@@ -99,7 +102,8 @@ def public_page(name: str | None = CATALOG, *, timeout: int = 24 * 3600,
             if (response.status_code == 200 and not response.streaming
                     and not response.cookies and "Cache-Control" not in response):
                 body = _TOKEN.sub(rb"\1" + _HOLE + rb"\2", response.content)
-                store.set(key, (body, response["Content-Type"]), timeout)
+                store.set(key, (body, response["Content-Type"]),
+                          min(timeout, QUERY_TIMEOUT) if request.GET else timeout)
                 response[HEADER] = "miss"
             return response
 

@@ -407,7 +407,7 @@ LOOKUP_LIMIT = 10  # attempts per address per 10 minutes: enough for typos, too 
 
 
 # The empty form only (no code in the address): an answer is never cached.
-@public_page(None, when=lambda request: not request.GET)
+@public_page(None)
 def public_lookup(request: HttpRequest) -> HttpResponse:
     """Follow a dossier without logging in: its code plus the applicant's phone number or ID
     number. Shows the progress only, no personal data."""

@@ -375,7 +375,8 @@ def report(request: HttpRequest, agency_id: int, fmt: str) -> HttpResponse:
 
 @require_GET
 # Derived from the dossiers, not invalidated by a change: the figures are kept a minute.
-@public_page(None, timeout=60)
+@public_page(None, timeout=60,
+             params=("period", "start", "end", "cap", "xa", "q", "trang"))
 def public(request: HttpRequest) -> HttpResponse:
     """Each agency's on-time and online rates, for anyone; no dossier, no personal data. Found
     by level, ward or name and shown a page at a time (transparency.py)."""
