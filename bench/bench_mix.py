@@ -76,10 +76,17 @@ def _run(env: dict[str, str], *command: str) -> None:
 def prepare(env: dict[str, str]) -> None:
     """The demo data and the history, set up in demo mode (production refuses demo accounts
     and synthetic history, on purpose)."""
-    for command in (["migrate"], ["load_reference_data"], ["load_catalog"],
-                    ["create_demo_accounts"], ["collectstatic", "--noinput"]):
-        _run(env, *command)
+    _run(env, "migrate")
+    from dichvucong.accounts.models import User
+    from dichvucong.catalog.models import Procedure
     from dichvucong.dossiers.models import Dossier
+
+    # Quick when already there (a second run on the same database); --setup does it again.
+    if "--setup" in sys.argv or not (Procedure.objects.exists()
+                                     and User.objects.filter(username="congdan").exists()):
+        for command in (["load_reference_data"], ["load_catalog"], ["create_demo_accounts"]):
+            _run(env, *command)
+    _run(env, "collectstatic", "--noinput")
 
     have = Dossier.objects.count()
     if have < DOSSIERS:
