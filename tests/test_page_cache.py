@@ -89,4 +89,4 @@ def test_the_lookup_caches_its_empty_form_never_an_answer_nor_made_up_addresses(
     assert HEADER not in Client().get("/tra-cuu/", {"ma": "KHONG-CO"})
     # Made-up parameters do not fill the cache; the search's own do.
     assert HEADER not in Client().get("/", {"utm": "x"})
-    assert Client().get("/thu-tuc/", {"q": "khai sinh", "page": "1"})[HEADER] == "miss"
+    assert Client().get("/thu-tuc/", {"field": "ho-tich", "page": "1"})[HEADER] == "miss"
