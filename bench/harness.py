@@ -216,6 +216,17 @@ def postmaster_pid() -> int | None:
 Request = tuple[str, str, bytes | None, dict[str, str], int]
 
 
+def run_threads(target: Callable[[], None], count: int) -> float:
+    """``count`` threads running ``target`` together; the seconds until the last ends."""
+    threads = [threading.Thread(target=target) for _ in range(count)]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began
+
+
 def run_load(port: int, make_request: Callable[[], Request], seconds: float,
              clients: int) -> dict:
     """``clients`` closed-loop keep-alive clients (threads) for ``seconds``: rate, errors and
@@ -246,13 +257,7 @@ def run_load(port: int, make_request: Callable[[], Request], seconds: float,
             latencies.extend(mine)
             errors[0] += bad
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    began = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - began
+    elapsed = run_threads(client, clients)
     latencies.sort()
 
     def pct(p: float) -> float:

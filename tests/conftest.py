@@ -38,6 +38,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("create_demo_accounts", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache():
+    """Each test starts with no cached public page (core.pagecache): a test's rolled-back data
+    and settings must not be served to the next one."""
+    from django.core.cache import caches
+
+    caches["pages"].clear()
+
+
 @pytest.fixture
 def result_keys(settings, tmp_path_factory):
     """Results signed in a test (``procedure_flow.signing_keys``), Phường Hải Châu's key made

@@ -105,13 +105,20 @@ def test_database_url_selects_postgresql(tmp_path):
                                      "dvc"]
 
 
-def test_redis_url_switches_huey_to_redis(tmp_path):
+def test_redis_url_switches_huey_caches_and_sessions_to_redis(tmp_path):
+    show = ("print(settings.HUEY['huey_class'], settings.CACHES['pages']['BACKEND'], "
+            "settings.SESSION_ENGINE)")
     result = _run_settings(
         {"DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path),
-         "REDIS_URL": "redis://127.0.0.1:6379/0"},
-        "print(settings.HUEY['huey_class'])",
-    )
-    assert result.stdout.strip() == "huey.RedisHuey"
+         "REDIS_URL": "redis://127.0.0.1:6379/0"}, show)
+    assert result.stdout.split() == ["huey.RedisHuey",
+                                     "django.core.cache.backends.redis.RedisCache",
+                                     "django.contrib.sessions.backends.cached_db"]
+    # Without Redis, sessions stay in the database: a process's own memory would keep a
+    # session another process ended (logout).
+    result = _run_settings({"DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path)},
+                           show)
+    assert result.stdout.split()[2] == "django.contrib.sessions.backends.db"
 
 
 @pytest.mark.django_db

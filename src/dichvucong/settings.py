@@ -315,11 +315,21 @@ else:
     )
 
 # Rate limits do not count in the cache (core.ratelimit: the database, or Redis when set).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# "pages": the anonymous public pages (core.pagecache), invalidated through the database, so
+# each process's own memory is enough without Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+          "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                    "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 5000}}}
 if REDIS_URL:
     # A miss, not a 500, while Redis is down (core.cache).
     CACHES = {"default": {"BACKEND": "dichvucong.core.cache.TolerantRedisCache",
-                          "LOCATION": REDIS_URL}}
+                          "LOCATION": REDIS_URL},
+              "pages": {"BACKEND": "dichvucong.core.cache.TolerantRedisCache",
+                        "LOCATION": REDIS_URL, "KEY_PREFIX": "pages"}}
+    # Sessions read from Redis and written through to the database (nothing lost with Redis).
+    # Not without Redis: in one process's memory, a session ended in another process (logout)
+    # would live on in this one.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # Security. Secure by default; demo and tests run over plain HTTP on loopback.
 SECURE = MODE == "production"

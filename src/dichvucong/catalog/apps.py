@@ -7,4 +7,6 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Danh mục thủ tục hành chính")
 
     def ready(self) -> None:
-        from dichvucong.catalog import tasks  # noqa: F401  (registers the periodic task)
+        from dichvucong.catalog import invalidation, tasks  # noqa: F401  (tasks: the periodic task)
+
+        invalidation.connect()

@@ -10,11 +10,13 @@ from dichvucong.catalog import queries
 from dichvucong.catalog.forms import COMMUNE_AGENCY_CHOICES, CatalogFilterForm
 from dichvucong.catalog.models import Field, Procedure
 from dichvucong.catalog.presenters import present_procedure
+from dichvucong.core.pagecache import public_page
 
 PAGE_SIZE = 20
 
 
 @require_GET
+@public_page(params=(*CatalogFilterForm.base_fields, "page"))
 def procedure_list(request: HttpRequest) -> HttpResponse:
     form = CatalogFilterForm(request.GET or None)
     procedures = queries.active_procedures().select_related("field", "agency")
@@ -62,6 +64,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@public_page()
 def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
     procedure = get_object_or_404(
         queries.active_procedures().select_related("field", "agency", "current_version"),
@@ -78,11 +81,13 @@ def procedure_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@public_page()
 def field_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/field_list.html", {"fields": queries.fields_with_counts()})
 
 
 @require_GET
+@public_page()
 def agency_list(request: HttpRequest) -> HttpResponse:
     counts = queries.commune_counts()
     return render(request, "catalog/agency_list.html", {

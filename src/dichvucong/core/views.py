@@ -29,8 +29,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.core import operations
+from dichvucong.core.pagecache import public_page
 
 
+@public_page()
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {
         "popular": catalog_queries.popular_procedures(8),

@@ -23,6 +23,7 @@ from dichvucong.catalog.formviews import (
     read_form,
 )
 from dichvucong.catalog.presenters import format_vnd
+from dichvucong.core.pagecache import public_page
 from dichvucong.core.ratelimit import allow, client_key
 from dichvucong.core.text import NAME_MAX, sorted_vietnamese
 from dichvucong.datastore import hooks as store_hooks
@@ -426,6 +427,8 @@ def _revision(request: HttpRequest) -> int | None:
 LOOKUP_LIMIT = 10  # attempts per address per 10 minutes: enough for typos, too few to guess
 
 
+# The empty form only (no code in the address): an answer is never cached.
+@public_page(None)
 def public_lookup(request: HttpRequest) -> HttpResponse:
     """Follow a dossier without logging in: its code plus the applicant's phone number or ID
     number. Shows the progress only, no personal data."""

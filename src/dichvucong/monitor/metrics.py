@@ -727,25 +727,80 @@ def monthly_statistics(year: int, month: int, agency_ids: Sequence[int] | None =
 DRILLABLE: tuple[str, ...] = (*SUMS, *NOW_MEASURES, "online_received")
 
 
-def drilldown(scope: Scope, measure: str, now: dt.datetime | None = None) -> QuerySet:
-    """The dossiers a number counts: for a sum, those whose fact satisfies the measure on a day
-    of the period (``processing_days`` lists the resolved dossiers it adds up); for ``open`` and
-    ``overdue``, the open dossiers now. Ordered newest first."""
+def _drill(scope: Scope, measure: str, now: dt.datetime | None) -> tuple[QuerySet, str | None]:
+    """The facts a number counts, and the date column a dated measure is anchored on (None
+    for open and overdue, which are now)."""
     if measure not in DRILLABLE:
         raise ValueError(f"unknown measure {measure!r}")
     now = now or timezone.now()
+    anchor = None
     if measure in NOW_MEASURES:
         condition = Q(outcome="open")
         if measure == "overdue":
             condition &= Q(due_at__lt=now)
     elif measure == "online_received":
         m = facts.measure("received")
-        condition = m.q() & scope.days(m.anchor) & Q(channel__in=ONLINE_CHANNELS)
+        condition, anchor = m.q() & scope.days(m.anchor) & Q(channel__in=ONLINE_CHANNELS), m.anchor
     else:
         m = facts.measure(measure)
-        condition = m.q() & scope.days(m.anchor)
-    ids = DossierFact.objects.filter(condition, scope.dimensions()).values("dossier_id")
-    return Dossier.objects.filter(pk__in=ids).order_by("-pk")
+        condition, anchor = m.q() & scope.days(m.anchor), m.anchor
+    return DossierFact.objects.filter(condition, scope.dimensions()), anchor
+
+
+def drilldown(scope: Scope, measure: str, now: dt.datetime | None = None) -> QuerySet:
+    """The dossiers a number counts: for a sum, those whose fact satisfies the measure on a day
+    of the period (``processing_days`` lists the resolved dossiers it adds up); for ``open`` and
+    ``overdue``, the open dossiers now. Ordered newest first."""
+    facts_of, _ = _drill(scope, measure, now)
+    return Dossier.objects.filter(pk__in=facts_of.values("dossier_id")).order_by("-pk")
+
+
+@dataclass(frozen=True)
+class DrillPage:
+    dossiers: list[Dossier]
+    next_key: str | None  # where the next page starts (``drilldown_page``'s ``after``)
+
+
+def drilldown_page(scope: Scope, measure: str, now: dt.datetime | None = None, *,
+                   after: str | None = None, size: int = 50) -> DrillPage:
+    """A page of :func:`drilldown`'s dossiers by key, read from the facts alone, so that its
+    cost follows the page, never the history: open and overdue newest first by dossier (the
+    partial index of the open dossiers: an overdue one may be years old, and joined to the
+    dossiers the planner walked the whole dossier table backwards to find it); a dated measure
+    by its day, then dossier, newest first (the day's index: the period may be years back).
+    ``after``: the key of the previous page's last row, as given in ``next_key``."""
+    facts_of, anchor = _drill(scope, measure, now)
+    day, last = _drill_key(after, dated=anchor is not None)
+    if anchor is None:
+        if last is not None:
+            facts_of = facts_of.filter(dossier_id__lt=last)
+        rows = list(facts_of.order_by("-dossier_id").values_list("dossier_id", "dossier_id")
+                    [: size + 1])
+    else:
+        if day is not None and last is not None:
+            facts_of = facts_of.filter(Q(**{f"{anchor}__lte": day}),
+                                       Q(**{f"{anchor}__lt": day}) | Q(dossier_id__lt=last))
+        rows = list(facts_of.order_by(f"-{anchor}", "-dossier_id")
+                    .values_list("dossier_id", anchor)[: size + 1])
+    more, rows = len(rows) > size, rows[:size]
+    found = Dossier.objects.select_related("procedure", "agency").in_bulk(
+        [pk for pk, _ in rows])
+    next_key = None
+    if more and rows:
+        pk, when = rows[-1]
+        next_key = str(pk) if anchor is None else f"{when.isoformat()}.{pk}"
+    return DrillPage([found[pk] for pk, _ in rows if pk in found], next_key)
+
+
+def _drill_key(text: str | None, *, dated: bool) -> tuple[dt.date | None, int | None]:
+    """A page key: ``<dossier id>`` or ``<day>.<dossier id>``; anything else is the first page."""
+    day_text, _, pk_text = (text or "").rpartition(".")
+    if not pk_text.isdigit() or bool(day_text) != dated:
+        return None, None
+    try:
+        return (dt.date.fromisoformat(day_text) if dated else None), int(pk_text)
+    except ValueError:
+        return None, None
 
 
 def with_scope(scope: Scope, **changes: Any) -> Scope:

@@ -82,6 +82,10 @@ class DossierFact(models.Model):
                          name="monitor_open_due"),
             models.Index(fields=["agency", "due_at"], condition=Q(outcome="open"),
                          name="monitor_open_agency_due"),
+            # The lists of open and overdue dossiers, newest first: a walk of the open ones
+            # only, however long the history (an overdue dossier may be years old).
+            models.Index(fields=["-dossier"], condition=Q(outcome="open"),
+                         name="monitor_open_newest"),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from dichvucong.adminunits import queries as units
 from dichvucong.agencies.models import Agency
 from dichvucong.backoffice.timing import duration, hold_lines, minutes_per_day
+from dichvucong.core.pagecache import public_page
 from dichvucong.core.text import vietnamese_key
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of
@@ -310,20 +311,16 @@ def dossiers(request: HttpRequest) -> HttpResponse:
     if scope.agency_ids is not None and not scope.agency_ids:
         raise PermissionDenied
     now = timezone.now()
-    queryset = metrics.drilldown(scope, measure, now)
-    before = _int(request.GET.get("before"))
-    if before is not None:
-        queryset = queryset.filter(pk__lt=before)
-    page = list(queryset.select_related("procedure", "agency")[: PAGE_SIZE + 1])
-    more = len(page) > PAGE_SIZE
-    page = page[:PAGE_SIZE]
+    before = request.GET.get("before")
+    drilled = metrics.drilldown_page(scope, measure, now, after=before, size=PAGE_SIZE)
+    page = drilled.dossiers
     facts = {f.dossier_id: f for f in DossierFact.objects.filter(
         dossier_id__in=[d.pk for d in page])}
     figs = metrics.figures(scope, now)
     total = figs.online_received if measure == "online_received" else getattr(figs, measure)
     params = {**scope_params(scope), "measure": measure}
-    next_url = (f"{reverse('monitor:dossiers')}?{urlencode({**params, 'before': page[-1].pk})}"
-                if more else None)
+    next_url = (f"{reverse('monitor:dossiers')}?{urlencode({**params, 'before': drilled.next_key})}"
+                if drilled.next_key else None)
     return render(request, "monitor/dossiers.html", {
         **_common(request, scope), "measure": measure,
         "measure_label": charts.MEASURE_LABELS().get(measure, measure), "total": total,
@@ -386,6 +383,9 @@ def report(request: HttpRequest, agency_id: int, fmt: str) -> HttpResponse:
 
 
 @require_GET
+# Derived from the dossiers, not invalidated by a change: the figures are kept a minute.
+@public_page(None, timeout=60,
+             params=("period", "start", "end", "cap", "xa", "q", "trang"))
 def public(request: HttpRequest) -> HttpResponse:
     """Each agency's on-time and online rates, for anyone; no dossier, no personal data. Found
     by level, ward or name and shown a page at a time (transparency.py)."""

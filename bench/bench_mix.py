@@ -1,0 +1,378 @@
+"""The load kit (issue #19): the portal's mixed load against the stack in production mode,
+beside the trivial view, with the server's and the database's own CPU counters.
+
+It sets up a database (migrations, reference data, catalogue, demo accounts, static files, a
+generated history of ``BENCH_DOSSIERS`` dossiers unless the database already holds that many),
+starts gunicorn in production mode (``DICHVUCONG_MODE=production``, DEBUG off, a throwaway
+secret; two-step verification for officials off and local accounts on, since the load client
+logs in with a password, not VNeID), optionally on Redis, and runs in alternating rounds:
+
+* the floor: ``/healthz/live``, the trivial view;
+* the mix: 60 % anonymous pages (home, catalogue search, a procedure page, the public dossier
+  lookup), 20 % a logged-in citizen's pages (my dossiers, a dossier), 10 % API reads (the
+  catalogue, my dossiers), 5 % API submissions with a 200 KB PDF, 5 % the back-office queue;
+* each kind of request alone, so that the CPU the processes' own counters (``/proc``) show for
+  a round is that kind's: CPU per request for each kind, app and database.
+
+It prints for each: req/s, p50/p95/p99, errors, CPU per request (app + database) and its ratio
+to the floor's; for the mix also the latency of each kind within it; and the machine's load
+average before and after (the machine may be shared: the rates follow the neighbours' load, the
+CPU per request much less).
+
+    ./run bench bench/bench_mix.py                       (PostgreSQL; SQLite beside it)
+    DATABASE_URL=postgres://… .venv/bin/python bench/bench_mix.py
+    BENCH_REDIS_URL=redis://127.0.0.1:6379/0 …           (cache and sessions on Redis)
+    BENCH_DOSSIERS=200000 BENCH_SECONDS=60 BENCH_ROUNDS=3 BENCH_CLIENTS=16 BENCH_WORKERS=4 …
+    BENCH_URL=http://127.0.0.1:8000 BENCH_SERVER_PID=… BENCH_DATABASE_PID=…
+        (a stack already running, with the demo accounts; no setup, and the CPU counters of
+        the processes given, if any)
+
+The submissions add dossiers to the citizen ``congdan``; use a database meant for benchmarks.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import harness
+from bench_api_submit import PROCEDURE, multipart, pdf_of_size
+
+DOSSIERS = int(os.environ.get("BENCH_DOSSIERS", "20000"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))  # per kind, over all rounds
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "3"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+URL = os.environ.get("BENCH_URL", "")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "")
+
+MIX = {"anonymous page": 60, "citizen page": 20, "API read": 10, "API submission": 5,
+       "back-office queue": 5}
+SEARCHES = ["khai sinh", "đăng ký kết hôn", "giấy phép xây dựng", "hộ kinh doanh",
+            "chứng thực bản sao", "cấp lại", "lý lịch tư pháp", "thường trú"]
+
+
+# --- the stack ---------------------------------------------------------------------------------
+
+def _run(env: dict[str, str], *command: str) -> None:
+    subprocess.run([sys.executable, "-m", "dichvucong", *command, "-v", "0"], env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def prepare(env: dict[str, str]) -> None:
+    """The demo data and the history, set up in demo mode (production refuses demo accounts
+    and synthetic history, on purpose)."""
+    _run(env, "migrate")
+    from dichvucong.accounts.models import User
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.dossiers.models import Dossier
+
+    # Quick when already there (a second run on the same database); --setup does it again.
+    if "--setup" in sys.argv or not (Procedure.objects.exists()
+                                     and User.objects.filter(username="congdan").exists()):
+        for command in (["load_reference_data"], ["load_catalog"], ["create_demo_accounts"]):
+            _run(env, *command)
+    _run(env, "collectstatic", "--noinput")
+
+    have = Dossier.objects.count()
+    if have < DOSSIERS:
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "dichvucong", "generate-history", "--dossiers",
+                        str(DOSSIERS - have), "--seed", str(have + 1)], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        print(f"generated {DOSSIERS - have:,} dossiers of history in "
+              f"{time.perf_counter() - started:.0f} s")
+
+
+@contextmanager
+def production_server() -> Iterator[harness.Server]:
+    data_dir = Path(os.environ.get("DICHVUCONG_DATA_DIR") or tempfile.mkdtemp())
+    demo = {**os.environ, "DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(data_dir),
+            "DJANGO_SETTINGS_MODULE": "dichvucong.settings"}
+    prepare(demo)
+    env = {**demo, "DICHVUCONG_MODE": "production", "SECRET_KEY": secrets.token_urlsafe(40),
+           "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
+           "DICHVUCONG_TWO_FACTOR_FOR_OFFICIALS": "0", "DICHVUCONG_LOCAL_REGISTRATION": "1",
+           "DEBUG": "0"}
+    if REDIS_URL:
+        env["REDIS_URL"] = REDIS_URL
+    port = harness.free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application", "-b",
+         f"127.0.0.1:{port}", "-w", str(WORKERS), "--threads", str(THREADS),
+         "--timeout", "120", "--log-level", "warning"], env=env)
+    try:
+        wait_until_live(port, process)
+        yield harness.Server(port, process, env)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until_live(port: int, process: subprocess.Popen, seconds: float = 300) -> None:
+    """Until every worker answers: on a busy machine a worker takes many seconds to boot."""
+    deadline = time.monotonic() + seconds
+    answered = 0
+    while answered < WORKERS * 2:
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("gunicorn did not start")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+            conn.request("GET", harness.FLOOR_URL)
+            answered += conn.getresponse().status == 200
+            conn.close()
+        except OSError:
+            time.sleep(0.5)
+
+
+class Running:
+    """A stack started elsewhere (``BENCH_URL``): the CPU of the processes named, if any."""
+
+    def __init__(self, url: str):
+        parts = urllib.parse.urlsplit(url)
+        self.port = parts.port or 80
+        pid = os.environ.get("BENCH_SERVER_PID")
+        self.process = type("P", (), {"pid": int(pid) if pid else None})()
+
+
+# --- the requests -----------------------------------------------------------------------------
+
+def login(port: int, username: str) -> dict[str, str]:
+    """Log in through the login page; the headers a browser then sends."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("GET", "/dang-nhap/")
+    response = conn.getresponse()
+    page = response.read().decode()
+    cookies = "; ".join(c.split(";", 1)[0] for c in response.headers.get_all("Set-Cookie") or [])
+    csrf = re.search(r"csrftoken=([^;]+)", cookies).group(1)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "username": username,
+                                   "password": "demo-dichvucong"})
+    referer = f"http://127.0.0.1:{port}/"
+    conn.request("POST", "/dang-nhap/", body=body, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={csrf}",
+        "Referer": referer})
+    response = conn.getresponse()
+    response.read()
+    session = re.search(r"sessionid=([^;]+)", response.getheader("Set-Cookie") or "")
+    if response.status != 302 or session is None:
+        raise SystemExit(f"could not log {username} in ({response.status})")
+    return {"Cookie": f"csrftoken={csrf}; sessionid={session.group(1)}", "X-CSRFToken": csrf,
+            "Referer": referer}
+
+
+def get(path: str, headers: dict[str, str] | None = None) -> harness.Request:
+    return ("GET", path, None, headers or {}, 200)
+
+
+def request_makers(port: int) -> dict[str, Callable[[], harness.Request]]:
+    """One maker per kind of request; each picks its page at random."""
+    from dichvucong.agencies.models import Agency
+    from dichvucong.catalog.models import Procedure
+
+    citizen, officer = login(port, "congdan"), login(port, "motcua.haichau")
+    agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
+    documents = Procedure.objects.get(code=PROCEDURE).current_version.parsed().documents
+    certificate = next(i for i, d in enumerate(documents) if d.mandatory)
+    declaration = json.dumps(harness.tests_module("birth_helpers").birth_form_json(),
+                             ensure_ascii=False)
+    attachment = pdf_of_size(200 * 1024)
+
+    def submission() -> harness.Request:
+        body, content_type = multipart(
+            {"procedure": PROCEDURE, "agency": str(agency), "form": declaration,
+             "documents": f"[{certificate}]"}, [("files", "giay-chung-sinh.pdf", attachment)])
+        return ("POST", "/api/v1/dossiers", body, {**citizen, "Content-Type": content_type},
+                201)
+
+    # The citizen needs dossiers to look at: a few submissions before the rounds.
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    codes = []
+    for _ in range(5):
+        method, path, body, headers, _ = submission()
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        answer = response.read()
+        if response.status != 201:
+            raise SystemExit(f"a submission failed: {response.status} {answer[:300]!r}")
+        codes.append(json.loads(answer)["code"])
+    procedures = list(Procedure.objects.filter(is_active=True, current_version__isnull=False)
+                      .order_by("-popularity").values_list("code", flat=True)[:200])
+
+    def anonymous() -> harness.Request:
+        roll = random.random()
+        if roll < 0.25:
+            return get("/")
+        if roll < 0.5:
+            return get("/thu-tuc/?" + urllib.parse.urlencode({"q": random.choice(SEARCHES)}))
+        if roll < 0.85:
+            return get(f"/thu-tuc/{random.choice(procedures)}/")
+        return get("/tra-cuu/")
+
+    def citizen_page() -> harness.Request:
+        if random.random() < 0.5:
+            return get("/ho-so/", citizen)
+        return get(f"/ho-so/{random.choice(codes)}/", citizen)
+
+    def api_read() -> harness.Request:
+        roll = random.random()
+        if roll < 0.4:
+            return get("/api/v1/catalog/procedures", citizen)
+        if roll < 0.6:
+            return get(f"/api/v1/catalog/procedures/{random.choice(procedures)}", citizen)
+        if roll < 0.8:
+            return get("/api/v1/dossiers", citizen)
+        return get(f"/api/v1/dossiers/{random.choice(codes)}", citizen)
+
+    return {"anonymous page": anonymous, "citizen page": citizen_page, "API read": api_read,
+            "API submission": submission,
+            "back-office queue": lambda: get("/mot-cua/", officer)}
+
+
+# --- the load ---------------------------------------------------------------------------------
+
+def run_mix(port: int, makers: dict[str, Callable[[], harness.Request]], seconds: float,
+            clients: int) -> dict:
+    """Closed-loop clients each drawing the next request's kind by the mix's shares; the
+    latencies of each kind kept apart."""
+    kinds, weights = list(MIX), list(MIX.values())
+    stop = time.monotonic() + seconds
+    by_kind: dict[str, list[float]] = {kind: [] for kind in kinds}
+    errors, lock = [0], threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: dict[str, list[float]] = {kind: [] for kind in kinds}
+        bad = 0
+        while time.monotonic() < stop:
+            kind = random.choices(kinds, weights)[0]
+            method, path, body, headers, expect = makers[kind]()
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                bad += response.status != expect
+            except (OSError, http.client.HTTPException):
+                bad += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            mine[kind].append(time.perf_counter() - start)
+        with lock:
+            for kind, values in mine.items():
+                by_kind[kind].extend(values)
+            errors[0] += bad
+
+    elapsed = harness.run_threads(client, clients)
+    everything = sorted(v for values in by_kind.values() for v in values)
+
+    def pct(values: list[float], p: float) -> float:
+        values = sorted(values)
+        return values[min(len(values) - 1, int(len(values) * p))] * 1000 if values else 0.0
+
+    return {"requests": len(everything), "rps": len(everything) / elapsed, "errors": errors[0],
+            "p50": pct(everything, 0.5), "p95": pct(everything, 0.95),
+            "p99": pct(everything, 0.99),
+            "kinds": {kind: (len(v), pct(v, 0.5), pct(v, 0.95), pct(v, 0.99))
+                      for kind, v in by_kind.items()}}
+
+
+def measure(served, makers: dict[str, Callable[[], harness.Request]]) -> tuple[dict, dict]:
+    """The floor, the mix and each kind alone, in alternating rounds, each round's CPU from
+    the server's and the database's process counters."""
+    database = (int(os.environ["BENCH_DATABASE_PID"]) if os.environ.get("BENCH_DATABASE_PID")
+                else harness.postmaster_pid() if not URL else None)
+    server_pid = served.process.pid
+    loads = {"floor": harness.floor_request, **makers}
+    for make in loads.values():
+        harness.run_load(served.port, make, 1, CLIENTS)  # warm: imports, caches, connections
+    run_mix(served.port, makers, 1, CLIENTS)
+    runs: dict[str, list[dict]] = {name: [] for name in ("floor", "mix", *makers)}
+    mix_kinds: dict[str, list] = {kind: [] for kind in MIX}
+    for _ in range(ROUNDS):
+        for name in runs:
+            before = harness.tree_cpu(server_pid), harness.tree_cpu(database)
+            if name == "mix":
+                result = run_mix(served.port, makers, SECONDS / ROUNDS, CLIENTS)
+                for kind, figures in result.pop("kinds").items():
+                    mix_kinds[kind].append(figures)
+            else:
+                result = harness.run_load(served.port, loads[name], SECONDS / ROUNDS, CLIENTS)
+            after = harness.tree_cpu(server_pid), harness.tree_cpu(database)
+            result["server_cpu"] = after[0] - before[0]
+            result["database_cpu"] = after[1] - before[1]
+            runs[name].append(result)
+    return {name: harness.combine(r) for name, r in runs.items()}, mix_kinds
+
+
+def report(results: dict, mix_kinds: dict) -> None:
+    floor = results["floor"]
+    floor_cpu = floor["server_ms"] + floor["database_ms"]
+    print(f"{'':<22}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>7}"
+          f"{'app CPU':>9}{'db CPU':>8}{'CPU/req':>9}{'× floor':>8}{'rate/floor':>11}")
+    for name, r in results.items():
+        cpu = r["server_ms"] + r["database_ms"]
+        label = "floor /healthz/live" if name == "floor" else name
+        print(f"{label:<22}{r['rps']:>8.1f}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}"
+              f"{r['errors']:>7}{r['server_ms']:>9.2f}{r['database_ms']:>8.2f}{cpu:>9.2f}"
+              f"{cpu / floor_cpu if floor_cpu else float('nan'):>8.1f}"
+              f"{r['rps'] / floor['rps'] if floor['rps'] else float('nan'):>11.2f}")
+    print("(CPU in ms per request, from the processes' counters; × floor: CPU per request "
+          "against the trivial view's)")
+    mix = results["mix"]
+    cores = os.cpu_count() or 1
+    cpu = mix["server_ms"] + mix["database_ms"]
+    if cpu:
+        print(f"mix: {cpu:.2f} ms of CPU per request → at most {1000 * cores / cpu:,.0f} req/s "
+              f"on {cores} free cores")
+    print("latency of each kind within the mix (median over the rounds):")
+    for kind, rounds in mix_kinds.items():
+        count = sum(r[0] for r in rounds)
+        middle = sorted(rounds, key=lambda r: r[1])[len(rounds) // 2]
+        print(f"  {kind:<20}{count:>7} requests   p50 {middle[1]:7.1f}   p95 {middle[2]:7.1f}   "
+              f"p99 {middle[3]:7.1f} ms")
+
+
+def main() -> None:
+    harness.setup_django()
+    from django.conf import settings
+
+    load_before = os.getloadavg()
+    if URL:
+        served = Running(URL)
+        makers = request_makers(served.port)
+        results, mix_kinds = measure(served, makers)
+        where = f"the stack at {URL}"
+    else:
+        with production_server() as served:
+            makers = request_makers(served.port)
+            results, mix_kinds = measure(served, makers)
+        where = (f"gunicorn {WORKERS}×{THREADS} in production mode, "
+                 f"{harness.database_name()}{', Redis' if REDIS_URL else ''}")
+    from dichvucong.dossiers.models import Dossier
+
+    load_after = os.getloadavg()
+    print(f"\nThe mix — {where}; {Dossier.objects.count():,} dossiers; {CLIENTS} closed-loop "
+          f"clients; {SECONDS:.0f} s per line in {ROUNDS} alternating rounds; "
+          f"{os.cpu_count()} cores; load average {load_before[0]:.1f} before, "
+          f"{load_after[0]:.1f} after (the machine may be shared)")
+    print(f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}")
+    report(results, mix_kinds)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The anonymous public pages are cached (core.pagecache): through HTTP, a change is visible at
+once, each language and each visitor get their own CSRF token, and nothing of a logged-in user
+or a waiting message is ever stored or served to another visitor."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib import messages
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpResponse
+from django.test import Client, RequestFactory
+
+from dichvucong.accounts.models import User
+from dichvucong.catalog.models import Procedure
+from dichvucong.core.pagecache import HEADER
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def token(response) -> str:
+    return TOKEN.search(response.content.decode()).group(1)
+
+
+def switch_to_english(client: Client, response) -> int:
+    """The language switch's POST with the token the page gave, CSRF checks on."""
+    return client.post("/i18n/setlang/", {"csrfmiddlewaretoken": token(response),
+                                          "language": "en", "next": "/"}).status_code
+
+
+def test_a_cached_page_follows_a_change_at_once_and_keeps_nothing_personal():
+    procedure = Procedure.objects.filter(is_active=True, current_version__isnull=False).first()
+    url = procedure.get_absolute_url()
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    miss = first.get(url)
+    assert miss[HEADER] == "miss" and procedure.name in miss.content.decode()
+    hit = second.get(url)
+    assert hit[HEADER] == "hit" and hit.content.decode().count(procedure.name) >= 1
+    # The stored page has no token: each visitor gets a fresh one, with its cookie, that works.
+    assert token(hit) != token(miss) and "csrftoken" in hit.cookies
+    assert switch_to_english(second, hit) == 302
+    english = second.get(url)
+    assert english[HEADER] == "miss" and 'lang="en"' in english.content.decode()
+    assert 'lang="vi"' in first.get(url).content.decode()  # each language its own copy
+
+    # Put in force or edited: the next anonymous request shows it, in every language.
+    procedure.name = "Thủ tục đã đổi tên để thử bộ đệm trang"
+    procedure.save()
+    assert procedure.name in first.get(url).content.decode()
+    assert procedure.name in second.get(url).content.decode()
+    home = first.get("/")
+    assert home[HEADER] == "miss"
+
+    # A logged-in citizen's page is never stored, nor served from the store.
+    citizen = Client()
+    citizen.force_login(User.objects.get(username="congdan"))
+    mine = citizen.get("/")
+    assert HEADER not in mine and "Nguyễn Văn An" in mine.content.decode()
+    again = first.get("/")
+    assert again[HEADER] == "hit"
+    assert "Nguyễn Văn An" not in again.content.decode()
+    assert "Đăng xuất" not in again.content.decode()
+
+    # A visitor with a message waiting gets their page rendered for them, not stored.
+    request = RequestFactory().get("/")
+    storage = CookieStorage(request)
+    storage.add(messages.INFO, "Thông báo riêng của người xem này")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    visitor = Client()
+    visitor.cookies["messages"] = carrier.cookies["messages"].value
+    own = visitor.get("/")
+    assert HEADER not in own and "Thông báo riêng của người xem này" in own.content.decode()
+    assert "Thông báo riêng" not in Client().get("/").content.decode()
+
+
+def test_the_lookup_caches_its_empty_form_never_an_answer_nor_made_up_addresses():
+    assert Client().get("/tra-cuu/")[HEADER] == "miss"
+    form = Client(enforce_csrf_checks=True)
+    page = form.get("/tra-cuu/")
+    assert page[HEADER] == "hit"
+    answer = form.post("/tra-cuu/", {"csrfmiddlewaretoken": token(page), "ma": "KHONG-CO",
+                                     "xac_minh": "0905550001"})
+    assert answer.status_code == 200 and HEADER not in answer
+    assert "Không tìm thấy hồ sơ" in answer.content.decode()
+    assert HEADER not in Client().get("/tra-cuu/", {"ma": "KHONG-CO"})
+    # Made-up parameters do not fill the cache; the search's own do.
+    assert HEADER not in Client().get("/", {"utm": "x"})
+    assert Client().get("/thu-tuc/", {"field": "ho-tich", "page": "1"})[HEADER] == "miss"
