@@ -36,7 +36,6 @@ GENERAL = {
     "steps_text": "Nộp hồ sơ; nhận kết quả.",
     "legal_basis": "Quyết định 1/2025/QĐ-UBND\nQuyết định 2/2025/QĐ-UBND",
     "presence_required": "",
-    "identity_level": "1",
     "keywords": "kỹ năng số",
 }
 PROCESSING = {"time_value": "5", "unit": "working_days", "online_value": "3", "cutoff": ""}
@@ -258,8 +257,10 @@ def test_create_edit_every_section_and_publish(client, designer):
     assert "Chưa có thành phần hồ sơ." in response.content.decode()
     assert Procedure.objects.get(code=code).current_version is None
 
-    for key, values in [("general", GENERAL), ("processing", PROCESSING), ("fees", FEES),
-                        ("documents", DOCUMENTS), ("form", FIELDS), ("workflow", WORKFLOW),
+    # A VNeID login required to file online (accounts.assurance): saved with the rest.
+    for key, values in [("general", GENERAL | {"identity_level": "1"}), ("processing", PROCESSING),
+                        ("fees", FEES), ("documents", DOCUMENTS), ("form", FIELDS),
+                        ("workflow", WORKFLOW),
                         ("result", [RESULT])]:
         response = post_section(designer, code, key, values)
         assert response.status_code == 302, (key, _errors(response))
