@@ -351,6 +351,21 @@ REQUEST_AT = {
 RECORD_AT = {Action.submit.value, Action.enter_walk_in.value}
 
 
+def follow_event(event: DossierEvent) -> None:
+    """The fee follows the dossier's lifecycle (``pipeline/steps.py``, in the event's
+    transaction: the citizen sees the fee at once): kept when the dossier is filed, asked for at
+    the moment the procedure names."""
+    if event.action not in REQUEST_AT:
+        return
+    dossier = event.dossier
+    if event.action in RECORD_AT:
+        fee = record_fee(dossier)
+    else:
+        fee = dossier.fee if hasattr(dossier, "fee") else record_fee(dossier)
+    if fee.amount and Due(fee.due) in REQUEST_AT[event.action]:
+        request_fee(dossier, event.actor, event.actor_role or "system")
+
+
 @transaction.atomic
 def set_unknown_fee(dossier: Dossier, officer: User, amount: int, basis: str) -> DossierFee:
     """A reception officer of the dossier's agency sets the amount the rules could not (a fee

@@ -5,6 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ResultsConfig(AppConfig):
     name = "dichvucong.results"
     verbose_name = _("Kết quả giải quyết điện tử")
-
-    def ready(self) -> None:
-        from dichvucong.results import signals  # noqa: F401  (connects the receivers)
