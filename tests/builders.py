@@ -22,6 +22,8 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import actions, submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier
+from dichvucong.pipeline import worker as pipeline
+from dichvucong.pipeline.steps import DERIVED
 
 HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 JUSTICE = "Sở Tư pháp"
@@ -73,6 +75,7 @@ def filed(procedure_: Procedure | None = None, *, where: str | Agency = HAI_CHAU
     for requirement, upload in attach:
         submission.attach(draft, requirement, upload, citizen)
     actions.perform(draft.pk, Action.submit, citizen, LifecycleRole.applicant, now=now)
+    derive()
     return Dossier.objects.get(pk=draft.pk)
 
 
@@ -85,7 +88,17 @@ def moved(dossier: Dossier, state: str, *, unit: str = "haichau", now: datetime 
         if action == "assign":
             Dossier.objects.filter(pk=dossier.pk).update(
                 assignee=user(assignee or f"chuyenvien.{unit}"))
+    derive()
     return Dossier.objects.get(pk=dossier.pk)
+
+
+def derive(*, declaration: bool = False) -> None:
+    """What the pipeline's worker derives from the changes so far (facts, data store,
+    notifications, sync records, webhooks), as once the worker has run: the tests' transactions
+    never commit, so it is never kicked. The filed declaration's PDF only when asked (rendering
+    it costs, and adds a file to the dossier)."""
+    pipeline.drain(only=None if declaration else [s.name for s in DERIVED
+                                                  if s.name != "declaration"])
 
 
 def row(**fields) -> Dossier:
