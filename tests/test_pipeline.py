@@ -54,7 +54,7 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     mandatory = next(i for i, d in enumerate(documents) if d.mandatory)
     # What one API submission with a file costs in statements (docs/architecture.md
     # «Performance targets»); nothing derived among them.
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(1):
         response = client.post("/api/v1/dossiers", {
             "procedure": BIRTH, "agency": builders.agency().pk,
             "form": json.dumps(birth_form_json()), "documents": json.dumps([mandatory]),

@@ -84,11 +84,16 @@ def _event(dossier: Dossier, action: str, actor: User | None, role: str,
         actor=actor, actor_role=role, note=note, data=data)
 
 
-@transaction.atomic
+# No savepoint: the filing's (or the event's) transaction is enough, and a filing pays for
+# each savepoint in statements.
+@transaction.atomic(savepoint=False)
 def record_fee(dossier: Dossier, quote: fees.FeeQuote | None = None) -> DossierFee:
     """Keep the dossier's fee as the rules give it now (``quote``: as the filing just priced
     it, ``dossiers.submission.quote_fee``); once (later calls return it)."""
-    existing = DossierFee.objects.filter(dossier=dossier).first()
+    # The fee kept a moment ago on this very object (the filing, then its event): not re-read.
+    existing = dossier._state.fields_cache.get("fee")
+    if existing is None:
+        existing = DossierFee.objects.filter(dossier=dossier).first()
     if existing is not None:
         return existing
     result = quote if quote is not None else quote_for(dossier)

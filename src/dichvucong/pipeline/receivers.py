@@ -3,7 +3,7 @@ in-transaction steps of ``steps.py`` in their order, and the worker's kick after
 
 from __future__ import annotations
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from dichvucong.dossiers.models import DossierEvent
 from dichvucong.payments import services as payments
@@ -13,9 +13,9 @@ from dichvucong.pipeline.tasks import kick
 
 
 def _record(kind: str, row, dossier_id: int | None) -> None:
-    # The kick once per transaction: a filing writes several entries (the submission, its fee).
-    if (record(kind, row, dossier_id) is not None
-            and not any(item[1] is kick for item in connection.run_on_commit)):
+    # A kick per entry, not one per transaction: a kick registered in a savepoint that rolls
+    # back is dropped with it (the worker's run drains whatever is due, so two kicks cost one).
+    if record(kind, row, dossier_id) is not None:
         transaction.on_commit(kick)
 
 

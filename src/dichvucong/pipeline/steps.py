@@ -111,10 +111,10 @@ def _not_draft(row) -> bool:
 
 
 def _filed(attachment) -> bool:
-    """A draft's upload is nobody's business yet (its filing's record lists it); known only
-    when the dossier is at hand, else the step finds out."""
+    """A file stored before the dossier is filed and numbered is listed by the filing's own
+    record: nothing to add. Known when the dossier is at hand, else the step finds out."""
     dossier = attachment._state.fields_cache.get("dossier")
-    return dossier is None or dossier.state != State.draft.value
+    return dossier is None or (dossier.state != State.draft.value and dossier.code is not None)
 
 
 DERIVED: tuple[Step, ...] = (
