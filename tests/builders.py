@@ -23,7 +23,6 @@ from dichvucong.dossiers import actions, submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier
 from dichvucong.pipeline import worker as pipeline
-from dichvucong.pipeline.steps import DERIVED
 
 HAI_CHAU = "Ủy ban nhân dân phường Hải Châu"
 JUSTICE = "Sở Tư pháp"
@@ -92,13 +91,11 @@ def moved(dossier: Dossier, state: str, *, unit: str = "haichau", now: datetime 
     return Dossier.objects.get(pk=dossier.pk)
 
 
-def derive(*, declaration: bool = False) -> None:
+def derive() -> None:
     """What the pipeline's worker derives from the changes so far (facts, data store,
     notifications, sync records, webhooks), as once the worker has run: the tests' transactions
-    never commit, so it is never kicked. The filed declaration's PDF only when asked (rendering
-    it costs, and adds a file to the dossier)."""
-    pipeline.drain(only=None if declaration else [s.name for s in DERIVED
-                                                  if s.name != "declaration"])
+    never commit, so it is never kicked."""
+    pipeline.drain()
 
 
 def row(**fields) -> Dossier:

@@ -38,8 +38,6 @@ from tests.test_monitor import snapshot
 
 pytestmark = pytest.mark.django_db
 
-# The declaration's PDF is rendered by its step too; the tests of the declaration cover it.
-CHEAP = [step.name for step in DERIVED if step.name != "declaration"]
 
 
 def _receive(dossier: Dossier) -> DossierEvent:
@@ -76,7 +74,7 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     assert not StoredDocument.objects.filter(source_dossier=dossier).exists()
 
     _receive(dossier)
-    report = worker.drain(only=CHEAP)
+    report = worker.drain()
     assert report.failed == 0 and report.by_step["facts"] == len(events) + 1
     assert DossierFact.objects.get(dossier=dossier).state == "received"
     assert {"submitted", "received"} <= set(Notification.objects.filter(dossier=dossier)
@@ -84,10 +82,9 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     assert SyncRecord.objects.filter(dossier=dossier).count() == 2 * (len(events) + 1)
     assert StoredDocument.objects.filter(source_dossier=dossier, owner=user("congdan"),
                                          original_name="giay-chung-sinh.pdf").exists()
-    # Only the declaration is owed still; derived once, never again.
-    assert set(PipelineEntry.objects.filter(dossier_id=dossier.pk)
-               .values_list("pending", flat=True)) == {" declaration "}
-    assert worker.drain(only=CHEAP).done == 0
+    # Derived once, never again.
+    assert not PipelineEntry.objects.filter(dossier_id=dossier.pk).exists()
+    assert worker.drain().done == 0
     # The facts the worker derived are the facts rebuilt from scratch.
     derived = snapshot()
     facts.rebuild()
@@ -103,7 +100,7 @@ def test_a_failing_step_holds_up_no_other_and_is_tried_again(client, monkeypatch
 
     monkeypatch.setattr(worker, "DERIVED", tuple(
         replace(step, run=broken) if step.name == "notify" else step for step in DERIVED))
-    report = worker.drain(only=CHEAP)
+    report = worker.drain()
     assert report.failed == 1 and "notify" not in report.by_step
     entry = PipelineEntry.objects.get(event=event)
     assert entry.steps() == ["notify"] and entry.failures["notify"]["attempts"] == 1
@@ -117,9 +114,9 @@ def test_a_failing_step_holds_up_no_other_and_is_tried_again(client, monkeypatch
     assert "Cập nhật lúc" in client.get("/giam-sat/").content.decode()
 
     monkeypatch.undo()
-    assert worker.drain(only=CHEAP).done == 0  # not due before its backoff
+    assert worker.drain().done == 0  # not due before its backoff
     PipelineEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
-    assert worker.drain(only=CHEAP).by_step == {"notify": 1}
+    assert worker.drain().by_step == {"notify": 1}
     assert not PipelineEntry.objects.filter(pk=entry.pk).exists()
     received = Notification.objects.filter(dossier=dossier, event="received")
     assert received.exists() and received.count() == len({n.channel for n in received})
@@ -133,7 +130,7 @@ def test_a_killed_workers_entries_are_taken_over_and_a_lost_lease_writes_nothing
     token, claimed = leases.claim(PipelineEntry.objects.filter(pk=entry.pk), worker._claimable,
                                   batch=10, lease_seconds=60)
     assert claimed
-    assert worker.drain(only=CHEAP).done == 0  # held by its lease
+    assert worker.drain().done == 0  # held by its lease
     # The facts are behind while the entry is held: the centre says up to when they hold.
     client.force_login(user("ioc"))
     html = client.get("/giam-sat/").content.decode()
@@ -142,7 +139,7 @@ def test_a_killed_workers_entries_are_taken_over_and_a_lost_lease_writes_nothing
     PipelineEntry.objects.filter(pk=entry.pk).update(
         lease_until=timezone.now() - timedelta(seconds=1))
     stale = PipelineEntry.objects.get(pk=entry.pk)
-    assert worker.drain(only=CHEAP).by_step == {name: 1 for name in CHEAP if name != "store"}
+    assert worker.drain().by_step == {"facts": 1, "notify": 1, "sync": 1, "webhooks": 1}
     received = Notification.objects.filter(dossier=dossier, event="received")
     assert received.exists()
     received.delete()  # so that a second run would write them again

@@ -8,7 +8,7 @@ from django.db import transaction
 from dichvucong.dossiers.models import DossierEvent
 from dichvucong.payments import services as payments
 from dichvucong.pipeline.models import EntryKind
-from dichvucong.pipeline.steps import record
+from dichvucong.pipeline.steps import queue_declaration, record
 from dichvucong.pipeline.tasks import kick
 
 
@@ -24,6 +24,7 @@ def on_event(sender, instance: DossierEvent, created: bool, raw: bool = False, *
         return
     _record(EntryKind.EVENT, instance, instance.dossier_id)
     payments.follow_event(instance)  # step 3, after the entry: the fee's event comes later
+    queue_declaration(instance)
 
 
 def on_attachment(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:

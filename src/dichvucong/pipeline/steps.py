@@ -10,7 +10,11 @@ back with the change):
 1. the change's own row (the caller: ``dossiers/actions.py:perform`` and the others);
 2. ONE pipeline entry (``models.PipelineEntry``) naming the derived steps it needs;
 3. the fee (``payments/services.py:follow_event``): kept on filing, asked for at the moment the
-   procedure names (a ``fee_requested`` event, itself step 1 again).
+   procedure names (a ``fee_requested`` event, itself step 1 again);
+4. on filing (``submit``, ``enter_walk_in``) of a procedure with a form, the declaration queued
+   for after the commit (``queue_declaration``: huey's ``results.file_declaration`` renders
+   the filed form as the template's PDF, ``results/declaration.py:attach``, with retries of
+   its own; its file is then a change of its own).
 After the commit the worker is kicked (``tasks.run_pipeline``); the periodic run every minute
 picks up whatever a kick missed.
 
@@ -21,8 +25,6 @@ without holding up the others (``DERIVED``):
   ``facts.rebuild``);
 - ``store``: the files into the applicant's personal data store
   (``datastore/services.py:collect_dossier``, ``collect_result``);
-- ``declaration``: the filed form rendered as the dossier's PDF file
-  (``results/declaration.py:attach``);
 - ``notify``: the applicant's (or assignee's) notifications (``notify/dossier_events.py:
   notify_for_event`` → the notification outbox; ``notify/worker.py`` delivers);
 - ``sync``: the national portal's records (``nationalsync/outbox.py:record_event``,
@@ -38,6 +40,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from dichvucong.datastore import services as store
 from dichvucong.datastore.services import RESULT_REQUIREMENT
 from dichvucong.dossiers.lifecycle import Action, State
@@ -48,6 +52,7 @@ from dichvucong.notify import dossier_events as notify
 from dichvucong.pipeline.models import EntryKind, PipelineEntry
 from dichvucong.results import declaration
 from dichvucong.results.models import Result
+from dichvucong.results.tasks import file_declaration_task
 from dichvucong.webhooks import outbox as webhooks
 
 COLLECTING = {Action.submit.value, Action.enter_walk_in.value, Action.provide_supplement.value}
@@ -76,13 +81,6 @@ def _collect(entry: PipelineEntry) -> None:
                .filter(pk=entry.dossier_id).first())
     if dossier is not None:
         store.collect_dossier(dossier)
-
-
-def _declare(entry: PipelineEntry) -> None:
-    dossier = Dossier.objects.select_related("procedure_version").filter(
-        pk=entry.dossier_id).first()
-    if dossier is not None and declaration.has_form(dossier):
-        declaration.attach(dossier.pk)
 
 
 def _notify(entry: PipelineEntry) -> None:
@@ -124,8 +122,6 @@ DERIVED: tuple[Step, ...] = (
         (kind == EntryKind.EVENT and row.action in COLLECTING)
         or (kind == EntryKind.ATTACHMENT and row.requirement == RESULT_REQUIREMENT)
         or (kind == EntryKind.RESULT and row.is_ready)), _collect),
-    Step("declaration", lambda kind, row: kind == EntryKind.EVENT and row.action in FILING,
-         _declare),
     Step("notify", lambda kind, row: kind == EntryKind.EVENT, _notify),
     Step("sync", lambda kind, row: (kind == EntryKind.EVENT and _not_draft(row))
          or (kind == EntryKind.ATTACHMENT and _filed(row)), _sync),
@@ -144,3 +140,12 @@ def record(kind: str, row, dossier_id: int | None) -> PipelineEntry | None:
         object_id=None if kind == EntryKind.EVENT else row.pk,
         pending=f" {' '.join(owed)} ")
     return entry
+
+
+def queue_declaration(event: DossierEvent) -> None:
+    """Step 4: the filing has the dossier and its version at hand, so no query for a procedure
+    without a form."""
+    if event.action not in FILING or not declaration.has_form(event.dossier):
+        return
+    dossier_id = event.dossier_id
+    transaction.on_commit(lambda: file_declaration_task(dossier_id))

@@ -21,3 +21,11 @@ def refresh_trust_list_task() -> int:
     """Returns the sequence of the new issue, 0 when none was due."""
     issue = refresh_trust_list()
     return issue.sequence if issue is not None else 0
+
+
+@db_task(retries=2, retry_delay=30, name="results.file_declaration")
+def file_declaration_task(dossier_id: int) -> None:
+    """The filed dossier's declaration as a PDF file of the dossier (``declaration.attach``)."""
+    from .declaration import attach
+
+    attach(dossier_id)
