@@ -148,3 +148,12 @@ def test_a_killed_workers_entries_are_taken_over_and_a_lost_lease_writes_nothing
     worker.run_entry(stale, token, report, only=["notify"])
     assert report.done == 0 and not received.exists()
     assert "Cập nhật lúc" in client.get("/giam-sat/").content.decode()
+
+
+def test_the_worker_runs_every_minute_beside_its_kicks():
+    import datetime as dt
+
+    from huey.contrib.djhuey import HUEY
+
+    due = [task.name for task in HUEY.read_periodic(dt.datetime(2026, 12, 7, 6, 7))]
+    assert "pipeline.run_periodic" in due
