@@ -48,8 +48,8 @@ def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tu
 
 def derive_after() -> str:
     """What the pipeline's worker derives for the submissions just made (facts, data store,
-    declaration PDF, notifications, sync records, webhooks: off the request path), run here
-    in this process as huey's consumer would, CPU per entry."""
+    notifications, sync records, webhooks: off the request path), run here in this process as
+    huey's consumer would, CPU per entry. (The declaration's PDF is huey's task, before as now.)"""
     from dichvucong.pipeline import worker
     from dichvucong.pipeline.models import PipelineEntry
 
