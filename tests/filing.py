@@ -8,6 +8,8 @@ import re
 from django.http import HttpResponse
 from django.test import Client
 
+from tests.builders import derive
+
 CHECK_HEADING = "Kiểm tra lại thông tin"
 
 
@@ -19,4 +21,6 @@ def check_then_file(client: Client, url: str, data: dict, **extra) -> HttpRespon
     assert response.status_code == 200 and f"<h1>{CHECK_HEADING}</h1>" in html, html[:4000]
     draft = re.search(r'name="draft" value="(\d+)"', html)
     assert draft is not None, html[:4000]
-    return client.post(url, {"draft": draft.group(1), "action": "confirm"}, **extra)
+    filed = client.post(url, {"draft": draft.group(1), "action": "confirm"}, **extra)
+    derive()  # what the pipeline's worker derives from the filing (the data store, …)
+    return filed

@@ -47,6 +47,7 @@ from dichvucong.backoffice.services import apologise
 from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.pipeline import worker as pipeline
 from dichvucong.ratings import services as ratings
 from tests import builders
 from tests.builders import HAI_CHAU, JUSTICE, user
@@ -211,6 +212,7 @@ def build() -> Fixture:
     examine(d["H1"], h, at(3, 8, minute=30))
     resolve(d["H1"], h, at(3, 10))
 
+    pipeline.drain()  # the facts are derived by the pipeline's worker
     for key, dossier in d.items():
         d[key] = Dossier.objects.get(pk=dossier.pk)
     return Fixture(justice, hai_chau, d)

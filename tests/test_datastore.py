@@ -97,6 +97,7 @@ def issued_business_licence(citizen: str = "congdan") -> tuple[Dossier, StoredDo
                    LifecycleRole.specialist,
                    expected_revision=draft.revision,
                    result_file=pdf("gcn-hkd.pdf", b"%PDF-1.4 issued licence\n"))
+    builders.derive()
     result = StoredDocument.objects.get(owner=owner, kind=Kind.RESULT)
     return Dossier.objects.get(pk=draft.pk), result
 

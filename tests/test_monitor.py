@@ -24,6 +24,7 @@ from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.models import Dossier
 from dichvucong.monitor import facts, metrics
 from dichvucong.monitor.models import AgencyDailyFact, AgencyMonthlyFact, DailyFact, DossierFact
+from dichvucong.pipeline import worker as pipeline
 from dichvucong.ratings.models import Rating
 
 from .monitor_fixture import VN, Actors, build, draft, pay, rate, user
@@ -124,6 +125,7 @@ def _play(plans) -> None:
 def test_facts_moved_by_events_equal_facts_rebuilt(plans):
     with transaction.atomic():
         _play(plans)
+        pipeline.drain()
         moved = snapshot()
         facts.rebuild()
         rebuilt = snapshot()
@@ -155,6 +157,7 @@ def test_a_rolled_back_action_leaves_the_facts_alone():
     before = snapshot()
     with pytest.raises(RuntimeError), transaction.atomic():
         perform(d.pk, "enter_walk_in", user("motcua.sotuphap"), "reception_officer")
+        pipeline.drain()
         assert DossierFact.objects.filter(dossier=d).exists()
         raise RuntimeError("the rest of the action failed")
     assert snapshot() == before
@@ -165,11 +168,13 @@ def test_rating_moves_the_satisfaction_facts():
     d4 = fx.dossiers["D4"]
     assert not DossierFact.objects.get(dossier=d4).rated
     rate(d4, "not_satisfied")
+    pipeline.drain()
     fact = DossierFact.objects.get(dossier=d4)
     assert fact.rated and fact.not_satisfied
     day = DailyFact.objects.get(day=date(2025, 3, 7), agency=fx.justice, channel="online")
     assert (day.rated, day.not_satisfied) == (1, 1)
     Rating.objects.filter(dossier=d4).delete()
+    pipeline.drain()
     day.refresh_from_db()
     assert (day.rated, day.not_satisfied) == (0, 0)
 

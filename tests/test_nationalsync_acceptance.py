@@ -23,12 +23,10 @@ import signal
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 
 import pytest
 import requests
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models.signals import post_save
 
 from dichvucong.accounts.models import Membership, User
 from dichvucong.agencies.models import Agency
@@ -37,9 +35,10 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.catalog.services import import_definitions
 from dichvucong.dossiers import actions, submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, national_status
-from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.dossiers.models import Dossier
 from dichvucong.nationalsync import outbox, records, shape, worker
 from dichvucong.nationalsync.models import SyncRecord, SyncState
+from dichvucong.pipeline import worker as pipeline
 from tests import builders
 from tests.test_backoffice import PDF
 from tests.test_worker import _database_url
@@ -112,24 +111,6 @@ def simulator(tmp_path, settings):
         portal.stop()
 
 
-@contextmanager
-def without_notifications_and_monitoring():
-    """The dossier events' other listeners (notifications, the monitoring facts) read nothing
-    the sync sends and cost most of an event's time: left out while many lifecycles are
-    written, put back after."""
-    from dichvucong.monitor.signals import _event_saved
-    from dichvucong.notify.dossier_events import on_dossier_event
-
-    others = [(on_dossier_event, "notify.dossier_event"), (_event_saved, "monitor_event_facts")]
-    for _, uid in others:
-        assert post_save.disconnect(sender=DossierEvent, dispatch_uid=uid)
-    try:
-        yield
-    finally:
-        for receiver, uid in others:
-            post_save.connect(receiver, sender=DossierEvent, dispatch_uid=uid)
-
-
 def demo_world():
     """Phường Hải Châu's demo officials and citizen, and the birth registration."""
     people = {who: User.objects.get(username=f"{who}.haichau" if who != "congdan" else who)
@@ -187,8 +168,9 @@ def assert_arrived_as_recorded(received: dict, dossier_ids: list[int]) -> None:
 def test_many_lifecycles_arrive_exactly_as_recorded(simulator, monkeypatch):
     monkeypatch.setattr(outbox, "kick", lambda: None)  # the worker below delivers
     started = time.perf_counter()
-    with without_notifications_and_monitoring():
-        ids = drive(DOSSIERS, demo_world())
+    ids = drive(DOSSIERS, demo_world())
+    # The pipeline's sync step alone: the others (notifications, facts) read nothing it sends.
+    pipeline.drain(only={"sync"})
     driven = time.perf_counter() - started
     total = SyncRecord.objects.count()
     started = time.perf_counter()
@@ -253,6 +235,7 @@ def test_faults_every_record_arrives_once_and_retries_keep_the_schedule(
         setattr(settings, name, float(value))
     SyncRecord.objects.all().delete()  # rows other tests committed are not this test's
     ids = drive(20, fault_world())
+    pipeline.drain(only={"sync"})
     total = SyncRecord.objects.count()
     env = {**os.environ, **timing, "DICHVUCONG_MODE": "test", "LOG_LEVEL": "WARNING",
            "DICHVUCONG_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "dichvucong.settings",

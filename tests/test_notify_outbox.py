@@ -15,6 +15,7 @@ from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.notify import texts
 from dichvucong.notify.models import Notification, NotificationChannel, Preference, Status
 from dichvucong.notify.outbox import enqueue
+from tests import builders
 from tests.test_backoffice import make_dossier, user
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,8 @@ def test_a_change_that_rolls_back_leaves_no_notification():
 
     with pytest.raises(Crash), transaction.atomic():
         actions.perform(dossier.pk, Action.receive, officer, LifecycleRole.reception_officer)
-        assert Notification.objects.count() > before  # written with the change …
+        builders.derive()
+        assert Notification.objects.count() > before  # written after the change …
         raise Crash  # … and the process fails before the commit
     assert Notification.objects.count() == before
     dossier.refresh_from_db()
@@ -107,11 +109,13 @@ def test_supplement_request_carries_what_is_missing_and_payments_events_map():
     assert "Giấy chứng sinh" in note.body
     DossierEvent.objects.create(dossier=dossier, action="fee_requested", to_state=dossier.state,
                                 actor_role="system", data={"amount": 30000, "reference": "P9"})
+    builders.derive()
     fee = Notification.objects.get(dossier=dossier, event="fee_due", channel="inapp")
     assert "30.000 đ" in fee.subject and "P9" in fee.body
     DossierEvent.objects.create(dossier=dossier, action="payment_confirmed",
                                 to_state=dossier.state, actor_role="system",
                                 data={"amount": 30000, "reference": "P9"})
+    builders.derive()
     assert Notification.objects.filter(dossier=dossier, event="payment_confirmed").exists()
 
 
@@ -121,6 +125,7 @@ def test_walk_in_applicant_without_account_gets_sms_at_the_dossiers_number():
                                                  applicant_email="")
     actions.perform(dossier.pk, Action.receive, user("motcua.haichau"),
                     LifecycleRole.reception_officer)
+    builders.derive()
     rows = Notification.objects.filter(dossier=dossier, event="received")
     assert [(r.channel, r.to) for r in rows] == [("sms", "0905999888")]
 
@@ -178,6 +183,7 @@ def test_the_officer_who_asked_for_a_supplement_hears_of_the_answer():
     dossier = make_dossier("reception_supplement")
     actions.perform(dossier.pk, Action.provide_supplement, dossier.applicant,
                     LifecycleRole.applicant)
+    builders.derive()
     officer = user("motcua.haichau")
     note = Notification.objects.get(dossier=dossier, event="supplement_provided", user=officer)
     assert note.channel == "inapp" and note.link == f"/mot-cua/ho-so/{dossier.code}/"

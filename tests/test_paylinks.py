@@ -16,6 +16,7 @@ from dichvucong.notify import texts
 from dichvucong.notify.models import Notification
 from dichvucong.payments import paylinks, services, vnpay
 from dichvucong.payments.models import DossierFee, Payment
+from tests import builders
 from tests.payments_support import due_dossier, fee_procedure
 from tests.test_payments import ipn_params
 
@@ -35,6 +36,7 @@ def citizen():
 
 
 def sms_link(dossier) -> str:
+    builders.derive()
     sms = Notification.objects.get(dossier=dossier, event="fee_due", channel="sms")
     found = LINK.search(sms.short_text)
     assert found, sms.short_text

@@ -33,7 +33,7 @@ from dichvucong.payments.models import (
     PaymentState,
 )
 from dichvucong.payments.sandbox import MerchantAccount, Sandbox
-from tests import payments_support
+from tests import builders, payments_support
 from tests.payments_support import due_dossier, fee_procedure, submitted_dossier
 
 pytestmark = pytest.mark.django_db
@@ -196,6 +196,7 @@ def test_ipn_checks_in_order_and_pays_once(client, citizen, settings):
         "from_state", "to_state", "source"))
     assert trail == [("", "pending", "start"), ("pending", "paid", "ipn")]
     # The monitoring centre counts it as paid online (Decision 766 indicator 3.6).
+    builders.derive()
     assert DossierFact.objects.get(dossier=dossier).paid_online is True
 
 
@@ -248,6 +249,7 @@ def test_two_attempts_paid_for_one_fee_count_once_and_flag_the_second(citizen, s
     assert second.state == PaymentState.DUPLICATE  # money kept, to refund; not a second payment
     assert Payment.objects.filter(fee__dossier=dossier, state="paid").count() == 1
     assert dossier.events.filter(action="payment_confirmed").count() == 1
+    builders.derive()
     assert DossierFact.objects.get(dossier=dossier).paid_online is True  # a bank transfer
 
 
@@ -617,6 +619,7 @@ def test_cash_only_by_a_reception_officer_of_the_agency(client, citizen):
     page = officer.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert "Đã nộp" in page and payment.reference in page
     # Cash at the counter is paid, but not online.
+    builders.derive()
     fact = DossierFact.objects.get(dossier=dossier)
     assert (fact.has_fee, fact.paid_online) == (True, False)
     assert officer.post(url, {"amount": "10000"}).status_code == 302

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "dichvucong.apiclients",
     "dichvucong.nationalsync",
     "dichvucong.webhooks",
+    "dichvucong.pipeline",  # what follows a dossier's change (above the apps it runs)
     "dichvucong.devdata",  # the demo and synthetic data (above every layer)
 ]
 
@@ -493,6 +494,9 @@ WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "8"))
 WEBHOOK_BACKOFF_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_SECONDS", "30"))
 WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_MAX_SECONDS", "3600"))
+# The pipeline's worker (pipeline/worker.py): how long a claimed entry is held before another
+# worker may take it over (a killed worker's entries).
+PIPELINE_LEASE_SECONDS = float(os.environ.get("PIPELINE_LEASE_SECONDS", "120"))
 WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 # The bank's transfer webhook signs its JSON body with HMAC-SHA256 under this secret.
 BANK_WEBHOOK_SECRET = os.environ.get(

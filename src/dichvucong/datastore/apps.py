@@ -8,4 +8,4 @@ class DatastoreConfig(AppConfig):
 
     def ready(self) -> None:
         # In ready(), not at the top: these modules load models, which needs the app registry.
-        from dichvucong.datastore import signals  # noqa: F401  (connects the receivers)
+        from dichvucong.datastore import signals  # noqa: F401  (connects the audit receiver)

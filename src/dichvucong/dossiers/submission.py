@@ -239,6 +239,18 @@ def attach(dossier: Dossier, requirement: str, upload: UploadedFile, user: User 
            checked: CheckedUpload | None = None, *, declaration: bool = False) -> Attachment:
     """Check and store one upload on a draft (``declaration``: the filed declaration the
     platform rendered, ``user`` None). Raises UploadError; stores nothing then."""
+    attachment = _stored(dossier, requirement, upload, user, checked, declaration=declaration)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)  # no orphan file when the row is not written
+        raise
+    return attachment
+
+
+def _stored(dossier: Dossier, requirement: str, upload: UploadedFile, user: User | None,
+            checked: CheckedUpload | None = None, *, declaration: bool = False) -> Attachment:
+    """The upload's file written to storage and its row, not saved yet."""
     checked = checked or inspect(upload)
     attachment = Attachment(
         dossier=dossier, requirement=requirement[:NAME_MAX], token=secrets.token_hex(16),
@@ -321,7 +333,10 @@ def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: Us
     def store(saved: Dossier) -> None:
         keep_fee(saved, quote)
         for name, upload, check in checked:
-            stored.append(attach(saved, name, upload, user, check))
+            stored.append(_stored(saved, name, upload, user, check))
+        # One statement for the files' rows (no post_save: a file the filing lists needs no
+        # pipeline entry of its own).
+        Attachment.objects.bulk_create(stored)
         if taken is not None:
             taken.attach(saved)
         if consent is not None:

@@ -3,9 +3,9 @@
 Public API (stable; the history generator and the open-data export call it):
 
 * :func:`refresh_dossier` ``(dossier_id)``: recompute one dossier's fact row and move its
-  contributions in the daily facts by the difference. Called in the transaction of every
-  ``DossierEvent`` save and every ``Rating`` save (``signals.py``), so the facts change exactly
-  when, and only if, the event is committed.
+  contributions in the daily facts by the difference. The ``facts`` step of the pipeline
+  (``pipeline/steps.py``) for every ``DossierEvent`` and every ``Rating`` saved or deleted, run
+  by its worker after the change commits, once per change.
 * :func:`rebuild` ``(start=None, end=None)``: recompute the facts from the dossiers, their events
   and ratings with set-based SQL (``INSERT … SELECT … GROUP BY``), for every dossier (no
   arguments) or for the dossiers received or finished in ``[start, end]`` (local dates,

@@ -34,6 +34,7 @@ from dichvucong.monitor import access, charts, metrics, reports, transparency
 from dichvucong.monitor.metrics import Figures, Scope
 from dichvucong.monitor.models import DossierFact
 from dichvucong.nationalsync import intake
+from dichvucong.pipeline.worker import caught_up_to
 from dichvucong.workflow.ledger import US_PER_MINUTE
 
 PAGE_SIZE = 50
@@ -212,7 +213,10 @@ def feedback_context(scope: Scope, now: dt.datetime) -> dict[str, Any]:
 def _common(request: HttpRequest, scope: Scope, default: str = "month") -> dict[str, Any]:
     today = timezone.localdate()
     period = read_period(request, default)
+    # The facts are derived by the pipeline's worker: say up to when they hold every change.
+    owed = caught_up_to("facts")
     return {
+        "facts_as_of": owed or timezone.now(), "facts_behind": owed is not None,
         "scope": scope, "period": period,
         "presets": [{"key": k, "label": v[2], "current": k == period.preset}
                     for k, v in presets(today).items()],

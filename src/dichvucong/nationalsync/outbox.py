@@ -1,16 +1,16 @@
-"""Dossier events → sync records, in the transaction that records the event.
+"""Dossier events → sync records: the ``sync`` step of the pipeline (``pipeline/steps.py``).
 
-Every change of a dossier is a ``DossierEvent`` written inside the change's transaction
-(``dossiers.actions``, the back office's apology, the payments app's fee events); ``post_save``
-runs inside it, so the dossier record (``DongBoHoSoMC``: a create for the first, an update after)
-and the step (``CapNhatTienDoHoSoMC``) commit or roll back with the change. After the commit the
-worker is kicked; it never runs in the citizen's or the officer's request (in production huey
-runs it in its own process). Drafts are not known to the national portal and are not synced.
+Every change of a dossier is a ``DossierEvent`` with its pipeline entry, written in the change's
+transaction; the pipeline's worker then writes the dossier record (``DongBoHoSoMC``: a create
+for the first, an update after) and the step (``CapNhatTienDoHoSoMC``) in one transaction with
+the entry's update, and kicks the delivery worker after its commit; neither runs in the
+citizen's or the officer's request. Drafts are not known to the national portal and are not
+synced.
 
 A file stored after its event (the back office attaches the result file, or a supplement taken
 at the counter, once the action is recorded) is added to the dossier's latest record while that
-record is unsent (same transaction: nobody can have sent it), otherwise sent as an update of its
-own (``on_attachment``): the portal always ends with every file.
+record is unsent (the conditional update below), otherwise sent as an update of its own
+(``record_file``): the portal always ends with every file.
 """
 
 from __future__ import annotations
@@ -29,16 +29,6 @@ from dichvucong.nationalsync.models import SyncRecord, SyncState
 from dichvucong.nationalsync.tasks import deliver_sync_records
 
 log = logging.getLogger(__name__)
-
-
-def on_dossier_event(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw or instance.to_state == State.draft.value:
-        return
-    try:
-        with transaction.atomic():  # a broken record never blocks the dossier's change
-            record_event(instance)
-    except Exception:
-        log.exception("nationalsync: no sync record for dossier event %s", instance.pk)
 
 
 def record_event(event) -> list[SyncRecord]:
@@ -80,16 +70,6 @@ def _record(event) -> list[SyncRecord]:
     if settings.NATIONAL_SYNC_URL:
         transaction.on_commit(kick)
     return rows
-
-
-def on_attachment(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw:
-        return
-    try:
-        with transaction.atomic():
-            record_file(instance)
-    except Exception:
-        log.exception("nationalsync: no sync record for attachment %s", instance.pk)
 
 
 def record_file(attachment) -> SyncRecord | None:

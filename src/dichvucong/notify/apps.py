@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core import operations
@@ -20,12 +19,8 @@ class NotifyConfig(AppConfig):
     def ready(self) -> None:
         # In ready(), not at the top: these modules load models, which needs the app registry.
         from dichvucong.accounts import services as accounts
-        from dichvucong.dossiers.models import DossierEvent
         from dichvucong.notify import checks, tasks  # noqa: F401 - registers checks and tasks
-        from dichvucong.notify.dossier_events import on_dossier_event
         from dichvucong.notify.gateways import DeliveryError, deliver
 
-        post_save.connect(on_dossier_event, sender=DossierEvent,
-                          dispatch_uid="notify.dossier_event")
         operations.register(_samples)
         accounts.send_codes_with(accounts.CodeSender(send=deliver, failure=DeliveryError))

@@ -1,18 +1,16 @@
-"""Dossier events → notifications, in the transaction that records the event.
+"""Dossier events → notifications: the ``notify`` step of the pipeline (``pipeline/steps.py``).
 
 Every change of a dossier's state is a ``DossierEvent`` row written inside
 ``dossiers.actions.perform`` (or the back office's apology, or the payments app's
-``fee_requested`` / ``payment_confirmed``). ``post_save`` runs inside that transaction, so the
-notification rows commit or roll back with the change: the transactional outbox, with no edit to
-the dossiers app.
+``fee_requested`` / ``payment_confirmed``) with its pipeline entry; the pipeline's worker writes
+the notification rows in one transaction with the entry's update (so once), and the delivery
+worker sends them.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-
-from django.db import transaction
 
 from dichvucong.notify.outbox import enqueue
 
@@ -36,16 +34,6 @@ APPLICANT_EVENTS = {
 }
 # Event action → the message to the dossier's assignee.
 ASSIGNEE_EVENTS = {"provide_supplement": "supplement_provided"}
-
-
-def on_dossier_event(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw:
-        return
-    try:
-        with transaction.atomic():  # a bad template never blocks the dossier's change
-            notify_for_event(instance)
-    except Exception:
-        log.exception("notify: no notification for dossier event %s", instance.pk)
 
 
 def notify_for_event(event) -> list:

@@ -9,7 +9,7 @@ class PaymentsConfig(AppConfig):
     def ready(self) -> None:
         # In ready(), not at the top: these modules load models, which needs the app registry.
         from dichvucong.dossiers import submission
-        from dichvucong.payments import services, signals  # noqa: F401 - connects the receivers
+        from dichvucong.payments import services
 
         submission.price_fees_with(submission.FeePricing(quote=services.quote_for,
                                                          keep=services.record_fee))

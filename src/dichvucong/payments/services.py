@@ -84,11 +84,16 @@ def _event(dossier: Dossier, action: str, actor: User | None, role: str,
         actor=actor, actor_role=role, note=note, data=data)
 
 
-@transaction.atomic
+# No savepoint: the filing's (or the event's) transaction is enough, and a filing pays for
+# each savepoint in statements.
+@transaction.atomic(savepoint=False)
 def record_fee(dossier: Dossier, quote: fees.FeeQuote | None = None) -> DossierFee:
     """Keep the dossier's fee as the rules give it now (``quote``: as the filing just priced
     it, ``dossiers.submission.quote_fee``); once (later calls return it)."""
-    existing = DossierFee.objects.filter(dossier=dossier).first()
+    # The fee kept a moment ago on this very object (the filing, then its event): not re-read.
+    existing = dossier._state.fields_cache.get("fee")
+    if existing is None:
+        existing = DossierFee.objects.filter(dossier=dossier).first()
     if existing is not None:
         return existing
     result = quote if quote is not None else quote_for(dossier)
@@ -349,6 +354,21 @@ REQUEST_AT = {
     Action.issue_result.value: {Due.return_},
 }
 RECORD_AT = {Action.submit.value, Action.enter_walk_in.value}
+
+
+def follow_event(event: DossierEvent) -> None:
+    """The fee follows the dossier's lifecycle (``pipeline/steps.py``, in the event's
+    transaction: the citizen sees the fee at once): kept when the dossier is filed, asked for at
+    the moment the procedure names."""
+    if event.action not in REQUEST_AT:
+        return
+    dossier = event.dossier
+    if event.action in RECORD_AT:
+        fee = record_fee(dossier)
+    else:
+        fee = dossier.fee if hasattr(dossier, "fee") else record_fee(dossier)
+    if fee.amount and Due(fee.due) in REQUEST_AT[event.action]:
+        request_fee(dossier, event.actor, event.actor_role or "system")
 
 
 @transaction.atomic

@@ -8,6 +8,6 @@ class ResultsConfig(AppConfig):
 
     def ready(self) -> None:
         from dichvucong.core import operations
-        from dichvucong.results import signals, signing_jobs  # noqa: F401  (connects the receivers)
+        from dichvucong.results import signing_jobs
 
         operations.register(signing_jobs.samples)

@@ -1,8 +1,9 @@
-"""Dossier events → webhook deliveries, in the transaction that records the event.
+"""Dossier events → webhook deliveries: the ``webhooks`` step of the pipeline
+(``pipeline/steps.py``).
 
-Like the national portal's sync (``nationalsync/outbox.py``): the ``post_save`` receiver of
-``DossierEvent`` runs inside the change's transaction, so a delivery commits or rolls back with
-the change, and the worker is kicked after the commit, never in the request.
+Like the national portal's sync (``nationalsync/outbox.py``): the pipeline's worker writes the
+deliveries in one transaction with the entry's update, and the delivery worker is kicked after
+that commit, never in the request.
 
 Who receives an event: every active subscription of a registered system that may read the
 dossier through the API — granted ``dossiers:read`` and registered for the dossier's agency, the
@@ -20,22 +21,11 @@ from django.utils import timezone
 
 from dichvucong.apiclients.scopes import DOSSIERS_READ
 from dichvucong.dossiers import access
-from dichvucong.dossiers.lifecycle import State
 from dichvucong.webhooks import events
 from dichvucong.webhooks.models import Delivery, DeliveryState, Subscription
 from dichvucong.webhooks.tasks import deliver_webhooks
 
 log = logging.getLogger(__name__)
-
-
-def on_dossier_event(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw or instance.to_state == State.draft.value:
-        return
-    try:
-        with transaction.atomic():  # a broken delivery never blocks the dossier's change
-            record_event(instance)
-    except Exception:
-        log.exception("webhooks: no delivery for dossier event %s", instance.pk)
 
 
 def subscribers(event) -> list[Subscription]:

@@ -1,0 +1,173 @@
+"""What follows a change of a dossier: the one ordered list.
+
+A change of a dossier is saved as a row — a ``DossierEvent`` (every change of state, an apology,
+a fee asked or paid, a handover), an ``Attachment`` (a file stored after its event: the result
+file, the rendered declaration), a signed ``Result``, a ``Rating``. The only receivers of those
+saves are in ``receivers.py``; what they start is listed here in the order it runs.
+
+In the request's transaction (the citizen and the officer see it at once; it commits or rolls
+back with the change):
+1. the change's own row (the caller: ``dossiers/actions.py:perform`` and the others);
+2. ONE pipeline entry (``models.PipelineEntry``) naming the derived steps it needs, and the
+   event's entry in the audit trail (``dossiers/auditing.py``, sealed into the hash chain after
+   the commit: ``core/audit.py``);
+3. the fee (``payments/services.py:follow_event``): kept on filing, asked for at the moment the
+   procedure names (a ``fee_requested`` event, itself step 1 again);
+4. on filing (``submit``, ``enter_walk_in``) of a procedure with a form, the declaration queued
+   for after the commit (``queue_declaration``: huey's ``results.file_declaration`` renders
+   the filed form as the template's PDF, ``results/declaration.py:attach``, with retries of
+   its own; its file is then a change of its own).
+After the commit the worker is kicked (``tasks.run_pipeline``); the periodic run every minute
+picks up whatever a kick missed.
+
+Derived later by the worker (``worker.py``), from the entry, in this order, each step in its own
+transaction with the entry's update, so each runs exactly once and a failing step is retried
+without holding up the others (``DERIVED``):
+- ``facts``: the monitoring facts of the dossier (``monitor/facts.py:refresh_dossier``; equal to
+  ``facts.rebuild``);
+- ``store``: the files into the applicant's personal data store
+  (``datastore/services.py:collect_dossier``, ``collect_result``; on ``issue_result``, the
+  other agencies' results of a combined procedure, ``collect_handovers``);
+- ``notify``: the applicant's (or assignee's) notifications (``notify/dossier_events.py:
+  notify_for_event`` → the notification outbox; ``notify/worker.py`` delivers);
+- ``sync``: the national portal's records (``nationalsync/outbox.py:record_event``,
+  ``record_file``; ``nationalsync/worker.py`` sends);
+- ``webhooks``: one delivery per subscription (``webhooks/outbox.py:record_event``;
+  ``webhooks/worker.py`` POSTs).
+The steps read the dossier as it is when they run: a worker that lags describes a later state,
+never an earlier one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from dichvucong.datastore import services as store
+from dichvucong.datastore.services import RESULT_REQUIREMENT
+from dichvucong.dossiers.lifecycle import Action, State
+from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.monitor import facts
+from dichvucong.nationalsync import outbox as sync
+from dichvucong.notify import dossier_events as notify
+from dichvucong.pipeline.models import EntryKind, PipelineEntry
+from dichvucong.results import declaration
+from dichvucong.results.models import Result
+from dichvucong.results.tasks import file_declaration_task
+from dichvucong.webhooks import outbox as webhooks
+
+logger = logging.getLogger(__name__)
+COLLECTING = {Action.submit.value, Action.enter_walk_in.value, Action.provide_supplement.value}
+FILING = {Action.submit.value, Action.enter_walk_in.value}
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    wants: Callable[[str, object], bool]  # (kind, the saved row) → is this step owed? No query.
+    run: Callable[[PipelineEntry], object]
+
+
+def _event(entry: PipelineEntry) -> DossierEvent | None:
+    return (DossierEvent.objects.select_related("dossier", "dossier__procedure_version")
+            .filter(pk=entry.event_id).first())
+
+
+def _collect(entry: PipelineEntry) -> None:
+    if entry.kind == EntryKind.RESULT:
+        result = Result.objects.select_related("dossier").filter(pk=entry.object_id).first()
+        if result is not None:
+            store.collect_result(result)
+        return
+    dossier = (Dossier.objects.select_related("procedure_version", "procedure")
+               .filter(pk=entry.dossier_id).first())
+    if dossier is None:
+        return
+    event = _event(entry) if entry.kind == EntryKind.EVENT else None
+    if event is not None and event.action == Action.issue_result.value:
+        # The other agencies' results (liên thông) join the store with the dossier's own.
+        store.collect_handovers(dossier)
+        return
+    store.collect_dossier(dossier)
+
+
+def _notify(entry: PipelineEntry) -> None:
+    if (event := _event(entry)) is not None:
+        notify.notify_for_event(event)
+
+
+def _sync(entry: PipelineEntry) -> None:
+    if entry.kind == EntryKind.ATTACHMENT:
+        from dichvucong.dossiers.models import Attachment
+
+        attachment = Attachment.objects.filter(pk=entry.object_id).first()
+        if attachment is not None:
+            sync.record_file(attachment)
+    elif (event := _event(entry)) is not None:
+        sync.record_event(event)
+
+
+def _webhooks(entry: PipelineEntry) -> None:
+    if (event := _event(entry)) is not None:
+        webhooks.record_event(event)
+
+
+def _not_draft(row) -> bool:
+    return row.to_state != State.draft.value
+
+
+def _filed(attachment) -> bool:
+    """A file stored before the dossier is filed and numbered is listed by the filing's own
+    record: nothing to add. Known when the dossier is at hand, else the step finds out."""
+    dossier = attachment._state.fields_cache.get("dossier")
+    return dossier is None or (dossier.state != State.draft.value and dossier.code is not None)
+
+
+DERIVED: tuple[Step, ...] = (
+    Step("facts", lambda kind, row: kind in (EntryKind.EVENT, EntryKind.RATING),
+         lambda entry: facts.refresh_dossier(entry.dossier_id)),
+    Step("store", lambda kind, row: (
+        (kind == EntryKind.EVENT and (row.action in COLLECTING
+                                      or row.action == Action.issue_result.value))
+        or (kind == EntryKind.ATTACHMENT and row.requirement == RESULT_REQUIREMENT)
+        or (kind == EntryKind.RESULT and row.is_ready)), _collect),
+    Step("notify", lambda kind, row: kind == EntryKind.EVENT, _notify),
+    Step("sync", lambda kind, row: (kind == EntryKind.EVENT and _not_draft(row))
+         or (kind == EntryKind.ATTACHMENT and _filed(row)), _sync),
+    Step("webhooks", lambda kind, row: kind == EntryKind.EVENT and _not_draft(row), _webhooks),
+)
+BY_NAME = {step.name: step for step in DERIVED}
+
+
+def record(kind: str, row, dossier_id: int | None) -> PipelineEntry | None:
+    """Step 2: the entry, in the current transaction."""
+    owed = [step.name for step in DERIVED if step.wants(kind, row)]
+    if not owed:
+        return None
+    entry = PipelineEntry.objects.create(
+        kind=kind, dossier_id=dossier_id, event=row if kind == EntryKind.EVENT else None,
+        object_id=None if kind == EntryKind.EVENT else row.pk,
+        pending=f" {' '.join(owed)} ")
+    return entry
+
+
+def queue_declaration(event: DossierEvent) -> None:
+    """Step 4: the filing has the dossier and its version at hand, so no query for a procedure
+    without a form."""
+    if event.action not in FILING or not declaration.has_form(event.dossier):
+        return
+    dossier_id = event.dossier_id
+
+    def send() -> None:
+        # The filing is committed: an unreachable queue must not turn it into an error page.
+        # The sweeper (``declaration.attach_missing``) attaches it later.
+        try:
+            file_declaration_task(dossier_id)
+        except Exception as exc:
+            logger.warning("pipeline: the declaration of dossier %s was not queued (%s)",
+                           dossier_id, type(exc).__name__)
+
+    transaction.on_commit(send)

@@ -1,0 +1,128 @@
+"""The pipeline's worker: claims due entries, runs each entry's pending steps in the order of
+``steps.DERIVED``, each in a transaction of its own together with the entry's update.
+
+- Exactly once: a step's data and the removal of its name from ``pending`` commit together,
+  and only while this worker holds the entry's lease (the update checks the token; a worker
+  that lost it rolls the step back). A killed worker's entries are claimed again when the
+  lease ends (``PIPELINE_LEASE_SECONDS``).
+- Independent steps: a step that fails is rolled back alone, counted in ``failures`` and tried
+  again after a backoff; the entry's other steps go on, and so do the other entries.
+- Order: entries are claimed by id, so one worker derives in the order of the changes.
+Several workers may run at once (``core/leases.py``). ``drain`` runs until nothing is due: the
+huey task after each commit, the periodic run, and tests that read derived data right after an
+action."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from dichvucong.core import leases
+from dichvucong.pipeline.models import PipelineEntry
+from dichvucong.pipeline.steps import DERIVED
+
+log = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+class LostClaim(Exception):
+    """Another worker took the entry over (our lease expired): write nothing."""
+
+
+@dataclass
+class Report:
+    done: int = 0  # steps done
+    failed: int = 0  # steps that failed this time (tried again later)
+    by_step: dict[str, int] = field(default_factory=dict)
+
+
+def _claimable(now: datetime) -> Q:
+    return Q(next_attempt_at__lte=now) & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(3600, 5 * 2 ** max(0, attempts - 1)))
+
+
+def run_entry(entry: PipelineEntry, token: str, report: Report,
+              only: Iterable[str] | None = None) -> None:
+    pending = entry.steps()
+    failures = dict(entry.failures)
+    for step in DERIVED:
+        if step.name not in pending or (only is not None and step.name not in only):
+            continue
+        left = [name for name in pending if name != step.name]
+        try:
+            with transaction.atomic():
+                step.run(entry)
+                done = PipelineEntry.objects.filter(pk=entry.pk, lease_token=token)
+                if not (done.delete()[0] if not left else
+                        done.update(pending=f" {' '.join(left)} ")):
+                    raise LostClaim
+        except LostClaim:
+            return
+        except Exception:
+            log.exception("pipeline: step %s failed for entry %s", step.name, entry.pk)
+            attempts = failures.get(step.name, {}).get("attempts", 0) + 1
+            failures[step.name] = {"attempts": attempts, "error": "failed"}
+            report.failed += 1
+            continue
+        pending = left
+        failures.pop(step.name, None)
+        report.done += 1
+        report.by_step[step.name] = report.by_step.get(step.name, 0) + 1
+    if not pending:
+        return
+    now = timezone.now()
+    worst = max((f["attempts"] for name, f in failures.items() if name in pending), default=0)
+    PipelineEntry.objects.filter(pk=entry.pk, lease_token=token).update(
+        failures=failures, lease_token="", lease_until=None,
+        next_attempt_at=now + backoff(worst) if worst else entry.next_attempt_at)
+
+
+def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
+    """One batch of due entries."""
+    report = Report()
+    candidates = PipelineEntry.objects.order_by("id")
+    if only is not None:
+        wanted = Q()
+        for name in only:
+            wanted |= Q(pending__contains=f" {name} ")
+        candidates = candidates.filter(wanted)
+    token, claimed = leases.claim(candidates, _claimable, batch=batch,
+                                  lease_seconds=settings.PIPELINE_LEASE_SECONDS)
+    if not claimed:
+        return report
+    for entry in PipelineEntry.objects.filter(lease_token=token).order_by("id"):
+        run_entry(entry, token, report, only)
+    return report
+
+
+def drain(*, only: Iterable[str] | None = None, max_batches: int = 1000) -> Report:
+    """Run the due entries until none is left (or ``max_batches``). ``only``: these steps alone
+    (the others stay pending)."""
+    total = Report()
+    for _ in range(max_batches):
+        report = run_due(only=only)
+        total.done += report.done
+        total.failed += report.failed
+        for name, count in report.by_step.items():
+            total.by_step[name] = total.by_step.get(name, 0) + count
+        if not report.done:
+            break
+    return total
+
+
+def caught_up_to(step: str) -> datetime | None:
+    """When ``step``'s derived data was last complete: the oldest change it still owes (its data
+    holds everything before), None when it owes nothing (up to date)."""
+    return (PipelineEntry.objects.filter(pending__contains=f" {step} ").order_by("id")
+            .values_list("created_at", flat=True).first())
