@@ -11,7 +11,7 @@ from django.utils import timezone
 from dichvucong.datastore.models import StoredDocument
 from dichvucong.dossiers.exchange import ledger_of
 from dichvucong.dossiers.models import Dossier, Handover
-from tests.builders import HAI_CHAU, filed, moved, procedure
+from tests.builders import HAI_CHAU, derive, filed, moved, procedure
 from tests.test_api_clients import access_token, bearer
 from tests.test_backoffice import client_for, pdf, post_action
 
@@ -112,6 +112,7 @@ def test_a_refusal_is_shown_with_its_reason_and_the_other_result_still_reaches_t
     assert "Trẻ đã có thẻ bảo hiểm y tế còn hạn" in page and "Từ chối" in page
     assert "Đã giải quyết xong" in page and "Đã đăng ký thường trú" not in page
     assert "thuong-tru.pdf" not in page  # not before the dossier's own result
+    derive()
     assert not StoredDocument.objects.filter(source_dossier=dossier, kind="result").exists()
 
     sender, leader = client_for("chuyenvien.haichau"), client_for("lanhdao.haichau")
@@ -119,6 +120,7 @@ def test_a_refusal_is_shown_with_its_reason_and_the_other_result_still_reaches_t
     assert post_action(leader, dossier, "approve").status_code == 302
     assert post_action(sender, dossier, "issue_result",
                        result=pdf("giay-khai-sinh.pdf")).status_code == 302
+    derive()  # the pipeline's store step
     stored = {doc.original_name: doc for doc in StoredDocument.objects.filter(
         source_dossier=dossier, kind="result")}
     assert set(stored) == {"thuong-tru.pdf", "giay-khai-sinh.pdf"}

@@ -52,8 +52,9 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     mandatory = next(i for i, d in enumerate(documents) if d.mandatory)
     # What one API submission with a file costs in statements: 59 with 12 savepoints when the
     # derived data was written in the request; nothing derived among them now, no savepoint but
-    # the filing's own transaction (nested in the test's), the session read and never written.
-    with django_assert_max_num_queries(16) as captured:
+    # the filing's own transaction (nested in the test's), the session read and never written;
+    # the event's audit entry (core/audit.py) is the 17th.
+    with django_assert_max_num_queries(17) as captured:
         response = client.post("/api/v1/dossiers", {
             "procedure": BIRTH, "agency": builders.agency().pk,
             "form": json.dumps(birth_form_json()), "documents": json.dumps([mandatory]),
@@ -61,6 +62,7 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     assert response.status_code == 201, response.content
     statements = [q["sql"] for q in captured.captured_queries]
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
+    assert sum("core_auditentry" in sql for sql in statements) == 1
     assert not any("django_session" in sql and not sql.startswith("SELECT")
                    for sql in statements)
     dossier = Dossier.objects.get(code=response.json()["code"])

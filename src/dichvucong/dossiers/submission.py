@@ -265,11 +265,6 @@ def _stored(dossier: Dossier, requirement: str, upload: UploadedFile, user: User
     except OSError as exc:  # a full disk: the storage left no partial file; the form is kept
         logger.warning("dossiers: an upload could not be stored (%s)", exc.strerror or exc)
         raise UploadError(STORAGE_FAILED) from exc
-    try:
-        attachment.save()
-    except Exception:
-        attachment.file.delete(save=False)  # no orphan file when the row is not written
-        raise
     return attachment
 
 
