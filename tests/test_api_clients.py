@@ -326,7 +326,8 @@ def test_a_system_receives_its_agencys_results_and_their_pdf(system):
     signed = Result(number="000001/2026/KQ-test", token=secrets.token_hex(16), year=2026,
                     sequence=1, agency=dossier.agency, dossier=dossier, title="Giấy khai sinh",
                     holder_name="Nguyễn Văn An", issue_date=timezone.localdate(),
-                    signing_state=SigningState.DONE)
+                    signing_state=SigningState.DONE,
+                    pdf_sha256=hashlib.sha256(b"%PDF-1.7 signed").hexdigest())  # checked on read
     signed.pdf.save("kq.pdf", ContentFile(b"%PDF-1.7 signed"), save=True)
     http = Client()
     token = access_token(http, client, secret)

@@ -705,6 +705,19 @@ class Source(_Model):
                                       "source; never shown to the public")
 
 
+def share_total(steps: Iterable) -> Decimal:
+    """The steps' shares of the time limit added up (each with ``share``, ``parallel``,
+    ``agency``): parallel transfer steps run at the same time, so a group of adjacent ones counts
+    once, with its largest share (the time the dossier waits for the slowest of them)."""
+    total, group = Decimal(0), Decimal(0)
+    for step in steps:
+        if step.parallel and step.agency:
+            group = max(group, step.share)
+            continue
+        total, group = total + group + step.share, Decimal(0)
+    return total + group
+
+
 class ProcedureDefinition(_Model):
     """A complete procedure version."""
 
@@ -817,15 +830,7 @@ class ProcedureDefinition(_Model):
         for problem in path_problems(self.workflow):
             raise ValueError(f"quy trình xử lý: {problem}")
         if self.workflow:
-            # Parallel transfer steps run at the same time: a group counts once, its largest
-            # share (the time the dossier waits for the slowest of them).
-            total, group = Decimal(0), Decimal(0)
-            for step in self.workflow:
-                if step.parallel and step.agency:
-                    group = max(group, step.share)
-                    continue
-                total, group = total + group + step.share, Decimal(0)
-            total += group
+            total = share_total(self.workflow)
             if abs(total - 1) > Decimal("0.001"):
                 raise ValueError(f"tổng tỷ lệ thời gian các bước phải bằng 1, đang là {total}")
         return self

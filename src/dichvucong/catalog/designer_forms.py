@@ -44,6 +44,7 @@ from dichvucong.catalog.definition import (
     ProfileKey,
     TimeUnit,
     path_problems,
+    share_total,
     template_keys,
 )
 from dichvucong.catalog.models import Field
@@ -1322,7 +1323,12 @@ class WorkflowForm(PositionMixin, DesignerForm):
                         help_text=_("Phần trăm thời hạn giải quyết dành cho bước này."))
     agency = forms.CharField(label=_("Mã cơ quan liên thông"), max_length=20, required=False,
                              help_text=_("Chỉ với bước chuyển sang cơ quan khác, ví dụ "
-                                         "000.00.17.H17."))
+                                         "000.00.17.H17; commune_police: công an xã, phường "
+                                         "nơi nộp hồ sơ."))
+    parallel = forms.BooleanField(
+        label=_("Làm song song với các bước liên thông kề bên"), required=False,
+        help_text=_("Một lần chuyển gửi hồ sơ đến mọi cơ quan của các bước song song kề nhau "
+                    "(thủ tục liên thông)."))
     kind = forms.ChoiceField(
         label=_("Loại bước"), choices=STEP_KIND_CHOICES, required=False,
         help_text=_("Chỉ người thực hiện của bước được thao tác ở bước đó. Có bước «Xem xét, "
@@ -1339,19 +1345,24 @@ class WorkflowForm(PositionMixin, DesignerForm):
         share = step.get("share")
         return {"name": step.get("name", ""), "role": step.get("role", ""),
                 "share": show_number(Decimal(str(share)) * 100) if share is not None else "",
-                "agency": step.get("agency") or "", "kind": step.get("kind") or ""}
+                "agency": step.get("agency") or "", "kind": step.get("kind") or "",
+                "parallel": bool(step.get("parallel"))}
 
     def clean_agency(self) -> str:
         code = self.cleaned_data["agency"].strip()
-        if code and not Agency.objects.filter(code=code).exists():
+        # «commune_police»: the police of the dossier's own commune (dossiers/exchange.py).
+        if code and code != "commune_police" and not Agency.objects.filter(code=code).exists():
             raise forms.ValidationError(_("Không có cơ quan mã %(code)s."),
                                         params={"code": code})
         return code
 
     def to_item(self) -> dict:
         data = self.cleaned_data
-        return {"name": data["name"], "role": data["role"], "share": data["share"] / 100,
+        item = {"name": data["name"], "role": data["role"], "share": data["share"] / 100,
                 "agency": data["agency"] or None, "kind": data["kind"] or None}
+        if data["parallel"]:  # unsaid when not, as the definitions write it
+            item["parallel"] = True
+        return item
 
 
 class RowFormSet(forms.BaseFormSet):
@@ -1431,10 +1442,11 @@ class WorkflowFormSet(RowFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return
-        shares = [form.cleaned_data["share"] for form in self.forms
-                  if form.cleaned_data and not form.cleaned_data.get("DELETE")]
-        total = sum(shares, Decimal(0))
-        if shares and abs(total - 100) > Decimal("0.1"):
+        rows = [SimpleNamespace(share=f.cleaned_data["share"], parallel=f.cleaned_data["parallel"],
+                                agency=f.cleaned_data["agency"] or None)
+                for f in self.live_forms()]
+        total = share_total(rows)  # a group of parallel transfer steps counts once
+        if rows and abs(total - 100) > Decimal("0.1"):
             raise forms.ValidationError(
                 _("Tổng tỷ lệ thời gian các bước phải bằng 100%%, đang là %(total)s%%."),
                 params={"total": show_number(total)})
