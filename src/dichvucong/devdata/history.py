@@ -621,6 +621,8 @@ class Generator:
                 event = (event[0], state, state, *event[3:])
             kept.append(event)
             state = event[2]
+        # A supplement planned but still ahead of now has not moved the due time yet.
+        supplement_ahead = any(e[0] == "provide_supplement" and e[4] > now for e in d.events)
         d.events = kept
         d.state = kept[-1][2] if kept else "draft"
         times = {e[0]: e[4] for e in kept}
@@ -632,6 +634,8 @@ class Generator:
             d.finished = kept[-1][4]
         if "assign" not in times:
             d.assignee = None
+        if supplement_ahead and d.due is not None and d.state != "processing_supplement":
+            d.due = d.original_due = self._unshifted_due(d)
         if d.apology_due is not None and "apology" in times:
             d.due = d.apology_due
         if d.state == "processing_supplement":
