@@ -19,6 +19,7 @@ from dichvucong.dossiers.models import Attachment, Dossier, DossierChannel
 from dichvucong.nationalsync import intake, shape, tasks, worker
 from dichvucong.nationalsync.models import IntakeRecord
 from tests import test_nationalsync as outbound
+from tests.builders import derive
 from tests.test_backoffice import HAI_CHAU, client_for, make_dossier, post_action
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,7 @@ def test_a_dossier_filed_on_the_portal_lands_in_the_agency_queue_once(portal, pr
     assert dossier.due_at is not None
 
     # The same outbound sync answers the portal's dossier: updates and steps under its code.
+    derive()  # the pipeline's sync step writes the records
     report = worker.deliver_due()
     assert report.failed == report.retried == 0 and report.synced == 4
     received = portal.received()
