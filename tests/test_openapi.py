@@ -185,7 +185,7 @@ def test_the_document_states_each_operations_security():
     assert flows["authorizationCode"]["authorizationUrl"] == "/o/authorize/"
     assert set(flows["clientCredentials"]["scopes"]) == {
         "catalog:read", "dossiers:file", "dossiers:read", "results:read", "monitor:read",
-        "documents:issue"}
+        "documents:issue", "handovers:answer"}
     paths = document["paths"]
     assert paths["/api/v1/issuers/documents"]["post"]["security"] == [
         {"OAuth2": ["documents:issue"]}]

@@ -112,7 +112,7 @@ def test_redis_url_switches_huey_caches_and_sessions_to_redis(tmp_path):
         {"DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path),
          "REDIS_URL": "redis://127.0.0.1:6379/0"}, show)
     assert result.stdout.split() == ["huey.RedisHuey",
-                                     "django.core.cache.backends.redis.RedisCache",
+                                     "dichvucong.core.cache.TolerantRedisCache",
                                      "django.contrib.sessions.backends.cached_db"]
     # Without Redis, sessions stay in the database: a process's own memory would keep a
     # session another process ended (logout).

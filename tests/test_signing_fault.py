@@ -13,20 +13,32 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from huey import SqliteHuey
 
+from dichvucong.agencies.models import Agency
 from dichvucong.results import issuing, services
 from dichvucong.results.models import SigningState
 from dichvucong.results.tasks import sign_result_task
-from tests.results_helpers import approved_dossier, user
+from tests.results_helpers import HAI_CHAU, approved_dossier, user
 from tests.test_results_signers import _pki, csc  # noqa: F401 - fixtures
 from tests.test_worker import _database_url
 
 
+@pytest.fixture
+def demo_data(transactional_db):
+    """The session's reference data, catalogue and demo accounts, loaded again when an earlier
+    transactional test's flush emptied the database (the worker process reads committed rows,
+    so this test cannot run in a transaction of its own)."""
+    if not Agency.objects.filter(name=HAI_CHAU).exists():
+        for command in ("load_reference_data", "load_catalog", "create_demo_accounts"):
+            call_command(command, verbosity=0)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_killed_while_signing_is_signed_again_by_the_sweeper(csc, settings,  # noqa: F811
-                                                                      tmp_path):
+def test_a_worker_killed_while_signing_is_signed_again_by_the_sweeper(demo_data, csc,  # noqa: F811
+                                                                      settings, tmp_path):
     dossier = approved_dossier()
     with mock.patch.object(issuing, "sign_result_task"):  # queued in the database only
         result = services.request_issue(dossier, user("chuyenvien.haichau"))

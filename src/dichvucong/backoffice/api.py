@@ -9,14 +9,13 @@ same rules as the back office's «Liên thông đến»). A handover to any othe
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from django.db.models import QuerySet
 from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
-from pydantic import StringConstraints
 
 from dichvucong.apiclients.auth import OAuth2, system_call
 from dichvucong.apiclients.scopes import HANDOVERS
@@ -117,7 +116,7 @@ def handover_file(request, handover_id: int, token: str):
     return attachment_file(found)
 
 
-Note = Annotated[str, StringConstraints(max_length=4000)]
+NOTE_MAX = 4000
 
 
 @router.post("/{handover_id}/answer",
@@ -125,11 +124,13 @@ Note = Annotated[str, StringConstraints(max_length=4000)]
                        409: Problem},
              summary="Hand back a result (a note, maybe a signed file) or a refusal")
 def answer_handover(request, handover_id: int, outcome: Form[Literal["result", "refusal"]],
-                    note: Form[Note] = "", revision: Form[int | None] = None,
+                    note: Form[str] = "", revision: Form[int] = None,
                     file: File[UploadedFile] = None):
     """``outcome`` ``result`` (with a ``note`` or a ``file``) or ``refusal`` (its reason in
     ``note``, shown to the citizen). ``revision`` (from the GET) refuses an answer to a dossier
     that changed meanwhile (409). Answered once: a second answer is 409."""
+    if len(note) > NOTE_MAX:  # checked here: a constrained Form type lost its default ("")
+        return Status(400, {"detail": f"Ghi chú dài quá {NOTE_MAX} ký tự."})
     h = _one(request, handover_id)
     call = system_call(request)
     try:
