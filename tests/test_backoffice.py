@@ -827,3 +827,17 @@ def test_walk_in_from_a_card_links_an_account_whose_id_number_vneid_confirmed():
         "app-type": "citizen", "delivery": "counter", "action": "submit", **birth_form(),
         "doc-0": pdf("to-khai.pdf"), "doc-1": pdf("giay-chung-sinh.pdf")})
     assert Dossier.objects.latest("id").applicant is None
+
+
+def test_an_action_recorded_for_a_past_moment_is_dated_then():
+    """``perform(now=…)`` dates its event at that moment too (the demo's and the synthetic
+    exchanges' events were dated when the row was written, and the demo rewrote them after the
+    fact, an edit the audit trail sees)."""
+    at = timezone.make_aware(datetime(2026, 3, 4, 9, 30))
+    draft = builders.filed(now=at)
+    outcome = actions.perform(draft.pk, Action.receive, user("motcua.haichau"),
+                              LifecycleRole.reception_officer, now=at + timedelta(hours=1))
+    assert outcome.event.created_at == at + timedelta(hours=1)
+    outcome.event.refresh_from_db()
+    assert outcome.event.created_at == at + timedelta(hours=1)
+    assert draft.events.get(action="submit").created_at == at

@@ -31,7 +31,7 @@ from dichvucong.dossiers import actions, exchange, submission
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.codes import format_code
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
-from dichvucong.dossiers.models import Dossier, DossierCodeSequence, DossierEvent
+from dichvucong.dossiers.models import Dossier, DossierCodeSequence
 from dichvucong.monitor.facts import refresh_dossier
 from dichvucong.slips.fonts import FAMILY, font_set
 
@@ -75,11 +75,9 @@ def _pdf() -> SimpleUploadedFile:
 
 def _act(dossier_id: int, action: Action, username: str, role: LifecycleRole, at: datetime,
          note: str = "") -> actions.ActionOutcome:
-    """``actions.perform`` at a past instant: its event is dated then too."""
-    done = actions.perform(dossier_id, action, User.objects.get(username=username), role, note,
+    """``actions.perform`` at a past instant (its event is dated then too)."""
+    return actions.perform(dossier_id, action, User.objects.get(username=username), role, note,
                            now=at)
-    DossierEvent.objects.filter(pk=done.event.pk).update(created_at=at)
-    return done
 
 
 def _continue_codes(ward: Agency, at: datetime) -> None:
@@ -128,10 +126,8 @@ def _handed(dossier: Dossier, at: datetime) -> dict[str, int]:
 def _answer(handover_id: int, username: str, note: str, at: datetime) -> None:
     revision = Dossier.objects.filter(handovers__pk=handover_id).values_list(
         "revision", flat=True).get()
-    done = exchange.answer(handover_id, User.objects.get(username=username), "result", note,
-                           expected_revision=revision, result_file=_pdf(), now=at)
-    if done.event is not None:  # the last answer: the dossier went back then
-        DossierEvent.objects.filter(pk=done.event.pk).update(created_at=at)
+    exchange.answer(handover_id, User.objects.get(username=username), "result", note,
+                    expected_revision=revision, result_file=_pdf(), now=at)
 
 
 def create_demo_combined(now: datetime | None = None) -> list[Dossier]:

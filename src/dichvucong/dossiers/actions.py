@@ -64,7 +64,7 @@ def perform(dossier_id: int, action: Action | str, actor: User | None,
         event = DossierEvent.objects.create(
             dossier=dossier, action=result.action.value, from_state=source,
             to_state=result.target.value, actor=actor, actor_role=str(result.role),
-            note=note.strip(), data=data or {},
+            note=note.strip(), data=data or {}, created_at=now,
         )
         if source == State.transferred.value:
             # Whatever takes the dossier out of liên thông (taken back by hand, withdrawn,
@@ -97,7 +97,7 @@ def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.LifecycleRo
     event = DossierEvent.objects.create(
         dossier=dossier, action=result.action.value, from_state=State.draft.value,
         to_state=result.target.value, actor=actor, actor_role=str(result.role),
-        data=data or {})
+        data=data or {}, created_at=now)
     if not dossier.code:  # one taken in from the national portal keeps the portal's code
         dossier.code = next_code(dossier.agency, timezone.localdate(now))
         Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)

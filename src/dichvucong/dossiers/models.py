@@ -7,6 +7,7 @@ which checks the rules, writes the new state and its event in one transaction.
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.core.text import NAME_MAX
@@ -157,7 +158,9 @@ class DossierEvent(models.Model):
     actor_role = models.CharField(max_length=30)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The action's own instant (``actions.perform(now=…)``), not the row's insertion time: an
+    # action recorded for a past moment (the demo's, a replay) is dated then.
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
