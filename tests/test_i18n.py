@@ -51,3 +51,30 @@ def test_english_procedure_page(client):
     assert "5 working days" in html
     assert "In person" in html and "Online" in html
     assert "Cấp đổi giấy phép lái xe" in html  # the content stays Vietnamese
+
+
+def test_a_message_with_two_meanings_reads_right_in_each_place():
+    """Django merges every catalogue into one: a Vietnamese message two apps translate
+    differently gets one English text everywhere (the main catalogue's, then the first app's),
+    so messages whose meaning differs carry a context. Before the contexts a paid fee read
+    "Submitted", a result's validity "processing time" and the guides' kind "Hint"."""
+    from django.template import Context, Template
+
+    def render(text: str) -> str:
+        return Template("{% load i18n %}" + text).render(Context()).strip()
+
+    with translation.override("en"):
+        assert render('{% translate "Đã nộp" context "fee" %}') == "Paid"
+        assert render('{% translate "Đã nộp" %}') == "Submitted"  # «Hồ sơ của tôi»
+        assert render('{% translate "thời hạn" context "validity" %}') == "validity"
+        assert render('{% translate "Cơ quan" context "menu" %}') == "Agencies"
+        assert render('{% translate "Cơ quan" %}') == "Agency"  # a column of one agency each
+        assert render('{% translate "Kết quả" context "call" %}') == "Outcome"
+        from dichvucong.guidance.models import Kind
+        from dichvucong.payments.models import DossierFee
+
+        assert str(Kind.HOWTO.label) == "How-to guide"
+        assert str(DossierFee._meta.get_field("due").verbose_name) == "due"
+    for template in ("payments/_panel.html", "payments/_office_panel.html"):
+        assert '{% translate "Đã nộp" context "fee" %}' in (
+            SRC / "payments/templates" / template).read_text(encoding="utf-8")

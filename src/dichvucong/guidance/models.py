@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
     FAQ = "faq", _("Hỏi đáp")
-    HOWTO = "howto", _("Hướng dẫn")
+    HOWTO = "howto", pgettext_lazy("guide kind", "Hướng dẫn")
 
 
 class Topic(models.TextChoices):

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dichvucong.payments import vnpay
 
@@ -51,7 +52,7 @@ class DossierFee(models.Model):
                                    related_name="fee", verbose_name=_("hồ sơ"))
     amount = models.PositiveBigIntegerField(_("số tiền (đồng)"))
     quote = models.JSONField(_("chi tiết"), default=dict)
-    due = models.CharField(_("thời điểm nộp"), max_length=12)
+    due = models.CharField(pgettext_lazy("fee", "thời điểm nộp"), max_length=12)
     state = models.CharField(_("trạng thái"), max_length=10, choices=FeeState.choices,
                              default=FeeState.QUOTED)
     requested_at = models.DateTimeField(_("thời điểm yêu cầu nộp"), null=True, blank=True)
