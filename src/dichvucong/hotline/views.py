@@ -46,7 +46,8 @@ class CloseForm(forms.Form):
     reason = forms.ChoiceField(label=_("Lý do gọi"), choices=[("", "—"), *Reason.choices])
     procedure_code = forms.CharField(label=_("Mã thủ tục (nếu có)"), max_length=40,
                                      required=False)
-    outcome = forms.ChoiceField(label=pgettext_lazy("call", "Kết quả"), choices=[("", "—"), *Outcome.choices])
+    outcome = forms.ChoiceField(label=pgettext_lazy("call", "Kết quả"),
+                                choices=[("", "—"), *Outcome.choices])
     follow_up = forms.CharField(label=_("Việc cần làm tiếp"), max_length=500, required=False)
     note = forms.CharField(label=_("Ghi chú"), required=False,
                            widget=forms.Textarea(attrs={"rows": 3}))
