@@ -93,7 +93,8 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     assert snapshot() == derived
 
 
-def test_a_failing_step_holds_up_no_other_and_is_tried_again(client, monkeypatch):
+def test_a_failing_step_holds_up_no_other_and_is_tried_again(client, admin_client,
+                                                             monkeypatch):
     dossier = builders.filed()
     event = _receive(dossier)
 
@@ -115,9 +116,18 @@ def test_a_failing_step_holds_up_no_other_and_is_tried_again(client, monkeypatch
     client.force_login(user("ioc"))
     assert "Cập nhật lúc" in client.get("/giam-sat/").content.decode()
 
+    # The operator finds the failing step (its error's class, not its message) and, the cause
+    # fixed, asks for a retry now rather than after the backoff.
+    assert entry.failures["notify"]["error"] == "RuntimeError"
     monkeypatch.undo()
     assert worker.drain().done == 0  # not due before its backoff
-    PipelineEntry.objects.filter(pk=entry.pk).update(next_attempt_at=timezone.now())
+    admin = admin_client
+    listed = admin.get("/quan-tri/pipeline/pipelineentry/?failing=yes").content.decode()
+    assert f">{entry.pk}<" in listed and "notify: 1 × RuntimeError" in listed
+    assert f">{entry.pk}<" not in admin.get(
+        "/quan-tri/pipeline/pipelineentry/?failing=no").content.decode()
+    assert admin.post("/quan-tri/pipeline/pipelineentry/", {
+        "action": "retry_now", "_selected_action": [entry.pk]}).status_code == 302
     assert worker.drain().by_step == {"notify": 1}
     assert not PipelineEntry.objects.filter(pk=entry.pk).exists()
     received = Notification.objects.filter(dossier=dossier, event="received")

@@ -69,10 +69,11 @@ def run_entry(entry: PipelineEntry, token: str, report: Report,
                     raise LostClaim
         except LostClaim:
             return
-        except Exception:
+        except Exception as exc:
             log.exception("pipeline: step %s failed for entry %s", step.name, entry.pk)
             attempts = failures.get(step.name, {}).get("attempts", 0) + 1
-            failures[step.name] = {"attempts": attempts, "error": "failed"}
+            # The error's class only: its message may carry personal data (the log has it).
+            failures[step.name] = {"attempts": attempts, "error": type(exc).__name__}
             report.failed += 1
             continue
         pending = left
