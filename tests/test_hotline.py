@@ -115,3 +115,43 @@ def test_a_call_becomes_feedback_and_an_assisted_filing_with_the_callers_consent
     assert ticket.consent == consent and ticket.outcome == "assisted"
     form = operator.get(response["Location"]).content.decode()
     assert "Bạn đang nộp hồ sơ thay cho Nguyễn Văn An" in form
+
+
+def test_a_caller_who_filed_at_a_counter_without_an_account_is_found_with_all_their_dossiers():
+    """Most dossiers are still filed at a counter, by people with no account: found by the CCCD
+    number or phone written on their dossiers (or a dossier's code), all of theirs listed and
+    nobody else's; each look in the audit trail, as they have no access history."""
+    from dichvucong.core.models import AuditEntry
+
+    walk_in = {"applicant": None, "applicant_name": "Trần Thị Quầy",
+               "applicant_id_number": "048185000777", "applicant_phone": "0935000777",
+               "channel": "in_person", "state": "examining"}
+    first = builders.row(code="000.00.12.H17-261120-0201", **walk_in)
+    second = builders.row(code="000.00.12.H17-261201-0202",
+                          **{**walk_in, "applicant_phone": "0935000778"})
+    namesake = builders.row(code="000.00.12.H17-261201-0203",
+                            **{**walk_in, "applicant_id_number": "048185000999",
+                               "applicant_phone": "0935000999"})
+    operator = login("tongdai")
+    looked = AuditEntry.objects.filter(source="hotline").count()
+    for identifier, found, not_found in [
+            ("048185000777", {first, second}, {namesake}),  # both bear the number
+            ("0935 000 777", {first}, {second, namesake}),  # the phone of the first only
+            (second.code, {first, second}, {namesake})]:  # its code, then its number
+        ticket = new_call(operator)
+        page = operator.post(f"/tong-dai/cuoc-goi/{ticket.pk}/",
+                             {"action": "find", "identifier": identifier}).content.decode()
+        shown = page.replace(f'value="{identifier}"', "")  # the search box keeps what was typed
+        assert "Trần Thị Quầy" in page and "048185000777" not in shown
+        assert all(d.code in page for d in found), identifier
+        assert not any(d.code in page for d in not_found), identifier
+        for d in found:
+            assert operator.get(f"/tong-dai/cuoc-goi/{ticket.pk}/ho-so/{d.code}/"
+                                ).status_code == 200
+        for d in not_found:
+            assert operator.get(f"/tong-dai/cuoc-goi/{ticket.pk}/ho-so/{d.code}/"
+                                ).status_code == 404
+    # A search and a dossier opened per found dossier, in three calls.
+    assert AuditEntry.objects.filter(source="hotline").count() - looked == 3 + 5
+    assert not AccessRecord.objects.filter(data__ticket__isnull=False,
+                                           owner__isnull=True).exists()

@@ -11,6 +11,7 @@ Personal data (ID numbers, addresses) only travel in POST bodies, never in addre
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from dichvucong.accounts.identifiers import InvalidIdentifier, normalise_phone
 from dichvucong.accounts.models import Role, User
 from dichvucong.accounts.services import resolve_citizen_token
 from dichvucong.agencies.models import Agency
@@ -639,6 +641,10 @@ def _check_applicant(applicant: dict, errors: dict[str, str]) -> services.WalkIn
     phone = "".join(ch for ch in applicant["phone"] if ch.isdigit() or ch == "+")
     if applicant["phone"] and not 9 <= len(phone.lstrip("+")) <= 12:
         errors["app-phone"] = _("Số điện thoại không hợp lệ.")
+    # A mobile number written as accounts write it, so the *1022 hotline finds it; a landline
+    # or a foreign number is kept as its digits.
+    with contextlib.suppress(InvalidIdentifier):
+        phone = normalise_phone(phone)
     if applicant["email"]:
         try:
             validate_email(applicant["email"])

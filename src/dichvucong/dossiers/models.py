@@ -130,6 +130,12 @@ class Dossier(models.Model):
             models.Index(fields=["applicant", "-created_at"]),
             models.Index(fields=["submitted_by", "-created_at"]),
             models.Index(fields=["assignee", "state"]),
+            # A caller of the *1022 hotline who filed at a counter without an account is found
+            # by the number or phone on their dossiers (``hotline/services.py:find_caller``).
+            models.Index(fields=["applicant_id_number"], name="walk_in_by_id_number",
+                         condition=models.Q(applicant__isnull=True)),
+            models.Index(fields=["applicant_phone"], name="walk_in_by_phone",
+                         condition=models.Q(applicant__isnull=True)),
         ]
 
     def __str__(self) -> str:

@@ -24,6 +24,15 @@ class Outcome(models.TextChoices):
     REFERRED = "referred", _("Hướng dẫn liên hệ cơ quan")
 
 
+class WalkInMatch(models.TextChoices):
+    """How a caller without an account was found: the walk-in dossiers bearing the same CCCD
+    number or the same phone as ``CallTicket.dossier`` are theirs (the number itself is not
+    copied into the ticket)."""
+
+    ID_NUMBER = "id_number", _("số CCCD")
+    PHONE = "phone", _("số điện thoại")
+
+
 class CallTicket(models.Model):
     """One call: who took it, whom it was about, why, and what came of it."""
 
@@ -34,6 +43,8 @@ class CallTicket(models.Model):
                                 blank=True, related_name="+", verbose_name=_("công dân"))
     dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.SET_NULL, null=True,
                                 blank=True, related_name="+", verbose_name=_("hồ sơ"))
+    walk_in_match = models.CharField(_("tìm hồ sơ nộp trực tiếp theo"), max_length=10,
+                                     choices=WalkInMatch.choices, blank=True)
     reason = models.CharField(_("lý do gọi"), max_length=20, choices=Reason.choices,
                               blank=True)
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.SET_NULL, null=True,

@@ -10,8 +10,12 @@ What an operator sees, and only during a call they hold open:
 - never the files, the form's answers, the ID number or the address.
 
 Each look (a search that found someone, a dossier opened) is written to the citizen's access
-history (``datastore/services.py:record``, ``Access.HOTLINE_VIEW``) with the call's ticket. A
-dossier without an account behind it (a walk-in filing) has no history to write to.
+history (``datastore/services.py:record``, ``Access.HOTLINE_VIEW``) with the call's ticket.
+
+A caller who filed at a counter without an account is found too: by a dossier code, or by the
+CCCD number or phone written on their walk-in dossiers (all of them bearing it, newest first).
+They have no access history to show; each look goes into the audit trail
+(``core/audit.py:record``) with the dossier and the call.
 """
 
 from __future__ import annotations
@@ -28,13 +32,14 @@ from dichvucong.accounts.identifiers import InvalidIdentifier, mask_contact, nor
 from dichvucong.accounts.models import Membership, Role, User
 from dichvucong.alerts.models import Alert
 from dichvucong.catalog import queries as catalog_queries
+from dichvucong.core import audit
 from dichvucong.core.idnumber import InvalidIdNumber, parse_id_number
 from dichvucong.datastore.models import Access
 from dichvucong.datastore.services import record
 from dichvucong.dossiers import citizen_view
 from dichvucong.dossiers.codes import CODE
 from dichvucong.dossiers.models import Dossier
-from dichvucong.hotline.models import CallTicket, Outcome, Reason
+from dichvucong.hotline.models import CallTicket, Outcome, Reason, WalkInMatch
 
 NOT_OPERATOR = "Chỉ tổng đài viên *1022 được dùng trang này."
 NOTHING = "Không tìm thấy công dân hoặc hồ sơ với thông tin này."
@@ -88,6 +93,32 @@ def _look(ticket: CallTicket, citizen_id: int | None, what: str, **data) -> None
     if citizen_id is not None:
         record(citizen_id, Access.HOTLINE_VIEW, ticket.operator, ticket=ticket.pk, what=what,
                **data)
+    else:  # a walk-in applicant: no account, so no history of theirs; the audit trail has it
+        audit.record(source="hotline", action=f"look.{what}", object_type="dossier",
+                     object_id=data.get("dossier", ""), actor_id=ticket.operator_id,
+                     actor_role="hotline_operator", reason=f"Cuộc gọi *1022 số {ticket.pk}",
+                     data={"ticket": ticket.pk, "walk_in": True})
+
+
+def _walk_in_dossiers(ticket: CallTicket) -> QuerySet[Dossier]:
+    """The walk-in dossiers of the caller found through ``ticket.dossier``."""
+    anchor = ticket.dossier
+    rows = Dossier.objects.filter(applicant__isnull=True, code__isnull=False)
+    if ticket.walk_in_match == WalkInMatch.ID_NUMBER and anchor.applicant_id_number:
+        rows = rows.filter(applicant_id_number=anchor.applicant_id_number)
+    elif ticket.walk_in_match == WalkInMatch.PHONE and anchor.applicant_phone:
+        rows = rows.filter(applicant_phone=anchor.applicant_phone)
+    else:
+        rows = rows.filter(pk=anchor.pk)
+    return rows
+
+
+def _walk_in_caller(ticket: CallTicket) -> Caller:
+    d = ticket.dossier
+    dossiers = list(_walk_in_dossiers(ticket).select_related("procedure", "agency")
+                    .order_by("-created_at")[:DOSSIER_LIMIT])
+    return Caller(None, d.applicant_name,
+                  mask_contact(d.applicant_phone) if d.applicant_phone else "", dossiers)
 
 
 def _dossiers_of(citizen: User) -> list[Dossier]:
@@ -101,6 +132,7 @@ def find_caller(ticket: CallTicket, identifier: str) -> Caller:
     recorded. Raises HotlineError."""
     text = identifier.strip()
     citizen = dossier = None
+    match = ""
     if CODE.match(text):
         dossier = (Dossier.objects.select_related("applicant", "procedure", "agency")
                    .filter(code=text).first())
@@ -115,6 +147,7 @@ def find_caller(ticket: CallTicket, identifier: str) -> Caller:
             except InvalidIdNumber as exc:
                 raise HotlineError(str(exc), field="identifier") from None
             citizen = User.objects.filter(id_number=number, is_active=True).first()
+            match, walk_in = WalkInMatch.ID_NUMBER, {"applicant_id_number": number}
         else:
             try:
                 phone = normalise_phone(text)
@@ -122,17 +155,26 @@ def find_caller(ticket: CallTicket, identifier: str) -> Caller:
                 raise HotlineError("Nhập số điện thoại, số CCCD (12 chữ số) hoặc mã hồ sơ.",
                                    field="identifier") from None
             citizen = User.objects.filter(phone=phone, is_active=True).first()
+            match, walk_in = WalkInMatch.PHONE, {"applicant_phone": phone}
         if citizen is None:
-            raise HotlineError(NOTHING, status=404, field="identifier")
+            # No account: the newest walk-in dossier bearing the number, if any.
+            dossier = (Dossier.objects.filter(applicant__isnull=True, code__isnull=False,
+                                              **walk_in)
+                       .select_related("procedure", "agency").order_by("-created_at").first())
+            if dossier is None:
+                raise HotlineError(NOTHING, status=404, field="identifier")
+    if citizen is None and CODE.match(text):
+        # Found by its code: the caller's other walk-in dossiers by the same CCCD number.
+        match = WalkInMatch.ID_NUMBER if dossier.applicant_id_number else ""
     with transaction.atomic():
         ticket.citizen = citizen
         ticket.dossier = dossier
-        ticket.save(update_fields=["citizen", "dossier"])
+        ticket.walk_in_match = match if citizen is None else ""
+        ticket.save(update_fields=["citizen", "dossier", "walk_in_match"])
         _look(ticket, citizen.pk if citizen else None, "search",
               dossier=dossier.code if dossier else "")
-    if citizen is None:  # a walk-in filing without an account: only that dossier
-        return Caller(None, dossier.applicant_name, mask_contact(dossier.applicant_phone)
-                      if dossier.applicant_phone else "", [dossier])
+    if citizen is None:  # filed at a counter without an account
+        return _walk_in_caller(ticket)
     return Caller(citizen, citizen.full_name,
                   mask_contact(citizen.phone) if citizen.phone else "", _dossiers_of(citizen))
 
@@ -145,9 +187,7 @@ def caller_of(ticket: CallTicket) -> Caller | None:
                       mask_contact(citizen.phone) if citizen.phone else "",
                       _dossiers_of(citizen))
     if ticket.dossier_id:
-        d = ticket.dossier
-        return Caller(None, d.applicant_name,
-                      mask_contact(d.applicant_phone) if d.applicant_phone else "", [d])
+        return _walk_in_caller(ticket)
     return None
 
 
@@ -165,7 +205,7 @@ def dossier_for_call(ticket: CallTicket, code: str) -> DossierView:
     if ticket.citizen_id:
         dossiers = Dossier.objects.filter(applicant_id=ticket.citizen_id)
     elif ticket.dossier_id:
-        dossiers = Dossier.objects.filter(pk=ticket.dossier_id)
+        dossiers = _walk_in_dossiers(ticket)
     else:
         raise HotlineError("Hãy tìm công dân trước.", status=404)
     dossier = (dossiers.select_related("procedure", "agency").filter(code=code).first())
