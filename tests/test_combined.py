@@ -31,7 +31,8 @@ def combined_dossier(name: str = BIRTH_COMBINED) -> Dossier:
     dossier = filed(procedure(code), where=HAI_CHAU,
                     attach=[("Giấy chứng sinh do cơ sở y tế cấp", pdf("chung-sinh.pdf"))],
                     applicant_phone="0905123456",
-                    form_data={"tre_ho_ten": "Nguyễn Minh Khôi", "bhyt_noi_kcb": "Trạm Y tế"})
+                    form_data={"tre_ho_ten": "Nguyễn Minh Khôi", "bhyt_noi_kcb": "Trạm Y tế",
+                               "tt_chu_ho_ho_ten": "Lê Văn Chủ"})
     return moved(dossier, "examining")
 
 
@@ -67,6 +68,16 @@ def test_one_transfer_reaches_both_agencies_each_with_only_its_part():
     assert "Đăng ký thường trú cho trẻ" in listing and "Cấp thẻ bảo hiểm y tế" not in listing
     page = officer.get(f"/mot-cua/lien-thong/{police.pk}/").content.decode()
     assert "Nguyễn Minh Khôi" in page and "0905123456" not in page
+    # Only what its step needs (handover_data): the residence data, not social insurance's
+    # clinic, nor the birth notice, which is not even downloadable by its address.
+    assert "Lê Văn Chủ" in page and "Trạm Y tế" not in page
+    assert "chung-sinh.pdf" not in page
+    notice = dossier.attachments.get(requirement="Giấy chứng sinh do cơ sở y tế cấp")
+    assert officer.get(f"/mot-cua/lien-thong/{police.pk}/tep/{notice.token}/").status_code == 404
+    bhxh = client_for("chuyenvien.bhxh")
+    page = bhxh.get(f"/mot-cua/lien-thong/{insurance.pk}/").content.decode()
+    assert "Trạm Y tế" in page and "Lê Văn Chủ" not in page and "chung-sinh.pdf" in page
+    assert bhxh.get(f"/mot-cua/lien-thong/{insurance.pk}/tep/{notice.token}/").status_code == 200
     # The other agency's part, the sender's workspace: nothing.
     assert officer.get(f"/mot-cua/lien-thong/{insurance.pk}/").status_code == 404
     assert officer.get(f"/mot-cua/ho-so/{dossier.code}/").status_code == 404
@@ -90,6 +101,11 @@ def test_a_refusal_is_shown_with_its_reason_and_the_other_result_still_reaches_t
     dossier.refresh_from_db()
     # The other agency still holds its part: the dossier waits for it.
     assert dossier.state == "transferred"
+    # The police's own answer is its to read again; not social insurance's.
+    assert "thuong-tru.pdf" in client_for("congan.haichau").get(
+        f"/mot-cua/lien-thong/{police.pk}/").content.decode()
+    assert "thuong-tru.pdf" not in client_for("chuyenvien.bhxh").get(
+        f"/mot-cua/lien-thong/{insurance.pk}/").content.decode()
     refused = client_for("chuyenvien.bhxh").post(
         f"/mot-cua/lien-thong/{insurance.pk}/",
         {"outcome": "refusal", "note": "Trẻ đã có thẻ bảo hiểm y tế còn hạn",
@@ -192,6 +208,8 @@ def test_another_agencys_system_lists_and_answers_only_its_own_handovers_through
     assert listed[0]["step"] == "Cấp thẻ bảo hiểm y tế" and listed[0]["dossier"] == dossier.code
     detail = http.get(f"/api/v1/handovers/{insurance.pk}", headers=auth).json()
     assert detail["form"]["bhyt_noi_kcb"] == "Trạm Y tế"
+    assert "tt_chu_ho_ho_ten" not in detail["form"]  # the police's part, not this agency's
+    assert [f["file_name"] for f in detail["files"]] == ["chung-sinh.pdf"]
     assert "0905123456" not in str(detail)  # the applicant's contacts stay with the sender
     assert http.get(detail["files"][0]["url"], headers=auth).status_code == 200
     # The police's handover is not this system's: nothing of it, not even to answer it.

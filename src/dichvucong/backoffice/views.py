@@ -443,13 +443,15 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
         dossier = handover.dossier
     now = timezone.now()
     definition = dossier.procedure_version.parsed()
-    form_values = {k: v for k, v in (dossier.form_data or {}).items() if not k.startswith("_")}
+    shared = exchange.shared_with(handover)  # only what the step needs
+    form_values = shared.form(dossier)
     return render(request, "backoffice/handover.html", {
         **_nav(request), "handover": handover, "dossier": dossier,
         "due": due_status(calendar_for(now, handover.to_agency_id), now, handover.due_at)
         if handover.is_open else None,
-        "form_entries": form_entries(definition.form, form_values),
-        "attachments": list(dossier.attachments.select_related("store_origin")),
+        "form_entries": form_entries([f for f in definition.form if f.key in form_values],
+                                     form_values),
+        "attachments": list(shared.attachments(dossier).select_related("store_origin")),
         "can_answer": handover.is_open and exchange.may_answer(request.user, handover),
         "errors": errors, "posted": posted,
         "error_summary": [(f"answer-{key}" if key else "", message)
@@ -461,8 +463,9 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def handover_attachment(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     handover = _handover(request, pk)
-    return attachment_file(get_object_or_404(Attachment, dossier_id=handover.dossier_id,
-                                             token=token))
+    # A document outside what the step gets is as absent as one of another dossier.
+    return attachment_file(get_object_or_404(
+        exchange.shared_with(handover).attachments(handover.dossier), token=token))
 
 
 # --- walk-in intake ----------------------------------------------------------------------------

@@ -14,11 +14,12 @@ withdrawal, a stop) closes the open handover as recalled (``actions.perform``).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from dichvucong.accounts.models import Role, User
@@ -29,7 +30,13 @@ from dichvucong.dossiers.access import handover_roles
 from dichvucong.dossiers.actions import ActionOutcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
-from dichvucong.dossiers.models import Dossier, DossierEvent, Handover, HandoverOutcome
+from dichvucong.dossiers.models import (
+    Attachment,
+    Dossier,
+    DossierEvent,
+    Handover,
+    HandoverOutcome,
+)
 from dichvucong.dossiers.submission import attach
 from dichvucong.workflow.ledger import Ledger, Mark, ledger
 from dichvucong.workflow.routing import RouteStep, allowed_minutes, parallel_group, route, step_for
@@ -112,6 +119,40 @@ def _open(dossier: Dossier, steps: tuple[RouteStep, ...], to_agency: Agency, use
         dossier=dossier, from_agency_id=dossier.agency_id, to_agency=to_agency, step=step.name,
         role=step.role, allowed_minutes=allowed, request=note, sent_at=now, sent_by=user,
         due_at=due)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """What the receiving agency of a handover gets of the dossier (need to know): the form
+    fields and documents its routing step declares (``WorkflowStep.handover_data``), or, for a
+    step declaring none (and an ad hoc handover), the whole form and every document; always its
+    own answer's file. The back office's «Liên thông đến», its downloads and the handovers API
+    all read the dossier through it."""
+
+    fields: frozenset[str] | None  # None: every field of the form
+    documents: frozenset[str] | None  # None: every document
+    own_result: int | None  # the attachment of this handover's own answer
+
+    def form(self, dossier: Dossier) -> dict:
+        return {k: v for k, v in (dossier.form_data or {}).items()
+                if not k.startswith("_") and (self.fields is None or k in self.fields)}
+
+    def attachments(self, dossier: Dossier) -> QuerySet[Attachment]:
+        found = dossier.attachments.all()
+        if self.documents is None:
+            return found
+        return found.filter(Q(requirement__in=sorted(self.documents)) | Q(pk=self.own_result))
+
+
+def shared_with(handover: Handover) -> Shared:
+    """What ``handover``'s agency gets: its step of the dossier's definition, by name (the
+    handover keeps its step's name; the agency of a ``commune_police`` step is resolved)."""
+    step = next((s for s in handover.dossier.procedure_version.parsed().workflow
+                 if s.agency and s.name == handover.step), None)
+    data = step.handover_data if step is not None else None
+    if data is None:
+        return Shared(None, None, handover.result_id)
+    return Shared(frozenset(data.fields), frozenset(data.documents), handover.result_id)
 
 
 def may_answer(user: User, handover: Handover) -> bool:
