@@ -38,7 +38,7 @@ from dichvucong.dossiers.models import (
     HandoverOutcome,
 )
 from dichvucong.dossiers.submission import attach
-from dichvucong.workflow.ledger import Ledger, Mark, ledger
+from dichvucong.workflow.ledger import Ledger, Mark, Part, ledger, transfer_holders
 from dichvucong.workflow.routing import RouteStep, allowed_minutes, parallel_group, route, step_for
 
 RESULT_REQUIREMENT = "Kết quả liên thông"
@@ -269,16 +269,7 @@ def ledger_of(dossier: Dossier, events: list[DossierEvent], handovers: list[Hand
 
 
 def _holders(handovers: list[Handover]) -> list[str]:
-    """Per transfer, the agency that held the dossier: the one it went to or, of parallel
-    handovers (opened by one transfer, at one instant), the one the dossier waited for, the
-    last to answer (or one still open, its deadline the latest). So each working minute counts
-    for one agency and the holds still add up to the dossier's total."""
-    groups: dict[datetime, list[Handover]] = {}
-    for handover in handovers:
-        groups.setdefault(handover.sent_at, []).append(handover)
-
-    def waited_for(h: Handover) -> tuple:
-        return (h.answered_at is None, h.answered_at or h.due_at or h.sent_at, -h.pk)
-
-    return [max(group, key=waited_for).to_agency.code
-            for _, group in sorted(groups.items(), key=lambda item: item[0])]
+    """Per transfer, the agency that held the dossier (``workflow/ledger.py:
+    transfer_holders``: of parallel handovers, the last to answer)."""
+    return transfer_holders(Part(h.sent_at, h.to_agency.code, h.answered_at, h.due_at, h.pk)
+                            for h in handovers)
