@@ -27,6 +27,7 @@ from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.lifecycle import TransitionError
 from dichvucong.dossiers.models import Handover
 from dichvucong.dossiers.uploads import UploadError
+from dichvucong.results import handovers as handover_results
 
 router = Router(tags=["handovers"], auth=[OAuth2(HANDOVERS)])
 
@@ -123,11 +124,13 @@ NOTE_MAX = 4000
 @router.post("/{handover_id}/answer",
              response={200: HandoverOut, 400: Problem, 403: Problem, 404: Problem,
                        409: Problem},
-             summary="Hand back a result (a note, maybe a signed file) or a refusal")
+             summary="Hand back a result (a note, maybe a file signed by the agency) or a "
+                     "refusal")
 def answer_handover(request, handover_id: int, outcome: Form[Literal["result", "refusal"]],
                     note: Form[str] = "", revision: Form[int] = None,
                     file: File[UploadedFile] = None):
-    """``outcome`` ``result`` (with a ``note`` or a ``file``) or ``refusal`` (its reason in
+    """``outcome`` ``result`` (with a ``note`` or a ``file``: a PDF signed with a published
+    certificate of the agency, refused with 400 otherwise) or ``refusal`` (its reason in
     ``note``, shown to the citizen). ``revision`` (from the GET) refuses an answer to a dossier
     that changed meanwhile (409). Answered once: a second answer is 409."""
     if len(note) > NOTE_MAX:  # checked here: a constrained Form type lost its default ("")
@@ -135,9 +138,10 @@ def answer_handover(request, handover_id: int, outcome: Form[Literal["result", "
     h = _one(request, handover_id)
     call = system_call(request)
     try:
-        exchange.answer(h.pk, None, outcome, note, expected_revision=revision,
-                        result_file=file,
-                        system=(call.agency_id, call.client.application.name))
+        # A file must come signed by the agency's published certificate (checked on deposit).
+        handover_results.answer(h, None, outcome, note, expected_revision=revision,
+                                upload=file,
+                                system=(call.agency_id, call.client.application.name))
     except exchange.ExchangeError as exc:
         return Status(400 if exc.field else 403, {"detail": exc.message})
     except UploadError as exc:

@@ -53,6 +53,7 @@ from dichvucong.dossiers.models import (
 )
 from dichvucong.dossiers.submission import document_needed
 from dichvucong.dossiers.uploads import UploadError
+from dichvucong.results import handovers as handover_results
 from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
 
@@ -427,8 +428,10 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
             revision = -1
         if not errors:
             try:
-                exchange.answer(handover.pk, request.user, posted["outcome"], posted["note"],
-                                expected_revision=revision, result_file=upload or None)
+                # The result signed with the agency's key (results/handovers.py).
+                handover_results.answer(handover, request.user, posted["outcome"],
+                                        posted["note"], expected_revision=revision,
+                                        upload=upload or None)
             except exchange.ExchangeError as exc:
                 errors[exc.field] = exc.message
                 status = 200 if exc.field else 403

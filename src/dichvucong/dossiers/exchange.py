@@ -42,6 +42,7 @@ from dichvucong.workflow.ledger import Ledger, Mark, Part, ledger, transfer_hold
 from dichvucong.workflow.routing import RouteStep, allowed_minutes, parallel_group, route, step_for
 
 RESULT_REQUIREMENT = "Kết quả liên thông"
+ANNEX = " (tệp đính kèm)"  # a file the agency attached beside its signed result
 # A routing step's agency that is not one code: the police of the dossier's own commune (the
 # combined procedures of Nghị định 63/2024/NĐ-CP hand the dossier to the ward's police).
 COMMUNE_POLICE = "commune_police"
@@ -131,7 +132,7 @@ class Shared:
 
     fields: frozenset[str] | None  # None: every field of the form
     documents: frozenset[str] | None  # None: every document
-    own_result: int | None  # the attachment of this handover's own answer
+    own_answer: frozenset[str]  # what this handover's own answer files are attached as
 
     def form(self, dossier: Dossier) -> dict:
         return {k: v for k, v in (dossier.form_data or {}).items()
@@ -141,7 +142,7 @@ class Shared:
         found = dossier.attachments.all()
         if self.documents is None:
             return found
-        return found.filter(Q(requirement__in=sorted(self.documents)) | Q(pk=self.own_result))
+        return found.filter(Q(requirement__in=sorted(self.documents | self.own_answer)))
 
 
 def shared_with(handover: Handover) -> Shared:
@@ -150,9 +151,10 @@ def shared_with(handover: Handover) -> Shared:
     step = next((s for s in handover.dossier.procedure_version.parsed().workflow
                  if s.agency and s.name == handover.step), None)
     data = step.handover_data if step is not None else None
+    own = frozenset({result_requirement(handover), result_requirement(handover) + ANNEX})
     if data is None:
-        return Shared(None, None, handover.result_id)
-    return Shared(frozenset(data.fields), frozenset(data.documents), handover.result_id)
+        return Shared(None, None, own)
+    return Shared(frozenset(data.fields), frozenset(data.documents), own)
 
 
 def may_answer(user: User, handover: Handover) -> bool:
@@ -161,11 +163,14 @@ def may_answer(user: User, handover: Handover) -> bool:
 
 def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
            expected_revision: int | None, result_file: UploadedFile | None = None,
-           now: datetime | None = None, system: tuple[int, str] | None = None) -> ActionOutcome:
+           signed_file: UploadedFile | None = None, now: datetime | None = None,
+           system: tuple[int, str] | None = None) -> ActionOutcome:
     """The receiving agency's answer: the dossier goes back to the sending agency with the
     result (a note and maybe a file) or the refusal and its reason; of parallel handovers, with
     the last answer (``event`` is None before it). ``system``: (agency id, name) of the
-    receiving agency's machine client answering through the API, with no user. Raises
+    receiving agency's machine client answering through the API, with no user.
+    ``signed_file``: the agency's signed result (``results/handovers.py``), the answer's result
+    then, and ``result_file`` beside it as an annex. Raises
     ExchangeError, StaleDossier or lifecycle.TransitionError; nothing changes then."""
     now = now or timezone.now()
     note = (note or "").strip()
@@ -173,7 +178,8 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
         raise ExchangeError("Cần chọn trả kết quả hoặc từ chối.", "outcome")
     if outcome == HandoverOutcome.REFUSAL and not note:
         raise ExchangeError("Cần ghi lý do từ chối phối hợp.", "note")
-    if outcome == HandoverOutcome.RESULT and not note and result_file is None:
+    if outcome == HandoverOutcome.RESULT and not note and result_file is None \
+            and signed_file is None:
         raise ExchangeError("Cần ghi nội dung kết quả hoặc đính kèm tệp kết quả.", "note")
     with transaction.atomic():
         dossier_id = Handover.objects.values_list("dossier_id", flat=True).get(pk=handover_id)
@@ -193,7 +199,8 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
             # goes back to the sender with the last one.
             if expected_revision is not None and dossier.revision != expected_revision:
                 raise StaleDossier(StaleDossier.message)
-            _record_answer(handover, dossier, user, outcome, note, result_file, now)
+            _record_answer(handover, dossier, user, outcome, note, result_file, signed_file,
+                           now)
             return ActionOutcome(dossier=dossier, event=None)
         done = actions.perform(
             handover.dossier_id, Action.take_back, user, LifecycleRole.system, note,
@@ -202,7 +209,8 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
                   "from_agency": handover.to_agency_id,
                   "from_agency_name": handover.to_agency.name,
                   **({"system": system[1]} if system is not None else {})})
-        stored = _record_answer(handover, done.dossier, user, outcome, note, result_file, now)
+        stored = _record_answer(handover, done.dossier, user, outcome, note, result_file,
+                                signed_file, now)
         if stored is not None:
             done.event.data = {**done.event.data, "attachment": stored.pk,
                                "file_name": stored.original_name}
@@ -211,11 +219,16 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
 
 
 def _record_answer(handover: Handover, dossier: Dossier, user: User | None, outcome: str,
-                   note: str,
-                   result_file: UploadedFile | None, now: datetime):
+                   note: str, result_file: UploadedFile | None,
+                   signed_file: UploadedFile | None, now: datetime):
     stored = None
-    if result_file is not None:
-        stored = attach(dossier, f"{RESULT_REQUIREMENT}: {handover.step}", result_file, user)
+    if signed_file is not None:
+        stored = attach(dossier, result_requirement(handover), signed_file, user)
+        if result_file is not None:
+            attach(dossier, result_requirement(handover) + ANNEX, result_file, user)
+    elif result_file is not None:
+        stored = attach(dossier, result_requirement(handover), result_file, user)
+    if stored is not None:
         handover.result = stored
     handover.answered_at, handover.answered_by = now, user
     handover.outcome, handover.answer = outcome, note
@@ -266,6 +279,11 @@ def ledger_of(dossier: Dossier, events: list[DossierEvent], handovers: list[Hand
     for handover in handovers:
         allowed.setdefault((handover.to_agency.code, handover.step), handover.allowed_minutes)
     return ledger(calendar_for(now, dossier.agency_id), marks, end, allowed)
+
+
+def result_requirement(handover: Handover) -> str:
+    """What a handover's answer files are attached to the dossier as."""
+    return f"{RESULT_REQUIREMENT}: {handover.step}"
 
 
 def _holders(handovers: list[Handover]) -> list[str]:
