@@ -274,14 +274,21 @@ def test_another_agencys_system_lists_and_answers_only_its_own_handovers_through
 
 
 def test_the_demo_has_a_combined_dossier_in_progress_and_one_late_because_of_one_agency():
+    from dichvucong.agencies.models import Agency
     from dichvucong.devdata.combined import create_demo_combined
+    from dichvucong.results import services as results
 
+    # The demo makes its keys first (result_keys): the agencies' results are signed.
+    results.ensure_demo_keys(Agency.objects.filter(name__in=[POLICE, SOCIAL_INSURANCE]))
     in_progress, late = create_demo_combined()
     assert create_demo_combined() == []  # once
     in_progress.refresh_from_db()
     late.refresh_from_db()
     assert in_progress.state == "transferred"
     assert {h.outcome for h in in_progress.handovers.all()} == {"result", ""}
+    answered = in_progress.handovers.get(outcome="result")
+    with answered.result.file.open("rb") as stream:
+        assert results.validate_signature(stream.read())[0]
     assert late.state == "examining" and late.due_at < timezone.now()
     handovers = list(late.handovers.select_related("to_agency"))
     book = ledger_of(late, list(late.events.all()), handovers, timezone.now())

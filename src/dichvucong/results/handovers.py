@@ -16,6 +16,7 @@ published certificates, checked on deposit as a third-party issuer's (``validate
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 from asn1crypto import pem as asn1_pem
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -46,9 +47,11 @@ def signs_for(handover: Handover) -> bool:
 
 def signed_answer(handover: Handover, user: User | None, note: str) -> SimpleUploadedFile:
     """The agency's signed result of ``handover`` with ``note`` as its content, as the file of
-    its answer. Raises ResultError when it could not be signed (the answer is not sent)."""
+    its answer, signed now (a certificate made after an answer's instant still signs it).
+    Raises ResultError when it could not be signed (the answer is not sent)."""
     agency, dossier = handover.to_agency, handover.dossier
-    today = timezone.localdate()
+    now = timezone.now()
+    today = timezone.localdate(now)
     with transaction.atomic():
         sequence = next_sequence(agency.pk, today.year)
         number = format_number(agency, today.year, sequence)
@@ -60,10 +63,10 @@ def signed_answer(handover: Handover, user: User | None, note: str) -> SimpleUpl
                  f"\n\n{note}",
             holder_account=None, holder_name=dossier.applicant_name[:150], signer=user,
             **(signer_fields(user, agency) if user is not None else {}),
-            issue_date=today, created_by=user, queued_at=timezone.now())
+            issue_date=today, created_by=user, queued_at=now)
         ResultEvent.record(result, ResultEvent.Kind.REQUESTED, user, handover=handover.pk,
                            dossier=dossier.code)
-    signed = stamping.sign_result(result.pk)
+    signed = stamping.sign_result(result.pk, now=now)
     if signed.signing_state != SigningState.DONE:
         raise ResultError(signed.signing_error or "Không ký được kết quả liên thông.")
     with signed.pdf.open("rb") as stream:
@@ -74,7 +77,7 @@ def signed_answer(handover: Handover, user: User | None, note: str) -> SimpleUpl
 
 def answer(handover: Handover, user: User | None, outcome: str, note: str, *,
            expected_revision: int | None, upload: UploadedFile | None = None,
-           system: tuple[int, str] | None = None) -> ActionOutcome:
+           system: tuple[int, str] | None = None, now: datetime | None = None) -> ActionOutcome:
     """``exchange.answer`` with the result signed: by the platform for an official answering
     in the back office (checked that they may answer first: nothing is signed for a refused
     answer), or verified on deposit for a machine client (``system``). Raises what
@@ -98,7 +101,7 @@ def answer(handover: Handover, user: User | None, outcome: str, note: str, *,
         except ResultError as exc:
             raise exchange.ExchangeError(exc.message, "result") from exc
     return exchange.answer(handover.pk, user, outcome, note, expected_revision=expected_revision,
-                           result_file=upload, signed_file=signed, system=system)
+                           result_file=upload, signed_file=signed, now=now, system=system)
 
 
 def _check_signed(handover: Handover, upload: UploadedFile) -> None:
