@@ -112,7 +112,8 @@ def home(request: HttpRequest) -> HttpResponse:
     calendar = calendar_for(now)
     held = request.held_roles
     filters = queues.Filters.from_params(request.GET)
-    visible = queues.visible_queues(held, queues.review_agencies({a for a, _r in held}))
+    visible = queues.visible_queues(held, queues.review_agencies(
+        queues.queue_agencies(queues.BY_KEY[queues.REVIEW], held)))  # no query if none
     counts = queues.counts(request.user, held, filters, calendar, now)
     chosen = queues.BY_KEY.get(request.GET.get("hang-doi", ""))
     if chosen not in visible:
