@@ -19,7 +19,7 @@ from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dichvucong.accounts.models import Role, User
@@ -127,7 +127,7 @@ class Shared:
     """What the receiving agency of a handover gets of the dossier (need to know): the form
     fields and documents its routing step declares (``WorkflowStep.handover_data``), or, for a
     step declaring none (and an ad hoc handover), the whole form and every document; always its
-    own answer's file. The back office's «Liên thông đến», its downloads and the handovers API
+    own answer's files. The back office's «Liên thông đến», its downloads and the handovers API
     all read the dossier through it."""
 
     fields: frozenset[str] | None  # None: every field of the form
@@ -142,7 +142,7 @@ class Shared:
         found = dossier.attachments.all()
         if self.documents is None:
             return found
-        return found.filter(Q(requirement__in=sorted(self.documents | self.own_answer)))
+        return found.filter(requirement__in=sorted(self.documents | self.own_answer))
 
 
 def shared_with(handover: Handover) -> Shared:
