@@ -78,6 +78,12 @@ def test_running_step_follows_the_state():
     assert rules.running_step("approved", ["specialist", "leader", "specialist"]) == 2
     assert rules.running_step("submitted", roles) is None
     assert rules.running_step("awaiting_approval", ["specialist"]) is None
+    # A two-level path: the step of the state's kind, not the first leader's.
+    path = ["leader", "specialist", "leader", "agency_head", "reception_officer"]
+    kinds = ["assign", "process", "review", "approve", "issue"]
+    assert rules.running_step("awaiting_review", path, kinds) == 2
+    assert rules.running_step("awaiting_approval", path, kinds) == 3
+    assert rules.running_step("awaiting_approval", path) == 0  # by role alone
 
 
 def test_step_check_of_the_default_plan():

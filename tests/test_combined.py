@@ -31,7 +31,8 @@ def combined_dossier(name: str = BIRTH_COMBINED) -> Dossier:
     dossier = filed(procedure(code), where=HAI_CHAU,
                     attach=[("Giấy chứng sinh do cơ sở y tế cấp", pdf("chung-sinh.pdf"))],
                     applicant_phone="0905123456",
-                    form_data={"tre_ho_ten": "Nguyễn Minh Khôi", "bhyt_noi_kcb": "Trạm Y tế"})
+                    form_data={"tre_ho_ten": "Nguyễn Minh Khôi", "bhyt_noi_kcb": "Trạm Y tế",
+                               "tt_chu_ho_ho_ten": "Lê Văn Chủ"})
     return moved(dossier, "examining")
 
 
@@ -67,6 +68,16 @@ def test_one_transfer_reaches_both_agencies_each_with_only_its_part():
     assert "Đăng ký thường trú cho trẻ" in listing and "Cấp thẻ bảo hiểm y tế" not in listing
     page = officer.get(f"/mot-cua/lien-thong/{police.pk}/").content.decode()
     assert "Nguyễn Minh Khôi" in page and "0905123456" not in page
+    # Only what its step needs (handover_data): the residence data, not social insurance's
+    # clinic, nor the birth notice, which is not even downloadable by its address.
+    assert "Lê Văn Chủ" in page and "Trạm Y tế" not in page
+    assert "chung-sinh.pdf" not in page
+    notice = dossier.attachments.get(requirement="Giấy chứng sinh do cơ sở y tế cấp")
+    assert officer.get(f"/mot-cua/lien-thong/{police.pk}/tep/{notice.token}/").status_code == 404
+    bhxh = client_for("chuyenvien.bhxh")
+    page = bhxh.get(f"/mot-cua/lien-thong/{insurance.pk}/").content.decode()
+    assert "Trạm Y tế" in page and "Lê Văn Chủ" not in page and "chung-sinh.pdf" in page
+    assert bhxh.get(f"/mot-cua/lien-thong/{insurance.pk}/tep/{notice.token}/").status_code == 200
     # The other agency's part, the sender's workspace: nothing.
     assert officer.get(f"/mot-cua/lien-thong/{insurance.pk}/").status_code == 404
     assert officer.get(f"/mot-cua/ho-so/{dossier.code}/").status_code == 404
@@ -78,18 +89,35 @@ def test_one_transfer_reaches_both_agencies_each_with_only_its_part():
 
 
 def test_a_refusal_is_shown_with_its_reason_and_the_other_result_still_reaches_the_store():
+    from dichvucong.results import services as results
+    from dichvucong.results.models import Result
+
     dossier = combined_dossier()
     handovers = handed_over(dossier)
     police, insurance = handovers[POLICE], handovers[SOCIAL_INSURANCE]
+    # The platform holds the police's signing key: its result is signed with it.
+    results.ensure_demo_keys([police.to_agency])
     dossier.refresh_from_db()
     answered = client_for("congan.haichau").post(
         f"/mot-cua/lien-thong/{police.pk}/",
         {"outcome": "result", "note": "Đã đăng ký thường trú", "revision": dossier.revision,
          "result": pdf("thuong-tru.pdf")})
     assert answered.status_code == 302
+    signed = Result.objects.get(agency=police.to_agency, title=police.step)
+    police.refresh_from_db()
+    assert signed.dossier_id is None and signed.body.endswith("Đã đăng ký thường trú")
+    assert police.result.original_name == f"{signed.number.replace('/', '-')}.pdf"
+    # The uploaded file goes beside it, an annex for the sender, never to the store.
+    assert dossier.attachments.filter(original_name="thuong-tru.pdf").exists()
     dossier.refresh_from_db()
     # The other agency still holds its part: the dossier waits for it.
     assert dossier.state == "transferred"
+    # The police's own answer is its to read again; not social insurance's.
+    assert "thuong-tru.pdf" in client_for("congan.haichau").get(
+        f"/mot-cua/lien-thong/{police.pk}/").content.decode()
+    page = client_for("chuyenvien.bhxh").get(f"/mot-cua/lien-thong/{insurance.pk}/")
+    assert "thuong-tru.pdf" not in page.content.decode()
+    assert police.result.original_name not in page.content.decode()
     refused = client_for("chuyenvien.bhxh").post(
         f"/mot-cua/lien-thong/{insurance.pk}/",
         {"outcome": "refusal", "note": "Trẻ đã có thẻ bảo hiểm y tế còn hạn",
@@ -123,8 +151,15 @@ def test_a_refusal_is_shown_with_its_reason_and_the_other_result_still_reaches_t
     derive()  # the pipeline's store step
     stored = {doc.original_name: doc for doc in StoredDocument.objects.filter(
         source_dossier=dossier, kind="result")}
-    assert set(stored) == {"thuong-tru.pdf", "giay-khai-sinh.pdf"}
-    assert stored["thuong-tru.pdf"].source_agency_id == police.to_agency_id
+    assert set(stored) == {police.result.original_name, "giay-khai-sinh.pdf"}
+    held = stored[police.result.original_name]
+    assert held.source_agency_id == police.to_agency_id
+    # What the store holds is the police's signed document: its signature holds, and its QR
+    # verifies on the verification page.
+    with held.file.open("rb") as stream:
+        assert results.validate_signature(stream.read())[0]
+    verified = citizen.get("/xac-minh/", {"m": signed.qr_payload}).content.decode()
+    assert "Giấy tờ thật và còn hiệu lực" in verified and signed.number in verified
     page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
     assert "kho dữ liệu của bạn (1 giấy tờ)" in page
 
@@ -192,6 +227,8 @@ def test_another_agencys_system_lists_and_answers_only_its_own_handovers_through
     assert listed[0]["step"] == "Cấp thẻ bảo hiểm y tế" and listed[0]["dossier"] == dossier.code
     detail = http.get(f"/api/v1/handovers/{insurance.pk}", headers=auth).json()
     assert detail["form"]["bhyt_noi_kcb"] == "Trạm Y tế"
+    assert "tt_chu_ho_ho_ten" not in detail["form"]  # the police's part, not this agency's
+    assert [f["file_name"] for f in detail["files"]] == ["chung-sinh.pdf"]
     assert "0905123456" not in str(detail)  # the applicant's contacts stay with the sender
     assert http.get(detail["files"][0]["url"], headers=auth).status_code == 200
     # The police's handover is not this system's: nothing of it, not even to answer it.
@@ -204,10 +241,25 @@ def test_another_agencys_system_lists_and_answers_only_its_own_handovers_through
     missing = http.post(f"/api/v1/handovers/{insurance.pk}/answer",
                         {"outcome": "refusal", "note": " "}, headers=auth)
     assert missing.status_code == 400
+    # The system signs on its side: an unsigned file, or one signed by another agency's
+    # certificate, is refused on deposit and nothing is stored.
+    from dichvucong.results import handovers as signed_results
+    from dichvucong.results import services as results
+
+    results.ensure_demo_keys([police.to_agency, insurance.to_agency])
+    by_police = signed_results.signed_answer(police, None, "Đã đăng ký thường trú")
+    for wrong in (pdf("the-bhyt.pdf"), by_police):
+        refused = http.post(f"/api/v1/handovers/{insurance.pk}/answer",
+                            {"outcome": "result", "note": "Đã cấp thẻ BHYT",
+                             "revision": detail["revision"], "file": wrong}, headers=auth)
+        assert refused.status_code == 400 and "chữ ký số" in refused.json()["detail"]
+    insurance.refresh_from_db()
+    assert insurance.is_open and insurance.result is None
+    signed = signed_results.signed_answer(insurance, None, "Đã cấp thẻ BHYT")
+    signed.name = "the-bhyt.pdf"
     answered = http.post(f"/api/v1/handovers/{insurance.pk}/answer",
                          {"outcome": "result", "note": "Đã cấp thẻ BHYT",
-                          "revision": detail["revision"], "file": pdf("the-bhyt.pdf")},
-                         headers=auth)
+                          "revision": detail["revision"], "file": signed}, headers=auth)
     assert answered.status_code == 200, answered.content
     assert answered.json()["outcome"] == "result"
     insurance.refresh_from_db()
@@ -222,14 +274,21 @@ def test_another_agencys_system_lists_and_answers_only_its_own_handovers_through
 
 
 def test_the_demo_has_a_combined_dossier_in_progress_and_one_late_because_of_one_agency():
+    from dichvucong.agencies.models import Agency
     from dichvucong.devdata.combined import create_demo_combined
+    from dichvucong.results import services as results
 
+    # The demo makes its keys first (result_keys): the agencies' results are signed.
+    results.ensure_demo_keys(Agency.objects.filter(name__in=[POLICE, SOCIAL_INSURANCE]))
     in_progress, late = create_demo_combined()
     assert create_demo_combined() == []  # once
     in_progress.refresh_from_db()
     late.refresh_from_db()
     assert in_progress.state == "transferred"
     assert {h.outcome for h in in_progress.handovers.all()} == {"result", ""}
+    answered = in_progress.handovers.get(outcome="result")
+    with answered.result.file.open("rb") as stream:
+        assert results.validate_signature(stream.read())[0]
     assert late.state == "examining" and late.due_at < timezone.now()
     handovers = list(late.handovers.select_related("to_agency"))
     book = ledger_of(late, list(late.events.all()), handovers, timezone.now())

@@ -331,6 +331,9 @@ def rich_definition(base: dict) -> dict:
         {"name": "Xem xét, trình ký", "role": "leader", "share": "0.1", "kind": "review"},
         {"name": "Ký duyệt", "role": "agency_head", "share": "0.2", "kind": "approve"},
     ]
+    # What the transfer step's agency gets: a field of the form and a required document.
+    d["workflow"][2]["handover_data"] = {"fields": [d["form"][0]["key"]],
+                                         "documents": [d["documents"][0]["name"]]}
     d["results"] = [
         {"name": "Giấy khai sinh (bản chính)", "document_type": "giay_khai_sinh",
          "validity": "Không thời hạn",

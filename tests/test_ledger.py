@@ -1,5 +1,6 @@
 """The clock ledger (workflow/ledger.py) and the routing (workflow/routing.py): per-agency and
-per-step working time adds up to the dossier's total over random routes, holidays and
+per-step working time adds up to the dossier's total over random routes (parallel handovers
+included: their time counts once, for the agency the dossier waited for), holidays and
 supplements, and a dossier finished exactly at its due time held exactly its time limit."""
 
 from __future__ import annotations
@@ -12,25 +13,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar, compute_due, resume_due
-from dichvucong.workflow.ledger import US_PER_MINUTE, Mark, ledger
+from dichvucong.workflow.ledger import US_PER_MINUTE, Mark, Part, ledger, transfer_holders
 from dichvucong.workflow.routing import UNROUTED_HANDOVER, allowed_minutes, route, step_for
 
 AGENCIES = ("HOME", "SO-TNMT", "THUE", "CONG-AN")
 YEAR = [date(2026, 1, 1) + timedelta(days=i) for i in range(120)]
 # A route move: hand to an agency (index), or back home (None), after some working minutes; or a
-# supplement that stops the clock for some calendar minutes.
+# supplement that stops the clock for some calendar minutes; or one transfer to several agencies
+# at once (parallel handovers), each answering after its own working minutes, the dossier back
+# home with the last answer.
 moves = st.lists(st.one_of(
     st.tuples(st.just("hold"), st.integers(0, 3), st.integers(1, 2000)),
     st.tuples(st.just("supplement"), st.integers(0, 0), st.integers(1, 60 * 24 * 12)),
+    st.tuples(st.just("parallel"), st.lists(st.integers(1, 3), min_size=2, max_size=3,
+                                            unique=True), st.lists(st.integers(1, 1500),
+                                                                   min_size=3, max_size=3)),
 ), max_size=8)
 
 
 @settings(max_examples=60, deadline=None)
 @given(holidays=st.sets(st.sampled_from(YEAR), max_size=12),
        start=st.datetimes(min_value=datetime(2026, 1, 5), max_value=datetime(2026, 2, 20)),
-       days=st.integers(1, 20), route_moves=moves)
+       days=st.integers(1, 20), route_moves=moves, open_tail=st.booleans())
 def test_agencies_add_up_to_the_dossiers_time_and_to_its_limit(holidays, start, days,
-                                                               route_moves):
+                                                               route_moves, open_tail):
     calendar = WorkingCalendar(holidays=holidays, tz="Asia/Ho_Chi_Minh")
     received = calendar.next_working_moment(start.replace(tzinfo=calendar.tz))
     limit = TimeLimitSpec(Decimal(days), "working_days")
@@ -38,8 +44,30 @@ def test_agencies_add_up_to_the_dossiers_time_and_to_its_limit(holidays, start, 
     limit_us = days * 450 * US_PER_MINUTE
     marks = [Mark(received, "HOME", "Thẩm định")]
     at, used = received, 0
-    for kind, which, amount in route_moves:
+    parts: list[Part] = []  # the parallel handovers, as ``exchange.ledger_of`` reads them
+    spans: list[tuple[datetime, datetime | None, set[str]]] = []  # each group's time, agencies
+    for position, (kind, which, amount) in enumerate(route_moves):
         holder = marks[-1].agency
+        if kind == "parallel":
+            answers = [calendar.add_working_minutes(at, minutes) for minutes in amount]
+            group = [Part(at, AGENCIES[index], answered, None, len(parts) + n)
+                     for n, (index, answered) in enumerate(zip(which, answers, strict=False))]
+            last = max(p.answered_at for p in group)
+            span = calendar.working_us_between(at, last)
+            if used * US_PER_MINUTE + span >= limit_us:
+                break
+            if open_tail and position == len(route_moves) - 1:
+                # Still with one agency at the end: it holds the dossier up to the due time.
+                group[0] = Part(at, group[0].agency, None, due, group[0].order)
+                last = None
+            parts += group
+            # Who holds the group's time is the reader's (``transfer_holders``) to say.
+            marks.append(Mark(at, "?", "Liên thông song song"))
+            spans.append((at, last, {p.agency for p in group}))
+            if last is not None:
+                marks.append(Mark(last, "HOME", "Thẩm định"))
+                at, used = last, used + span // US_PER_MINUTE
+            continue
         if kind == "supplement":
             paused = at
             at = at + timedelta(minutes=amount)
@@ -53,7 +81,18 @@ def test_agencies_add_up_to_the_dossiers_time_and_to_its_limit(holidays, start, 
         at, used = calendar.add_working_minutes(at, amount), used + amount
         agency = AGENCIES[which]
         marks.append(Mark(at, agency, "Thẩm định" if agency == "HOME" else f"Bước {agency}"))
+    waited = iter(transfer_holders(parts))
+    marks = [Mark(m.at, next(waited), m.step) if m.agency == "?" else m for m in marks]
     book = ledger(calendar, marks, due)
+    # Of parallel handovers, each group's time counts once, for the agency the dossier waited
+    # for: the last to answer, or the one still holding it.
+    for (sent, back, agencies), holder in zip(spans, transfer_holders(parts), strict=True):
+        group = [p for p in parts if p.sent_at == sent]
+        assert holder in agencies
+        if back is None:
+            assert holder == next(p.agency for p in group if p.answered_at is None)
+        else:
+            assert max(p.answered_at for p in group if p.agency == holder) == back
     # The per-agency times and the per-step times both add up to the total …
     assert sum(h.held_us for h in book.agencies) == book.total_us
     assert sum(h.held_us for h in book.steps) == book.total_us

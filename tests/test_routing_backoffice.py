@@ -61,6 +61,9 @@ def test_two_approval_levels_each_by_its_role_and_the_wrong_role_is_refused():
     page = leader.get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert 'value="review"' in page and 'value="approve"' not in page
     assert dossier.code in codes_in(queue("lanhdao.sotuphap", "xem-xet", q=dossier.code))
+    # The review queue is shown where a procedure has a review step, not to every leader.
+    assert "hang-doi=xem-xet" in queue("lanhdao.sotuphap")
+    assert "hang-doi=xem-xet" not in queue("lanhdao.haichau")
     for wrong, action in ((head, "review"), (specialist, "review"), (leader, "approve")):
         response = post_action(wrong, dossier, action)
         assert response.status_code == 403, action
@@ -68,6 +71,15 @@ def test_two_approval_levels_each_by_its_role_and_the_wrong_role_is_refused():
     assert post_action(leader, dossier, "review").status_code == 302
     # The second level is the agency's head's: the leader can neither sign nor refuse it.
     assert state_of(dossier) == ("awaiting_approval", "agency_head")
+    # The alert scan measures the routed step, the head's signature, not the first leader's
+    # step (by role it took the assignment's).
+    from dichvucong.alerts.models import Alert
+    from dichvucong.alerts.scan import scan
+
+    dossier.refresh_from_db()
+    scan(dossier.due_at)
+    assert Alert.objects.get(dossier=dossier, kind="step_near_due").step == \
+        "Giám đốc Sở phê duyệt, ký"
     assert not codes_in(queue("lanhdao.sotuphap", "phe-duyet", q=dossier.code))
     assert dossier.code in codes_in(queue("thutruong.sotuphap", "phe-duyet", q=dossier.code))
     assert post_action(leader, dossier, "approve").status_code == 403

@@ -51,6 +51,7 @@ from django.utils.translation import gettext_lazy as _
 # PROCESSING_STATES is lifecycle's, named here too: the scan's rules are read with it.
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, State
 from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
+from dichvucong.workflow.routing import STATE_KINDS
 
 __all__ = [
     "PROCESSING_STATES",
@@ -186,10 +187,18 @@ def window(calendar: WorkingCalendar, now: datetime, rules: Rules) -> Window:
     )
 
 
-def running_step(state: str, roles: Sequence[str]) -> int | None:
-    """Index of the step running while a dossier is in ``state``, given its steps' roles: the
-    first step of the role that works the state (for ``approved``, the last step after the
-    leader's). None when the workflow has no such step."""
+def running_step(state: str, roles: Sequence[str],
+                 kinds: Sequence[str | None] = ()) -> int | None:
+    """Index of the step running while a dossier is in ``state``, given its steps' roles and
+    kinds: the step whose kind is the state's (``workflow/routing.py:STATE_KINDS``, the path the
+    dossier is routed on) when the definition names it; else the first step of the role that
+    works the state (for ``approved``, the last step after the leader's). None when the
+    workflow has no such step."""
+    kind = STATE_KINDS.get(state)
+    if kind is not None and kind in kinds:
+        # By role, a two-level path's approval (a leader's, after a leader's review) was
+        # measured against the first leader's step.
+        return list(kinds).index(kind)
     wanted = RUNNING_STEP_ROLES.get(state)
     if not wanted:
         return None

@@ -186,7 +186,8 @@ _STEP_CACHE: dict[tuple, dict[tuple, tuple[int, str, datetime, datetime] | None]
 _STEP_CACHE_LIMIT = 500_000
 
 
-def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[Decimal]]]:
+def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[Decimal],
+                                                     list[str | None]]]:
     plans = {}
     rows = ProcedureVersion.objects.filter(pk__in=version_ids).values_list(
         "pk", "definition__workflow")
@@ -197,7 +198,7 @@ def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[
             for s in (workflow or []) if isinstance(s, dict))) or [
                 (*step, None) for step in DEFAULT_STEPS]
         plans[pk] = ([n for n, _r, _s, _k in steps], [r for _n, r, _s, _k in steps],
-                     [s for _n, _r, s, _k in steps])
+                     [s for _n, _r, s, _k in steps], [k for _n, _r, _s, k in steps])
     return plans
 
 
@@ -226,15 +227,15 @@ def _steps(calendar: WorkingCalendar, now: datetime, running, config: Rules) -> 
     cache = _STEP_CACHE.setdefault((id(calendar), threshold.unit, threshold.value), {})
     if len(cache) > _STEP_CACHE_LIMIT:
         cache.clear()
-    plans: dict[int, tuple[list[str], list[str], list[Decimal]]] | None = None
+    plans: dict[int, tuple[list[str], list[str], list[Decimal], list[str | None]]] | None = None
     for pk, agency_id, assignee_id, state, received_raw, due_raw, version_id in rows:
         key = (pk, state, received_raw, due_raw, version_id)
         known = cache.get(key, False)
         if known is False:
             if plans is None:  # read the workflows only when some split is not known yet
                 plans = _plans({row[-1] for row in rows})
-            names, roles, shares = plans.get(version_id, ([], [], []))
-            index = rules.running_step(state, roles)
+            names, roles, shares, kinds = plans.get(version_id, ([], [], [], []))
+            index = rules.running_step(state, roles, kinds)
             check = None if index is None else rules.step_check(
                 calendar, now, _aware(received_raw), _aware(due_raw), shares, index,
                 config.step_threshold)

@@ -1,7 +1,8 @@
 """Handovers (liên thông) in the JSON API (/api/v1/handovers…), for the systems of the agencies
 a dossier is handed to: a machine client registered for an agency, with the scope
 ``handovers:answer`` (client credentials), lists the handovers addressed to its agency, reads
-what the step needs (the form, the documents; never the applicant's contacts, fees or the
+what the step needs (the form fields and documents its step declares:
+``exchange.shared_with``; never the applicant's contacts, fees or the
 sender's events), and hands back a result or a refusal (``dossiers/exchange.py:answer``, the
 same rules as the back office's «Liên thông đến»). A handover to any other agency is a 404.
 """
@@ -24,8 +25,9 @@ from dichvucong.core.apidoc import Problem
 from dichvucong.dossiers import exchange
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.lifecycle import TransitionError
-from dichvucong.dossiers.models import Attachment, Handover
+from dichvucong.dossiers.models import Handover
 from dichvucong.dossiers.uploads import UploadError
+from dichvucong.results import handovers as handover_results
 
 router = Router(tags=["handovers"], auth=[OAuth2(HANDOVERS)])
 
@@ -64,7 +66,7 @@ def _mine(request) -> QuerySet[Handover]:
         raise HttpError(403, "Chỉ hệ thống của một cơ quan (client credentials) nhận được hồ "
                              "sơ liên thông.")
     return Handover.objects.filter(to_agency_id=call.agency_id).select_related(
-        "dossier__procedure", "from_agency")
+        "dossier__procedure", "dossier__procedure_version", "from_agency")
 
 
 def _one(request, handover_id: int) -> Handover:
@@ -95,13 +97,13 @@ def list_handovers(request, status: Literal["open", "all"] = "open", limit: int 
             summary="One handover: the step, the form and the documents it needs")
 def get_handover(request, handover_id: int):
     h = _one(request, handover_id)
+    shared = exchange.shared_with(h)  # only what the step needs
     files = [{"requirement": a.requirement, "file_name": a.original_name, "size": a.size,
               "content_type": a.content_type,
               "url": reverse("api-v1:handover_file", args=[h.pk, a.token])}
-             for a in h.dossier.attachments.order_by("id")]
-    form = {k: v for k, v in (h.dossier.form_data or {}).items() if not k.startswith("_")}
-    return {**_out(h), "applicant_name": h.dossier.applicant_name, "form": form,
-            "files": files}
+             for a in shared.attachments(h.dossier).order_by("id")]
+    return {**_out(h), "applicant_name": h.dossier.applicant_name,
+            "form": shared.form(h.dossier), "files": files}
 
 
 @router.get("/{handover_id}/files/{token}", url_name="handover_file",
@@ -110,7 +112,7 @@ def get_handover(request, handover_id: int):
                                          404: {"description": "not found"}}})
 def handover_file(request, handover_id: int, token: str):
     h = _one(request, handover_id)
-    found = Attachment.objects.filter(dossier_id=h.dossier_id, token=token).first()
+    found = exchange.shared_with(h).attachments(h.dossier).filter(token=token).first()
     if found is None:
         raise HttpError(404, "Không tìm thấy tệp.")
     return attachment_file(found)
@@ -122,11 +124,13 @@ NOTE_MAX = 4000
 @router.post("/{handover_id}/answer",
              response={200: HandoverOut, 400: Problem, 403: Problem, 404: Problem,
                        409: Problem},
-             summary="Hand back a result (a note, maybe a signed file) or a refusal")
+             summary="Hand back a result (a note, maybe a file signed by the agency) or a "
+                     "refusal")
 def answer_handover(request, handover_id: int, outcome: Form[Literal["result", "refusal"]],
                     note: Form[str] = "", revision: Form[int] = None,
                     file: File[UploadedFile] = None):
-    """``outcome`` ``result`` (with a ``note`` or a ``file``) or ``refusal`` (its reason in
+    """``outcome`` ``result`` (with a ``note`` or a ``file``: a PDF signed with a published
+    certificate of the agency, refused with 400 otherwise) or ``refusal`` (its reason in
     ``note``, shown to the citizen). ``revision`` (from the GET) refuses an answer to a dossier
     that changed meanwhile (409). Answered once: a second answer is 409."""
     if len(note) > NOTE_MAX:  # checked here: a constrained Form type lost its default ("")
@@ -134,9 +138,10 @@ def answer_handover(request, handover_id: int, outcome: Form[Literal["result", "
     h = _one(request, handover_id)
     call = system_call(request)
     try:
-        exchange.answer(h.pk, None, outcome, note, expected_revision=revision,
-                        result_file=file,
-                        system=(call.agency_id, call.client.application.name))
+        # A file must come signed by the agency's published certificate (checked on deposit).
+        handover_results.answer(h, None, outcome, note, expected_revision=revision,
+                                upload=file,
+                                system=(call.agency_id, call.client.application.name))
     except exchange.ExchangeError as exc:
         return Status(400 if exc.field else 403, {"detail": exc.message})
     except UploadError as exc:

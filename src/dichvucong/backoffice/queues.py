@@ -18,10 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from dichvucong.accounts.models import Role, User
 from dichvucong.catalog import queries as catalog_queries
+from dichvucong.catalog.definition import StepKind
+from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import access
 from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, Handover
+from dichvucong.dossiers.submission import receiving_agencies
 from dichvucong.workflow.deadlines import WorkingCalendar
 
 from .timing import RECEPTION_LIMIT_MINUTES, DueStatus, ReceptionClock, due_status, reception_clock
@@ -71,6 +74,7 @@ QUEUES: tuple[Queue, ...] = (
     Queue("dung", _("Dừng giải quyết"), (State.paused,), frozenset({LEADER})),
 )
 BY_KEY = {queue.key: queue for queue in QUEUES}
+REVIEW = "xem-xet"  # shown only where a procedure has two approval levels
 
 
 @dataclass(frozen=True)
@@ -108,8 +112,33 @@ def queue_agencies(queue: Queue, held: Iterable[tuple[int, str]]) -> set[int]:
     return {agency for agency, role in held if role in queue.roles or role in WATCHING}
 
 
-def visible_queues(held: list[tuple[int, str]]) -> list[Queue]:
-    return [queue for queue in QUEUES if queue_agencies(queue, held)]
+def visible_queues(held: list[tuple[int, str]],
+                   reviewing: set[int] | None = None) -> list[Queue]:
+    """The queues of the roles held; «Chờ xem xét» only at the agencies of ``reviewing`` (see
+    ``review_agencies``; None: not filtered)."""
+    return [queue for queue in QUEUES if (agencies := queue_agencies(queue, held))
+            and (queue.key != REVIEW or reviewing is None or agencies & reviewing)]
+
+
+def review_agencies(agency_ids: Iterable[int]) -> set[int]:
+    """Of ``agency_ids``, those with a second approval level: some procedure in force that can
+    be filed there routes a review step (``StepKind.review``), or a dossier waits for review
+    there (still to be worked if the procedure changed since)."""
+    ids = set(agency_ids)
+    if not ids:
+        return set()
+    found = set(Dossier.objects.filter(agency_id__in=ids, state=State.awaiting_review.value)
+                .values_list("agency_id", flat=True).distinct())
+    # The text finds the few candidates (one query on both databases), the steps decide.
+    candidates = Procedure.objects.filter(
+        is_active=True, current_version__definition__workflow__icontains='"review"',
+    ).select_related("current_version")
+    for procedure in candidates:
+        steps = procedure.current_version.definition.get("workflow") or []
+        if any(isinstance(s, dict) and s.get("kind") == StepKind.review.value for s in steps):
+            found.update(receiving_agencies(procedure).filter(pk__in=ids)
+                         .values_list("pk", flat=True))
+    return found & ids
 
 
 # The account roles a procedure's routing may give a step (catalog/definition.py:KIND_ROLES).

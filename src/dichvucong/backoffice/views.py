@@ -55,6 +55,7 @@ from dichvucong.dossiers.models import (
 )
 from dichvucong.dossiers.submission import document_needed
 from dichvucong.dossiers.uploads import UploadError
+from dichvucong.results import handovers as handover_results
 from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
 
@@ -113,7 +114,8 @@ def home(request: HttpRequest) -> HttpResponse:
     calendar = calendar_for(now)
     held = request.held_roles
     filters = queues.Filters.from_params(request.GET)
-    visible = queues.visible_queues(held)
+    visible = queues.visible_queues(held, queues.review_agencies(
+        queues.queue_agencies(queues.BY_KEY[queues.REVIEW], held)))  # no query if none
     counts = queues.counts(request.user, held, filters, calendar, now)
     chosen = queues.BY_KEY.get(request.GET.get("hang-doi", ""))
     if chosen not in visible:
@@ -429,8 +431,10 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
             revision = -1
         if not errors:
             try:
-                exchange.answer(handover.pk, request.user, posted["outcome"], posted["note"],
-                                expected_revision=revision, result_file=upload or None)
+                # The result signed with the agency's key (results/handovers.py).
+                handover_results.answer(handover, request.user, posted["outcome"],
+                                        posted["note"], expected_revision=revision,
+                                        upload=upload or None)
             except exchange.ExchangeError as exc:
                 errors[exc.field] = exc.message
                 status = 200 if exc.field else 403
@@ -445,13 +449,15 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
         dossier = handover.dossier
     now = timezone.now()
     definition = dossier.procedure_version.parsed()
-    form_values = {k: v for k, v in (dossier.form_data or {}).items() if not k.startswith("_")}
+    shared = exchange.shared_with(handover)  # only what the step needs
+    form_values = shared.form(dossier)
     return render(request, "backoffice/handover.html", {
         **_nav(request), "handover": handover, "dossier": dossier,
         "due": due_status(calendar_for(now, handover.to_agency_id), now, handover.due_at)
         if handover.is_open else None,
-        "form_entries": form_entries(definition.form, form_values),
-        "attachments": list(dossier.attachments.select_related("store_origin")),
+        "form_entries": form_entries([f for f in definition.form if f.key in form_values],
+                                     form_values),
+        "attachments": list(shared.attachments(dossier).select_related("store_origin")),
         "can_answer": handover.is_open and exchange.may_answer(request.user, handover),
         "errors": errors, "posted": posted,
         "error_summary": [(f"answer-{key}" if key else "", message)
@@ -463,8 +469,9 @@ def handover_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def handover_attachment(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     handover = _handover(request, pk)
-    return attachment_file(get_object_or_404(Attachment, dossier_id=handover.dossier_id,
-                                             token=token))
+    # A document outside what the step gets is as absent as one of another dossier.
+    return attachment_file(get_object_or_404(
+        exchange.shared_with(handover).attachments(handover.dossier), token=token))
 
 
 # --- walk-in intake ----------------------------------------------------------------------------

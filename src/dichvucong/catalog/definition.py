@@ -612,6 +612,16 @@ def path_problems(steps: Iterable[WorkflowStep]) -> list[str]:
     return problems
 
 
+class HandoverData(_Model):
+    """What the receiving agency of a transfer step gets of the dossier: only these form fields
+    and documents (need to know); the applicant's contacts, fees and the sender's notes never."""
+
+    fields: list[str] = Field(default_factory=list, description="the form fields' keys")
+    documents: list[str] = Field(default_factory=list,
+                                 description="the required documents' names (attachments filed "
+                                             "under them)")
+
+
 class WorkflowStep(_Model):
     name: Text
     role: str = Field(description="role that performs the step, e.g. specialist, leader")
@@ -627,6 +637,9 @@ class WorkflowStep(_Model):
                           "step; a review step before the approve step makes two approval "
                           "levels; none: the step is known by its role and the path is the "
                           "default (the leader assigns and approves, the specialist processes)")
+    handover_data: HandoverData | None = Field(
+        None, description="a transfer step: the form fields and documents the receiving agency "
+                          "gets; none: the whole form and every document")
 
 
 # The step plan of a procedure that states no workflow (name, role, share of the processing
@@ -703,6 +716,25 @@ class Source(_Model):
     url: str = ""
     note: str = Field("", description="for administrators only: what was checked against the "
                                       "source; never shown to the public")
+
+
+def handover_data_problems(definition: ProcedureDefinition) -> list[str]:
+    """What is wrong with the steps' ``handover_data``, in Vietnamese: only a transfer step
+    shares, and only fields of the form and documents the procedure requires."""
+    keys = {f.key for f in definition.form}
+    documents = {d.name for d in definition.documents}
+    problems = []
+    for number, step in enumerate(definition.workflow, 1):
+        if step.handover_data is None:
+            continue
+        if not step.agency:
+            problems.append(f"bước {number}: chỉ bước chuyển sang cơ quan khác mới chọn dữ liệu "
+                            "chuyển cho cơ quan nhận")
+        problems += [f"bước {number}: trường '{key}' không có trong biểu mẫu"
+                     for key in step.handover_data.fields if key not in keys]
+        problems += [f"bước {number}: giấy tờ «{name}» không có trong thành phần hồ sơ"
+                     for name in step.handover_data.documents if name not in documents]
+    return problems
 
 
 def share_total(steps: Iterable) -> Decimal:
@@ -828,6 +860,8 @@ class ProcedureDefinition(_Model):
     @model_validator(mode="after")
     def _workflow_shares(self) -> ProcedureDefinition:
         for problem in path_problems(self.workflow):
+            raise ValueError(f"quy trình xử lý: {problem}")
+        for problem in handover_data_problems(self):
             raise ValueError(f"quy trình xử lý: {problem}")
         if self.workflow:
             total = share_total(self.workflow)

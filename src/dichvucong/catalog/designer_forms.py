@@ -1333,6 +1333,14 @@ class WorkflowForm(PositionMixin, DesignerForm):
         label=_("Loại bước"), choices=STEP_KIND_CHOICES, required=False,
         help_text=_("Chỉ người thực hiện của bước được thao tác ở bước đó. Có bước «Xem xét, "
                     "trình ký» trước bước «Phê duyệt, ký»: hai cấp phê duyệt."))
+    shared_fields = forms.CharField(
+        label=_("Trường tờ khai chuyển cho cơ quan liên thông"), max_length=4000,
+        required=False,
+        help_text=_("Mã các trường, cách nhau bởi dấu phẩy. Để trống cả mục này và mục giấy tờ: "
+                    "cơ quan nhận xem toàn bộ tờ khai và giấy tờ."))
+    shared_documents = forms.CharField(
+        label=_("Giấy tờ chuyển cho cơ quan liên thông"), max_length=4000, required=False,
+        help_text=_("Tên các thành phần hồ sơ, cách nhau bởi dấu chấm phẩy."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1346,7 +1354,10 @@ class WorkflowForm(PositionMixin, DesignerForm):
         return {"name": step.get("name", ""), "role": step.get("role", ""),
                 "share": show_number(Decimal(str(share)) * 100) if share is not None else "",
                 "agency": step.get("agency") or "", "kind": step.get("kind") or "",
-                "parallel": bool(step.get("parallel"))}
+                "parallel": bool(step.get("parallel")),
+                "shared_fields": ", ".join((step.get("handover_data") or {}).get("fields", [])),
+                "shared_documents": "; ".join(
+                    (step.get("handover_data") or {}).get("documents", []))}
 
     def clean_agency(self) -> str:
         code = self.cleaned_data["agency"].strip()
@@ -1362,6 +1373,10 @@ class WorkflowForm(PositionMixin, DesignerForm):
                 "agency": data["agency"] or None, "kind": data["kind"] or None}
         if data["parallel"]:  # unsaid when not, as the definitions write it
             item["parallel"] = True
+        fields = [k.strip() for k in data["shared_fields"].split(",") if k.strip()]
+        documents = [d.strip() for d in data["shared_documents"].split(";") if d.strip()]
+        if fields or documents:  # else the receiving agency gets the whole dossier
+            item["handover_data"] = {"fields": fields, "documents": documents}
         return item
 
 

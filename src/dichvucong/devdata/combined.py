@@ -1,6 +1,6 @@
 """The demo's combined procedures (liên thông, Nghị định 63/2024/NĐ-CP), through the platform's
-own writers (``actions.perform``, ``exchange.open_handovers``, ``exchange.answer``) at past
-instants:
+own writers (``actions.perform``, ``exchange.open_handovers``, and ``results/handovers.py:
+answer``, so with the demo's keys each agency's result is signed) at past instants:
 
 * a birth + residence + health insurance dossier in progress: the ward's justice officer
   registered the birth and handed it to the ward police and social insurance at once; the
@@ -31,8 +31,9 @@ from dichvucong.dossiers import actions, exchange, submission
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.codes import format_code
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
-from dichvucong.dossiers.models import Dossier, DossierCodeSequence
+from dichvucong.dossiers.models import Dossier, DossierCodeSequence, Handover
 from dichvucong.monitor.facts import refresh_dossier
+from dichvucong.results import handovers as handover_results
 from dichvucong.slips.fonts import FAMILY, font_set
 
 BIRTH = ("Liên thông đăng ký khai sinh, đăng ký thường trú, cấp thẻ bảo hiểm y tế cho trẻ em "
@@ -126,8 +127,11 @@ def _handed(dossier: Dossier, at: datetime) -> dict[str, int]:
 def _answer(handover_id: int, username: str, note: str, at: datetime) -> None:
     revision = Dossier.objects.filter(handovers__pk=handover_id).values_list(
         "revision", flat=True).get()
-    exchange.answer(handover_id, User.objects.get(username=username), "result", note,
-                    expected_revision=revision, result_file=_pdf(), now=at)
+    # Through the back office's path: with the demo's keys, the agency's result is signed.
+    handover_results.answer(
+        Handover.objects.select_related("dossier", "to_agency", "from_agency").get(
+            pk=handover_id), User.objects.get(username=username), "result", note,
+        expected_revision=revision, upload=_pdf(), now=at)
 
 
 def create_demo_combined(now: datetime | None = None) -> list[Dossier]:

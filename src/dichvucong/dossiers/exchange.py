@@ -14,11 +14,12 @@ withdrawal, a stop) closes the open handover as recalled (``actions.perform``).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from dichvucong.accounts.models import Role, User
@@ -29,12 +30,19 @@ from dichvucong.dossiers.access import handover_roles
 from dichvucong.dossiers.actions import ActionOutcome, StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
-from dichvucong.dossiers.models import Dossier, DossierEvent, Handover, HandoverOutcome
+from dichvucong.dossiers.models import (
+    Attachment,
+    Dossier,
+    DossierEvent,
+    Handover,
+    HandoverOutcome,
+)
 from dichvucong.dossiers.submission import attach
-from dichvucong.workflow.ledger import Ledger, Mark, ledger
+from dichvucong.workflow.ledger import Ledger, Mark, Part, ledger, transfer_holders
 from dichvucong.workflow.routing import RouteStep, allowed_minutes, parallel_group, route, step_for
 
 RESULT_REQUIREMENT = "Kết quả liên thông"
+ANNEX = " (tệp đính kèm)"  # a file the agency attached beside its signed result
 # A routing step's agency that is not one code: the police of the dossier's own commune (the
 # combined procedures of Nghị định 63/2024/NĐ-CP hand the dossier to the ward's police).
 COMMUNE_POLICE = "commune_police"
@@ -114,17 +122,55 @@ def _open(dossier: Dossier, steps: tuple[RouteStep, ...], to_agency: Agency, use
         due_at=due)
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What the receiving agency of a handover gets of the dossier (need to know): the form
+    fields and documents its routing step declares (``WorkflowStep.handover_data``), or, for a
+    step declaring none (and an ad hoc handover), the whole form and every document; always its
+    own answer's files. The back office's «Liên thông đến», its downloads and the handovers API
+    all read the dossier through it."""
+
+    fields: frozenset[str] | None  # None: every field of the form
+    documents: frozenset[str] | None  # None: every document
+    own_answer: frozenset[str]  # what this handover's own answer files are attached as
+
+    def form(self, dossier: Dossier) -> dict:
+        return {k: v for k, v in (dossier.form_data or {}).items()
+                if not k.startswith("_") and (self.fields is None or k in self.fields)}
+
+    def attachments(self, dossier: Dossier) -> QuerySet[Attachment]:
+        found = dossier.attachments.all()
+        if self.documents is None:
+            return found
+        return found.filter(requirement__in=sorted(self.documents | self.own_answer))
+
+
+def shared_with(handover: Handover) -> Shared:
+    """What ``handover``'s agency gets: its step of the dossier's definition, by name (the
+    handover keeps its step's name; the agency of a ``commune_police`` step is resolved)."""
+    step = next((s for s in handover.dossier.procedure_version.parsed().workflow
+                 if s.agency and s.name == handover.step), None)
+    data = step.handover_data if step is not None else None
+    own = frozenset({result_requirement(handover), result_requirement(handover) + ANNEX})
+    if data is None:
+        return Shared(None, None, own)
+    return Shared(frozenset(data.fields), frozenset(data.documents), own)
+
+
 def may_answer(user: User, handover: Handover) -> bool:
     return bool(handover_roles(user, handover.to_agency_id) & {handover.role, Role.LEADER})
 
 
 def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
            expected_revision: int | None, result_file: UploadedFile | None = None,
-           now: datetime | None = None, system: tuple[int, str] | None = None) -> ActionOutcome:
+           signed_file: UploadedFile | None = None, now: datetime | None = None,
+           system: tuple[int, str] | None = None) -> ActionOutcome:
     """The receiving agency's answer: the dossier goes back to the sending agency with the
     result (a note and maybe a file) or the refusal and its reason; of parallel handovers, with
     the last answer (``event`` is None before it). ``system``: (agency id, name) of the
-    receiving agency's machine client answering through the API, with no user. Raises
+    receiving agency's machine client answering through the API, with no user.
+    ``signed_file``: the agency's signed result (``results/handovers.py``), the answer's result
+    then, and ``result_file`` beside it as an annex. Raises
     ExchangeError, StaleDossier or lifecycle.TransitionError; nothing changes then."""
     now = now or timezone.now()
     note = (note or "").strip()
@@ -132,7 +178,8 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
         raise ExchangeError("Cần chọn trả kết quả hoặc từ chối.", "outcome")
     if outcome == HandoverOutcome.REFUSAL and not note:
         raise ExchangeError("Cần ghi lý do từ chối phối hợp.", "note")
-    if outcome == HandoverOutcome.RESULT and not note and result_file is None:
+    if outcome == HandoverOutcome.RESULT and not note and result_file is None \
+            and signed_file is None:
         raise ExchangeError("Cần ghi nội dung kết quả hoặc đính kèm tệp kết quả.", "note")
     with transaction.atomic():
         dossier_id = Handover.objects.values_list("dossier_id", flat=True).get(pk=handover_id)
@@ -152,7 +199,8 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
             # goes back to the sender with the last one.
             if expected_revision is not None and dossier.revision != expected_revision:
                 raise StaleDossier(StaleDossier.message)
-            _record_answer(handover, dossier, user, outcome, note, result_file, now)
+            _record_answer(handover, dossier, user, outcome, note, result_file, signed_file,
+                           now)
             return ActionOutcome(dossier=dossier, event=None)
         done = actions.perform(
             handover.dossier_id, Action.take_back, user, LifecycleRole.system, note,
@@ -161,7 +209,8 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
                   "from_agency": handover.to_agency_id,
                   "from_agency_name": handover.to_agency.name,
                   **({"system": system[1]} if system is not None else {})})
-        stored = _record_answer(handover, done.dossier, user, outcome, note, result_file, now)
+        stored = _record_answer(handover, done.dossier, user, outcome, note, result_file,
+                                signed_file, now)
         if stored is not None:
             done.event.data = {**done.event.data, "attachment": stored.pk,
                                "file_name": stored.original_name}
@@ -170,11 +219,16 @@ def answer(handover_id: int, user: User | None, outcome: str, note: str, *,
 
 
 def _record_answer(handover: Handover, dossier: Dossier, user: User | None, outcome: str,
-                   note: str,
-                   result_file: UploadedFile | None, now: datetime):
+                   note: str, result_file: UploadedFile | None,
+                   signed_file: UploadedFile | None, now: datetime):
     stored = None
-    if result_file is not None:
-        stored = attach(dossier, f"{RESULT_REQUIREMENT}: {handover.step}", result_file, user)
+    if signed_file is not None:
+        stored = attach(dossier, result_requirement(handover), signed_file, user)
+        if result_file is not None:
+            attach(dossier, result_requirement(handover) + ANNEX, result_file, user)
+    elif result_file is not None:
+        stored = attach(dossier, result_requirement(handover), result_file, user)
+    if stored is not None:
         handover.result = stored
     handover.answered_at, handover.answered_by = now, user
     handover.outcome, handover.answer = outcome, note
@@ -227,17 +281,13 @@ def ledger_of(dossier: Dossier, events: list[DossierEvent], handovers: list[Hand
     return ledger(calendar_for(now, dossier.agency_id), marks, end, allowed)
 
 
+def result_requirement(handover: Handover) -> str:
+    """What a handover's answer files are attached to the dossier as."""
+    return f"{RESULT_REQUIREMENT}: {handover.step}"
+
+
 def _holders(handovers: list[Handover]) -> list[str]:
-    """Per transfer, the agency that held the dossier: the one it went to or, of parallel
-    handovers (opened by one transfer, at one instant), the one the dossier waited for, the
-    last to answer (or one still open, its deadline the latest). So each working minute counts
-    for one agency and the holds still add up to the dossier's total."""
-    groups: dict[datetime, list[Handover]] = {}
-    for handover in handovers:
-        groups.setdefault(handover.sent_at, []).append(handover)
-
-    def waited_for(h: Handover) -> tuple:
-        return (h.answered_at is None, h.answered_at or h.due_at or h.sent_at, -h.pk)
-
-    return [max(group, key=waited_for).to_agency.code
-            for _, group in sorted(groups.items(), key=lambda item: item[0])]
+    """Per transfer, the agency that held the dossier (``workflow/ledger.py:
+    transfer_holders``: of parallel handovers, the last to answer)."""
+    return transfer_holders(Part(h.sent_at, h.to_agency.code, h.answered_at, h.due_at, h.pk)
+                            for h in handovers)

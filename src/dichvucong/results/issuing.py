@@ -219,7 +219,7 @@ def _new_result(dossier: Dossier, user: User, chosen: dict, today: date, until: 
         document_type=chosen["document_type"], body=body,
         holder_account=dossier.applicant, holder_name=holder_name,
         holder_id_hash=verifier.id_hash(number, id_number).hex() if id_number else "",
-        signer=approver or user, **_signer_fields(approver or user, agency),
+        signer=approver or user, **signer_fields(approver or user, agency),
         **registers.entry_fields(agency.pk, today.year, chosen.get("register", "")),
         issue_date=today, valid_until=until, created_by=user, queued_at=timezone.now())
 
@@ -238,7 +238,7 @@ def signer_block(user: User, agency: Agency) -> signature.SignatureBlock:
                                      position=position, full_name=name)
 
 
-def _signer_fields(user: User, agency: Agency) -> dict[str, str]:
+def signer_fields(user: User, agency: Agency) -> dict[str, str]:
     block = signer_block(user, agency)
     return {"signer_name": block.name, "signer_title": block.title}
 
@@ -337,7 +337,7 @@ def replace(result: Result, user: User, reason: str, *, correction: str = "",
             agency=old.agency, dossier=old.dossier, title=old.title,
             document_type=old.document_type, body=body, holder_account=old.holder_account,
             holder_name=old.holder_name,
-            holder_id_hash=_rehash(old, number), signer=user, **_signer_fields(user, old.agency),
+            holder_id_hash=_rehash(old, number), signer=user, **signer_fields(user, old.agency),
             # A correction is the same registration: the register's entry stays.
             register=old.register, register_book=old.register_book,
             register_entry=old.register_entry,

@@ -19,7 +19,7 @@ from datetime import datetime
 
 from dichvucong.workflow.deadlines import WorkingCalendar
 
-__all__ = ["Hold", "Ledger", "Mark", "US_PER_MINUTE", "ledger"]
+__all__ = ["Hold", "Ledger", "Mark", "Part", "US_PER_MINUTE", "ledger", "transfer_holders"]
 
 US_PER_MINUTE = 60_000_000
 
@@ -61,6 +61,34 @@ class Ledger:
     @property
     def total_minutes(self) -> int:
         return self.total_us // US_PER_MINUTE
+
+
+@dataclass(frozen=True)
+class Part:
+    """One agency's part of a transfer (a handover). The parts of parallel handovers are opened
+    by one transfer, at one instant."""
+
+    sent_at: datetime
+    agency: str
+    answered_at: datetime | None  # None: still open
+    due_at: datetime | None
+    order: int  # the handover's number: of answers at one instant, the first opened waits less
+
+
+def transfer_holders(parts: Iterable[Part]) -> list[str]:
+    """Per transfer, in the order sent, the agency that held the dossier: the one it went to or,
+    of parallel parts, the one the dossier waited for, the last to answer (or one still open,
+    its deadline the latest). So each working minute counts for one agency and the holds still
+    add up to the dossier's total."""
+    groups: dict[datetime, list[Part]] = {}
+    for part in parts:
+        groups.setdefault(part.sent_at, []).append(part)
+
+    def waited_for(p: Part) -> tuple:
+        return (p.answered_at is None, p.answered_at or p.due_at or p.sent_at, -p.order)
+
+    return [max(group, key=waited_for).agency
+            for _, group in sorted(groups.items(), key=lambda item: item[0])]
 
 
 def ledger(calendar: WorkingCalendar, marks: Sequence[Mark], end: datetime,
