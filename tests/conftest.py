@@ -47,6 +47,18 @@ def _fresh_page_cache():
     caches["pages"].clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Vietnamese: a request in English activates English for the thread
+    and Django leaves it active after the response, so a later test's messages read English
+    (an alert test failed after the exchange tests' English request)."""
+    from django.utils import translation
+
+    translation.activate("vi")
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def result_keys(settings, tmp_path_factory):
     """Results signed in a test (``procedure_flow.signing_keys``), Phường Hải Châu's key made
