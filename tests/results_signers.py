@@ -358,3 +358,19 @@ def import_agency_key(token: Token, code: str, certificate_der: bytes,
             Attribute.SERIAL_NUMBER: certificate["tbs_certificate"]["serial_number"].dump(),
             Attribute.VALUE: certificate_der,
         })
+
+
+def citizens_service(settings, folder: Path, citizens: list[Citizen],
+                     users: dict[str, list[str]]) -> CscService:
+    """A started service holding ``citizens``' certificates (``users``: CCCD → credential IDs),
+    configured as the one citizens sign their declarations with (stop it when done)."""
+    service = CscService(certomancer_config(folder / "csc", {}, citizens))
+    service.users = users
+    service.start()
+    roots = folder / "citizen-roots.pem"
+    roots.write_text(service.root_pem())
+    settings.DECLARATION_CSC_URL = service.url
+    settings.DECLARATION_CSC_USERNAME = service.username
+    settings.DECLARATION_CSC_PASSWORD = service.password
+    settings.DECLARATION_TRUST_ROOTS = [str(roots)]
+    return service

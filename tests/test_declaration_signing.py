@@ -17,7 +17,7 @@ from dichvucong.results import declaration_signing as signing
 from dichvucong.results.models import DeclarationSignature
 from tests import procedure_flow as flow
 from tests.birth_helpers import BIRTH, birth_form
-from tests.results_signers import Citizen, CscService, certomancer_config
+from tests.results_signers import Citizen, CscService, citizens_service
 
 pytestmark = pytest.mark.django_db
 
@@ -31,15 +31,7 @@ SUBMIT = f"/thu-tuc/{BIRTH}/nop-ho-so/"
 
 @pytest.fixture
 def csc(settings, tmp_path):
-    service = CscService(certomancer_config(tmp_path / "csc", {}, CITIZENS))
-    service.users = {AN_ID: ["dichvucong/an"]}
-    service.start()
-    roots = tmp_path / "citizen-roots.pem"
-    roots.write_text(service.root_pem())
-    settings.DECLARATION_CSC_URL = service.url
-    settings.DECLARATION_CSC_USERNAME = service.username
-    settings.DECLARATION_CSC_PASSWORD = service.password
-    settings.DECLARATION_TRUST_ROOTS = [str(roots)]
+    service = citizens_service(settings, tmp_path, CITIZENS, {AN_ID: ["dichvucong/an"]})
     User.objects.filter(username="congdan").update(id_number=AN_ID, id_number_verified=True)
     yield service
     service.stop()

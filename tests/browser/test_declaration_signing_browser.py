@@ -18,7 +18,7 @@ from tests.birth_helpers import fill_birth_form
 from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
 from tests.conftest import require_component
 from tests.results_helpers import pdfsig
-from tests.results_signers import Citizen, CscService, certomancer_config
+from tests.results_signers import Citizen, citizens_service
 
 pytestmark = pytest.mark.django_db
 AN_ID = "048090001234"
@@ -27,16 +27,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def csc(settings, tmp_path, django_db_blocker):
-    service = CscService(certomancer_config(tmp_path / "csc", {},
-                                            [Citizen("an", "Nguyễn Văn An", AN_ID)]))
-    service.users = {AN_ID: ["dichvucong/an"]}
-    service.start()
-    roots = tmp_path / "citizen-roots.pem"
-    roots.write_text(service.root_pem())
-    settings.DECLARATION_CSC_URL = service.url
-    settings.DECLARATION_CSC_USERNAME = service.username
-    settings.DECLARATION_CSC_PASSWORD = service.password
-    settings.DECLARATION_TRUST_ROOTS = [str(roots)]
+    service = citizens_service(settings, tmp_path, [Citizen("an", "Nguyễn Văn An", AN_ID)],
+                               {AN_ID: ["dichvucong/an"]})
     with django_db_blocker.unblock():
         citizen = User.objects.get(username="congdan")
         before = (citizen.id_number, citizen.id_number_verified)
