@@ -44,6 +44,8 @@ def test_citizen_signs_on_a_phone_and_the_officer_sees_it(browser, live_url, csc
                                                           django_db_blocker):
     require_component("pdfsig", shutil.which("pdfsig") is not None,
                       "Debian's poppler-utils; ./run tests installs it")
+    require_component("certutil", shutil.which("certutil") is not None,
+                      "Debian's libnss3-tools; ./run tests installs it")
     birth_paper = tmp_path / "giay-chung-sinh.pdf"
     birth_paper.write_bytes(PDF)
     context = new_context(browser, viewport=PHONE)
