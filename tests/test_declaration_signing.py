@@ -161,3 +161,21 @@ def test_each_refusal_is_clear_and_keeps_nothing(csc, settings):
     office_page = flow.client_for("motcua.haichau").get(
         f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert "không được chấp nhận: Chứng thư số của người ký đã bị thu hồi." in office_page
+
+
+def test_without_the_service_a_required_signature_is_the_hand_signed_scan(settings):
+    settings.DECLARATION_CSC_URL = ""
+    require_signed_declaration()
+    proc = flow.procedure(BIRTH)
+    agency = flow.receiving_agency(proc)
+    response = flow.client_for("congdan").post(SUBMIT, {
+        "agency": str(agency.pk), "delivery": "online", "action": "submit", **birth_form(),
+        **flow_files()})
+    html = response.content.decode()
+    # Nothing to sign with here: the form says to attach the signed paper.
+    assert "<h1>Kiểm tra lại thông tin</h1>" not in html
+    assert "đính kèm bản chụp tờ khai đã ký tay" in html
+    dossier = flow.file_online(proc, birth_form(), uploads={
+        0: ("to-khai-da-ky.pdf", flow.PDF), 1: ("giay-chung-sinh.pdf", flow.PDF)})
+    assert dossier.attachments.filter(requirement="Tờ khai đăng ký khai sinh",
+                                      declaration=False).exists()

@@ -134,7 +134,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         # Back from «Ký số tờ khai»: the check page again, while the draft still passes.
         result = check_values(definition.form, draft.form_data or {})
         check = _check_draft(procedure, definition, draft, result, agencies)
-        if not check.errors or check.errors.only_signature():
+        if not check.errors or _sign_on_check_page(check.errors):
             return _check_answers(request, procedure, definition, draft, result.cleaned, check,
                                   consent)
     elif request.method == "POST":
@@ -210,7 +210,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                                                        found.documents)
             other_errors = {key: message for key, message in
                             (("agency", found.agency), ("delivery", found.delivery)) if message}
-            if (not found or found.only_signature()) and action == "submit":
+            if (not found or _sign_on_check_page(found)) and action == "submit":
                 return _check_answers(request, procedure, definition, draft,
                                       form_result.cleaned, check, consent)
             page_index = _page_with_errors(pages, found, page_index)
@@ -248,6 +248,11 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         "page": page, "page_index": page_index, "page_count": len(pages),
         "first_page": page_index == 0, "last_page": page_index == len(pages) - 1,
     })
+
+
+def _sign_on_check_page(errors: submission.FilingErrors) -> bool:
+    """Only the declaration's signature is missing, and the check page can have it signed."""
+    return errors.only_signature() and declaration_signing.available()
 
 
 def _page_with_errors(pages, errors, current: int) -> int:
