@@ -6,6 +6,12 @@
   authentication of its own; the test server puts the CSC ``auth/login`` endpoint (HTTP Basic →
   access token) and the Bearer check of every other endpoint but ``info`` in front of it, as a
   real service does, so wrong credentials can be tried.
+- citizens' credentials (``certomancer_config(citizens=…)``): each citizen's certificate
+  carries their CCCD in the subject's serialNumber («CCCD:<12 digits>») and a CRL distribution
+  point at the test server, which serves the root's CRL (a certificate marked ``revoked`` is on
+  it). The server lists a user's credentials by ``userID``, sends a one-time code per
+  ``credentials/sendOTP`` (kept in ``phone``: what the citizen's phone receives), checks it in
+  ``credentials/authorize`` (SCAL 2) and refuses a SAD older than ``sad_lifetime`` seconds.
 - :func:`softhsm_token`: a SoftHSM2 token initialised in a temporary ``SOFTHSM2_CONF``, holding
   an agency's key and certificate labelled with the agency's code.
 """
@@ -21,6 +27,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -40,9 +47,25 @@ def _write_key(path: Path) -> None:
                                        serialization.NoEncryption()))
 
 
-def certomancer_config(folder: Path, agencies: dict[str, str]) -> Path:
+@dataclass(frozen=True)
+class Citizen:
+    """A citizen's certificate at the test service: labelled ``label`` (its credential is
+    ``dichvucong/<label>``), issued to ``name`` with ``id_number`` in the serialNumber."""
+
+    label: str
+    name: str
+    id_number: str
+    revoked: bool = False
+
+
+URL_PLACEHOLDER = "http://csc.invalid"  # the server's own address, known once it listens
+
+
+def certomancer_config(folder: Path, agencies: dict[str, str],
+                       citizens: list[Citizen] = ()) -> Path:
     """A Certomancer configuration: a root CA ("root") and, for each agency code → name, a
-    document-signing certificate labelled with the code. Returns the YAML file's path."""
+    document-signing certificate labelled with the code; for each citizen, a personal one with
+    a CRL distribution point. Returns the YAML file's path."""
     folder.mkdir(parents=True, exist_ok=True)
     keys = folder / "keys"
     keys.mkdir(exist_ok=True)
@@ -73,12 +96,31 @@ def certomancer_config(folder: Path, agencies: dict[str, str]) -> Path:
                 {"id": "key_usage", "critical": True, "smart-value": {
                     "schema": "key-usage", "params": ["digital_signature", "non_repudiation"]}},
                 {"id": "extended_key_usage", "value": ["email_protection"]}]}
+    for citizen in citizens:
+        _write_key(keys / f"{citizen.label}.key.pem")
+        key_entries[citizen.label] = {"path": f"{citizen.label}.key.pem"}
+        # Vietnamese CAs put the holder's ID number in the subject (serialNumber, or UID).
+        entities[citizen.label] = {"common-name": citizen.name,
+                                   "serial-number": f"CCCD:{citizen.id_number}"}
+        certs[citizen.label] = {
+            "subject": citizen.label, "subject-key": citizen.label, "issuer": "root",
+            "authority-key": "root", "validity": valid,
+            "extensions": [
+                {"id": "key_usage", "critical": True, "smart-value": {
+                    "schema": "key-usage", "params": ["digital_signature", "non_repudiation"]}},
+                {"id": "crl_distribution_points", "smart-value": {
+                    "schema": "crl-dist-url", "params": {"crl-repo-names": ["root"]}}}]}
+        if citizen.revoked:
+            certs[citizen.label]["revocation"] = {"revoked-since": valid["valid-from"],
+                                                  "reason": "key_compromise"}
     config = {
-        "external-url-prefix": "http://csc.invalid",
+        "external-url-prefix": URL_PLACEHOLDER,
         "keysets": {ARCH: {"path-prefix": "keys", "keys": key_entries}},
         "pki-architectures": {ARCH: {
             "keyset": ARCH, "entity-defaults": {"country-name": "VN"},
-            "entities": entities, "certs": certs}},
+            "entities": entities, "certs": certs,
+            "services": {"crl-repo": {"root": {"for-issuer": "root", "signing-key": "root",
+                                               "simulated-update-schedule": "P30D"}}}}},
     }
     # JSON is YAML: Certomancer reads it as is.
     path = folder / "certomancer.yml"
@@ -106,6 +148,13 @@ class CscService:
     hold: threading.Event = field(default_factory=threading.Event)
     held: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+    # Citizens: userID (the CCCD) → their credential IDs; the codes sent to the phone, in order;
+    # a SAD older than this many seconds is refused as expired.
+    users: dict[str, list[str]] = field(default_factory=dict)
+    phone: list[str] = field(default_factory=list)
+    sad_lifetime: float = 300.0
+    _codes: dict[str, str] = field(default_factory=dict)
+    _sads: dict[str, float] = field(default_factory=dict)
     _token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     _loop: asyncio.AbstractEventLoop | None = None
     _thread: threading.Thread | None = None
@@ -141,19 +190,70 @@ class CscService:
         async def bearer(request: web.Request, handler):
             self.requests.append(request.path.removeprefix("/csc/v1/"))
             open_paths = ("/info", "/csc/v1/info", "/csc/v1/auth/login")
-            if request.path not in open_paths and \
+            if request.path.startswith("/csc/v1/") and request.path not in open_paths and \
                     request.headers.get("Authorization") != f"Bearer {self._token}":
                 raise web.HTTPUnauthorized()
+            citizen = await self._citizen_step(request)
+            if citizen is not None:
+                return citizen
             if request.path.endswith("signatures/signHash") and self.hold.is_set():
                 self.hold.clear()
                 self.held.set()
                 await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
             return await handler(request)
 
+        async def crl(request: web.Request) -> web.Response:
+            arch = CertomancerConfig.from_file(str(self.config_path)).get_pki_arch(ARCH)
+            return web.Response(body=arch.service_registry.get_crl("root").dump(),
+                                content_type="application/pkix-crl")
+
+        csc.app.router.add_get(f"/{ARCH}/crls/root/latest.crl", crl)
         csc.app.middlewares.append(bearer)
         csc.app.add_routes([web.post("/csc/v1/auth/login", login)])
         csc.register_routes()
         return csc.app
+
+    async def _citizen_step(self, request):
+        """Per-user listing, one-time codes and SAD expiry (None: the dummy answers)."""
+        from aiohttp import web
+
+        step = request.path.removeprefix("/csc/v1/")
+        if step not in ("credentials/list", "credentials/sendOTP", "credentials/authorize",
+                        "signatures/signHash"):
+            return None
+        params = await request.json()
+        credential = str(params.get("credentialID", ""))
+        owners = {c for owned in self.users.values() for c in owned}
+
+        def refuse(error: str, description: str) -> web.Response:
+            return web.json_response({"error": error, "error_description": description},
+                                     status=400)
+
+        if step == "credentials/list" and "userID" in params:
+            return web.json_response(
+                {"credentialIDs": self.users.get(str(params["userID"]), [])})
+        if step == "credentials/sendOTP":
+            if credential not in owners:
+                return refuse("invalid_request", "Invalid parameter credentialID")
+            self._codes[credential] = f"{secrets.randbelow(10**6):06d}"
+            self.phone.append(self._codes[credential])
+            return web.Response(status=204)
+        if step == "credentials/authorize" and credential in owners:
+            # One code, one use, for this credential only.
+            if not params.get("OTP") or self._codes.pop(credential, None) != params["OTP"]:
+                return refuse("invalid_otp", "The OTP is invalid")
+            response = await self._handler_for(request)(request)
+            self._sads[json.loads(response.body)["SAD"]] = time.monotonic()
+            return response
+        if step == "signatures/signHash" and credential in owners:
+            issued = self._sads.get(str(params.get("SAD", "")))
+            if issued is None or time.monotonic() - issued >= self.sad_lifetime:
+                return refuse("invalid_request", "SAD expired")
+        return None
+
+    @staticmethod
+    def _handler_for(request):
+        return request.match_info.handler
 
     def start(self) -> CscService:
         from aiohttp import web
@@ -162,6 +262,10 @@ class CscService:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
+        # The CRL distribution points name this server.
+        text = self.config_path.read_text()
+        if URL_PLACEHOLDER in text:
+            self.config_path.write_text(text.replace(URL_PLACEHOLDER, self.url))
 
         async def serve():
             self._runner = web.AppRunner(self._app())
@@ -254,3 +358,19 @@ def import_agency_key(token: Token, code: str, certificate_der: bytes,
             Attribute.SERIAL_NUMBER: certificate["tbs_certificate"]["serial_number"].dump(),
             Attribute.VALUE: certificate_der,
         })
+
+
+def citizens_service(settings, folder: Path, citizens: list[Citizen],
+                     users: dict[str, list[str]]) -> CscService:
+    """A started service holding ``citizens``' certificates (``users``: CCCD → credential IDs),
+    configured as the one citizens sign their declarations with (stop it when done)."""
+    service = CscService(certomancer_config(folder / "csc", {}, citizens))
+    service.users = users
+    service.start()
+    roots = folder / "citizen-roots.pem"
+    roots.write_text(service.root_pem())
+    settings.DECLARATION_CSC_URL = service.url
+    settings.DECLARATION_CSC_USERNAME = service.username
+    settings.DECLARATION_CSC_PASSWORD = service.password
+    settings.DECLARATION_TRUST_ROOTS = [str(roots)]
+    return service

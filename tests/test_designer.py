@@ -257,8 +257,10 @@ def test_create_edit_every_section_and_publish(client, designer):
     assert "Chưa có thành phần hồ sơ." in response.content.decode()
     assert Procedure.objects.get(code=code).current_version is None
 
-    # A VNeID login required to file online (accounts.assurance): saved with the rest.
-    for key, values in [("general", GENERAL | {"identity_level": "1"}), ("processing", PROCESSING),
+    # A VNeID login required to file online (accounts.assurance), and a signed declaration
+    # (results/declaration_signing.py): saved with the rest.
+    for key, values in [("general", GENERAL | {"identity_level": "1", "signed_declaration": "on"}),
+                        ("processing", PROCESSING),
                         ("fees", FEES), ("documents", DOCUMENTS), ("form", FIELDS),
                         ("workflow", WORKFLOW),
                         ("result", [RESULT])]:
@@ -272,6 +274,7 @@ def test_create_edit_every_section_and_publish(client, designer):
                                           "Người nước ngoài cư trú tại Đà Nẵng"]
     assert [c.channel for c in definition.channels] == ["online", "in_person"]
     assert definition.identity_level == 1
+    assert definition.declaration.signed
     assert definition.processing.time_limit.value == 5
     assert definition.processing.online_time_limit.value == 3
     assert definition.fees[0].amount == 50000 and definition.fees[0].online_amount == 25000

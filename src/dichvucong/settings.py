@@ -446,6 +446,15 @@ RESULTS_CSC_USERNAME = os.environ.get("DICHVUCONG_CSC_USERNAME", "")
 RESULTS_CSC_PASSWORD = os.environ.get("DICHVUCONG_CSC_PASSWORD", "")
 RESULTS_CSC_PIN = os.environ.get("DICHVUCONG_CSC_PIN", "")
 RESULTS_CSC_CREDENTIAL = os.environ.get("DICHVUCONG_CSC_CREDENTIAL", "{agency}")
+# Citizens sign their declaration before filing through a remote signing service (CSC API;
+# results/declaration_signing.py): the platform's client account there (``auth/login``, or a
+# token), and the CAs whose personal certificates are accepted (PEM files; the revocation of
+# each certificate is checked online). No URL: the step is not offered.
+DECLARATION_CSC_URL = os.environ.get("DICHVUCONG_DECLARATION_CSC_URL", "")
+DECLARATION_CSC_TOKEN = os.environ.get("DICHVUCONG_DECLARATION_CSC_TOKEN", "")
+DECLARATION_CSC_USERNAME = os.environ.get("DICHVUCONG_DECLARATION_CSC_USERNAME", "")
+DECLARATION_CSC_PASSWORD = os.environ.get("DICHVUCONG_DECLARATION_CSC_PASSWORD", "")
+DECLARATION_TRUST_ROOTS = env_list("DICHVUCONG_DECLARATION_TRUST_ROOTS")
 
 # Online fee payment. VNPay 2.1.0: the merchant's terminal code and hash secret, and the gateway's
 # vpcpay.html. VietQR: the collecting account. Outside production the local sandbox gateway

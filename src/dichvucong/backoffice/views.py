@@ -55,6 +55,7 @@ from dichvucong.dossiers.models import (
 )
 from dichvucong.dossiers.submission import document_needed
 from dichvucong.dossiers.uploads import UploadError
+from dichvucong.results import declaration_signing
 from dichvucong.results import handovers as handover_results
 from dichvucong.results.issuing import issues_digitally, signing_in_progress
 from dichvucong.slips.data import available_slips
@@ -256,6 +257,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
         "walk_in": walk_in, "birth_date": birth_date,
         "forms": forms, "error_summary": summary, "top_message": top_message,
         "digital_issue": digital_issue,
+        "declaration_signature": declaration_signing.latest(dossier),
         "specialists": specialists, "targets": targets,
         "documents": list(enumerate(definition.documents)),
         "return_methods": RETURN_METHODS,

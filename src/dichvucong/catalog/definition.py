@@ -709,6 +709,10 @@ class Declaration(_Model):
     pledge: str = Field("", description="the sentence above the signature; empty: a general "
                                         "pledge that the content is true")
     signer: str = Field("", description="who signs, e.g. 'Người yêu cầu' (the default)")
+    signed: bool = Field(False, description="the declaration must bear the applicant's "
+                                            "signature: signed digitally before filing (Ký số "
+                                            "tờ khai) or a scan of the hand-signed paper attached "
+                                            "as the document named «Tờ khai…»")
 
 
 class Source(_Model):

@@ -453,6 +453,10 @@ class GeneralForm(FieldNameMixin, DesignerForm):
         choices=[(level, label) for level, label in LEVEL_LABELS.items()],
         help_text=_("Nghị định 69/2024/NĐ-CP: tài khoản định danh điện tử mức 1 hoặc mức 2 "
                     "(VNeID). Tại bộ phận một cửa, người nộp xuất trình thẻ căn cước."))
+    signed_declaration = forms.BooleanField(
+        label=_("Tờ khai phải có chữ ký của người khai"), required=False,
+        help_text=_("Người nộp trực tuyến ký số tờ khai (chữ ký số từ xa) hoặc đính kèm bản chụp "
+                    "tờ khai đã ký tay (giấy tờ tên «Tờ khai…»)."))
     keywords = forms.CharField(
         label=_("Từ người dân hay dùng để tìm"), required=False, widget=_textarea(2),
         help_text=_("Mỗi dòng một từ hoặc cụm từ, ví dụ: giấy khai sinh."))
@@ -467,6 +471,7 @@ class GeneralForm(FieldNameMixin, DesignerForm):
         initial["online_mode"] = definition.get("online_mode") or OnlineMode.NONE.value
         initial["levels"] = list(definition.get("levels") or [])
         initial["identity_level"] = definition.get("identity_level") or 0
+        initial["signed_declaration"] = bool((definition.get("declaration") or {}).get("signed"))
         initial["channels"] = [c.get("channel") for c in definition.get("channels") or []]
         for key in cls.LIST_KEYS:
             initial[key] = join_lines(definition.get(key))
@@ -491,6 +496,8 @@ class GeneralForm(FieldNameMixin, DesignerForm):
         definition["levels"] = data["levels"]
         if data["identity_level"] or "identity_level" in definition:  # a default stays unsaid
             definition["identity_level"] = data["identity_level"]
+        if data["signed_declaration"] or "declaration" in definition:
+            definition.setdefault("declaration", {})["signed"] = data["signed_declaration"]
         for key in self.LIST_KEYS:
             definition[key] = lines(data[key])
         chosen = data["channels"]

@@ -84,6 +84,8 @@ IDENTITY_REFUSED = ("Thủ tục này chỉ nộp trực tuyến được bằng
                     "cửa.")
 DELIVERY_REFUSED = "Cách nhận kết quả không hợp lệ."
 FORM_INVALID = "Tờ khai chưa hợp lệ."
+SIGNATURE_NEEDED = ("Thủ tục này cần tờ khai có chữ ký của người khai: bấm «Ký số tờ khai» ở bước "
+                    "kiểm tra lại thông tin, hoặc đính kèm bản chụp tờ khai đã ký tay.")
 
 
 @dataclass
@@ -106,6 +108,12 @@ class FilingErrors:
                  FORM_INVALID if self.form or self.delivery_address else "",
                  *(message for _, message in sorted(self.documents.items()))]
         return " ".join(part for part in parts if part)
+
+    def only_signature(self) -> bool:
+        """Nothing wrong but the declaration's signature, which the check page can give."""
+        return (not (self.agency or self.delivery or self.form or self.delivery_address)
+                and bool(self.documents)
+                and set(self.documents.values()) == {SIGNATURE_NEEDED})
 
     def by_field(self) -> dict[str, list[str]]:
         """``agency``, ``delivery``, the form's own keys, ``delivery_address`` and
@@ -151,12 +159,16 @@ def missing_documents(definition: ProcedureDefinition, given: Iterable[str],
                       answers: Mapping[str, Any] | None = None) -> list[int]:
     """The indexes of the needed documents (``document_needed`` for the form's ``answers``) not
     among ``given`` (requirement names). The declaration (tờ khai) is never missing when the
-    procedure has an e-form: filing makes it."""
+    procedure has an e-form: filing makes it; unless it must be signed (``Declaration.signed``):
+    then the citizen's digitally signed one (``results/declaration_signing.py``, kept under the
+    document's name) or a scan of the hand-signed paper."""
     given = {name[:NAME_MAX] for name in given}
     declaration = definition.declaration_document() if definition.form else None
+    signed = definition.declaration.signed
     return [index for index, doc in enumerate(definition.documents)
-            if document_needed(doc, answers) and doc.name[:NAME_MAX] not in given
-            and doc is not declaration]
+            if doc.name[:NAME_MAX] not in given
+            and (doc is declaration and signed
+                 or doc is not declaration and document_needed(doc, answers))]
 
 
 def check_filing(procedure: Procedure, definition: ProcedureDefinition, *, agency_id: object,
@@ -182,8 +194,11 @@ def check_filing(procedure: Procedure, definition: ProcedureDefinition, *, agenc
                            known_communes=units.known_communes(province))
         errors.delivery_address = checked.errors
         address = checked.cleaned.get(POST_ADDRESS.key, {})
+    declaration = definition.declaration_document() if definition.declaration.signed else None
     for index in missing_documents(definition, documents, form.cleaned):
-        errors.documents.setdefault(index, f"Cần đính kèm «{definition.documents[index].name}».")
+        document = definition.documents[index]
+        errors.documents.setdefault(index, SIGNATURE_NEEDED if document is declaration
+                                    else f"Cần đính kèm «{document.name}».")
     return FilingCheck(agency, delivery, address, errors)
 
 
@@ -266,6 +281,13 @@ def _stored(dossier: Dossier, requirement: str, upload: UploadedFile, user: User
         logger.warning("dossiers: an upload could not be stored (%s)", exc.strerror or exc)
         raise UploadError(STORAGE_FAILED) from exc
     return attachment
+
+
+def drop_declaration(draft: Dossier) -> None:
+    """Remove the draft's declaration file (a signed one is of the answers it signed)."""
+    for old in draft.attachments.filter(declaration=True):
+        old.file.delete(save=False)
+        old.delete()
 
 
 @dataclass(frozen=True)

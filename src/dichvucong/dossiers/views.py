@@ -48,6 +48,7 @@ from dichvucong.dossiers.lifecycle import (
 from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierEvent
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.ratings.services import rating_context
+from dichvucong.results import declaration_signing
 from dichvucong.results.queries import dossiers_with_result_available
 from dichvucong.slips.data import available_slips
 
@@ -129,6 +130,13 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                                                    found.documents)
         other_errors = {key: message for key, message in
                         (("agency", found.agency), ("delivery", found.delivery)) if message}
+    elif request.method == "GET" and draft is not None and request.GET.get("check"):
+        # Back from «Ký số tờ khai»: the check page again, while the draft still passes.
+        result = check_values(definition.form, draft.form_data or {})
+        check = _check_draft(procedure, definition, draft, result, agencies)
+        if not check.errors or _sign_on_check_page(check.errors):
+            return _check_answers(request, procedure, definition, draft, result.cleaned, check,
+                                  consent)
     elif request.method == "POST":
         agency_id = request.POST.get("agency", agency_id)
         delivery = request.POST.get("delivery", delivery)
@@ -172,7 +180,10 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
             draft.delivery = delivery if delivery in Delivery.values else Delivery.ONLINE.value
             draft.delivery_address = address_values["delivery_address"]
         delivery = draft.delivery
-        draft.form_data = submission.to_json(values)
+        answers = submission.to_json(values)
+        if answers != draft.form_data:  # a signed declaration is of the answers it signed
+            submission.drop_declaration(draft)
+        draft.form_data = answers
         draft.save(update_fields=["form_data", "delivery", "delivery_address", "updated_at"])
         page_url = reverse("dossiers:submit", args=[procedure.code]) + f"?draft={draft.pk}&page="
         if posted.result is not None and action == "back" and page_index > 0:
@@ -199,7 +210,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                                                        found.documents)
             other_errors = {key: message for key, message in
                             (("agency", found.agency), ("delivery", found.delivery)) if message}
-            if not found and action == "submit":
+            if (not found or _sign_on_check_page(found)) and action == "submit":
                 return _check_answers(request, procedure, definition, draft,
                                       form_result.cleaned, check, consent)
             page_index = _page_with_errors(pages, found, page_index)
@@ -239,6 +250,11 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     })
 
 
+def _sign_on_check_page(errors: submission.FilingErrors) -> bool:
+    """Only the declaration's signature is missing, and the check page can have it signed."""
+    return errors.only_signature() and declaration_signing.available()
+
+
 def _page_with_errors(pages, errors, current: int) -> int:
     """The page a filing's errors send the citizen back to: where to file is asked on the
     first; then the first page with a wrong answer; else the current one."""
@@ -261,6 +277,13 @@ def _check_answers(request: HttpRequest, procedure, definition, draft: Dossier, 
     """«Kiểm tra lại thông tin»: every answer read back before filing; the draft keeps them."""
     delivery, address = journey.delivery_text(check.delivery, check.delivery_address,
                                               submission.POST_ADDRESS)
+    signing = None
+    if declaration_signing.available() and definition.form \
+            and draft.applicant_id == request.user.pk:
+        # Of the answers as kept (before they are cleaned in memory below).
+        signing = {"signature": declaration_signing.current(draft),
+                   "needed": definition.declaration.signed,
+                   "url": reverse("results:sign_declaration", args=[draft.pk])}
     # The fee as filing will price it, on the draft in memory (nothing is saved here).
     draft.form_data = submission.to_json(cleaned)
     quote = submission.quote_fee(draft)
@@ -272,7 +295,8 @@ def _check_answers(request: HttpRequest, procedure, definition, draft: Dossier, 
                              else ""),
         "answers": journey.answers(definition, draft.form_data),
         "documents": journey.documents(definition, list(draft.attachments.all())),
-        "delivery": delivery, "address": address, "consent": consent,
+        "delivery": delivery, "address": address, "consent": consent, "signing": signing,
+        "signature_needed": check.errors.only_signature(),
         "fee": None if quote is None else format_vnd(quote.total) if quote.total else "",
         "fee_due": getattr(quote, "due_label", ""),
     })

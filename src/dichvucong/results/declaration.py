@@ -115,11 +115,15 @@ def filled(dossier: Dossier, definition: ProcedureDefinition | None = None) -> P
                                                   for item in entry.items]))
             else:
                 blocks.append(Line(entry.label, str(entry.value)))
-    moment = timezone.localtime(dossier.submitted_at or dossier.created_at or timezone.now())
-    channel = DossierChannel(dossier.channel).label
-    where = f"hồ sơ {dossier.code}" if dossier.code else "hồ sơ"
-    note = (f"Tờ khai điện tử của {where}, nộp {str(channel).lower()} lúc {moment:%H:%M} ngày "
-            f"{moment:%d/%m/%Y}.")
+    if dossier.code is None:  # a draft, signed by the citizen before filing
+        moment = timezone.localtime()
+        note = (f"Tờ khai điện tử lập lúc {moment:%H:%M} ngày {moment:%d/%m/%Y}, người khai ký "
+                "số trước khi nộp.")
+    else:
+        moment = timezone.localtime(dossier.submitted_at or dossier.created_at or timezone.now())
+        channel = DossierChannel(dossier.channel).label
+        note = (f"Tờ khai điện tử của hồ sơ {dossier.code}, nộp {str(channel).lower()} lúc "
+                f"{moment:%H:%M} ngày {moment:%d/%m/%Y}.")
     # Who signs: the requester as declared (the field filled from the profile's full name),
     # else the dossier's applicant.
     declared = next((str(values.get(f.key) or "").strip() for f in definition.form

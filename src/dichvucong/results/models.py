@@ -266,3 +266,29 @@ class TrustListIssue(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sequence} {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class DeclarationSignature(models.Model):
+    """A citizen's digital signature of their draft's declaration (``declaration_signing``),
+    checked on receipt: a valid one keeps the signed PDF as the dossier's declaration
+    (``attachment``); a refused one keeps only why, for the officer. The CCCD itself is not
+    kept: only whether it matched the account's verified one."""
+
+    dossier = models.ForeignKey("dossiers.Dossier", on_delete=models.CASCADE,
+                                related_name="declaration_signatures")
+    attachment = models.OneToOneField("dossiers.Attachment", on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="signature")
+    valid = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)  # Vietnamese, why it is not valid
+    signer_name = models.CharField(max_length=NAME_MAX, blank=True)
+    signed_at = models.DateTimeField(null=True, blank=True)  # the signature's signing time
+    form_sha256 = models.CharField(max_length=64)  # the answers signed
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("chữ ký số tờ khai")
+        verbose_name_plural = _("chữ ký số tờ khai")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.signer_name or str(self.pk)

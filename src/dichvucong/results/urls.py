@@ -14,4 +14,6 @@ urlpatterns = [
     path("thu-tuc/<str:code>/to-khai.pdf", declaration_views.blank_template,
          name="declaration_template"),
     path("ho-so/<str:code>/to-khai.pdf", declaration_views.filed, name="declaration"),
+    path("ho-so/nhap/<int:pk>/ky-so/", declaration_views.sign_declaration,
+         name="sign_declaration"),
 ]
