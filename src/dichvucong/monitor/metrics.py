@@ -54,14 +54,18 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from dichvucong.accounts.assurance import IdentitySource
 from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
+from dichvucong.backoffice import services as backoffice
 from dichvucong.catalog.models import Field, Procedure
 from dichvucong.core.text import vietnamese_key
-from dichvucong.dossiers.models import Dossier
+from dichvucong.datastore.models import AttachmentOrigin, Kind, StoredDocument
+from dichvucong.dossiers import exchange
+from dichvucong.dossiers.models import ApplicantType, Attachment, Dossier
 from dichvucong.feedback import services as feedback
 from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
@@ -87,6 +91,7 @@ __all__ = [
     "StatRow",
     "TargetReport",
     "breakdown",
+    "digital_counts",
     "drilldown",
     "figures",
     "index_by_agency",
@@ -442,9 +447,9 @@ def indicator_points(rule: str, points: Decimal | float | None, value: float | N
     * ``threshold`` (as the Thanh Hóa S1 system implements some indicators): full points at
       ``target`` or more, otherwise ``points × fallback_factor``;
     * ``constant``: ``points`` whatever the data (S1 awards some indicators it cannot measure);
-    * ``not_measured``: None.
+    * ``average`` and ``not_measured``: None (an average earns no points).
     """
-    if rule == Indicator.Rule.NOT_MEASURED or points is None:
+    if rule in (Indicator.Rule.NOT_MEASURED, Indicator.Rule.AVERAGE) or points is None:
         return None
     pts = float(points)
     if rule == Indicator.Rule.CONSTANT:
@@ -518,9 +523,45 @@ def indicators_in_force(on: dt.date) -> list[Indicator]:
     return sorted(latest.values(), key=lambda r: (r.group, r.code))
 
 
+# The parts of a procedure Decree 63/2010/NĐ-CP (Art. 8(2)) requires published, as keys of its
+# definition (766 indicator 1.3); ``__0``: the list has a first element. The implementing agency
+# may be the definition's text or the catalogue's agency.
+COMPLETE_PARTS = ("name", "steps_text", "channels__0", "documents__0", "processing__time_limit",
+                  "applicant_types__0")
+AGENCY_PARTS = ("agency", "authority")
+
+
+def _published_in_full(row: Sequence[Any]) -> bool:
+    """``row``: a procedure's agency and COMPLETE_PARTS then AGENCY_PARTS of its definition."""
+    agency, *parts = row
+    required, agency_text = parts[:len(COMPLETE_PARTS)], parts[len(COMPLETE_PARTS):]
+    return (all(v not in (None, "", [], {}) for v in required)
+            and (agency is not None or any(agency_text)))
+
+
+def _complete_procedures(active: QuerySet) -> tuple[dict[int, int], int, int]:
+    """Per agency, its own active procedures published in full; the commune procedures shared by
+    every commune agency published in full; all published in full. One query, reading only
+    those keys of each current definition."""
+    keys = [f"current_version__definition__{k}" for k in (*COMPLETE_PARTS, *AGENCY_PARTS)]
+    own: dict[int, int] = {}
+    shared = total = 0
+    for agency_id, at_commune, *row in active.values_list("agency_id", "at_commune", *keys):
+        if not _published_in_full((agency_id, *row)):
+            continue
+        total += 1
+        if agency_id is not None:
+            own[agency_id] = own.get(agency_id, 0) + 1
+        elif at_commune:
+            shared += 1
+    return own, shared, total
+
+
 def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
     """Per agency (None: the whole scope), the active procedures it performs, those offered
-    online, and those of them with an online dossier received in the period. Four queries."""
+    online, those of them with an online dossier received in the period, those published in
+    full (1.3), and those with a fee-bearing dossier received in the period and those of them
+    with one paid online (3.5). Seven queries."""
     online_q = ~Q(online_mode=Procedure.OnlineMode.NONE)
     active = Procedure.objects.filter(is_active=True)
     per_agency: dict[int | None, dict[str, int]] = {}
@@ -529,12 +570,18 @@ def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
                                            procedures_online=Count("pk", filter=online_q))}
     shared = active.filter(agency__isnull=True, at_commune=True).aggregate(
         procedures=Count("pk"), procedures_online=Count("pk", filter=online_q))
+    complete_own, complete_shared, complete_total = _complete_procedures(active)
     communes = set(Agency.objects.filter(level=Agency.Level.COMMUNE).values_list("pk", flat=True))
-    used = {r["agency_id"]: r["n"] for r in DailyFact.objects.filter(
-        scope.days(), scope.dimensions(), received__gt=0, channel__in=ONLINE_CHANNELS)
-        .filter(Q(procedure__online_mode__in=("full", "partial")))
-        .values("agency_id").order_by("agency_id")
-        .annotate(n=Count("procedure_id", distinct=True))}
+    period = DailyFact.objects.filter(scope.days(), scope.dimensions())
+    online_used = Q(received__gt=0, channel__in=ONLINE_CHANNELS,
+                    procedure__online_mode__in=("full", "partial"))
+    fee_counts = {"procedures_fee": Count("procedure_id", distinct=True,
+                                          filter=Q(fee_bearing__gt=0)),
+                  "procedures_paid_online": Count("procedure_id", distinct=True,
+                                                  filter=Q(paid_online__gt=0))}
+    used = {r["agency_id"]: r for r in period.values("agency_id").order_by("agency_id")
+            .annotate(procedures_online_used=Count("procedure_id", distinct=True,
+                                                   filter=online_used), **fee_counts)}
     agencies = scope.agency_ids if scope.agency_ids is not None else tuple(set(own) | communes)
     for agency in agencies:
         counts = {"procedures": 0, "procedures_online": 0}
@@ -542,27 +589,90 @@ def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
             if source:
                 counts["procedures"] += source["procedures"] or 0
                 counts["procedures_online"] += source["procedures_online"] or 0
-        counts["procedures_online_used"] = used.get(agency, 0)
+        counts["procedures_complete"] = complete_own.get(agency, 0) + (
+            complete_shared if agency in communes else 0)
+        for name in ("procedures_online_used", *fee_counts):
+            counts[name] = (used.get(agency) or {}).get(name, 0)
         per_agency[agency] = counts
     if scope.agency_ids is None:
         # The city offers each procedure once, whichever agencies perform it.
         totals = active.aggregate(procedures=Count("pk"),
                                   procedures_online=Count("pk", filter=online_q))
-        totals["procedures_online_used"] = (
-            DailyFact.objects.filter(scope.days(), scope.dimensions(), received__gt=0,
-                                     channel__in=ONLINE_CHANNELS,
-                                     procedure__online_mode__in=("full", "partial"))
-            .values("procedure_id").distinct().count())
+        totals.update(period.aggregate(
+            procedures_online_used=Count("procedure_id", distinct=True, filter=online_used),
+            **fee_counts))
+        totals["procedures_complete"] = complete_total
     else:
         totals = {k: sum(c[k] for c in per_agency.values())
-                  for k in ("procedures", "procedures_online", "procedures_online_used")}
+                  for k in ("procedures", "procedures_online", "procedures_online_used",
+                            "procedures_complete", *fee_counts)}
     per_agency[None] = totals
     return per_agency
 
 
+# --- digitisation and reuse (766 indicators 4.2 to 4.5, the ward indicators) -------------------
+
+# The files officials attach as the result (``backoffice.services``, ``dossiers.exchange``) are
+# not dossier components.
+_RESULT_FILES = (Q(requirement__startswith=backoffice.RESULT_REQUIREMENT)
+                 | Q(requirement__startswith=exchange.RESULT_REQUIREMENT))
+DIGITAL_QUANTITIES = ("digitised", "reused", "shared", "population_data", "citizen_received")
+
+
+def digital_counts(scope: Scope, by: str = "agency_id") -> dict[Any, dict[str, int]]:
+    """Per value of ``by`` (a column of the dossier facts), over the dossiers of the scope:
+
+    * ``digitised`` (4.2): finished in the period with a result, at least one attachment (filed
+      online or digitised at reception) and an electronic result;
+    * ``reused`` (4.3): received in the period with an attachment taken from the citizen's data
+      store (``datastore.AttachmentOrigin``) instead of a new upload;
+    * ``shared`` (4.4): received in the period, reused, or with a result put into its holder's
+      store (``datastore.services.collect_result``);
+    * ``citizen_received``, ``population_data`` (4.5, per dossier): received in the period from a
+      citizen, and of those filed from a VNeID-verified account or reusing the store.
+
+    Two queries over the dossier facts of the period (by their day indexes), each testing its
+    dossiers' attachments and store documents by key."""
+    received, finished = facts.measure("received"), facts.measure("digital_result")
+    from_store = Exists(AttachmentOrigin.objects.filter(
+        attachment__dossier_id=OuterRef("dossier_id")))
+    result_in_store = Exists(StoredDocument.objects.filter(
+        kind=Kind.RESULT, source_dossier_id=OuterRef("dossier_id")))
+    citizen = Q(dossier__applicant_type=ApplicantType.CITIZEN)
+    vneid = Q(dossier__applicant__identity_source__in=(IdentitySource.VNEID_1,
+                                                       IdentitySource.VNEID_2))
+    out: dict[Any, dict[str, int]] = {}
+    rows = (DossierFact.objects.filter(received.q(), scope.days(received.anchor),
+                                       scope.dimensions())
+            .annotate(from_store=from_store, result_in_store=result_in_store)
+            .values(by).order_by(by)
+            .annotate(reused=Count("pk", filter=Q(from_store=True)),
+                      shared=Count("pk", filter=Q(from_store=True) | Q(result_in_store=True)),
+                      citizen_received=Count("pk", filter=citizen),
+                      population_data=Count("pk", filter=citizen & (vneid | Q(from_store=True)))))
+    for row in rows:
+        out[row.pop(by)] = dict(row)
+    digitised = (DossierFact.objects.filter(finished.q(), scope.days(finished.anchor),
+                                            scope.dimensions())
+                 .filter(Exists(Attachment.objects.filter(dossier_id=OuterRef("dossier_id"))
+                                .exclude(_RESULT_FILES)))
+                 .values(by).order_by(by).annotate(n=Count("pk")))
+    for row in digitised:
+        out.setdefault(row[by], {})["digitised"] = row["n"]
+    for counts in out.values():
+        for name in DIGITAL_QUANTITIES:
+            counts.setdefault(name, 0)
+    return out
+
+
+def _total(per_key: Mapping[Any, Mapping[str, int]]) -> dict[str, int]:
+    return {name: sum(c.get(name, 0) for c in per_key.values()) for name in DIGITAL_QUANTITIES}
+
+
 def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
                 now: dt.datetime, not_synced: int = 0,
-                feedback_counts: feedback.Counts | None = None) -> dict[str, int]:
+                feedback_counts: feedback.Counts | None = None,
+                digital: Mapping[str, int] | None = None) -> dict[str, int]:
     # The index is "real time": when the period reaches today, dossiers still being processed
     # count too, on time while not past their due time (766 technical specification, 2.1).
     current = scope.end >= timezone.localdate(now)
@@ -581,6 +691,7 @@ def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
                     "feedback_on_time": feedback_counts.on_time,
                     "feedback_satisfied": feedback_counts.satisfied})
     out.update(procedures)
+    out.update({name: (digital or {}).get(name, 0) for name in DIGITAL_QUANTITIES})
     return out
 
 
@@ -589,7 +700,7 @@ def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     not_synced = sum(sum(c) for c in _not_synced(scope).values())
     return _quantities(scope, figures(scope, now), _procedure_counts(scope)[None], now,
-                       not_synced, _feedback_counts(scope, now))
+                       not_synced, _feedback_counts(scope, now), _total(digital_counts(scope)))
 
 
 def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
@@ -599,7 +710,10 @@ def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
         num = available.get(ind.numerator) if ind.numerator else None
         den = available.get(ind.denominator) if ind.denominator else None
         measured = ind.rule not in (Indicator.Rule.CONSTANT, Indicator.Rule.NOT_MEASURED)
-        value = rate(num, den) if measured and num is not None else None
+        if ind.rule == Indicator.Rule.AVERAGE:  # 2.2: working days, not a percentage
+            value = round(num / den, 2) if num is not None and den else None
+        else:
+            value = rate(num, den) if measured and num is not None else None
         scores.append(IndicatorScore(
             code=ind.code, group=ind.group, group_name=ind.group_name, name=ind.name,
             numerator=num if measured else None, denominator=den if measured else None,
@@ -629,10 +743,12 @@ def index_by_agency(scope: Scope, now: dt.datetime | None = None,
     not_synced = _not_synced(scope)
     answered = (feedback.counts_by_agency(scope.start, scope.end, [r.key for r in rows], now)
                 if _feedback_applies(scope) else {})
+    digital = digital_counts(scope)
     return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now,
                                       sum(not_synced.get(r.key, (0, 0))),
                                       answered.get(r.key, feedback.Counts())
-                                      if answered else None), table, scope.end)
+                                      if answered else None, digital.get(r.key)),
+                          table, scope.end)
             for r in rows}
 
 
