@@ -524,30 +524,32 @@ def indicators_in_force(on: dt.date) -> list[Indicator]:
 
 
 # The parts of a procedure Decree 63/2010/NĐ-CP (Art. 8(2)) requires published, as keys of its
-# definition (766 indicator 1.3); ``__0``: the list has a first element. The implementing agency
-# may be the definition's text or the catalogue's agency.
-COMPLETE_PARTS = ("name", "steps_text", "channels__0", "documents__0", "processing__time_limit",
-                  "applicant_types__0")
+# definition (766 indicator 1.3); ``__0``: the list has a first element. The time limit may be
+# "same day"; the implementing agency may be the definition's text or the catalogue's agency.
+COMPLETE_PARTS = ("name", "steps_text", "channels__0", "documents__0", "applicant_types__0")
 AGENCY_PARTS = ("agency", "authority")
 
 
-def _published_in_full(row: Sequence[Any]) -> bool:
-    """``row``: a procedure's agency and COMPLETE_PARTS then AGENCY_PARTS of its definition."""
-    agency, *parts = row
+def _published_in_full(agency_id: int | None, processing: Any, parts: Sequence[Any]) -> bool:
+    """``parts``: COMPLETE_PARTS then AGENCY_PARTS of a current definition."""
     required, agency_text = parts[:len(COMPLETE_PARTS)], parts[len(COMPLETE_PARTS):]
-    return (all(v not in (None, "", [], {}) for v in required)
-            and (agency is not None or any(agency_text)))
+    timed = isinstance(processing, dict) and bool(processing.get("time_limit")
+                                                  or processing.get("same_day"))
+    return (timed and all(v not in (None, "", [], {}) for v in required)
+            and (agency_id is not None or any(agency_text)))
 
 
 def _complete_procedures(active: QuerySet) -> tuple[dict[int, int], int, int]:
     """Per agency, its own active procedures published in full; the commune procedures shared by
     every commune agency published in full; all published in full. One query, reading only
     those keys of each current definition."""
-    keys = [f"current_version__definition__{k}" for k in (*COMPLETE_PARTS, *AGENCY_PARTS)]
+    keys = [f"current_version__definition__{k}"
+            for k in ("processing", *COMPLETE_PARTS, *AGENCY_PARTS)]
     own: dict[int, int] = {}
     shared = total = 0
-    for agency_id, at_commune, *row in active.values_list("agency_id", "at_commune", *keys):
-        if not _published_in_full((agency_id, *row)):
+    for agency_id, at_commune, processing, *row in active.values_list("agency_id", "at_commune",
+                                                                      *keys):
+        if not _published_in_full(agency_id, processing, row):
             continue
         total += 1
         if agency_id is not None:
