@@ -43,6 +43,7 @@ from dichvucong.dossiers.models import Attachment, Dossier
 from dichvucong.feedback import services as feedback
 from dichvucong.monitor import metrics, wards
 from dichvucong.monitor.metrics import Scope
+from dichvucong.opendata import builders as open_builders
 from dichvucong.pipeline import worker as pipeline
 from tests import builders
 from tests.builders import HAI_CHAU, user
@@ -208,6 +209,13 @@ def test_766_in_full_and_the_ward_indicators_against_hand_computed_figures():
     assert (row["accounts"], row["accounts_opened"]) == (2, 1)
     assert (row["feedback_received"], row["feedback_on_time"],
             row["feedback_on_time_rate"]) == (2, 2, 100.0)
+    # The open dataset publishes the same row (counts and rates, no person).
+    spec = open_builders.wards_dataset(open_builders.city_committee())
+    (published,) = [r for r in spec.tables[0].rows
+                    if (r["period"], r["ward_code"]) == ("2026-12", ward.code)]
+    dossier_keys = [f.id for f in open_builders.WARD_FIELDS if not f.id.startswith("feedback")]
+    assert {k: published[k] for k in dossier_keys} == \
+        {"period": "2026-12", **{k: row[k] for k in dossier_keys[1:]}}
     # November: only A1 existed, nothing else happened.
     (before,) = wards.ward_indicators(2026, 11, [hai_chau.administrative_unit_id], now=NOW)
     assert before.as_row()["accounts"] == 1 and before.figures.received == 0

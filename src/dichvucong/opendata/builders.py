@@ -255,7 +255,7 @@ def wards_dataset(publisher: Agency) -> DatasetSpec:
                "tháng. Chỉ có số liệu tổng hợp, không có thông tin cá nhân. Bộ chỉ số của thành "
                "phố: Quyết định 2386/QĐ-UBND ngày 05/11/2025."),
         organization=publisher,
-        tags=[TAG_STATISTICS, TAG_ONLINE, TAG_UNITS, TAG_DANANG],
+        tags=[TAG_STATISTICS, TAG_ONLINE, TAG_DANANG],
         groups=[GROUP_STATISTICS],
         frequency="monthly",
         tables=[TableSpec(
