@@ -44,6 +44,9 @@ Definitions (each rate is a percentage rounded to 2 decimals, ``None`` when its 
   a rateable state − those rated "không hài lòng") ÷ those dossiers.
 * synced with the national portal (766 indicator 1.4, quantity ``received_synced``): dossiers
   received in the period none of whose sync records is waiting or failed.
+* published in full (1.3), fee procedures paid online (3.5): ``_procedure_counts``;
+  digitisation and reuse (4.2 to 4.5): :func:`digital_counts`; the average processing time
+  (2.2) is ``processing_days`` ÷ ``resolved``, shown and not scored.
 """
 
 from __future__ import annotations
@@ -559,11 +562,11 @@ def _complete_procedures(active: QuerySet) -> tuple[dict[int, int], int, int]:
     return own, shared, total
 
 
-def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
+def _procedure_counts(scope: Scope, complete: bool = True) -> dict[int | None, dict[str, int]]:
     """Per agency (None: the whole scope), the active procedures it performs, those offered
     online, those of them with an online dossier received in the period, those published in
     full (1.3), and those with a fee-bearing dossier received in the period and those of them
-    with one paid online (3.5). Seven queries."""
+    with one paid online (3.5). Seven queries; six without ``complete`` (1.3, left at 0)."""
     online_q = ~Q(online_mode=Procedure.OnlineMode.NONE)
     active = Procedure.objects.filter(is_active=True)
     per_agency: dict[int | None, dict[str, int]] = {}
@@ -572,7 +575,8 @@ def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
                                            procedures_online=Count("pk", filter=online_q))}
     shared = active.filter(agency__isnull=True, at_commune=True).aggregate(
         procedures=Count("pk"), procedures_online=Count("pk", filter=online_q))
-    complete_own, complete_shared, complete_total = _complete_procedures(active)
+    complete_own, complete_shared, complete_total = (_complete_procedures(active) if complete
+                                                     else ({}, 0, 0))
     communes = set(Agency.objects.filter(level=Agency.Level.COMMUNE).values_list("pk", flat=True))
     period = DailyFact.objects.filter(scope.days(), scope.dimensions())
     online_used = Q(received__gt=0, channel__in=ONLINE_CHANNELS,
@@ -633,38 +637,31 @@ def digital_counts(scope: Scope, by: str = "agency_id") -> dict[Any, dict[str, i
     * ``citizen_received``, ``population_data`` (4.5, per dossier): received in the period from a
       citizen, and of those filed from a VNeID-verified account or reusing the store.
 
-    Two queries over the dossier facts of the period (by their day indexes), each testing its
-    dossiers' attachments and store documents by key."""
+    One query over the dossier facts received or finished in the period (by their day
+    indexes), testing each one's attachments and store documents by key."""
     received, finished = facts.measure("received"), facts.measure("digital_result")
-    from_store = Exists(AttachmentOrigin.objects.filter(
-        attachment__dossier_id=OuterRef("dossier_id")))
-    result_in_store = Exists(StoredDocument.objects.filter(
-        kind=Kind.RESULT, source_dossier_id=OuterRef("dossier_id")))
+    in_received = received.q() & scope.days(received.anchor)
+    in_finished = finished.q() & scope.days(finished.anchor)
+    from_store = Q(from_store=True)
     citizen = Q(dossier__applicant_type=ApplicantType.CITIZEN)
     vneid = Q(dossier__applicant__identity_source__in=(IdentitySource.VNEID_1,
                                                        IdentitySource.VNEID_2))
-    out: dict[Any, dict[str, int]] = {}
-    rows = (DossierFact.objects.filter(received.q(), scope.days(received.anchor),
-                                       scope.dimensions())
-            .annotate(from_store=from_store, result_in_store=result_in_store)
+    rows = (DossierFact.objects.filter(in_received | in_finished, scope.dimensions())
+            .alias(from_store=Exists(AttachmentOrigin.objects.filter(
+                       attachment__dossier_id=OuterRef("dossier_id"))),
+                   result_in_store=Exists(StoredDocument.objects.filter(
+                       kind=Kind.RESULT, source_dossier_id=OuterRef("dossier_id"))),
+                   component=Exists(Attachment.objects.filter(
+                       dossier_id=OuterRef("dossier_id")).exclude(_RESULT_FILES)))
             .values(by).order_by(by)
-            .annotate(reused=Count("pk", filter=Q(from_store=True)),
-                      shared=Count("pk", filter=Q(from_store=True) | Q(result_in_store=True)),
-                      citizen_received=Count("pk", filter=citizen),
-                      population_data=Count("pk", filter=citizen & (vneid | Q(from_store=True)))))
-    for row in rows:
-        out[row.pop(by)] = dict(row)
-    digitised = (DossierFact.objects.filter(finished.q(), scope.days(finished.anchor),
-                                            scope.dimensions())
-                 .filter(Exists(Attachment.objects.filter(dossier_id=OuterRef("dossier_id"))
-                                .exclude(_RESULT_FILES)))
-                 .values(by).order_by(by).annotate(n=Count("pk")))
-    for row in digitised:
-        out.setdefault(row[by], {})["digitised"] = row["n"]
-    for counts in out.values():
-        for name in DIGITAL_QUANTITIES:
-            counts.setdefault(name, 0)
-    return out
+            .annotate(reused=Count("pk", filter=in_received & from_store),
+                      shared=Count("pk", filter=in_received & (from_store
+                                                               | Q(result_in_store=True))),
+                      citizen_received=Count("pk", filter=in_received & citizen),
+                      population_data=Count("pk", filter=in_received & citizen
+                                            & (vneid | from_store)),
+                      digitised=Count("pk", filter=in_finished & Q(component=True))))
+    return {row.pop(by): dict(row) for row in rows}
 
 
 def _total(per_key: Mapping[Any, Mapping[str, int]]) -> dict[str, int]:
@@ -697,12 +694,21 @@ def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
     return out
 
 
-def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
-    """The numbers indicators may name as numerator or denominator."""
+def _needs(table: Sequence[Indicator]) -> set[str]:
+    return {name for i in table for name in (i.numerator, i.denominator) if name}
+
+
+def quantities(scope: Scope, now: dt.datetime | None = None,
+               needed: set[str] | None = None) -> dict[str, int]:
+    """The numbers indicators may name as numerator or denominator; with ``needed``, the
+    costlier ones (1.3, 4.2 to 4.5) only if named there (an older table does not)."""
     now = now or timezone.now()
     not_synced = sum(sum(c) for c in _not_synced(scope).values())
-    return _quantities(scope, figures(scope, now), _procedure_counts(scope)[None], now,
-                       not_synced, _feedback_counts(scope, now), _total(digital_counts(scope)))
+    digital = (_total(digital_counts(scope))
+               if needed is None or needed & set(DIGITAL_QUANTITIES) else None)
+    procedures = _procedure_counts(scope, needed is None or "procedures_complete" in needed)
+    return _quantities(scope, figures(scope, now), procedures[None], now, not_synced,
+                       _feedback_counts(scope, now), digital)
 
 
 def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
@@ -731,7 +737,8 @@ def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
 def national_index(scope: Scope, now: dt.datetime | None = None) -> IndexResult:
     """Decision 766's index for the scope, with the indicator table in force on ``scope.end``."""
     now = now or timezone.now()
-    return _score(quantities(scope, now), indicators_in_force(scope.end), scope.end)
+    table = indicators_in_force(scope.end)
+    return _score(quantities(scope, now, _needs(table)), table, scope.end)
 
 
 def index_by_agency(scope: Scope, now: dt.datetime | None = None,
@@ -741,11 +748,13 @@ def index_by_agency(scope: Scope, now: dt.datetime | None = None,
     now = now or timezone.now()
     rows = rows if rows is not None else breakdown(scope, "agency", now)
     table = indicators_in_force(scope.end)
-    procedures = _procedure_counts(replace(scope, agency_ids=tuple(r.key for r in rows)))
+    needed = _needs(table)
+    procedures = _procedure_counts(replace(scope, agency_ids=tuple(r.key for r in rows)),
+                                   "procedures_complete" in needed)
     not_synced = _not_synced(scope)
     answered = (feedback.counts_by_agency(scope.start, scope.end, [r.key for r in rows], now)
                 if _feedback_applies(scope) else {})
-    digital = digital_counts(scope)
+    digital = digital_counts(scope) if needed & set(DIGITAL_QUANTITIES) else {}
     return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now,
                                       sum(not_synced.get(r.key, (0, 0))),
                                       answered.get(r.key, feedback.Counts())
