@@ -240,3 +240,10 @@ def test_the_ward_page_by_month_for_whom_may_see_it(client):
     html = client.get("/giam-sat/phuong-xa/?month=1999-01").content.decode()
     assert html.count("data-ward=") == len(wards.wards_of()) > 1
     assert f'data-ward="{code}"' in html and "Nhân lực số" in html
+    # The agency's 766 table shows why an indicator is not measured, and 2.2 in working days.
+    html = client.get(f"/giam-sat/co-quan/{hai_chau.pk}/?start=2026-12-01&end=2026-12-31"
+                      ).content.decode()
+    row = html.split('data-indicator="1.2"')[1].split("</tr>")[0]
+    assert "Không đo được tại hệ thống" in row and "chưa đo" in row
+    row = html.split('data-indicator="2.2"')[1].split("</tr>")[0]
+    assert "ngày làm việc" in row and "không tính điểm" in row
