@@ -44,6 +44,9 @@ Definitions (each rate is a percentage rounded to 2 decimals, ``None`` when its 
   a rateable state − those rated "không hài lòng") ÷ those dossiers.
 * synced with the national portal (766 indicator 1.4, quantity ``received_synced``): dossiers
   received in the period none of whose sync records is waiting or failed.
+* published in full (1.3), fee procedures paid online (3.5): ``_procedure_counts``;
+  digitisation and reuse (4.2 to 4.5): :func:`digital_counts`; the average processing time
+  (2.2) is ``processing_days`` ÷ ``resolved``, shown and not scored.
 """
 
 from __future__ import annotations
@@ -54,14 +57,18 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
+from dichvucong.accounts.assurance import IdentitySource
 from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
+from dichvucong.backoffice import services as backoffice
 from dichvucong.catalog.models import Field, Procedure
 from dichvucong.core.text import vietnamese_key
-from dichvucong.dossiers.models import Dossier
+from dichvucong.datastore.models import AttachmentOrigin, Kind, StoredDocument
+from dichvucong.dossiers import exchange
+from dichvucong.dossiers.models import ApplicantType, Attachment, Dossier
 from dichvucong.feedback import services as feedback
 from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
@@ -87,6 +94,7 @@ __all__ = [
     "StatRow",
     "TargetReport",
     "breakdown",
+    "digital_counts",
     "drilldown",
     "figures",
     "index_by_agency",
@@ -442,9 +450,9 @@ def indicator_points(rule: str, points: Decimal | float | None, value: float | N
     * ``threshold`` (as the Thanh Hóa S1 system implements some indicators): full points at
       ``target`` or more, otherwise ``points × fallback_factor``;
     * ``constant``: ``points`` whatever the data (S1 awards some indicators it cannot measure);
-    * ``not_measured``: None.
+    * ``average`` and ``not_measured``: None (an average earns no points).
     """
-    if rule == Indicator.Rule.NOT_MEASURED or points is None:
+    if rule in (Indicator.Rule.NOT_MEASURED, Indicator.Rule.AVERAGE) or points is None:
         return None
     pts = float(points)
     if rule == Indicator.Rule.CONSTANT:
@@ -518,9 +526,47 @@ def indicators_in_force(on: dt.date) -> list[Indicator]:
     return sorted(latest.values(), key=lambda r: (r.group, r.code))
 
 
-def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
+# The parts of a procedure Decree 63/2010/NĐ-CP (Art. 8(2)) requires published, as keys of its
+# definition (766 indicator 1.3); ``__0``: the list has a first element. The time limit may be
+# "same day"; the implementing agency may be the definition's text or the catalogue's agency.
+COMPLETE_PARTS = ("name", "steps_text", "channels__0", "documents__0", "applicant_types__0")
+AGENCY_PARTS = ("agency", "authority")
+
+
+def _published_in_full(agency_id: int | None, processing: Any, parts: Sequence[Any]) -> bool:
+    """``parts``: COMPLETE_PARTS then AGENCY_PARTS of a current definition."""
+    required, agency_text = parts[:len(COMPLETE_PARTS)], parts[len(COMPLETE_PARTS):]
+    timed = isinstance(processing, dict) and bool(processing.get("time_limit")
+                                                  or processing.get("same_day"))
+    return (timed and all(v not in (None, "", [], {}) for v in required)
+            and (agency_id is not None or any(agency_text)))
+
+
+def _complete_procedures(active: QuerySet) -> tuple[dict[int, int], int, int]:
+    """Per agency, its own active procedures published in full; the commune procedures shared by
+    every commune agency published in full; all published in full. One query, reading only
+    those keys of each current definition."""
+    keys = [f"current_version__definition__{k}"
+            for k in ("processing", *COMPLETE_PARTS, *AGENCY_PARTS)]
+    own: dict[int, int] = {}
+    shared = total = 0
+    for agency_id, at_commune, processing, *row in active.values_list("agency_id", "at_commune",
+                                                                      *keys):
+        if not _published_in_full(agency_id, processing, row):
+            continue
+        total += 1
+        if agency_id is not None:
+            own[agency_id] = own.get(agency_id, 0) + 1
+        elif at_commune:
+            shared += 1
+    return own, shared, total
+
+
+def _procedure_counts(scope: Scope, complete: bool = True) -> dict[int | None, dict[str, int]]:
     """Per agency (None: the whole scope), the active procedures it performs, those offered
-    online, and those of them with an online dossier received in the period. Four queries."""
+    online, those of them with an online dossier received in the period, those published in
+    full (1.3), and those with a fee-bearing dossier received in the period and those of them
+    with one paid online (3.5). Seven queries; six without ``complete`` (1.3, left at 0)."""
     online_q = ~Q(online_mode=Procedure.OnlineMode.NONE)
     active = Procedure.objects.filter(is_active=True)
     per_agency: dict[int | None, dict[str, int]] = {}
@@ -529,12 +575,19 @@ def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
                                            procedures_online=Count("pk", filter=online_q))}
     shared = active.filter(agency__isnull=True, at_commune=True).aggregate(
         procedures=Count("pk"), procedures_online=Count("pk", filter=online_q))
+    complete_own, complete_shared, complete_total = (_complete_procedures(active) if complete
+                                                     else ({}, 0, 0))
     communes = set(Agency.objects.filter(level=Agency.Level.COMMUNE).values_list("pk", flat=True))
-    used = {r["agency_id"]: r["n"] for r in DailyFact.objects.filter(
-        scope.days(), scope.dimensions(), received__gt=0, channel__in=ONLINE_CHANNELS)
-        .filter(Q(procedure__online_mode__in=("full", "partial")))
-        .values("agency_id").order_by("agency_id")
-        .annotate(n=Count("procedure_id", distinct=True))}
+    period = DailyFact.objects.filter(scope.days(), scope.dimensions())
+    online_used = Q(received__gt=0, channel__in=ONLINE_CHANNELS,
+                    procedure__online_mode__in=("full", "partial"))
+    fee_counts = {"procedures_fee": Count("procedure_id", distinct=True,
+                                          filter=Q(fee_bearing__gt=0)),
+                  "procedures_paid_online": Count("procedure_id", distinct=True,
+                                                  filter=Q(paid_online__gt=0))}
+    used = {r["agency_id"]: r for r in period.values("agency_id").order_by("agency_id")
+            .annotate(procedures_online_used=Count("procedure_id", distinct=True,
+                                                   filter=online_used), **fee_counts)}
     agencies = scope.agency_ids if scope.agency_ids is not None else tuple(set(own) | communes)
     for agency in agencies:
         counts = {"procedures": 0, "procedures_online": 0}
@@ -542,27 +595,83 @@ def _procedure_counts(scope: Scope) -> dict[int | None, dict[str, int]]:
             if source:
                 counts["procedures"] += source["procedures"] or 0
                 counts["procedures_online"] += source["procedures_online"] or 0
-        counts["procedures_online_used"] = used.get(agency, 0)
+        counts["procedures_complete"] = complete_own.get(agency, 0) + (
+            complete_shared if agency in communes else 0)
+        for name in ("procedures_online_used", *fee_counts):
+            counts[name] = (used.get(agency) or {}).get(name, 0)
         per_agency[agency] = counts
     if scope.agency_ids is None:
         # The city offers each procedure once, whichever agencies perform it.
         totals = active.aggregate(procedures=Count("pk"),
                                   procedures_online=Count("pk", filter=online_q))
-        totals["procedures_online_used"] = (
-            DailyFact.objects.filter(scope.days(), scope.dimensions(), received__gt=0,
-                                     channel__in=ONLINE_CHANNELS,
-                                     procedure__online_mode__in=("full", "partial"))
-            .values("procedure_id").distinct().count())
+        totals.update(period.aggregate(
+            procedures_online_used=Count("procedure_id", distinct=True, filter=online_used),
+            **fee_counts))
+        totals["procedures_complete"] = complete_total
     else:
         totals = {k: sum(c[k] for c in per_agency.values())
-                  for k in ("procedures", "procedures_online", "procedures_online_used")}
+                  for k in ("procedures", "procedures_online", "procedures_online_used",
+                            "procedures_complete", *fee_counts)}
     per_agency[None] = totals
     return per_agency
 
 
+# --- digitisation and reuse (766 indicators 4.2 to 4.5, the ward indicators) -------------------
+
+# The files officials attach as the result (``backoffice.services``, ``dossiers.exchange``) are
+# not dossier components.
+_RESULT_FILES = (Q(requirement__startswith=backoffice.RESULT_REQUIREMENT)
+                 | Q(requirement__startswith=exchange.RESULT_REQUIREMENT))
+DIGITAL_QUANTITIES = ("digitised", "reused", "shared", "population_data", "citizen_received")
+
+
+def digital_counts(scope: Scope, by: str = "agency_id") -> dict[Any, dict[str, int]]:
+    """Per value of ``by`` (a column of the dossier facts), over the dossiers of the scope:
+
+    * ``digitised`` (4.2): finished in the period with a result, at least one attachment (filed
+      online or digitised at reception) and an electronic result;
+    * ``reused`` (4.3): received in the period with an attachment taken from the citizen's data
+      store (``datastore.AttachmentOrigin``) instead of a new upload;
+    * ``shared`` (4.4): received in the period, reused, or with a result put into its holder's
+      store (``datastore.services.collect_result``);
+    * ``citizen_received``, ``population_data`` (4.5, per dossier): received in the period from a
+      citizen, and of those filed from a VNeID-verified account or reusing the store.
+
+    One query over the dossier facts received or finished in the period (by their day
+    indexes), testing each one's attachments and store documents by key."""
+    received, finished = facts.measure("received"), facts.measure("digital_result")
+    in_received = received.q() & scope.days(received.anchor)
+    in_finished = finished.q() & scope.days(finished.anchor)
+    from_store = Q(from_store=True)
+    citizen = Q(dossier__applicant_type=ApplicantType.CITIZEN)
+    vneid = Q(dossier__applicant__identity_source__in=(IdentitySource.VNEID_1,
+                                                       IdentitySource.VNEID_2))
+    rows = (DossierFact.objects.filter(in_received | in_finished, scope.dimensions())
+            .alias(from_store=Exists(AttachmentOrigin.objects.filter(
+                       attachment__dossier_id=OuterRef("dossier_id"))),
+                   result_in_store=Exists(StoredDocument.objects.filter(
+                       kind=Kind.RESULT, source_dossier_id=OuterRef("dossier_id"))),
+                   component=Exists(Attachment.objects.filter(
+                       dossier_id=OuterRef("dossier_id")).exclude(_RESULT_FILES)))
+            .values(by).order_by(by)
+            .annotate(reused=Count("pk", filter=in_received & from_store),
+                      shared=Count("pk", filter=in_received & (from_store
+                                                               | Q(result_in_store=True))),
+                      citizen_received=Count("pk", filter=in_received & citizen),
+                      population_data=Count("pk", filter=in_received & citizen
+                                            & (vneid | from_store)),
+                      digitised=Count("pk", filter=in_finished & Q(component=True))))
+    return {row.pop(by): dict(row) for row in rows}
+
+
+def _total(per_key: Mapping[Any, Mapping[str, int]]) -> dict[str, int]:
+    return {name: sum(c.get(name, 0) for c in per_key.values()) for name in DIGITAL_QUANTITIES}
+
+
 def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
                 now: dt.datetime, not_synced: int = 0,
-                feedback_counts: feedback.Counts | None = None) -> dict[str, int]:
+                feedback_counts: feedback.Counts | None = None,
+                digital: Mapping[str, int] | None = None) -> dict[str, int]:
     # The index is "real time": when the period reaches today, dossiers still being processed
     # count too, on time while not past their due time (766 technical specification, 2.1).
     current = scope.end >= timezone.localdate(now)
@@ -581,15 +690,25 @@ def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
                     "feedback_on_time": feedback_counts.on_time,
                     "feedback_satisfied": feedback_counts.satisfied})
     out.update(procedures)
+    out.update({name: (digital or {}).get(name, 0) for name in DIGITAL_QUANTITIES})
     return out
 
 
-def quantities(scope: Scope, now: dt.datetime | None = None) -> dict[str, int]:
-    """The numbers indicators may name as numerator or denominator."""
+def _needs(table: Sequence[Indicator]) -> set[str]:
+    return {name for i in table for name in (i.numerator, i.denominator) if name}
+
+
+def quantities(scope: Scope, now: dt.datetime | None = None,
+               needed: set[str] | None = None) -> dict[str, int]:
+    """The numbers indicators may name as numerator or denominator; with ``needed``, the
+    costlier ones (1.3, 4.2 to 4.5) only if named there (an older table does not)."""
     now = now or timezone.now()
     not_synced = sum(sum(c) for c in _not_synced(scope).values())
-    return _quantities(scope, figures(scope, now), _procedure_counts(scope)[None], now,
-                       not_synced, _feedback_counts(scope, now))
+    digital = (_total(digital_counts(scope))
+               if needed is None or needed & set(DIGITAL_QUANTITIES) else None)
+    procedures = _procedure_counts(scope, needed is None or "procedures_complete" in needed)
+    return _quantities(scope, figures(scope, now), procedures[None], now, not_synced,
+                       _feedback_counts(scope, now), digital)
 
 
 def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
@@ -599,7 +718,10 @@ def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
         num = available.get(ind.numerator) if ind.numerator else None
         den = available.get(ind.denominator) if ind.denominator else None
         measured = ind.rule not in (Indicator.Rule.CONSTANT, Indicator.Rule.NOT_MEASURED)
-        value = rate(num, den) if measured and num is not None else None
+        if ind.rule == Indicator.Rule.AVERAGE:  # 2.2: working days, not a percentage
+            value = round(num / den, 2) if num is not None and den else None
+        else:
+            value = rate(num, den) if measured and num is not None else None
         scores.append(IndicatorScore(
             code=ind.code, group=ind.group, group_name=ind.group_name, name=ind.name,
             numerator=num if measured else None, denominator=den if measured else None,
@@ -615,7 +737,8 @@ def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
 def national_index(scope: Scope, now: dt.datetime | None = None) -> IndexResult:
     """Decision 766's index for the scope, with the indicator table in force on ``scope.end``."""
     now = now or timezone.now()
-    return _score(quantities(scope, now), indicators_in_force(scope.end), scope.end)
+    table = indicators_in_force(scope.end)
+    return _score(quantities(scope, now, _needs(table)), table, scope.end)
 
 
 def index_by_agency(scope: Scope, now: dt.datetime | None = None,
@@ -625,14 +748,18 @@ def index_by_agency(scope: Scope, now: dt.datetime | None = None,
     now = now or timezone.now()
     rows = rows if rows is not None else breakdown(scope, "agency", now)
     table = indicators_in_force(scope.end)
-    procedures = _procedure_counts(replace(scope, agency_ids=tuple(r.key for r in rows)))
+    needed = _needs(table)
+    procedures = _procedure_counts(replace(scope, agency_ids=tuple(r.key for r in rows)),
+                                   "procedures_complete" in needed)
     not_synced = _not_synced(scope)
     answered = (feedback.counts_by_agency(scope.start, scope.end, [r.key for r in rows], now)
                 if _feedback_applies(scope) else {})
+    digital = digital_counts(scope) if needed & set(DIGITAL_QUANTITIES) else {}
     return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now,
                                       sum(not_synced.get(r.key, (0, 0))),
                                       answered.get(r.key, feedback.Counts())
-                                      if answered else None), table, scope.end)
+                                      if answered else None, digital.get(r.key)),
+                          table, scope.end)
             for r in rows}
 
 

@@ -199,6 +199,8 @@ class Indicator(models.Model):
         PROPORTIONAL = "proportional", _("Tỷ lệ × điểm")
         THRESHOLD = "threshold", _("Đủ điểm khi đạt mục tiêu; dưới mục tiêu: điểm × hệ số")
         CONSTANT = "constant", _("Điểm cố định (không đo tại hệ thống)")
+        # A figure that is not a ratio and earns no points (2.2, the average processing time).
+        AVERAGE = "average", _("Giá trị trung bình, không tính điểm")
         NOT_MEASURED = "not_measured", _("Chưa đo được tại hệ thống")
 
     code = models.CharField(_("mã chỉ số"), max_length=10)

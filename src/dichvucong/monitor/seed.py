@@ -202,3 +202,94 @@ def seed_feedback(Indicator) -> None:  # noqa: N803 - the historical model, in a
     for row in INDICATORS_FEEDBACK:
         Indicator.objects.update_or_create(code=row["code"], effective_from=row["effective_from"],
                                            defaults=row)
+
+
+# Decision 766 in full (issue #22, item 5): every indicator the platform's own data can give is
+# measured from this month, with its formula from the index's technical specification [SPEC]
+# (the decision's formulas as the national portal computes them); the others keep
+# ``not_measured`` and say why in their note, which the IOC shows. The quantities are in
+# ``metrics.digital_counts`` and ``metrics._procedure_counts``.
+FULL_FROM = date(2026, 12, 1)
+INDICATORS_FULL = [
+    {**_row("1.1", G1, "Tỷ lệ TTHC công bố đúng hạn",
+            "TTHC có quyết định công bố ban hành ≤ ngày có hiệu lực muộn nhất của văn bản quy "
+            "định − 5 ngày làm việc (cấp tỉnh) ÷ TTHC được công bố trong kỳ", None,
+            "not_measured", SPEC,
+            note="Không đo được tại hệ thống: ngày ban hành quyết định công bố và ngày có hiệu lực "
+                 "của văn bản quy định nằm ở CSDL quốc gia về TTHC; danh mục của hệ thống chỉ ghi "
+                 "số quyết định công bố dưới dạng chữ. Số điểm chưa xác minh."),
+     "effective_from": FULL_FROM},
+    {**_row("1.2", G1, "Tỷ lệ TTHC được cập nhật, công khai đúng hạn",
+            "TTHC bấm «Công khai» trên CSDL quốc gia về TTHC ≤ ngày quyết định công bố + 5 ngày "
+            "làm việc (cấp tỉnh) ÷ TTHC được công bố", 4, "not_measured", f"{QD766}; {SPEC}",
+            note="Không đo được tại hệ thống: việc công khai trên CSDL quốc gia về TTHC diễn ra "
+                 "ngoài hệ thống, và ngày của quyết định công bố không được lưu dưới dạng ngày."),
+     "effective_from": FULL_FROM},
+    {**_row("1.3", G1, "Tỷ lệ TTHC công khai đầy đủ các bộ phận tạo thành",
+            "TTHC đang áp dụng có đủ tên, trình tự, cách thức thực hiện, thành phần hồ sơ, thời "
+            "hạn giải quyết, đối tượng, cơ quan thực hiện (khoản 2 Điều 8 Nghị định 63/2010/NĐ-CP) "
+            "÷ TTHC đang áp dụng thuộc thẩm quyền (số liệu tại thời điểm xem)", 6,
+            "proportional_to_target", f"{SPEC}; {S1}", numerator="procedures_complete",
+            denominator="procedures", target=80,
+            note="6 điểm như S1; quy tắc chung của đặc tả (≥ 80 % đủ điểm, dưới đó tỷ lệ × 6 ÷ "
+                 "80 %); mục tiêu riêng chưa xác minh. Đọc phiên bản đang áp dụng của từng thủ "
+                 "tục trong danh mục."),
+     "effective_from": FULL_FROM},
+    {**_row("2.2", G2, "Thời gian giải quyết trung bình (ngày làm việc)",
+            "Tổng thời gian giải quyết (ngày làm việc, trừ thời gian chờ bổ sung) của hồ sơ kết "
+            "thúc xử lý trong kỳ có kết quả hoặc từ chối ÷ số hồ sơ đó", None, "average", SPEC,
+            numerator="processing_days", denominator="resolved",
+            note="Chỉ số theo dõi, không tính điểm (đặc tả chỉ nêu cách tính). Giá trị là số ngày "
+                 "làm việc, không phải tỷ lệ."),
+     "effective_from": FULL_FROM},
+    {**_row("3.5", G4, "Tỷ lệ TTHC có nghĩa vụ tài chính được tích hợp thanh toán trực tuyến",
+            "TTHC có hồ sơ có thu phí được thanh toán trực tuyến trong kỳ ÷ TTHC có hồ sơ có thu "
+            "phí tiếp nhận trong kỳ", 2, "proportional_to_target", f"{SPEC}; {S1}",
+            numerator="procedures_paid_online", denominator="procedures_fee", target=80,
+            note="Đặc tả: mẫu số là TTHC có thông tin phí trên CSDL quốc gia; tại hệ thống: TTHC "
+                 "có hồ sơ phải nộp phí trong kỳ. ≥ 80 % đủ điểm, dưới đó tỷ lệ × 2 ÷ 80 % theo "
+                 "đặc tả (S1 dùng 50 % và 2 × 0,8)."),
+     "effective_from": FULL_FROM},
+    {**_row("3.5b", G4, "TTHC có yêu cầu nghĩa vụ tài chính được cung cấp trên Cổng DVCQG",
+            "Không có công thức trong đặc tả; S1 cho cố định 2 điểm", 2, "not_measured", S1,
+            note="Không đo được tại hệ thống: việc cung cấp thanh toán trên Cổng DVCQG do Cổng "
+                 "quốc gia ghi nhận, đặc tả không nêu công thức; không cộng điểm cố định."),
+     "effective_from": FULL_FROM},
+    {**_row("4.2", G5, "Tỷ lệ số hóa hồ sơ, kết quả giải quyết TTHC",
+            "Hồ sơ kết thúc xử lý trong kỳ có kết quả, có ít nhất một thành phần hồ sơ điện tử "
+            "(nộp trực tuyến hoặc số hóa khi tiếp nhận) và có kết quả điện tử ÷ hồ sơ kết thúc xử "
+            "lý trong kỳ có kết quả", 4, "proportional_to_target", f"{SPEC}; {S1}",
+            numerator="digitised", denominator="with_result", target=80,
+            note="≥ 80 % đủ điểm, dưới đó tỷ lệ × 4 ÷ 80 % theo đặc tả (S1: 4 × 0,8)."),
+     "effective_from": FULL_FROM},
+    {**_row("4.3", G5, "Tỷ lệ khai thác, sử dụng lại thông tin, dữ liệu số hóa",
+            "Hồ sơ tiếp nhận trong kỳ có ít nhất một thành phần lấy lại từ dữ liệu đã số hóa "
+            "(kho dữ liệu của công dân) ÷ hồ sơ tiếp nhận trong kỳ", 2, "proportional_to_target",
+            f"{SPEC}; {S1}", numerator="reused", denominator="received", target=80,
+            note="≥ 80 % đủ điểm, dưới đó tỷ lệ × 2 ÷ 80 % theo đặc tả (S1: 2 × 0,8)."),
+     "effective_from": FULL_FROM},
+    {**_row("4.4", G5, "Tỷ lệ hồ sơ số hóa có kết nối, chia sẻ phục vụ tái sử dụng",
+            "Hồ sơ tiếp nhận trong kỳ có thành phần lấy từ kho dữ liệu cá nhân hoặc có kết quả "
+            "điện tử đã đưa vào kho của người được cấp ÷ hồ sơ tiếp nhận trong kỳ", None,
+            "proportional_to_target", SPEC, numerator="shared", denominator="received",
+            target=80,
+            note="Đo được nhưng chưa tính điểm: số điểm chưa xác minh (10 điểm còn lại của nhóm "
+                 "chia cho 4.4, 4.5 và chỉ số khác)."),
+     "effective_from": FULL_FROM},
+    {**_row("4.5", G5, "Ứng dụng dữ liệu dân cư",
+            "Hồ sơ của công dân tiếp nhận trong kỳ nộp từ tài khoản định danh điện tử VNeID hoặc "
+            "có thành phần lấy từ kho dữ liệu ÷ hồ sơ của công dân tiếp nhận trong kỳ", None,
+            "proportional_to_target", SPEC, numerator="population_data",
+            denominator="citizen_received", target=80,
+            note="Biến thể theo hồ sơ của đặc tả (đặc tả đếm cả theo TTHC). Đo được nhưng chưa "
+                 "tính điểm: số điểm chưa xác minh. Truy vấn CSDL dân cư khi tiếp nhận trực tiếp "
+                 "chưa được ghi nhận."),
+     "effective_from": FULL_FROM},
+]
+FULL_CODES = tuple(row["code"] for row in INDICATORS_FULL)
+
+
+def seed_full(Indicator) -> None:  # noqa: N803 - the historical model, in a migration
+    for row in INDICATORS_FULL:
+        Indicator.objects.update_or_create(code=row["code"], effective_from=row["effective_from"],
+                                           defaults=row)

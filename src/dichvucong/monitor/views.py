@@ -30,7 +30,7 @@ from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.exchange import ledger_of
 from dichvucong.dossiers.models import Dossier
 from dichvucong.feedback import services as feedback
-from dichvucong.monitor import access, charts, metrics, reports, transparency
+from dichvucong.monitor import access, charts, metrics, reports, transparency, wards
 from dichvucong.monitor.metrics import Figures, Scope
 from dichvucong.monitor.models import DossierFact
 from dichvucong.nationalsync import intake
@@ -384,6 +384,38 @@ def report(request: HttpRequest, agency_id: int, fmt: str) -> HttpResponse:
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+@login_required
+@require_GET
+def ward_indicators(request: HttpRequest) -> HttpResponse:
+    """The wards' digital-transformation indicators of one month (``monitor/wards.py``): every
+    ward for the city's viewers, a ward's own for its agencies' heads and controllers."""
+    viewer = _viewer_or_403(request)
+    visible = None if viewer.city else sorted(wards.wards_of(tuple(viewer.agency_ids)))
+    if visible == []:
+        raise PermissionDenied
+    today = timezone.localdate()
+    months = []
+    year, month = today.year, today.month
+    for _i in range(24):
+        months.append((f"{year:04d}-{month:02d}", f"{month:02d}/{year:04d}"))
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    chosen = request.GET.get("month", "")
+    if chosen not in dict(months):
+        chosen = months[0][0]
+    year, month = (int(part) for part in chosen.split("-"))
+    rows = wards.ward_indicators(year, month, visible)
+    return render(request, "monitor/wards.html", {
+        "months": months, "chosen": chosen, "city_view": viewer.city,
+        "rows": [{"ward": w, "online_rate": _pct(w.figures.online_rate),
+                  "paid_online_rate": _pct(w.figures.paid_online_rate),
+                  "digital_result_rate": _pct(w.figures.digital_result_rate),
+                  "on_time_rate": _pct(w.figures.on_time_rate),
+                  "reuse_rate": _pct(w.reuse_rate),
+                  "feedback_on_time_rate": _pct(w.feedback_on_time_rate)} for w in rows],
+        "not_computable": wards.NOT_COMPUTABLE,
+    })
 
 
 @require_GET

@@ -25,6 +25,7 @@ from dichvucong.catalog.definition import OnlineMode
 from dichvucong.catalog.presenters import format_time_limit, format_vnd
 from dichvucong.core.text import vietnamese_key
 from dichvucong.feedback import services as feedback_services
+from dichvucong.monitor import wards
 from dichvucong.opendata import figures
 from dichvucong.opendata.specs import ChartSpec, DatasetSpec, FieldSpec, TableSpec
 from dichvucong.opendata.vocabulary import (
@@ -63,6 +64,7 @@ def build_all() -> list[DatasetSpec]:
             rates_dataset(publisher, rates),
             units_dataset(publisher),
             feedback_dataset(publisher),
+            wards_dataset(publisher),
         ]
         specs += agency_datasets(monthly, rates)
         return specs
@@ -205,6 +207,65 @@ def feedback_dataset(publisher: Agency) -> DatasetSpec:
             description="Mỗi dòng là một phản ánh, kiến nghị đã trả lời và được công khai.",
             fields=FEEDBACK_FIELDS,
             rows=feedback_rows(),
+        )],
+    )
+
+
+# --- the wards' digital-transformation indicators (the monitoring centre's, monitor/wards.py) ----
+
+WARD_FIELDS = [
+    FieldSpec("period", "text", "Tháng"),
+    FieldSpec("ward_code", "text", "Mã phường, xã"),
+    FieldSpec("ward_name", "text", "Phường, xã"),
+    FieldSpec("received", "int", "Hồ sơ tiếp nhận"),
+    FieldSpec("online_received", "int", "Hồ sơ tiếp nhận trực tuyến"),
+    FieldSpec("online_rate", "numeric", "Tỷ lệ trực tuyến (%)"),
+    FieldSpec("fee_bearing", "int", "Hồ sơ có thu phí, lệ phí"),
+    FieldSpec("paid_online", "int", "Hồ sơ thanh toán trực tuyến"),
+    FieldSpec("paid_online_rate", "numeric", "Tỷ lệ thanh toán trực tuyến (%)"),
+    FieldSpec("with_result", "int", "Hồ sơ giải quyết có kết quả"),
+    FieldSpec("digital_result", "int", "Hồ sơ có kết quả điện tử"),
+    FieldSpec("digital_result_rate", "numeric", "Tỷ lệ kết quả điện tử (%)"),
+    FieldSpec("resolved", "int", "Hồ sơ đã giải quyết"),
+    FieldSpec("on_time", "int", "Giải quyết đúng hạn"),
+    FieldSpec("on_time_rate", "numeric", "Tỷ lệ đúng hạn (%)"),
+    FieldSpec("reused", "int", "Hồ sơ dùng lại dữ liệu trong kho"),
+    FieldSpec("reuse_rate", "numeric", "Tỷ lệ tái sử dụng dữ liệu (%)"),
+    FieldSpec("accounts", "int", "Tài khoản công dân có địa chỉ tại phường, xã"),
+    FieldSpec("accounts_opened", "int", "Tài khoản mở trong tháng"),
+    FieldSpec("feedback_received", "int", "Phản ánh, kiến nghị tiếp nhận"),
+    FieldSpec("feedback_on_time", "int", "Phản ánh, kiến nghị trả lời đúng hạn"),
+    FieldSpec("feedback_on_time_rate", "numeric", "Tỷ lệ phản ánh trả lời đúng hạn (%)"),
+]
+
+
+def ward_rows() -> list[dict]:
+    """Counts and rates per ward and month, as the IOC's ward page shows them; no person."""
+    return [{"period": figures.period(year, month), **w.as_row()}
+            for year, month in figures.months() for w in wards.ward_indicators(year, month)]
+
+
+def wards_dataset(publisher: Agency) -> DatasetSpec:
+    return DatasetSpec(
+        name="chi-so-chuyen-doi-so-phuong-xa",
+        title="Chỉ số chuyển đổi số phường, xã theo tháng",
+        notes=("Các chỉ số chuyển đổi số của phường, xã tính được từ dữ liệu của hệ thống dịch "
+               "vụ công (tỷ lệ hồ sơ trực tuyến, thanh toán trực tuyến, kết quả điện tử, đúng "
+               "hạn, tái sử dụng dữ liệu, tài khoản công dân, phản ánh trả lời đúng hạn), từng "
+               "tháng. Chỉ có số liệu tổng hợp, không có thông tin cá nhân. Bộ chỉ số của thành "
+               "phố: Quyết định 2386/QĐ-UBND ngày 05/11/2025."),
+        organization=publisher,
+        tags=[TAG_STATISTICS, TAG_ONLINE, TAG_DANANG],
+        groups=[GROUP_STATISTICS],
+        frequency="monthly",
+        tables=[TableSpec(
+            key="phuong-xa",
+            title="Chỉ số chuyển đổi số theo phường, xã và tháng",
+            description="Mỗi dòng là các chỉ số của một phường, xã trong một tháng.",
+            fields=WARD_FIELDS,
+            rows=ward_rows(),
+            chart=ChartSpec("Tỷ lệ trực tuyến (%) tháng gần nhất, theo phường, xã",
+                            label="ward_name", value="online_rate", latest="period"),
         )],
     )
 
