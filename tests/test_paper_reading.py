@@ -5,12 +5,15 @@ Two small pages go through Tesseract (a birth notice and a card)."""
 
 from __future__ import annotations
 
+import io
+import json
 import random
 from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from PIL import Image
 
 from dichvucong.accounts.models import User
 from dichvucong.dossiers import paperreading
@@ -18,7 +21,7 @@ from dichvucong.dossiers.models import Dossier
 from dichvucong.pipeline import worker
 from dichvucong.pipeline.models import PipelineEntry
 from dichvucong.reading import engine, papers, specimens
-from tests.birth_helpers import BIRTH, birth_form
+from tests.birth_helpers import BIRTH, birth_form, birth_form_json
 from tests.builders import user
 from tests.conftest import require_component
 from tests.payments_support import hai_chau
@@ -26,6 +29,7 @@ from tests.payments_support import hai_chau
 pytestmark = pytest.mark.django_db
 URL = f"/thu-tuc/{BIRTH}/nop-ho-so/"
 PENDING = "Máy đang đọc giấy tờ này"
+BROKEN_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"  # nothing to render
 
 
 def client_for(username: str) -> Client:
@@ -102,3 +106,30 @@ def test_the_worker_reads_the_papers_and_both_sides_see_what_disagrees(settings,
     assert child in html and number in html and "Giấy chứng sinh" in html
     assert card.full_name.upper() in html
     assert client_for("motcua.sotuphap").get(f"/mot-cua/ho-so/{draft.code}/").status_code == 404
+
+
+def test_files_filed_through_the_api_are_read_after_the_filing(client, settings):
+    """The API stores a filing's files in one statement (no entry of their own): the filing's
+    event reads them. A blank photo asks for a retake; a PDF the engine cannot open is kept as
+    not read (not retried for ever)."""
+    require_component("Tesseract with its Vietnamese model", engine.available(),
+                      "apt-get install tesseract-ocr tesseract-ocr-vie (./run tests does)")
+    settings.READ_UPLOADS = True
+    client.force_login(user("congdan"))
+    blank = io.BytesIO()
+    Image.new("L", (240, 160), 255).save(blank, "PNG")
+    response = client.post("/api/v1/dossiers", {
+        "procedure": BIRTH, "agency": hai_chau().pk, "form": json.dumps(birth_form_json()),
+        "documents": json.dumps([1, 2]),
+        "files": [SimpleUploadedFile("trang.png", blank.getvalue(), "image/png"),
+                  SimpleUploadedFile("hong.pdf", BROKEN_PDF, "application/pdf")]})
+    assert response.status_code == 201, response.content
+    dossier = Dossier.objects.get(code=response.json()["code"])
+    assert all(a.reading is None for a in dossier.attachments.all())  # not in the request
+    assert worker.drain().by_step.get("read") == 1  # the filing's entry, both files
+    readings = {a.original_name: a.reading for a in dossier.attachments.all()}
+    assert readings["trang.png"]["problems"] == [papers.UNREADABLE]
+    assert readings["hong.pdf"] == {"status": paperreading.UNAVAILABLE}
+    assert not PipelineEntry.objects.filter(dossier_id=dossier.pk, failures__gt={}).exists()
+    html = client_for("motcua.haichau").get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert papers.RETAKE in html and "Máy chưa đọc được giấy tờ này" in html

@@ -14,10 +14,12 @@ and the officer the same on the dossier's page; the officer decides.
 from __future__ import annotations
 
 import logging
+import subprocess
 import time
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from PIL import UnidentifiedImageError
 
 from dichvucong.catalog.definition import ProfileKey
 from dichvucong.dossiers.models import Attachment, Dossier
@@ -51,9 +53,12 @@ def read_attachment(attachment: Attachment) -> dict:
         with attachment.file.open("rb") as handle:
             content = handle.read()
         found = engine.read(content, READABLE[attachment.content_type])
-    except engine.EngineMissing as exc:
-        # Not retried for ever: the page says the paper was not read; the officer reads it.
-        logger.warning("reading: the engine is missing (%s)", exc)
+    except (engine.EngineMissing, subprocess.CalledProcessError, UnidentifiedImageError,
+            OSError) as exc:
+        # The engine missing, or a file it cannot open (a PDF pdftoppm cannot render): the
+        # same next time, so kept as not read instead of retried; the officer reads the file.
+        # A timeout (a busy machine) is raised instead, and the step tried again later.
+        logger.warning("reading: file %s not read (%s)", attachment.pk, type(exc).__name__)
         reading = {"status": UNAVAILABLE}
     else:
         paper = papers.find(found.text)

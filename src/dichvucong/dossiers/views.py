@@ -52,7 +52,6 @@ from dichvucong.ratings.services import rating_context
 from dichvucong.results.queries import dossiers_with_result_available
 from dichvucong.slips.data import available_slips
 
-
 CHECK_AGAIN = "kiem-tra"
 
 
