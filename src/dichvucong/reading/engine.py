@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import shutil
 import subprocess
 import tempfile
@@ -42,6 +43,9 @@ TILE = 60
 BLURRED_BELOW = 500.0
 SURE_WORD = 50.0  # confidence of a word whose box says where text is (not a speck of grain)
 EDGE_MARGIN = 0.01  # of the photo's longer side
+# One thread per Tesseract: the worker runs several reads at once, and OpenMP's threads in
+# several processes at once make each read many times slower (tesseract-ocr/tesseract#3109).
+ONE_THREAD = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 LAPLACIAN = ImageFilter.Kernel((3, 3), [0, 1, 0, 1, -4, 1, 0, 1, 0], scale=1, offset=128)
 
 
@@ -170,7 +174,7 @@ def _read_page(image: Image.Image, photo: bool) -> Reading:
         page.save(source)
         done = subprocess.run(["tesseract", str(source), "-", "-l", LANGUAGE, "--psm", "3",
                                "tsv"], capture_output=True, text=True, timeout=TIMEOUT,
-                              check=True)
+                              check=True, env=ONE_THREAD)
     reading, boxes = _from_tsv(done.stdout, angle)
     if not photo:
         return reading
