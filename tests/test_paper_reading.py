@@ -133,3 +133,8 @@ def test_files_filed_through_the_api_are_read_after_the_filing(client, settings)
     assert not PipelineEntry.objects.filter(dossier_id=dossier.pk, failures__gt={}).exists()
     html = client_for("motcua.haichau").get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
     assert papers.RETAKE in html and "Máy chưa đọc được giấy tờ này" in html
+    # A file stored before papers were read (migration 0009 marks them) is not said to be read.
+    dossier.attachments.filter(original_name="hong.pdf").update(
+        reading={"status": paperreading.SKIPPED})
+    html = client_for("motcua.haichau").get(f"/mot-cua/ho-so/{dossier.code}/").content.decode()
+    assert "Máy chưa đọc được giấy tờ này" not in html and papers.RETAKE in html

@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 READABLE = {"image/jpeg": "jpeg", "image/png": "png", "application/pdf": "pdf"}
 PENDING, READ, UNAVAILABLE = "pending", "read", "unavailable"
+SKIPPED = "skipped"  # stored before papers were read (migration 0009): never read, not shown
 # Forms designed before ``prefill`` existed: the applicant's own fields by their usual keys.
 LEGACY_KEYS = {"ho_ten": ProfileKey.FULL_NAME, "so_dinh_danh": ProfileKey.ID_NUMBER,
                "ngay_sinh": ProfileKey.DATE_OF_BIRTH}
@@ -137,6 +138,8 @@ def findings(dossier: Dossier, attachments: list[Attachment] | None = None) -> l
         if reading is None and not wanted(attachment):
             continue
         status = PENDING if reading is None else reading.get("status", READ)
+        if status == SKIPPED:
+            continue
         if status != READ:
             out.append(Finding(attachment.requirement, attachment.original_name, status))
             continue
