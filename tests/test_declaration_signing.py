@@ -83,7 +83,7 @@ def test_citizen_signs_before_filing_and_the_officer_sees_it(csc, tmp_path):
     assert refused.status_code == 200 and "bấm «Ký số tờ khai»" in refused.content.decode()
 
     signed = sign(client, draft, csc)
-    assert signed.status_code == 302 and signed["Location"].endswith("&check=1#ky-so")
+    assert signed.status_code == 302 and signed["Location"].endswith("&kiem-tra=1#ky-so")
     page = client.get(signed["Location"]).content.decode()
     assert "Đã ký số bởi Nguyễn Văn An" in page
     # Only the service's own steps: listed by CCCD, code sent, authorised with it, signed.

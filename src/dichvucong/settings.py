@@ -506,6 +506,10 @@ WEBHOOK_BACKOFF_MAX_SECONDS = float(os.environ.get("WEBHOOK_BACKOFF_MAX_SECONDS"
 # The pipeline's worker (pipeline/worker.py): how long a claimed entry is held before another
 # worker may take it over (a killed worker's entries).
 PIPELINE_LEASE_SECONDS = float(os.environ.get("PIPELINE_LEASE_SECONDS", "120"))
+# The worker reads the papers citizens upload (pipeline step ``read``, Tesseract: about a second
+# a page). Off in the test suite, whose many small uploads would each cost a read; the tests of
+# the reading turn it on.
+READ_UPLOADS = env_bool("DICHVUCONG_READ_UPLOADS", MODE != "test")
 WEBHOOK_LEASE_SECONDS = int(os.environ.get("WEBHOOK_LEASE_SECONDS", "60"))
 # The bank's transfer webhook signs its JSON body with HMAC-SHA256 under this secret.
 BANK_WEBHOOK_SECRET = os.environ.get(

@@ -40,7 +40,7 @@ from dichvucong.catalog.formviews import form_context, read_form
 from dichvucong.core import audit, storage
 from dichvucong.core.idnumber import InvalidIdNumber, check_birth_year, mask, parse_id_number
 from dichvucong.core.text import sorted_vietnamese, vietnamese_key
-from dichvucong.dossiers import access, exchange, lifecycle
+from dichvucong.dossiers import access, exchange, lifecycle, paperreading
 from dichvucong.dossiers.actions import StaleDossier
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import Action, TransitionError
@@ -248,6 +248,7 @@ def _workspace(request: HttpRequest, dossier: Dossier, *, errors: dict[str, str]
     return render(request, "backoffice/dossier.html", {
         **_nav(request),
         "dossier": dossier, "timeline": presenters.timeline(events), "attachments": attachments,
+        "paper_findings": paperreading.findings(dossier, attachments),
         "due": due_status(calendar, now, dossier.due_at, dossier.paused_at),
         "clock": reception_clock(calendar, now, dossier.submitted_at)
         if dossier.state == lifecycle.State.submitted.value else None,

@@ -203,6 +203,9 @@ class Attachment(models.Model):
                                     blank=True, related_name="+")
     # The filed declaration (tờ khai) the platform rendered from the form, not an upload.
     declaration = models.BooleanField(_("tờ khai điện tử"), default=False)
+    # What the worker read on the paper (``paperreading.py``): kind, fields, confidence,
+    # problems of the photo. None: not read (yet, or not a paper the worker reads).
+    reading = models.JSONField(null=True, blank=True, default=None)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -34,6 +34,7 @@ from dichvucong.dossiers import (
     citizen_view,
     exchange,
     journey,
+    paperreading,
     prefill,
     resumable,
     submission,
@@ -51,6 +52,8 @@ from dichvucong.ratings.services import rating_context
 from dichvucong.results import declaration_signing
 from dichvucong.results.queries import dossiers_with_result_available
 from dichvucong.slips.data import available_slips
+
+CHECK_AGAIN = "kiem-tra"
 
 
 @login_required
@@ -130,8 +133,9 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                                                    found.documents)
         other_errors = {key: message for key, message in
                         (("agency", found.agency), ("delivery", found.delivery)) if message}
-    elif request.method == "GET" and draft is not None and request.GET.get("check"):
-        # Back from «Ký số tờ khai»: the check page again, while the draft still passes.
+    elif request.method == "GET" and draft is not None and request.GET.get(CHECK_AGAIN):
+        # The check page again, by GET, while the draft still passes: back from «Ký số tờ
+        # khai», or reloaded to see what the worker has read on the papers since.
         result = check_values(definition.form, draft.form_data or {})
         check = _check_draft(procedure, definition, draft, result, agencies)
         if not check.errors or _sign_on_check_page(check.errors):
@@ -288,13 +292,19 @@ def _check_answers(request: HttpRequest, procedure, definition, draft: Dossier, 
     draft.form_data = submission.to_json(cleaned)
     quote = submission.quote_fee(draft)
     edit = reverse("dossiers:submit", args=[procedure.code]) + f"?draft={draft.pk}"
+    attachments = list(draft.attachments.all())
+    readings = paperreading.findings(draft, attachments)
     return render(request, "dossiers/check.html", {
         "procedure": procedure, "draft": draft, "agency": check.agency, "edit": edit,
         # Documents and the delivery are asked on the form's last page.
         "edit_last": edit + (f"&page={last}" if (last := len(definition.form_pages()) - 1)
                              else ""),
         "answers": journey.answers(definition, draft.form_data),
-        "documents": journey.documents(definition, list(draft.attachments.all())),
+        "documents": journey.documents(definition, attachments),
+        # What the worker read on the papers, against the answers above: warnings only.
+        "readings": readings,
+        "reload": edit + f"&{CHECK_AGAIN}=1" if any(
+            r.status == paperreading.PENDING for r in readings) else "",
         "delivery": delivery, "address": address, "consent": consent, "signing": signing,
         "signature_needed": check.errors.only_signature(),
         "fee": None if quote is None else format_vnd(quote.total) if quote.total else "",

@@ -33,7 +33,11 @@ without holding up the others (``DERIVED``):
 - ``sync``: the national portal's records (``nationalsync/outbox.py:record_event``,
   ``record_file``; ``nationalsync/worker.py`` sends);
 - ``webhooks``: one delivery per subscription (``webhooks/outbox.py:record_event``;
-  ``webhooks/worker.py`` POSTs).
+  ``webhooks/worker.py`` POSTs);
+- ``read``: the uploaded papers read (OCR) and the reading kept on the file's row
+  (``dossiers/paperreading.py:read_dossier``): a photo or PDF stored on a dossier or a draft,
+  and on filing the files a filing stored with no entry of their own (the API's, in one
+  statement). Last, as the slowest (about a second a page).
 The steps read the dossier as it is when they run: a worker that lags describes a later state,
 never an earlier one.
 """
@@ -44,10 +48,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 
 from dichvucong.datastore import services as store
 from dichvucong.datastore.services import RESULT_REQUIREMENT
+from dichvucong.dossiers import paperreading
 from dichvucong.dossiers.lifecycle import Action, State
 from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.monitor import facts
@@ -115,6 +121,17 @@ def _webhooks(entry: PipelineEntry) -> None:
         webhooks.record_event(event)
 
 
+def _read(entry: PipelineEntry) -> None:
+    paperreading.read_dossier(
+        entry.dossier_id, entry.object_id if entry.kind == EntryKind.ATTACHMENT else None)
+
+
+def _reads(kind: str, row) -> bool:
+    if kind == EntryKind.ATTACHMENT:
+        return paperreading.wanted(row) and row.requirement != RESULT_REQUIREMENT
+    return kind == EntryKind.EVENT and row.action in FILING and settings.READ_UPLOADS
+
+
 def _not_draft(row) -> bool:
     return row.to_state != State.draft.value
 
@@ -138,6 +155,7 @@ DERIVED: tuple[Step, ...] = (
     Step("sync", lambda kind, row: (kind == EntryKind.EVENT and _not_draft(row))
          or (kind == EntryKind.ATTACHMENT and _filed(row)), _sync),
     Step("webhooks", lambda kind, row: kind == EntryKind.EVENT and _not_draft(row), _webhooks),
+    Step("read", _reads, _read),
 )
 BY_NAME = {step.name: step for step in DERIVED}
 

@@ -1,7 +1,8 @@
 """Rendered papers with known fields, photographed-looking, for the tests and
 ``bench/bench_ocr.py``: a citizen identity card's front laid out as the 2021 card's (the
 national emblem and the photo as grey boxes), then turned, blurred, grained and saved as a
-low-quality JPEG as a phone would. Nothing here is a real person's."""
+low-quality JPEG as a phone would, or framed too close (a side cut off); and a hospital's birth
+notice (giấy chứng sinh), as a flat scan. Nothing here is a real person's."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ class Specimen:
     angle: float
     blur: float
     quality: int
+    cut: float = 0.0  # the share of the card's width left out of the photo, on the right
 
     @property
     def fields(self) -> dict[str, str]:
@@ -75,6 +77,8 @@ def photograph(image: Image.Image, specimen: Specimen, seed: int = 0) -> bytes:
     table = table.rotate(specimen.angle, resample=Image.BICUBIC, fillcolor=(96, 84, 72))
     if specimen.blur:
         table = table.filter(ImageFilter.GaussianBlur(specimen.blur))
+    if specimen.cut:  # framed too close: the card's right part is out of the photo
+        table = table.crop((0, 0, 120 + round(image.width * (1 - specimen.cut)), table.height))
     grain = Image.effect_noise(table.size, 24).convert("RGB")
     table = Image.blend(table, grain, 0.08)
     out = io.BytesIO()
@@ -84,3 +88,25 @@ def photograph(image: Image.Image, specimen: Specimen, seed: int = 0) -> bytes:
 
 def photographed_card(specimen: Specimen) -> bytes:
     return photograph(card(specimen), specimen)
+
+
+def birth_notice(mother: str, mother_id: str, born: date) -> bytes:
+    """A hospital's birth notice (giấy chứng sinh) with the labels of the form annexed to
+    Thông tư 56/2017/TT-BYT (``papers.py`` says what was checked), scanned flat as a PNG."""
+    image = Image.new("L", (1240, 760), 255)
+    draw = ImageDraw.Draw(image)
+    regular = ImageFont.truetype(DEJAVU, 28)
+    lines = [("BỆNH VIỆN PHỤ SẢN - NHI ĐÀ NẴNG", True), ("GIẤY CHỨNG SINH", True),
+             (f"Họ và tên mẹ/Người nuôi dưỡng: {mother}", False),
+             ("Năm sinh: 1994   Dân tộc: Kinh", False),
+             (f"Giấy CMND/Thẻ căn cước/Hộ chiếu số: {mother_id}", False),
+             (f"Đã sinh con vào lúc: 8 giờ 30 phút, ngày {born.day:02d} tháng "
+              f"{born.month:02d} năm {born.year}", False),
+             ("Số con trong lần sinh này: 1   Giới tính của con: Nam   Cân nặng: 3200 gam",
+              False)]
+    for index, (text, bold) in enumerate(lines):
+        draw.text((80, 60 + index * 90), text, fill=0,
+                  font=ImageFont.truetype(DEJAVU_BOLD, 34) if bold else regular)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()

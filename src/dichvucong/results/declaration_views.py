@@ -84,7 +84,7 @@ def sign_declaration(request: HttpRequest, pk: int) -> HttpResponse:
                                                              "agency"),
                               pk=pk, state="draft", applicant=request.user)
     back = (reverse("dossiers:submit", args=[draft.procedure.code])
-            + f"?draft={draft.pk}&check=1")
+            + f"?draft={draft.pk}&kiem-tra=1")
     pending = request.session.get(SIGNING_SESSION_KEY) or {}
     credential = pending.get("credential") if pending.get("draft") == draft.pk else None
     error = ""
