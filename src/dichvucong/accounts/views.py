@@ -625,8 +625,9 @@ def passkey_login(request: HttpRequest) -> HttpResponse:
     sends its form again)."""
     if not ratelimit.allow("otp-verify", str(request.user.pk), OTP_ATTEMPTS, 600):
         return _refused(_("Đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."), 429)
+    body = _json_body(request)
     try:
-        passkeys.authenticate(request, _json_body(request).get("credential") or {})
+        passkeys.authenticate(request, body.get("credential") or {})
     except passkeys.PasskeyError as exc:
         return _refused(str(exc))
-    return JsonResponse({"redirect": _safe_next(request, _json_body(request).get("next"))})
+    return JsonResponse({"redirect": _safe_next(request, str(body.get("next") or ""))})
