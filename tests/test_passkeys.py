@@ -146,7 +146,7 @@ def test_a_passkey_is_the_second_step_and_a_replay_or_stale_answer_is_refused(en
     assert second.get("/mot-cua/").status_code == 200
 
 
-def test_removing_a_passkey_asks_to_re_authenticate_and_a_passkey_does(enrolled):
+def test_removing_or_adding_a_passkey_asks_to_re_authenticate_and_a_passkey_does(enrolled):
     user, key, _other_key = enrolled
     client = logged_in(user)
     assert answer(client, key.get(login_options(client))).status_code == 200
@@ -163,3 +163,8 @@ def test_removing_a_passkey_asks_to_re_authenticate_and_a_passkey_does(enrolled)
     assert removed["Location"] == "/tai-khoan/khoa-truy-cap/"
     assert not Passkey.objects.filter(user=user).exists()
     assert client.get("/mot-cua/").status_code == 200  # just verified: the session goes on
+    session = client.session
+    session[twofactor.VERIFIED_AT] = 0  # adding one asks the same
+    session.save()
+    assert "Xác nhận lại danh tính" in client.get("/tai-khoan/khoa-truy-cap/").content.decode()
+    assert post_json(client, "/tai-khoan/khoa-truy-cap/dang-ky/tuy-chon/").status_code == 403

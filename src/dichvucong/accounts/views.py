@@ -569,11 +569,11 @@ def _refused(message: str, status: int = 400) -> JsonResponse:
 
 @never_cache
 @login_required
-@reauth.recent_verification()
+@reauth.recent_verification(methods=("GET", "POST"))
 @require_http_methods(["GET", "POST"])
 def passkeys_page(request: HttpRequest) -> HttpResponse:
-    """The person's passkeys: add one (passkeys.js), see when each was last used, remove one
-    (after re-authentication)."""
+    """The person's passkeys: add one (passkeys.js), see when each was last used, remove one.
+    Re-authentication first: a stolen session must not add its own key or remove the owner's."""
     if request.method == "POST" and request.POST.get("action") == "remove":
         pk = request.POST.get("passkey", "")
         if pk.isdigit() and passkeys.remove(request, int(pk)):
@@ -588,6 +588,8 @@ def passkeys_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def passkey_register_options(request: HttpRequest) -> HttpResponse:
+    if not reauth.fresh(request) and reauth.possible(request.user):
+        return _refused(_("Vui lòng tải lại trang và xác nhận lại danh tính."), 403)
     return JsonResponse(passkeys.registration_options(request))
 
 
