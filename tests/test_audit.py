@@ -10,6 +10,7 @@ from dichvucong.accounts.models import Membership, Role
 from dichvucong.core import audit
 from dichvucong.core.models import AuditEntry, AuditHead
 from dichvucong.datastore.models import Access, AccessRecord
+from dichvucong.dossiers.models import DossierEvent
 from tests.builders import agency, filed, user
 
 pytestmark = pytest.mark.django_db
@@ -79,3 +80,22 @@ def test_a_truncated_tail_is_found_by_the_anchor(chain):
     AuditEntry.objects.filter(seq__gte=4).delete()
     AuditHead.objects.filter(pk=1).update(seq=3, hash=chain[3].hash)  # the head covered up too
     assert "the chain ends at 3 but was anchored at 5" in problems()
+
+
+def test_a_source_row_edited_or_deleted_after_its_entry_is_found(chain):
+    """The entry keeps a digest of the row it records: the row cannot be changed or removed
+    behind the chain's back."""
+    dossier = filed()
+    event = DossierEvent.objects.get(dossier=dossier, action="submit")
+    look = AccessRecord.objects.create(owner=dossier.applicant, actor=user("motcua.haichau"),
+                                       action=Access.COUNTER_VIEW, data={"lý do": "quầy"})
+    event.data = {"exchange": "lawful later change"}  # not among the digested fields
+    event.save(update_fields=["data"])
+    audit.seal()
+    assert audit.verify().ok, audit.verify().problems
+    DossierEvent.objects.filter(pk=event.pk).update(note="Ghi chú đã bị sửa")
+    look_pk = look.pk
+    look.delete()
+    found = problems()
+    assert f"its source row dossiers.dossierevent {event.pk} was edited" in found
+    assert f"its source row datastore.accessrecord {look_pk} was deleted" in found

@@ -178,23 +178,50 @@ def test_two_clients_post_the_same_form(world):
     assert "Đã tiếp nhận" in loser
 
 
-def test_two_requests_appending_to_the_audit_trail_at_once_keep_one_chain():
-    """Each thread appends and seals entries at the same moment as the other; the head's lock
-    (PostgreSQL) or the IMMEDIATE transaction (SQLite) keeps them in one unbroken chain."""
+def test_a_sealer_waits_for_the_one_sealing_so_the_chain_cannot_fork(monkeypatch):
+    """The interleaving that forks the chain, forced rather than hoped for: sealer A has read
+    the head and the unsealed entries and stops there; meanwhile B appends an entry and seals.
+    Without the head's lock (PostgreSQL: its row lock; SQLite: the IMMEDIATE transaction) B
+    reads the same head, seals A's entry and its own, and A then writes the head back one entry
+    behind, so the next seal gives a second entry B's number (a fork, or an IntegrityError).
+    With the lock B waits until A has committed; A's pause ends when B is done or after 1 s."""
+    AuditHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": audit.GENESIS})
+    audit.seal()  # what the database's setup left
+    before = AuditHead.objects.get(pk=1).seq
+    a_has_read, b_done = threading.Event(), threading.Event()
+    paused: list[threading.Thread] = []
+    unsealed = audit._unsealed
 
-    def appender(name):
-        def run():
-            for n in range(6):
-                with transaction.atomic():
-                    audit.record(source="test", action="test.concurrent", object_type="test",
-                                 object_id=f"{name}-{n}")
-                audit.seal()
-            return name
-        return run
+    def pausing():
+        pending = unsealed()
+        if threading.current_thread() in paused and not a_has_read.is_set():
+            a_has_read.set()
+            b_done.wait(timeout=1)  # never set before A commits when the lock holds
+        return pending
 
-    assert at_once(appender("a"), appender("b")) == ["a", "b"]
-    entries = AuditEntry.objects.filter(action="test.concurrent")
-    assert entries.count() == 12 and not entries.filter(seq__isnull=True).exists()
+    monkeypatch.setattr(audit, "_unsealed", pausing)
+
+    def append(name):
+        with transaction.atomic():  # sealed on commit
+            audit.record(source="test", action="test.concurrent", object_type="test",
+                         object_id=name)
+
+    def sealer_a():
+        paused.append(threading.current_thread())
+        append("a")
+
+    def sealer_b():
+        assert a_has_read.wait(timeout=30)
+        append("b")
+        b_done.set()
+
+    assert at_once(sealer_a, sealer_b) == [None, None]
+    append("c")  # the next seal after the race
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()  # all sealed
+    head = AuditHead.objects.get(pk=1)
+    last = AuditEntry.objects.order_by("-seq").first()
+    assert (head.seq, head.hash) == (last.seq, last.hash) == (before + 3, last.hash)
+    assert list(AuditEntry.objects.filter(seq__gt=before).order_by("seq")
+                .values_list("object_id", flat=True)) == ["a", "b", "c"]
     report = audit.verify()
-    assert report.ok, report.problems
-    assert report.entries == AuditHead.objects.get(pk=1).seq
+    assert report.ok and report.entries == before + 3, report.problems

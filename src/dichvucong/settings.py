@@ -189,6 +189,9 @@ LOGIN_URL = "accounts:login"
 # role) when on; production turns it on, the demo and the tests leave it to each account.
 TWO_FACTOR_FOR_OFFICIALS = env_bool("DICHVUCONG_TWO_FACTOR_FOR_OFFICIALS", MODE == "production")
 OTP_TOTP_ISSUER = os.environ.get("DICHVUCONG_OTP_ISSUER", "Dịch vụ công Đà Nẵng")
+# Passkeys (accounts/passkeys.py): the WebAuthn relying party's ID, a registrable domain
+# (never an IP address); empty: the host the request came to. Credentials are bound to it.
+WEBAUTHN_RP_ID = os.environ.get("DICHVUCONG_WEBAUTHN_RP_ID", "")
 # Re-authentication (accounts/reauth.py): signing or revoking a result and exporting personal
 # data need the code (or the password, without two-factor) entered within this many seconds.
 REAUTH_SECONDS = int(os.environ.get("DICHVUCONG_REAUTH_SECONDS", "300"))

@@ -1,5 +1,5 @@
 """A session that still owes its second factor (``twofactor.py``) reaches only the pages that
-settle it: the code, the enrolment, logging out, the language."""
+settle it: the code or a passkey, the enrolment, logging out, the language."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.urls import Resolver404, resolve, reverse
 from dichvucong.accounts import twofactor
 
 OPEN = {"accounts:otp_verify", "accounts:otp_setup", "accounts:logout", "set_language",
-        "core:live", "core:health"}
+        "accounts:passkey_login_options", "accounts:passkey_login", "core:live", "core:health"}
 
 
 class SecondFactorMiddleware:

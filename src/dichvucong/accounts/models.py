@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, TimestampMixin
 
 from dichvucong.accounts.assurance import IdentitySource
 
@@ -194,3 +195,22 @@ class OrganisationMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.organisation}"
+
+
+class Passkey(TimestampMixin, Device):
+    """A passkey (WebAuthn credential, ``accounts/passkeys.py``): a second factor beside the
+    authenticator app, as a django-otp device so that the login's second step, the session's
+    verification and re-authentication count it like the app. Only the public key is kept."""
+
+    credential_id = models.CharField(max_length=1400, unique=True,
+                                     help_text="base64url, as the browser names it")
+    public_key = models.BinaryField(help_text="COSE key (CBOR)")
+    sign_count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("khóa truy cập")
+        verbose_name_plural = _("khóa truy cập")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name

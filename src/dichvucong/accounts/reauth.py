@@ -1,7 +1,8 @@
 """Re-authentication before the acts that matter most (issue #21 item 1): signing a result,
 revoking or replacing one, exporting personal data. The person types the code from the
-authenticator app again (a recovery code works too), or the password where the account has no
-second factor, unless they verified within ``REAUTH_SECONDS``.
+authenticator app again (a recovery code works too) or uses a passkey (``passkeys.py``; the page
+then sends the form again), or the password where the account has no second factor, unless
+they verified within ``REAUTH_SECONDS``.
 
 ``recent_verification`` wraps such a view: the request that arrives too late gets the page
 asking for the code, which posts the same fields back to the same address with the code added;
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django_otp import user_has_device
 
 from dichvucong.accounts import twofactor
+from dichvucong.accounts.models import Passkey
 from dichvucong.core import ratelimit
 
 FIELD = "reauth_secret"
@@ -82,7 +84,9 @@ def recent_verification(methods: tuple[str, ...] = ("POST",)):
                 (name, value) for name, values in request.POST.lists()
                 if name not in _NOT_CARRIED for value in values]
             return render(request, "accounts/reauth.html", {
-                "uses_code": uses_code(request.user), "carried": carried, "error": error,
+                "uses_code": uses_code(request.user),
+                "has_passkeys": Passkey.objects.filter(user=request.user).exists(),
+                "carried": carried, "error": error,
                 "after_get": request.method == "GET" or bool(request.POST.get(AFTER_GET)),
                 "action": request.get_full_path(), "field": FIELD, "after_get_field": AFTER_GET,
                 "minutes": max(1, settings.REAUTH_SECONDS // 60)}, status=400 if error else 200)

@@ -24,7 +24,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dichvucong.accounts.models import User
+from dichvucong.accounts.models import Passkey, User
 
 STATE_KEY = "dichvucong_second_factor"  # in the session: one of the three below
 VERIFIED_AT = "dichvucong_verified_at"  # in the session: Unix time of the last verification
@@ -43,7 +43,8 @@ def required(user: User) -> bool:
     return bool(settings.TWO_FACTOR_FOR_OFFICIALS) and user.is_official
 
 
-def _owed(user: User) -> str:
+def owed(user: User) -> str:
+    """What a new session of this account owes: nothing, its second factor, or an enrolment."""
     if not required(user):
         return DONE
     return OWED if user_has_device(user, confirmed=True) else ENROL
@@ -56,15 +57,15 @@ def state(request) -> str:
         return DONE
     cached = request.session.get(STATE_KEY)
     if cached is None:  # a session from before the login kept it
-        cached = request.session[STATE_KEY] = _owed(user)
+        cached = request.session[STATE_KEY] = owed(user)
     return cached
 
 
 def remember_at_login(sender, request, user, **kwargs) -> None:
     """Decide at login, where the session is written anyway: later pages read it for free."""
     if request is not None and hasattr(request, "session"):
-        request.session[STATE_KEY] = owed = _owed(user)
-        if owed == DONE:  # a login owing no second factor is itself a verification
+        request.session[STATE_KEY] = due = owed(user)
+        if due == DONE:  # a login owing no second factor is itself a verification
             mark_verified(request)
 
 
@@ -178,11 +179,13 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 def turn_off(request) -> bool:
-    """Remove every device; refused (False) when the platform requires it of this account."""
+    """Remove every device (passkeys too); refused (False) when the platform requires it of
+    this account."""
     user = request.user
     if settings.TWO_FACTOR_FOR_OFFICIALS and user.is_official:
         return False
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    Passkey.objects.filter(user=user).delete()
     forget(request)
     return True

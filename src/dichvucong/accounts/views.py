@@ -4,6 +4,7 @@ citizen QR code, business accounts. Thin: the rules are in services.py, forms.py
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 
@@ -12,17 +13,17 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dichvucong.accounts import conf, lockout, oidc, services, twofactor
+from dichvucong.accounts import conf, lockout, oidc, passkeys, reauth, services, twofactor
 from dichvucong.accounts.forms import (
     AddMemberForm,
     CodeForm,
@@ -499,8 +500,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         else:
             form.add_error("code", _("Mã không đúng hoặc đã hết hạn. Nhập mã đang hiển thị "
                                      "trong ứng dụng xác thực."))
-    return render(request, "accounts/otp_verify.html",
-                  {"form": form, "next": request.GET.get("next", "")})
+    return render(request, "accounts/otp_verify.html", {
+        "form": form, "next": request.GET.get("next", ""),
+        "has_passkeys": bool(passkeys.of(request.user))})
 
 
 @never_cache
@@ -546,3 +548,88 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         "form": form, "qr_svg": twofactor.qr_svg(device),
         "secret": twofactor.secret_text(device), "enforced": owed == twofactor.ENROL,
         "next": request.GET.get("next", "")})
+
+
+# --- passkeys -------------------------------------------------------------------------------
+
+PASSKEY_CODES_KEY = "accounts.passkey_codes"  # recovery codes made with a first passkey
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _refused(message: str, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@never_cache
+@login_required
+@reauth.recent_verification(methods=("GET", "POST"))
+@require_http_methods(["GET", "POST"])
+def passkeys_page(request: HttpRequest) -> HttpResponse:
+    """The person's passkeys: add one (passkeys.js), see when each was last used, remove one.
+    Re-authentication first: a stolen session must not add its own key or remove the owner's."""
+    if request.method == "POST" and request.POST.get("action") == "remove":
+        pk = request.POST.get("passkey", "")
+        if pk.isdigit() and passkeys.remove(request, int(pk)):
+            messages.success(request, _("Đã xóa khóa truy cập."))
+        return redirect("accounts:passkeys")
+    return render(request, "accounts/passkeys.html", {
+        "passkeys": passkeys.of(request.user),
+        "codes": request.session.pop(PASSKEY_CODES_KEY, None)})
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_register_options(request: HttpRequest) -> HttpResponse:
+    if not reauth.fresh(request) and reauth.possible(request.user):
+        return _refused(_("Vui lòng tải lại trang và xác nhận lại danh tính."), 403)
+    return JsonResponse(passkeys.registration_options(request))
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_register(request: HttpRequest) -> HttpResponse:
+    body = _json_body(request)
+    try:
+        _passkey, codes = passkeys.register(request, body.get("credential") or {},
+                                            str(body.get("name") or ""))
+    except passkeys.PasskeyError as exc:
+        return _refused(str(exc))
+    if codes:
+        request.session[PASSKEY_CODES_KEY] = codes
+    messages.success(request, _("Đã thêm khóa truy cập."))
+    return JsonResponse({"redirect": reverse("accounts:passkeys")})
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_login_options(request: HttpRequest) -> HttpResponse:
+    try:
+        return JsonResponse(passkeys.authentication_options(request))
+    except passkeys.PasskeyError as exc:
+        return _refused(str(exc))
+
+
+@never_cache
+@login_required
+@require_POST
+def passkey_login(request: HttpRequest) -> HttpResponse:
+    """The login's second step with a passkey, or re-authentication with one (the page then
+    sends its form again)."""
+    if not ratelimit.allow("otp-verify", str(request.user.pk), OTP_ATTEMPTS, 600):
+        return _refused(_("Đã nhập sai quá nhiều lần. Vui lòng thử lại sau 10 phút."), 429)
+    body = _json_body(request)
+    try:
+        passkeys.authenticate(request, body.get("credential") or {})
+    except passkeys.PasskeyError as exc:
+        return _refused(str(exc))
+    return JsonResponse({"redirect": _safe_next(request, str(body.get("next") or ""))})

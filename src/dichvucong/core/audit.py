@@ -15,7 +15,9 @@ store's access history, administrators' changes, roles, exports) is appended her
 * **Verify** (``verify``, ``dichvucong verify-audit``): every hash recomputed and every link
   followed; a missing number (a deleted entry), a wrong hash (an edited one), a broken link (an
   inserted one) or an anchor whose entry is gone or different (a truncated or rewritten tail)
-  is reported.
+  is reported; and for an entry that keeps the digest of its source row (``SOURCE_FIELDS``:
+  a dossier event, an access to the store, an administrator's change), that row deleted or
+  edited since.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -49,14 +52,43 @@ def _jsonable(data: dict | None) -> dict:
 
 def record(*, source: str, action: str, object_type: str, object_id: object = "",
            actor_id: int | None = None, actor_role: str = "", subject_id: int | None = None,
-           reason: str = "", data: dict | None = None) -> AuditEntry:
-    """Append one entry (sealed after the commit)."""
+           reason: str = "", data: dict | None = None, row=None) -> AuditEntry:
+    """Append one entry (sealed after the commit). ``row``: the source row it records (one of
+    ``SOURCE_FIELDS``' models), whose digest the entry keeps for the verifier."""
+    if row is not None:
+        data = {**(data or {}), "row": row_digest(row)}
     entry = AuditEntry.objects.create(
         at=timezone.now(), actor_id=actor_id, actor_role=actor_role[:30], source=source[:20],
         action=action[:60], object_type=object_type[:60], object_id=str(object_id or "")[:64],
         subject_id=subject_id, reason=(reason or "")[:REASON_MAX], data=_jsonable(data))
     transaction.on_commit(seal, robust=True)
     return entry
+
+
+# The fields of each source row that must never change once written, digested into its entry
+# (``data["row"]``) so that the verifier finds the row edited or deleted later. Fields changed
+# lawfully afterwards are left out: an event's ``data`` (filled in by the exchange and the
+# back office), the timestamps (the demo data backdates events), foreign keys set to null when
+# what they name is deleted.
+SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
+    "dossiers.dossierevent": ("dossier_id", "action", "from_state", "to_state", "actor_role",
+                              "note"),
+    "datastore.accessrecord": ("owner_id", "action", "data"),
+    "admin.logentry": ("user_id", "content_type_id", "object_id", "action_flag",
+                       "change_message"),
+}
+
+
+def _digest(values: dict) -> str:
+    text = json.dumps(_jsonable(values), sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def row_digest(instance) -> dict:
+    label = instance._meta.label_lower
+    return {"model": label, "pk": instance.pk, "digest": _digest(
+        {name: getattr(instance, name) for name in SOURCE_FIELDS[label]})}
 
 
 def record_look(actor, subject_id: int, *, what: str, object_id: object = "", reason: str,
@@ -89,13 +121,19 @@ def _head_for_update() -> AuditHead:
     return head
 
 
+def _unsealed() -> list[AuditEntry]:
+    """The next entries to seal, in the order they were written (read under the head's lock:
+    a sealer reading them before another's seal commits would chain them from a stale head)."""
+    return list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:SEAL_BATCH])
+
+
 def seal() -> int:
     """Chain the unsealed entries in the order they were written; returns how many."""
     sealed = 0
     while True:
         with transaction.atomic():
             head = _head_for_update()
-            pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:SEAL_BATCH])
+            pending = _unsealed()
             for entry in pending:
                 entry.seq, entry.prev_hash = head.seq + 1, head.hash
                 entry.hash = entry_hash(entry)
@@ -197,9 +235,48 @@ def _anchor_signed(line: dict, public_key: Ed25519PublicKey | None) -> bool:
     return True
 
 
+class _SourceRows:
+    """The source rows the entries name, checked in batches against the digests kept."""
+
+    BATCH = 1000
+
+    def __init__(self, report: Report):
+        self.report = report
+        self.pending: dict[str, list[tuple[int, object, str]]] = {}
+
+    def add(self, entry: AuditEntry) -> None:
+        row = entry.data.get("row") if isinstance(entry.data, dict) else None
+        if not row or row.get("model") not in SOURCE_FIELDS:
+            return
+        batch = self.pending.setdefault(row["model"], [])
+        batch.append((entry.seq, row.get("pk"), row.get("digest")))
+        if len(batch) >= self.BATCH:
+            self.check(row["model"])
+
+    def check(self, label: str) -> None:
+        batch, self.pending[label] = self.pending.get(label, []), []
+        fields = SOURCE_FIELDS[label]
+        model = apps.get_model(label)
+        rows = {values.pop("pk"): values for values in model.objects.filter(
+            pk__in=[pk for _seq, pk, _digest in batch]).values("pk", *fields)}
+        for seq, pk, digest in batch:
+            if pk not in rows:
+                self.report.problems.append(
+                    f"entry {seq}: its source row {label} {pk} was deleted")
+            elif _digest(rows[pk]) != digest:
+                self.report.problems.append(f"entry {seq}: its source row {label} {pk} was "
+                                            "edited after the entry was written")
+
+    def finish(self) -> None:
+        for label in list(self.pending):
+            self.check(label)
+
+
 def verify() -> Report:
-    """Follow the whole chain and check it against the anchors (see the module's docstring)."""
+    """Follow the whole chain and check it against the anchors and the source rows (see the
+    module's docstring)."""
     report = Report(unsealed=AuditEntry.objects.filter(seq__isnull=True).count())
+    sources = _SourceRows(report)
     anchors = read_anchors()
     anchored = {line.get("seq") for line in anchors}
     expected, previous = 1, GENESIS
@@ -217,7 +294,9 @@ def verify() -> Report:
             report.problems.append(f"entry {entry.seq} was altered (its hash does not match)")
         if entry.seq in anchored:
             hashes[entry.seq] = entry.hash
+        sources.add(entry)
         expected, previous = entry.seq + 1, entry.hash
+    sources.finish()
     last = expected - 1
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and head.seq > last:

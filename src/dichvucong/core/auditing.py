@@ -19,7 +19,8 @@ def admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> None:
                  object_type=model or "admin", object_id=instance.object_id or "",
                  actor_id=instance.user_id, subject_id=_person(model, instance.object_id),
                  reason=instance.get_change_message(),
-                 data={"log_entry": instance.pk, "repr": instance.object_repr[:200]})
+                 data={"log_entry": instance.pk, "repr": instance.object_repr[:200]},
+                 row=instance)
 
 
 def _person(model: str, object_id: str | None) -> int | None:

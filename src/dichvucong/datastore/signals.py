@@ -21,4 +21,4 @@ def audit_access(sender, instance: AccessRecord, created: bool, **kwargs) -> Non
                      object_id=instance.document_id or "", actor_id=instance.actor_id,
                      subject_id=instance.owner_id,
                      data={"access_record": instance.pk, "agency": instance.agency_id,
-                           "share": instance.share_id})
+                           "share": instance.share_id}, row=instance)

@@ -16,4 +16,4 @@ def audit_event(sender, instance: DossierEvent, created: bool, **kwargs) -> None
                  object_id=dossier.code or dossier.pk, actor_id=instance.actor_id,
                  actor_role=instance.actor_role, subject_id=applicant, reason=instance.note,
                  data={"event": instance.pk, "from": instance.from_state,
-                       "to": instance.to_state})
+                       "to": instance.to_state}, row=instance)
