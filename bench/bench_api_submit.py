@@ -28,8 +28,30 @@ PROCEDURE = "1.001193"  # Đăng ký khai sinh: the e-declaration and one requir
 
 
 def pdf_of_size(size: int) -> bytes:
-    head = b"%PDF-1.4\n% benchmark attachment\n"
-    return head + b"0" * (size - len(head) - 6) + b"\n%%EOF"
+    """A well-formed one-page PDF of ``size`` bytes (its content stream padded), so that the
+    upload's check parses it as it parses a scan (a file without ``startxref`` is judged
+    unreadable without parsing: it would measure nothing)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"]
+    head, offsets, out = b"%PDF-1.4\n% benchmark attachment\n", [], []
+    position = len(head)
+    for number, body in enumerate(objects, 1):
+        offsets.append(position)
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        out.append(chunk)
+        position += len(chunk)
+
+    def tail(at: int) -> bytes:
+        xref = b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        return (b"xref\n0 5\n0000000000 65535 f \n" + xref
+                + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % at)
+
+    padding = max(0, size - position - len(tail(position)) - 200)
+    offsets.append(position)
+    stream = b"4 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
+        padding, b"%" * padding)
+    return head + b"".join(out) + stream + tail(position + len(stream))
 
 
 def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:

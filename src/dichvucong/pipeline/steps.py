@@ -24,7 +24,7 @@ Derived later by the worker (``worker.py``), from the entry, in this order, each
 transaction with the entry's update, so each runs exactly once and a failing step is retried
 without holding up the others (``DERIVED``):
 - ``facts``: the monitoring facts of the dossier (``monitor/facts.py:refresh_dossier``; equal to
-  ``facts.rebuild``);
+  ``facts.rebuild``), for the worker's whole batch of entries at once (``refresh_dossiers``);
 - ``store``: the files into the applicant's personal data store
   (``datastore/services.py:collect_dossier``, ``collect_result``; on ``issue_result``, the
   other agencies' results of a combined procedure, ``collect_handovers``);
@@ -69,6 +69,9 @@ class Step:
     name: str
     wants: Callable[[str, object], bool]  # (kind, the saved row) → is this step owed? No query.
     run: Callable[[PipelineEntry], object]
+    # The step for a batch of entries at once, with the same result as ``run`` on each in
+    # turn (the worker's drain); None: one entry at a time.
+    run_batch: Callable[[list[PipelineEntry]], object] | None = None
 
 
 def _event(entry: PipelineEntry) -> DossierEvent | None:
@@ -128,7 +131,11 @@ def _filed(attachment) -> bool:
 
 DERIVED: tuple[Step, ...] = (
     Step("facts", lambda kind, row: kind in (EntryKind.EVENT, EntryKind.RATING),
-         lambda entry: facts.refresh_dossier(entry.dossier_id)),
+         lambda entry: facts.refresh_dossier(entry.dossier_id),
+         # A dossier's fact is recomputed from the dossier as it is now: once for all the
+         # batch's entries of it, and the batch's dossiers in one set of statements.
+         lambda entries: facts.refresh_dossiers(e.dossier_id for e in entries
+                                                if e.dossier_id is not None)),
     Step("store", lambda kind, row: (
         (kind == EntryKind.EVENT and (row.action in COLLECTING
                                       or row.action == Action.issue_result.value))
