@@ -1,8 +1,9 @@
 """Where a request's milliseconds go, in one process (no server, no network): the CPU of each
 kind of request of the load kit's mix beside the floor (``/healthz/live``) measured in the same
 run, and with ``--profile`` the functions that take the most of it (cProfile, cumulative).
-Then the pipeline's worker on the submissions made: CPU per entry, with the steps that can run
-for a batch at once (the facts) batched and, for comparison, one entry at a time.
+Then the pipeline's worker on the submissions made: CPU per entry, batched (the facts once per
+batch, the events read in one query, the delivery workers kicked once) and, for comparison, as
+before: one entry at a time.
 
 Runs on a database set up by the load kit (``bench_mix.py``: demo data and a generated history)
 or any demo database: DICHVUCONG_DATA_DIR (SQLite) or DATABASE_URL (PostgreSQL). It adds
@@ -14,6 +15,7 @@ submissions to the citizen ``congdan``: use a database meant for benchmarks.
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import io
 import json
@@ -22,6 +24,7 @@ import pstats
 import sys
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 
 import harness
 from bench_api_submit import PROCEDURE, pdf_of_size
@@ -100,9 +103,11 @@ def pipeline(batched: bool) -> str:
     from dichvucong.pipeline import worker
     from dichvucong.pipeline.models import PipelineEntry
 
-    saved = worker.DERIVED
-    if not batched:
-        worker.DERIVED = tuple(replace(step, run_batch=None) for step in saved)
+    saved = worker.DERIVED, worker.preload, worker.kicks
+    if not batched:  # as before batches: each entry's steps alone, each commit kicking
+        worker.DERIVED = tuple(replace(step, run_batch=None) for step in saved[0])
+        worker.preload = lambda entries: None
+        worker.kicks = SimpleNamespace(held=contextlib.nullcontext)
     try:
         owed = PipelineEntry.objects.count()
         profiler = cProfile.Profile() if "--profile" in sys.argv else None
@@ -117,7 +122,7 @@ def pipeline(batched: bool) -> str:
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(LINES)
             print(out.getvalue())
     finally:
-        worker.DERIVED = saved
+        worker.DERIVED, worker.preload, worker.kicks = saved
     return (f"pipeline worker, {'batched' if batched else 'one entry at a time'}: {owed} "
             f"entries, {report.done} steps, {report.failed} failed, "
             f"{used * 1000 / max(owed, 1):.2f} ms of CPU per entry (this process)")

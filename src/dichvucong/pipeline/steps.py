@@ -45,6 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from dichvucong.datastore import services as store
 from dichvucong.datastore.services import RESULT_REQUIREMENT
@@ -74,9 +75,28 @@ class Step:
     run_batch: Callable[[list[PipelineEntry]], object] | None = None
 
 
+def _events() -> QuerySet[DossierEvent]:
+    return DossierEvent.objects.select_related("dossier", "dossier__procedure_version")
+
+
 def _event(entry: PipelineEntry) -> DossierEvent | None:
-    return (DossierEvent.objects.select_related("dossier", "dossier__procedure_version")
-            .filter(pk=entry.event_id).first())
+    if PRELOADED in entry.__dict__:
+        return entry.__dict__[PRELOADED]
+    return _events().filter(pk=entry.event_id).first()
+
+
+PRELOADED = "_pipeline_event"
+
+
+def preload(entries: list[PipelineEntry]) -> None:
+    """The events of a batch of entries with their dossiers, in one query: each entry's steps
+    (store, notify, sync, webhooks) read it from there instead of once each. Loaded after the
+    batch was claimed, so each dossier is as late as its event or later."""
+    wanted = [entry.event_id for entry in entries if entry.event_id is not None]
+    found = {event.pk: event for event in _events().filter(pk__in=wanted)} if wanted else {}
+    for entry in entries:
+        if entry.event_id is not None:
+            entry.__dict__[PRELOADED] = found.get(entry.event_id)
 
 
 def _collect(entry: PipelineEntry) -> None:

@@ -10,7 +10,9 @@
 - Order: entries are claimed by id, so one worker derives in the order of the changes.
 - Batches: a step with a ``run_batch`` (the facts) runs once for the claimed batch's entries
   that owe it first, in one transaction with their updates; if it fails, or a lease was lost,
-  it is rolled back and each entry runs it alone as above (its failure counted there).
+  it is rolled back and each entry runs it alone as above (its failure counted there). The
+  batch's events are read in one query (``steps.preload``), and the delivery workers
+  (notifications, sync, webhooks) are kicked once at the batch's end (``core/kicks.py``).
 Several workers may run at once (``core/leases.py``). ``drain`` runs until nothing is due: the
 huey task after each commit, the periodic run, and tests that read derived data right after an
 action."""
@@ -27,9 +29,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dichvucong.core import leases
+from dichvucong.core import kicks, leases
 from dichvucong.pipeline.models import PipelineEntry
-from dichvucong.pipeline.steps import DERIVED
+from dichvucong.pipeline.steps import DERIVED, preload
 
 log = logging.getLogger(__name__)
 
@@ -137,9 +139,11 @@ def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
     if not claimed:
         return report
     entries = list(PipelineEntry.objects.filter(lease_token=token).order_by("id"))
-    run_batched(entries, token, report, only)
-    for entry in entries:
-        run_entry(entry, token, report, only)
+    with kicks.held():  # the delivery workers woken once for the batch, not per commit
+        run_batched(entries, token, report, only)
+        preload([entry for entry in entries if entry.pending])
+        for entry in entries:
+            run_entry(entry, token, report, only)
     return report
 
 
