@@ -103,8 +103,11 @@ def pipeline(batched: bool) -> str:
     from dichvucong.pipeline import worker
     from dichvucong.pipeline.models import PipelineEntry
 
-    saved = worker.DERIVED, worker.preload, worker.kicks
-    if not batched:  # as before batches: each entry's steps alone, each commit kicking
+    if not hasattr(worker, "preload"):  # a release from before batches: as it is
+        batched = False
+    saved = worker.DERIVED, getattr(worker, "preload", None), getattr(worker, "kicks", None)
+    if not batched and saved[1] is not None:
+        # as before batches: each entry's steps alone, each commit kicking
         worker.DERIVED = tuple(replace(step, run_batch=None) for step in saved[0])
         worker.preload = lambda entries: None
         worker.kicks = SimpleNamespace(held=contextlib.nullcontext)
@@ -122,7 +125,8 @@ def pipeline(batched: bool) -> str:
             pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(LINES)
             print(out.getvalue())
     finally:
-        worker.DERIVED, worker.preload, worker.kicks = saved
+        if saved[1] is not None:
+            worker.DERIVED, worker.preload, worker.kicks = saved
     return (f"pipeline worker, {'batched' if batched else 'one entry at a time'}: {owed} "
             f"entries, {report.done} steps, {report.failed} failed, "
             f"{used * 1000 / max(owed, 1):.2f} ms of CPU per entry (this process)")

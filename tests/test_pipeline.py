@@ -196,3 +196,25 @@ def test_the_facts_of_a_batch_are_refreshed_at_once_and_equal_a_rebuild(monkeypa
     assert {derived[0][d.pk]["state"] for d in others} == {"received"}
     facts.rebuild()
     assert snapshot() == derived
+
+
+def test_the_delivery_workers_are_kicked_once_per_batch_and_never_lost(monkeypatch):
+    from dichvucong.core import kicks
+
+    called = []
+    notify, sync = (lambda: called.append("notify")), (lambda: called.append("sync"))
+    committed = []  # the callbacks of the transaction, run at its commit
+    monkeypatch.setattr(kicks.transaction, "on_commit", committed.append)
+    with kicks.held():
+        for _ in range(3):  # three steps' transactions, each committed at once
+            kicks.after_commit(notify)
+            kicks.after_commit(sync)
+            while committed:
+                committed.pop(0)()
+        assert called == []
+        kicks.after_commit(sync)  # a transaction still open when the batch ends
+    assert called == ["notify", "sync"]  # once each, in the order first committed
+    committed.pop(0)()  # its commit comes later: kicked then, not lost
+    assert called == ["notify", "sync", "sync"]
+    kicks.after_commit(notify)  # outside a drain: after its own commit, as before
+    assert committed == [notify]

@@ -19,7 +19,14 @@ def after_commit(kick: Callable[[], None]) -> None:
         transaction.on_commit(kick)
     else:
         # Only once committed: a kick registered in a transaction rolled back is dropped.
-        transaction.on_commit(lambda: held.setdefault(kick, None))
+        transaction.on_commit(lambda: _after(held, kick))
+
+
+def _after(held: dict, kick: Callable[[], None]) -> None:
+    if getattr(_local, "kicks", None) is held:
+        held.setdefault(kick, None)
+    else:  # committed after the drain ended: the drain ran in its caller's transaction
+        kick()
 
 
 @contextmanager
