@@ -68,6 +68,21 @@ def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tu
     return b"".join(out), f"multipart/form-data; boundary={boundary}"
 
 
+def filing_fields() -> tuple[dict[str, str], bytes]:
+    """The API submission's form fields (the birth registration at Hải Châu with its filled
+    declaration and the certificate as the one document) and its 200 KB PDF."""
+    from dichvucong.agencies.models import Agency
+    from dichvucong.catalog.models import Procedure
+
+    agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
+    documents = Procedure.objects.get(code=PROCEDURE).current_version.parsed().documents
+    certificate = next(i for i, d in enumerate(documents) if d.mandatory)
+    declaration = json.dumps(harness.tests_module("birth_helpers").birth_form_json(),
+                             ensure_ascii=False)
+    return ({"procedure": PROCEDURE, "agency": str(agency), "form": declaration,
+             "documents": f"[{certificate}]"}, pdf_of_size(200 * 1024))
+
+
 def derive_after() -> str:
     """What the pipeline's worker derives for the submissions just made (facts, data store,
     notifications, sync records, webhooks: off the request path), run here in this process as
@@ -86,23 +101,13 @@ def derive_after() -> str:
 
 def main() -> None:
     harness.setup_django()
-    from dichvucong.agencies.models import Agency
-    from dichvucong.catalog.models import Procedure
-
-    declaration = json.dumps(harness.tests_module("birth_helpers").birth_form_json(),
-                             ensure_ascii=False)
-    attachment = pdf_of_size(200 * 1024)
     with harness.server(workers=WORKERS) as served:
         headers = served.session("congdan")
-        agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
-        documents = Procedure.objects.get(code=PROCEDURE).current_version.parsed().documents
-        certificate = next(i for i, d in enumerate(documents) if d.mandatory)
+        fields, attachment = filing_fields()
 
         def submission() -> harness.Request:
-            body, content_type = multipart(
-                {"procedure": PROCEDURE, "agency": str(agency), "form": declaration,
-                 "documents": f"[{certificate}]"},
-                [("files", "giay-chung-sinh.pdf", attachment)])
+            body, content_type = multipart(fields,
+                                           [("files", "giay-chung-sinh.pdf", attachment)])
             return ("POST", "/api/v1/dossiers", body,
                     {**headers, "Content-Type": content_type}, 201)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import cProfile
 import io
-import json
 import os
 import pstats
 import sys
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 
 import harness
-from bench_api_submit import PROCEDURE, pdf_of_size
+from bench_api_submit import filing_fields
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "200"))
 LINES = int(os.environ.get("BENCH_PROFILE_LINES", "25"))
@@ -57,18 +56,11 @@ def kinds() -> dict[str, Callable[[], object]]:
     from django.test import Client
 
     from dichvucong.accounts.models import User
-    from dichvucong.agencies.models import Agency
-    from dichvucong.catalog.models import Procedure
 
     citizen, officer, anonymous = Client(), Client(), Client()
     citizen.force_login(User.objects.get(username="congdan"))
     officer.force_login(User.objects.get(username="motcua.haichau"))
-    agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
-    documents = Procedure.objects.get(code=PROCEDURE).current_version.parsed().documents
-    certificate = next(i for i, d in enumerate(documents) if d.mandatory)
-    declaration = json.dumps(harness.tests_module("birth_helpers").birth_form_json(),
-                             ensure_ascii=False)
-    attachment = pdf_of_size(200 * 1024)
+    fields, attachment = filing_fields()
 
     def ok(response, status: int = 200):
         if response.status_code != status:
@@ -79,10 +71,8 @@ def kinds() -> dict[str, Callable[[], object]]:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
         return ok(citizen.post("/api/v1/dossiers", {
-            "procedure": PROCEDURE, "agency": agency, "form": declaration,
-            "documents": f"[{certificate}]",
-            "files": [SimpleUploadedFile("giay-chung-sinh.pdf", attachment,
-                                         "application/pdf")]}), 201)
+            **fields, "files": [SimpleUploadedFile("giay-chung-sinh.pdf", attachment,
+                                                   "application/pdf")]}), 201)
 
     code = submit().json()["code"]
     return {
