@@ -97,16 +97,16 @@ def test_the_memoised_page_chrome_follows_the_language_and_roles_and_keeps_nothi
     """The header's links and the footer are rendered once per process for each language and
     set of roles (core/templatetags/memo.py); each visitor's name, CSRF token and unread count
     stay their own."""
+    from django import urls
     from django.conf import settings
-    from django.template import defaulttags
 
     from dichvucong.core.templatetags import memo
     from dichvucong.notify.models import Notification, NotificationChannel
 
     memo._rendered.clear()
     reversed_urls = []
-    real = defaulttags.reverse
-    monkeypatch.setattr(defaulttags, "reverse",
+    real = urls.reverse  # what {% url %} calls
+    monkeypatch.setattr(urls, "reverse",
                         lambda *a, **k: reversed_urls.append(a[0]) or real(*a, **k))
     citizen, officer = Client(), Client()
     congdan, motcua = User.objects.get(username="congdan"), User.objects.get(
