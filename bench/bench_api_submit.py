@@ -28,8 +28,30 @@ PROCEDURE = "1.001193"  # Đăng ký khai sinh: the e-declaration and one requir
 
 
 def pdf_of_size(size: int) -> bytes:
-    head = b"%PDF-1.4\n% benchmark attachment\n"
-    return head + b"0" * (size - len(head) - 6) + b"\n%%EOF"
+    """A well-formed one-page PDF of ``size`` bytes (its content stream padded), so that the
+    upload's check parses it as it parses a scan (a file without ``startxref`` is judged
+    unreadable without parsing: it would measure nothing)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
+               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>"]
+    head, offsets, out = b"%PDF-1.4\n% benchmark attachment\n", [], []
+    position = len(head)
+    for number, body in enumerate(objects, 1):
+        offsets.append(position)
+        chunk = b"%d 0 obj\n%s\nendobj\n" % (number, body)
+        out.append(chunk)
+        position += len(chunk)
+
+    def tail(at: int) -> bytes:
+        xref = b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        return (b"xref\n0 5\n0000000000 65535 f \n" + xref
+                + b"trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % at)
+
+    padding = max(0, size - position - len(tail(position)) - 200)
+    offsets.append(position)
+    stream = b"4 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
+        padding, b"%" * padding)
+    return head + b"".join(out) + stream + tail(position + len(stream))
 
 
 def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
@@ -44,6 +66,21 @@ def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tu
                    + content + b"\r\n")
     out.append(f"--{boundary}--\r\n".encode())
     return b"".join(out), f"multipart/form-data; boundary={boundary}"
+
+
+def filing_fields() -> tuple[dict[str, str], bytes]:
+    """The API submission's form fields (the birth registration at Hải Châu with its filled
+    declaration and the certificate as the one document) and its 200 KB PDF."""
+    from dichvucong.agencies.models import Agency
+    from dichvucong.catalog.models import Procedure
+
+    agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
+    documents = Procedure.objects.get(code=PROCEDURE).current_version.parsed().documents
+    certificate = next(i for i, d in enumerate(documents) if d.mandatory)
+    declaration = json.dumps(harness.tests_module("birth_helpers").birth_form_json(),
+                             ensure_ascii=False)
+    return ({"procedure": PROCEDURE, "agency": str(agency), "form": declaration,
+             "documents": f"[{certificate}]"}, pdf_of_size(200 * 1024))
 
 
 def derive_after() -> str:
@@ -64,23 +101,13 @@ def derive_after() -> str:
 
 def main() -> None:
     harness.setup_django()
-    from dichvucong.agencies.models import Agency
-    from dichvucong.catalog.models import Procedure
-
-    declaration = json.dumps(harness.tests_module("birth_helpers").birth_form_json(),
-                             ensure_ascii=False)
-    attachment = pdf_of_size(200 * 1024)
     with harness.server(workers=WORKERS) as served:
         headers = served.session("congdan")
-        agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
-        documents = Procedure.objects.get(code=PROCEDURE).current_version.parsed().documents
-        certificate = next(i for i, d in enumerate(documents) if d.mandatory)
+        fields, attachment = filing_fields()
 
         def submission() -> harness.Request:
-            body, content_type = multipart(
-                {"procedure": PROCEDURE, "agency": str(agency), "form": declaration,
-                 "documents": f"[{certificate}]"},
-                [("files", "giay-chung-sinh.pdf", attachment)])
+            body, content_type = multipart(fields,
+                                           [("files", "giay-chung-sinh.pdf", attachment)])
             return ("POST", "/api/v1/dossiers", body,
                     {**headers, "Content-Type": content_type}, 201)
 

@@ -49,7 +49,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import harness
-from bench_api_submit import PROCEDURE, multipart, pdf_of_size
+from bench_api_submit import filing_fields, multipart
 
 DOSSIERS = int(os.environ.get("BENCH_DOSSIERS", "20000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))  # per kind, over all rounds
@@ -181,21 +181,13 @@ def get(path: str, headers: dict[str, str] | None = None) -> harness.Request:
 
 def request_makers(port: int) -> dict[str, Callable[[], harness.Request]]:
     """One maker per kind of request; each picks its page at random."""
-    from dichvucong.agencies.models import Agency
     from dichvucong.catalog.models import Procedure
 
     citizen, officer = login(port, "congdan"), login(port, "motcua.haichau")
-    agency = Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk
-    documents = Procedure.objects.get(code=PROCEDURE).current_version.parsed().documents
-    certificate = next(i for i, d in enumerate(documents) if d.mandatory)
-    declaration = json.dumps(harness.tests_module("birth_helpers").birth_form_json(),
-                             ensure_ascii=False)
-    attachment = pdf_of_size(200 * 1024)
+    fields, attachment = filing_fields()
 
     def submission() -> harness.Request:
-        body, content_type = multipart(
-            {"procedure": PROCEDURE, "agency": str(agency), "form": declaration,
-             "documents": f"[{certificate}]"}, [("files", "giay-chung-sinh.pdf", attachment)])
+        body, content_type = multipart(fields, [("files", "giay-chung-sinh.pdf", attachment)])
         return ("POST", "/api/v1/dossiers", body, {**citizen, "Content-Type": content_type},
                 201)
 

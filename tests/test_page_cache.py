@@ -90,3 +90,53 @@ def test_the_lookup_caches_its_empty_form_never_an_answer_nor_made_up_addresses(
     # Made-up parameters do not fill the cache; the search's own do.
     assert HEADER not in Client().get("/", {"utm": "x"})
     assert Client().get("/thu-tuc/", {"field": "ho-tich", "page": "1"})[HEADER] == "miss"
+
+
+def test_the_memoised_page_chrome_follows_the_language_and_roles_and_keeps_nothing_personal(
+        monkeypatch):
+    """The header's links and the footer are rendered once per process for each language and
+    set of roles (core/templatetags/memo.py); each visitor's name, CSRF token and unread count
+    stay their own."""
+    from django import urls
+    from django.conf import settings
+
+    from dichvucong.core.templatetags import memo
+    from dichvucong.notify.models import Notification, NotificationChannel
+
+    memo._rendered.clear()
+    reversed_urls = []
+    real = urls.reverse  # what {% url %} calls
+    monkeypatch.setattr(urls, "reverse",
+                        lambda *a, **k: reversed_urls.append(a[0]) or real(*a, **k))
+    citizen, officer = Client(), Client()
+    congdan, motcua = User.objects.get(username="congdan"), User.objects.get(
+        username="motcua.haichau")
+    citizen.force_login(congdan)
+    officer.force_login(motcua)
+    Notification.objects.create(user=congdan, channel=NotificationChannel.INAPP,
+                                event="received", dedupe_key="chrome", subject="s", body="b")
+
+    def page(client: Client) -> str:
+        response = client.get("/ho-so/")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    first = page(citizen)
+    cold = len(reversed_urls)
+    again = page(citizen)
+    assert len(reversed_urls) - cold < cold - 8  # the chrome's links not reversed again
+    assert 'class="badge">1<' in again and f"Đăng xuất ({congdan})" in again
+    assert token_of(first) != token_of(again)  # the logout form's token: fresh each time
+    assert "Một cửa" not in again and "Hồ sơ của tôi" in again
+    official = page(officer)
+    assert "Một cửa" in official and f"Đăng xuất ({motcua})" in official
+    assert 'class="badge"' not in official and str(congdan) not in official
+    assert "Một cửa" not in page(citizen)  # the citizen's roles, not the last visitor's
+    citizen.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = page(citizen)
+    assert "My dossiers" in english and "Log out" in english and "One-stop office" not in english
+    assert "My dossiers" not in page(officer)  # still Vietnamese for the officer
+
+
+def token_of(html: str) -> str:
+    return TOKEN.search(html).group(1)

@@ -170,3 +170,62 @@ def test_the_worker_runs_every_minute_beside_its_kicks():
 
     due = [task.name for task in HUEY.read_periodic(dt.datetime(2026, 12, 7, 6, 7))]
     assert "pipeline.run_periodic" in due
+
+
+def test_the_facts_of_a_batch_are_refreshed_at_once_and_equal_a_rebuild(monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    dossiers = [builders.filed() for _ in range(3)]
+    for dossier in dossiers:
+        _receive(dossier)
+    with CaptureQueriesContext(connection) as captured:
+        report = worker.drain()
+    assert report.failed == 0 and report.by_step["facts"] == 3
+    # The batch's three entries in one set of statements on the dossier facts (old rows,
+    # delete, insert, new rows), not one set per entry.
+    assert sum("monitor_dossierfact" in q["sql"] for q in captured.captured_queries) == 4
+    assert set(DossierFact.objects.filter(dossier__in=dossiers)
+               .values_list("state", flat=True)) == {"received"}
+    derived = snapshot()
+    facts.rebuild()
+    assert snapshot() == derived
+
+    # A batch that fails is rolled back and each entry runs the step alone: the same facts.
+    def broken(entries):
+        raise RuntimeError("the batch is broken")
+
+    monkeypatch.setattr(worker, "DERIVED", tuple(
+        replace(step, run_batch=broken) if step.name == "facts" else step for step in DERIVED))
+    others = [builders.filed() for _ in range(2)]  # derived with the broken batch too
+    for dossier in others:
+        _receive(dossier)
+    report = worker.drain()
+    assert report.failed == 0 and report.by_step["facts"] == 2
+    assert not PipelineEntry.objects.exists()
+    derived = snapshot()
+    assert {derived[0][d.pk]["state"] for d in others} == {"received"}
+    facts.rebuild()
+    assert snapshot() == derived
+
+
+def test_the_delivery_workers_are_kicked_once_per_batch_and_never_lost(monkeypatch):
+    from dichvucong.core import kicks
+
+    called = []
+    notify, sync = (lambda: called.append("notify")), (lambda: called.append("sync"))
+    committed = []  # the callbacks of the transaction, run at its commit
+    monkeypatch.setattr(kicks.transaction, "on_commit", committed.append)
+    with kicks.held():
+        for _ in range(3):  # three steps' transactions, each committed at once
+            kicks.after_commit(notify)
+            kicks.after_commit(sync)
+            while committed:
+                committed.pop(0)()
+        assert called == []
+        kicks.after_commit(sync)  # a transaction still open when the batch ends
+    assert called == ["notify", "sync"]  # once each, in the order first committed
+    committed.pop(0)()  # its commit comes later: kicked then, not lost
+    assert called == ["notify", "sync", "sync"]
+    kicks.after_commit(notify)  # outside a drain: after its own commit, as before
+    assert committed == [notify]

@@ -13,6 +13,7 @@ def platform(request):
             roles.add("official")
     return {
         "nav_roles": roles,
+        "nav_key": ",".join(sorted(roles)),  # what the memoised navigation depends on
         "portal_name": settings.PORTAL_NAME,
         "demo_mode": settings.DEMO,
         # Each language in its own name, untranslated ("Tiếng Việt", "English"), so a reader of

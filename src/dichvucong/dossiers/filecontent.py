@@ -75,6 +75,11 @@ def pdf_active_content(data: bytes) -> list[str]:
     """What in the PDF would act when opened (empty: nothing). Raises UploadError when it
     cannot be read at all or is locked with a password."""
     try:
+        if b"startxref" not in data:
+            # pypdf needs the keyword in every path and, without it, looks for it line by line
+            # back to the first byte: 13 ms of CPU for 200 KB without a line break, 0.6 s for
+            # 10 MB. Its answer is known: unreadable.
+            raise PdfReadError("startxref not found")
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted and not reader.decrypt(""):
             raise UploadError("đặt mật khẩu")

@@ -5,7 +5,9 @@ Public API (stable; the history generator and the open-data export call it):
 * :func:`refresh_dossier` ``(dossier_id)``: recompute one dossier's fact row and move its
   contributions in the daily facts by the difference. The ``facts`` step of the pipeline
   (``pipeline/steps.py``) for every ``DossierEvent`` and every ``Rating`` saved or deleted, run
-  by its worker after the change commits, once per change.
+  by its worker after the change commits, once per change;
+  :func:`refresh_dossiers` ``(dossier_ids)`` the same for a batch of the worker's entries, in a
+  fixed number of statements.
 * :func:`rebuild` ``(start=None, end=None)``: recompute the facts from the dossiers, their events
   and ratings with set-based SQL (``INSERT … SELECT … GROUP BY``), for every dossier (no
   arguments) or for the dossiers received or finished in ``[start, end]`` (local dates,
@@ -83,6 +85,7 @@ __all__ = [
     "measure",
     "rebuild",
     "refresh_dossier",
+    "refresh_dossiers",
 ]
 
 # --- measures ---------------------------------------------------------------------------------
@@ -365,21 +368,43 @@ def _difference(old: Mapping[Key, Mapping[str, int]], new: Mapping[Key, Mapping[
 def refresh_dossier(dossier_id: int) -> None:
     """Recompute the fact of one dossier and move the daily facts by its difference; in the
     caller's transaction."""
+    refresh_dossiers([dossier_id])
+
+
+def refresh_dossiers(dossier_ids: Iterable[int]) -> None:
+    """Recompute the facts of these dossiers and move the daily facts by their summed
+    difference, in the caller's transaction: a fixed number of statements for a batch (the
+    pipeline's worker refreshes a batch of entries at once), not one set per dossier."""
+    ids = sorted(set(dossier_ids))
+    if not ids:
+        return
     with transaction.atomic():
-        moments = (Dossier.objects.filter(pk=dossier_id)
-                   .values_list("received_at", "finished_at", "state").first())
-        if moments is None:
+        moments = list(Dossier.objects.filter(pk__in=ids)
+                       .values_list("id", "received_at", "finished_at", "state"))
+        if not moments:
             return
-        old = _fact_rows([dossier_id])
-        DossierFact.objects.filter(dossier_id=dossier_id).delete()
-        if moments[2] != State.draft.value:
-            days = [m.date() for m in moments[:2] if m is not None]
-            if days:
-                ensure_workdays(min(days), max(days))
-            _insert_dossier_facts("d.id = %s", [dossier_id])
-        new = _fact_rows([dossier_id])
-        _apply(_difference(contributions(old[0] if old else None),
-                           contributions(new[0] if new else None)))
+        present = [row[0] for row in moments]
+        old = _fact_rows(present)
+        DossierFact.objects.filter(dossier_id__in=present).delete()
+        filed = [row for row in moments if row[3] != State.draft.value]
+        days = [m.date() for row in filed for m in row[1:3] if m is not None]
+        if days:
+            ensure_workdays(min(days), max(days))
+        if filed:
+            marks = ", ".join(["%s"] * len(filed))
+            _insert_dossier_facts(f"d.id IN ({marks})", [row[0] for row in filed])
+        new = _fact_rows(present)
+        _apply(_difference(_summed(old), _summed(new)))
+
+
+def _summed(rows: Iterable[Mapping[str, Any]]) -> dict[Key, dict[str, int]]:
+    out: dict[Key, dict[str, int]] = {}
+    for row in rows:
+        for key, sums in contributions(row).items():
+            target = out.setdefault(key, {})
+            for name, value in sums.items():
+                target[name] = target.get(name, 0) + value
+    return out
 
 
 def _utc_bounds(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime | None,

@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from dichvucong.core import kicks
 from dichvucong.dossiers.lifecycle import State
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
 from dichvucong.nationalsync import records, shape
@@ -68,7 +69,7 @@ def _record(event) -> list[SyncRecord]:
     except IntegrityError:
         return []
     if settings.NATIONAL_SYNC_URL:
-        transaction.on_commit(kick)
+        kicks.after_commit(kick)
     return rows
 
 
@@ -103,7 +104,7 @@ def record_file(attachment) -> SyncRecord | None:
     except IntegrityError:
         return None
     if settings.NATIONAL_SYNC_URL:
-        transaction.on_commit(kick)
+        kicks.after_commit(kick)
     return row
 
 
@@ -120,5 +121,5 @@ def resend(ids) -> int:
     count = SyncRecord.objects.filter(pk__in=ids, state=SyncState.FAILED).update(
         state=SyncState.PENDING, next_attempt_at=timezone.now(), attempts=0)
     if count and settings.NATIONAL_SYNC_URL:
-        transaction.on_commit(kick)
+        kicks.after_commit(kick)
     return count

@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from dichvucong.core import kicks
 from dichvucong.notify import texts
 from dichvucong.notify.models import Notification, NotificationChannel, Status
 from dichvucong.notify.preferences import Recipient, recipient_for
@@ -88,7 +89,7 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
             continue
         created.append(row)
     if any(row.status == Status.PENDING for row in created):
-        transaction.on_commit(kick)
+        kicks.after_commit(kick)
     return created
 
 

@@ -24,7 +24,7 @@ Derived later by the worker (``worker.py``), from the entry, in this order, each
 transaction with the entry's update, so each runs exactly once and a failing step is retried
 without holding up the others (``DERIVED``):
 - ``facts``: the monitoring facts of the dossier (``monitor/facts.py:refresh_dossier``; equal to
-  ``facts.rebuild``);
+  ``facts.rebuild``), for the worker's whole batch of entries at once (``refresh_dossiers``);
 - ``store``: the files into the applicant's personal data store
   (``datastore/services.py:collect_dossier``, ``collect_result``; on ``issue_result``, the
   other agencies' results of a combined procedure, ``collect_handovers``);
@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 
 from dichvucong.datastore import services as store
 from dichvucong.datastore.services import RESULT_REQUIREMENT
@@ -75,11 +76,33 @@ class Step:
     name: str
     wants: Callable[[str, object], bool]  # (kind, the saved row) → is this step owed? No query.
     run: Callable[[PipelineEntry], object]
+    # The step for a batch of entries at once, with the same result as ``run`` on each in
+    # turn (the worker's drain); None: one entry at a time.
+    run_batch: Callable[[list[PipelineEntry]], object] | None = None
+
+
+def _events() -> QuerySet[DossierEvent]:
+    return DossierEvent.objects.select_related("dossier", "dossier__procedure_version")
 
 
 def _event(entry: PipelineEntry) -> DossierEvent | None:
-    return (DossierEvent.objects.select_related("dossier", "dossier__procedure_version")
-            .filter(pk=entry.event_id).first())
+    if PRELOADED in entry.__dict__:
+        return entry.__dict__[PRELOADED]
+    return _events().filter(pk=entry.event_id).first()
+
+
+PRELOADED = "_pipeline_event"
+
+
+def preload(entries: list[PipelineEntry]) -> None:
+    """The events of a batch of entries with their dossiers, in one query: each entry's steps
+    (store, notify, sync, webhooks) read it from there instead of once each. Loaded after the
+    batch was claimed, so each dossier is as late as its event or later."""
+    wanted = [entry.event_id for entry in entries if entry.event_id is not None]
+    found = {event.pk: event for event in _events().filter(pk__in=wanted)} if wanted else {}
+    for entry in entries:
+        if entry.event_id is not None:
+            entry.__dict__[PRELOADED] = found.get(entry.event_id)
 
 
 def _collect(entry: PipelineEntry) -> None:
@@ -145,7 +168,11 @@ def _filed(attachment) -> bool:
 
 DERIVED: tuple[Step, ...] = (
     Step("facts", lambda kind, row: kind in (EntryKind.EVENT, EntryKind.RATING),
-         lambda entry: facts.refresh_dossier(entry.dossier_id)),
+         lambda entry: facts.refresh_dossier(entry.dossier_id),
+         # A dossier's fact is recomputed from the dossier as it is now: once for all the
+         # batch's entries of it, and the batch's dossiers in one set of statements.
+         lambda entries: facts.refresh_dossiers(e.dossier_id for e in entries
+                                                if e.dossier_id is not None)),
     Step("store", lambda kind, row: (
         (kind == EntryKind.EVENT and (row.action in COLLECTING
                                       or row.action == Action.issue_result.value))

@@ -8,6 +8,11 @@
 - Independent steps: a step that fails is rolled back alone, counted in ``failures`` and tried
   again after a backoff; the entry's other steps go on, and so do the other entries.
 - Order: entries are claimed by id, so one worker derives in the order of the changes.
+- Batches: a step with a ``run_batch`` (the facts) runs once for the claimed batch's entries
+  that owe it first, in one transaction with their updates; if it fails, or a lease was lost,
+  it is rolled back and each entry runs it alone as above (its failure counted there). The
+  batch's events are read in one query (``steps.preload``), and the delivery workers
+  (notifications, sync, webhooks) are kicked once at the batch's end (``core/kicks.py``).
 Several workers may run at once (``core/leases.py``). ``drain`` runs until nothing is due: the
 huey task after each commit, the periodic run, and tests that read derived data right after an
 action."""
@@ -24,9 +29,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dichvucong.core import leases
+from dichvucong.core import kicks, leases
 from dichvucong.pipeline.models import PipelineEntry
-from dichvucong.pipeline.steps import DERIVED
+from dichvucong.pipeline.steps import DERIVED, preload
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +94,38 @@ def run_entry(entry: PipelineEntry, token: str, report: Report,
         next_attempt_at=now + backoff(worst) if worst else entry.next_attempt_at)
 
 
+def run_batched(entries: list[PipelineEntry], token: str, report: Report,
+                only: Iterable[str] | None = None) -> None:
+    """The steps with a ``run_batch``, once for all of ``entries`` that owe them next (no
+    earlier step pending, no failure of theirs yet: those go one at a time)."""
+    for index, step in enumerate(DERIVED):
+        if step.run_batch is None or (only is not None and step.name not in only):
+            continue
+        before = {s.name for s in DERIVED[:index]}
+        owing = [e for e in entries if step.name in e.steps() and step.name not in e.failures
+                 and not before.intersection(e.steps())]
+        if not owing:
+            continue
+        left = {e.pk: " ".join(name for name in e.steps() if name != step.name) for e in owing}
+        try:
+            with transaction.atomic():
+                step.run_batch(owing)
+                for rest in set(left.values()):
+                    ids = [pk for pk, value in left.items() if value == rest]
+                    done = PipelineEntry.objects.filter(pk__in=ids, lease_token=token)
+                    if (done.update(pending=f" {rest} ") if rest else done.delete()[0]) != len(ids):
+                        raise LostClaim
+        except Exception as exc:
+            log.warning("pipeline: step %s failed for a batch of %d entries (%s); one at a "
+                        "time now", step.name, len(owing), type(exc).__name__,
+                        exc_info=not isinstance(exc, LostClaim))
+            continue
+        for entry in owing:
+            entry.pending = f" {left[entry.pk]} " if left[entry.pk] else ""
+        report.done += len(owing)
+        report.by_step[step.name] = report.by_step.get(step.name, 0) + len(owing)
+
+
 def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
     """One batch of due entries."""
     report = Report()
@@ -102,8 +139,12 @@ def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
                                   lease_seconds=settings.PIPELINE_LEASE_SECONDS)
     if not claimed:
         return report
-    for entry in PipelineEntry.objects.filter(lease_token=token).order_by("id"):
-        run_entry(entry, token, report, only)
+    entries = list(PipelineEntry.objects.filter(lease_token=token).order_by("id"))
+    with kicks.held():  # the delivery workers woken once for the batch, not per commit
+        run_batched(entries, token, report, only)
+        preload([entry for entry in entries if entry.pending])
+        for entry in entries:
+            run_entry(entry, token, report, only)
     return report
 
 

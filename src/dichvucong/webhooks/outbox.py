@@ -20,6 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from dichvucong.apiclients.scopes import DOSSIERS_READ
+from dichvucong.core import kicks
 from dichvucong.dossiers import access
 from dichvucong.webhooks import events
 from dichvucong.webhooks.models import Delivery, DeliveryState, Subscription
@@ -56,7 +57,7 @@ def record_event(event) -> list[Delivery]:
             Delivery.objects.bulk_create(rows)
     except IntegrityError:
         return []
-    transaction.on_commit(kick)
+    kicks.after_commit(kick)
     return rows
 
 
@@ -75,5 +76,5 @@ def resend(ids) -> int:
              .filter(state__in=[DeliveryState.FAILED, DeliveryState.DELIVERED])
              .update(state=DeliveryState.PENDING, next_attempt_at=timezone.now(), attempts=0))
     if count:
-        transaction.on_commit(kick)
+        kicks.after_commit(kick)
     return count
