@@ -140,10 +140,16 @@ set_up_platform() {
 
 start_platform() {
   local i port
+  # The web processes' request metrics in one folder, which /metrics of any of them adds up;
+  # emptied when none runs; a dead worker's gauges are cleaned by core/gunicorn_config.py.
+  alive "$DIR/run/web0.pid" || alive "$DIR/run/web1.pid" || alive "$DIR/run/web2.pid" ||
+    rm -rf "$DIR/prometheus"
+  mkdir -p "$DIR/prometheus"
   for i in 0 1 2; do
     port=${WEB_PORTS[$i]}
     alive "$DIR/run/web$i.pid" && continue
-    "$PY" -m gunicorn dichvucong.wsgi:application --bind "127.0.0.1:$port" --workers 1 \
+    PROMETHEUS_MULTIPROC_DIR=$DIR/prometheus "$PY" -m gunicorn dichvucong.wsgi:application \
+      --config python:dichvucong.core.gunicorn_config --bind "127.0.0.1:$port" --workers 1 \
       --threads 4 --graceful-timeout 10 --pid "$DIR/run/web$i.pid" --daemon \
       --control-socket "$DIR/run/web$i.ctl" \
       --access-logfile "$DIR/logs/web$i-access.log" --error-logfile "$DIR/logs/web$i.log"
