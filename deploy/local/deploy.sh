@@ -13,7 +13,8 @@
 #   deploy/local/deploy.sh check    a page and an upload through the proxy, then slow clients
 #                                   trickling uploads beside normal requests (deploy/local/check.py)
 #
-# State lives in DICHVUCONG_DEPLOY_DIR (default: var/deploy-local); ports can be moved with
+# State lives in DICHVUCONG_DEPLOY_DIR (default: var/deploy-local; lines in its env.extra are added
+# to the platform's environment); ports can be moved with
 # DEPLOY_HTTPS_PORT, DEPLOY_HTTP_PORT, DEPLOY_WEB_PORT (first of three), DEPLOY_PG_PORT,
 # DEPLOY_REDIS_PORT, DEPLOY_S3_PORT. Needs nginx (or nginx-light), postgresql, redis-server and
 # openssl from Debian, and the project installed with its test extra (moto's server).
@@ -66,6 +67,8 @@ LOG_LEVEL=WARNING
 # in the outbox.
 NATIONAL_SYNC_URL=
 EOF
+  # A site's own additions and overrides (later lines win): mail and SMS gateways, keys …
+  [ ! -f "$DIR/env.extra" ] || cat "$DIR/env.extra" >>"$DIR/env"
   chmod 600 "$DIR/env"
 }
 
