@@ -119,13 +119,15 @@ class Site:
         self.origin = url.rstrip("/")
         self.context = ssl.create_default_context(cafile=cacert) if self.https else None
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict | None = None, timeout: float = 60) -> tuple[int, dict, bytes]:
+    def connect(self, timeout: float = 60) -> http.client.HTTPConnection:
         if self.https:
-            conn = http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
+            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
                                                context=self.context)
-        else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
+
+    def request(self, method: str, path: str, body: bytes | str | None = None,
+                headers: dict | None = None, timeout: float = 60) -> tuple[int, dict, bytes]:
+        conn = self.connect(timeout)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()

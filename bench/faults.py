@@ -21,7 +21,7 @@ Exits 1 on any problem.
 
     ./run faults                                   (about 5 minutes with the defaults)
     FAULTS_PHASE=20 FAULTS_OUTAGE=30 FAULTS_CLIENTS=6 FAULTS_RESULTS=6 FAULTS_SETTLE=300 \\
-        FAULTS_PORT=18400 FAULTS_KEEP=1 ./run faults
+        FAULTS_PORT=18400 FAULTS_KEEP=1 FAULTS_REUSE=1 FAULTS_SUBMISSIONS=0.1 ./run faults
 
 It runs a deployment of its own (var/faults, ports from FAULTS_PORT on), set up afresh and
 stopped at the end unless FAULTS_KEEP=1. Not run: filling the media disk (the reference
@@ -48,10 +48,16 @@ import faultkit  # noqa: E402
 PHASE = float(os.environ.get("FAULTS_PHASE", "15"))  # seconds of load after each fault
 OUTAGE = float(os.environ.get("FAULTS_OUTAGE", "30"))  # Redis and S3 stopped this long
 CLIENTS = int(os.environ.get("FAULTS_CLIENTS", "4"))
+# The share of submissions in the load: each costs the workers a declaration to render, facts,
+# notifications (the mixed load of bench/bench_mix.py has 5 %).
+SUBMISSIONS = float(os.environ.get("FAULTS_SUBMISSIONS", "0.1"))
 RESULTS = int(os.environ.get("FAULTS_RESULTS", "6"))  # results issued before each worker kill
 SETTLE = float(os.environ.get("FAULTS_SETTLE", "240"))
 BASE = int(os.environ.get("FAULTS_PORT", "18400"))
 KEEP = os.environ.get("FAULTS_KEEP", "") == "1"
+# Start from the deployment a previous run left (its first start takes minutes): what that run
+# left undone is dropped first (queue, pipeline entries, notifications not sent).
+REUSE = os.environ.get("FAULTS_REUSE", "") == "1"
 DIR = Path(os.environ.get("FAULTS_DIR", ROOT / "var" / "faults"))
 PY = os.environ.get("PYTHON", sys.executable)
 PORTS = {"DEPLOY_HTTPS_PORT": BASE, "DEPLOY_HTTP_PORT": BASE + 1, "DEPLOY_WEB_PORT": BASE + 2,
@@ -153,8 +159,8 @@ def issue_results(count: int) -> list[int]:
 def kill_worker_while(what: str, busy, env: dict[str, str]) -> str:
     """kill -9 the worker of the two that is busy (``busy()``: true while a job is under way)
     as soon as one is, then start it again."""
-    if not wait_for(busy, 60, 0.02):
-        return f"no worker was seen {what} within 60 s: not killed"
+    if not wait_for(busy, 120, 0.02):
+        return f"no worker was seen {what} within 120 s: not killed"
     victim = "worker0"
     os.kill(pid_of(victim), signal.SIGKILL)
     time.sleep(0.5)
@@ -289,9 +295,13 @@ def main() -> int:
     if DIR.exists():
         with contextlib.suppress(subprocess.CalledProcessError):
             deploy("stop")
-        shutil.rmtree(DIR)
-    (DIR / "run").mkdir(parents=True)
-    with MailServer() as mail, EsmsServer() as esms:
+        if not REUSE:
+            shutil.rmtree(DIR)
+        else:
+            shutil.rmtree(DIR / "redis", ignore_errors=True)
+    (DIR / "run").mkdir(parents=True, exist_ok=True)
+    # Each message takes the servers 0.2 s: a worker is caught delivering.
+    with MailServer(delay=0.2) as mail, EsmsServer(delay=0.2) as esms:
         gate = faultkit.Gate(PORTS["DEPLOY_S3_PORT"], GATE_PORT)
         # What deploy.sh's environment file gets on top (deploy.sh: env.extra): the local SMTP
         # and SMS servers, the S3 server behind the gate, short leases so that the sweepers
@@ -329,10 +339,15 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
     from dichvucong.agencies.models import Agency
     from dichvucong.catalog.models import Procedure
     from dichvucong.devdata.accounts import DEMO_PASSWORD
+    from dichvucong.notify.models import Notification, Status
+    from dichvucong.pipeline.models import PipelineEntry
     from tests.birth_helpers import birth_form_json
 
     worker_env = {**os.environ}
     User.objects.filter(username=CITIZEN).update(email=EMAIL)
+    if REUSE:
+        PipelineEntry.objects.all().delete()
+        Notification.objects.filter(status__in=[Status.PENDING, Status.SENDING]).delete()
     site = faultkit.Site(f"https://127.0.0.1:{PORTS['DEPLOY_HTTPS_PORT']}",
                          str(DIR / "tls" / "cert.pem"))
     documents = Procedure.objects.get(code=faultkit.PROCEDURE).current_version.parsed().documents
@@ -341,7 +356,8 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
         site, site.login(CITIZEN, DEMO_PASSWORD),
         agency=Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk,
         document=next(i for i, d in enumerate(documents) if d.mandatory),
-        declaration=birth_form_json(), clients=CLIENTS, submissions=0.4, size=100_000).start()
+        declaration=birth_form_json(), clients=CLIENTS, submissions=SUBMISSIONS, size=100_000,
+        pause=0.05).start()
     started = time.monotonic()
     faults = []
     results: list[int] = []
