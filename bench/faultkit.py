@@ -188,6 +188,8 @@ class Tally:
     API without a JSON body)."""
 
     by_kind: Counter = field(default_factory=Counter)  # (kind, status) → count
+    by_phase: Counter = field(default_factory=Counter)  # (phase, status) → count
+    phase: str = "before the faults"  # what the runner is doing (bench/faults.py)
     wrong_5xx: list[str] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -204,6 +206,7 @@ class Tally:
                     problem = f"503 without a JSON body on {kind}"
         with self.lock:
             self.by_kind[kind, status] += 1
+            self.by_phase[self.phase, status] += 1
             if problem:
                 self.wrong_5xx.append(problem)
 
@@ -365,5 +368,12 @@ def tally_lines(tally: Tally) -> list[str]:
         row = {status: n for (k, status), n in tally.by_kind.items() if k == kind}
         lines.append(f"    {kind}: " + ", ".join(f"{status or 'cut'} × {n}"
                                                   for status, n in sorted(row.items())))
+    phases = list(dict.fromkeys(phase for phase, _ in tally.by_phase))
+    if len(phases) > 1:
+        lines.append("  by phase (the fault, then the load until the next):")
+        for phase in phases:
+            row = {status: n for (p, status), n in tally.by_phase.items() if p == phase}
+            lines.append(f"    {phase}: " + ", ".join(f"{status or 'cut'} × {n}"
+                                                    for status, n in sorted(row.items())))
     lines += [f"  PROBLEM: {problem}" for problem in sorted(set(tally.wrong_5xx))]
     return lines

@@ -190,6 +190,9 @@ def restart_postgres() -> str:
         command = ["runuser", "-u", "postgres", "--", *command]
     started = time.monotonic()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    from django.db import connections
+
+    connections.close_all()  # this process's own: the server closed them
     return f"PostgreSQL restarted (fast) in {time.monotonic() - started:.1f} s"
 
 
@@ -263,6 +266,8 @@ def check_jobs(results: list[int], since, mail, esms) -> faultkit.Checked:
             problems.append(f"not delivered: {row.channel} {row.status} ({row.last_error})")
     emails = list(rows.filter(channel=NotificationChannel.EMAIL))
     received = Counter(mail.message_ids())
+    every = {worker.message_id(r) for r in Notification.objects.filter(
+        channel=NotificationChannel.EMAIL)}
     expected = Counter(worker.message_id(r) for r in emails
                        if r.status in (Status.SENT, Status.UNCONFIRMED))
     twice = sum(1 for key, n in received.items() if n > 1)
@@ -282,6 +287,10 @@ def check_jobs(results: list[int], since, mail, esms) -> faultkit.Checked:
         "notifications (e-mail, SMS, in-app) by status": dict(by_status),
         "e-mails at the SMTP server": sum(received.values()),
         "e-mails expected there once each": len(expected),
+        "of those received, for rows of no run (should be 0)": sum(
+            1 for key in received if key not in every),
+        "of those received, for a previous run's rows": sum(
+            1 for key in received if key in every and key not in expected),
         "SMS accepted by the eSMS server": sum(accepted.values()),
         "SMS rows": len(sms),
         "eSMS duplicates answered 124 (a resend after a kill, not delivered twice)":
@@ -367,15 +376,18 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
 
     say(f"load: {CLIENTS} clients")
     phase()
-    for act in [
-        kill_web,
-        lambda: (results.extend(issue_results(RESULTS)),
-                 kill_worker_while("signing", signing_busy, worker_env))[1],
-        lambda: kill_worker_while("delivering notifications", delivering_busy, worker_env),
-        restart_postgres,
-        lambda: stop_redis(OUTAGE),
-        lambda: stop_s3(gate, OUTAGE),
+    for phase, act in [
+        ("web worker killed", kill_web),
+        ("worker killed while signing", lambda: (
+            results.extend(issue_results(RESULTS)),
+            kill_worker_while("signing", signing_busy, worker_env))[1]),
+        ("worker killed while delivering", lambda: kill_worker_while(
+            "delivering notifications", delivering_busy, worker_env)),
+        ("PostgreSQL restart", restart_postgres),
+        ("Redis stopped", lambda: stop_redis(OUTAGE)),
+        ("S3 stopped", lambda: stop_s3(gate, OUTAGE)),
     ]:
+        load.tally.phase = phase
         faults.append(act())
         say(faults[-1])
         phase()
