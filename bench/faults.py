@@ -371,11 +371,11 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
     faults = []
     results: list[int] = []
 
-    def phase() -> None:
+    def under_load() -> None:
         time.sleep(PHASE)
 
     say(f"load: {CLIENTS} clients")
-    phase()
+    under_load()
     for phase, act in [
         ("web worker killed", kill_web),
         ("worker killed while signing", lambda: (
@@ -390,7 +390,7 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
         load.tally.phase = phase
         faults.append(act())
         say(faults[-1])
-        phase()
+        under_load()
     tally = load.stop()
     loaded = time.monotonic() - started
     # Results issued after the faults too: signed once everything is back.

@@ -215,10 +215,11 @@ cmd_start() {
 }
 
 stop_pid() {
-  local file=$1
+  local file=$1 pid
   if alive "$file"; then
-    kill "$(cat "$file")" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$(cat "$file")" 2>/dev/null || break; sleep 0.1; done
+    pid=$(cat "$file")  # once: gunicorn removes its pid file as it exits
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   rm -f "$file"
 }
