@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import time
 
 import harness
+from faultkit import multipart
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
@@ -52,20 +52,6 @@ def pdf_of_size(size: int) -> bytes:
     stream = b"4 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
         padding, b"%" * padding)
     return head + b"".join(out) + stream + tail(position + len(stream))
-
-
-def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tuple[bytes, str]:
-    boundary = secrets.token_hex(12)
-    out = []
-    for name, value in fields.items():
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                   f"{value}\r\n".encode())
-    for name, filename, content in files:
-        out.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                   f'filename="{filename}"\r\nContent-Type: application/pdf\r\n\r\n'.encode()
-                   + content + b"\r\n")
-    out.append(f"--{boundary}--\r\n".encode())
-    return b"".join(out), f"multipart/form-data; boundary={boundary}"
 
 
 def filing_fields() -> tuple[dict[str, str], bytes]:

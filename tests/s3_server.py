@@ -26,12 +26,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running() -> Iterator[str]:
-    """Start the server; its endpoint URL. Stopped (and its data gone) on leaving."""
+def running(port: int | None = None) -> Iterator[str]:
+    """Start the server (on ``port``, else a free one); its endpoint URL. Stopped (and its data
+    gone) on leaving."""
     require_component("moto's S3 server", importlib.util.find_spec("moto.server") is not None
                       and importlib.util.find_spec("flask") is not None,
                       "pip install 'moto[server]'")
-    port = free_port()
+    port = port or free_port()
     process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
                                 "-p", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -58,7 +59,9 @@ def environment(url: str, bucket: str) -> dict[str, str]:
     """The DICHVUCONG_S3_* variables an operator sets for this server."""
     return {"DICHVUCONG_S3_BUCKET": bucket, "DICHVUCONG_S3_ENDPOINT_URL": url,
             "DICHVUCONG_S3_REGION": "us-east-1", "DICHVUCONG_S3_ACCESS_KEY": ACCESS_KEY,
-            "DICHVUCONG_S3_SECRET_KEY": SECRET_KEY}
+            "DICHVUCONG_S3_SECRET_KEY": SECRET_KEY,
+            # No retry: a test's outage answers at once (the default tries 3 times).
+            "DICHVUCONG_S3_MAX_ATTEMPTS": "1"}
 
 
 def client(url: str):

@@ -19,19 +19,18 @@ import hashlib
 import http.client
 import json
 import os
-import re
 import secrets
 import socket
-import ssl
 import statistics
 import sys
 import threading
 import time
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "bench")]
+import faultkit  # noqa: E402 - bench/, put on the path above
+
 PROCEDURE = "1.001193"  # Đăng ký khai sinh: the e-declaration and one required document
 
 
@@ -41,43 +40,12 @@ def demo_password() -> str:
     return DEMO_PASSWORD
 
 
-class Site:
-    def __init__(self, url: str, cacert: str | None):
-        parts = urllib.parse.urlsplit(url)
-        self.https = parts.scheme == "https"
-        self.host, self.port = parts.hostname, parts.port or (443 if self.https else 80)
-        self.origin = url.rstrip("/")
-        self.context = ssl.create_default_context(cafile=cacert) if self.https else None
-
-    def connect(self, timeout: float = 30) -> http.client.HTTPConnection:
-        if self.https:
-            return http.client.HTTPSConnection(self.host, self.port, timeout=timeout,
-                                               context=self.context)
-        return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
-
-    def request(self, method: str, path: str, body=None, headers=None, timeout: float = 30):
-        conn = self.connect(timeout)
-        try:
-            conn.request(method, path, body=body, headers=headers or {})
-            response = conn.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            conn.close()
+class Site(faultkit.Site):
+    """The deployment's front (bench/faultkit.py), with the demo password and raw sockets for
+    the slow clients."""
 
     def login(self, username: str) -> dict[str, str]:
-        status, headers, page = self.request("GET", "/dang-nhap/")
-        assert status == 200, status
-        csrf = re.search(r"csrftoken=([^;]+)", headers["Set-Cookie"]).group(1)
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token.decode(),
-                                       "username": username, "password": demo_password()})
-        status, headers, _ = self.request("POST", "/dang-nhap/", body, {
-            "Content-Type": "application/x-www-form-urlencoded",
-            "Cookie": f"csrftoken={csrf}", "Referer": self.origin + "/"})
-        assert status == 302, f"login answered {status}"
-        session = re.search(r"sessionid=([^;]+)", headers["Set-Cookie"]).group(1)
-        return {"Cookie": f"csrftoken={csrf}; sessionid={session}", "X-CSRFToken": csrf,
-                "Referer": self.origin + "/"}
+        return super().login(username, demo_password())
 
     def open_socket(self) -> socket.socket:
         sock = socket.create_connection((self.host, self.port), timeout=30)

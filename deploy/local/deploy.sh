@@ -13,7 +13,8 @@
 #   deploy/local/deploy.sh check    a page and an upload through the proxy, then slow clients
 #                                   trickling uploads beside normal requests (deploy/local/check.py)
 #
-# State lives in DICHVUCONG_DEPLOY_DIR (default: var/deploy-local); ports can be moved with
+# State lives in DICHVUCONG_DEPLOY_DIR (default: var/deploy-local; lines in its env.extra are added
+# to the platform's environment); ports can be moved with
 # DEPLOY_HTTPS_PORT, DEPLOY_HTTP_PORT, DEPLOY_WEB_PORT (first of three), DEPLOY_PG_PORT,
 # DEPLOY_REDIS_PORT, DEPLOY_S3_PORT. Needs nginx (or nginx-light), postgresql, redis-server and
 # openssl from Debian, and the project installed with its test extra (moto's server).
@@ -66,6 +67,8 @@ LOG_LEVEL=WARNING
 # in the outbox.
 NATIONAL_SYNC_URL=
 EOF
+  # A site's own additions and overrides (later lines win): mail and SMS gateways, keys …
+  [ ! -f "$DIR/env.extra" ] || cat "$DIR/env.extra" >>"$DIR/env"
   chmod 600 "$DIR/env"
 }
 
@@ -140,10 +143,16 @@ set_up_platform() {
 
 start_platform() {
   local i port
+  # The web processes' request metrics in one folder, which /metrics of any of them adds up;
+  # emptied when none runs; a dead worker's gauges are cleaned by core/gunicorn_config.py.
+  alive "$DIR/run/web0.pid" || alive "$DIR/run/web1.pid" || alive "$DIR/run/web2.pid" ||
+    rm -rf "$DIR/prometheus"
+  mkdir -p "$DIR/prometheus"
   for i in 0 1 2; do
     port=${WEB_PORTS[$i]}
     alive "$DIR/run/web$i.pid" && continue
-    "$PY" -m gunicorn dichvucong.wsgi:application --bind "127.0.0.1:$port" --workers 1 \
+    PROMETHEUS_MULTIPROC_DIR=$DIR/prometheus "$PY" -m gunicorn dichvucong.wsgi:application \
+      --config python:dichvucong.core.gunicorn_config --bind "127.0.0.1:$port" --workers 1 \
       --threads 4 --graceful-timeout 10 --pid "$DIR/run/web$i.pid" --daemon \
       --control-socket "$DIR/run/web$i.ctl" \
       --access-logfile "$DIR/logs/web$i-access.log" --error-logfile "$DIR/logs/web$i.log"
@@ -206,10 +215,11 @@ cmd_start() {
 }
 
 stop_pid() {
-  local file=$1
+  local file=$1 pid
   if alive "$file"; then
-    kill "$(cat "$file")" 2>/dev/null || true
-    for _ in $(seq 100); do kill -0 "$(cat "$file")" 2>/dev/null || break; sleep 0.1; done
+    pid=$(cat "$file")  # once: gunicorn removes its pid file as it exits
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   fi
   rm -f "$file"
 }

@@ -278,10 +278,20 @@ WHITENOISE_MAX_AGE = 3600
 S3_BUCKET = os.environ.get("DICHVUCONG_S3_BUCKET", "")
 
 
+def _s3_client_config(addressing_style: str, attempts: int):
+    """Seconds to connect and to wait for an answer, and the tries: an outage shows within
+    seconds (core.s3: 503), not after the minute botocore waits by default."""
+    from botocore.config import Config  # boto3 only when a bucket is named
+
+    return Config(s3={"addressing_style": addressing_style}, signature_version="s3v4",
+                  connect_timeout=3, read_timeout=30,
+                  retries={"mode": "standard", "max_attempts": attempts})
+
+
 def s3_storage(env) -> dict:
     """The default storage on the S3-compatible server that ``env``'s DICHVUCONG_S3_* name."""
     return {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "dichvucong.core.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": env["DICHVUCONG_S3_BUCKET"],
             "endpoint_url": env.get("DICHVUCONG_S3_ENDPOINT_URL") or None,
@@ -294,6 +304,9 @@ def s3_storage(env) -> dict:
             "default_acl": None,
             "querystring_auth": True,
             "querystring_expire": 60,
+            "client_config": _s3_client_config(
+                env.get("DICHVUCONG_S3_ADDRESSING_STYLE", "path"),
+                int(env.get("DICHVUCONG_S3_MAX_ATTEMPTS", "3"))),
             # Names are generated; an existing name is never overwritten.
             "file_overwrite": False,
         },

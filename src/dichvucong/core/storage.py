@@ -45,6 +45,11 @@ MANAGED_FOLDERS = ("dossiers", "results", "store", "opendata")
 PATH_COLUMNS = (("opendata", "Resource", "file"),)
 
 
+class StorageUnavailable(OSError):
+    """The storage cannot be reached for the moment (the S3 server stopped or failing,
+    core.s3): worth retrying, so 503 with Retry-After; jobs wait instead of failing."""
+
+
 class CorruptFile(Exception):
     """The stored bytes do not match the SHA-256 recorded when the file was written."""
 
@@ -96,14 +101,16 @@ def read_verified(name: str, sha256: str) -> bytes:
 def download(name: str, sha256: str, *, filename: str, content_type: str,
              as_attachment: bool = True) -> HttpResponse:
     """A stored file as a private, uncached download, checked before the first byte is sent
-    (404 when it is missing, 500 with a plain message when it fails its check). The caller has
-    checked who may have it."""
+    (404 when it is missing, 500 with a plain message when it fails its check, 503 when the
+    storage is down). The caller has checked who may have it."""
     try:
         handle = _open_checked(name, sha256)
     except FileNotFoundError:
         raise Http404 from None
     except CorruptFile:
         return corrupt_response()
+    except StorageUnavailable:
+        return unavailable_response()
     response = FileResponse(handle, as_attachment=as_attachment, filename=filename,
                             content_type=content_type)
     response["Cache-Control"] = "private, no-store"
@@ -119,9 +126,21 @@ def corrupt_response() -> HttpResponse:
         content_type="text/plain; charset=utf-8")
 
 
+RETRY_AFTER_SECONDS = 30
+
+
+def unavailable_response() -> HttpResponse:
+    """What a reader gets while the storage is down: 503, worth retrying."""
+    response = HttpResponse(
+        _("Kho lưu trữ tệp của hệ thống tạm thời không truy cập được nên chưa tải được tệp "
+          "này; hãy thử lại sau ít phút."), status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def backend_name() -> str:
     """``s3`` or ``local``: what the health page and the backup say the files are on."""
-    return "s3" if type(storages["default"]).__module__.startswith("storages.") else "local"
+    return "s3" if hasattr(storages["default"], "bucket_name") else "local"
 
 
 # Rows that record a stored file with its SHA-256: (app, model, file column, hash column).

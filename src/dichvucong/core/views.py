@@ -28,7 +28,7 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from dichvucong.catalog import queries as catalog_queries
-from dichvucong.core import operations
+from dichvucong.core import operations, storage
 from dichvucong.core.pagecache import public_page
 
 
@@ -64,9 +64,9 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     return response
 
 
-# The database cannot be reached or is busy for the moment (a restart, a failover, a lock):
-# worth retrying, so 503 with Retry-After rather than 500 (issue #20).
-UNAVAILABLE = (OperationalError, InterfaceError)
+# The database cannot be reached or is busy for the moment (a restart, a failover, a lock), or
+# the file storage is down: worth retrying, so 503 with Retry-After rather than 500 (issue #20).
+UNAVAILABLE = (OperationalError, InterfaceError, storage.StorageUnavailable)
 RETRY_AFTER_SECONDS = 5
 
 

@@ -17,6 +17,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.db.models import Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
@@ -29,6 +30,7 @@ from dichvucong.apiclients.auth import OAuth2, system_call
 from dichvucong.apiclients.scopes import DOSSIERS_FILE, DOSSIERS_READ
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.formengine import validate
+from dichvucong.core import storage
 from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
 from dichvucong.dossiers import access, actions, agents, citizen_view, submission
@@ -98,12 +100,12 @@ def _out(dossier: Dossier, result_available: bool = False) -> dict:
 
 
 @router.post("", response={201: DossierOut, 400: Problem, 403: Problem, 404: Problem,
-                           409: Problem}, auth=FILE,
+                           409: Problem, 503: Problem}, auth=FILE,
              summary="File a dossier: the form data as JSON and one file per required document")
 def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form[str] = "{}",
                    delivery: Form[str] = "online", files: File[list[UploadedFile]] = None,
                    documents: Form[str] = "[]", consent: Form[int] = None,
-                   from_store: Form[str] = "[]"):
+                   from_store: Form[str] = "[]", response: HttpResponse = None):
     """``form`` is the form data as JSON (see /catalog/procedures/{code}/form-schema);
     ``documents`` a JSON list giving, for each uploaded file in order, the index of the required
     document it is for; ``from_store`` a JSON list of {"document": index, "stored": id} taking
@@ -160,10 +162,19 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
             proc, given.citizen if given else request.user, check.agency, request.user,
             result.cleaned, check.delivery, uploads, consent=given, taken=taken)
     except (UploadError, agents.ConsentError) as exc:
-        return Status(getattr(exc, "status", 400), {"detail": getattr(exc, "message", str(exc))})
+        return _refused(exc, response)
     dossier.procedure, dossier.agency = proc, check.agency
     dossier.submitted_by = request.user if given else None
     return Status(201, _out(dossier))
+
+
+def _refused(exc: UploadError | agents.ConsentError, response: HttpResponse) -> Status:
+    """An upload or a consent refused: its status (400, 403 …), or 503 with Retry-After while
+    the file storage is down (worth retrying)."""
+    status = getattr(exc, "status", 400)
+    if status == 503:
+        response["Retry-After"] = str(storage.RETRY_AFTER_SECONDS)
+    return Status(status, {"detail": getattr(exc, "message", str(exc))})
 
 
 @router.get("", response=list[DossierOut], auth=READ, summary="My dossiers, newest first")
@@ -230,11 +241,12 @@ def withdraw(request, code: str, payload: NoteIn):
 
 
 
-@router.post("/{code}/supplement", response={200: DossierOut, 400: Problem, 409: Problem},
+@router.post("/{code}/supplement", response={200: DossierOut, 400: Problem, 409: Problem,
+                                             503: Problem},
              auth=FILE,
              summary="Answer a supplement request: files and a note")
 def supplement(request, code: str, note: Form[str] = "", revision: Form[int] = None,
-               files: File[list[UploadedFile]] = None):
+               files: File[list[UploadedFile]] = None, response: HttpResponse = None):
     """The applicant, or the agent who filed it under consent, sends what was asked for. The
     files are named after the request's items in order."""
     dossier = _mine(request, code)
@@ -263,8 +275,9 @@ def supplement(request, code: str, note: Form[str] = "", revision: Form[int] = N
     except (UploadError, TransitionError, actions.StaleDossier) as exc:
         for attachment in stored:
             attachment.file.delete(save=False)
-        status = 400 if isinstance(exc, UploadError) else 409
-        return Status(status, {"detail": getattr(exc, "message", None) or str(exc)})
+        if isinstance(exc, UploadError):
+            return _refused(exc, response)
+        return Status(409, {"detail": getattr(exc, "message", None) or str(exc)})
     outcome.dossier.procedure, outcome.dossier.agency = dossier.procedure, dossier.agency
     outcome.dossier.submitted_by = dossier.submitted_by
     return Status(200, _out(outcome.dossier))

@@ -31,6 +31,7 @@ from dichvucong.catalog.definition import (
 )
 from dichvucong.catalog.formengine import FormResult, is_visible, validate
 from dichvucong.catalog.models import Procedure
+from dichvucong.core.storage import StorageUnavailable
 from dichvucong.core.text import NAME_MAX
 from dichvucong.dossiers import actions, agents, filecontent
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
@@ -78,6 +79,9 @@ logger = logging.getLogger(__name__)
 AGENCY_MISSING = "Cần chọn nơi nộp hồ sơ."
 STORAGE_FAILED = ("Máy chủ tạm thời không lưu được tệp này (bộ nhớ lưu trữ đầy hoặc đang lỗi). "
                   "Những gì bạn đã nhập vẫn được giữ; hãy gửi lại tệp sau ít phút.")
+STORAGE_UNAVAILABLE = ("Kho lưu trữ tệp của hệ thống tạm thời không truy cập được nên tệp này "
+                       "chưa được lưu. Những gì bạn đã nhập vẫn được giữ; hãy gửi lại tệp sau ít "
+                       "phút.")
 AGENCY_REFUSED = "Cơ quan tiếp nhận không nhận hồ sơ của thủ tục này."
 IDENTITY_REFUSED = ("Thủ tục này chỉ nộp trực tuyến được bằng {needed}. Tài khoản của người "
                     "nộp chưa đạt mức đó: hãy đăng nhập bằng VNeID, hoặc nộp tại bộ phận một "
@@ -277,6 +281,9 @@ def _stored(dossier: Dossier, requirement: str, upload: UploadedFile, user: User
         attachment.file.save(f"{attachment.token}{attachment.extension}",
                              upload if checked.content is None else ContentFile(checked.content),
                              save=False)
+    except StorageUnavailable as exc:  # the S3 server down: nothing was stored; 503
+        logger.warning("dossiers: the file storage is unavailable (%s)", type(exc).__name__)
+        raise UploadError(STORAGE_UNAVAILABLE, status=503) from exc
     except OSError as exc:  # a full disk: the storage left no partial file; the form is kept
         logger.warning("dossiers: an upload could not be stored (%s)", exc.strerror or exc)
         raise UploadError(STORAGE_FAILED) from exc

@@ -16,7 +16,12 @@ EXTENSIONS = {".pdf": "pdf", ".jpg": "jpeg", ".jpeg": "jpeg", ".png": "png"}
 
 
 class UploadError(ValueError):
-    """The message is Vietnamese, for the citizen."""
+    """The message is Vietnamese, for the citizen. ``status``: what the API and the form
+    answer with it (503: the file storage is down for the moment, worth retrying)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
     definition = procedure.current_version.parsed()
     agencies = sorted_vietnamese(submission.receiving_agencies(procedure), attrgetter("name"))
     draft = None
+    storage_down = False  # the file storage unreachable: the form kept, answered with 503
     draft_id = request.POST.get("draft") or request.GET.get("draft")
     if draft_id:
         followed = access.followed_dossiers(request.user).filter(procedure=procedure)
@@ -171,6 +172,7 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
                 submission.attach(draft, document.name, upload, request.user)
             except UploadError as exc:
                 document_errors[index] = str(exc)
+                storage_down = storage_down or exc.status == 503
         # A required document taken from the citizen's personal data store, with no upload.
         document_errors.update(store_hooks.apply_form(request, draft, definition))
         posted = read_form(request, pages[page_index].fields)
@@ -244,14 +246,17 @@ def submit_dossier(request: HttpRequest, code: str) -> HttpResponse:
         (agency_error if page_index == 0 else []) + context["form_errors"]
         + ([(f"doc-{i}", "", message) for i, message in sorted(document_errors.items())]
            + delivery_error + flat_errors(address_fields) if last else []))
-    return render(request, "dossiers/submit.html", {
+    response = render(request, "dossiers/submit.html", {
         **context, "procedure": procedure, "definition": definition, "agencies": agencies,
         "agency_id": agency_id, "documents": documents, "draft": draft,
         "delivery": delivery, "deliveries": Delivery.choices, "other_errors": other_errors,
         "address_fields": address_fields, "consent": consent,
         "page": page, "page_index": page_index, "page_count": len(pages),
         "first_page": page_index == 0, "last_page": page_index == len(pages) - 1,
-    })
+    }, status=503 if storage_down else 200)
+    if storage_down:
+        response["Retry-After"] = "30"
+    return response
 
 
 def _sign_on_check_page(errors: submission.FilingErrors) -> bool:

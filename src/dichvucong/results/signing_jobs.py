@@ -10,6 +10,8 @@ request and the signed file (issue #20): the result row itself is the job.
   down) is ``stuck``: the periodic sweeper (``stamping.resume_signing``) signs it, and the
   officer may retry it at once. After ``RESULTS_SIGNING_MAX_ATTEMPTS`` interrupted runs it is
   marked failed instead (``exhausted``), so a result that kills its worker does not loop.
+- A run that cannot store the file because the storage is down (``release``) puts the result
+  back in the queue for the sweeper, its attempt not counted: an outage fails no result.
 """
 
 from __future__ import annotations
@@ -70,6 +72,15 @@ def claim(result_id: int, now: datetime) -> str:
 def mine(result_id: int, token: str) -> QuerySet:
     """The result, only while this run's lease token is on it."""
     return Result.objects.filter(pk=result_id, lease_token=token)
+
+
+def release(result_id: int, token: str, now: datetime) -> bool:
+    """Put the run's result back in the queue, its attempt not counted: the run could not store
+    the file (the storage is down), through no fault of the result. The sweeper signs it again
+    once it has waited the grace time."""
+    return bool(mine(result_id, token).update(
+        signing_state=SigningState.QUEUED, queued_at=now, lease_token="", lease_until=None,
+        signing_attempts=F("signing_attempts") - 1))
 
 
 def exhausted(now: datetime) -> QuerySet:

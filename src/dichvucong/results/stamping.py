@@ -30,6 +30,7 @@ from pyhanko.stamp import StaticStampStyle
 
 from dichvucong.agencies.models import Agency
 from dichvucong.core.idnumber import mask
+from dichvucong.core.storage import StorageUnavailable
 from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.lifecycle import Action, State
@@ -143,6 +144,10 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
             raise signing.SigningUnavailable(
                 "Khóa ký của cơ quan đã bị thu hồi; cần cấp chứng thư số mới trước khi ký.")
         _store(result, token, backend, signed, content, payload, certificate_pem, now)
+    except StorageUnavailable as exc:  # waits in the queue for the sweeper; not failed
+        signing_jobs.release(result.pk, token, now)
+        logger.warning("results: result %s waits for the file storage (%s)", result.pk,
+                       type(exc).__name__)
     except Exception as exc:  # the officer sees it; the worker goes on with other work
         message = exc.message if isinstance(exc, signing.SigningUnavailable) else (
             "Lỗi khi tạo, ký hoặc lưu tệp kết quả; hãy thử lại hoặc báo quản trị hệ thống.")

@@ -54,6 +54,8 @@ class Command(BaseCommand):
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application",
              "--bind", f"{host}:{port}", "--workers", str(workers), "--threads", str(threads),
+             # A dead worker's metric files cleaned (core/gunicorn_config.py).
+             "--config", "python:dichvucong.core.gunicorn_config",
              "--access-logfile", "-", "--graceful-timeout", "10",
              # Personal data masked, and the request id (core.logs) on each line.
              "--logger-class", "dichvucong.core.logs.GunicornLogger",
