@@ -108,8 +108,8 @@ class Member(models.Model):
 
 class AccountHelp(models.Model):
     class Kind(models.TextChoices):
-        CREATE = "create", _("Tạo tài khoản")
-        VERIFY = "verify", _("Xác thực tài khoản, định danh điện tử mức 2")
+        CREATE = "create", _("Hỗ trợ tạo tài khoản")
+        VERIFY = "verify", _("Hỗ trợ xác thực tài khoản, định danh điện tử mức 2")
 
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="account_helps",
                                verbose_name=_("người hỗ trợ"))
