@@ -155,7 +155,8 @@ def test_the_ioc_page_per_ward_with_the_ioc_access_rules():
                      submitted_by=builders.user(by) if by else None)
     facts.rebuild(d(10, 1), d(10, 31))
     assert Client().get("/giam-sat/kenh-ho-tro/").status_code == 302  # to the login page
-    for username in ("congdan", "tocongnghe", "tongdai"):
+    # A citizen, an agent, the hotline, a department's head (no ward): refused.
+    for username in ("congdan", "tocongnghe", "tongdai", "thutruong.sotuphap"):
         client = login(username)
         assert client.get("/giam-sat/kenh-ho-tro/").status_code == 403
         assert client.get(f"/giam-sat/kenh-ho-tro/{ward_a.pk}/").status_code == 403

@@ -12,7 +12,8 @@ For a ward W and a calendar month M (local days):
   entered twice);
 * ``team_dossiers``, ``point_dossiers``: dossiers submitted in M by a member's platform account
   (``Dossier.submitted_by``: an agent files only with the citizen's one-time-code consent,
-  ``dossiers/submission.py:filing_consent``), by the member's team or point's ward;
+  ``dossiers/submission.py:filing_consent``), by the member's team or point's ward (the
+  member's register entry as it is now: a member who moved counts where they are);
 * ``events``, ``people_served``, ``event_dossiers``: the outreach events held in W in M;
 * ``share``: of the online dossiers received in M by W's own agencies, the part filed for a
   citizen by someone else (the monitor's ``agent`` channel bucket). The caller hands in those

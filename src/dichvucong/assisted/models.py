@@ -20,13 +20,16 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-COMMUNES = {"level": "commune"}
+
+def _ward() -> models.ForeignKey:
+    """The ward (xã, phường) a team, a point or an event belongs to."""
+    return models.ForeignKey("adminunits.AdministrativeUnit", on_delete=models.PROTECT,
+                             related_name="+", limit_choices_to={"level": "commune"},
+                             verbose_name=_("xã, phường"))
 
 
 class DigitalTeam(models.Model):
-    ward = models.ForeignKey("adminunits.AdministrativeUnit", on_delete=models.PROTECT,
-                             related_name="+", limit_choices_to=COMMUNES,
-                             verbose_name=_("xã, phường"))
+    ward = _ward()
     name = models.CharField(_("tên tổ"), max_length=150)
     area = models.CharField(_("địa bàn phụ trách"), max_length=255, blank=True,
                             help_text=_("Tổ dân phố, thôn hoặc khu dân cư tổ phụ trách."))
@@ -50,9 +53,7 @@ class ServicePoint(models.Model):
         POST_OFFICE = "post_office", _("Bưu cục, điểm Bưu điện văn hóa xã")
 
     kind = models.CharField(_("loại"), max_length=20, choices=Kind.choices)
-    ward = models.ForeignKey("adminunits.AdministrativeUnit", on_delete=models.PROTECT,
-                             related_name="+", limit_choices_to=COMMUNES,
-                             verbose_name=_("xã, phường"))
+    ward = _ward()
     name = models.CharField(_("tên điểm"), max_length=150)
     operator = models.CharField(_("đơn vị vận hành"), max_length=150, blank=True,
                                 help_text=_("Ví dụ: Bưu điện thành phố Đà Nẵng (VNPost)."))
@@ -129,9 +130,7 @@ class AccountHelp(models.Model):
 
 
 class OutreachEvent(models.Model):
-    ward = models.ForeignKey("adminunits.AdministrativeUnit", on_delete=models.PROTECT,
-                             related_name="+", limit_choices_to=COMMUNES,
-                             verbose_name=_("xã, phường"))
+    ward = _ward()
     title = models.CharField(_("tên sự kiện"), max_length=200,
                              default="Ngày hội chuyển đổi số")
     day = models.DateField(_("ngày"))

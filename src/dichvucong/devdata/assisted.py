@@ -5,9 +5,12 @@ citizens, the accounts members helped create or verify, and weekend «ngày hộ
 
 The register's size follows Đà Nẵng's own figures (Sở Khoa học và Công nghệ, reported by
 VnEconomy on 25/12/2025, «Đà Nẵng có hơn 24.000 thành viên các Tổ công nghệ số cộng đồng và Đề
-án 06»): after the 2025 merger, 93 of 93 communes and wards had set up their teams, one per
+án 06», vneconomy.vn/da-nang-co-hon-24000-thanh-vien-cac-to-cong-nghe-so-cong-dong-va-de-an-06.htm):
+after the 2025 merger, 93 of 93 communes and wards had set up their teams, one per
 residential group or village (tổ dân phố, thôn), 3,766 teams with about 24,303 members, each
 team led by the residential group's head (tổ trưởng) with the Youth Union's secretary as deputy.
+Members help residents install and activate VNeID at level 2 and file online (Báo Đà Nẵng,
+14/08/2025, «Chuyển đổi số bắt đầu từ nhân dân - Bài 1»): the account helps below.
 Before the merger the city reported about 2,500 teams and 13,000 members (the figure in issue
 #22; its source was not found here). So: about 40 teams per ward, 6 or 7 members each, for a
 history of 20,000 dossiers or more; a smaller one (a test's) gets proportionally fewer teams.
@@ -92,7 +95,10 @@ class Assisting:
         wards = sorted(w for w in committees if w not in have)
         names = dict(Agency.objects.filter(pk__in=[committees[w] for w in wards])
                      .values_list("administrative_unit_id", "administrative_unit__name"))
-        founded = "2023-11-29"  # the city's Directive 6436/UBND-STTTT of 21/11/2023
+        # The teams were formed after the city's Directive 6436/UBND-STTTT of 21/11/2023 (Tân
+        # Chính ward's decision 103/QĐ-UBND of 29/11/2023: 36 teams, 252 members; Báo Đà Nẵng,
+        # 12/2024); the date of one ward's decision, for all.
+        founded = "2023-11-29"
         team_id = (DigitalTeam.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         point_id = (ServicePoint.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         member_id = (Member.objects.aggregate(m=Max("id"))["m"] or 0) + 1
