@@ -15,7 +15,10 @@ from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.utils import timezone
 
+from dichvucong.agencies.models import Agency
 from dichvucong.alerts.scan import scan
+from dichvucong.assisted import counts
+from dichvucong.assisted.models import DigitalTeam, Member
 from dichvucong.devdata.history import IntegerWorkingTime, generate
 from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.clock import time_limit
@@ -26,6 +29,7 @@ from dichvucong.monitor.models import DailyFact, DossierFact
 from dichvucong.ratings.models import Rating
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar, compute_due
 from dichvucong.workflow.models import CalendarOverride
+from tests import builders
 
 FINISHED_OK = {State.result_ready.value, State.returned.value, State.done.value}
 ENDED = FINISHED_OK | {State.rejected.value, State.refused.value, State.withdrawn.value}
@@ -198,6 +202,38 @@ def _fees_payments_and_results(history):
         assert int(sequence) <= last[(agency, int(year))]
 
 
+def _assisted_channels(history):
+    """The register for every ward (at a tenth of Đà Nẵng's scale for 2,000 dossiers), the online
+    dossiers its member accounts filed for citizens (their own ward's, a few percent), and what
+    the IOC's page counts."""
+    _stats, dossiers, _events = history
+    wards = dict(Agency.objects.filter(kind="commune_committee").values_list(
+        "pk", "administrative_unit_id"))
+    per_ward = Counter(DigitalTeam.objects.values_list("ward_id", flat=True))
+    assert set(per_ward) == set(wards.values())
+    assert all(2 <= n <= 6 for n in per_ward.values())  # 25–56 × 2,000 / 20,000
+    assert 6 <= Member.objects.filter(team__isnull=False).count() / sum(per_ward.values()) <= 7
+    assert Member.objects.get(user__username="tocongnghe").team.ward_id == wards[
+        builders.agency().pk]
+    ward_of = {pk: unit for pk, unit in Agency.objects.filter(level="commune").values_list(
+        "pk", "administrative_unit_id")}
+    online = [d for d in dossiers if d.channel in ("online", "agent") and d.agency_id in ward_of]
+    agent = [d for d in online if d.channel == "agent"]
+    assert 0.02 <= len(agent) / len(online) <= 0.15
+    members = {m.user_id: m for m in Member.objects.filter(
+        user__in=[d.submitted_by_id for d in agent]).select_related("team", "point")}
+    for d in agent:
+        member = members[d.submitted_by_id]
+        assert (member.team or member.point).ward_id == ward_of[d.agency_id]
+    assert not any(d.submitted_by_id for d in dossiers if d.channel != "agent")
+    month = counts.Month.of(timezone.localdate(NOW) - timedelta(days=45))
+    start, after = month.instants()
+    rows = counts.ward_months(month, sorted(set(wards.values())))
+    assert sum(r.assisted_dossiers for r in rows) == sum(
+        start <= d.submitted_at < after for d in agent) > 0
+    assert sum(r.events for r in rows) > 0 and sum(r.accounts_helped for r in rows) > 0
+
+
 def test_windows_append_without_code_collisions(db):
     end = timezone.localdate() - timedelta(days=400)
     first = generate(300, start=end - timedelta(days=60), end=end, seed=7, rebuild=False)
@@ -217,6 +253,7 @@ def test_small_history_is_consistent(db):
     _due_times_agree_with_the_deadline_engine(history)
     _realistic_shares(history)
     _fees_payments_and_results(history)
+    _assisted_channels(history)
     # The monitoring facts were rebuilt from the rows written in bulk.
     _stats, dossiers, _events = history
     ids = [d.pk for d in dossiers]

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "dichvucong.feedback",
     "dichvucong.guidance",
     "dichvucong.hotline",
+    "dichvucong.assisted",
     "dichvucong.datastore",
     "dichvucong.alerts",
     "dichvucong.opendata",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("dichvucong.feedback.urls")),
     path("", include("dichvucong.guidance.urls")),
     path("", include("dichvucong.hotline.urls")),
+    path("", include("dichvucong.assisted.urls")),
     path("", include("dichvucong.datastore.urls")),
     path("mot-cua/", include("dichvucong.backoffice.urls")),
     path("canh-bao/", include("dichvucong.alerts.urls")),

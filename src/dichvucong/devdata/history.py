@@ -27,6 +27,10 @@ What makes it realistic:
   the dossiers filed in the last weeks are still open — the alert scan's work.
 * Codes are ``<unit>-<yyMMdd>-<sequence>``, unique, the sequence restarting daily per unit.
 * About 15 % of finished dossiers are rated (Circular 01/2018's nine indicators).
+* Assisted channels (``assisted.py``): a register of community digital teams, post offices and
+  service agents for every ward at Đà Nẵng's reported scale; 5 % to 9 % of a ward agency's
+  online dossiers filed for the citizen by a member's account (channel ``agent``); account helps
+  and weekend «ngày hội chuyển đổi số» each month.
 
 It writes set-based: rows are built as text and streamed with PostgreSQL's COPY (psycopg), or
 inserted with ``executemany`` in large transactions on SQLite; then the monitoring facts are
@@ -54,6 +58,7 @@ from django.utils import timezone
 from dichvucong.accounts.models import Membership, Role
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
+from dichvucong.devdata.assisted import Assisting
 from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.lifecycle import national_status
 from dichvucong.dossiers.models import Dossier, DossierCodeSequence, DossierEvent
@@ -92,7 +97,7 @@ class Stats:
     finished: int = 0
     payments: int = 0
     digital_results: int = 0
-    other_rows: int = 0  # fees, payments and their audit trail
+    other_rows: int = 0  # fees, payments and their audit trail; assisted channels' activity
     seconds: float = 0.0
     facts_seconds: float = 0.0
 
@@ -924,6 +929,10 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
         extra_holidays=[d for d, w in overrides.items() if not w],
         extra_working_days=[d for d, w in overrides.items() if w])
     gen = Generator(seed=seed, start=start, end=end, now=now, calendar=calendar, era=era)
+    assisting = Assisting(seed, start, end, person=lambda r: (
+        f"{r.choice(FAMILY)} {r.choice(MIDDLE)} {r.choice(GIVEN)}"), writer=Writer,
+        dossiers=dossiers)
+    era_first, era_days = gen.era[0].toordinal(), max((gen.era[1] - gen.era[0]).days, 1)
     stats = Stats()
     first_dossier = (Dossier.objects.aggregate(m=Max("id"))["m"] or 0) + 1
     first_event = (DossierEvent.objects.aggregate(m=Max("id"))["m"] or 0) + 1
@@ -932,7 +941,7 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
     dossier_cols = ["id", "code", "procedure_id", "procedure_version_id", "agency_id",
                     "applicant_type", "applicant_name", "applicant_id_number", "applicant_phone",
                     "applicant_email", "channel", "state", "national_status", "form_data",
-                    "delivery", "delivery_address", "fee_amount", "assignee_id",
+                    "delivery", "delivery_address", "fee_amount", "assignee_id", "submitted_by_id",
                     "submitted_at", "received_at", "due_at", "original_due_at", "paused_at",
                     "finished_at", "revision", "created_at", "updated_at"]
     extra = _defaults(Dossier, set(dossier_cols))
@@ -978,11 +987,15 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
                     f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}")
             last = d.events[-1][4]
             money.add(d, code)
+            # An online dossier a ward's digital team member or post office filed for the
+            # citizen: the agent's channel (its fee and time limit are the online ones).
+            agent = (assisting.filed_by(d.agency, (code_day - era_first) / era_days)
+                     if d.channel == "online" else None)
             dw.add((d.id, code, d.plan.id, d.plan.version_id, d.agency,
                     "enterprise" if enterprise else "citizen", name, "", "", "",
-                    d.channel, d.state, national_status(d.state), "{}",
+                    "agent" if agent else d.channel, d.state, national_status(d.state), "{}",
                     "online" if d.channel == "online" else "counter", "{}",
-                    gen._fee(d), d.assignee,
+                    gen._fee(d), d.assignee, agent,
                     _utc_text(d.submitted) if d.channel == "online" else None,
                     _utc_text(d.received) if d.received is not None else None,
                     _utc_text(d.due) if d.due is not None else None,
@@ -1032,6 +1045,7 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
             writer.flush()
         stats.payments, stats.digital_results = money.payments, money.results
         stats.other_rows = sum(writer.count for writer in money.writers)
+        stats.other_rows += assisting.write_activity()
         money.continue_numbering()
         # Numbers given today must continue after the generated ones.
         today_ordinal = today.toordinal()
