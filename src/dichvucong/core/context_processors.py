@@ -8,7 +8,10 @@ def platform(request):
     roles: set[str] = set()
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        roles = set(user.memberships.values_list("role", flat=True))
+        # The back office has read the (agency, role) pairs for this request already.
+        held = getattr(request, "held_roles", None)
+        roles = ({role for _agency, role in held} if held is not None
+                 else set(user.memberships.values_list("role", flat=True)))
         if roles & OFFICIAL_ROLES:
             roles.add("official")
     return {

@@ -42,6 +42,7 @@ from asn1crypto import x509 as asn1_x509
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Q
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields as sig_fields
@@ -118,8 +119,10 @@ def current(draft: Dossier) -> DeclarationSignature | None:
 
 def latest(dossier: Dossier) -> DeclarationSignature | None:
     """What the officer is told: the valid signature kept, else the last refused one."""
-    kept = dossier.declaration_signatures.filter(valid=True, attachment__isnull=False).last()
-    return kept or dossier.declaration_signatures.filter(valid=False).last()
+    # One query (the officer's page counts them): the valid ones first, newest first.
+    return (dossier.declaration_signatures
+            .filter(Q(valid=True, attachment__isnull=False) | Q(valid=False))
+            .order_by("-valid", "-pk").first())
 
 
 def _refusal(draft: Dossier, user: User) -> str:
