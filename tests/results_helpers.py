@@ -31,7 +31,10 @@ def qr_texts(pdf: bytes) -> list[str]:
     document = pypdfium2.PdfDocument(pdf)
     for index in range(len(document)):
         image = document[index].render(scale=3).to_pil()
-        texts += [found.text for found in zxingcpp.read_barcodes(image)]
+        # QR codes only: a run of the text can read as a one-dimensional code (a Code 39
+        # «B40$B» once, beside the QR).
+        texts += [found.text for found in zxingcpp.read_barcodes(
+            image, formats=zxingcpp.BarcodeFormat.QRCode)]
     return texts
 
 
