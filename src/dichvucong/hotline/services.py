@@ -121,6 +121,11 @@ def _walk_in_caller(ticket: CallTicket) -> Caller:
                   mask_contact(d.applicant_phone) if d.applicant_phone else "", dossiers)
 
 
+def _account_caller(citizen: User) -> Caller:
+    return Caller(citizen, citizen.full_name,
+                  mask_contact(citizen.phone) if citizen.phone else "", _dossiers_of(citizen))
+
+
 def _dossiers_of(citizen: User) -> list[Dossier]:
     rows = (Dossier.objects.filter(applicant=citizen, code__isnull=False)
             .select_related("procedure", "agency").order_by("-created_at")[:DOSSIER_LIMIT])
@@ -132,13 +137,14 @@ def find_caller(ticket: CallTicket, identifier: str) -> Caller:
     recorded. Raises HotlineError."""
     text = identifier.strip()
     citizen = dossier = None
-    match = ""
     if CODE.match(text):
         dossier = (Dossier.objects.select_related("applicant", "procedure", "agency")
                    .filter(code=text).first())
         if dossier is None:
             raise HotlineError(NOTHING, status=404, field="identifier")
         citizen = dossier.applicant
+        # A walk-in dossier: the caller's others are those bearing the same CCCD number.
+        match = WalkInMatch.ID_NUMBER if dossier.applicant_id_number else ""
     else:
         digits = "".join(ch for ch in text if ch.isdigit() or ch == "+")
         if len(digits) == 12 and digits.isdigit():
@@ -163,9 +169,6 @@ def find_caller(ticket: CallTicket, identifier: str) -> Caller:
                        .select_related("procedure", "agency").order_by("-created_at").first())
             if dossier is None:
                 raise HotlineError(NOTHING, status=404, field="identifier")
-    if citizen is None and CODE.match(text):
-        # Found by its code: the caller's other walk-in dossiers by the same CCCD number.
-        match = WalkInMatch.ID_NUMBER if dossier.applicant_id_number else ""
     with transaction.atomic():
         ticket.citizen = citizen
         ticket.dossier = dossier
@@ -175,17 +178,13 @@ def find_caller(ticket: CallTicket, identifier: str) -> Caller:
               dossier=dossier.code if dossier else "")
     if citizen is None:  # filed at a counter without an account
         return _walk_in_caller(ticket)
-    return Caller(citizen, citizen.full_name,
-                  mask_contact(citizen.phone) if citizen.phone else "", _dossiers_of(citizen))
+    return _account_caller(citizen)
 
 
 def caller_of(ticket: CallTicket) -> Caller | None:
     """The caller already found in this call (no new look: the same page shown again)."""
     if ticket.citizen_id:
-        citizen = ticket.citizen
-        return Caller(citizen, citizen.full_name,
-                      mask_contact(citizen.phone) if citizen.phone else "",
-                      _dossiers_of(citizen))
+        return _account_caller(ticket.citizen)
     if ticket.dossier_id:
         return _walk_in_caller(ticket)
     return None
