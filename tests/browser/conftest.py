@@ -138,9 +138,19 @@ def axe_source() -> str:
     return Path(AXE_JS).read_text(encoding="utf-8")
 
 
+def settled(page) -> None:
+    """Wait until the page a click navigated to has loaded. A click that submits a form returns
+    once the navigation has committed, not once the new document is there: a script evaluated in
+    between ran against a document being replaced (axe-core read ``null.documentElement``, and
+    ``page.content()`` was empty in CI). Locator assertions wait by themselves; ``evaluate``,
+    ``content`` and ``all_inner_texts`` do not."""
+    page.wait_for_load_state("load")
+
+
 def check_accessibility(page, label: str = "") -> None:
     """Run axe-core on the current page; fail listing every violation, and every request or
     script the page's CSP blocked."""
+    settled(page)
     # Evaluated through DevTools, which the page's CSP does not govern: a <script> tag with
     # axe's source inline would be blocked by script-src 'self', as it should be.
     if not page.evaluate("typeof window.axe === 'object'"):

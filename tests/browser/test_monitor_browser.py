@@ -78,7 +78,7 @@ def test_ioc_dashboards_and_drill_down(page, live_url, history):
     page.get_by_label("Từ ngày").fill("2025-03-01")
     page.get_by_label("Đến ngày").fill("2025-03-31")
     page.get_by_role("button", name="Xem").click()
-    assert "start=2025-03-01" in page.url
+    page.wait_for_url("**start=2025-03-01**")
     check(page, "agency view, March")
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from dichvucong.core.text import fold, sorted_vietnamese
 from dichvucong.monitor.transparency import PAGE_SIZE
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import check_accessibility, settled
 from tests.monitor_fixture import Actors, draft, examine, receive, resolve
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +62,7 @@ def fits_the_screen(page, label: str) -> None:
 
 
 def shown(page) -> list[str]:
+    settled(page)
     return [t.strip() for t in page.locator("table.agency-figures tbody th").all_inner_texts()]
 
 
@@ -84,6 +85,7 @@ def test_public_page_on_a_small_phone(page, live_url, committees, viewport):
     page.get_by_label("Tên cơ quan").fill(fold(wanted.removeprefix("Ủy ban nhân dân ")))
     page.get_by_label("Cấp", exact=True).select_option("commune")
     page.get_by_role("button", name="Tìm").click()
+    page.wait_for_url("**cap=commune**")
     fits_the_screen(page, "search")
     assert wanted in shown(page) and len(shown(page)) < len(committees)
     assert "2024-01-01" in page.url and "cap=commune" in page.url  # the period is kept
@@ -91,5 +93,6 @@ def test_public_page_on_a_small_phone(page, live_url, committees, viewport):
     page.get_by_label("Tên cơ quan").fill("")
     page.get_by_label("Cấp", exact=True).select_option("province")
     page.get_by_role("button", name="Tìm").click()
+    page.wait_for_url("**cap=province**")
     assert shown(page) == [] and "Không có cơ quan nào phù hợp." in page.content()
     fits_the_screen(page, "nothing found")
