@@ -229,3 +229,37 @@ def test_the_delivery_workers_are_kicked_once_per_batch_and_never_lost(monkeypat
     assert called == ["notify", "sync", "sync"]
     kicks.after_commit(notify)  # outside a drain: after its own commit, as before
     assert committed == [notify]
+
+
+def test_a_batch_that_outlasts_its_lease_keeps_it_for_the_entries_ahead(monkeypatch):
+    """Slow steps (a paper read takes seconds) in a batch of a hundred outlasted the 120 s
+    lease: another worker then took over the entries still ahead, and the first one's work on
+    them was lost. The lease is renewed as the batch goes."""
+    for dossier in (builders.filed(), builders.filed(), builders.filed()):
+        _receive(dossier)
+    worker.drain(only=["facts"])  # the other steps stay pending, one entry per event
+    clock = [timezone.now()]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])
+    lease = 120
+    monkeypatch.setattr(worker.settings, "PIPELINE_LEASE_SECONDS", lease)
+    taken_over = []
+
+    def slow(entry):
+        # Another worker looks for work while this one is at its third entry (the first two,
+        # done with, were let go: the steps not asked for stay pending).
+        if len(taken_over) == 2:
+            token, claimed = leases.claim(PipelineEntry.objects.filter(pk__in=batch[2:]),
+                                          worker._claimable, batch=10, lease_seconds=lease)
+            taken_over.append(claimed)
+        else:
+            taken_over.append(None)
+        clock[0] += timedelta(seconds=70)  # 140 s gone at the third entry: past one lease
+
+    monkeypatch.setattr(worker, "DERIVED", tuple(
+        replace(step, run=slow) if step.name == "notify" else step for step in DERIVED))
+    batch = list(PipelineEntry.objects.filter(pending__contains=" notify ").order_by("id")
+                 .values_list("pk", flat=True)[:3])
+    assert len(batch) == 3
+    report = worker.run_due(batch=3, only=["notify"])
+    assert taken_over[2] is False  # nothing claimable: the batch still holds its entries
+    assert report.by_step == {"notify": 3}

@@ -32,3 +32,10 @@ def claim(candidates: QuerySet, claimable: Callable[[datetime], Q], *, batch: in
                 lease_token=token, lease_until=now + timedelta(seconds=lease_seconds),
                 **changes)
     return token, bool(ids)
+
+
+def renew(model, token: str, lease_seconds: float) -> int:
+    """Extend the lease of the rows ``token`` still holds (a long run's later rows would
+    otherwise be taken over by another worker while this one is still on its way to them)."""
+    return model.objects.filter(lease_token=token).update(
+        lease_until=timezone.now() + timedelta(seconds=lease_seconds))

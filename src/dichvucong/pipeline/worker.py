@@ -143,7 +143,14 @@ def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
     with kicks.held():  # the delivery workers woken once for the batch, not per commit
         run_batched(entries, token, report, only)
         preload([entry for entry in entries if entry.pending])
+        lease = settings.PIPELINE_LEASE_SECONDS
+        renewed = timezone.now()
         for entry in entries:
+            # A batch of slow steps (a paper read takes seconds) can outlast one lease: renewed
+            # once a third of it has gone, so no other worker takes over the entries still ahead.
+            if (timezone.now() - renewed).total_seconds() > lease / 3:
+                leases.renew(PipelineEntry, token, lease)
+                renewed = timezone.now()
             run_entry(entry, token, report, only)
     return report
 
