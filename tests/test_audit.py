@@ -99,3 +99,35 @@ def test_a_source_row_edited_or_deleted_after_its_entry_is_found(chain):
     found = problems()
     assert f"its source row dossiers.dossierevent {event.pk} was edited" in found
     assert f"its source row datastore.accessrecord {look_pk} was deleted" in found
+
+
+def test_an_account_erased_by_an_administrator_is_not_reported_as_tampering(chain, client):
+    """A citizen's erasure request handled by deleting the account: its store history goes with
+    it (a cascade), which the verifier reported as deleted source rows. Done in the admin, the
+    removal is recorded in the chain as an erasure, by whom, and the verifier counts it."""
+    from dichvucong.accounts.models import User
+
+    person = User.objects.create_user("xoa.toi", password="Mật-khẩu-dài-1")
+    AccessRecord.objects.create(owner=person, actor=user("motcua.haichau"),
+                                action=Access.COUNTER_VIEW, data={"lý do": "quầy"})
+    AccessRecord.objects.create(owner=person, actor=person, action=Access.COUNTER_VIEW)
+    administrator = User.objects.create_superuser("quantri.xoa", password="Mật-khẩu-dài-2")
+    client.force_login(administrator)
+    confirm = client.get(f"/quan-tri/accounts/user/{person.pk}/delete/")
+    assert confirm.status_code == 200
+    response = client.post(f"/quan-tri/accounts/user/{person.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not User.objects.filter(pk=person.pk).exists()
+    audit.seal()
+    report = audit.verify()
+    assert report.ok, report.problems
+    assert report.erased == 2
+    erasures = AuditEntry.objects.filter(source="erasure")
+    assert {e.actor_id for e in erasures} == {administrator.pk}
+    assert {e.object_type for e in erasures} == {"datastore.accessrecord"}
+    # The same removal outside an erasure is still found.
+    look = AccessRecord.objects.create(owner=administrator, actor=administrator,
+                                       action=Access.COUNTER_VIEW)
+    audit.seal()
+    look_pk = look.pk
+    look.delete()
+    assert f"its source row datastore.accessrecord {look_pk} was deleted" in problems()

@@ -18,3 +18,12 @@ class CoreConfig(AppConfig):
 
         post_save.connect(auditing.admin_change, sender=LogEntry,
                           dispatch_uid="core-audit-admin-log")
+        # Source rows removed by a lawful erasure are recorded as such (core/audit.py).
+        from django.apps import apps
+        from django.db.models.signals import post_delete
+
+        from dichvucong.core import audit
+
+        for label in audit.SOURCE_FIELDS:
+            post_delete.connect(audit.row_erased, sender=apps.get_model(label),
+                                dispatch_uid=f"core-audit-erased-{label}")

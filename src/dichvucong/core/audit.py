@@ -18,6 +18,11 @@ store's access history, administrators' changes, roles, exports) is appended her
   is reported; and for an entry that keeps the digest of its source row (``SOURCE_FIELDS``:
   a dossier event, an access to the store, an administrator's change), that row deleted or
   edited since.
+* **Erase** (``erasure``): a lawful deletion (an administrator deleting an account on a
+  citizen's request, whose access history and log go with it) runs inside ``erasure``; each
+  source row it removes is recorded in the chain (``source="erasure"``, by whom and why), and
+  the verifier counts such rows as erased instead of reporting them. A deletion outside it, or
+  one made in the database behind the platform's back, is still reported.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +87,42 @@ SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# The lawful erasure in progress (who erases, why), or None: see ``erasure``.
+_erasing: ContextVar[tuple[int | None, str] | None] = ContextVar("audit_erasing", default=None)
+
+
+@contextmanager
+def erasure(actor_id: int | None, reason: str) -> Iterator[None]:
+    """Deletions made inside are lawful erasures: each source row removed (``SOURCE_FIELDS``)
+    is recorded in the chain by ``row_erased``, in the deletion's transaction."""
+    token = _erasing.set((actor_id, reason))
+    try:
+        yield
+    finally:
+        _erasing.reset(token)
+
+
+def row_erased(sender, instance, **kwargs) -> None:
+    """A ``post_delete`` receiver of the source models: within ``erasure``, the row's removal
+    goes into the chain; outside it, nothing (the verifier reports the missing row)."""
+    erasing = _erasing.get()
+    if erasing is None:
+        return
+    actor_id, reason = erasing
+    label = instance._meta.label_lower
+    record(source="erasure", action="erase.row", object_type=label, object_id=instance.pk,
+           actor_id=actor_id, reason=reason, data={"erased": {"model": label, "pk": instance.pk}})
+
+
+def _erased_rows() -> set[tuple[str, object]]:
+    """The source rows whose removal a lawful erasure recorded (sealed entries only: an entry
+    not yet sealed could be anyone's insert)."""
+    return {(erased.get("model"), erased.get("pk"))
+            for data in AuditEntry.objects.filter(source="erasure", seq__isnull=False)
+            .values_list("data", flat=True)
+            if isinstance(data, dict) and isinstance(erased := data.get("erased"), dict)}
+
+
 def _digest(values: dict) -> str:
     text = json.dumps(_jsonable(values), sort_keys=True, ensure_ascii=False,
                       separators=(",", ":"))
@@ -87,8 +131,12 @@ def _digest(values: dict) -> str:
 
 def row_digest(instance) -> dict:
     label = instance._meta.label_lower
+    # Each value as the database gives it back (the admin's log sets ``object_id`` to an int
+    # on the row it saves, which reads back as text): the verifier digests what it reads.
+    fields = instance._meta
     return {"model": label, "pk": instance.pk, "digest": _digest(
-        {name: getattr(instance, name) for name in SOURCE_FIELDS[label]})}
+        {name: fields.get_field(name).to_python(getattr(instance, name))
+         for name in SOURCE_FIELDS[label]})}
 
 
 def record_look(actor, subject_id: int, *, what: str, object_id: object = "", reason: str,
@@ -217,6 +265,7 @@ class Report:
     entries: int = 0
     unsealed: int = 0
     anchors: int = 0
+    erased: int = 0  # source rows removed by a recorded lawful erasure
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -243,6 +292,7 @@ class _SourceRows:
     def __init__(self, report: Report):
         self.report = report
         self.pending: dict[str, list[tuple[int, object, str]]] = {}
+        self.erased = _erased_rows()
 
     def add(self, entry: AuditEntry) -> None:
         row = entry.data.get("row") if isinstance(entry.data, dict) else None
@@ -260,7 +310,9 @@ class _SourceRows:
         rows = {values.pop("pk"): values for values in model.objects.filter(
             pk__in=[pk for _seq, pk, _digest in batch]).values("pk", *fields)}
         for seq, pk, digest in batch:
-            if pk not in rows:
+            if pk not in rows and (label, pk) in self.erased:
+                self.report.erased += 1
+            elif pk not in rows:
                 self.report.problems.append(
                     f"entry {seq}: its source row {label} {pk} was deleted")
             elif _digest(rows[pk]) != digest:

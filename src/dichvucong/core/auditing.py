@@ -23,8 +23,9 @@ def admin_change(sender, instance: LogEntry, created: bool, **kwargs) -> None:
                  row=instance)
 
 
-def _person(model: str, object_id: str | None) -> int | None:
-    """An account changed by an administrator is that person's data."""
-    if model == "accounts.user" and (object_id or "").isdigit():
+def _person(model: str, object_id: str | int | None) -> int | None:
+    """An account changed by an administrator is that person's data. (A deletion's log entry
+    carries the id as an int, a change's as text.)"""
+    if model == "accounts.user" and str(object_id or "").isdigit():
         return int(object_id)
     return None
