@@ -70,9 +70,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_pkg
-
-from dichvucong.workflow.calendar_data import is_not_applied
+from dichvucong.workflow.calendar_data import is_not_applied, vietnam_holidays
 
 __all__ = [
     "DEFAULT_TZ",
@@ -222,7 +220,7 @@ class WorkingCalendar:
         year and the next one): outside the loaded years only weekends are days off.
         """
         year_list = [years] if isinstance(years, int) else list(years)
-        vn = holidays_pkg.country_holidays("VN", years=year_list)
+        vn = vietnam_holidays(year_list)
         extra_off = {_as_date(d) for d in extra_holidays}
         extra_on = {_as_date(d) for d in extra_working_days}
         both = extra_off & extra_on
