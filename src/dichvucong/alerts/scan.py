@@ -216,7 +216,7 @@ class _Splits:
                           due_at=None if split is None else split[2],
                           near_from=None if split is None else split[3])
                 for pk, (key, split) in self.fresh.items()]
-        StepSplit.objects.bulk_create(rows, batch_size=500, update_conflicts=True,
+        StepSplit.objects.bulk_create(rows, batch_size=2000, update_conflicts=True,
                                       unique_fields=["dossier"],
                                       update_fields=["key", "step", "name", "due_at",
                                                      "near_from"])
@@ -406,7 +406,7 @@ def notify(alerts: list[Alert], found: dict[str, Found]) -> int:
     users = User.objects.in_bulk({pk for ids in who.values() for pk in ids})
     dossiers = Dossier.objects.select_related("procedure", "agency").in_bulk(
         {alert.dossier_id for alert in alerts})
-    sent = 0
+    messages = []
     for alert in alerts:
         dossier = dossiers[alert.dossier_id]
         item = found[alert.cause]
@@ -414,8 +414,10 @@ def notify(alerts: list[Alert], found: dict[str, Found]) -> int:
         if alert.due_at:
             context["due"] = alert.due_at
         event = event_for(Kind(alert.kind))
-        for user_id in sorted(who[alert.pk]):
-            outbox.enqueue(event=event, context=context, dedupe_key=f"alert:{alert.pk}:{user_id}",
-                           user=users[user_id], dossier=dossier)
-            sent += 1
-    return sent
+        messages += [{"event": event, "context": context, "user": users[user_id],
+                      "dedupe_key": f"alert:{alert.pk}:{user_id}", "dossier": dossier}
+                     for user_id in sorted(who[alert.pk])]
+    # In batches: one message at a time was most of a first scan's time (1,104 messages took
+    # 4 queries each).
+    outbox.enqueue_many(messages)
+    return len(messages)
