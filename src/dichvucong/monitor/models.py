@@ -85,9 +85,11 @@ class DossierFact(models.Model):
             models.Index(fields=["agency", "due_at"], condition=Q(outcome="open"),
                          name="monitor_open_agency_due"),
             # The lists of open and overdue dossiers, newest first: a walk of the open ones
-            # only, however long the history (an overdue dossier may be years old).
-            models.Index(fields=["-dossier"], condition=Q(outcome="open"),
-                         name="monitor_open_newest"),
+            # only, however long the history (an overdue dossier may be years old); the due
+            # time in the index, so that the overdue list skips the open dossiers not yet due
+            # without reading their rows (12,727 of them for a page at 14,724 open: 149 ms).
+            models.Index(fields=["-dossier"], condition=Q(outcome="open"), include=["due_at"],
+                         name="monitor_open_newest_due"),
         ]
 
     def __str__(self) -> str:
