@@ -5,9 +5,11 @@ Starts gunicorn in production mode on the database ``DATABASE_URL`` names (as
 IOC operator in and requests each page of the monitoring centre: the city dashboard (this
 month, this year, the whole history), an agency's dashboard, the drill-down lists (open,
 overdue, received this year, resolved in a month two years back, and their second pages), the
-alert list, an agency's report and the public transparency page. «Cold» is the first request of
-that page in a server just started (its processes' caches empty; the database's buffers are
-not dropped), «warm» the median of ``BENCH_RUNS`` more. The floor (``/healthz/live``) is timed
+alert list, the ward indicators, the assisted channels, an agency's report and the public
+transparency page. «Cold» is the first request of that page in a server just started (its
+processes' caches empty; for the database's too, restart PostgreSQL and drop the OS page cache
+first: ``sync; echo 1 > /proc/sys/vm/drop_caches`` as root), «warm» the median of
+``BENCH_RUNS`` more. The floor (``/healthz/live``) is timed
 the same way in between, so a neighbour's load shows in it too.
 
     DATABASE_URL=postgres://… BENCH_DOSSIERS=1000000 .venv/bin/python bench/bench_ioc_pages.py
@@ -54,6 +56,8 @@ def main() -> None:
         ioc = login(port, "ioc")
         agency = (DossierFact.objects.values("agency_id").order_by().annotate(n=Count("pk"))
                   .order_by("-n").values_list("agency_id", flat=True).first())
+        field = (DossierFact.objects.values("field_id").order_by().annotate(n=Count("pk"))
+                 .order_by("-n").values_list("field_id", flat=True).first())
         today = timezone.localdate()
         old = today.replace(year=today.year - 2, day=1)
         month_end = (old + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
@@ -63,12 +67,16 @@ def main() -> None:
             "city, whole history": f"/giam-sat/?start={today.replace(year=today.year - 10)}"
                                    f"&end={today}",
             "an agency, this month": f"/giam-sat/co-quan/{agency}/",
+            "a field, this year": f"/giam-sat/?period=year&field={field}",
             "overdue now": "/giam-sat/ho-so/?measure=overdue",
+            "overdue now, an agency": f"/giam-sat/ho-so/?measure=overdue&agency={agency}",
             "open now": "/giam-sat/ho-so/?measure=open",
             "received this year": "/giam-sat/ho-so/?measure=received&period=year",
             "resolved, a month 2 years back": f"/giam-sat/ho-so/?measure=resolved&start={old}"
                                               f"&end={month_end}",
             "alerts": "/canh-bao/",
+            "ward indicators": "/giam-sat/phuong-xa/",
+            "assisted channels": "/giam-sat/kenh-ho-tro/",
             "report (xlsx)": f"/giam-sat/bao-cao/{agency}.xlsx",
             "transparency (public)": "/minh-bach/",
         }

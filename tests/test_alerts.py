@@ -16,7 +16,7 @@ from django.urls import reverse
 from dichvucong.accounts.models import User
 from dichvucong.agencies.models import Agency
 from dichvucong.alerts import rules
-from dichvucong.alerts.models import Alert
+from dichvucong.alerts.models import Alert, StepSplit
 from dichvucong.alerts.rules import Kind, Rules, StepThreshold
 from dichvucong.alerts.scan import scan
 from dichvucong.backoffice import services as backoffice
@@ -266,7 +266,7 @@ def test_near_due_over_a_weekend_and_result_clears(procedure, justice, people):
     assert alerts_of(dossier) == {}
 
 
-def test_step_near_its_own_deadline(procedure, justice, people):
+def test_step_near_its_own_deadline(procedure, justice, people, monkeypatch):
     dossier = make(procedure, justice, people, state="examining",
                    submitted=at(2027, 1, 18, 7, 30), received=at(2027, 1, 18, 7, 30),
                    due=at(2027, 1, 25, 7, 30))
@@ -278,12 +278,22 @@ def test_step_near_its_own_deadline(procedure, justice, people):
     step = alerts_of(dossier)[Kind.step_near_due]
     assert step.due_at == at(2027, 1, 20, 17) and step.step == "Thẩm định, xử lý hồ sơ"
     assert set(notifications(step).values_list("event", flat=True)) == {"alert.step_near_due"}
-    scan(at(2027, 1, 21, 9))  # past the step's deadline: the same alert stays
+    # The split is stored: a scan in a new process (the command) reads it instead of splitting
+    # every running dossier's time again.
+    stored = StepSplit.objects.get(dossier=dossier)
+    assert (stored.step, stored.due_at) == (0, at(2027, 1, 20, 17))
+    with monkeypatch.context() as patched:
+        patched.setattr(rules, "step_check", lambda *a, **k: pytest.fail("split again"))
+        scan(at(2027, 1, 21, 9))  # past the step's deadline: the same alert stays
     assert Alert.objects.filter(dossier=dossier, kind=Kind.step_near_due).count() == 1
     actions.perform(dossier.pk, Action.examine, people["chuyenvien.sotuphap"],
                     LifecycleRole.specialist, now=at(2027, 1, 21, 9, 30))
     scan(at(2027, 1, 21, 10))  # the leader's step is not near: the specialist's alert clears
     assert Kind.step_near_due not in alerts_of(dossier)
+    assert StepSplit.objects.get(dossier=dossier).step == 1  # a new state: split again
+    Dossier.objects.filter(pk=dossier.pk).update(paused_at=at(2027, 1, 21, 10))
+    scan(at(2027, 1, 21, 11))  # no longer running: its split is forgotten
+    assert not StepSplit.objects.filter(dossier=dossier).exists()
 
 
 def test_supplement_not_answered(procedure, justice, people):
@@ -309,8 +319,9 @@ def test_scan_reads_few_queries(procedure, justice, people, django_assert_max_nu
         make(procedure, justice, people, state="examining", submitted=at(2027, 1, 18, hour),
              received=at(2027, 1, 18, hour), due=at(2027, 1, 20, hour))
     scan(at(2027, 1, 21, 9))
-    # A repeated scan: constant, whatever the data (17: the feedback near due, one query).
-    with django_assert_max_num_queries(17):
+    # A repeated scan: constant, whatever the data (18: the feedback near due, one query; the
+    # stored step splits, one).
+    with django_assert_max_num_queries(18):
         scan(at(2027, 1, 21, 9, 5))
 
 

@@ -634,3 +634,24 @@ def test_limit_validation():
     with pytest.raises(ValueError):
         TimeLimitSpec(D(-1), "days")
     assert TimeLimitSpec(3, "days").value == D(3)  # type: ignore[arg-type]
+
+
+def test_a_calendar_loads_the_vietnamese_holidays_alone():
+    # ``holidays.country_holidays`` imports all ~200 countries (0.4 s), which every run of the
+    # ``scan_alerts`` command paid before its first deadline: a fresh process building a
+    # calendar must not import them, and must get the package's days exactly.
+    import subprocess
+    import sys
+
+    from dichvucong.workflow.calendar_data import vietnam_holidays
+
+    code = ("import sys; from dichvucong.workflow.deadlines import WorkingCalendar; "
+            "WorkingCalendar.vietnam(2026); print('holidays.countries' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout.strip() == "False"
+    ours = vietnam_holidays(YEARS)
+    assert dict(ours) == dict(PKG)
+    assert ours.weekend_workdays == PKG.weekend_workdays
+    assert dict(vietnam_holidays([2026], language="vi")) == dict(
+        holidays.country_holidays("VN", years=[2026], language="vi"))

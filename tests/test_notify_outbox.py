@@ -14,7 +14,7 @@ from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.notify import texts
 from dichvucong.notify.models import Notification, NotificationChannel, Preference, Status
-from dichvucong.notify.outbox import enqueue
+from dichvucong.notify.outbox import enqueue, enqueue_many
 from tests import builders
 from tests.test_backoffice import make_dossier, user
 
@@ -61,6 +61,28 @@ def test_same_dedupe_key_twice_gives_one_notification():
     assert len(first) == 3 and again == []
     assert Notification.objects.filter(dedupe_key="fee:1").count() == 3
     assert "50.000 đ" in first[0].subject
+
+
+def test_many_at_once_write_what_one_at_a_time_would_and_once():
+    # The alert scan's batch: the same rows as ``enqueue`` (channels by preference, language,
+    # texts), the same dedupe key never written twice.
+    person = citizen()
+    other = citizen(email="", username="other", phone="0905000333")
+    Preference.objects.create(user=other, language="en")
+    context = {"code": "X", "amount": 50000, "reference": "R1"}
+    one = enqueue(event="fee_due", context=context, dedupe_key="one", user=other)
+    messages = [{"event": "fee_due", "context": context, "dedupe_key": f"many:{u.pk}", "user": u}
+                for u in (person, other)]
+    assert enqueue_many(messages) == 5
+    enqueue_many([*messages, {**messages[1], "dedupe_key": "one"}])
+    written = Notification.objects.filter(dedupe_key__startswith="many:")
+    assert sorted(written.values_list("user__username", "channel")) == [
+        ("notify-citizen", "email"), ("notify-citizen", "inapp"), ("notify-citizen", "sms"),
+        ("other", "inapp"), ("other", "sms")]
+    fields = ("channel", "language", "subject", "body", "short_text", "status", "to")
+    assert ({tuple(getattr(r, f) for f in fields) for r in written.filter(user=other)}
+            == {tuple(getattr(r, f) for f in fields) for r in one})
+    assert Notification.objects.filter(dedupe_key="one").count() == 2
 
 
 def test_an_unknown_event_writes_nothing():

@@ -53,3 +53,22 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.cleared_at is None
+
+
+class StepSplit(models.Model):
+    """A running dossier's step deadline as a scan computed it (``scan._steps``), kept so that a
+    scan in a new process (the ``scan_alerts`` command) does not split every running dossier's
+    time again. ``key`` holds what the split depends on (the dossier's state, reception and due
+    times and procedure version, the calendar's fingerprint, the threshold): a row whose key
+    differs is computed again. The scan deletes the rows of dossiers no longer running."""
+
+    dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE,
+                                   primary_key=True, related_name="+")
+    key = models.CharField(max_length=200)
+    step = models.SmallIntegerField(null=True)  # None: no step deadline to watch
+    name = models.CharField(max_length=300, blank=True)
+    due_at = models.DateTimeField(null=True)
+    near_from = models.DateTimeField(null=True)  # the instant the step becomes near its deadline
+
+    def __str__(self) -> str:
+        return f"#{self.dossier_id} {self.step}"

@@ -159,7 +159,8 @@ def ward_months(month: Month, ward_ids: Iterable[int],
                   .annotate(n=Count("pk")).order_by())
     _member_ward(registered, "actor__assisted_member__team__ward_id",
                  "actor__assisted_member__point__ward_id", "n", rows, "accounts_helped")
-    filed = (Dossier.objects.filter(submitted_by__assisted_member__isnull=False,
+    filed = (Dossier.objects.filter(submitted_by__isnull=False,  # the partial index's condition
+                                    submitted_by__assisted_member__isnull=False,
                                     submitted_at__gte=start, submitted_at__lt=after)
              .values("submitted_by__assisted_member__team__ward_id",
                      "submitted_by__assisted_member__point__ward_id")
@@ -226,7 +227,8 @@ def register(ward_id: int, month: Month) -> tuple[list[TeamLine], list[TeamLine]
         line.roles[role] += n
     start, after = month.instants()
     for team, point, n in (
-            Dossier.objects.filter(submitted_at__gte=start, submitted_at__lt=after)
+            Dossier.objects.filter(submitted_by__isnull=False, submitted_at__gte=start,
+                                   submitted_at__lt=after)
             .filter(Q(submitted_by__assisted_member__team__in=list(teams))
                     | Q(submitted_by__assisted_member__point__in=list(points)))
             .values_list("submitted_by__assisted_member__team_id",

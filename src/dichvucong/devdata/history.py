@@ -50,7 +50,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-import holidays as holidays_pkg
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -68,6 +67,7 @@ from dichvucong.payments.models import DossierFee, Payment, PaymentEvent
 from dichvucong.payments.services import REFERENCE_ALPHABET
 from dichvucong.ratings.models import Rating
 from dichvucong.results.models import ResultNumberSequence
+from dichvucong.workflow.calendar_data import vietnam_holidays
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -674,7 +674,7 @@ def _accumulate(values: list[float]) -> Iterator[float]:
 def _tet_days(calendar: WorkingCalendar, start: date, end: date) -> list[date]:
     found = []
     for year in range(start.year, end.year + 2):
-        vn = holidays_pkg.country_holidays("VN", years=year)
+        vn = vietnam_holidays([year])
         found += [d for d, name in vn.items() if name == "Lunar New Year"]
     return found
 

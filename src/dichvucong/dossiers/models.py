@@ -136,6 +136,10 @@ class Dossier(models.Model):
                          condition=models.Q(applicant__isnull=True)),
             models.Index(fields=["applicant_phone"], name="walk_in_by_phone",
                          condition=models.Q(applicant__isnull=True)),
+            # What the assisted channels' members filed in a month (``assisted/counts.py``): the
+            # month's range of each member's dossiers, not all of their years.
+            models.Index(fields=["submitted_by", "submitted_at"], name="filed_for_by_month",
+                         condition=models.Q(submitted_by__isnull=False)),
         ]
 
     def __str__(self) -> str:

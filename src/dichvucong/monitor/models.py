@@ -46,7 +46,9 @@ class FactOutcome(models.TextChoices):
 class DossierFact(models.Model):
     dossier = models.OneToOneField("dossiers.Dossier", on_delete=models.CASCADE,
                                    primary_key=True, related_name="monitor_fact")
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (agency, …) indexes below lead with it.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE,
                                   related_name="+")
     field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+")
@@ -83,9 +85,11 @@ class DossierFact(models.Model):
             models.Index(fields=["agency", "due_at"], condition=Q(outcome="open"),
                          name="monitor_open_agency_due"),
             # The lists of open and overdue dossiers, newest first: a walk of the open ones
-            # only, however long the history (an overdue dossier may be years old).
-            models.Index(fields=["-dossier"], condition=Q(outcome="open"),
-                         name="monitor_open_newest"),
+            # only, however long the history (an overdue dossier may be years old); the due
+            # time in the index, so that the overdue list skips the open dossiers not yet due
+            # without reading their rows (12,727 of them for a page at 14,724 open: 149 ms).
+            models.Index(fields=["-dossier"], condition=Q(outcome="open"), include=["due_at"],
+                         name="monitor_open_newest_due"),
         ]
 
     def __str__(self) -> str:
@@ -118,7 +122,9 @@ class FactMeasures(models.Model):
 
 class DailyFact(FactMeasures):
     day = models.DateField()
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (agency, …) indexes below lead with it.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE,
                                   related_name="+")
     field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+")
@@ -131,7 +137,8 @@ class DailyFact(FactMeasures):
                 fields=["day", "agency", "procedure", "field", "ward_id", "channel"],
                 name="monitor_one_daily_fact"),
         ]
-        indexes = [models.Index(fields=["agency", "day"]), models.Index(fields=["day"])]
+        # A range of days reads the unique key's index, which leads with the day.
+        indexes = [models.Index(fields=["agency", "day"])]
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id} {self.procedure_id} {self.channel}"
@@ -143,7 +150,9 @@ class AgencyDailyFact(FactMeasures):
     of dossiers."""
 
     day = models.DateField()
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (agency, …) indexes below lead with it.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
 
     class Meta:
@@ -163,7 +172,9 @@ class AgencyMonthlyFact(FactMeasures):
     pages stay fast however long the period (``metrics._parts``)."""
 
     month = models.DateField()
-    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the (agency, …) indexes below lead with it.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
     channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
 
     class Meta:

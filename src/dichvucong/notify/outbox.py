@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -51,8 +52,61 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
     ``channels``: restrict to these channels (``inapp``, ``email``, ``sms``, ``zalo``); still only
     those the recipient can receive. Unknown ``event``: KeyError, before anything is written.
     """
+    rows = _rows(event, context, dedupe_key, recipient_for(user, address), user, dossier,
+                 channels, timezone.now())
+    if not rows:
+        return []
+    existing = set(Notification.objects.filter(dedupe_key=dedupe_key)
+                   .values_list("channel", flat=True))
+    created: list[Notification] = []
+    for row in rows:
+        if row.channel in existing:
+            continue
+        try:
+            with transaction.atomic():  # a concurrent twin wins the unique constraint
+                row.save()
+        except IntegrityError:
+            continue
+        created.append(row)
+    if any(row.status == Status.PENDING for row in created):
+        kicks.after_commit(kick)
+    return created
+
+
+def enqueue_many(messages: Iterable[dict[str, Any]]) -> int:
+    """``enqueue`` for many messages at once (each a dict of its arguments, with ``user``, never
+    ``address``), for the alert scan's thousands: each user's preferences read once, the
+    dedupe keys looked up and the rows written in batches. Returns how many rows were
+    offered to the database; a row whose dedupe key and channel exist is skipped there."""
+    now = timezone.now()
+    recipients: dict[int, Recipient] = {}
+    rows: list[Notification] = []
+    for message in messages:
+        user = message["user"]
+        if user.pk not in recipients:
+            recipients[user.pk] = recipient_for(user)
+        rows += _rows(message["event"], message["context"], message["dedupe_key"],
+                      recipients[user.pk], user, message.get("dossier"),
+                      message.get("channels"), now)
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        existing = set(Notification.objects.filter(
+            dedupe_key__in={row.dedupe_key for row in batch}).values_list("dedupe_key", "channel"))
+        Notification.objects.bulk_create(
+            [row for row in batch if (row.dedupe_key, row.channel) not in existing],
+            ignore_conflicts=True)  # a concurrent twin wins the unique constraint
+    if any(row.status == Status.PENDING for row in rows):
+        kicks.after_commit(kick)
+    return len(rows)
+
+
+BATCH = 1000
+
+
+def _rows(event: str, context: dict, dedupe_key: str, recipient: Recipient, user, dossier,
+          channels: list[str] | None, now) -> list[Notification]:
+    """The unsaved notifications of one message, one per channel the recipient receives."""
     spec = texts.EVENTS[event]
-    recipient = recipient_for(user, address)
     wanted = recipient.channels
     if channels is not None:
         allowed = {str(c) for c in channels}
@@ -64,13 +118,8 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
     full = _with_dossier(context, dossier)
     rendered = texts.render(event, full, recipient.language)
     link = str(context.get("link") or _dossier_link(dossier, spec.for_official))
-    created: list[Notification] = []
-    now = timezone.now()
-    existing = set(Notification.objects.filter(dedupe_key=dedupe_key)
-                   .values_list("channel", flat=True))
+    rows = []
     for channel in wanted:
-        if channel in existing:
-            continue
         row = Notification(
             dedupe_key=dedupe_key, channel=channel, event=event, user=user, dossier=dossier,
             to=_address(recipient, channel), language=recipient.language,
@@ -82,15 +131,8 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
             # by this one write, which is its one attempt
             row.status, row.sent_at, row.next_attempt_at = Status.SENT, now, None
             row.attempts = 1
-        try:
-            with transaction.atomic():  # a concurrent twin wins the unique constraint
-                row.save()
-        except IntegrityError:
-            continue
-        created.append(row)
-    if any(row.status == Status.PENDING for row in created):
-        kicks.after_commit(kick)
-    return created
+        rows.append(row)
+    return rows
 
 
 def kick() -> None:

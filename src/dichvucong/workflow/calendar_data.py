@@ -12,7 +12,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,6 +23,35 @@ from pathlib import Path
 from typing import Any
 
 import holidays as holidays_pkg
+
+
+@cache
+def _vietnam_class() -> type:
+    """The package's Vietnamese holidays class, loaded from its own module: ``holidays.countries``
+    imports all of its ~200 countries (0.4 s in every process that builds a calendar, such as each
+    run of ``scan_alerts``); Vietnam's module alone needs only the package's base classes. It is
+    registered under its own name, so a later import of the whole package reuses it."""
+    name = "holidays.countries.vietnam"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            name, Path(holidays_pkg.__file__).with_name("countries") / "vietnam.py")
+        if spec is None or spec.loader is None:  # a package laid out otherwise: the slow path
+            return type(holidays_pkg.country_holidays("VN", years=[]))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception:
+            del sys.modules[name]
+            raise
+    return sys.modules[name].Vietnam
+
+
+def vietnam_holidays(years: Iterable[int], language: str | None = None
+                     ) -> holidays_pkg.HolidayBase:
+    """``holidays.country_holidays("VN", years=…, language=…)``, without loading every country."""
+    return _vietnam_class()(years=list(years), language=language)
+
 
 DATA = Path(__file__).parent / "data" / "announced_days.json"
 LABOUR_CODE = "Bộ luật Lao động 2019, Điều 112 (ngày nghỉ lễ, Tết)"
@@ -109,7 +140,7 @@ def year_calendar(year: int, overrides: Iterable[OverrideRow],
     """The days of ``year`` that differ from an ordinary week, in order: the package's holidays
     (the law), the overrides (announced or an administrator's; they win), and the package's
     days not applied."""
-    package = holidays_pkg.country_holidays("VN", years=[year], language="vi")
+    package = vietnam_holidays([year], language="vi")
     days: dict[date, CalendarDay] = {}
     for d, name in package.items():
         if is_not_applied(d):

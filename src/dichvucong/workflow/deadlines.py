@@ -62,17 +62,17 @@ down (towards the past), so a dossier overdue by 30 seconds has -1 minute left.
 from __future__ import annotations
 
 import calendar as _calendar
+import hashlib
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_pkg
-
-from dichvucong.workflow.calendar_data import is_not_applied
+from dichvucong.workflow.calendar_data import is_not_applied, vietnam_holidays
 
 __all__ = [
     "DEFAULT_TZ",
@@ -222,7 +222,7 @@ class WorkingCalendar:
         year and the next one): outside the loaded years only weekends are days off.
         """
         year_list = [years] if isinstance(years, int) else list(years)
-        vn = holidays_pkg.country_holidays("VN", years=year_list)
+        vn = vietnam_holidays(year_list)
         extra_off = {_as_date(d) for d in extra_holidays}
         extra_on = {_as_date(d) for d in extra_working_days}
         both = extra_off & extra_on
@@ -235,6 +235,14 @@ class WorkingCalendar:
         off = (package_off | extra_off) - extra_on
         on = (package_on | extra_on) - extra_off
         return cls(holidays=off, working_days_override=on, hours=hours, tz=tz)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A digest of everything this calendar's arithmetic depends on, equal in every process
+        for equal calendars: what is computed on a calendar can be stored with it."""
+        text = repr((sorted(self._holiday_ords), sorted(self._override_ords),
+                     sorted(self.weekend), self.hours.periods, str(self.tz)))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     # -- days ---------------------------------------------------------------------------------
 
