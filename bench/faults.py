@@ -63,6 +63,8 @@ PY = os.environ.get("PYTHON", sys.executable)
 PORTS = {"DEPLOY_HTTPS_PORT": BASE, "DEPLOY_HTTP_PORT": BASE + 1, "DEPLOY_WEB_PORT": BASE + 2,
          "DEPLOY_PG_PORT": BASE + 5, "DEPLOY_REDIS_PORT": BASE + 6, "DEPLOY_S3_PORT": BASE + 7}
 GATE_PORT = BASE + 8
+# Only these faults (their names below, comma-separated), e.g. FAULTS_ONLY=postgres.
+ONLY = {name for name in os.environ.get("FAULTS_ONLY", "").split(",") if name}
 CITIZEN = "congdan"
 EMAIL = "congdan.faults@dichvucong.test"
 
@@ -190,10 +192,23 @@ def restart_postgres() -> str:
         command = ["runuser", "-u", "postgres", "--", *command]
     started = time.monotonic()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    BACK["postgres"] = time.monotonic()  # pg_ctl -w: it takes connections again
     from django.db import connections
 
     connections.close_all()  # this process's own: the server closed them
-    return f"PostgreSQL restarted (fast) in {time.monotonic() - started:.1f} s"
+    return f"PostgreSQL restarted (fast) in {BACK['postgres'] - started:.1f} s"
+
+
+BACK: dict[str, float] = {}  # when a part was back (time.monotonic())
+
+
+def unavailable_after(tally: faultkit.Tally, back: float) -> str:
+    """The 503s answered once the part was back, within the phase after it: there should be
+    none beyond the requests already under way."""
+    late = sorted(t - back for t in tally.unavailable_at if 0 < t - back < PHASE)
+    if not late:
+        return "0 × 503 after PostgreSQL was back"
+    return f"{len(late)} × 503 after PostgreSQL was back, the last {late[-1]:.2f} s after"
 
 
 def stop_redis(seconds: float) -> str:
@@ -324,7 +339,9 @@ def main() -> int:
             f"DICHVUCONG_S3_ENDPOINT_URL=http://127.0.0.1:{GATE_PORT}",
             "DICHVUCONG_RESULTS_SIGNING_LEASE_SECONDS=30",
             "DICHVUCONG_RESULTS_SIGNING_GRACE_SECONDS=20",
-            "NOTIFY_LEASE_SECONDS=30", "NOTIFY_BACKOFF_SECONDS=5", ""]))
+            "NOTIFY_LEASE_SECONDS=30", "NOTIFY_BACKOFF_SECONDS=5",
+            # A worker whose drain the PostgreSQL restart cut holds its entries until then.
+            "PIPELINE_LEASE_SECONDS=30", ""]))
         say("starting the reference deployment in " + str(DIR))
         deploy("start")
         try:
@@ -376,17 +393,19 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
 
     say(f"load: {CLIENTS} clients")
     under_load()
-    for phase, act in [
-        ("web worker killed", kill_web),
-        ("worker killed while signing", lambda: (
+    for name, phase, act in [
+        ("web", "web worker killed", kill_web),
+        ("signing", "worker killed while signing", lambda: (
             results.extend(issue_results(RESULTS)),
             kill_worker_while("signing", signing_busy, worker_env))[1]),
-        ("worker killed while delivering", lambda: kill_worker_while(
+        ("delivering", "worker killed while delivering", lambda: kill_worker_while(
             "delivering notifications", delivering_busy, worker_env)),
-        ("PostgreSQL restart", restart_postgres),
-        ("Redis stopped", lambda: stop_redis(OUTAGE)),
-        ("S3 stopped", lambda: stop_s3(gate, OUTAGE)),
+        ("postgres", "PostgreSQL restart", restart_postgres),
+        ("redis", "Redis stopped", lambda: stop_redis(OUTAGE)),
+        ("s3", "S3 stopped", lambda: stop_s3(gate, OUTAGE)),
     ]:
+        if ONLY and name not in ONLY:
+            continue
         load.tally.phase = phase
         faults.append(act())
         say(faults[-1])
@@ -406,6 +425,8 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
     print("  not run: filling the media disk (this deployment's files are on S3; the local "
           "storage's full disk: tests/test_degraded.py)")
     print("Requests:\n" + "\n".join(faultkit.tally_lines(tally)))
+    if "postgres" in BACK:
+        print("  " + unavailable_after(tally, BACK["postgres"]))
     print("Submissions and files:\n" + "\n".join(checked.lines()))
     print("Jobs:\n" + "\n".join(jobs.lines()))
     problems = checked.problems + jobs.problems + tally.wrong_5xx
