@@ -34,8 +34,10 @@ stopped at the end unless FAULTS_KEEP=1. FAULTS_ONLY=postgres,disk runs only tho
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
+import importlib.util
 import os
 import re
 import shutil
@@ -70,6 +72,10 @@ PORTS = {"DEPLOY_HTTPS_PORT": BASE, "DEPLOY_HTTP_PORT": BASE + 1, "DEPLOY_WEB_PO
          "DEPLOY_PG_PORT": BASE + 5, "DEPLOY_REDIS_PORT": BASE + 6, "DEPLOY_S3_PORT": BASE + 7}
 GATE_PORT = BASE + 8
 # Only these faults (their names below, comma-separated), e.g. FAULTS_ONLY=postgres.
+# Slow clients through the proxy once the faults are over: each trickles a 256 KB form post,
+# 64 bytes every 0.5 s, while a normal client times FAULTS_SLOW_REQUESTS page loads.
+SLOW = int(os.environ.get("FAULTS_SLOW", "50"))
+SLOW_REQUESTS = int(os.environ.get("FAULTS_SLOW_REQUESTS", "60"))
 ONLY = {name for name in os.environ.get("FAULTS_ONLY", "").split(",") if name}
 CITIZEN = "congdan"
 EMAIL = "congdan.faults@dichvucong.test"
@@ -347,6 +353,26 @@ def fill_disk() -> str:
         subprocess.run(["umount", str(media)], check=False)
 
 
+def slow_uploaders() -> list[str]:
+    """``SLOW`` clients trickling uploads through nginx beside a normal client's page loads
+    (deploy/local/check.py's measure, which ``deploy.sh check`` runs with 20): its p95 must
+    stay within 2× of the same loads alone. Prints the figures; returns the problems."""
+    spec = importlib.util.spec_from_file_location("deploy_check",
+                                                  ROOT / "deploy" / "local" / "check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    site = check.Site(f"https://127.0.0.1:{PORTS['DEPLOY_HTTPS_PORT']}",
+                      str(DIR / "tls" / "cert.pem"))
+    figures = check.slow_clients(site, "Slow clients through the proxy (/dang-nhap/)",
+                                 argparse.Namespace(slow=SLOW, trickle=64, interval=0.5,
+                                                    requests=SLOW_REQUESTS, timeout=5.0))
+    if check.unaffected(figures):
+        return []
+    return [f"{SLOW} slow clients slowed the others: p95 {figures['p95_loaded'] * 1000:.0f} ms "
+            f"beside them, {figures['p95_alone'] * 1000:.0f} ms alone, "
+            f"{figures['failures']} failed"]
+
+
 # --- afterwards -------------------------------------------------------------------------------
 
 
@@ -549,6 +575,10 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
     print("Submissions and files:\n" + "\n".join(checked.lines()))
     print("Jobs:\n" + "\n".join(jobs.lines()))
     problems = checked.problems + jobs.problems + tally.wrong_5xx + DISK["problems"]
+    if SLOW:
+        slowed = slow_uploaders()
+        print("\n".join(f"  PROBLEM: {problem}" for problem in slowed))
+        problems += slowed
     print(f"\n{'OK' if not problems else f'{len(problems)} PROBLEM(S)'}")
     return 1 if problems else 0
 
