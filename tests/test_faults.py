@@ -20,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 from django.utils import timezone
@@ -192,7 +193,10 @@ def _proxy(directory: Path, web_port: int) -> tuple[faultkit.Site, subprocess.Po
     return faultkit.Site(f"https://127.0.0.1:{https}", str(tls / "cert.pem")), proxy
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+                    reason="persistent connections: PostgreSQL only (SQLite opens one per "
+                           "request)")
+@pytest.mark.django_db  # the web process reads only what the session committed
 def test_requests_after_the_database_is_back_succeed_through_the_proxy(tmp_path):
     """The database refuses connections and has cut the web process's persistent ones (as a
     PostgreSQL restart does; here ALLOW_CONNECTIONS off and pg_terminate_backend, the test's
@@ -201,8 +205,6 @@ def test_requests_after_the_database_is_back_succeed_through_the_proxy(tmp_path)
     web process replaces its dead connections (``CONN_HEALTH_CHECKS``), and nginx does not
     count the platform's own 503 as the web process failing (it did: after three it took all
     of them out for 5 s and answered 503 itself, the burst after each restart)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("persistent connections: PostgreSQL only (SQLite opens one per request)")
     port = s3_server.free_port()
     env = {**os.environ, "DICHVUCONG_MODE": "test", "DICHVUCONG_DATA_DIR": str(tmp_path),
            "DJANGO_SETTINGS_MODULE": "dichvucong.settings", "HUEY_IMMEDIATE": "0",

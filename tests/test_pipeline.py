@@ -19,6 +19,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -236,6 +237,8 @@ def test_the_delivery_workers_are_kicked_once_per_batch_and_never_lost(monkeypat
     assert committed == [notify]
 
 
+@pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+                    reason="SQLite runs one writing transaction at a time")
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_refreshing_one_dossiers_facts_at_once_both_succeed(demo_data,  # noqa: F811
                                                                        monkeypatch, caplog):
@@ -243,8 +246,6 @@ def test_two_workers_refreshing_one_dossiers_facts_at_once_both_succeed(demo_dat
     moment (PostgreSQL, two connections): the second waits for the first's commit, then reads
     what it wrote. Neither fails (the second inserted the dossier's fact a second time: an
     IntegrityError, logged, retried), and the facts equal a rebuild."""
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite runs one writing transaction at a time")
     dossier = builders.filed()
     # Two entries left for the workers (not drained after each commit, as the test's immediate
     # queue would).
