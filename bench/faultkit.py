@@ -192,6 +192,7 @@ class Tally:
     phase: str = "before the faults"  # what the runner is doing (bench/faults.py)
     wrong_5xx: list[str] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
+    unavailable_at: list[float] = field(default_factory=list)  # time.monotonic() of each 503
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, kind: str, path: str, status: int, headers: dict, body: bytes) -> None:
@@ -209,6 +210,8 @@ class Tally:
             self.by_phase[self.phase, status] += 1
             if problem:
                 self.wrong_5xx.append(problem)
+            if status == 503:
+                self.unavailable_at.append(time.monotonic())
 
     @property
     def requests(self) -> int:

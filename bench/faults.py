@@ -11,7 +11,11 @@ each followed by a phase of load:
 4. restart PostgreSQL;
 5. stop Redis for FAULTS_OUTAGE seconds;
 6. stop the S3 server for FAULTS_OUTAGE seconds (its port closed: bench/faultkit.Gate; moto
-   keeps its objects only in memory, so the process itself is not killed).
+   keeps its objects only in memory, so the process itself is not killed);
+7. fill the media disk: a fourth web process on the local storage, its media folder a small
+   tmpfs (mounting it needs root: run as root, or this fault is skipped and said so), filled;
+   a filing through the HTML form must answer the message with the form kept and leave no
+   partial file, then, space freed, go through with its file intact (fill_disk).
 
 Then the load stops, the workers' sweepers are given FAULTS_SETTLE seconds to finish, and the
 checks print: nothing lost, duplicated or half-made (faultkit.check_submissions), every result
@@ -24,14 +28,18 @@ Exits 1 on any problem.
         FAULTS_PORT=18400 FAULTS_KEEP=1 FAULTS_REUSE=1 FAULTS_SUBMISSIONS=0.1 ./run faults
 
 It runs a deployment of its own (var/faults, ports from FAULTS_PORT on), set up afresh and
-stopped at the end unless FAULTS_KEEP=1. Not run: filling the media disk (the reference
-deployment keeps its files on S3; the local storage's full disk is tests/test_degraded.py).
+stopped at the end unless FAULTS_KEEP=1. FAULTS_ONLY=postgres,disk runs only those faults
+(web, signing, delivering, postgres, redis, s3, disk).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
+import hashlib
+import importlib.util
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -63,6 +71,12 @@ PY = os.environ.get("PYTHON", sys.executable)
 PORTS = {"DEPLOY_HTTPS_PORT": BASE, "DEPLOY_HTTP_PORT": BASE + 1, "DEPLOY_WEB_PORT": BASE + 2,
          "DEPLOY_PG_PORT": BASE + 5, "DEPLOY_REDIS_PORT": BASE + 6, "DEPLOY_S3_PORT": BASE + 7}
 GATE_PORT = BASE + 8
+# Only these faults (their names below, comma-separated), e.g. FAULTS_ONLY=postgres.
+# Slow clients through the proxy once the faults are over: each trickles a 256 KB form post,
+# 64 bytes every 0.5 s, while a normal client times FAULTS_SLOW_REQUESTS page loads.
+SLOW = int(os.environ.get("FAULTS_SLOW", "50"))
+SLOW_REQUESTS = int(os.environ.get("FAULTS_SLOW_REQUESTS", "60"))
+ONLY = {name for name in os.environ.get("FAULTS_ONLY", "").split(",") if name}
 CITIZEN = "congdan"
 EMAIL = "congdan.faults@dichvucong.test"
 
@@ -190,10 +204,23 @@ def restart_postgres() -> str:
         command = ["runuser", "-u", "postgres", "--", *command]
     started = time.monotonic()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    BACK["postgres"] = time.monotonic()  # pg_ctl -w: it takes connections again
     from django.db import connections
 
     connections.close_all()  # this process's own: the server closed them
-    return f"PostgreSQL restarted (fast) in {time.monotonic() - started:.1f} s"
+    return f"PostgreSQL restarted (fast) in {BACK['postgres'] - started:.1f} s"
+
+
+BACK: dict[str, float] = {}  # when a part was back (time.monotonic())
+
+
+def unavailable_after(tally: faultkit.Tally, back: float) -> str:
+    """The 503s answered once the part was back, within the phase after it: there should be
+    none beyond the requests already under way."""
+    late = sorted(t - back for t in tally.unavailable_at if 0 < t - back < PHASE)
+    if not late:
+        return "0 × 503 after PostgreSQL was back"
+    return f"{len(late)} × 503 after PostgreSQL was back, the last {late[-1]:.2f} s after"
 
 
 def stop_redis(seconds: float) -> str:
@@ -213,6 +240,137 @@ def stop_s3(gate: faultkit.Gate, seconds: float) -> str:
     time.sleep(seconds)
     gate.open()
     return f"the S3 server stopped (its port closed) for {seconds:.0f} s, back"
+
+
+DISK: dict = {"figures": {}, "problems": []}  # what the media disk phase found
+DISK_SIZE = "2m"
+# Another citizen: the run's checks read every file of CITIZEN's dossiers from the
+# deployment's storage, and this one's is on the small disk, gone with it.
+DISK_CITIZEN = "doanhnghiep"
+
+
+def fill_disk() -> str:
+    """A fourth web process on the embedded default's local storage, its media folder a
+    ``DISK_SIZE`` tmpfs (mounting one needs root: otherwise not run, and said so). The disk
+    filled all but a few kilobytes, the citizen files through the HTML form with a 200 KB
+    file: the form answers with the message and what was typed, and no partial file remains.
+    Once space is freed the same filing goes through and its file reads back intact."""
+    if os.geteuid() != 0:
+        return "not run: filling the media disk (mounting a small tmpfs needs root)"
+    from dichvucong.agencies.models import Agency
+    from dichvucong.devdata.accounts import DEMO_PASSWORD
+    from dichvucong.dossiers.models import Attachment, Dossier
+    from dichvucong.dossiers.submission import STORAGE_FAILED
+    from tests.birth_helpers import birth_form
+
+    data = DIR / "disk-data"
+    media = data / "media"
+    media.mkdir(parents=True, exist_ok=True)
+    if not (data / "static").is_symlink():  # the deployment's collected static files
+        shutil.rmtree(data / "static", ignore_errors=True)
+        (data / "static").symlink_to(DIR / "data" / "static")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_SIZE}", "tmpfs", str(media)],
+                   check=True)
+    port = BASE + 9
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("DICHVUCONG_S3_") and key != "BEHIND_TLS_PROXY"}
+    env.update({"DICHVUCONG_DATA_DIR": str(data), "PYTHONPATH": os.pathsep.join(sys.path)})
+    log = open(DIR / "logs" / "web-disk.log", "ab")  # noqa: SIM115 - the process's
+    web = subprocess.Popen([PY, "-m", "gunicorn", "dichvucong.wsgi:application", "--bind",
+                            f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"],
+                           env=env, stdout=log, stderr=subprocess.STDOUT)
+    figures, problems = DISK["figures"], DISK["problems"]
+    try:
+        site = faultkit.Site(f"http://127.0.0.1:{port}")
+
+        def up() -> bool:
+            try:
+                return site.request("GET", "/healthz/live", timeout=2)[0] == 200
+            except OSError:
+                return False
+
+        if not wait_for(up, 60):
+            problems.append("the web process on the small disk did not start")
+            return "media disk: the web process did not start"
+        headers = site.login(DISK_CITIZEN, DEMO_PASSWORD)
+        url = f"/thu-tuc/{faultkit.PROCEDURE}/nop-ho-so/"
+        fields = {"agency": str(Agency.objects.get(name="Ủy ban nhân dân phường Hải Châu").pk),
+                  "delivery": "online", "action": "submit", **birth_form()}
+        content = faultkit.unique_pdf(200_000)
+        files = [("doc-0", "to-khai.pdf", faultkit.unique_pdf(2_000)),
+                 ("doc-1", "giay-chung-sinh.pdf", content)]
+
+        def post(form: dict[str, str], uploads) -> tuple[int, dict, str]:
+            body, kind = faultkit.multipart(form, uploads)
+            status, answer, page = site.request("POST", url, body,
+                                                {**headers, "Content-Type": kind})
+            return status, answer, page.decode()
+
+        filler = media / "filler"
+        free = os.statvfs(media)
+        with open(filler, "wb") as out:
+            out.write(b"\0" * max(0, free.f_bavail * free.f_frsize - 20_000))
+        before = {p for p in media.rglob("*") if p.is_file()}
+        status, _headers, page = post(fields, files)
+        told = STORAGE_FAILED.split(" (")[0] in page
+        kept = status == 200 and "Trần Minh Khang" in page
+        # A file the storage kept must be a whole one with its row (the form keeps the
+        # documents that fitted); any other is partial.
+        named = set(Attachment.objects.values_list("file", flat=True))
+        left = {p for p in media.rglob("*") if p.is_file()
+                and str(p.relative_to(media)) not in named} - before
+        figures["disk full: answered"] = status
+        figures["disk full: the message shown"] = told
+        figures["disk full: the form kept"] = kept
+        figures["disk full: files left on the disk that no row names"] = len(left)
+        problems += ["disk full: no message"] * (not told) + ["disk full: form lost"] * (not kept)
+        problems += [f"disk full: a partial file {p.name}" for p in left]
+        filler.unlink()
+        status, _headers, page = post(fields, files)
+        draft = re.search(r'name="draft" value="(\d+)"', page)
+        if status != 200 or draft is None:
+            problems.append(f"space freed: the form answered {status} without its check page")
+            return "media disk filled; after freeing it the filing failed"
+        status, answer, _page = post({"draft": draft.group(1), "action": "confirm"}, [])
+        dossier = Dossier.objects.filter(pk=draft.group(1), state="submitted").first()
+        intact = bool(dossier) and hashlib.sha256(content).hexdigest() in set(
+            dossier.attachments.values_list("sha256", flat=True))
+        if intact:
+            stored = [p for p in media.rglob("*") if p.is_file()
+                      and hashlib.sha256(p.read_bytes()).hexdigest()
+                      == hashlib.sha256(content).hexdigest()]
+            intact = len(stored) == 1
+        figures["space freed: filed (302)"] = status == 302 and dossier is not None
+        figures["space freed: its file on the disk, SHA-256 intact"] = intact
+        problems += ["space freed: not filed"] * (status != 302 or dossier is None)
+        problems += ["space freed: the file is not intact on the disk"] * (not intact)
+        return (f"the media disk ({DISK_SIZE} tmpfs, a fourth web process on local storage) "
+                "filled, a filing tried, space freed, filed again")
+    finally:
+        web.send_signal(signal.SIGQUIT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            web.wait(30)
+        subprocess.run(["umount", str(media)], check=False)
+
+
+def slow_uploaders() -> list[str]:
+    """``SLOW`` clients trickling uploads through nginx beside a normal client's page loads
+    (deploy/local/check.py's measure, which ``deploy.sh check`` runs with 20): its p95 must
+    stay within 2× of the same loads alone. Prints the figures; returns the problems."""
+    spec = importlib.util.spec_from_file_location("deploy_check",
+                                                  ROOT / "deploy" / "local" / "check.py")
+    check = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(check)
+    site = check.Site(f"https://127.0.0.1:{PORTS['DEPLOY_HTTPS_PORT']}",
+                      str(DIR / "tls" / "cert.pem"))
+    figures = check.slow_clients(site, "Slow clients through the proxy (/dang-nhap/)",
+                                 argparse.Namespace(slow=SLOW, trickle=64, interval=0.5,
+                                                    requests=SLOW_REQUESTS, timeout=5.0))
+    if check.unaffected(figures):
+        return []
+    return [f"{SLOW} slow clients slowed the others: p95 {figures['p95_loaded'] * 1000:.0f} ms "
+            f"beside them, {figures['p95_alone'] * 1000:.0f} ms alone, "
+            f"{figures['failures']} failed"]
 
 
 # --- afterwards -------------------------------------------------------------------------------
@@ -324,7 +482,9 @@ def main() -> int:
             f"DICHVUCONG_S3_ENDPOINT_URL=http://127.0.0.1:{GATE_PORT}",
             "DICHVUCONG_RESULTS_SIGNING_LEASE_SECONDS=30",
             "DICHVUCONG_RESULTS_SIGNING_GRACE_SECONDS=20",
-            "NOTIFY_LEASE_SECONDS=30", "NOTIFY_BACKOFF_SECONDS=5", ""]))
+            "NOTIFY_LEASE_SECONDS=30", "NOTIFY_BACKOFF_SECONDS=5",
+            # A worker whose drain the PostgreSQL restart cut holds its entries until then.
+            "PIPELINE_LEASE_SECONDS=30", ""]))
         say("starting the reference deployment in " + str(DIR))
         deploy("start")
         try:
@@ -376,17 +536,20 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
 
     say(f"load: {CLIENTS} clients")
     under_load()
-    for phase, act in [
-        ("web worker killed", kill_web),
-        ("worker killed while signing", lambda: (
+    for name, phase, act in [
+        ("web", "web worker killed", kill_web),
+        ("signing", "worker killed while signing", lambda: (
             results.extend(issue_results(RESULTS)),
             kill_worker_while("signing", signing_busy, worker_env))[1]),
-        ("worker killed while delivering", lambda: kill_worker_while(
+        ("delivering", "worker killed while delivering", lambda: kill_worker_while(
             "delivering notifications", delivering_busy, worker_env)),
-        ("PostgreSQL restart", restart_postgres),
-        ("Redis stopped", lambda: stop_redis(OUTAGE)),
-        ("S3 stopped", lambda: stop_s3(gate, OUTAGE)),
+        ("postgres", "PostgreSQL restart", restart_postgres),
+        ("redis", "Redis stopped", lambda: stop_redis(OUTAGE)),
+        ("s3", "S3 stopped", lambda: stop_s3(gate, OUTAGE)),
+        ("disk", "media disk full", fill_disk),
     ]:
+        if ONLY and name not in ONLY:
+            continue
         load.tally.phase = phase
         faults.append(act())
         say(faults[-1])
@@ -403,12 +566,19 @@ def run(gate: faultkit.Gate, mail, esms) -> int:
           f"after each fault, outages of {OUTAGE:.0f} s; {loaded:.0f} s under load, settled "
           f"in {settled:.0f} s")
     print("Faults:\n" + "\n".join(f"  {line}" for line in faults))
-    print("  not run: filling the media disk (this deployment's files are on S3; the local "
-          "storage's full disk: tests/test_degraded.py)")
+    if DISK["figures"]:
+        print("Media disk full:\n" + "\n".join(
+            f"  {name}: {value}" for name, value in DISK["figures"].items()))
     print("Requests:\n" + "\n".join(faultkit.tally_lines(tally)))
+    if "postgres" in BACK:
+        print("  " + unavailable_after(tally, BACK["postgres"]))
     print("Submissions and files:\n" + "\n".join(checked.lines()))
     print("Jobs:\n" + "\n".join(jobs.lines()))
-    problems = checked.problems + jobs.problems + tally.wrong_5xx
+    problems = checked.problems + jobs.problems + tally.wrong_5xx + DISK["problems"]
+    if SLOW:
+        slowed = slow_uploaders()
+        print("\n".join(f"  PROBLEM: {problem}" for problem in slowed))
+        problems += slowed
     print(f"\n{'OK' if not problems else f'{len(problems)} PROBLEM(S)'}")
     return 1 if problems else 0
 

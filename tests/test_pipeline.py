@@ -12,10 +12,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from dichvucong.core import leases
@@ -27,7 +32,7 @@ from dichvucong.monitor import facts
 from dichvucong.monitor.models import DossierFact
 from dichvucong.nationalsync.models import SyncRecord
 from dichvucong.notify.models import Notification
-from dichvucong.pipeline import worker
+from dichvucong.pipeline import receivers, worker
 from dichvucong.pipeline.models import PipelineEntry
 from dichvucong.pipeline.steps import DERIVED
 from tests import builders
@@ -35,6 +40,7 @@ from tests.birth_helpers import birth_form_json
 from tests.builders import BIRTH, user
 from tests.test_backoffice import pdf
 from tests.test_monitor import snapshot
+from tests.test_signing_fault import demo_data  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -263,3 +269,65 @@ def test_a_batch_that_outlasts_its_lease_keeps_it_for_the_entries_ahead(monkeypa
     report = worker.run_due(batch=3, only=["notify"])
     assert taken_over[2] is False  # nothing claimable: the batch still holds its entries
     assert report.by_step == {"notify": 3}
+
+
+@pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+                    reason="SQLite runs one writing transaction at a time")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_refreshing_one_dossiers_facts_at_once_both_succeed(demo_data,  # noqa: F811
+                                                                       monkeypatch, caplog):
+    """Two workers each claim one of a dossier's two entries and refresh its facts at the same
+    moment (PostgreSQL, two connections): the second waits for the first's commit, then reads
+    what it wrote. Neither fails (the second inserted the dossier's fact a second time: an
+    IntegrityError, logged, retried), and the facts equal a rebuild."""
+    dossier = builders.filed()
+    # Two entries left for the workers (not drained after each commit, as the test's immediate
+    # queue would).
+    monkeypatch.setattr(receivers, "kick", lambda: None)
+    _receive(dossier)
+    actions.perform(dossier.pk, Action.assign, user("lanhdao.haichau"), LifecycleRole.leader,
+                    "")
+    assert PipelineEntry.objects.filter(dossier_id=dossier.pk,
+                                        pending__contains=" facts ").count() == 2
+    wrote, release = threading.Event(), threading.Event()
+    reports: list[worker.Report] = []
+
+    def drain_one() -> None:
+        try:
+            reports.append(worker.run_due(batch=1, only=["facts"]))
+        finally:
+            connection.close()
+
+    first, second = threading.Thread(target=drain_one), threading.Thread(target=drain_one)
+    apply = facts._apply
+
+    def held_apply(deltas):
+        apply(deltas)
+        if threading.current_thread() is first:
+            wrote.set()
+            release.wait(20)  # the first worker's transaction stays open, its rows locked
+
+    monkeypatch.setattr(facts, "_apply", held_apply)
+    caplog.set_level(logging.WARNING, logger="dichvucong.pipeline")
+    first.start()
+    assert wrote.wait(20)
+    second.start()
+    # The second worker waits on a lock the first holds (its transaction is still open).
+    deadline = time.monotonic() + 20
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                           "current_database() AND wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.01)
+    release.set()
+    for thread in (first, second):
+        thread.join(30)
+    assert [(r.done, r.failed) for r in reports] == [(1, 0), (1, 0)]
+    assert not [r.getMessage() for r in caplog.records if r.name.startswith("dichvucong.pipeline")]
+    worker.drain()
+    derived = snapshot()
+    facts.rebuild()
+    assert snapshot() == derived

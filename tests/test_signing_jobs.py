@@ -152,3 +152,27 @@ def test_a_full_disk_while_storing_fails_the_result_and_leaves_no_file(keys, set
     assert not list(folder.rglob(f"{result.token}*"))
     dossier.refresh_from_db()
     assert dossier.state == "approved"
+
+
+def test_the_database_down_while_signing_puts_the_result_back_in_the_queue(keys,  # noqa: F811
+                                                                          settings):
+    """The database restarting under a signing run (the fault suite's PostgreSQL restart
+    marked such a result «failed» for the officer): back in the queue, its attempt not
+    counted, and signed by the sweeper once the grace time is over."""
+    from django.db import OperationalError
+
+    from dichvucong.results import stamping
+
+    dossier = approved_dossier()
+    result = services.request_issue(dossier, user("chuyenvien.haichau"))
+    now = timezone.now()
+    with mock.patch.object(stamping.render, "render", side_effect=OperationalError(
+            "FATAL:  the database system is shutting down")):
+        services.sign_result(result.pk, now=now)
+    result.refresh_from_db()
+    assert result.signing_state == SigningState.QUEUED and result.signing_attempts == 0
+    assert list(result.events.values_list("kind", flat=True)) == ["requested"]
+    grace = timedelta(seconds=settings.RESULTS_SIGNING_GRACE_SECONDS)
+    assert services.resume_signing(now=now + grace + timedelta(seconds=1)) == 1
+    result.refresh_from_db()
+    assert result.is_ready

@@ -379,7 +379,12 @@ def refresh_dossiers(dossier_ids: Iterable[int]) -> None:
     if not ids:
         return
     with transaction.atomic():
-        moments = list(Dossier.objects.filter(pk__in=ids)
+        # The dossiers' rows locked first, in id order: two workers refreshing one dossier at
+        # once (each with one of its entries) take turns, the second reading the facts the
+        # first wrote. Unlocked, both read the old facts and both inserted the new one (an
+        # IntegrityError, or the difference applied twice). SQLite: one writer at a time.
+        moments = list(Dossier.objects.filter(pk__in=ids).order_by("id")
+                       .select_for_update(no_key=True, of=("self",))
                        .values_list("id", "received_at", "finished_at", "state"))
         if not moments:
             return

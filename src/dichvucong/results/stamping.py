@@ -5,6 +5,7 @@ through the agency's signer backend, store it, publish the key, and move the dos
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -19,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from PIL import Image
 from pyhanko.pdf_utils.images import PdfImage
@@ -148,6 +149,16 @@ def sign_result(result_id: int, *, now: datetime | None = None) -> Result:
         signing_jobs.release(result.pk, token, now)
         logger.warning("results: result %s waits for the file storage (%s)", result.pk,
                        type(exc).__name__)
+    except (OperationalError, InterfaceError) as exc:
+        # The database restarting or unreachable: no fault of the result either (it was marked
+        # failed for the officer, in the fault suite's PostgreSQL restart). Back in the queue if
+        # the database answers again, else its lease runs out and the sweeper takes it.
+        logger.warning("results: result %s waits for the database (%s)", result.pk,
+                       type(exc).__name__)
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()  # a dead connection: a new one
+        with contextlib.suppress(OperationalError, InterfaceError):
+            signing_jobs.release(result.pk, token, now)
     except Exception as exc:  # the officer sees it; the worker goes on with other work
         message = exc.message if isinstance(exc, signing.SigningUnavailable) else (
             "Lỗi khi tạo, ký hoặc lưu tệp kết quả; hãy thử lại hoặc báo quản trị hệ thống.")
