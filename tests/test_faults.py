@@ -168,7 +168,7 @@ def _proxy(directory: Path, web_port: int) -> tuple[faultkit.Site, subprocess.Po
     """The reference deployment's nginx (deploy/local/nginx.conf.in, rendered as deploy.sh
     renders it) in front of one web process, its three upstreams all that process; one nginx
     worker, so that one count of each upstream's failures decides."""
-    require_component("nginx", bool(shutil.which("nginx")), "apt-get install nginx-light")
+    require_component("nginx", bool(shutil.which("nginx")), "apt-get install nginx")
     tls = directory / "tls"
     tls.mkdir(parents=True)
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-days", "1", "-nodes",

@@ -166,7 +166,7 @@ start_platform() {
 }
 
 start_nginx() {
-  command -v nginx >/dev/null || die "nginx is missing (apt-get install nginx-light)"
+  command -v nginx >/dev/null || die "nginx is missing (apt-get install nginx)"
   mkdir -p "$DIR/tls" "$DIR/nginx"/{body,proxy,fastcgi,uwsgi,scgi}
   if [ ! -f "$DIR/tls/cert.pem" ]; then
     openssl req -x509 -newkey rsa:2048 -sha256 -days 365 -nodes -subj "/CN=127.0.0.1" \
