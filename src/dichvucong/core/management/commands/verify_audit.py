@@ -20,7 +20,7 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(problem)
         summary = (f"{report.entries} entries, {report.anchors} anchors, "
-                   f"{report.unsealed} not yet sealed")
+                   f"{report.unsealed} entries awaiting their seal")
         if not report.ok:
             raise CommandError(f"audit trail NOT intact: {len(report.problems)} problem(s); "
                                f"{summary}")
