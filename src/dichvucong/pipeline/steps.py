@@ -9,8 +9,8 @@ In the request's transaction (the citizen and the officer see it at once; it com
 back with the change):
 1. the change's own row (the caller: ``dossiers/actions.py:perform`` and the others);
 2. ONE pipeline entry (``models.PipelineEntry``) naming the derived steps it needs, and the
-   event's entry in the audit trail (``dossiers/auditing.py``, sealed into the hash chain after
-   the commit: ``core/audit.py``);
+   event's entry in the audit trail (``dossiers/auditing.py``), unsealed: the worker seals it
+   into the hash chain after its run, so no request takes the chain's lock (``core/audit.py``);
 3. the fee (``payments/services.py:follow_event``): kept on filing, asked for at the moment the
    procedure names (a ``fee_requested`` event, itself step 1 again);
 4. on filing (``submit``, ``enter_walk_in``) of a procedure with a form, the declaration queued
