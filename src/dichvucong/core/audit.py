@@ -58,8 +58,9 @@ def _jsonable(data: dict | None) -> dict:
 def record(*, source: str, action: str, object_type: str, object_id: object = "",
            actor_id: int | None = None, actor_role: str = "", subject_id: int | None = None,
            reason: str = "", data: dict | None = None, row=None) -> AuditEntry:
-    """Append one entry (sealed later by the worker: ``seal``). ``row``: the source row it records (one of
-    ``SOURCE_FIELDS``' models), whose digest the entry keeps for the verifier."""
+    """Append one entry (sealed later by the worker: ``seal``). ``row``: the source row it
+    records (one of ``SOURCE_FIELDS``' models), whose digest the entry keeps for the
+    verifier."""
     if row is not None:
         data = {**(data or {}), "row": row_digest(row)}
     entry = AuditEntry.objects.create(
