@@ -9,6 +9,7 @@ from django.core.management import CommandError, call_command
 from dichvucong.accounts.models import Membership, Role
 from dichvucong.core import audit
 from dichvucong.core.models import AuditEntry, AuditHead
+from dichvucong.core.tasks import seal_audit_trail
 from dichvucong.datastore.models import Access, AccessRecord
 from dichvucong.dossiers.models import DossierEvent
 from tests.builders import agency, filed, user
@@ -131,3 +132,26 @@ def test_an_account_erased_by_an_administrator_is_not_reported_as_tampering(chai
     look_pk = look.pk
     look.delete()
     assert f"its source row datastore.accessrecord {look_pk} was deleted" in problems()
+
+
+def test_a_request_leaves_the_seal_to_the_worker_and_the_sweeper(
+        chain, client, capsys, django_capture_on_commit_callbacks):
+    """No request takes the chain head's lock (on PostgreSQL it made writers wait in turn): its
+    entry commits unsealed, ``verify-audit`` counts it as awaiting its seal (not tampering), and
+    the sweeper seals it; the pipeline's worker seals the entries of what it derives."""
+    dossier = filed()  # sealed by the worker's drain (builders.derive) with its events
+    assert not AuditEntry.objects.filter(seq__isnull=True).exists()
+    client.force_login(user("motcua.haichau"))
+    with django_capture_on_commit_callbacks(execute=True):  # as if the request committed
+        assert client.get(f"/mot-cua/ho-so/{dossier.code}/").status_code == 200
+    look = AuditEntry.objects.get(action="look.dossier", object_id=dossier.code)
+    assert look.seq is None and not look.hash
+    capsys.readouterr()
+    call_command("verify_audit")
+    out = capsys.readouterr().out
+    assert "audit trail intact" in out and "1 entries awaiting their seal" in out, out
+    assert seal_audit_trail.call_local() == 1  # the sweeper, every minute
+    look.refresh_from_db()
+    head = AuditHead.objects.get(pk=1)
+    assert (look.seq, look.hash) == (head.seq, head.hash) and look.prev_hash
+    assert audit.verify().ok and audit.verify().unsealed == 0

@@ -179,8 +179,9 @@ def test_two_clients_post_the_same_form(world):
 
 
 def test_a_sealer_waits_for_the_one_sealing_so_the_chain_cannot_fork(monkeypatch):
-    """The interleaving that forks the chain, forced rather than hoped for: sealer A has read
-    the head and the unsealed entries and stops there; meanwhile B appends an entry and seals.
+    """The interleaving that forks the chain, forced rather than hoped for: sealer A (a worker)
+    has read the head and the unsealed entries and stops there; meanwhile B appends an entry
+    and seals (another worker, or the sweeper).
     Without the head's lock (PostgreSQL: its row lock; SQLite: the IMMEDIATE transaction) B
     reads the same head, seals A's entry and its own, and A then writes the head back one entry
     behind, so the next seal gives a second entry B's number (a fork, or an IntegrityError).
@@ -202,9 +203,11 @@ def test_a_sealer_waits_for_the_one_sealing_so_the_chain_cannot_fork(monkeypatch
     monkeypatch.setattr(audit, "_unsealed", pausing)
 
     def append(name):
-        with transaction.atomic():  # sealed on commit
+        with transaction.atomic():  # committed unsealed, then sealed as the worker does
             audit.record(source="test", action="test.concurrent", object_type="test",
                          object_id=name)
+        assert AuditEntry.objects.filter(object_id=name, seq__isnull=True).exists()
+        audit.seal()
 
     def sealer_a():
         paused.append(threading.current_thread())

@@ -268,6 +268,8 @@ def test_who_may_see_what(client):
 def _city_queries(client) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/giam-sat/?{MARCH}").status_code == 200
+    # The user's roles read once for the navigation and the access check (User.held_roles).
+    assert sum("accounts_membership" in q["sql"] for q in queries.captured_queries) == 1
     return len(queries)
 
 

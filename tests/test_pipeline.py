@@ -17,11 +17,14 @@ import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
+from huey.storage import MemoryStorage
 
 from dichvucong.core import leases
 from dichvucong.datastore.models import StoredDocument
@@ -52,7 +55,7 @@ def _receive(dossier: Dossier) -> DossierEvent:
 
 
 def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest(
-        client, django_assert_max_num_queries):
+        client, django_assert_max_num_queries, django_capture_on_commit_callbacks):
     client.force_login(user("congdan"))
     documents = builders.procedure(BIRTH).current_version.parsed().documents
     mandatory = next(i for i, d in enumerate(documents) if d.mandatory)
@@ -60,11 +63,17 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     # derived data was written in the request; nothing derived among them now, no savepoint but
     # the filing's own transaction (nested in the test's), the session read and never written;
     # the event's audit entry (core/audit.py) is the 17th.
-    with django_assert_max_num_queries(17) as captured:
-        response = client.post("/api/v1/dossiers", {
-            "procedure": BIRTH, "agency": builders.agency().pk,
-            "form": json.dumps(birth_form_json()), "documents": json.dumps([mandatory]),
-            "files": [pdf("giay-chung-sinh.pdf")]})
+    # After the commit, one task-queue write (the worker's kick, carrying the declaration to
+    # render): there were two, the kick and the declaration's own job.
+    with mock.patch.object(HUEY, "_immediate", False), \
+            mock.patch.object(HUEY, "storage", MemoryStorage("pipeline-test")):
+        with django_assert_max_num_queries(17) as captured, \
+                django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/api/v1/dossiers", {
+                "procedure": BIRTH, "agency": builders.agency().pk,
+                "form": json.dumps(birth_form_json()), "documents": json.dumps([mandatory]),
+                "files": [pdf("giay-chung-sinh.pdf")]})
+        queued = [(task.name, task.args) for task in HUEY.pending()]
     assert response.status_code == 201, response.content
     statements = [q["sql"] for q in captured.captured_queries]
     assert sum(sql.startswith("SAVEPOINT") for sql in statements) == 1
@@ -72,6 +81,7 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     assert not any("django_session" in sql and not sql.startswith("SELECT")
                    for sql in statements)
     dossier = Dossier.objects.get(code=response.json()["code"])
+    assert queued == [("pipeline.run", (dossier.pk,))], queued
     events = list(dossier.events.order_by("id"))
     entries = list(PipelineEntry.objects.filter(dossier_id=dossier.pk).order_by("id"))
     assert [e.event_id for e in entries] == [e.pk for e in events]  # one entry per event

@@ -33,6 +33,9 @@ class Gender(models.TextChoices):
     FEMALE = "female", _("Nữ")
 
 
+HELD_ROLES = "_held_roles"  # ``User.held_roles``' cache on the instance
+
+
 class User(AbstractUser):
     """A person. Citizens log in with a phone number or e-mail address (verified with a one-time
     code) or through VNeID; ``username`` is generated for them and never shown."""
@@ -87,14 +90,22 @@ class User(AbstractUser):
     @property
     def is_official(self) -> bool:
         """Staff, or holds a role in an agency: may use a local password when citizens may not."""
-        return self.is_staff or self.memberships.exists()
+        return self.is_staff or bool(self.held_roles())
 
     def agency_ids(self, *roles: str) -> list[int]:
         """The agencies where this user holds any of ``roles`` (any role if none given)."""
-        memberships = self.memberships.all()
-        if roles:
-            memberships = memberships.filter(role__in=roles)
-        return list(memberships.values_list("agency_id", flat=True))
+        return [agency for agency, role, _kind, _level in self.held_roles()
+                if not roles or role in roles]
+
+    def held_roles(self) -> list[tuple[int, str, str, str]]:
+        """(agency id, role, the agency's kind, its level) of every role held, read once per
+        user object. The request's user is loaded once per request, so the navigation and the
+        access checks of the back office, the monitoring centre and the alerts share one
+        query. A role granted or taken through this object's ``Membership`` forgets it."""
+        if HELD_ROLES not in self.__dict__:
+            self.__dict__[HELD_ROLES] = list(self.memberships.values_list(
+                "agency_id", "role", "agency__kind", "agency__level"))
+        return self.__dict__[HELD_ROLES]
 
 
 class Membership(models.Model):
@@ -121,6 +132,20 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.agency}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        self._forget_held()
+
+    def delete(self, *args, **kwargs):
+        deleted = super().delete(*args, **kwargs)
+        self._forget_held()
+        return deleted
+
+    def _forget_held(self) -> None:
+        user = self._state.fields_cache.get("user")
+        if user is not None:
+            user.__dict__.pop(HELD_ROLES, None)
 
 
 class OneTimeCode(models.Model):

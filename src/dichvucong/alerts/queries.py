@@ -48,8 +48,8 @@ class Scope:
 
 def scope_of(user: User, held: list[tuple[int, str]] | None = None) -> Scope:
     """The user's scope, from their (agency, role) memberships (read here unless given)."""
-    if held is None:
-        held = list(user.memberships.values_list("agency_id", "role"))
+    if held is None:  # read once per request (``User.held_roles``)
+        held = [(agency, role) for agency, role, *_ in user.held_roles()]
     if any(role == CITY for _a, role in held):
         return Scope(city=True)
     return Scope(agencies=frozenset(a for a, role in held if role in OFFICIAL),

@@ -100,8 +100,9 @@ class Filters:
 
 
 def memberships(user: User) -> list[tuple[int, str]]:
-    """(agency id, account role) of every role the user holds: one query per request."""
-    return list(user.memberships.values_list("agency_id", "role"))
+    """(agency id, account role) of every role the user holds: one query per request, shared
+    with the navigation and the other access checks (``User.held_roles``)."""
+    return [(agency, role) for agency, role, *_ in user.held_roles()]
 
 
 def is_official(held: Iterable[tuple[int, str]]) -> bool:

@@ -6,10 +6,15 @@ store's access history, administrators' changes, roles, exports) is appended her
 ``post_save`` receivers (each app's ``apps.py``) feed them into this one chain.
 
 * **Append** (``record``, ``record_look``): an unsealed row, in the transaction of the change,
-  so an entry exists exactly when the change does; no lock taken there.
-* **Seal** (``seal``): after the commit (and by the worker for any left over), under the head
-  row's lock: the next number, the previous entry's hash, and
-  ``hash = SHA-256(canonical JSON of the entry with seq and prev_hash)``.
+  so an entry exists exactly when the change does; no lock taken there, and nothing else done
+  in the request (the seal's lock on the head would make every writing request wait in turn).
+* **Seal** (``seal``): by the worker, never in a request: after each run of the pipeline's
+  worker (``pipeline/worker.py:drain``, kicked by every dossier event) and every minute by the
+  sweeper (``core.seal_audit_trail``), which also seals what a killed worker left. One lock
+  of the head row per batch of up to ``SEAL_BATCH`` entries, in the order they were written:
+  the next number, the previous entry's hash, and
+  ``hash = SHA-256(canonical JSON of the entry with seq and prev_hash)``. Until then an entry
+  is counted by ``verify`` as awaiting its seal, not as tampering.
 * **Anchor** (``anchor``): the worker signs the chain head (seq, hash) with the platform's
   audit key (Ed25519) and appends it to a file outside the database (``AUDIT_ANCHOR_FILE``).
 * **Verify** (``verify``, ``dichvucong verify-audit``): every hash recomputed and every link
@@ -61,15 +66,15 @@ def _jsonable(data: dict | None) -> dict:
 def record(*, source: str, action: str, object_type: str, object_id: object = "",
            actor_id: int | None = None, actor_role: str = "", subject_id: int | None = None,
            reason: str = "", data: dict | None = None, row=None) -> AuditEntry:
-    """Append one entry (sealed after the commit). ``row``: the source row it records (one of
-    ``SOURCE_FIELDS``' models), whose digest the entry keeps for the verifier."""
+    """Append one entry (sealed later by the worker: ``seal``). ``row``: the source row it
+    records (one of ``SOURCE_FIELDS``' models), whose digest the entry keeps for the
+    verifier."""
     if row is not None:
         data = {**(data or {}), "row": row_digest(row)}
     entry = AuditEntry.objects.create(
         at=timezone.now(), actor_id=actor_id, actor_role=actor_role[:30], source=source[:20],
         action=action[:60], object_type=object_type[:60], object_id=str(object_id or "")[:64],
         subject_id=subject_id, reason=(reason or "")[:REASON_MAX], data=_jsonable(data))
-    transaction.on_commit(seal, robust=True)
     return entry
 
 

@@ -8,10 +8,8 @@ def platform(request):
     roles: set[str] = set()
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        # The back office has read the (agency, role) pairs for this request already.
-        held = getattr(request, "held_roles", None)
-        roles = ({role for _agency, role in held} if held is not None
-                 else set(user.memberships.values_list("role", flat=True)))
+        # Read once per request, shared with the access checks (``User.held_roles``).
+        roles = {role for _agency, role, *_ in user.held_roles()}
         if roles & OFFICIAL_ROLES:
             roles.add("official")
     return {

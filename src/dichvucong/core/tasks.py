@@ -22,6 +22,14 @@ def purge_rate_limit_counters() -> int:
     return ratelimit.purge_expired()
 
 
+@db_periodic_task(crontab(minute="*"), name="core.seal_audit_trail")
+def seal_audit_trail() -> int:
+    """Every minute: the sweeper of the audit chain. The pipeline's worker seals after each of
+    its runs; this seals the entries of changes that kick no pipeline run (a look, a role,
+    an administrator's change) and what a worker killed before its seal left."""
+    return audit.seal()
+
+
 @db_periodic_task(crontab(minute="*/10"), name="core.anchor_audit_trail")
 def anchor_audit_trail() -> int:
     """Every ten minutes: seal what the requests left unsealed and anchor the chain's head

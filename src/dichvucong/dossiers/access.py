@@ -87,8 +87,8 @@ def agency_dossiers(user: User, roles=OFFICIAL_ROLES) -> QuerySet[Dossier]:
 
 def handover_roles(user: User, agency_id: int) -> set[str]:
     """The official roles ``user`` holds in ``agency_id``."""
-    return set(user.memberships.filter(agency_id=agency_id, role__in=OFFICIAL_ROLES)
-               .values_list("role", flat=True))
+    return {role for agency, role, *_ in user.held_roles()
+            if agency == agency_id and role in OFFICIAL_ROLES}
 
 
 def agency_handovers(user: User) -> QuerySet[Handover]:
@@ -102,7 +102,7 @@ def lifecycle_roles(user: User, dossier: Dossier) -> set[LifecycleRole]:
     held = set()
     if dossier.applicant_id == user.pk or is_agent_for(user, dossier):
         held.add(LifecycleRole.applicant)
-    account_roles = user.memberships.filter(agency_id=dossier.agency_id).values_list("role",
-                                                                                     flat=True)
-    held |= {ACTING_ROLES[r] for r in account_roles if r in ACTING_ROLES}
+    # The roles read once per request (``User.held_roles``), shared with the navigation.
+    held |= {ACTING_ROLES[role] for agency, role, *_ in user.held_roles()
+             if agency == dossier.agency_id and role in ACTING_ROLES}
     return held

@@ -47,13 +47,13 @@ def system_viewer(agency_id: int | None) -> Viewer:
 
 
 def viewer(user) -> Viewer:
-    """One query: the user's memberships with the agency's kind and level."""
+    """The user's memberships with the agency's kind and level: one query per request, shared
+    with the navigation (``User.held_roles``)."""
     if not getattr(user, "is_authenticated", False):
         return NOBODY
     if user.is_superuser:
         return Viewer(True, frozenset())
-    rows = list(user.memberships.values_list("role", "agency_id", "agency__kind",
-                                             "agency__level"))
+    rows = [(role, agency, kind, level) for agency, role, kind, level in user.held_roles()]
     city = any(role == Role.IOC_OPERATOR for role, *_ in rows) or any(
         role == Role.PROCEDURE_CONTROLLER and kind == "peoples_committee" and level == "province"
         for role, _, kind, level in rows)

@@ -1,5 +1,6 @@
 """The only receivers of the saves that change a dossier (connected in ``apps.py``): the
-in-transaction steps of ``steps.py`` in their order, and the worker's kick after the commit."""
+in-transaction steps of ``steps.py`` in their order, and the worker's kick after the commit
+(one queue write per change, a filing's declaration included)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.db import transaction
 from dichvucong.dossiers.models import DossierEvent
 from dichvucong.payments import services as payments
 from dichvucong.pipeline.models import EntryKind
-from dichvucong.pipeline.steps import queue_declaration, record
+from dichvucong.pipeline.steps import owed_declaration, record
 from dichvucong.pipeline.tasks import kick
 
 
@@ -22,9 +23,12 @@ def _record(kind: str, row, dossier_id: int | None) -> None:
 def on_event(sender, instance: DossierEvent, created: bool, raw: bool = False, **kwargs) -> None:
     if not created or raw:  # loaddata: ``rebuild_facts`` recomputes instead
         return
-    _record(EntryKind.EVENT, instance, instance.dossier_id)
+    entry = record(EntryKind.EVENT, instance, instance.dossier_id)
     payments.follow_event(instance)  # step 3, after the entry: the fee's event comes later
-    queue_declaration(instance)
+    dossier_id = owed_declaration(instance)
+    if entry is not None or dossier_id is not None:
+        # One queue write for both: the worker's run renders the declaration, then drains.
+        transaction.on_commit(lambda: kick(declaration=dossier_id))
 
 
 def on_attachment(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:

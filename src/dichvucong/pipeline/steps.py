@@ -9,16 +9,19 @@ In the request's transaction (the citizen and the officer see it at once; it com
 back with the change):
 1. the change's own row (the caller: ``dossiers/actions.py:perform`` and the others);
 2. ONE pipeline entry (``models.PipelineEntry``) naming the derived steps it needs, and the
-   event's entry in the audit trail (``dossiers/auditing.py``, sealed into the hash chain after
-   the commit: ``core/audit.py``);
+   event's entry in the audit trail (``dossiers/auditing.py``), unsealed: the worker seals it
+   into the hash chain after its run, so no request takes the chain's lock (``core/audit.py``);
 3. the fee (``payments/services.py:follow_event``): kept on filing, asked for at the moment the
    procedure names (a ``fee_requested`` event, itself step 1 again);
-4. on filing (``submit``, ``enter_walk_in``) of a procedure with a form, the declaration queued
-   for after the commit (``queue_declaration``: huey's ``results.file_declaration`` renders
-   the filed form as the template's PDF, ``results/declaration.py:attach``, with retries of
-   its own; its file is then a change of its own).
-After the commit the worker is kicked (``tasks.run_pipeline``); the periodic run every minute
-picks up whatever a kick missed.
+4. on filing (``submit``, ``enter_walk_in``) of a procedure with a form, the declaration owed
+   (``owed_declaration``): the worker's run kicked after the commit renders the filed form as
+   the template's PDF first (``file_declaration``, ``results/declaration.py:attach``; on failure
+   huey's ``results.file_declaration`` with retries of its own; its file is then a change of its
+   own).
+After the commit the worker is kicked (``tasks.run_pipeline``), once per change and with the
+declaration owed, so a filing writes one row to the task queue, not two; the periodic run
+every minute picks up whatever a kick missed, ``results.file_missing_declarations`` a
+declaration lost with its kick.
 
 Derived later by the worker (``worker.py``), from the entry, in this order, each step in its own
 transaction with the entry's update, so each runs exactly once and a failing step is retried
@@ -49,7 +52,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 
 from dichvucong.datastore import services as store
@@ -199,20 +201,26 @@ def record(kind: str, row, dossier_id: int | None) -> PipelineEntry | None:
     return entry
 
 
-def queue_declaration(event: DossierEvent) -> None:
-    """Step 4: the filing has the dossier and its version at hand, so no query for a procedure
-    without a form."""
+def owed_declaration(event: DossierEvent) -> int | None:
+    """Step 4: the dossier whose declaration the worker's run after this commit renders (the
+    same queue write as the kick: ``tasks.kick``), or None. The filing has the dossier and its
+    version at hand, so no query for a procedure without a form."""
     if event.action not in FILING or not declaration.has_form(event.dossier):
-        return
-    dossier_id = event.dossier_id
+        return None
+    return event.dossier_id
 
-    def send() -> None:
-        # The filing is committed: an unreachable queue must not turn it into an error page.
-        # The sweeper (``declaration.attach_missing``) attaches it later.
+
+def file_declaration(dossier_id: int) -> None:
+    """In the worker's run: render and attach the filed declaration. If that fails it goes to
+    huey's ``results.file_declaration`` with its retries (a queue write in the worker, only on
+    failure); a job lost there too is the sweeper's (``declaration.attach_missing``)."""
+    try:
+        declaration.attach(dossier_id)
+    except Exception as exc:
+        logger.warning("pipeline: the declaration of dossier %s failed (%s); queued with "
+                       "retries", dossier_id, type(exc).__name__)
         try:
             file_declaration_task(dossier_id)
-        except Exception as exc:
+        except Exception as again:  # the run's drain goes on; the sweeper has it
             logger.warning("pipeline: the declaration of dossier %s was not queued (%s)",
-                           dossier_id, type(exc).__name__)
-
-    transaction.on_commit(send)
+                           dossier_id, type(again).__name__)

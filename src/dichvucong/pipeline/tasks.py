@@ -8,12 +8,17 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
 from dichvucong.pipeline import worker
+from dichvucong.pipeline.steps import file_declaration
 
 log = logging.getLogger(__name__)
 
 
 @db_task(name="pipeline.run")
-def run_pipeline() -> int:
+def run_pipeline(declaration: int | None = None) -> int:
+    """``declaration``: a filed dossier whose declaration to render first (``steps.py``, step
+    4), so that its file's entry is drained in the same run."""
+    if declaration is not None:
+        file_declaration(declaration)
     return worker.drain().done
 
 
@@ -22,9 +27,12 @@ def run_pipeline_periodically() -> int:
     return worker.drain().done
 
 
-def kick() -> None:
-    """Ask the worker to run now; the periodic run picks up whatever this misses."""
+def kick(declaration: int | None = None) -> None:
+    """Ask the worker to run now (and to render the filed declaration of the dossier
+    ``declaration``): one queue write. The filing is committed: an unreachable queue must not
+    turn it into an error page; the periodic run picks up whatever this misses, and the
+    declarations' sweeper (``results.file_missing_declarations``) a declaration."""
     try:
-        run_pipeline()
+        run_pipeline(declaration)
     except Exception:
         log.exception("pipeline: the kick failed")

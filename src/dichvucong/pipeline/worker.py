@@ -15,7 +15,8 @@
   (notifications, sync, webhooks) are kicked once at the batch's end (``core/kicks.py``).
 Several workers may run at once (``core/leases.py``). ``drain`` runs until nothing is due: the
 huey task after each commit, the periodic run, and tests that read derived data right after an
-action."""
+action. It then seals the audit entries written meanwhile (``core/audit.py:seal``): the
+requests that wrote them took no lock on the chain's head."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from dichvucong.core import kicks, leases
+from dichvucong.core import audit, kicks, leases
 from dichvucong.pipeline.models import PipelineEntry
 from dichvucong.pipeline.steps import DERIVED, preload
 
@@ -167,6 +168,9 @@ def drain(*, only: Iterable[str] | None = None, max_batches: int = 1000) -> Repo
             total.by_step[name] = total.by_step.get(name, 0) + count
         if not report.done:
             break
+    # One lock of the chain's head for every entry the requests appended since the last seal
+    # (the dossier events drained here among them), in the order they were written.
+    audit.seal()
     return total
 
 

@@ -8,9 +8,9 @@ Two papers from one layout, both driven by the procedure definition only (``form
 
 - ``filled``: a filed dossier's declaration; ``attach`` stores it on the dossier as an
   attachment marked ``declaration`` (officials see it among the dossier's files, the citizen on
-  the dossier page). It is made in the background after each filing (``pipeline/steps.py:
-  queue_declaration`` → the task ``results.file_declaration``), whatever the channel: page,
-  API, agent or counter.
+  the dossier page). It is made in the background after each filing (the pipeline's run
+  kicked by the filing: ``pipeline/steps.py:file_declaration``; on failure the task
+  ``results.file_declaration``), whatever the channel: page, API, agent or counter.
 - ``blank``: the empty template with a dotted line for each field, downloadable from the
   procedure's public page.
 

@@ -20,8 +20,8 @@ class Command(BaseCommand):
         for problem in report.problems:
             self.stderr.write(problem)
         summary = (f"{report.entries} entries, {report.anchors} anchors, "
-                   f"{report.unsealed} not yet sealed, {report.erased} source rows erased "
-                   "lawfully")
+                   f"{report.unsealed} entries awaiting their seal, {report.erased} source rows "
+                   "erased lawfully")
         if not report.ok:
             raise CommandError(f"audit trail NOT intact: {len(report.problems)} problem(s); "
                                f"{summary}")
