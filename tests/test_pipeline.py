@@ -293,7 +293,7 @@ def test_two_workers_refreshing_one_dossiers_facts_at_once_both_succeed(demo_dat
     dossier = builders.filed()
     # Two entries left for the workers (not drained after each commit, as the test's immediate
     # queue would).
-    monkeypatch.setattr(receivers, "kick", lambda: None)
+    monkeypatch.setattr(receivers, "kick", lambda **kwargs: None)
     _receive(dossier)
     actions.perform(dossier.pk, Action.assign, user("lanhdao.haichau"), LifecycleRole.leader,
                     "")
