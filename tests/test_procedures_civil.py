@@ -138,9 +138,12 @@ def test_marital_status_certificate_valid_six_months(tmp_path):
     refused(forms.MARITAL_STATUS, forms.marital_status_form() | {"xn_so_dinh_danh": "04819800451"},
             "Số căn cước công dân phải gồm đúng 12 chữ số.", "04819800451", "Lê Thị Hồng Nhung")
 
-    today = timezone.localdate()
     text, result = signed_text(forms.MARITAL_STATUS, forms.marital_status_form(), tmp_path)
-    assert result.valid_until is not None and result.valid_until > today + timedelta(days=180)
+    # Six months from the day of issue, that day counted: 180 to 183 days on, by the months
+    # crossed (issued on 1 January 2027: valid to 30 June, 180 days; «more than 180 days» held
+    # only on some days of the year).
+    assert result.valid_until is not None
+    assert timedelta(days=180) <= result.valid_until - result.issue_date <= timedelta(days=183)
     flow.assert_carries(
         text, "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
         "Xét đề nghị của ông/bà Lê Thị Hồng Nhung",

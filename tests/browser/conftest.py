@@ -118,6 +118,16 @@ def new_context(browser, **options):
     return context
 
 
+@pytest.fixture(autouse=True)
+def _expect_timeout():
+    """Every browser test starts with ``expect`` waiting EXPECT_TIMEOUT_MS, whatever a test
+    before it set (a fixture that put Playwright's 5 s default back gave every later test in
+    the session 5 s: order-dependent timeouts on a loaded CI machine)."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
+
 @pytest.fixture(params=[PHONE, DESKTOP], ids=["phone", "desktop"])
 def viewport(request):
     return request.param

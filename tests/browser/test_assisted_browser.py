@@ -7,10 +7,12 @@ their own and are deleted at the end (the counting tests expect Hải Châu's re
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from dichvucong.assisted.models import DigitalTeam, Member, OutreachEvent
 from tests.browser.conftest import DESKTOP, PHONE, check_accessibility, new_context
@@ -49,20 +51,25 @@ def test_the_ioc_sees_the_assisted_channels_per_ward(browser, live_url, django_d
             "Kênh hỗ trợ theo xã, phường")
         check_accessibility(page, "wards, desktop")
         # The month selector, without script: last month, then this one again.
+        # Each click below navigates: read the page it leads to, not the one it leaves (the
+        # month's field and the ward's row are on both).
         page.get_by_role("link", name="Tháng trước").click()
-        assert page.locator("#thang").input_value() != f"{today:%Y-%m}"
+        expect(page.locator("#thang")).not_to_have_value(f"{today:%Y-%m}")
         page.get_by_label("Chọn tháng").fill(f"{today:%Y-%m}")
         page.get_by_role("button", name="Xem").click()
-        assert f"thang={today:%Y-%m}" in page.url
+        page.wait_for_url(re.compile(f"thang={today:%Y-%m}"))
         row = page.locator(f'tr[data-ward="{ward.pk}"]')
-        assert row.locator('[data-n="teams"]').inner_text() == "1"
-        assert row.locator('[data-n="members"]').inner_text() == "2"
-        assert row.locator('[data-n="events"]').inner_text() == "1 (140)"
+        expect(row.locator('[data-n="teams"]')).to_have_text("1")
+        expect(row.locator('[data-n="members"]')).to_have_text("2")
+        expect(row.locator('[data-n="events"]')).to_have_text("1 (140)")
         row.get_by_role("link", name=ward.name).click()
-        assert page.get_by_role("heading", level=1).inner_text().startswith(ward.name)
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            re.compile("^" + re.escape(ward.name)))
         teams = page.get_by_role("region", name="Tổ công nghệ số cộng đồng")
-        assert team.name in teams.inner_text() and "Phạm Thị Dung" not in teams.inner_text()
-        assert event.place in page.get_by_role("region", name="Sự kiện trong tháng").inner_text()
+        expect(teams).to_contain_text(team.name)
+        expect(teams).not_to_contain_text("Phạm Thị Dung")
+        expect(page.get_by_role("region", name="Sự kiện trong tháng")).to_contain_text(
+            event.place)
         check_accessibility(page, "ward, desktop")
         page.set_viewport_size(PHONE)
         on_a_phone(page, "ward, phone")

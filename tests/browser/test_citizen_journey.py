@@ -40,14 +40,6 @@ CODE = re.compile(r"000\.20\.\d\d\.H17-\d{6}-\d{4}")
 TIMEOUT = 15_000
 
 
-@pytest.fixture
-def patient_expect():
-    """``expect`` waits as long as the pages' actions do (15 s), for this test only."""
-    expect.set_options(timeout=TIMEOUT)
-    yield
-    expect.set_options(timeout=None)  # back to Playwright's default (5 s)
-
-
 def new_phone() -> str:
     """A mobile number that no account and no earlier sandbox message has used."""
     while True:
@@ -115,7 +107,7 @@ def act(official, action: str, label: str) -> None:
 
 
 def test_citizen_journey_from_registration_to_the_reception_slip(
-        browser, live_url, django_db_blocker, patient_expect, tmp_path):
+        browser, live_url, django_db_blocker, tmp_path):
     with django_db_blocker.unblock():
         run_journey(browser, live_url, tmp_path)
 

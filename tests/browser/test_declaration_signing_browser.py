@@ -15,7 +15,13 @@ from playwright.sync_api import expect
 from dichvucong.accounts.models import User
 from dichvucong.dossiers.models import Dossier
 from tests.birth_helpers import fill_birth_form
-from tests.browser.conftest import PHONE, check_accessibility, confirm_filing, new_context
+from tests.browser.conftest import (
+    PHONE,
+    check_accessibility,
+    confirm_filing,
+    new_context,
+    settled,
+)
 from tests.conftest import require_component
 from tests.results_helpers import pdfsig
 from tests.results_signers import Citizen, citizens_service
@@ -78,6 +84,7 @@ def test_citizen_signs_on_a_phone_and_the_officer_sees_it(browser, live_url, csc
         page.get_by_role("button", name="Ký số", exact=True).click()
         expect(page.get_by_role("heading", level=1)).to_have_text("Kiểm tra lại thông tin")
         expect(page.get_by_text("Đã ký số bởi Nguyễn Văn An")).to_be_visible()
+        settled(page)  # the width once the stylesheet is applied, not while the page loads
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
         confirm_filing(page, "check page: signed")
         expect(page).to_have_url(re.compile(r"/ho-so/000\.20\.\d\d\.H17-\d{6}-\d{4}/$"))

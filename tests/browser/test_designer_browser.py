@@ -399,7 +399,7 @@ def test_the_editor_of_a_long_form_is_a_page_one_can_work_in(browser, live_url):
     from dichvucong.accounts.models import User
     from dichvucong.catalog.models import Procedure
     from dichvucong.catalog.versions import delete_draft, start_draft
-    from tests.browser.conftest import DESKTOP, PHONE, new_context
+    from tests.browser.conftest import DESKTOP, PHONE, new_context, settled
 
     designer = User.objects.get(username="quantri.thutuc")
     birth = Procedure.objects.get(code="1.001193")
@@ -412,6 +412,8 @@ def test_the_editor_of_a_long_form_is_a_page_one_can_work_in(browser, live_url):
     try:
         _login(page, live_url, "quantri.thutuc", "/thiet-ke/1.001193/nhap/")
         expect(page.get_by_role("heading", level=1)).to_contain_text("khai sinh")
+        # The height once the page has loaded (its stylesheet folds and lays out the rows).
+        settled(page)
         height = page.evaluate("document.documentElement.scrollHeight")
         print(f"designer editor, {fields} fields, desktop, all folded: {height} px")
         assert height < 6000
@@ -422,6 +424,7 @@ def test_the_editor_of_a_long_form_is_a_page_one_can_work_in(browser, live_url):
         expect(form).to_have_attribute("open", "")
         expect(form.locator("> summary")).to_contain_text(f"{fields} trường")
         expect(page.locator("details.designer-section[open]")).to_have_count(1)
+        settled(page)
         height = page.evaluate("document.documentElement.scrollHeight")
         print(f"designer editor, {fields} fields, desktop, form section open: {height} px")
         assert height < 6000

@@ -13,6 +13,7 @@ import re
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from dichvucong.accounts.models import User
 from tests.browser.conftest import check_accessibility
@@ -62,7 +63,8 @@ def test_ioc_dashboards_and_drill_down(page, live_url, history):
     # (for the current week, which other tests' committed dossiers fill).
     page.get_by_role("region", name="Xếp hạng cơ quan").get_by_role(
         "link", name=history.name).first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == history.name
+    # Web-first: read right after the click, the heading was the overview's one still.
+    expect(page.get_by_role("heading", level=1)).to_have_text(history.name)
     check(page, "agency view")
     # Every number is a link: the "received" tile's number leads to as many dossiers.
     link = page.locator(".tile").first.locator("a[data-count]").first
