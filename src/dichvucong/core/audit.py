@@ -138,9 +138,9 @@ def row_digest(instance) -> dict:
     label = instance._meta.label_lower
     # Each value as the database gives it back (the admin's log sets ``object_id`` to an int
     # on the row it saves, which reads back as text): the verifier digests what it reads.
-    fields = instance._meta
+    meta = instance._meta
     return {"model": label, "pk": instance.pk, "digest": _digest(
-        {name: fields.get_field(name).to_python(getattr(instance, name))
+        {name: meta.get_field(name).to_python(getattr(instance, name))
          for name in SOURCE_FIELDS[label]})}
 
 

@@ -73,6 +73,9 @@ def enqueue(*, event: str, context: dict, dedupe_key: str, user=None,
     return created
 
 
+BATCH = 1000  # rows per statement in ``enqueue_many``
+
+
 def enqueue_many(messages: Iterable[dict[str, Any]]) -> int:
     """``enqueue`` for many messages at once (each a dict of its arguments, with ``user``, never
     ``address``), for the alert scan's thousands: each user's preferences read once, the
@@ -99,8 +102,6 @@ def enqueue_many(messages: Iterable[dict[str, Any]]) -> int:
         kicks.after_commit(kick)
     return len(rows)
 
-
-BATCH = 1000
 
 
 def _rows(event: str, context: dict, dedupe_key: str, recipient: Recipient, user, dossier,
