@@ -323,8 +323,11 @@ class Server:
         """Each endpoint in turn for ``seconds / rounds`` per round, ``rounds`` times, with the
         server's and the database's CPU measured around each round."""
         database = postmaster_pid()
-        for make in makers.values():
-            run_load(self.port, make, 2, clients)  # warm: imports, caches, connections
+        for name, make in makers.items():
+            warm = run_load(self.port, make, 2, clients)  # warm: imports, caches, connections
+            if warm["errors"]:  # a fresh process's first requests are users' too
+                print(f"warm-up: {warm['errors']} of {warm['requests']} {name} requests "
+                      "failed", file=sys.stderr)
         runs: dict[str, list[dict]] = {name: [] for name in makers}
         for _ in range(rounds):
             for name, make in makers.items():

@@ -655,3 +655,59 @@ def test_a_calendar_loads_the_vietnamese_holidays_alone():
     assert ours.weekend_workdays == PKG.weekend_workdays
     assert dict(vietnam_holidays([2026], language="vi")) == dict(
         holidays.country_holidays("VN", years=[2026], language="vi"))
+
+
+def test_the_holidays_module_loaded_by_two_threads_at_once(monkeypatch):
+    # A web process's threads build their first calendars together. The module is registered
+    # before it has run, so a second thread could read the half-made one: ``AttributeError: …
+    # has no attribute 'Vietnam'`` and a 500 on the back office's first requests after a start
+    # (seen in the load kit). The first thread's load is held open until the second has tried.
+    import importlib.util
+    import sys
+    import threading
+
+    from dichvucong.workflow import calendar_data
+
+    name = "holidays.countries.vietnam"
+    real_spec = importlib.util.spec_from_file_location
+    loading, second_done = threading.Event(), threading.Event()
+
+    def held_spec(*args, **kwargs):
+        spec = real_spec(*args, **kwargs)
+        run = spec.loader.exec_module
+
+        def held_run(module):
+            loading.set()
+            second_done.wait(0.5)  # the lock makes the second thread wait: 0.5 s, then go on
+            run(module)
+
+        spec.loader.exec_module = held_run
+        return spec
+
+    results: dict[str, object] = {}
+
+    def call(key: str) -> None:
+        try:
+            results[key] = calendar_data._vietnam_class()
+        except Exception as error:  # noqa: BLE001 — the failure is what is looked for
+            results[key] = error
+
+    def second() -> None:
+        loading.wait(5)
+        call("second")
+        second_done.set()
+
+    saved = sys.modules.pop(name)
+    monkeypatch.setattr(importlib.util, "spec_from_file_location", held_spec)
+    calendar_data._vietnam_class.cache_clear()
+    try:
+        threads = [threading.Thread(target=call, args=("first",)), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert isinstance(results["first"], type)
+        assert results["second"] is results["first"], results["second"]
+    finally:
+        sys.modules[name] = saved
+        calendar_data._vietnam_class.cache_clear()

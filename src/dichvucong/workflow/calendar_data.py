@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -24,14 +25,23 @@ from typing import Any
 
 import holidays as holidays_pkg
 
+_LOADING = threading.Lock()
+
 
 @cache
 def _vietnam_class() -> type:
     """The package's Vietnamese holidays class, loaded from its own module: ``holidays.countries``
     imports all of its ~200 countries (0.4 s in every process that builds a calendar, such as each
     run of ``scan_alerts``); Vietnam's module alone needs only the package's base classes. It is
-    registered under its own name, so a later import of the whole package reuses it."""
+    registered under its own name, so a later import of the whole package reuses it. The lock:
+    the module is in ``sys.modules`` before it has run, and another of a web process's threads
+    must not take the half-made module for a loaded one (a 500 on a busy first minute)."""
     name = "holidays.countries.vietnam"
+    with _LOADING:
+        return _load(name)
+
+
+def _load(name: str) -> type:
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(
             name, Path(holidays_pkg.__file__).with_name("countries") / "vietnam.py")
