@@ -23,9 +23,14 @@ CPU per request much less).
     DATABASE_URL=postgres://… .venv/bin/python bench/bench_mix.py
     BENCH_REDIS_URL=redis://127.0.0.1:6379/0 …           (cache and sessions on Redis)
     BENCH_DOSSIERS=200000 BENCH_SECONDS=60 BENCH_ROUNDS=3 BENCH_CLIENTS=16 BENCH_WORKERS=4 …
-    BENCH_URL=http://127.0.0.1:8000 BENCH_SERVER_PID=… BENCH_DATABASE_PID=…
+    BENCH_URL=http://127.0.0.1:8000 BENCH_SERVER_PID=… BENCH_DATABASE_PID=… BENCH_WORKER_PID=…
         (a stack already running, with the demo accounts; no setup, and the CPU counters of
         the processes given, if any)
+    BENCH_REBUILD=0   (skip comparing the facts with a full rebuild at the end)
+
+After the rounds it waits for the background worker (started beside gunicorn, as a deployment
+runs it) to owe nothing, prints how long that took after the load stopped, and compares the
+monitoring facts it derived with a full rebuild, rolled back.
 
 The submissions add dossiers to the citizen ``congdan``; use a database meant for benchmarks.
 """
@@ -115,12 +120,21 @@ def production_server() -> Iterator[harness.Server]:
         [sys.executable, "-m", "gunicorn", "dichvucong.wsgi:application", "-b",
          f"127.0.0.1:{port}", "-w", str(WORKERS), "--threads", str(THREADS),
          "--timeout", "120", "--log-level", "warning"], env=env)
+    # The background worker, as a deployment runs it: the derived data (facts, the data store,
+    # notifications, sync records) is part of what a submission costs and must keep up.
+    worker = subprocess.Popen([sys.executable, "-m", "dichvucong", "run_huey", "--quiet"],
+                              env={**env, "HUEY_WORKERS": os.environ.get("HUEY_WORKERS", "2")},
+                              stdout=subprocess.DEVNULL)
     try:
         wait_until_live(port, process)
-        yield harness.Server(port, process, env)
+        served = harness.Server(port, process, env)
+        served.worker = worker
+        yield served
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for child in (process, worker):
+            child.terminate()
+        for child in (process, worker):
+            child.wait(timeout=30)
 
 
 def wait_until_live(port: int, process: subprocess.Popen, seconds: float = 300) -> None:
@@ -147,6 +161,8 @@ class Running:
         self.port = parts.port or 80
         pid = os.environ.get("BENCH_SERVER_PID")
         self.process = type("P", (), {"pid": int(pid) if pid else None})()
+        pid = os.environ.get("BENCH_WORKER_PID")
+        self.worker = type("P", (), {"pid": int(pid) if pid else None})()
 
 
 # --- the requests -----------------------------------------------------------------------------
@@ -288,43 +304,131 @@ def measure(served, makers: dict[str, Callable[[], harness.Request]]) -> tuple[d
     the server's and the database's process counters."""
     database = (int(os.environ["BENCH_DATABASE_PID"]) if os.environ.get("BENCH_DATABASE_PID")
                 else harness.postmaster_pid() if not URL else None)
-    server_pid = served.process.pid
+    server_pid, worker_pid = served.process.pid, served.worker.pid
     loads = {"floor": harness.floor_request, **makers}
-    for make in loads.values():
-        harness.run_load(served.port, make, 1, CLIENTS)  # warm: imports, caches, connections
+    for name, make in loads.items():
+        warm = harness.run_load(served.port, make, 1, CLIENTS)  # imports, caches, connections
+        if warm["errors"]:  # a fresh process's first requests are users' too
+            print(f"warm-up: {warm['errors']} of {warm['requests']} {name} requests failed")
     run_mix(served.port, makers, 1, CLIENTS)
     runs: dict[str, list[dict]] = {name: [] for name in ("floor", "mix", *makers)}
     mix_kinds: dict[str, list] = {kind: [] for kind in MIX}
     for _ in range(ROUNDS):
         for name in runs:
-            before = harness.tree_cpu(server_pid), harness.tree_cpu(database)
+            before = (harness.tree_cpu(server_pid), harness.tree_cpu(database),
+                      harness.tree_cpu(worker_pid))
             if name == "mix":
                 result = run_mix(served.port, makers, SECONDS / ROUNDS, CLIENTS)
                 for kind, figures in result.pop("kinds").items():
                     mix_kinds[kind].append(figures)
             else:
                 result = harness.run_load(served.port, loads[name], SECONDS / ROUNDS, CLIENTS)
-            after = harness.tree_cpu(server_pid), harness.tree_cpu(database)
+            after = (harness.tree_cpu(server_pid), harness.tree_cpu(database),
+                     harness.tree_cpu(worker_pid))
             result["server_cpu"] = after[0] - before[0]
             result["database_cpu"] = after[1] - before[1]
+            result["worker_cpu"] = after[2] - before[2]
             runs[name].append(result)
-    return {name: harness.combine(r) for name, r in runs.items()}, mix_kinds
+    results = {name: harness.combine(r) for name, r in runs.items()}
+    for name, r in runs.items():
+        results[name]["worker_ms"] = (1000 * sum(x["worker_cpu"] for x in r)
+                                      / max(results[name]["requests"], 1))
+    return results, mix_kinds
+
+
+def catch_up(timeout: float = 300) -> tuple[float | None, dict[str, int]]:
+    """Seconds from the load's end until the worker owes nothing (no pipeline entry left), or
+    None and what is still owed, per step, after ``timeout``."""
+    from collections import Counter
+
+    from dichvucong.pipeline.models import PipelineEntry
+
+    stopped = time.monotonic()
+    while time.monotonic() - stopped < timeout:
+        if not PipelineEntry.objects.exists():
+            return time.monotonic() - stopped, {}
+        time.sleep(0.2)
+    owed = Counter(step for pending in PipelineEntry.objects.values_list("pending", flat=True)
+                   for step in pending.split())
+    return None, dict(owed)
+
+
+def facts_against_rebuild() -> tuple[dict[str, tuple[int, int]], float]:
+    """The monitoring facts as the worker left them against a full rebuild (monitor.facts),
+    compared in the database and rolled back: per table, the rows only the worker's have and
+    the rows only the rebuild's have (sums of nothing apart: a decrement may leave a row of
+    zeros behind, which counts nothing), and the rebuild's seconds."""
+    from django.db import connection, transaction
+
+    from dichvucong.monitor import facts
+
+    measures = [m.name for m in facts.MEASURES]
+    nonzero = "NOT (" + " AND ".join(f"COALESCE({m}, 0) = 0" for m in measures) + ")"
+    tables = {"monitor_dossierfact": (facts.FACT_COLUMNS, "1 = 1"),
+              "monitor_dailyfact": (("day", *facts.KEY_FIELDS, *measures), nonzero),
+              "monitor_agencydailyfact": (("day", "agency_id", "channel", *measures), nonzero),
+              "monitor_agencymonthlyfact": (("month", "agency_id", "channel", *measures),
+                                            nonzero)}
+    differences = {}
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table, (columns, where) in tables.items():
+            cursor.execute(f"CREATE TEMP TABLE bench_{table} AS SELECT {', '.join(columns)} "  # noqa: S608
+                           f"FROM {table} WHERE {where}")
+        started = time.perf_counter()
+        facts.rebuild()
+        seconds = time.perf_counter() - started
+        for table, (columns, where) in tables.items():
+            listed = ", ".join(columns)
+            rebuilt = f"SELECT {listed} FROM {table} WHERE {where}"  # noqa: S608
+            kept = f"SELECT {listed} FROM bench_{table}"  # noqa: S608
+            counts = []
+            for first, second in ((kept, rebuilt), (rebuilt, kept)):
+                cursor.execute(f"SELECT COUNT(*) FROM ({first} EXCEPT {second}) d")  # noqa: S608
+                counts.append(cursor.fetchone()[0])
+            differences[table] = tuple(counts)
+        transaction.set_rollback(True)
+    return differences, seconds
+
+
+def derived(served) -> None:
+    """After the load: how long the worker takes to owe nothing, and whether what it derived
+    equals a rebuild (``BENCH_REBUILD=0`` skips the rebuild, which reads the whole history)."""
+    if served.worker.pid is None:
+        print("derived data: no worker process given (BENCH_WORKER_PID); not checked")
+        return
+    seconds, owed = catch_up()
+    if seconds is None:
+        print(f"derived data: NOT caught up 300 s after the load; still owed: {owed}")
+    else:
+        print(f"derived data: caught up {seconds:.1f} s after the load stopped")
+    if os.environ.get("BENCH_REBUILD", "1") == "0":
+        return
+    differences, took = facts_against_rebuild()
+    verdict = ("equal" if not any(a or b for a, b in differences.values())
+               else "DIFFERENT")
+    detail = ", ".join(f"{table.removeprefix('monitor_')} {a}/{b}"
+                       for table, (a, b) in differences.items())
+    print(f"facts against a full rebuild ({took:.1f} s): {verdict} (rows only kept / only "
+          f"rebuilt: {detail})")
 
 
 def report(results: dict, mix_kinds: dict) -> None:
     floor = results["floor"]
     floor_cpu = floor["server_ms"] + floor["database_ms"]
     print(f"{'':<22}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'errors':>7}"
-          f"{'app CPU':>9}{'db CPU':>8}{'CPU/req':>9}{'× floor':>8}{'rate/floor':>11}")
+          f"{'app CPU':>9}{'db CPU':>8}{'CPU/req':>9}{'× floor':>8}{'rate/floor':>11}"
+          f"{'worker':>8}")
     for name, r in results.items():
         cpu = r["server_ms"] + r["database_ms"]
         label = "floor /healthz/live" if name == "floor" else name
         print(f"{label:<22}{r['rps']:>8.1f}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}"
               f"{r['errors']:>7}{r['server_ms']:>9.2f}{r['database_ms']:>8.2f}{cpu:>9.2f}"
               f"{cpu / floor_cpu if floor_cpu else float('nan'):>8.1f}"
-              f"{r['rps'] / floor['rps'] if floor['rps'] else float('nan'):>11.2f}")
+              f"{r['rps'] / floor['rps'] if floor['rps'] else float('nan'):>11.2f}"
+              f"{r.get('worker_ms', 0.0):>8.2f}")
     print("(CPU in ms per request, from the processes' counters; × floor: CPU per request "
-          "against the trivial view's)")
+          "against the trivial view's; worker: the background worker's CPU in the same rounds, "
+          "the derived work the requests left, not in CPU/req)")
     mix = results["mix"]
     cores = os.cpu_count() or 1
     cpu = mix["server_ms"] + mix["database_ms"]
@@ -348,11 +452,13 @@ def main() -> None:
         served = Running(URL)
         makers = request_makers(served.port)
         results, mix_kinds = measure(served, makers)
+        derived(served)
         where = f"the stack at {URL}"
     else:
         with production_server() as served:
             makers = request_makers(served.port)
             results, mix_kinds = measure(served, makers)
+            derived(served)
         where = (f"gunicorn {WORKERS}×{THREADS} in production mode, "
                  f"{harness.database_name()}{', Redis' if REDIS_URL else ''}")
     from dichvucong.dossiers.models import Dossier

@@ -473,7 +473,10 @@ def rebuild(start: dt.date | None = None, end: dt.date | None = None) -> int:
             if conditions:
                 moments.append((" AND ".join(conditions), values))
         if moments:
-            where += " AND (" + " OR ".join(f"({c})" for c, _ in moments) + ")"
+            # A dossier neither received nor finished (filed online, waiting) has no day to
+            # rebuild by, yet a fact of its own: every range rebuilds those few.
+            where += (" AND (" + " OR ".join(f"({c})" for c, _ in moments)
+                      + " OR (d.received_at IS NULL AND d.finished_at IS NULL))")
             for _, values in moments:
                 params += values
         with connection.cursor() as cursor:
