@@ -108,13 +108,24 @@ def test_the_worker_reads_the_papers_and_both_sides_see_what_disagrees(settings,
     assert client_for("motcua.sotuphap").get(f"/mot-cua/ho-so/{draft.code}/").status_code == 404
 
 
-def test_files_filed_through_the_api_are_read_after_the_filing(client, settings):
+def test_files_filed_through_the_api_are_read_after_the_filing(client, settings, monkeypatch):
     """The API stores a filing's files in one statement (no entry of their own): the filing's
     event reads them. A blank photo asks for a retake; a PDF the engine cannot open is kept as
-    not read (not retried for ever)."""
+    not read (not retried for ever). The reading holds no transaction open: on the embedded
+    default (SQLite) a transaction holds the one write lock, and seconds of reading made the
+    citizens' submissions wait 30 s and fail («database is locked», seen in the load kit)."""
     require_component("Tesseract with its Vietnamese model", engine.available(),
                       "apt-get install tesseract-ocr tesseract-ocr-vie (./run tests does)")
     settings.READ_UPLOADS = True
+    from django.db import connection
+
+    depths, real_read = [], engine.read
+
+    def read(*args, **kwargs):
+        depths.append(len(connection.savepoint_ids))  # the transactions open around the read
+        return real_read(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "read", read)
     client.force_login(user("congdan"))
     blank = io.BytesIO()
     Image.new("L", (240, 160), 255).save(blank, "PNG")
@@ -126,7 +137,9 @@ def test_files_filed_through_the_api_are_read_after_the_filing(client, settings)
     assert response.status_code == 201, response.content
     dossier = Dossier.objects.get(code=response.json()["code"])
     assert all(a.reading is None for a in dossier.attachments.all())  # not in the request
+    outside = len(connection.savepoint_ids)  # the test's own transaction is not a savepoint
     assert worker.drain().by_step.get("read") == 1  # the filing's entry, both files
+    assert depths == [outside, outside]
     readings = {a.original_name: a.reading for a in dossier.attachments.all()}
     assert readings["trang.png"]["problems"] == [papers.UNREADABLE]
     assert readings["hong.pdf"] == {"status": paperreading.UNAVAILABLE}

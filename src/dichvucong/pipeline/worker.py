@@ -67,8 +67,11 @@ def run_entry(entry: PipelineEntry, token: str, report: Report,
             continue
         left = [name for name in pending if name != step.name]
         try:
-            with transaction.atomic():
+            if not step.in_transaction:
                 step.run(entry)
+            with transaction.atomic():
+                if step.in_transaction:
+                    step.run(entry)
                 done = PipelineEntry.objects.filter(pk=entry.pk, lease_token=token)
                 if not (done.delete()[0] if not left else
                         done.update(pending=f" {' '.join(left)} ")):
