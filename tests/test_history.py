@@ -241,7 +241,11 @@ def test_windows_append_without_code_collisions(db):
                       seed=8, rebuild=False)
     assert first.dossiers == second.dossiers == 300
     assert first.open == second.open == 0  # long finished
+    # Topped up over the same days (the load kit adds to a database up to the size asked for):
+    # each agency's day numbered on after the codes already there.
+    generate(100, start=end - timedelta(days=60), end=end, seed=9, rebuild=False)
     codes = list(Dossier.objects.values_list("code", flat=True))
+    assert len(codes) == 700
     assert len(codes) == len(set(codes))
 
 

@@ -963,6 +963,17 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
     money = _MoneyWriters(codes)
 
     sequences: dict[tuple[int, int], int] = {}
+    # A history added to one already there numbers each agency's day after the codes it has
+    # (the load kit tops a database up to the size asked for).
+    taken: dict[tuple[str, str], int] = {}
+    if first_dossier > 1:
+        for existing in Dossier.objects.exclude(code=None).values_list("code", flat=True
+                                                                        ).iterator(10000):
+            prefix, _, number = existing.rpartition("-")
+            agency_code, _, day_text = prefix.rpartition("-")
+            if number.isdigit():
+                day_key = (agency_code, day_text)
+                taken[day_key] = max(taken.get(day_key, 0), int(number))
     event_id = first_event
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:  # room for the indexes being filled (~400 MB)
@@ -977,10 +988,11 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
             if not d.events:
                 continue
             code_day = d.events[0][4] // 1440
-            key = (d.agency, code_day)
-            sequences[key] = sequences.get(key, 0) + 1
-            code = (f"{codes[d.agency]}-{date.fromordinal(code_day):%y%m%d}-"
-                    f"{sequences[key]:04d}")
+            key, day_text = (d.agency, code_day), f"{date.fromordinal(code_day):%y%m%d}"
+            if key not in sequences:
+                sequences[key] = taken.get((codes[d.agency], day_text), 0)
+            sequences[key] += 1
+            code = f"{codes[d.agency]}-{day_text}-{sequences[key]:04d}"
             enterprise = rng.random() < 0.12
             name = (f"{rng.choice(COMPANY)} {rng.choice(GIVEN)} {rng.choice(GIVEN)}"
                     if enterprise else
