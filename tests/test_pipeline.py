@@ -281,6 +281,30 @@ def test_a_batch_that_outlasts_its_lease_keeps_it_for_the_entries_ahead(monkeypa
     assert report.by_step == {"notify": 3}
 
 
+def test_the_papers_are_read_after_every_fast_step_due(settings, monkeypatch):
+    """A reading takes seconds a page: run in line, each entry's reading held up the facts,
+    notifications and sync records of the entries after it (the load kit's worker still owed
+    hundreds of them five minutes after the load)."""
+    from dichvucong.dossiers import paperreading
+
+    settings.READ_UPLOADS = True
+    monkeypatch.setattr(builders, "derive", lambda: None)  # filed, nothing derived yet
+    for _ in range(3):
+        builders.filed()
+    assert PipelineEntry.objects.filter(pending__contains=" read ").count() == 3
+    fast_work_waiting = []
+
+    def read(dossier_id, attachment_id=None):
+        fast_work_waiting.append(PipelineEntry.objects.exclude(pending=" read ").exists())
+        return 0
+
+    monkeypatch.setattr(paperreading, "read_dossier", read)
+    report = worker.drain()
+    assert report.failed == 0 and report.by_step["read"] == 3
+    assert fast_work_waiting == [False, False, False]
+    assert not PipelineEntry.objects.exists()
+
+
 @pytest.mark.skipif(not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
                     reason="SQLite runs one writing transaction at a time")
 @pytest.mark.django_db(transaction=True)

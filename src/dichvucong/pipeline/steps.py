@@ -81,11 +81,14 @@ class Step:
     # The step for a batch of entries at once, with the same result as ``run`` on each in
     # turn (the worker's drain); None: one entry at a time.
     run_batch: Callable[[list[PipelineEntry]], object] | None = None
-    # False: a slow step whose writes are each one statement that is harmless twice (a paper's
-    # reading, kept only where none is). It runs outside the transaction that marks it done:
-    # on SQLite a transaction holds the one write lock, and seconds of reading in one made
-    # every submission wait. A worker dying between the two runs it again, to no effect.
-    in_transaction: bool = True
+    # A slow step (a paper's reading: seconds of Tesseract), whose writes are each one
+    # statement harmless twice (a reading kept only where none is):
+    # - it runs outside the transaction that marks it done: on SQLite a transaction holds the
+    #   one write lock, and seconds of reading in one made every submission wait (a worker
+    #   dying between the two runs it again, to no effect);
+    # - the worker runs it after every fast step due, a few entries at a time: in line, each
+    #   entry's reading held up the next entries' facts and notifications for minutes.
+    slow: bool = False
 
 
 def _events() -> QuerySet[DossierEvent]:
@@ -189,9 +192,10 @@ DERIVED: tuple[Step, ...] = (
     Step("sync", lambda kind, row: (kind == EntryKind.EVENT and _not_draft(row))
          or (kind == EntryKind.ATTACHMENT and _filed(row)), _sync),
     Step("webhooks", lambda kind, row: kind == EntryKind.EVENT and _not_draft(row), _webhooks),
-    Step("read", _reads, _read, in_transaction=False),
+    Step("read", _reads, _read, slow=True),
 )
 BY_NAME = {step.name: step for step in DERIVED}
+SLOW = tuple(step.name for step in DERIVED if step.slow)
 
 
 def record(kind: str, row, dossier_id: int | None) -> PipelineEntry | None:

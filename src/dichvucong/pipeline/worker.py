@@ -32,11 +32,12 @@ from django.utils import timezone
 
 from dichvucong.core import audit, kicks, leases
 from dichvucong.pipeline.models import PipelineEntry
-from dichvucong.pipeline.steps import DERIVED, preload
+from dichvucong.pipeline.steps import DERIVED, SLOW, preload
 
 log = logging.getLogger(__name__)
 
 BATCH = 100
+SLOW_BATCH = 4  # entries claimed at a time for the slow steps: fast work waits at most for these
 
 
 class LostClaim(Exception):
@@ -67,10 +68,10 @@ def run_entry(entry: PipelineEntry, token: str, report: Report,
             continue
         left = [name for name in pending if name != step.name]
         try:
-            if not step.in_transaction:
+            if step.slow:
                 step.run(entry)
             with transaction.atomic():
-                if step.in_transaction:
+                if not step.slow:
                     step.run(entry)
                 done = PipelineEntry.objects.filter(pk=entry.pk, lease_token=token)
                 if not (done.delete()[0] if not left else
@@ -161,10 +162,16 @@ def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
 
 def drain(*, only: Iterable[str] | None = None, max_batches: int = 1000) -> Report:
     """Run the due entries until none is left (or ``max_batches``). ``only``: these steps alone
-    (the others stay pending)."""
+    (the others stay pending). Every fast step due first, then the slow ones (``Step.slow``)
+    a few entries at a time, looking for fast work again after each."""
+    wanted = [step.name for step in DERIVED if only is None or step.name in only]
+    fast = [name for name in wanted if name not in SLOW]
+    slow = [name for name in wanted if name in SLOW]
     total = Report()
     for _ in range(max_batches):
-        report = run_due(only=only)
+        report = run_due(only=fast) if fast else Report()
+        if not report.done and slow:
+            report = run_due(only=slow, batch=SLOW_BATCH)
         total.done += report.done
         total.failed += report.failed
         for name, count in report.by_step.items():
