@@ -39,10 +39,17 @@ def dossier_with_internal_notes() -> Dossier:
     return Dossier.objects.get(pk=dossier.pk)
 
 
-def test_the_citizens_page_and_api_show_no_internal_note_and_no_jargon():
+# Session, user, the dossier, the supplement asked, its events, files, results, fee and rating,
+# the navigation's roles, the header's unread count (each part of the page reads its own once).
+DOSSIER_PAGE_QUERIES = 11
+
+
+def test_the_citizens_page_and_api_show_no_internal_note_and_no_jargon(
+        django_assert_max_num_queries):
     dossier = dossier_with_internal_notes()
     citizen = client_for("congdan")
-    page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
+    with django_assert_max_num_queries(DOSSIER_PAGE_QUERIES):
+        page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
     api = citizen.get(f"/api/v1/dossiers/{dossier.code}")
     assert api.status_code == 200, api.content
     body = api.json()

@@ -50,7 +50,11 @@ from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierEve
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.ratings.services import rating_context
 from dichvucong.results import declaration_signing
-from dichvucong.results.queries import dossiers_with_result_available
+from dichvucong.results.queries import (
+    dossiers_with_result_available,
+    result_available,
+    results_of_dossier,
+)
 from dichvucong.slips.data import available_slips
 
 CHECK_AGAIN = "kiem-tra"
@@ -380,9 +384,12 @@ def citizen_statuses(dossiers) -> list:
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
-    dossier = get_object_or_404(
-        access.followed_dossiers(request.user).select_related("procedure", "agency",
-                                                              "submitted_by"), code=code)
+    # The applicant's own first (one indexed condition); an agent's consented dossiers (a join
+    # and a subquery, costly to build) only when that finds none.
+    related = ("procedure", "agency", "submitted_by")
+    own = list(access.own_dossiers(request.user).select_related(*related).filter(code=code)[:1])
+    dossier = own[0] if own else get_object_or_404(
+        access.followed_dossiers(request.user).select_related(*related), code=code)
     is_applicant = dossier.applicant_id == request.user.pk
     error = ""
     request_event = None
@@ -423,7 +430,9 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         [dossier], Prefetch("events", queryset=DossierEvent.objects.select_related("actor")))
     events = list(dossier.events.all())
     attachments: list[Attachment] = list(dossier.attachments.all())
-    available = bool(dossiers_with_result_available([dossier.pk]))
+    # Read once: the status and the results panel (results/_citizen_dossier.html) share them.
+    results = results_of_dossier(dossier)
+    available = result_available(results)
     # A combined procedure's other agencies (liên thông): read only for a dossier ever
     # transferred. Their result files go to the citizen with the dossier's own result.
     handovers = list(dossier.handovers.select_related("to_agency", "result")) \
@@ -444,7 +453,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         "parts": citizen_view.parts(handovers), "agency_results": agency_results,
         "status": citizen_view.status(dossier.state, result_available=available),
         "status_link": available and dossier.state in citizen_view.RESULT_STATES,
-        "attachments": attachments, "error": error,
+        "attachments": attachments, "error": error, "dossier_results": results,
         "slips": available_slips(dossier),
         "supplement_items": items if request_event else None, "request_event": request_event,
         "just_filed": just_filed,
