@@ -203,12 +203,15 @@ def _filtered(qs: QuerySet[Dossier], filters: Filters, calendar: WorkingCalendar
     return qs
 
 
-def counts(user: User, held: list[tuple[int, str]], filters: Filters,
-           calendar: WorkingCalendar, now: datetime) -> dict[str, int]:
+def counts(held: list[tuple[int, str]], filters: Filters, calendar: WorkingCalendar,
+           now: datetime) -> dict[str, int]:
     """Dossiers in each visible queue: one grouped query over (agency, state)."""
     queues = visible_queues(held)
     states = {state.value for queue in queues for state in queue.states}
-    qs = _filtered(access.agency_dossiers(user).filter(state__in=states), filters, calendar, now)
+    # ``access.agency_dossiers(user)`` from the roles already read: no subquery to build.
+    agencies = sorted({agency for agency, role in held if role in OFFICIAL})
+    qs = _filtered(Dossier.objects.filter(agency_id__in=agencies, state__in=states), filters,
+                   calendar, now)
     grouped = qs.values_list("agency_id", "state", "step_role").annotate(
         n=Count("id")).order_by()
     found: dict[str, int] = {queue.key: 0 for queue in queues}
