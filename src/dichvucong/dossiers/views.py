@@ -425,9 +425,9 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("dossiers:detail", code=dossier.code)
         except (UploadError, TransitionError, actions.StaleDossier) as exc:
             error = getattr(exc, "message", None) or str(exc)
-    # One query for the events, kept on the dossier so the slips list reuses it.
-    prefetch_related_objects(
-        [dossier], Prefetch("events", queryset=DossierEvent.objects.select_related("actor")))
+    # One query for the events, kept on the dossier so the slips list reuses it. Without their
+    # actors: the citizen's timeline names no official, and the slips list needs none.
+    prefetch_related_objects([dossier], Prefetch("events", queryset=DossierEvent.objects.all()))
     events = list(dossier.events.all())
     attachments: list[Attachment] = list(dossier.attachments.all())
     # Read once: the status and the results panel (results/_citizen_dossier.html) share them.
