@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.utils import timezone
 
 from dichvucong.accounts.models import User
 from dichvucong.dossiers import actions
@@ -38,10 +39,17 @@ def dossier_with_internal_notes() -> Dossier:
     return Dossier.objects.get(pk=dossier.pk)
 
 
-def test_the_citizens_page_and_api_show_no_internal_note_and_no_jargon():
+# Session, user, the dossier, the supplement asked, its events, files, results, fee and rating,
+# the navigation's roles, the header's unread count (each part of the page reads its own once).
+DOSSIER_PAGE_QUERIES = 11
+
+
+def test_the_citizens_page_and_api_show_no_internal_note_and_no_jargon(
+        django_assert_max_num_queries):
     dossier = dossier_with_internal_notes()
     citizen = client_for("congdan")
-    page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
+    with django_assert_max_num_queries(DOSSIER_PAGE_QUERIES):
+        page = citizen.get(f"/ho-so/{dossier.code}/").content.decode()
     api = citizen.get(f"/api/v1/dossiers/{dossier.code}")
     assert api.status_code == 200, api.content
     body = api.json()
@@ -72,15 +80,29 @@ def test_the_public_lookup_shows_progress_without_notes_or_jargon(client):
     assert not [word for word in JARGON if word in html]
 
 
-def test_my_dossiers_come_a_page_at_a_time_newest_first_and_only_mine():
+# Session, user, the page's rows, which have a result, the drafts, the navigation's roles, the
+# header's unread count: none per row.
+MY_DOSSIERS_QUERIES = 7
+
+
+def test_my_dossiers_come_a_page_at_a_time_newest_first_and_only_mine(
+        django_assert_max_num_queries):
     """A business files hundreds: the list is 20 at a time by key, older ones behind a link that
-    works without JavaScript, and another citizen's dossiers never appear."""
-    mine = [builders.row(state="submitted", code=f"000.00.48.H17-261207-{n:04d}")
+    works without JavaScript, and another citizen's dossiers never appear. A page's queries do
+    not grow with its rows (the rows read only the columns they show)."""
+    agent = User.objects.create_user("dailythue", password="x", full_name="Đại lý Thuế An")
+    mine = [builders.row(state="submitted", code=f"000.00.48.H17-261207-{n:04d}",
+                         **({"channel": "agent", "submitted_by": agent} if n % 5 == 0 else {}),
+                         due_at=timezone.now() if n % 2 else None)
             for n in range(1, 26)]
+    builders.row(state="draft")
     other = User.objects.create_user("congdan.khac", password="x")
     builders.row(state="submitted", code="000.00.48.H17-261207-9999", applicant=other)
     citizen = client_for("congdan")
-    first = citizen.get("/ho-so/").content.decode()
+    with django_assert_max_num_queries(MY_DOSSIERS_QUERIES):
+        first = citizen.get("/ho-so/").content.decode()
+    assert first.count("nộp thay bởi Đại lý Thuế An") == 4 and "Hẹn trả" in first
+    assert "Bản nháp" in first and "?draft=" in first
     newest = [d.code for d in reversed(mine)]
     assert [c for c in newest if c in first] == newest[:20]
     older = re.search(r'href="(/ho-so/\?truoc=\d+)" rel="next"', first)

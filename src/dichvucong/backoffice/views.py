@@ -117,7 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
     filters = queues.Filters.from_params(request.GET)
     visible = queues.visible_queues(held, queues.review_agencies(
         queues.queue_agencies(queues.BY_KEY[queues.REVIEW], held)))  # no query if none
-    counts = queues.counts(request.user, held, filters, calendar, now)
+    counts = queues.counts(held, filters, calendar, now)
     chosen = queues.BY_KEY.get(request.GET.get("hang-doi", ""))
     if chosen not in visible:
         chosen = next((q for q in visible if counts.get(q.key)), visible[0])

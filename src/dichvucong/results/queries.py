@@ -35,7 +35,15 @@ def dossiers_with_result_available(dossier_ids) -> set[int]:
 
 
 def results_of_dossier(dossier: Dossier) -> list[Result]:
-    return list(dossier.results.select_related("replaced_by").order_by("-created_at"))
+    # No replacement joined: the panels that list them do not show it (results/manage.html,
+    # which does, reads its one result itself).
+    return list(dossier.results.order_by("-created_at"))
+
+
+def result_available(results: list[Result]) -> bool:
+    """``dossiers_with_result_available``'s rule over results already read."""
+    return any(r.signing_state == SigningState.DONE and r.status == Status.VALID and r.pdf
+               for r in results)
 
 
 def pdf_bytes(result: Result) -> bytes:

@@ -31,11 +31,20 @@ def unknown_lines(lines) -> list[tuple[str, str]]:
     return found
 
 
+def fee_of(dossier) -> DossierFee | None:
+    """The dossier's fee, read once per dossier object (Django keeps the one-to-one relation's
+    row, or its absence, on the object): a page's fee parts share one query."""
+    try:
+        return dossier.fee
+    except DossierFee.DoesNotExist:
+        return None
+
+
 @register.simple_tag
 def fee_fact(dossier) -> str:
     """The dossier's fee in one phrase: the amount, «Miễn phí», or «Chưa công bố …» when a fee's
     amount is not known yet (never «Miễn phí» then)."""
-    fee = DossierFee.objects.filter(dossier=dossier).first()
+    fee = fee_of(dossier)
     unknown = unknown_lines((fee.quote or {}).get("lines", [])) if fee else []
     parts = [format_vnd(dossier.fee_amount)] if dossier.fee_amount else []
     parts += [text for _name, text in unknown[:1]]
@@ -43,7 +52,7 @@ def fee_fact(dossier) -> str:
 
 
 def _fee_context(dossier) -> dict:
-    fee = DossierFee.objects.filter(dossier=dossier).first()
+    fee = fee_of(dossier)
     payments = list(fee.payments.select_related("recorded_by")) if fee and fee.amount else []
     quote = fee.quote if fee else {}
     return {
@@ -69,7 +78,8 @@ def dossier_payments(context) -> dict:
 def fee_due(dossier):
     """The fee of the dossier waiting to be paid (the «Việc bạn cần làm» panel,
     ``payments/_todo.html``), None when none waits."""
-    return DossierFee.objects.filter(dossier=dossier, state=FeeState.DUE, amount__gt=0).first()
+    fee = fee_of(dossier)
+    return fee if fee is not None and fee.state == FeeState.DUE and fee.amount > 0 else None
 
 
 @register.inclusion_tag("payments/_office_panel.html", takes_context=True)

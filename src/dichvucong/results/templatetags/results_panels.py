@@ -41,6 +41,10 @@ def backoffice_results(context, dossier):
 
 
 @register.inclusion_tag("results/_citizen_panel.html")
-def citizen_results(dossier):
-    results = [r for r in services.results_of_dossier(dossier) if r.is_ready]
+def citizen_results(dossier, results=None):
+    """``results``: the dossier's results if the page has read them already
+    (``results_of_dossier``; a page without them passes nothing, read as "")."""
+    if results is None or isinstance(results, str):
+        results = services.results_of_dossier(dossier)
+    results = [r for r in results if r.is_ready]
     return {"dossier": dossier, "results": results}
