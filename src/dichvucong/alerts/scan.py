@@ -272,14 +272,10 @@ def _steps(calendar: WorkingCalendar, now: datetime, running, config: Rules,
                 plans = _plans({row[-1] for row in rows})
             names, roles, shares, kinds = plans.get(version_id, ([], [], [], []))
             index = rules.running_step(state, roles, kinds)
-            check = None if index is None else rules.step_check(
-                calendar, now, _aware(received_raw), _aware(due_raw), shares, index,
+            split = None if index is None else rules.step_split(
+                calendar, _aware(received_raw), _aware(due_raw), shares, index,
                 config.step_threshold)
-            known = None
-            if check is not None:
-                near_from = (calendar.add_working_minutes(check.due_at, -check.threshold_minutes)
-                             if check.threshold_minutes > 0 else check.due_at)
-                known = (index, names[index][:300], check.due_at, near_from)
+            known = None if split is None else (index, names[index][:300], *split)
             splits.put(pk, key, known)
         if known is None:
             continue

@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from dichvucong.devdata.history import _bulk_mode
 from dichvucong.dossiers.models import Dossier, DossierEvent
 from dichvucong.monitor import facts
 from dichvucong.ratings.models import Rating
@@ -132,7 +133,8 @@ def copy_history(count: int, *, rebuild: bool = True,
         "dossier_id": "r.dossier_id + %(offset)s", "dossier_code": _code("r.dossier_code")})
     chosen = f"{shape} AND d.id <= %(top)s AND d.id >= %(first)s"
     copy = 0
-    with transaction.atomic(), connection.cursor() as cursor:
+    # The references are the rows copied: no per-row foreign-key checks (history._bulk_mode).
+    with _bulk_mode(), transaction.atomic(), connection.cursor() as cursor:
         while done.dossiers < count:
             copy += 1
             take = min(available, count - done.dossiers)
