@@ -211,25 +211,31 @@ class _Splits:
         gone = [pk for pk in self.stored if pk not in self.seen]
         for chunk in _chunks(gone):
             StepSplit.objects.filter(dossier_id__in=chunk).delete()
-        # Written as plain parameters: a first scan stores a split per running dossier
-        # (13,645 at 700,000 dossiers a year), and bulk_create's per-field preparation of so
-        # many model instances took longer than the statements.
+        # A first scan stores a split per running dossier (13,645 at 700,000 dossiers a year):
+        # bulk_create's per-instance preparation, or a statement of thousands of placeholders
+        # for the driver to parse, took seconds. PostgreSQL: one statement over arrays;
+        # SQLite: executemany, in process.
         adapt = connection.ops.adapt_datetimefield_value
         rows = [(pk, key, None, "", None, None) if split is None else
                 (pk, key, split[0], split[1], adapt(split[2]), adapt(split[3]))
                 for pk, (key, split) in self.fresh.items()]
+        if not rows:
+            return
+        columns = "(dossier_id, key, step, name, due_at, near_from)"
+        upsert = ("ON CONFLICT (dossier_id) DO UPDATE SET key = excluded.key, "
+                  "step = excluded.step, name = excluded.name, due_at = excluded.due_at, "
+                  "near_from = excluded.near_from")
         table = StepSplit._meta.db_table
-        per_statement = min(500, (connection.features.max_query_params or 6000) // 6)
         with connection.cursor() as cursor:
-            for start in range(0, len(rows), per_statement):
-                batch = rows[start:start + per_statement]
+            if connection.vendor == "postgresql":
                 cursor.execute(
-                    f"INSERT INTO {table} (dossier_id, key, step, name, due_at, near_from) "  # noqa: S608
-                    f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(batch))} "
-                    "ON CONFLICT (dossier_id) DO UPDATE SET key = excluded.key, "
-                    "step = excluded.step, name = excluded.name, due_at = excluded.due_at, "
-                    "near_from = excluded.near_from",
-                    [value for row in batch for value in row])
+                    f"INSERT INTO {table} {columns} SELECT * FROM unnest("  # noqa: S608
+                    "%s::bigint[], %s::text[], %s::smallint[], %s::text[], "
+                    f"%s::timestamptz[], %s::timestamptz[]) {upsert}",
+                    [list(column) for column in zip(*rows, strict=True)])
+            else:
+                cursor.executemany(f"INSERT INTO {table} {columns} "  # noqa: S608
+                                   f"VALUES (%s, %s, %s, %s, %s, %s) {upsert}", rows)
 
 
 def _plans(version_ids: set[int]) -> dict[int, tuple[list[str], list[str], list[Decimal],
