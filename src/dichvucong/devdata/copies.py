@@ -168,8 +168,10 @@ def copy_history(count: int, *, rebuild: bool = True,
     if rebuild and done.dossiers:
         started = time.perf_counter()
         # The copied days, and the months after them in which the copies finish.
-        facts.rebuild(low_day - timedelta(days=week_span * copy),
-                      min(high_day - timedelta(days=week_span - 400), timezone.localdate()))
+        with _bulk_mode():  # nor for the facts: their dossiers are the rows just copied
+            facts.rebuild(low_day - timedelta(days=week_span * copy),
+                          min(high_day - timedelta(days=week_span - 400),
+                              timezone.localdate()))
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # the planner must see the facts' new size
                 for table in ("monitor_dossierfact", "monitor_dailyfact",
