@@ -24,7 +24,7 @@ from dichvucong.catalog.models import Procedure
 from dichvucong.dossiers import actions
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent
-from dichvucong.workflow.deadlines import WorkingCalendar
+from dichvucong.workflow.deadlines import WorkingCalendar, step_bounds, step_deadlines
 from tests import builders
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -96,6 +96,18 @@ def test_step_check_of_the_default_plan():
     assert early.threshold_minutes == 338 and not early.near
     late = rules.step_check(CAL, at(2027, 1, 20, 11), received, due, shares, 0, threshold)
     assert late.near and late.remaining_minutes == 240
+    # What the scan stores: the step's due time and the instant it becomes near, which is when
+    # step_check says near; each step's bounds as step_deadlines gives them.
+    due_at, near_from = rules.step_split(CAL, received, due, shares, 0, threshold)
+    assert due_at == early.due_at and near_from == at(2027, 1, 20, 9, 22)
+    assert rules.step_check(CAL, near_from, received, due, shares, 0, threshold).near
+    assert not rules.step_check(CAL, near_from - timedelta(minutes=1), received, due, shares,
+                                0, threshold).near
+    for moment in (received, at(2027, 1, 18, 12), at(2027, 1, 16, 9)):
+        deadlines = step_deadlines(CAL, moment, due, shares)
+        starts = [CAL.next_working_moment(moment), *deadlines[:-1]]
+        assert [step_bounds(CAL, moment, due, shares, i) for i in range(3)] == list(
+            zip(starts, deadlines, strict=True))
 
 
 def test_cause_keys_carry_the_deadline():
@@ -283,7 +295,7 @@ def test_step_near_its_own_deadline(procedure, justice, people, monkeypatch):
     stored = StepSplit.objects.get(dossier=dossier)
     assert (stored.step, stored.due_at) == (0, at(2027, 1, 20, 17))
     with monkeypatch.context() as patched:
-        patched.setattr(rules, "step_check", lambda *a, **k: pytest.fail("split again"))
+        patched.setattr(rules, "step_split", lambda *a, **k: pytest.fail("split again"))
         scan(at(2027, 1, 21, 9))  # past the step's deadline: the same alert stays
     assert Alert.objects.filter(dossier=dossier, kind=Kind.step_near_due).count() == 1
     actions.perform(dossier.pk, Action.examine, people["chuyenvien.sotuphap"],

@@ -25,6 +25,7 @@ from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.codes import CODE
 from dichvucong.dossiers.lifecycle import PROCESSING, State
 from dichvucong.dossiers.models import Dossier, DossierEvent
+from dichvucong.monitor import facts
 from dichvucong.monitor.models import DailyFact, DossierFact
 from dichvucong.ratings.models import Rating
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar, compute_due
@@ -247,6 +248,48 @@ def test_windows_append_without_code_collisions(db):
     codes = list(Dossier.objects.values_list("code", flat=True))
     assert len(codes) == 700
     assert len(codes) == len(set(codes))
+
+
+def test_copies_extend_the_history_back_with_facts_equal_to_a_rebuild(db):
+    """``--by-copying``: the finished dossiers copied whole weeks back, with new ids and codes,
+    their events and ratings; the facts of the copied days equal a full rebuild's."""
+    from dichvucong.devdata.copies import SOURCE_STATES, copy_history
+    from tests.test_monitor import snapshot
+
+    end = timezone.localdate() - timedelta(days=400)
+    generate(200, start=end - timedelta(days=60), end=end, seed=9, rebuild=False)
+    source = {d.code: d for d in Dossier.objects.filter(state__in=SOURCE_STATES)}
+    assert len(source) > 150
+    before, top = Dossier.objects.count(), max(d.pk for d in Dossier.objects.all())
+    copied = copy_history(len(source) + 40)  # one whole copy and the newest 40 again
+    assert copied.copies == 2 and copied.dossiers == Dossier.objects.count() - before
+    assert copied.dossiers == len(source) + 40
+    copies = list(Dossier.objects.exclude(code__in=source).order_by("-created_at"))
+    codes = [d.code for d in copies]
+    assert len(set(codes)) == len(codes) == copied.dossiers
+    oldest = min(d.created_at for d in source.values())
+    events = Counter(DossierEvent.objects.values_list("dossier_id", flat=True))
+    ratings = set(Rating.objects.values_list("dossier_code", flat=True))
+    by_id = {d.pk: d for d in source.values()}
+    for d in copies:
+        match = CODE.match(d.code)
+        assert match and match["unit"] == d.agency.code
+        assert match["day"] == f"{timezone.localdate(d.created_at):%y%m%d}"
+        assert d.created_at < oldest and d.state in SOURCE_STATES
+        # The same dossier whole weeks earlier (its id after every existing one).
+        original = by_id[(d.pk - 1) % top + 1]
+        assert (original.agency_id, original.procedure_id, original.code[-4:]) == (
+            d.agency_id, d.procedure_id, d.code[-4:])
+        shift = original.created_at - d.created_at
+        assert shift.days % 7 == 0 and shift.seconds == 0
+        if original.finished_at:
+            assert original.finished_at - d.finished_at == shift
+        assert events[d.pk] == events[original.pk] > 0
+        assert (d.code in ratings) == (original.code in ratings)
+    copied_facts = snapshot()
+    assert len(copied_facts[0]) == Dossier.objects.count()
+    facts.rebuild()
+    assert snapshot() == copied_facts
 
 
 def test_small_history_is_consistent(db):

@@ -50,7 +50,7 @@ from django.utils.translation import gettext_lazy as _
 
 # PROCESSING_STATES is lifecycle's, named here too: the scan's rules are read with it.
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, State
-from dichvucong.workflow.deadlines import WorkingCalendar, step_deadlines
+from dichvucong.workflow.deadlines import WorkingCalendar, step_bounds
 from dichvucong.workflow.routing import STATE_KINDS
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "cause",
     "running_step",
     "step_check",
+    "step_split",
     "window",
 ]
 
@@ -228,17 +229,31 @@ def step_check(calendar: WorkingCalendar, now: datetime, received_at: datetime,
                threshold: StepThreshold) -> StepCheck | None:
     """The running step's deadline and whether it is near (or past)."""
     try:
-        deadlines = step_deadlines(calendar, received_at, due_at, shares)
+        step_start, step_due = step_bounds(calendar, received_at, due_at, shares, index)
     except ValueError:
         return None
-    step_due = deadlines[index]
-    step_start = deadlines[index - 1] if index else calendar.next_working_moment(received_at)
     step_minutes = max(calendar.working_minutes_between(step_start, step_due), 0)
     return StepCheck(
         index=index, due_at=step_due,
         remaining_minutes=calendar.working_minutes_between(now, step_due),
         threshold_minutes=threshold.minutes(step_minutes, _minutes_per_day(calendar)),
     )
+
+
+def step_split(calendar: WorkingCalendar, received_at: datetime, due_at: datetime,
+               shares: Sequence[Decimal], index: int,
+               threshold: StepThreshold) -> tuple[datetime, datetime] | None:
+    """The running step's due time and the instant from which it is near: what the scan
+    stores (``StepSplit``), so that a later scan only compares them with its now
+    (``step_check``'s answer at any now: near when now is at or after the second)."""
+    try:
+        step_start, step_due = step_bounds(calendar, received_at, due_at, shares, index)
+    except ValueError:
+        return None
+    step_minutes = max(calendar.working_minutes_between(step_start, step_due), 0)
+    minutes = threshold.minutes(step_minutes, _minutes_per_day(calendar))
+    return step_due, (calendar.add_working_minutes(step_due, -minutes) if minutes > 0
+                      else step_due)
 
 
 def _stamp(moment: datetime | None) -> str:

@@ -125,9 +125,11 @@ class DailyFact(FactMeasures):
     # No index of its own: the (agency, …) indexes below lead with it.
     agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+",
                                db_index=False)
+    # Nor these: the (procedure, day) and (field, day) indexes below lead with them.
     procedure = models.ForeignKey("catalog.Procedure", on_delete=models.CASCADE,
-                                  related_name="+")
-    field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+")
+                                  related_name="+", db_index=False)
+    field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+",
+                              db_index=False)
     ward_id = models.PositiveIntegerField(default=0)
     channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
 
@@ -137,8 +139,13 @@ class DailyFact(FactMeasures):
                 fields=["day", "agency", "procedure", "field", "ward_id", "channel"],
                 name="monitor_one_daily_fact"),
         ]
-        # A range of days reads the unique key's index, which leads with the day.
-        indexes = [models.Index(fields=["agency", "day"])]
+        # A range of days reads the unique key's index, which leads with the day. A field's or
+        # a procedure's dashboard reads its own days only: with an index on the field alone it
+        # read every year's rows of the field and threw the other years away (a year of the
+        # busiest field at a million dossiers: 400,000 rows read, 200,000 kept, 0.3 s a query).
+        indexes = [models.Index(fields=["agency", "day"]),
+                   models.Index(fields=["field", "day"]),
+                   models.Index(fields=["procedure", "day"])]
 
     def __str__(self) -> str:
         return f"{self.day} {self.agency_id} {self.procedure_id} {self.channel}"

@@ -4,6 +4,7 @@ monitoring centre and the benchmarks (``devdata/history.py``)."""
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from dichvucong.devdata.copies import copy_history
 from dichvucong.devdata.history import generate
 
 
@@ -18,12 +19,16 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="hạt giống ngẫu nhiên")
         parser.add_argument("--no-facts", action="store_true",
                             help="không dựng lại số liệu tổng hợp của trung tâm giám sát")
+        parser.add_argument("--by-copying", action="store_true",
+                            help="thêm hồ sơ bằng cách sao chép lịch sử đã kết thúc về trước "
+                                 "(nhanh, trong cơ sở dữ liệu; devdata/copies.py)")
         parser.add_argument("--into-production-database", action="store_true",
                             help="cho phép chạy ở chế độ production (chỉ cho cơ sở dữ liệu dùng "
                                  "để đo hiệu năng, không bao giờ cho dữ liệu thật)")
 
     def handle(self, *args, dossiers: int, years: float, seed: int, no_facts: bool,
-               into_production_database: bool = False, **options) -> None:
+               into_production_database: bool = False, by_copying: bool = False,
+               **options) -> None:
         # Synthetic dossiers mixed into a city's real records would falsify its statistics, its
         # open data and the national sync: production needs the operator to say it on purpose.
         if settings.MODE == "production" and not into_production_database:
@@ -32,6 +37,17 @@ class Command(BaseCommand):
                 "thật. Dùng cơ sở dữ liệu đo hiệu năng riêng và thêm --into-production-database.")
         if dossiers <= 0 or years <= 0:
             raise CommandError("--dossiers và --years phải lớn hơn 0.")
+        if by_copying:
+            try:
+                copied = copy_history(dossiers, rebuild=not no_facts,
+                                      progress=lambda text: self.stdout.write(text))
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(
+                f"{copied.dossiers:,} hồ sơ sao chép ({copied.copies} bản), {copied.events:,} "
+                f"sự kiện, {copied.ratings:,} đánh giá trong {copied.seconds:.1f} s"
+                + (f"; số liệu tổng hợp {copied.facts_seconds:.1f} s" if not no_facts else ""))
+            return
         stats = generate(dossiers, years=years, seed=seed, rebuild=not no_facts,
                          progress=lambda text: self.stdout.write(text))
         self.stdout.write(
