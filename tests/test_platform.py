@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 
@@ -235,3 +236,54 @@ def test_login_page_and_wrong_password(client):
     response = client.post("/dang-nhap/", {"username": "congdan", "password": "sai"})
     assert response.status_code == 200
     assert "error-summary" in response.content.decode()
+
+
+def test_a_kept_sqlite_connection_is_closed_once_its_file_is_replaced(tmp_path, monkeypatch,
+                                                                    django_db_blocker):
+    """SQLite's connections are kept across requests (opening one costs milliseconds of CPU),
+    but a database put in place of the file a kept connection reads (``os.replace``, as an
+    operator's copy would) is what the next request reads (core/dbfile.py)."""
+    from django.core.signals import request_started
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from dichvucong.core import dbfile
+
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
+    path = tmp_path / "db.sqlite3"
+    probe = DatabaseWrapper({
+        "ENGINE": "django.db.backends.sqlite3", "NAME": str(path), "OPTIONS": {},
+        "TIME_ZONE": None, "AUTOCOMMIT": True, "ATOMIC_REQUESTS": False, "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True, "TEST": {}}, alias="probe")
+    monkeypatch.setattr(dbfile, "connections",
+                        type("Handler", (), {"all": lambda self, initialized_only: [probe]})())
+
+    def database(where, name: str) -> None:
+        made = sqlite3.connect(where)
+        with made:
+            made.execute("CREATE TABLE t (name TEXT)")
+            made.execute("INSERT INTO t VALUES (?)", (name,))
+        made.close()
+
+    def read() -> list:
+        with probe.cursor() as cursor:
+            cursor.execute("SELECT name FROM t")
+            return [row[0] for row in cursor.fetchall()]
+
+    database(path, "first")
+    # The probe's own file: pytest-django guards every connection, not only the test database.
+    with django_db_blocker.unblock():
+        try:
+            assert read() == ["first"]
+            kept = probe.connection
+            dbfile.close_if_replaced()  # the same file: the connection stays
+            assert probe.connection is kept and read() == ["first"]
+            database(tmp_path / "other.sqlite3", "restored")
+            os.replace(tmp_path / "other.sqlite3", path)
+            assert read() == ["first"]  # what a kept connection would go on reading
+            dbfile.close_if_replaced()
+            assert probe.connection is None and read() == ["restored"]
+        finally:
+            probe.close()
+    # Wired to the start of every request.
+    assert request_started.disconnect(dispatch_uid="core-dbfile-check")
+    request_started.connect(dbfile.close_if_replaced, dispatch_uid="core-dbfile-check")

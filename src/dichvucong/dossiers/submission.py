@@ -222,7 +222,7 @@ def to_json(value: Any) -> Any:
 def new_dossier(procedure: Procedure, applicant: User, agency: Agency,
                submitted_by: User | None = None) -> Dossier:
     """An unsaved dossier of ``applicant`` (filed by ``submitted_by``, an agent, if given)."""
-    return Dossier(
+    dossier = Dossier(
         procedure=procedure, procedure_version_id=procedure.current_version_id, agency=agency,
         applicant=applicant, submitted_by=submitted_by,
         applicant_name=applicant.full_name or applicant.username,
@@ -230,6 +230,11 @@ def new_dossier(procedure: Procedure, applicant: User, agency: Agency,
         channel=DossierChannel.SERVICE_AGENT if submitted_by is not None else DossierChannel.ONLINE,
         state=State.draft.value,
     )
+    if Procedure.current_version.is_cached(procedure):
+        # The version the caller loaded with the procedure: the fee and the deadline read its
+        # definition (parsed once per process) without fetching the row again.
+        dossier.procedure_version = procedure.current_version
+    return dossier
 
 
 def start_draft(procedure: Procedure, applicant: User, agency: Agency,
@@ -304,7 +309,7 @@ class FeePricing:
     ``record_fee``)."""
 
     quote: Callable[[Dossier], Any]
-    keep: Callable[[Dossier, Any], None]
+    keep: Callable[..., None]  # (dossier, quote, *, new: bool)
 
 
 # The fee rules live in the payments app, a capability above the dossier core: it hands its
@@ -328,11 +333,12 @@ def quote_fee(dossier: Dossier):
     return quote
 
 
-def keep_fee(dossier: Dossier, quote) -> None:
+def keep_fee(dossier: Dossier, quote, *, new: bool = False) -> None:
     """Keep the quote ``quote_fee`` gave as the dossier's fee (``payments.record_fee``), before
-    the submitting event: the fee that event asks for is this one, not priced again."""
+    the submitting event: the fee that event asks for is this one, not priced again. ``new``:
+    the dossier was inserted in this transaction (it has no fee to look for)."""
     if _pricing is not None and quote is not None:
-        _pricing.keep(dossier, quote)
+        _pricing.keep(dossier, quote, new=new)
 
 
 def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: User,
@@ -355,7 +361,7 @@ def file_at_once(procedure: Procedure, applicant: User, agency: Agency, user: Us
     stored: list[Attachment] = []
 
     def store(saved: Dossier) -> None:
-        keep_fee(saved, quote)
+        keep_fee(saved, quote, new=True)
         for name, upload, check in checked:
             stored.append(_stored(saved, name, upload, user, check))
         # One statement for the files' rows (no post_save: a file the filing lists needs no

@@ -87,12 +87,14 @@ def _event(dossier: Dossier, action: str, actor: User | None, role: str,
 # No savepoint: the filing's (or the event's) transaction is enough, and a filing pays for
 # each savepoint in statements.
 @transaction.atomic(savepoint=False)
-def record_fee(dossier: Dossier, quote: fees.FeeQuote | None = None) -> DossierFee:
+def record_fee(dossier: Dossier, quote: fees.FeeQuote | None = None, *,
+               new: bool = False) -> DossierFee:
     """Keep the dossier's fee as the rules give it now (``quote``: as the filing just priced
-    it, ``dossiers.submission.quote_fee``); once (later calls return it)."""
+    it, ``dossiers.submission.quote_fee``); once (later calls return it). ``new``: the dossier
+    was inserted in this transaction, so it has no fee yet (not looked for)."""
     # The fee kept a moment ago on this very object (the filing, then its event): not re-read.
     existing = dossier._state.fields_cache.get("fee")
-    if existing is None:
+    if existing is None and not new:
         existing = DossierFee.objects.filter(dossier=dossier).first()
     if existing is not None:
         return existing
