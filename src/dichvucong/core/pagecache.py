@@ -2,13 +2,13 @@
 transparency page): most of the portal's traffic, the same for every visitor.
 
 A page is cached only for an anonymous visitor with no message waiting, for a GET that answered
-200, and keyed on the path with its query, the language, the day (pages say what is in force
-today) and a ``CacheGeneration`` number (``core.models``) that a change to what the pages show
-bumps in the writer's transaction: the next request after the commit renders afresh, in every
-process. Nothing personal is in such a page; the one per-visitor part, the CSRF token of the
-language switch and the lookup form, is cut out when storing and a fresh one is put in for each
-visitor (its cookie set as on any page). The CSP has no nonce (core.middleware), so a cached
-page never reuses one.
+200, keyed on the path with its query, the language and the day (pages say what is in force
+today); the copy carries the ``CacheGeneration`` number (``core.models``) it was rendered under,
+which a change to what the pages show bumps in the writer's transaction: a copy older than the
+number is rendered afresh and replaced. Nothing personal is in such a page; the one
+per-visitor part, the CSRF token of the language switch and the lookup form, is cut out when
+storing and a fresh one is put in for each visitor (its cookie set as on any page). The CSP
+has no nonce (core.middleware), so a cached page never reuses one.
 
 Pages derived from the dossiers (the transparency page) are not invalidated by a generation:
 they are kept ``timeout`` seconds.
