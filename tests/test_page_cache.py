@@ -4,6 +4,7 @@ or a waiting message is ever stored or served to another visitor."""
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import pytest
@@ -146,8 +147,9 @@ def test_a_visitor_without_a_session_is_answered_before_the_view_with_every_head
         django_assert_num_queries, monkeypatch):
     """``PageCacheMiddleware``: a hit costs no SQL (the generation is held a second per
     process), carries the same security headers as a rendered page (the CSP has no nonce to
-    reuse) and a working token; another process's change is seen within the second; the public
-    catalogue's JSON is the same for anyone, but a token's call is still judged."""
+    reuse) and a working token, gzipped from pieces compressed once; another process's change
+    is seen within the second; the public catalogue's JSON is the same for anyone, but a
+    token's call is still judged."""
     from django.db.models import F
 
     from dichvucong.core import pagecache
@@ -166,6 +168,16 @@ def test_a_visitor_without_a_session_is_answered_before_the_view_with_every_head
         assert hit[header] == miss[header], header
     assert "nonce-" not in hit["Content-Security-Policy"] and hit["X-Request-ID"]
     assert switch_to_english(visitor, hit) == 302  # the fresh token works
+    # Compressed once when stored: a browser's hit is that page with its own token, gzipped.
+    browser = Client(enforce_csrf_checks=True)
+    packed = browser.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    page = gzip.decompress(packed.content)
+    mine = TOKEN.search(page.decode()).group(1)
+    assert page == hit.content.replace(token(hit).encode(), mine.encode())
+    assert mine != token(hit)
+    assert browser.post("/i18n/setlang/", {"csrfmiddlewaretoken": mine, "language": "en",
+                                           "next": "/"}).status_code == 302
 
     # Another process's change (the row bumped, this process not told): within the second the
     # copy stands, after it the page is rendered afresh.

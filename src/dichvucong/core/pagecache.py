@@ -30,7 +30,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+import secrets
+import struct
 import time
+import zlib
 from collections.abc import Iterable
 from functools import cache, wraps
 from pathlib import Path
@@ -44,6 +47,7 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from dichvucong.core.models import CacheGeneration
 
@@ -53,6 +57,8 @@ _HOLE = b"\x00csrf\x00"
 QUERY_TIMEOUT = 3600
 HEADER = "X-Page-Cache"  # "hit" or "miss": for the tests and the load kit, nothing secret
 GENERATION_SECONDS = 1.0
+_GZIP = "django.middleware.gzip.GZipMiddleware"
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as GZipMiddleware reads Accept-Encoding
 _generations: dict[str, tuple[int, float]] = {}  # name → (number, when read), this process
 
 
@@ -115,14 +121,53 @@ def _stored(request: HttpRequest) -> HttpResponse | None:
     entry = caches["pages"].get(_key(request))
     if entry is None:
         return None
-    name, number, body, content_type = entry
+    name, number, body, content_type, packed = entry
     if name is not None and generation(name) != number:
         return None  # older than a change: the view renders it afresh and replaces it
-    if _HOLE in body:
-        body = body.replace(_HOLE, get_token(request).encode())
-    response = HttpResponse(body, content_type=content_type)
+    token = get_token(request).encode() if _HOLE in body else b""
+    plain = body.replace(_HOLE, token) if token else body
+    if packed and _gzip_wanted(request):
+        response = HttpResponse(_gzip(packed, token, plain), content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ("Accept-Encoding",))
+    else:
+        response = HttpResponse(plain, content_type=content_type)
     response[HEADER] = "hit"
     return response
+
+
+# --- compressed once: a hit's gzip is the stored page's deflate blocks around the token's ------
+# Each piece is raw deflate ending on a full flush (byte-aligned, nothing referring back), the
+# last one final: joined, they are one valid deflate stream (as pigz joins its blocks).
+
+
+def _deflate(data: bytes, last: bool) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -zlib.MAX_WBITS)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else
+                                                        zlib.Z_FULL_FLUSH)
+
+
+def _pack(body: bytes) -> tuple[bytes, ...] | None:
+    """The page's pieces between its tokens, compressed; None for a page too small to gain."""
+    if len(body) < 200:  # GZipMiddleware's own threshold
+        return None
+    pieces = body.split(_HOLE)
+    return tuple(_deflate(piece, i == len(pieces) - 1) for i, piece in enumerate(pieces))
+
+
+def _gzip_wanted(request: HttpRequest) -> bool:
+    return (_GZIP in settings.MIDDLEWARE
+            and bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))))
+
+
+def _gzip(packed: tuple[bytes, ...], token: bytes, plain: bytes) -> bytes:
+    """RFC 1952 around the pieces; like ``GZipMiddleware``, a file name of random length in the
+    header against BREACH (``django.utils.text.compress_string``)."""
+    header = (b"\x1f\x8b\x08\x08\x00\x00\x00\x00\x00\xff"
+              + b"a" * secrets.randbelow(100) + b"\x00")
+    between = _deflate(token, last=False) if len(packed) > 1 else b""
+    return (header + between.join(packed)
+            + struct.pack("<II", zlib.crc32(plain), len(plain) & 0xFFFFFFFF))
 
 
 def public_page(name: str | None = CATALOG, *, timeout: int = 24 * 3600,
@@ -147,7 +192,8 @@ def public_page(name: str | None = CATALOG, *, timeout: int = 24 * 3600,
             if (response.status_code == 200 and not response.streaming
                     and not response.cookies and "Cache-Control" not in response):
                 body = _TOKEN.sub(rb"\1" + _HOLE + rb"\2", response.content)
-                caches["pages"].set(_key(request), (name, number, body, response["Content-Type"]),
+                caches["pages"].set(_key(request),
+                                    (name, number, body, response["Content-Type"], _pack(body)),
                                     min(timeout, QUERY_TIMEOUT) if request.GET else timeout)
                 response[HEADER] = "miss"
             return response
