@@ -207,7 +207,8 @@ class PageCacheMiddleware:
     """Answers a stored page's hit for a visitor who cannot be anyone in particular (no session,
     no message, no token) before the rest of the chain: placed after the CSRF middleware (the
     fresh token and its cookie) and the language, before authentication. A miss goes on to the
-    view, whose ``public_page`` stores it."""
+    view, whose ``public_page`` stores it. Such a hit is counted by Prometheus's totals and
+    latency (the outer middleware), not by its per-view and per-status counts (the inner)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
