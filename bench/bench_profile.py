@@ -56,6 +56,7 @@ def kinds() -> dict[str, Callable[[], object]]:
     from django.test import Client
 
     from dichvucong.accounts.models import User
+    from dichvucong.catalog.models import Procedure
 
     citizen, officer, anonymous = Client(), Client(), Client()
     citizen.force_login(User.objects.get(username="congdan"))
@@ -67,6 +68,11 @@ def kinds() -> dict[str, Callable[[], object]]:
             raise SystemExit(f"{response.status_code}: {response.content[:300]!r}")
         return response
 
+    def visitor() -> Client:
+        """A first visit: the cookies of the last one forgotten."""
+        anonymous.cookies.clear()
+        return anonymous
+
     def submit() -> object:
         from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -75,8 +81,18 @@ def kinds() -> dict[str, Callable[[], object]]:
                                                    "application/pdf")]}), 201)
 
     code = submit().json()["code"]
+    procedure = Procedure.objects.filter(is_active=True, current_version__isnull=False).order_by(
+        "-popularity").values_list("code", flat=True).first()
     return {
         "floor": lambda: ok(anonymous.get(harness.FLOOR_URL)),
+        # The mix's anonymous pages, as its visitors come: no cookie at all.
+        "anonymous: home": lambda: ok(visitor().get("/")),
+        "anonymous: search": lambda: ok(visitor().get("/thu-tuc/", {"q": "khai sinh"})),
+        "anonymous: a procedure": lambda: ok(visitor().get(f"/thu-tuc/{procedure}/")),
+        "anonymous: the lookup": lambda: ok(visitor().get("/tra-cuu/")),
+        "API read (the catalogue)": lambda: ok(citizen.get("/api/v1/catalog/procedures")),
+        "API read (a procedure)": lambda: ok(citizen.get(
+            f"/api/v1/catalog/procedures/{procedure}")),
         "my dossiers": lambda: ok(citizen.get("/ho-so/")),
         "dossier page": lambda: ok(citizen.get(f"/ho-so/{code}/")),
         "back-office queue": lambda: ok(officer.get("/mot-cua/")),

@@ -44,7 +44,10 @@ def _fresh_page_cache():
     and settings must not be served to the next one."""
     from django.core.cache import caches
 
+    from dichvucong.core import pagecache
+
     caches["pages"].clear()
+    pagecache.forget()  # a rolled-back test's generation numbers too
 
 
 @pytest.fixture(autouse=True)

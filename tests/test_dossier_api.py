@@ -79,11 +79,26 @@ def test_the_api_needs_a_login_and_shows_only_my_dossiers(client, citizen):
     assert client.get(f"/api/v1/dossiers/{code}").status_code == 404
 
 
-def test_listing_pages_by_key(client, citizen):
+def test_listing_pages_by_key(client, citizen, django_assert_max_num_queries):
+    from dichvucong.dossiers.api import _out
+
     codes = [post_birth(client).json()["code"] for _ in range(3)]
-    first = client.get("/api/v1/dossiers", {"limit": 2}).json()
+    # The session, the user, their roles, the page and its results: none per row, the list
+    # reading only the columns it shows (``OUT_FIELDS``).
+    with django_assert_max_num_queries(5):
+        first = client.get("/api/v1/dossiers", {"limit": 2}).json()
     second = client.get("/api/v1/dossiers", {"limit": 2, "before": first[-1]["id"]}).json()
     assert [d["code"] for d in first + second] == list(reversed(codes))
+    # Those columns alone give what the whole rows give (times apart: JSON's text).
+    whole = [_out(d) for d in Dossier.objects.filter(code__in=codes).order_by("-id")]
+    for listed, expected in zip(first + second, whole, strict=True):
+        assert ({k: v for k, v in listed.items() if not k.endswith("_at")}
+                == {k: v for k, v in expected.items() if not k.endswith("_at")})
+        assert [listed[k] is None for k in listed if k.endswith("_at")] == [
+            expected[k] is None for k in expected if k.endswith("_at")]
+    with django_assert_max_num_queries(6):  # … and the events
+        detail = client.get(f"/api/v1/dossiers/{codes[0]}").json()
+    assert detail["procedure_name"] == whole[-1]["procedure_name"] and detail["form_data"]
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])

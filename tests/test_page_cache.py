@@ -4,6 +4,7 @@ or a waiting message is ever stored or served to another visitor."""
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import pytest
@@ -140,3 +141,61 @@ def test_the_memoised_page_chrome_follows_the_language_and_roles_and_keeps_nothi
 
 def token_of(html: str) -> str:
     return TOKEN.search(html).group(1)
+
+
+def test_a_visitor_without_a_session_is_answered_before_the_view_with_every_header(
+        django_assert_num_queries, monkeypatch):
+    """``PageCacheMiddleware``: a hit costs no SQL (the generation is held a second per
+    process), carries the same security headers as a rendered page (the CSP has no nonce to
+    reuse) and a working token, gzipped from pieces compressed once; another process's change
+    is seen within the second; the public catalogue's JSON is the same for anyone, but a
+    token's call is still judged."""
+    from django.db.models import F
+
+    from dichvucong.core import pagecache
+    from dichvucong.core.models import CacheGeneration
+
+    procedure = Procedure.objects.filter(is_active=True, current_version__isnull=False).first()
+    url = procedure.get_absolute_url()
+    miss = Client().get(url)
+    visitor = Client(enforce_csrf_checks=True)
+    with django_assert_num_queries(0):
+        hit = visitor.get(url)
+    assert hit[HEADER] == "hit" and "csrftoken" in hit.cookies
+    for header in ("Content-Security-Policy", "Permissions-Policy", "X-Frame-Options",
+                   "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy",
+                   "Content-Language", "Vary"):
+        assert hit[header] == miss[header], header
+    assert "nonce-" not in hit["Content-Security-Policy"] and hit["X-Request-ID"]
+    assert switch_to_english(visitor, hit) == 302  # the fresh token works
+    # Compressed once when stored: a browser's hit is that page with its own token, gzipped.
+    browser = Client(enforce_csrf_checks=True)
+    packed = browser.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    page = gzip.decompress(packed.content)
+    mine = TOKEN.search(page.decode()).group(1)
+    assert page == hit.content.replace(token(hit).encode(), mine.encode())
+    assert mine != token(hit)
+    assert browser.post("/i18n/setlang/", {"csrfmiddlewaretoken": mine, "language": "en",
+                                           "next": "/"}).status_code == 302
+
+    # Another process's change (the row bumped, this process not told): within the second the
+    # copy stands, after it the page is rendered afresh.
+    CacheGeneration.objects.filter(name=pagecache.CATALOG).update(number=F("number") + 1)
+    assert Client().get(url)[HEADER] == "hit"
+    later = pagecache.time.monotonic() + pagecache.GENERATION_SECONDS
+    monkeypatch.setattr(pagecache.time, "monotonic", lambda: later)
+    assert Client().get(url)[HEADER] == "miss"
+
+    # The catalogue's JSON: stored once for the anonymous and the logged-in alike, follows a
+    # change, and a token (here a bad one) is judged, never answered from the store.
+    api = f"/api/v1/catalog/procedures/{procedure.code}"
+    assert Client().get(api)[HEADER] == "miss"
+    citizen = Client()
+    citizen.force_login(User.objects.get(username="congdan"))
+    assert citizen.get(api)[HEADER] == "hit"
+    procedure.current_version.save()
+    fresh = citizen.get(api)
+    assert fresh[HEADER] == "miss" and fresh.json()["version"] == procedure.current_version.number
+    refused = Client().get(api, headers={"Authorization": "Bearer not-a-token"})
+    assert refused.status_code == 401 and HEADER not in refused

@@ -115,17 +115,20 @@ MIDDLEWARE = [
     "dichvucong.core.logs.RequestIdMiddleware",  # first: every later log line carries the id
     "django.middleware.security.SecurityMiddleware",
     "dichvucong.core.middleware.SecurityHeadersMiddleware",
+    # Before the page cache's early answer, like every header-setting middleware.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "dichvucong.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # A stored public page for a visitor with no session: answered here (core.pagecache).
+    "dichvucong.core.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "dichvucong.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dichvucong.apiclients.middleware.ClientCallAuditMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]

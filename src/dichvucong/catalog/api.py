@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
+from ninja.decorators import decorate_view
 
 from dichvucong.apiclients.auth import OAuth2
 from dichvucong.apiclients.scopes import CATALOG_READ
 from dichvucong.catalog import queries
 from dichvucong.catalog.definition import json_schema, public_json
 from dichvucong.catalog.formengine import to_json_schema
+from dichvucong.core.pagecache import public_page
 
 # Open to anyone; a machine client may send its token (then it needs the scope, and its calls
-# count against its rate limit and are audited).
+# count against its rate limit and are audited). The answers are the same for every caller
+# without a token: kept whole in the page cache, invalidated with the catalogue's pages.
 router = Router(tags=["catalog"], auth=OAuth2(CATALOG_READ, optional=True))
 
 
@@ -43,6 +46,7 @@ def _summary(procedure) -> ProcedureSummary:
 
 @router.get("/procedures", response=list[ProcedureSummary],
             summary="Search or list procedures")
+@decorate_view(public_page(params=("q", "limit", "offset"), anyone=True))
 def list_procedures(request, q: str = "", limit: int = 20, offset: int = 0):
     limit = max(1, min(limit, 100))
     offset = max(0, offset)
@@ -53,6 +57,7 @@ def list_procedures(request, q: str = "", limit: int = 20, offset: int = 0):
 
 
 @router.get("/procedures/{code}", summary="A procedure's current published definition")
+@decorate_view(public_page(anyone=True))
 def get_procedure(request, code: str) -> dict:
     procedure = get_object_or_404(queries.active_procedures().select_related("current_version"),
                                   code=code)
@@ -62,6 +67,7 @@ def get_procedure(request, code: str) -> dict:
 
 
 @router.get("/fields", response=list[FieldOut], summary="Fields of procedures with counts")
+@decorate_view(public_page(anyone=True))
 def list_fields(request):
     return [FieldOut(slug=f.slug, name=f.name, procedure_count=f.procedure_count)
             for f in queries.fields_with_counts()]
@@ -74,6 +80,7 @@ def procedure_schema(request) -> dict:
 
 @router.get("/procedures/{code}/form-schema",
             summary="JSON Schema of the data a dossier for this procedure carries")
+@decorate_view(public_page(anyone=True))
 def form_schema(request, code: str) -> dict:
     procedure = get_object_or_404(queries.active_procedures().select_related("current_version"),
                                   code=code)

@@ -73,8 +73,9 @@ class Beat(models.Model):
 class CacheGeneration(models.Model):
     """A counter a group of cached pages is keyed on (``core.pagecache``): a change to what
     those pages show adds one in the writer's transaction, so every process of every server
-    stops serving the old copies at once. In the database, not the cache: without Redis each
-    process has its own in-memory cache."""
+    stops serving the old copies: the writer's at once, the others within the second they hold
+    the number (``pagecache.GENERATION_SECONDS``). In the database, not the cache: without
+    Redis each process has its own in-memory cache."""
 
     name = models.CharField(max_length=40, primary_key=True)
     number = models.BigIntegerField(default=0)

@@ -61,7 +61,11 @@ def agent_dossiers(user: User) -> QuerySet[Dossier]:
 
 
 def followed_dossiers(user: User) -> QuerySet[Dossier]:
-    """What the dossier pages and API show ``user``: their own, and those they follow as agent."""
+    """What the dossier pages and API show ``user``: their own, and those they follow as agent.
+    Without an agent role (most citizens) ``consented`` holds for no dossier: the query is the
+    own dossiers' alone (the roles are read once per request, ``User.held_roles``)."""
+    if not any(role in AGENT_ROLES for _agency, role, *_ in user.held_roles()):
+        return own_dossiers(user)
     return Dossier.objects.filter(Q(applicant=user) | consented(user))
 
 
