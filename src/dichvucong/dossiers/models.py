@@ -140,6 +140,11 @@ class Dossier(models.Model):
             # month's range of each member's dossiers, not all of their years.
             models.Index(fields=["submitted_by", "submitted_at"], name="filed_for_by_month",
                          condition=models.Q(submitted_by__isnull=False)),
+            # «Hồ sơ của tôi» a page at a time, newest first by id, and the drafts above it:
+            # read without walking all of an applicant's dossiers (a business files thousands).
+            models.Index(fields=["applicant", "-id"], name="dossier_applicant_newest"),
+            models.Index(fields=["applicant", "-updated_at"], name="dossier_applicant_drafts",
+                         condition=models.Q(state="draft")),
         ]
 
     def __str__(self) -> str:
