@@ -4,6 +4,7 @@ status, the kick after commit and the periodic run."""
 from __future__ import annotations
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from django.test import Client
 from huey.contrib.djhuey import HUEY
 
 from dichvucong.accounts.models import User
+from dichvucong.notify import inbox
 from dichvucong.notify.models import Notification, Preference, SandboxMessage, Status
 from dichvucong.notify.outbox import enqueue
 from tests.test_backoffice import client_for, make_dossier
@@ -69,6 +71,13 @@ def test_inbox_pages_by_key():
     assert [r.subject for r in second.context["rows"]][-1] == "Hồ sơ P-00 đã được tiếp nhận"
     assert second.context["older"] is None
     assert client.get("/hop-thu/?truoc=abc").status_code == 200
+    # The header counts so many and no more (it is on every page): «20+» beyond; the inbox's
+    # API still tells the number.
+    assert "25<span class=\"visually-hidden\"> chưa đọc" in first.content.decode()
+    with mock.patch.object(inbox, "HEADER_CAP", 21):
+        html = client.get("/hop-thu/").content.decode()
+    assert "20+<span class=\"visually-hidden\"> chưa đọc" in html
+    assert client.get("/api/v1/notifications").json()["unread"] == 25
 
 
 def test_preferences_saved_and_bad_input_explained():

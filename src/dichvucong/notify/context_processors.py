@@ -1,10 +1,11 @@
-"""The unread count in the header, counted only when a page shows it (one indexed query)."""
+"""The unread count in the header, counted only when a page shows it (one indexed query, up to
+``inbox.HEADER_CAP``)."""
 
 from __future__ import annotations
 
 from functools import cached_property
 
-from dichvucong.notify.inbox import unread_count
+from dichvucong.notify import inbox as inbox_rows
 
 
 class UnreadCount:
@@ -13,7 +14,7 @@ class UnreadCount:
 
     @cached_property
     def value(self) -> int:
-        return unread_count(self.user_id)
+        return inbox_rows.unread_count(self.user_id, cap=inbox_rows.HEADER_CAP)
 
     def __bool__(self) -> bool:
         return self.value > 0
@@ -22,7 +23,8 @@ class UnreadCount:
         return self.value
 
     def __str__(self) -> str:
-        return str(self.value)
+        cap = inbox_rows.HEADER_CAP
+        return f"{cap - 1}+" if self.value >= cap else str(self.value)
 
 
 def inbox(request):

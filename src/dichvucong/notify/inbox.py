@@ -19,13 +19,22 @@ def messages_for(user_id: int, before: int | None = None, size: int = PAGE_SIZE)
     return page[:size], len(page) > size
 
 
-def unread_count(user_id: int) -> int:
-    """The header's count on every page a user sees: one constant statement (composing the
-    ORM's query took three quarters of its 0.6 ms). The same rows as ``unread``."""
+# The header counts up to this many and then says «99+»: it is on every page a user sees, and
+# counting all of a business's thousands of unread messages grew with them (5 ms at 5,000).
+HEADER_CAP = 100
+
+
+def unread_count(user_id: int, cap: int | None = None) -> int:
+    """The unread messages, at most ``cap`` of them counted: one constant statement (composing
+    the ORM's query took three quarters of its 0.6 ms). The same rows as ``unread``."""
     table = Notification._meta.db_table
+    rows = (f"SELECT 1 FROM {table} WHERE user_id = %s AND channel = %s "  # noqa: S608
+            "AND read_at IS NULL")
+    if cap is not None:
+        rows += f" LIMIT {int(cap)}"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM {table} WHERE user_id = %s AND channel = %s "  # noqa: S608
-                       "AND read_at IS NULL", [user_id, NotificationChannel.INAPP.value])
+        cursor.execute(f"SELECT COUNT(*) FROM ({rows}) AS unread",  # noqa: S608
+                       [user_id, NotificationChannel.INAPP.value])
         return cursor.fetchone()[0]
 
 

@@ -82,6 +82,9 @@ class Notification(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["user", "channel", "-id"]),
             models.Index(fields=["dossier", "id"]),
+            # The header's unread count on every page (``inbox.unread_count``).
+            models.Index(fields=["user"], name="notification_unread_inapp",
+                         condition=models.Q(channel="inapp", read_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
