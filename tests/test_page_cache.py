@@ -199,3 +199,26 @@ def test_a_visitor_without_a_session_is_answered_before_the_view_with_every_head
     assert fresh[HEADER] == "miss" and fresh.json()["version"] == procedure.current_version.number
     refused = Client().get(api, headers={"Authorization": "Bearer not-a-token"})
     assert refused.status_code == 401 and HEADER not in refused
+
+
+def test_only_a_public_page_s_address_is_looked_up_before_the_view(monkeypatch):
+    """The early answer looks the cache up for the addresses a public page serves, not for
+    every anonymous request: the health check a load balancer polls paid a cache round trip
+    (with Redis, the floor's CPU went up by half) for a page never stored."""
+    from django.core.cache import caches
+
+    from dichvucong.core import pagecache
+
+    monkeypatch.setattr(pagecache, "_PUBLIC_PATHS", set())  # as in a fresh process
+    pages = caches["pages"]
+    looked_up = []
+    real_get = pages.get
+    monkeypatch.setattr(pages, "get", lambda key, *a, **kw: looked_up.append(key)
+                        or real_get(key, *a, **kw))
+    assert Client().get("/healthz/live").status_code == 200
+    assert looked_up == []
+    procedure = Procedure.objects.filter(is_active=True, current_version__isnull=False).first()
+    url = procedure.get_absolute_url()
+    assert Client().get(url)[HEADER] == "miss"  # the view looked, and stored it
+    assert Client().get(url)[HEADER] == "hit"
+    assert len(looked_up) == 2

@@ -184,6 +184,8 @@ def public_page(name: str | None = CATALOG, *, timeout: int = 24 * 3600,
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not _cacheable(request, anyone) or not known.issuperset(request.GET):
                 return view(request, *args, **kwargs)
+            if len(_PUBLIC_PATHS) < MAX_PUBLIC_PATHS:
+                _PUBLIC_PATHS.add(request.path)
             stored = _stored(request)
             if stored is not None:
                 return stored
@@ -203,6 +205,13 @@ def public_page(name: str | None = CATALOG, *, timeout: int = 24 * 3600,
     return decorator
 
 
+# The paths this process has seen served by a public page: the middleware looks the cache up
+# for those alone. Every other anonymous request (the health check a balancer polls, an
+# uncached page, a miss's first visit in this process) paid a cache round trip for nothing.
+_PUBLIC_PATHS: set[str] = set()
+MAX_PUBLIC_PATHS = 20_000  # the catalogue's pages many times over; beyond, the view looks
+
+
 class PageCacheMiddleware:
     """Answers a stored page's hit for a visitor who cannot be anyone in particular (no session,
     no message, no token) before the rest of the chain: placed after the CSRF middleware (the
@@ -214,8 +223,8 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if (request.method in ("GET", "HEAD") and not _personal(request)
-                and "Authorization" not in request.headers):
+        if (request.method in ("GET", "HEAD") and request.path in _PUBLIC_PATHS
+                and not _personal(request) and "Authorization" not in request.headers):
             stored = _stored(request)
             if stored is not None:
                 return stored
