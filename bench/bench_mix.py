@@ -127,9 +127,7 @@ def production_server() -> Iterator[harness.Server]:
                               stdout=subprocess.DEVNULL)
     try:
         wait_until_live(port, process)
-        served = harness.Server(port, process, env)
-        served.worker = worker
-        yield served
+        yield harness.Server(port, process, env, worker)
     finally:
         for child in (process, worker):
             child.terminate()

@@ -293,6 +293,7 @@ class Server:
     port: int
     process: subprocess.Popen
     env: dict[str, str]
+    worker: subprocess.Popen | None = None  # the background worker beside it, if started
 
     def session(self, username: str) -> dict[str, str]:
         """Log the demo account ``username`` in through the login page; the headers a browser

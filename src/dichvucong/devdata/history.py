@@ -59,6 +59,7 @@ from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.devdata.assisted import Assisting
 from dichvucong.dossiers.clock import time_limit
+from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
 from dichvucong.dossiers.lifecycle import national_status
 from dichvucong.dossiers.models import Dossier, DossierCodeSequence, DossierEvent
 from dichvucong.monitor import facts
@@ -969,11 +970,9 @@ def generate(dossiers: int, *, years: float = 3.0, seed: int = 1,
     if first_dossier > 1:
         for existing in Dossier.objects.exclude(code=None).values_list("code", flat=True
                                                                         ).iterator(10000):
-            prefix, _, number = existing.rpartition("-")
-            agency_code, _, day_text = prefix.rpartition("-")
-            if number.isdigit():
-                day_key = (agency_code, day_text)
-                taken[day_key] = max(taken.get(day_key, 0), int(number))
+            if parts := DOSSIER_CODE.match(existing):
+                day_key = (parts["unit"], parts["day"])
+                taken[day_key] = max(taken.get(day_key, 0), int(parts["seq"]))
     event_id = first_event
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:  # room for the indexes being filled (~400 MB)
