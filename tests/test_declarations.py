@@ -12,6 +12,7 @@ from django.test import Client
 from dichvucong.catalog.definition import FieldType
 from dichvucong.catalog.loaders import read_curated
 from tests import procedure_flow as flow
+from tests.test_dossier_submission import citizen  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +50,39 @@ def test_the_blank_declaration_of_each_curated_procedure(code):
         found = text.find(" ".join(label.split()), at)
         assert found >= 0, (label, text)  # every field, in the form's order
         at = found
+
+
+def test_a_filed_declaration_is_rendered_outside_the_transaction_that_keeps_it(
+        client, citizen, monkeypatch):  # noqa: F811
+    """Rendering takes tens of milliseconds of CPU; on the embedded default (SQLite) a
+    transaction holds the one write lock, so every filing waited behind each declaration the
+    worker rendered. The paper is kept only if it is still the dossier's: a change made while
+    it was being rendered is drawn up again, inside."""
+    from django.db import connection
+
+    from dichvucong.dossiers.models import Dossier
+    from dichvucong.results import declaration
+    from tests.filing import check_then_file
+    from tests.test_dossier_submission import birth_post
+
+    assert check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/",
+                           birth_post()).status_code == 302
+    dossier = Dossier.objects.get(applicant=citizen)
+    dossier.attachments.filter(declaration=True).delete()  # as if its job had not run yet
+    depths, real_render = [], declaration.render
+
+    def render(paper):
+        depths.append(len(connection.savepoint_ids))  # the transactions open around it
+        if len(depths) == 1:  # a change lands while the first rendering runs
+            Dossier.objects.filter(pk=dossier.pk).update(
+                form_data={**dossier.form_data, "tre_ho_ten": "Lê Gia Bảo"})
+        return real_render(paper)
+
+    monkeypatch.setattr(declaration, "render", render)
+    outside = len(connection.savepoint_ids)  # the test's own transaction is not a savepoint
+    kept = declaration.attach(dossier.pk)
+    assert depths == [outside, outside + 1]  # rendered outside; the changed paper inside
+    text = flow.pdf_text(kept.file.read())
+    assert "Lê Gia Bảo" in text and f"Tờ khai điện tử của hồ sơ {dossier.code}" in text
+    assert declaration.attach(dossier.pk) == kept  # once
+    assert depths == [outside, outside + 1]

@@ -263,24 +263,39 @@ def file_name(code: str | None) -> str:
     return f"to-khai-{code or 'ho-so'}.pdf"
 
 
+def _filed_dossier(dossier_id: int, *, lock: bool = False) -> Dossier:
+    found = Dossier.objects.select_related("agency__administrative_unit", "procedure_version")
+    return (found.select_for_update(of=("self",)) if lock else found).get(pk=dossier_id)
+
+
 def attach(dossier_id: int) -> Attachment | None:
     """Render the dossier's declaration and keep it as its file, once (None: the procedure has
-    no form, or the dossier was not filed)."""
+    no form, or the dossier was not filed).
+
+    Rendered before the transaction that keeps it: a rendering takes tens of milliseconds of
+    CPU, and on SQLite a transaction holds the database's one write lock, so every filing
+    waited behind each rendering. Inside, with the dossier locked, the paper is drawn up again
+    (no rendering) and kept only if it is still the one rendered; a concurrent run that kept
+    one first wins."""
+    dossier = _filed_dossier(dossier_id)
+    existing = dossier.attachments.filter(declaration=True).first()
+    if existing is not None or dossier.code is None:
+        return existing
+    definition = dossier.procedure_version.parsed()
+    if not definition.form:
+        return None
+    paper = filled(dossier, definition)
+    content = render(paper)
     with transaction.atomic():
-        dossier = (Dossier.objects.select_for_update(of=("self",))
-                   .select_related("agency__administrative_unit", "procedure_version")
-                   .get(pk=dossier_id))
+        dossier = _filed_dossier(dossier_id, lock=True)
         existing = dossier.attachments.filter(declaration=True).first()
-        if existing is not None or dossier.code is None:
+        if existing is not None:
             return existing
         definition = dossier.procedure_version.parsed()
-        if not definition.form:
-            return None
-        content = render(filled(dossier, definition))
+        if (now := filled(dossier, definition)) != paper:  # changed meanwhile: as it is now
+            content = render(now)
         upload = SimpleUploadedFile(file_name(dossier.code), content, "application/pdf")
-        attachment = store(dossier, definition.declaration_title(), upload, None,
-                           declaration=True)
-        return attachment
+        return store(dossier, definition.declaration_title(), upload, None, declaration=True)
 
 
 # A filing's declaration is queued after its commit; one still missing this long after it was
