@@ -115,9 +115,10 @@ def home(request: HttpRequest) -> HttpResponse:
     calendar = calendar_for(now)
     held = request.held_roles
     filters = queues.Filters.from_params(request.GET)
-    waiting = queues.waiting(held)  # the kept counts: one query
-    visible = queues.visible_queues(held, queues.review_agencies(
-        queues.queue_agencies(queues.BY_KEY[queues.REVIEW], held), waiting))
+    reviewing = queues.queue_agencies(queues.BY_KEY[queues.REVIEW], held)
+    # The kept counts (one query): the unfiltered counts, and where a dossier waits for review.
+    waiting = queues.waiting(held) if reviewing or not filters.active else None
+    visible = queues.visible_queues(held, queues.review_agencies(reviewing, waiting))
     counts = queues.counts(held, filters, calendar, now, waiting)
     chosen = queues.BY_KEY.get(request.GET.get("hang-doi", ""))
     if chosen not in visible:
