@@ -127,6 +127,11 @@ class Dossier(models.Model):
         verbose_name_plural = _("hồ sơ")
         indexes = [
             models.Index(fields=["agency", "state", "due_at"]),
+            # The reception queue, oldest submission first (``backoffice/queues.py:page``): the
+            # alerts' index of every submitted dossier by time made one agency's page walk all
+            # the province's submissions (14 ms at 9,000 waiting at another desk).
+            models.Index(fields=["agency", "submitted_at", "id"], name="reception_queue",
+                         condition=models.Q(state="submitted")),
             models.Index(fields=["applicant", "-created_at"]),
             models.Index(fields=["submitted_by", "-created_at"]),
             models.Index(fields=["assignee", "state"]),
