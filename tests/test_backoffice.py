@@ -741,7 +741,6 @@ def test_queue_and_workspace_queries_do_not_grow_with_the_dossiers(
         make_dossier()
         make_dossier("examining")
     after = [count_queries(client, url) for client, url in urls]
-    print("queue pages' queries", before, after)
     workspace_after = count_queries(specialist, f"/mot-cua/ho-so/{late.code}/")
     assert before == after and workspace_before == workspace_after
     for client, url in urls:
