@@ -44,10 +44,12 @@ def _fresh_page_cache():
     and settings must not be served to the next one."""
     from django.core.cache import caches
 
+    from dichvucong.backoffice import queues
     from dichvucong.core import pagecache
 
     caches["pages"].clear()
     pagecache.forget()  # a rolled-back test's generation numbers too
+    queues.forget()  # and the catalogue the back office read under them
 
 
 @pytest.fixture(autouse=True)

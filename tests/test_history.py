@@ -20,7 +20,7 @@ from dichvucong.alerts.scan import scan
 from dichvucong.assisted import counts
 from dichvucong.assisted.models import DigitalTeam, Member
 from dichvucong.devdata.history import IntegerWorkingTime, generate
-from dichvucong.dossiers import lifecycle
+from dichvucong.dossiers import lifecycle, queuecounts
 from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.codes import CODE
 from dichvucong.dossiers.lifecycle import PROCESSING, State
@@ -248,6 +248,7 @@ def test_windows_append_without_code_collisions(db):
     codes = list(Dossier.objects.values_list("code", flat=True))
     assert len(codes) == 700
     assert len(codes) == len(set(codes))
+    assert queuecounts.differences() == {}  # the back office's counts, by any writer
 
 
 def test_copies_extend_the_history_back_with_facts_equal_to_a_rebuild(db):
@@ -264,6 +265,7 @@ def test_copies_extend_the_history_back_with_facts_equal_to_a_rebuild(db):
     copied = copy_history(len(source) + 40)  # one whole copy and the newest 40 again
     assert copied.copies == 2 and copied.dossiers == Dossier.objects.count() - before
     assert copied.dossiers == len(source) + 40
+    assert queuecounts.differences() == {}
     copies = list(Dossier.objects.exclude(code__in=source).order_by("-created_at"))
     codes = [d.code for d in copies]
     assert len(set(codes)) == len(codes) == copied.dossiers

@@ -3,8 +3,10 @@
 Every queue is a set of states (the lifecycle's states are the queues, see lifecycle.py) worked
 by some account roles. An official sees the queues of the roles they hold, scoped to the agencies
 where they hold them; a procedure controller or agency head watches them all. The counts of all
-queues come from one grouped query (agency, state) over the index ``(agency, state, due_at)``;
-the rows of the open queue are paginated by key, never by OFFSET or a COUNT(*) of the table.
+queues come from the counts the database keeps per (agency, state, step role)
+(``dossiers/queuecounts.py``): one query whatever the number of dossiers waiting; a filtered
+page's counts (search, overdue, channel) from one grouped query over the dossiers. The rows of
+the open queue are paginated by key, never by OFFSET or a COUNT(*) of the table.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils.translation import gettext_lazy as _
 
 from dichvucong.accounts.models import Role, User
+from dichvucong.agencies.models import Agency
 from dichvucong.catalog import queries as catalog_queries
 from dichvucong.catalog.definition import StepKind
 from dichvucong.catalog.models import Procedure
-from dichvucong.dossiers import access
+from dichvucong.core import pagecache
+from dichvucong.dossiers import access, queuecounts
 from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, Handover
@@ -126,15 +130,27 @@ def visible_queues(held: list[tuple[int, str]],
             and (queue.key != REVIEW or reviewing is None or agencies & reviewing)]
 
 
-def review_agencies(agency_ids: Iterable[int]) -> set[int]:
-    """Of ``agency_ids``, those with a second approval level: some procedure in force that can
-    be filed there routes a review step (``StepKind.review``), or a dossier waits for review
-    there (still to be worked if the procedure changed since)."""
-    ids = set(agency_ids)
-    if not ids:
-        return set()
-    found = set(Dossier.objects.filter(agency_id__in=ids, state=State.awaiting_review.value)
-                .values_list("agency_id", flat=True).distinct())
+# What the catalogue gives every page of this process, read again after each change to it
+# (``core.pagecache``'s catalogue generation, bumped by every procedure, version or agency saved).
+_catalog: dict[str, tuple[int, object]] = {}
+
+
+def _from_catalog(name: str, read):
+    generation = pagecache.generation(pagecache.CATALOG)
+    held = _catalog.get(name)
+    if held is None or held[0] != generation:
+        held = _catalog[name] = (generation, read())
+    return held[1]
+
+
+def forget() -> None:
+    """Read the catalogue's data afresh (a test's rolled-back catalogue)."""
+    _catalog.clear()
+
+
+def _routing_review() -> frozenset[int]:
+    """Every agency where a procedure in force that can be filed there routes a review step."""
+    found: set[int] = set()
     # The text finds the few candidates (one query on both databases), the steps decide.
     candidates = Procedure.objects.filter(
         is_active=True, current_version__definition__workflow__icontains='"review"',
@@ -142,9 +158,33 @@ def review_agencies(agency_ids: Iterable[int]) -> set[int]:
     for procedure in candidates:
         steps = procedure.current_version.definition.get("workflow") or []
         if any(isinstance(s, dict) and s.get("kind") == StepKind.review.value for s in steps):
-            found.update(receiving_agencies(procedure).filter(pk__in=ids)
-                         .values_list("pk", flat=True))
-    return found & ids
+            found.update(receiving_agencies(procedure).values_list("pk", flat=True))
+    return frozenset(found)
+
+
+def review_agencies(agency_ids: Iterable[int],
+                    waiting: dict[queuecounts.Key, int] | None = None) -> set[int]:
+    """Of ``agency_ids``, those with a second approval level: some procedure in force that can
+    be filed there routes a review step (``StepKind.review``; read once per catalogue change),
+    or a dossier waits for review there (still to be worked if the procedure changed since;
+    from ``waiting``, the page's kept counts, when given)."""
+    ids = set(agency_ids)
+    if not ids:
+        return set()
+    review = State.awaiting_review.value
+    if waiting is not None:
+        found = {agency for (agency, state, _role), n in waiting.items() if state == review and n}
+    else:
+        found = set(Dossier.objects.filter(agency_id__in=ids, state=review)
+                    .values_list("agency_id", flat=True).distinct())
+    return (found | _from_catalog("review", _routing_review)) & ids
+
+
+def registers(held: Iterable[tuple[int, str]]) -> list[tuple[str, str]]:
+    """(code, name) of the agencies of ``held``, unordered: their tracking registers."""
+    names = _from_catalog("agencies", lambda: dict(
+        (pk, (code, name)) for pk, code, name in Agency.objects.values_list("pk", "code", "name")))
+    return [names[agency] for agency in {agency for agency, _role in held} if agency in names]
 
 
 # The account roles a procedure's routing may give a step (catalog/definition.py:KIND_ROLES).
@@ -203,17 +243,31 @@ def _filtered(qs: QuerySet[Dossier], filters: Filters, calendar: WorkingCalendar
     return qs
 
 
-def counts(held: list[tuple[int, str]], filters: Filters, calendar: WorkingCalendar,
-           now: datetime) -> dict[str, int]:
-    """Dossiers in each visible queue: one grouped query over (agency, state)."""
-    queues = visible_queues(held)
-    states = {state.value for queue in queues for state in queue.states}
+def _official_agencies(held: Iterable[tuple[int, str]]) -> list[int]:
     # ``access.agency_dossiers(user)`` from the roles already read: no subquery to build.
-    agencies = sorted({agency for agency, role in held if role in OFFICIAL})
-    qs = _filtered(Dossier.objects.filter(agency_id__in=agencies, state__in=states), filters,
-                   calendar, now)
-    grouped = qs.values_list("agency_id", "state", "step_role").annotate(
-        n=Count("id")).order_by()
+    return sorted({agency for agency, role in held if role in OFFICIAL})
+
+
+def waiting(held: list[tuple[int, str]]) -> dict[queuecounts.Key, int]:
+    """The dossiers of each (agency, state, step role) of the visible queues' states at the
+    official's agencies, from the counts the database keeps: one query."""
+    states = {state.value for queue in visible_queues(held) for state in queue.states}
+    return queuecounts.counted(_official_agencies(held), states)
+
+
+def counts(held: list[tuple[int, str]], filters: Filters, calendar: WorkingCalendar,
+           now: datetime, kept: dict[queuecounts.Key, int] | None = None) -> dict[str, int]:
+    """Dossiers in each visible queue: unfiltered, from the kept counts (``waiting``; ``kept``
+    when already read); filtered, one grouped query over (agency, state, step role)."""
+    queues = visible_queues(held)
+    if filters.active:
+        states = {state.value for queue in queues for state in queue.states}
+        qs = _filtered(Dossier.objects.filter(agency_id__in=_official_agencies(held),
+                                              state__in=states), filters, calendar, now)
+        grouped = list(qs.values_list("agency_id", "state", "step_role").annotate(
+            n=Count("id")).order_by())
+    else:
+        grouped = [(*key, n) for key, n in (waiting(held) if kept is None else kept).items()]
     found: dict[str, int] = {queue.key: 0 for queue in queues}
     scopes = {queue.key: scope(queue, held) for queue in queues}
     for agency_id, state, step_role, n in grouped:

@@ -115,9 +115,11 @@ def home(request: HttpRequest) -> HttpResponse:
     calendar = calendar_for(now)
     held = request.held_roles
     filters = queues.Filters.from_params(request.GET)
-    visible = queues.visible_queues(held, queues.review_agencies(
-        queues.queue_agencies(queues.BY_KEY[queues.REVIEW], held)))  # no query if none
-    counts = queues.counts(held, filters, calendar, now)
+    reviewing = queues.queue_agencies(queues.BY_KEY[queues.REVIEW], held)
+    # The kept counts (one query): the unfiltered counts, and where a dossier waits for review.
+    waiting = queues.waiting(held) if reviewing or not filters.active else None
+    visible = queues.visible_queues(held, queues.review_agencies(reviewing, waiting))
+    counts = queues.counts(held, filters, calendar, now, waiting)
     chosen = queues.BY_KEY.get(request.GET.get("hang-doi", ""))
     if chosen not in visible:
         chosen = next((q for q in visible if counts.get(q.key)), visible[0])
@@ -142,9 +144,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "count": counts.get(chosen.key, 0), "next_url": next_url,
         "first_url": f"?{params.urlencode()}", "channels": DossierChannel.choices,
         # The tracking register (Mẫu 07) of each agency the official works in.
-        "registers": sorted_vietnamese(
-            Agency.objects.filter(pk__in={a for a, _ in request.held_roles})
-            .values_list("code", "name"), itemgetter(1)),
+        "registers": sorted_vietnamese(queues.registers(held), itemgetter(1)),
     })
 
 

@@ -58,6 +58,7 @@ from dichvucong.accounts.models import Membership, Role
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Procedure
 from dichvucong.devdata.assisted import Assisting
+from dichvucong.dossiers import queuecounts
 from dichvucong.dossiers.clock import time_limit
 from dichvucong.dossiers.codes import CODE as DOSSIER_CODE
 from dichvucong.dossiers.lifecycle import national_status
@@ -884,7 +885,8 @@ def _bulk_mode() -> Iterator[None]:
     guarantees (it reads the agencies, procedures and users it points to, and numbers the
     dossiers it writes the events of): per-row checks cost more than the rows. PostgreSQL: the
     session's replication role (a superuser's, as on the benchmark's server; otherwise the checks
-    stay). SQLite: the pragma, which only takes effect outside a transaction."""
+    stay), which skips the triggers as well: the queue counts are rebuilt after. SQLite: the
+    pragma, which only takes effect outside a transaction."""
     if connection.vendor == "postgresql":
         try:
             with transaction.atomic(), connection.cursor() as cursor:
@@ -898,6 +900,9 @@ def _bulk_mode() -> Iterator[None]:
             if replica:
                 with connection.cursor() as cursor:
                     cursor.execute("SET session_replication_role = DEFAULT")
+                # The replica role skips the triggers too: the back office's queue counts
+                # (dossiers/queuecounts.py) missed the dossiers written, so count them afresh.
+                queuecounts.rebuild()
         return
     outside = not connection.in_atomic_block
     if outside:
