@@ -39,9 +39,9 @@ def dossier_with_internal_notes() -> Dossier:
     return Dossier.objects.get(pk=dossier.pk)
 
 
-# Session, user, the dossier, the supplement asked, its events, files, results, fee and rating,
-# the navigation's roles, the header's unread count (each part of the page reads its own once).
-DOSSIER_PAGE_QUERIES = 11
+# Session, user, the dossier with its fee and rating joined, its events (the supplement asked
+# among them), files, results, the navigation's roles, the header's unread count.
+DOSSIER_PAGE_QUERIES = 8
 
 
 def test_the_citizens_page_and_api_show_no_internal_note_and_no_jargon(

@@ -81,7 +81,10 @@ def problem(dossier: Dossier, rating: Rating | None = None) -> RatingError | Non
 
 def rating_context(dossier: Dossier) -> dict[str, Any]:
     """What ``ratings/_prompt.html`` needs, for the dossier page's context."""
-    rating = Rating.objects.filter(dossier=dossier).first()
+    try:  # joined with the dossier when the page read it so (``select_related("rating")``)
+        rating = dossier.rating
+    except Rating.DoesNotExist:
+        rating = None
     return {"rating": rating,
             "rating_allowed": rating is None and dossier.state in RATEABLE_STATES}
 

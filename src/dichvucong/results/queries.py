@@ -40,6 +40,18 @@ def results_of_dossier(dossier: Dossier) -> list[Result]:
     return list(dossier.results.order_by("-created_at"))
 
 
+# What the citizen's results panel shows (results/_citizen_panel.html) and what decides whether
+# a result can be downloaded (``result_available``, ``Result.is_ready``).
+CITIZEN_COLUMNS = ("dossier_id", "title", "number", "status", "token", "qr_payload",
+                   "signing_state", "pdf", "created_at")
+
+
+def citizen_results_of_dossier(dossier: Dossier) -> list[Result]:
+    """``results_of_dossier`` with the columns the citizen's panel reads only (not the body, the
+    signing's bookkeeping)."""
+    return list(dossier.results.only(*CITIZEN_COLUMNS).order_by("-created_at"))
+
+
 def result_available(results: list[Result]) -> bool:
     """``dossiers_with_result_available``'s rule over results already read."""
     return any(r.signing_state == SigningState.DONE and r.status == Status.VALID and r.pdf
