@@ -399,9 +399,6 @@ def _page_urls():
     return lambda code: f"{prefix}{quote(code, safe=_URL_SAFE)}{suffix}"
 
 
-
-
-
 # What the dossier page's list of papers shows (dossiers/detail.html), and the requirement that
 # sets the agencies' results apart.
 ATTACHMENT_COLUMNS = ("dossier_id", "requirement", "original_name", "size", "declaration")
