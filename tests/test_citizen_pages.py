@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from dichvucong.accounts.models import User
@@ -39,9 +40,9 @@ def dossier_with_internal_notes() -> Dossier:
     return Dossier.objects.get(pk=dossier.pk)
 
 
-# Session, user, the dossier, the supplement asked, its events, files, results, fee and rating,
-# the navigation's roles, the header's unread count (each part of the page reads its own once).
-DOSSIER_PAGE_QUERIES = 11
+# Session, user, the dossier with its fee and rating joined, its events (the supplement asked
+# among them), files, results, the navigation's roles, the header's unread count.
+DOSSIER_PAGE_QUERIES = 8
 
 
 def test_the_citizens_page_and_api_show_no_internal_note_and_no_jargon(
@@ -80,9 +81,9 @@ def test_the_public_lookup_shows_progress_without_notes_or_jargon(client):
     assert not [word for word in JARGON if word in html]
 
 
-# Session, user, the page's rows, which have a result, the drafts, the navigation's roles, the
-# header's unread count: none per row.
-MY_DOSSIERS_QUERIES = 7
+# Session, user, the page's rows (which have a result asked with them), the drafts, the
+# navigation's roles, the header's unread count: none per row.
+MY_DOSSIERS_QUERIES = 6
 
 
 def test_my_dossiers_come_a_page_at_a_time_newest_first_and_only_mine(
@@ -105,6 +106,7 @@ def test_my_dossiers_come_a_page_at_a_time_newest_first_and_only_mine(
     assert "Bản nháp" in first and "?draft=" in first
     newest = [d.code for d in reversed(mine)]
     assert [c for c in newest if c in first] == newest[:20]
+    assert all(f'href="{reverse("dossiers:detail", args=[c])}"' in first for c in newest[:20])
     older = re.search(r'href="(/ho-so/\?truoc=\d+)" rel="next"', first)
     assert older, "no link to the older dossiers"
     second = citizen.get(older.group(1).replace("&amp;", "&")).content.decode()
@@ -112,6 +114,16 @@ def test_my_dossiers_come_a_page_at_a_time_newest_first_and_only_mine(
     assert 'rel="next"' not in second and "Hồ sơ mới nhất" in second
     assert "9999" not in first + second
     assert citizen.get("/ho-so/?truoc=abc").status_code == 200  # garbage: the first page
+
+
+def test_a_listed_dossiers_address_is_the_one_reverse_gives():
+    """The list puts each code in one reversed address (``views._page_urls``): quoted as
+    ``reverse`` quotes it, whatever the code holds."""
+    from dichvucong.dossiers.views import _page_urls
+
+    page_url = _page_urls()
+    for code in ("000.00.48.H17-261207-0001", "a b ç%?#&", "~:@!$'()*+,;=", "__code__"):
+        assert page_url(code) == reverse("dossiers:detail", args=[code]), code
 
 
 def test_drafts_left_for_the_retention_period_are_purged_with_their_files(settings):

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from operator import attrgetter
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -51,9 +51,10 @@ from dichvucong.dossiers.uploads import UploadError
 from dichvucong.ratings.services import rating_context
 from dichvucong.results import declaration_signing
 from dichvucong.results.queries import (
+    citizen_results_of_dossier,
     dossiers_with_result_available,
     result_available,
-    results_of_dossier,
+    with_result_available,
 )
 from dichvucong.slips.data import available_slips
 
@@ -352,9 +353,9 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     before = request.GET.get("truoc", "")
     # Only the columns the list shows: the ORM's cost grows with the columns it reads (three
     # tables' worth was most of this page's CPU).
-    rows = (access.own_dossiers(request.user).exclude(state="draft")
-            .select_related("procedure", "submitted_by").only(*MY_DOSSIERS_COLUMNS)
-            .order_by("-id"))
+    rows = with_result_available(
+        access.own_dossiers(request.user).exclude(state="draft")
+        .select_related("procedure", "submitted_by").only(*MY_DOSSIERS_COLUMNS).order_by("-id"))
     if before.isdigit():
         rows = rows.filter(id__lt=int(before))
     page = list(rows[:MY_DOSSIERS_PAGE + 1])
@@ -369,32 +370,62 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
 
 def citizen_statuses(dossiers) -> list:
     """The dossiers, each with ``citizen_status``: the status written for the citizen
-    (``citizen_view.status``), one query for which have a result to download."""
+    (``citizen_view.status``), one query for which have a result to download unless the rows
+    say it already (``with_result_available``); and ``page_url``, the address of the dossier's
+    page."""
     dossiers = list(dossiers)
-    available = dossiers_with_result_available([d.pk for d in dossiers])
+    asked = all(hasattr(d, "result_available") for d in dossiers)
+    available = set() if asked else dossiers_with_result_available([d.pk for d in dossiers])
+    page_url = _page_urls()
     for dossier in dossiers:
-        dossier.citizen_status = citizen_view.status(dossier.state,
-                                                     result_available=dossier.pk in available)
+        dossier.citizen_status = citizen_view.status(
+            dossier.state, result_available=dossier.result_available if asked
+            else dossier.pk in available)
+        dossier.page_url = page_url(dossier.code)
     return dossiers
 
 
+_CODE_SLOT = "__code__"
+# What ``reverse`` leaves unquoted in an argument (django.urls.resolvers, RFC 3986's
+# sub-delimiters and the path's own characters).
+_URL_SAFE = "!$&'()*+,;=/~:@"
 
+
+def _page_urls():
+    """A dossier's page address from its code: ``reverse`` once for a list, the code quoted as
+    ``reverse`` quotes it put in its place (a ``{% url %}`` per row was a fifth of the list's
+    rendering)."""
+    prefix, _slot, suffix = reverse("dossiers:detail", args=[_CODE_SLOT]).partition(_CODE_SLOT)
+    return lambda code: f"{prefix}{quote(code, safe=_URL_SAFE)}{suffix}"
+
+
+# What the dossier page's list of papers shows (dossiers/detail.html), and the requirement that
+# sets the agencies' results apart.
+ATTACHMENT_COLUMNS = ("dossier_id", "requirement", "original_name", "size", "declaration")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     # The applicant's own first (one indexed condition); an agent's consented dossiers (a join
-    # and a subquery, costly to build) only when that finds none.
-    related = ("procedure", "agency", "submitted_by")
+    # and a subquery, costly to build) only when that finds none. The fee and the rating (one
+    # row each or none) come joined: the fee parts and the rating prompt read them from the
+    # dossier instead of a query each.
+    related = ("procedure", "agency", "fee", "rating")
     own = list(access.own_dossiers(request.user).select_related(*related).filter(code=code)[:1])
     dossier = own[0] if own else get_object_or_404(
         access.followed_dossiers(request.user).select_related(*related), code=code)
     is_applicant = dossier.applicant_id == request.user.pk
     error = ""
+    # One query for the events: the timeline, the supplement asked and the slips list read it.
+    # Without their actors: the citizen's timeline names no official, and the slips list needs
+    # none. Read before a POST is handled: a POST that changes the dossier redirects, one that
+    # fails changed nothing.
+    events = list(DossierEvent.objects.filter(dossier=dossier))
     request_event = None
     if dossier.state in SUPPLEMENT_STATES:
-        request_event = dossier.events.filter(action=Action.request_supplement).last()
+        request_event = next((e for e in reversed(events)
+                              if e.action == Action.request_supplement.value), None)
     items = [line.strip(" -•\t") for line in (request_event.note if request_event else "")
              .splitlines() if line.strip(" -•\t")]
     if request.method == "POST":
@@ -425,13 +456,10 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("dossiers:detail", code=dossier.code)
         except (UploadError, TransitionError, actions.StaleDossier) as exc:
             error = getattr(exc, "message", None) or str(exc)
-    # One query for the events, kept on the dossier so the slips list reuses it. Without their
-    # actors: the citizen's timeline names no official, and the slips list needs none.
-    prefetch_related_objects([dossier], Prefetch("events", queryset=DossierEvent.objects.all()))
-    events = list(dossier.events.all())
-    attachments: list[Attachment] = list(dossier.attachments.all())
+    # The columns the list shows: not the papers' reading (JSON, parsed for nothing).
+    attachments: list[Attachment] = list(dossier.attachments.only(*ATTACHMENT_COLUMNS))
     # Read once: the status and the results panel (results/_citizen_dossier.html) share them.
-    results = results_of_dossier(dossier)
+    results = citizen_results_of_dossier(dossier)
     available = result_available(results)
     # A combined procedure's other agencies (liên thông): read only for a dossier ever
     # transferred. Their result files go to the citizen with the dossier's own result.
@@ -454,7 +482,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         "status": citizen_view.status(dossier.state, result_available=available),
         "status_link": available and dossier.state in citizen_view.RESULT_STATES,
         "attachments": attachments, "error": error, "dossier_results": results,
-        "slips": available_slips(dossier),
+        "slips": available_slips(dossier, events),
         "supplement_items": items if request_event else None, "request_event": request_event,
         "just_filed": just_filed,
         "time_limit": journey.time_limit_text(dossier) if just_filed else "",

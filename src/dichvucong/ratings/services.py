@@ -79,9 +79,21 @@ def problem(dossier: Dossier, rating: Rating | None = None) -> RatingError | Non
     return None
 
 
+def _rating_of(dossier: Dossier) -> Rating | None:
+    """The dossier's rating: the row joined with it when the page read it so
+    (``select_related("rating")``), else read now (not through the relation, whose cache would
+    keep «not rated» on an object kept while the citizen rates)."""
+    if not Dossier.rating.is_cached(dossier):
+        return Rating.objects.filter(dossier=dossier).first()
+    try:
+        return dossier.rating
+    except Rating.DoesNotExist:
+        return None
+
+
 def rating_context(dossier: Dossier) -> dict[str, Any]:
     """What ``ratings/_prompt.html`` needs, for the dossier page's context."""
-    rating = Rating.objects.filter(dossier=dossier).first()
+    rating = _rating_of(dossier)
     return {"rating": rating,
             "rating_allowed": rating is None and dossier.state in RATEABLE_STATES}
 

@@ -3,7 +3,7 @@ and a result's file."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dichvucong.accounts.models import User
 from dichvucong.core import storage
@@ -26,18 +26,43 @@ def results_of_holder(user: User) -> QuerySet[Result]:
     ).select_related("agency").order_by("-issue_date", "-id")
 
 
+def _downloadable() -> QuerySet[Result]:
+    """The results a citizen can download now: signed and still valid (not revoked, not
+    replaced)."""
+    return Result.objects.filter(signing_state=SigningState.DONE,
+                                 status=Status.VALID).exclude(pdf="")
+
+
 def dossiers_with_result_available(dossier_ids) -> set[int]:
     """Of ``dossier_ids``, those with a signed result the citizen can download now (signed and
     still valid: not revoked, not replaced)."""
-    return set(Result.objects.filter(dossier_id__in=dossier_ids, signing_state=SigningState.DONE,
-                                     status=Status.VALID).exclude(pdf="")
+    return set(_downloadable().filter(dossier_id__in=dossier_ids)
                .values_list("dossier_id", flat=True))
+
+
+def with_result_available(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
+    """``dossiers``, each with ``result_available``: ``dossiers_with_result_available``'s rule
+    asked in the list's own query (a query less for a list)."""
+    return dossiers.annotate(result_available=Exists(
+        _downloadable().filter(dossier_id=OuterRef("pk"))))
 
 
 def results_of_dossier(dossier: Dossier) -> list[Result]:
     # No replacement joined: the panels that list them do not show it (results/manage.html,
     # which does, reads its one result itself).
     return list(dossier.results.order_by("-created_at"))
+
+
+# What the citizen's results panel shows (results/_citizen_panel.html) and what decides whether
+# a result can be downloaded (``result_available``, ``Result.is_ready``).
+CITIZEN_COLUMNS = ("dossier_id", "title", "number", "status", "token", "qr_payload",
+                   "signing_state", "pdf", "created_at")
+
+
+def citizen_results_of_dossier(dossier: Dossier) -> list[Result]:
+    """``results_of_dossier`` with the columns the citizen's panel reads only (not the body, the
+    signing's bookkeeping)."""
+    return list(dossier.results.only(*CITIZEN_COLUMNS).order_by("-created_at"))
 
 
 def result_available(results: list[Result]) -> bool:

@@ -577,10 +577,12 @@ def register(agency: Agency, start: date, end: date) -> Register:
                     start=start, end=end, rows=rows, truncated=len(dossiers) > REGISTER_LIMIT)
 
 
-def available_slips(dossier: Dossier) -> list[tuple[str, str]]:
-    """The slips this dossier has, as (kind, title), for pages that link to them. Uses the
-    dossier's prefetched events when there are any."""
-    events = _events(dossier)
+def available_slips(dossier: Dossier,
+                    events: list[DossierEvent] | None = None) -> list[tuple[str, str]]:
+    """The slips this dossier has, as (kind, title), for pages that link to them. ``events``: the
+    dossier's events in order when the page has read them; else its prefetched events, if any,
+    else read here."""
+    events = _events(dossier) if events is None else events
     actions = {e.action for e in events}
     received = dossier.received_at is not None or bool(actions & RECEIVE_ACTIONS)
     has = {
