@@ -38,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import timedelta
 
 import harness
@@ -134,13 +135,16 @@ def first_scans() -> None:
                 StepSplit.objects.all().delete()
                 if profile:
                     profile.enable()
+                cpu = time.process_time()
                 first = scan()
+                cpu = time.process_time() - cpu
                 if profile:
                     profile.disable()
                 raise Undo
         except Undo:
             pass
-        print(f"   first scan {run + 1}: {first.seconds:.2f} s ({first.found:,} causes, "
+        print(f"   first scan {run + 1}: {first.seconds:.2f} s, {cpu:.2f} s of this process's "
+              f"CPU ({first.found:,} causes, "
               f"{first.raised:,} raised, {first.notified:,} notifications); load "
               f"{os.getloadavg()[0]:.1f}", flush=True)
         if profile:
