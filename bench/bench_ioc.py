@@ -22,6 +22,11 @@ under 0.5 s and the scan under 5 s, each growing less than 3 times from 100 thou
     BENCH_IOC_SQLITE=0 …                                               (PostgreSQL only)
     BENCH_IOC_SIZES=existing DATABASE_URL=… .venv/bin/python bench/bench_ioc.py
                                    (time the dashboard and the scan on a database as it is)
+    BENCH_IOC_SIZES=first-scan DATABASE_URL=… .venv/bin/python bench/bench_ioc.py
+                                   (a first scan on a database as it is: its alerts, their
+                                    messages and the stored step splits deleted in a
+                                    transaction rolled back after; BENCH_RUNS times, and
+                                    BENCH_PROFILE=1 for cProfile's top functions)
 
 Generating 5 million dossiers with their ~40 million events takes minutes.
 """
@@ -33,6 +38,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import timedelta
 
 import harness
@@ -42,7 +48,7 @@ harness.setup_django()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.urls import NoReverseMatch, reverse  # noqa: E402
+from django.urls import NoReverseMatch, get_resolver, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from dichvucong.accounts.models import User  # noqa: E402
@@ -52,7 +58,8 @@ from dichvucong.devdata.history import generate  # noqa: E402
 PER_YEAR = 700_000
 SIZES_TEXT = os.environ.get("BENCH_IOC_SIZES", "100000,1000000,5000000")
 EXISTING = SIZES_TEXT == "existing"
-SIZES = [] if EXISTING else [int(n) for n in SIZES_TEXT.split(",")]
+FIRST_SCAN = SIZES_TEXT == "first-scan"
+SIZES = [] if EXISTING or FIRST_SCAN else [int(n) for n in SIZES_TEXT.split(",")]
 SQLITE_MAX = 1_000_000
 DASHBOARD_URLS = ("monitor:city", "monitor:dashboard", "monitor:home", "monitor:index")
 
@@ -100,8 +107,57 @@ def measure(client: Client, url: str | None, first_day=None
     return dashboard, first, steady, periods
 
 
+def first_scans() -> None:
+    """The first scan on the database as it is, as if no alert had ever been raised there: in a
+    transaction rolled back after each run, so the database is left as it was."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import transaction
+
+    from dichvucong.alerts.models import Alert, StepSplit
+    from dichvucong.notify.models import Notification
+
+    class Undo(Exception):
+        pass
+
+    # The URLconf, imported once per process (1.5 s here): the worker that runs the periodic
+    # scan has it from its first scan on; the first scan of a database is not the process's.
+    get_resolver().url_patterns  # noqa: B018
+
+    for run in range(int(os.environ.get("BENCH_RUNS", "3"))):
+        profile = cProfile.Profile() if os.environ.get("BENCH_PROFILE") else None
+        try:
+            with transaction.atomic():
+                Notification.objects.filter(dedupe_key__startswith="alert:").delete()
+                Alert.objects.all().delete()
+                StepSplit.objects.all().delete()
+                if profile:
+                    profile.enable()
+                cpu = time.process_time()
+                first = scan()
+                cpu = time.process_time() - cpu
+                if profile:
+                    profile.disable()
+                raise Undo
+        except Undo:
+            pass
+        print(f"   first scan {run + 1}: {first.seconds:.2f} s, {cpu:.2f} s of this process's "
+              f"CPU ({first.found:,} causes, "
+              f"{first.raised:,} raised, {first.notified:,} notifications); load "
+              f"{os.getloadavg()[0]:.1f}", flush=True)
+        if profile:
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
+            print(out.getvalue())
+
+
 def main() -> None:
     vendor = connection.vendor
+    if FIRST_SCAN:
+        first_scans()
+        return
     if EXISTING:
         from dichvucong.dossiers.models import Dossier
 
@@ -167,7 +223,7 @@ def main() -> None:
 if __name__ == "__main__":
     main()
     if (connection.vendor == "postgresql" and os.environ.get("BENCH_IOC_SQLITE", "1") != "0"
-            and not os.environ.get("BENCH_IOC_CHILD") and not EXISTING):
+            and not os.environ.get("BENCH_IOC_CHILD") and not EXISTING and not FIRST_SCAN):
         # The same on the embedded default, in a fresh process and data folder.
         env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
         env.update(BENCH_IOC_CHILD="1",

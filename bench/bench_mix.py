@@ -412,7 +412,9 @@ def facts_against_rebuild() -> tuple[dict[str, tuple[int, int]], float]:
               "monitor_dailyfact": (("day", *facts.KEY_FIELDS, *measures), nonzero),
               "monitor_agencydailyfact": (("day", "agency_id", "channel", *measures), nonzero),
               "monitor_agencymonthlyfact": (("month", "agency_id", "channel", *measures),
-                                            nonzero)}
+                                            nonzero),
+              "monitor_fieldmonthlyfact": (("month", "agency_id", "field_id", "ward_id",
+                                            "channel", *measures), nonzero)}
     differences = {}
     with transaction.atomic(), connection.cursor() as cursor:
         for table, (columns, where) in tables.items():

@@ -302,6 +302,43 @@ def test_periods_of_whole_months_read_monthly_sums_that_agree_with_the_days(db):
         assert end - start < timedelta(days=400)
 
 
+def test_a_fields_and_the_wards_whole_months_read_the_monthly_sums_per_field(db):
+    """A field's period, and the fields' and wards' breakdowns, read whole months from the
+    monthly sums per field and only the ragged ends from the days; their figures equal the
+    daily facts' sums. With March's daily rows gone, March still counts: it is read from the
+    months (before the monthly sums per field, a field's year summed every daily row)."""
+    from django.db.models import Sum
+
+    from dichvucong.devdata.history import generate
+    from dichvucong.monitor.models import DailyFact, FieldMonthlyFact
+
+    generate(300, start=date(2025, 1, 10), end=date(2025, 5, 20), seed=5)
+    names = [m.name for m in facts.MEASURES]
+    field = (DailyFact.objects.values("field_id").annotate(n=Sum("received"))
+             .order_by("-n").first()["field_id"])
+    ward = DailyFact.objects.exclude(ward_id=0).values_list("ward_id", flat=True).first()
+    periods = [(date(2025, 2, 14), date(2025, 4, 3)), (date(2025, 1, 1), date(2025, 6, 30)),
+               (date(2025, 3, 5), date(2025, 3, 20))]
+    expected = {}
+    for start, end in periods:
+        days = DailyFact.objects.filter(day__gte=start, day__lte=end)
+        for scope, rows in ((Scope(start, end, field_id=field), days.filter(field_id=field)),
+                            (Scope(start, end, ward_id=ward), days.filter(ward_id=ward))):
+            sums = rows.aggregate(**{n: Sum(n) for n in names})
+            figs = metrics.figures(scope, now=NOW)
+            assert {n: getattr(figs, n) for n in names} == {n: sums[n] or 0 for n in names}
+            expected[scope] = figs.received
+        for by, column in (("field", "field_id"), ("ward", "ward_id")):
+            per_key = {r[column]: r["n"] for r in days.values(column).annotate(
+                n=Sum("received")) if r["n"]}
+            assert {r.key: r.figures.received for r in metrics.breakdown(Scope(start, end), by)
+                    if r.figures.received} == per_key
+    march = Scope(date(2025, 1, 1), date(2025, 6, 30), field_id=field)
+    assert FieldMonthlyFact.objects.filter(month=date(2025, 3, 1), field_id=field).exists()
+    DailyFact.objects.filter(day__gte=date(2025, 3, 1), day__lte=date(2025, 3, 31)).delete()
+    assert metrics.figures(march, now=NOW).received == expected[march] > 0
+
+
 def test_index_by_agency_equals_each_agencys_index(fx):
     indexes = metrics.index_by_agency(Scope(*MARCH), now=NOW)
     for agency in (fx.justice, fx.hai_chau):

@@ -23,7 +23,13 @@ from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.actions import perform
 from dichvucong.dossiers.models import Dossier
 from dichvucong.monitor import facts, metrics
-from dichvucong.monitor.models import AgencyDailyFact, AgencyMonthlyFact, DailyFact, DossierFact
+from dichvucong.monitor.models import (
+    AgencyDailyFact,
+    AgencyMonthlyFact,
+    DailyFact,
+    DossierFact,
+    FieldMonthlyFact,
+)
 from dichvucong.pipeline import worker as pipeline
 from dichvucong.ratings.models import Rating
 
@@ -38,7 +44,9 @@ def snapshot() -> tuple[dict, dict]:
     sums = {}
     for table, model, keys in (("daily", DailyFact, ("day", *facts.KEY_FIELDS)),
                                ("agency", AgencyDailyFact, ("day", "agency_id", "channel")),
-                               ("month", AgencyMonthlyFact, ("month", "agency_id", "channel"))):
+                               ("month", AgencyMonthlyFact, ("month", "agency_id", "channel")),
+                               ("field month", FieldMonthlyFact,
+                                ("month", "agency_id", "field_id", "ward_id", "channel"))):
         for r in model.objects.values(*keys, *measures):
             values = tuple(r[m] for m in measures)
             if any(values):  # a decrement may leave a row of zeros behind; it counts nothing

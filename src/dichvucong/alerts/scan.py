@@ -37,6 +37,7 @@ from dichvucong.alerts.models import Alert, StepSplit
 from dichvucong.alerts.rules import Kind, Rules
 from dichvucong.catalog.definition import DEFAULT_STEPS
 from dichvucong.catalog.models import ProcedureVersion
+from dichvucong.core import bulk
 from dichvucong.dossiers.clock import calendar_for
 from dichvucong.dossiers.lifecycle import PROCESSING_STATES, Action, State
 from dichvucong.dossiers.models import Dossier, DossierChannel, DossierEvent, Handover
@@ -211,11 +212,13 @@ class _Splits:
         gone = [pk for pk in self.stored if pk not in self.seen]
         for chunk in _chunks(gone):
             StepSplit.objects.filter(dossier_id__in=chunk).delete()
-        # A first scan stores a split per running dossier (13,645 at 700,000 dossiers a year):
+        # A first scan stores a split per running dossier (17,000 at a million dossiers):
         # bulk_create's per-instance preparation, or a statement of thousands of placeholders
-        # for the driver to parse, took seconds. PostgreSQL: one statement over arrays;
-        # SQLite: executemany, in process.
-        adapt = connection.ops.adapt_datetimefield_value
+        # for the driver to parse, took seconds, and arrays as parameters 0.9 s, the driver
+        # quoting each element. PostgreSQL: one statement, a text array per column
+        # (``core/bulk.py``); SQLite: executemany, in process.
+        postgresql = connection.vendor == "postgresql"
+        adapt = (lambda v: v) if postgresql else connection.ops.adapt_datetimefield_value
         rows = [(pk, key, None, "", None, None) if split is None else
                 (pk, key, split[0], split[1], adapt(split[2]), adapt(split[3]))
                 for pk, (key, split) in self.fresh.items()]
@@ -227,12 +230,11 @@ class _Splits:
                   "near_from = excluded.near_from")
         table = StepSplit._meta.db_table
         with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    f"INSERT INTO {table} {columns} SELECT * FROM unnest("  # noqa: S608
-                    "%s::bigint[], %s::text[], %s::smallint[], %s::text[], "
-                    f"%s::timestamptz[], %s::timestamptz[]) {upsert}",
-                    [list(column) for column in zip(*rows, strict=True)])
+            if postgresql:
+                select = bulk.unnest_select(
+                    ("bigint", "text", "smallint", "text", "timestamptz", "timestamptz"))
+                cursor.execute(f"INSERT INTO {table} {columns} {select} {upsert}",  # noqa: S608
+                               [bulk.array_literal(c) for c in zip(*rows, strict=True)])
             else:
                 cursor.executemany(f"INSERT INTO {table} {columns} "  # noqa: S608
                                    f"VALUES (%s, %s, %s, %s, %s, %s) {upsert}", rows)
@@ -327,6 +329,21 @@ def apply(found: dict[str, Found], now: datetime) -> ScanResult:
         for chunk in _chunks(fresh):
             known.update(Alert.objects.filter(cause__in=chunk).values_list("cause", flat=True))
         new = [found[cause] for cause in fresh if cause not in known]
+        created = _insert(new, now)
+        result.raised = len(created)
+        result.notified = notify(created, {item.cause: item for item in new})
+    return result
+
+
+def _insert(new: list[Found], now: datetime) -> list[Alert]:
+    """Insert the alerts of ``new``, skipping a cause a concurrent scan raised meanwhile;
+    the alerts this scan inserted. PostgreSQL: one statement returning their ids (a first
+    scan raises thousands: ``bulk_create`` prepared each instance and the inserted rows were
+    read back by cause, a second of the first scan at a million dossiers); SQLite:
+    ``bulk_create`` and the rows read back by this scan's ``raised_at``."""
+    if not new:
+        return []
+    if connection.vendor != "postgresql":
         Alert.objects.bulk_create(
             [Alert(kind=item.kind.value, cause=item.cause, dossier_id=item.dossier_id,
                    agency_id=item.agency_id, step=item.step, due_at=item.due_at,
@@ -335,9 +352,21 @@ def apply(found: dict[str, Found], now: datetime) -> ScanResult:
         created: list[Alert] = []
         for chunk in _chunks([item.cause for item in new]):
             created += Alert.objects.filter(cause__in=chunk, raised_at=now)
-        result.raised = len(created)
-        result.notified = notify(created, {item.cause: item for item in new})
-    return result
+        return created
+    columns = ("kind", "cause", "dossier_id", "agency_id", "step", "due_at", "raised_at")
+    rows = [(item.kind.value, item.cause, item.dossier_id, item.agency_id, item.step,
+             item.due_at, now) for item in new]
+    select = bulk.unnest_select(("text", "text", "bigint", "bigint", "text", "timestamptz",
+                                 "timestamptz"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {Alert._meta.db_table} ({', '.join(columns)}) "  # noqa: S608
+                       f"{select} ON CONFLICT (cause) DO NOTHING RETURNING id, cause",
+                       [bulk.array_literal(c) for c in zip(*rows, strict=True)])
+        ids = dict((cause, pk) for pk, cause in cursor.fetchall())
+    return [Alert(pk=ids[item.cause], kind=item.kind.value, cause=item.cause,
+                  dossier_id=item.dossier_id, agency_id=item.agency_id, step=item.step,
+                  due_at=item.due_at, raised_at=now)
+            for item in new if item.cause in ids]
 
 
 def scan(now: datetime | None = None, config: Rules | None = None) -> ScanResult:
@@ -416,7 +445,10 @@ def notify(alerts: list[Alert], found: dict[str, Found]) -> int:
     assignees = {alert.pk: found[alert.cause].assignee_id for alert in alerts}
     who = recipients(alerts, assignees)
     users = User.objects.in_bulk({pk for ids in who.values() for pk in ids})
-    dossiers = Dossier.objects.select_related("procedure", "agency").in_bulk(
+    # Only what the messages show (notify/outbox.py: _with_dossier, _dossier_link): a
+    # procedure's row carries its whole definition.
+    dossiers = Dossier.objects.select_related("procedure", "agency").only(
+        "code", "applicant_name", "due_at", "procedure__name", "agency__name").in_bulk(
         {alert.dossier_id for alert in alerts})
     messages = []
     for alert in alerts:

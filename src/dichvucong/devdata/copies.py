@@ -175,7 +175,8 @@ def copy_history(count: int, *, rebuild: bool = True,
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # the planner must see the facts' new size
                 for table in ("monitor_dossierfact", "monitor_dailyfact",
-                              "monitor_agencydailyfact", "monitor_agencymonthlyfact"):
+                              "monitor_agencydailyfact", "monitor_agencymonthlyfact",
+                              "monitor_fieldmonthlyfact"):
                     cursor.execute(f"ANALYZE {table}")
         done.facts_seconds = time.perf_counter() - started
     return done

@@ -11,7 +11,8 @@ Public API (stable; the history generator and the open-data export call it):
 * :func:`rebuild` ``(start=None, end=None)``: recompute the facts from the dossiers, their events
   and ratings with set-based SQL (``INSERT … SELECT … GROUP BY``), for every dossier (no
   arguments) or for the dossiers received or finished in ``[start, end]`` (local dates,
-  inclusive), the daily facts of those days and the monthly sums of their months. Runs the
+  inclusive), the daily facts of those days and the monthly sums (per agency; per agency,
+  field and ward) of their months. Runs the
   same on SQLite and PostgreSQL. Command:
   ``dichvucong rebuild_facts [--start YYYY-MM-DD] [--end YYYY-MM-DD]``.
 * :data:`MEASURES`: the one definition of every daily measure: the day it is anchored on, the
@@ -71,6 +72,7 @@ from dichvucong.monitor.models import (
     AgencyMonthlyFact,
     DailyFact,
     DossierFact,
+    FieldMonthlyFact,
     Workday,
 )
 from dichvucong.workflow.deadlines import WorkingCalendar
@@ -319,6 +321,7 @@ _KEY_COLUMNS = ("day", *KEY_FIELDS)
 
 _AGENCY_KEY_COLUMNS = ("day", "agency_id", "channel")
 _MONTHLY_KEY_COLUMNS = ("month", "agency_id", "channel")
+_FIELD_MONTHLY_KEY_COLUMNS = ("month", "agency_id", "field_id", "ward_id", "channel")
 
 
 def _upsert(table: str, keys: tuple[str, ...], deltas: Mapping[tuple, Mapping[str, int]]
@@ -335,22 +338,26 @@ def _upsert(table: str, keys: tuple[str, ...], deltas: Mapping[tuple, Mapping[st
 
 
 def _apply(deltas: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add ``deltas`` to the daily facts and to their per-agency daily and monthly sums, one
-    upsert per key, in key order (so that two transactions touching the same rows lock them in
-    the same order)."""
+    """Add ``deltas`` to the daily facts and to their sums (per agency and day, per agency and
+    month, per agency, field, ward and month), one upsert per key, in key order (so that two
+    transactions touching the same rows lock them in the same order)."""
     if not deltas:
         return
     _upsert("monitor_dailyfact", _KEY_COLUMNS, deltas)
     by_agency: dict[tuple, dict[str, int]] = {}
     by_month: dict[tuple, dict[str, int]] = {}
+    by_field_month: dict[tuple, dict[str, int]] = {}
     for key, sums in deltas.items():
-        day, agency, _procedure, _field, _ward, channel = key
+        day, agency, _procedure, field_id, ward, channel = key
+        month = day.replace(day=1)
         for target in (by_agency.setdefault((day, agency, channel), {}),
-                       by_month.setdefault((day.replace(day=1), agency, channel), {})):
+                       by_month.setdefault((month, agency, channel), {}),
+                       by_field_month.setdefault((month, agency, field_id, ward, channel), {})):
             for name, value in sums.items():
                 target[name] = target.get(name, 0) + value
     _upsert("monitor_agencydailyfact", _AGENCY_KEY_COLUMNS, by_agency)
     _upsert("monitor_agencymonthlyfact", _MONTHLY_KEY_COLUMNS, by_month)
+    _upsert("monitor_fieldmonthlyfact", _FIELD_MONTHLY_KEY_COLUMNS, by_field_month)
 
 
 def _difference(old: Mapping[Key, Mapping[str, int]], new: Mapping[Key, Mapping[str, int]]
@@ -545,8 +552,9 @@ def _month_of(column: str) -> str:
 
 
 def _rebuild_months(start: dt.date | None, end: dt.date | None) -> None:
-    """The monthly sums of every month touching ``start`` … ``end``, whole, from the per-agency
-    daily facts (the days of those months outside the range are as they were)."""
+    """The monthly sums of every month touching ``start`` … ``end``, whole: per agency from the
+    per-agency daily facts, per field from the daily facts (the days of those months outside
+    the range are as they were)."""
     low = start.replace(day=1) if start else None
     high = (end.replace(day=1) + dt.timedelta(days=32)).replace(day=1) if end else None
     months, bounds, params = Q(), "", []
@@ -562,3 +570,7 @@ def _rebuild_months(start: dt.date | None, end: dt.date | None) -> None:
     _insert_sums("monitor_agencymonthlyfact", _MONTHLY_KEY_COLUMNS,
                  (_month_of("day"), "agency_id", "channel"), "monitor_agencydailyfact", bounds,
                  params)
+    FieldMonthlyFact.objects.filter(months).delete()
+    _insert_sums("monitor_fieldmonthlyfact", _FIELD_MONTHLY_KEY_COLUMNS,
+                 (_month_of("day"), "agency_id", "field_id", "ward_id", "channel"),
+                 "monitor_dailyfact", bounds, params)

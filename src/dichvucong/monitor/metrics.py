@@ -77,6 +77,7 @@ from dichvucong.monitor.models import (
     ChannelBucket,
     DailyFact,
     DossierFact,
+    FieldMonthlyFact,
     Indicator,
 )
 from dichvucong.nationalsync import rates as sync_rates
@@ -246,29 +247,32 @@ def _next_month(day: dt.date) -> dt.date:
 def _parts(scope: Scope, by: str | None = None) -> list[QuerySet]:
     """The fact rows of the scope, as querysets whose sums add up to the scope's.
 
-    When neither the scope nor the grouping needs procedures, fields or wards (the city's
-    pages), the per-agency sums: of whole months for the whole calendar months inside the
-    period, of days for the days before and after them; so the cost follows agencies × channels
-    × (months + days at the edges), not the number of dossiers or the length of the period.
-    ``by="day"`` needs days; ``by="month"`` groups by month (its first day, as ``day``).
-    Otherwise the daily facts."""
+    The whole calendar months inside the period are read from monthly sums, the days before
+    and after them from daily ones; so the cost follows the keys × (months + days at the
+    edges), not the number of dossiers or the length of the period. When neither the scope nor
+    the grouping needs procedures, fields or wards (the city's pages), the per-agency sums;
+    when they need fields or wards but no procedure (a field's dashboard, the fields, the
+    wards), the months per field and the daily facts at the edges; a procedure, or
+    ``by="day"``, the daily facts alone. ``by="month"`` groups by month (its first day, as
+    ``day``)."""
     coarse = (scope.procedure_id is None and scope.field_id is None and scope.ward_id is None
               and by in (None, "agency", "channel", "day", "month"))
-    if not coarse:
-        return [DailyFact.objects.filter(scope.days(), scope.dimensions())]
+    by_field = (scope.procedure_id is None
+                and by in (None, "agency", "channel", "month", "field", "ward"))
+    daily = AgencyDailyFact if coarse else DailyFact
     whole_from = scope.start if scope.start.day == 1 else _next_month(scope.start)
     after = scope.end + dt.timedelta(days=1)
     whole_until = after.replace(day=1)  # exclusive
-    if by == "day" or whole_from >= whole_until:
-        return [AgencyDailyFact.objects.filter(scope.days(), scope.dimensions())]
-    parts = [AgencyMonthlyFact.objects.filter(scope.dimensions(), month__gte=whole_from,
-                                              month__lt=whole_until)]
+    if by == "day" or whole_from >= whole_until or not (coarse or by_field):
+        return [daily.objects.filter(scope.days(), scope.dimensions())]
+    monthly = AgencyMonthlyFact if coarse else FieldMonthlyFact
+    parts = [monthly.objects.filter(scope.dimensions(), month__gte=whole_from,
+                                    month__lt=whole_until)]
     if by == "month":
         parts[0] = parts[0].annotate(day=F("month"))
     for low, high in ((scope.start, whole_from), (whole_until, after)):
         if low < high:
-            parts.append(AgencyDailyFact.objects.filter(scope.dimensions(), day__gte=low,
-                                                        day__lt=high))
+            parts.append(daily.objects.filter(scope.dimensions(), day__gte=low, day__lt=high))
     return parts
 
 
@@ -795,8 +799,8 @@ def sync_rate(scope: Scope, received: int | None = None) -> sync_rates.SyncRate:
     """The scope's sync with the national portal: its received dossiers (``received``, if the
     figures were read already) by sync state, and the backlog of its agencies now."""
     if received is None:
-        received = int(DailyFact.objects.filter(scope.days(), scope.dimensions())
-                       .aggregate(n=Sum("received"))["n"] or 0)
+        received = sum(int(part.aggregate(n=Sum("received"))["n"] or 0)
+                       for part in _parts(scope))
     counts = _not_synced(scope).values()
     return sync_rates.SyncRate(
         dossiers_due=received, dossiers_waiting=sum(c[0] for c in counts),

@@ -195,6 +195,35 @@ class AgencyMonthlyFact(FactMeasures):
         return f"{self.month:%Y-%m} {self.agency_id} {self.channel}"
 
 
+class FieldMonthlyFact(FactMeasures):
+    """The daily facts summed over procedures and days: per calendar month (``month`` is its
+    first day) × agency × field × ward × channel. A field's, a ward's or the fields' figures
+    over months read one row per month where the daily facts have one per day and procedure
+    (the busiest field's year: about 9× fewer rows); only a procedure's figures, and the days
+    at a period's ragged ends, read the daily facts (``metrics._parts``)."""
+
+    month = models.DateField()
+    # No index of its own: the (agency, …) index below leads with it.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    # Nor this one: the (field, month) index below leads with it.
+    field = models.ForeignKey("catalog.Field", on_delete=models.CASCADE, related_name="+",
+                              db_index=False)
+    ward_id = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "agency", "field", "ward_id", "channel"],
+                                    name="monitor_one_field_monthly_fact"),
+        ]
+        indexes = [models.Index(fields=["agency", "month"]),
+                   models.Index(fields=["field", "month"])]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.agency_id} {self.field_id} {self.channel}"
+
+
 class Workday(models.Model):
     """The city's working calendar as a table, so that SQL can count working days:
     ``ordinal`` is the number of working days from the table's first day to ``day`` included."""

@@ -25,11 +25,11 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from dichvucong.core import kicks
+from dichvucong.core import bulk, kicks
 from dichvucong.notify import texts
 from dichvucong.notify.models import Notification, NotificationChannel, Status
 from dichvucong.notify.preferences import Recipient, recipient_for
@@ -95,9 +95,13 @@ def enqueue_many(messages: Iterable[dict[str, Any]]) -> int:
         batch = rows[start:start + BATCH]
         existing = set(Notification.objects.filter(
             dedupe_key__in={row.dedupe_key for row in batch}).values_list("dedupe_key", "channel"))
-        Notification.objects.bulk_create(
-            [row for row in batch if (row.dedupe_key, row.channel) not in existing],
-            ignore_conflicts=True)  # a concurrent twin wins the unique constraint
+        fresh = [row for row in batch if (row.dedupe_key, row.channel) not in existing]
+        # A concurrent twin wins the unique constraint. PostgreSQL: without the driver quoting
+        # every value (core/bulk.py; the alert scan's thousands of messages).
+        if connection.vendor == "postgresql":
+            bulk.insert_ignoring_conflicts(fresh)
+        else:
+            Notification.objects.bulk_create(fresh, ignore_conflicts=True)
     if any(row.status == Status.PENDING for row in rows):
         kicks.after_commit(kick)
     return len(rows)
