@@ -3,7 +3,7 @@ and a result's file."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dichvucong.accounts.models import User
 from dichvucong.core import storage
@@ -26,12 +26,23 @@ def results_of_holder(user: User) -> QuerySet[Result]:
     ).select_related("agency").order_by("-issue_date", "-id")
 
 
+def _downloadable() -> QuerySet[Result]:
+    """Signed results still valid (not revoked, not replaced), with their file."""
+    return Result.objects.filter(signing_state=SigningState.DONE,
+                                 status=Status.VALID).exclude(pdf="")
+
+
 def dossiers_with_result_available(dossier_ids) -> set[int]:
     """Of ``dossier_ids``, those with a signed result the citizen can download now (signed and
     still valid: not revoked, not replaced)."""
-    return set(Result.objects.filter(dossier_id__in=dossier_ids, signing_state=SigningState.DONE,
-                                     status=Status.VALID).exclude(pdf="")
+    return set(_downloadable().filter(dossier_id__in=dossier_ids)
                .values_list("dossier_id", flat=True))
+
+
+def result_available_column() -> Exists:
+    """``dossiers_with_result_available``'s rule as a column of a query of dossiers
+    (``.annotate(result_available=…)``): the dossiers and this in one statement."""
+    return Exists(_downloadable().filter(dossier_id=OuterRef("pk")))
 
 
 def results_of_dossier(dossier: Dossier) -> list[Result]:
