@@ -24,7 +24,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
-from pydantic import StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from dichvucong.apiclients.auth import OAuth2, system_call
 from dichvucong.apiclients.scopes import DOSSIERS_FILE, DOSSIERS_READ
@@ -50,7 +50,10 @@ FILE = [OAuth2(DOSSIERS_FILE, person=True), django_auth]
 Code = Annotated[str, StringConstraints(min_length=1)]
 
 
-class EventOut(Schema):
+# The answers are plain pydantic models, not ninja's ``Schema``: the views give them dicts, and a
+# ``Schema`` reads each field of each row through its getter for Django objects (0.5 ms for a
+# page of 20 dossiers against 0.05 ms; issue #19). The OpenAPI document is the same.
+class EventOut(BaseModel):
     action: str
     label: str
     to_state: str
@@ -58,7 +61,7 @@ class EventOut(Schema):
     note: str
 
 
-class DossierOut(Schema):
+class DossierOut(BaseModel):
     id: int
     code: str
     procedure_code: str
