@@ -105,3 +105,18 @@ def test_a_role_granted_shows_at_the_next_request(client):
     official = User.objects.get(username="motcua.haichau").memberships.first()
     Membership.objects.create(user=citizen, agency=official.agency, role=official.role)
     assert client.get("/mot-cua/").status_code == 200
+
+
+def test_a_public_answer_to_a_signed_in_citizen_reads_no_user(client, django_assert_num_queries):
+    """The catalogue's JSON is the same for everyone: a session owing no second factor says so
+    itself, and nothing reads the user (issue #19)."""
+    client.force_login(User.objects.get(username="congdan"))
+    assert client.get("/api/v1/catalog/procedures").status_code == 200
+    with django_assert_num_queries(1):  # the session
+        assert client.get("/api/v1/catalog/procedures").status_code == 200
+    # A session that still owes its second factor is stopped as before, public or not.
+    session = client.session
+    session["dichvucong_second_factor"] = "owed"
+    session.save()
+    refused = client.get("/api/v1/catalog/procedures")
+    assert refused.status_code == 403 and refused.json()["code"] == "second_factor_required"
