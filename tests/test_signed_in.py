@@ -120,3 +120,23 @@ def test_a_public_answer_to_a_signed_in_citizen_reads_no_user(client, django_ass
     session.save()
     refused = client.get("/api/v1/catalog/procedures")
     assert refused.status_code == 403 and refused.json()["code"] == "second_factor_required"
+
+
+def test_a_verified_session_keeps_its_device_and_loses_it_with_the_device(client):
+    """The device that verified the session is read afresh at each request (django-otp's
+    rule, the query composed once): deleted, the session owes its code again."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    official = User.objects.get(username="motcua.haichau")
+    device = TOTPDevice.objects.create(user=official, name="Ứng dụng", confirmed=True)
+    client.force_login(official)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    response = client.get("/api/v1/dossiers")
+    assert response.status_code == 200 and response.wsgi_request.user.otp_device == device
+    device.delete()
+    refused = client.get("/api/v1/dossiers")
+    assert refused.status_code == 403 and refused.json()["code"] == "second_factor_required"
+    assert DEVICE_ID_SESSION_KEY not in client.session

@@ -126,7 +126,7 @@ MIDDLEWARE = [
     # A stored public page for a visitor with no session: answered here (core.pagecache).
     "dichvucong.core.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "dichvucong.accounts.middleware.OTPMiddleware",  # django-otp's (accounts/middleware.py)
     "dichvucong.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dichvucong.apiclients.middleware.ClientCallAuditMiddleware",
