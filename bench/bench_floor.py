@@ -2,8 +2,8 @@
 test client, which keeps the database connection open between requests: on SQLite every request
 that touches the database opens one, about 2 ms), beside a bare WSGI app, Django with no
 middleware, a page from the page cache (plain and gzipped for a browser), the public
-catalogue's JSON and a citizen's dossiers through the API with a session. Alternating rounds,
-the median, CPU of this process.
+catalogue's JSON (anonymous, and with a citizen's session) and a citizen's dossiers through the
+API with a session. Alternating rounds, the median, CPU of this process.
 
     DICHVUCONG_DATA_DIR=/tmp/bench .venv/bin/python bench/bench_floor.py
     BENCH_REQUESTS=400 (per round)   BENCH_ROUNDS=5
@@ -72,6 +72,8 @@ def main() -> None:
         "home from the page cache, gzip": served(django, "/",
                                                   HTTP_ACCEPT_ENCODING="gzip, deflate, br"),
         "API: the catalogue, anonymous": served(django, "/api/v1/catalog/procedures"),
+        "API: the catalogue, a session": served(django, "/api/v1/catalog/procedures",
+                                                HTTP_COOKIE=session),
         "API: my dossiers, a session": served(django, "/api/v1/dossiers", HTTP_COOKIE=session),
     }
     for call in cases.values():

@@ -79,6 +79,15 @@ def test_the_cache_misses_instead_of_failing_with_redis_down():
     assert cache.get_or_set("k", 2) == 2
 
 
+def test_the_cache_makes_one_redis_client_per_connection_pool():
+    """Not one per call (issue #19: making one cost three times the GET it was made for)."""
+    cache = TolerantRedisCache(CLOSED_REDIS, {})
+    client = cache._cache.get_client("k")
+    assert cache._cache.get_client("j") is client
+    assert client.connection_pool is cache._cache.get_client("k", write=True).connection_pool
+    assert cache.get("k", "default") == "default"  # still a miss with Redis down
+
+
 class _FullDisk:
     """A file that takes half of what is written, then answers ENOSPC, as a full disk does."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -117,3 +118,38 @@ def test_a_dossier_whose_fee_was_asked_for_reads_with_its_events(client, citizen
     events = {e["action"]: e["label"] for e in response.json()["events"]}
     assert events["fee_requested"] == {"vi": "Yêu cầu nộp phí, lệ phí",
                                        "en": "Fee payment requested"}[language]
+
+
+def _result(dossier, number: str, **fields):
+    from dichvucong.results.models import Result, SigningState
+
+    return Result.objects.create(
+        number=number, token=number.replace("/", "-"), year=2026, sequence=int(number[:6]),
+        agency=dossier.agency, dossier=dossier, title="Giấy khai sinh",
+        holder_name="Nguyễn Văn An", issue_date=date(2026, 3, 5), pdf="ket-qua/kq.pdf",
+        signing_state=SigningState.DONE, **fields)
+
+
+def test_a_result_ready_to_download_shows_in_the_list_and_the_dossier_in_one_query(
+        client, citizen, django_assert_num_queries):
+    """The result's availability is a column of the dossiers' query (issue #19): the list
+    reads the session, the user with their roles, and the dossiers; nothing else."""
+    from dichvucong.results.models import Status
+    from tests import builders
+
+    def done(code: str):
+        return builders.row(code=code, state="done", applicant_name="An", channel="online")
+
+    ready, revoked = done("H17.31-260305-0001"), done("H17.31-260305-0002")
+    _result(ready, "000001/2026/KQ")
+    _result(revoked, "000002/2026/KQ", status=Status.REVOKED)
+    done("H17.31-260305-0003")  # no result
+    client.get("/api/v1/dossiers")
+    with django_assert_num_queries(3):
+        listed = client.get("/api/v1/dossiers").json()
+    labels = {d["code"]: d["state_label"] for d in listed}
+    assert labels["H17.31-260305-0001"] == "Đã có kết quả — tải về"
+    assert labels["H17.31-260305-0002"] == labels["H17.31-260305-0003"] != \
+        labels["H17.31-260305-0001"]
+    for code, label in labels.items():
+        assert client.get(f"/api/v1/dossiers/{code}").json()["state_label"] == label

@@ -114,12 +114,12 @@ def test_redis_url_switches_huey_caches_and_sessions_to_redis(tmp_path):
          "REDIS_URL": "redis://127.0.0.1:6379/0"}, show)
     assert result.stdout.split() == ["huey.RedisHuey",
                                      "dichvucong.core.cache.TolerantRedisCache",
-                                     "django.contrib.sessions.backends.cached_db"]
+                                     "dichvucong.core.sessions.cached_db"]
     # Without Redis, sessions stay in the database: a process's own memory would keep a
     # session another process ended (logout).
     result = _run_settings({"DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(tmp_path)},
                            show)
-    assert result.stdout.split()[2] == "django.contrib.sessions.backends.db"
+    assert result.stdout.split()[2] == "dichvucong.core.sessions.db"
 
 
 @pytest.mark.django_db

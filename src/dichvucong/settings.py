@@ -126,7 +126,7 @@ MIDDLEWARE = [
     # A stored public page for a visitor with no session: answered here (core.pagecache).
     "dichvucong.core.pagecache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "dichvucong.accounts.middleware.OTPMiddleware",  # django-otp's (accounts/middleware.py)
     "dichvucong.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dichvucong.apiclients.middleware.ClientCallAuditMiddleware",
@@ -350,6 +350,8 @@ else:
 # Rate limits do not count in the cache (core.ratelimit: the database, or Redis when set).
 # "pages": the anonymous public pages (core.pagecache), invalidated through the database, so
 # each process's own memory is enough without Redis.
+# Django's database sessions, the row read by a query composed once (core/sessions).
+SESSION_ENGINE = "dichvucong.core.sessions.db"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
           "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                     "LOCATION": "pages", "OPTIONS": {"MAX_ENTRIES": 5000}}}
@@ -362,7 +364,7 @@ if REDIS_URL:
     # Sessions read from Redis and written through to the database (nothing lost with Redis).
     # Not without Redis: in one process's memory, a session ended in another process (logout)
     # would live on in this one.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "dichvucong.core.sessions.cached_db"
 
 # Security. Secure by default; demo and tests run over plain HTTP on loopback.
 SECURE = MODE == "production"

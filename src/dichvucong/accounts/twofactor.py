@@ -51,11 +51,16 @@ def owed(user: User) -> str:
 
 
 def state(request) -> str:
-    """What the session owes (cached in it; ``forget`` resets it)."""
+    """What the session owes (cached in it; ``forget`` resets it). A session that owes
+    nothing says so without the user being read: a public answer (the catalogue's JSON) to a
+    signed-in citizen then reads no user at all; a view that needs the user reads them, with
+    Django's checks (issue #19)."""
+    cached = request.session.get(STATE_KEY)
+    if cached == DONE:
+        return DONE
     user = request.user
     if not user.is_authenticated or user.is_verified():
         return DONE
-    cached = request.session.get(STATE_KEY)
     if cached is None:  # a session from before the login kept it
         cached = request.session[STATE_KEY] = owed(user)
     return cached

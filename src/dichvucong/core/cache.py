@@ -9,9 +9,28 @@ import logging
 from typing import Any
 
 import redis
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
 logger = logging.getLogger(__name__)
+
+
+class ReusedClient(RedisCacheClient):
+    """One redis-py client per connection pool, where Django's makes one for every call:
+    making one (its table of about 170 reply handlers) cost 0.15 ms of CPU, three times the
+    GET it was made for, and a signed-in request makes one or two (the session, the page
+    cache). A client holds no connection of its own (the pool lends them); a cache object,
+    and so this, belongs to one thread (Django's ``caches``)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, redis.Redis] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
 
 
 class TolerantRedisCache(RedisCache):
@@ -21,6 +40,7 @@ class TolerantRedisCache(RedisCache):
         options.setdefault("socket_connect_timeout", 1)
         options.setdefault("socket_timeout", 1)
         super().__init__(server, params)
+        self._class = ReusedClient
 
     def _tolerant(self, name: str, default: Any, *args, **kwargs) -> Any:
         try:

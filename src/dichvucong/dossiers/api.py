@@ -24,7 +24,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from ninja.security import django_auth
-from pydantic import StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from dichvucong.apiclients.auth import OAuth2, system_call
 from dichvucong.apiclients.scopes import DOSSIERS_FILE, DOSSIERS_READ
@@ -39,7 +39,7 @@ from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, LifecycleRo
 from dichvucong.dossiers.models import AgentConsent, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.notify.gateways import DeliveryError
-from dichvucong.results.queries import dossiers_with_result_available
+from dichvucong.results.queries import result_available_column
 
 router = Router(tags=["dossiers"], auth=django_auth)
 consents_router = Router(tags=["consents"], auth=django_auth)
@@ -50,7 +50,10 @@ FILE = [OAuth2(DOSSIERS_FILE, person=True), django_auth]
 Code = Annotated[str, StringConstraints(min_length=1)]
 
 
-class EventOut(Schema):
+# The answers are plain pydantic models, not ninja's ``Schema``: the views give them dicts, and a
+# ``Schema`` reads each field of each row through its getter for Django objects (0.5 ms for a
+# page of 20 dossiers against 0.05 ms; issue #19). The OpenAPI document is the same.
+class EventOut(BaseModel):
     action: str
     label: str
     to_state: str
@@ -58,7 +61,7 @@ class EventOut(Schema):
     note: str
 
 
-class DossierOut(Schema):
+class DossierOut(BaseModel):
     id: int
     code: str
     procedure_code: str
@@ -192,12 +195,10 @@ def list_dossiers(request, before: int | None = None, limit: int = 20):
     limit = max(1, min(limit, 100))
     qs = (_visible(request).exclude(state="draft")
           .select_related("procedure", "agency", "submitted_by").only(*OUT_FIELDS)
-          .order_by("-id"))
+          .annotate(result_available=result_available_column()).order_by("-id"))
     if before is not None:
         qs = qs.filter(id__lt=before)
-    page = list(qs[:limit])
-    available = dossiers_with_result_available([d.pk for d in page])
-    return [_out(d, d.pk in available) for d in page]
+    return [_out(d, d.result_available) for d in qs[:limit]]
 
 
 def _visible(request):
@@ -209,22 +210,25 @@ def _visible(request):
     return access.followed_dossiers(request.user)
 
 
-def _mine(request, code: str, *only: str) -> Dossier:
+def _mine(request, code: str, *only: str, **annotations) -> Dossier:
     """A dossier the caller may see (``_visible``); 404 for any other. ``only``: the columns a
     read needs, when it only reads."""
     dossiers = _visible(request).select_related("procedure", "agency", "submitted_by")
-    return get_object_or_404(dossiers.only(*only) if only else dossiers, code=code)
+    dossiers = dossiers.only(*only) if only else dossiers
+    return get_object_or_404(dossiers.annotate(**annotations) if annotations else dossiers,
+                             code=code)
 
 
 @router.get("/{code}", response=DossierDetailOut, auth=READ,
             summary="A dossier with its events")
 def get_dossier(request, code: str):
-    dossier = _mine(request, code, *OUT_FIELDS, "form_data")
+    dossier = _mine(request, code, *OUT_FIELDS, "form_data",
+                    result_available=result_available_column())
     # The citizen's timeline: no internal steps, no officers' notes to each other.
     events = [{"action": e.kind, "label": e.label, "to_state": e.state, "at": e.at,
                "note": e.note} for e in citizen_view.timeline(dossier.events.all())]
-    available = bool(dossiers_with_result_available([dossier.pk]))
-    return {**_out(dossier, available), "form_data": dossier.form_data, "events": events}
+    return {**_out(dossier, dossier.result_available), "form_data": dossier.form_data,
+            "events": events}
 
 
 class NoteIn(Schema):

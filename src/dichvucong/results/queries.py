@@ -28,7 +28,7 @@ def results_of_holder(user: User) -> QuerySet[Result]:
 
 def _downloadable() -> QuerySet[Result]:
     """The results a citizen can download now: signed and still valid (not revoked, not
-    replaced)."""
+    replaced), with their file."""
     return Result.objects.filter(signing_state=SigningState.DONE,
                                  status=Status.VALID).exclude(pdf="")
 
@@ -40,11 +40,16 @@ def dossiers_with_result_available(dossier_ids) -> set[int]:
                .values_list("dossier_id", flat=True))
 
 
+def result_available_column() -> Exists:
+    """``dossiers_with_result_available``'s rule as a column of a query of dossiers
+    (``.annotate(result_available=…)``): the dossiers and this in one statement."""
+    return Exists(_downloadable().filter(dossier_id=OuterRef("pk")))
+
+
 def with_result_available(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
-    """``dossiers``, each with ``result_available``: ``dossiers_with_result_available``'s rule
-    asked in the list's own query (a query less for a list)."""
-    return dossiers.annotate(result_available=Exists(
-        _downloadable().filter(dossier_id=OuterRef("pk"))))
+    """``dossiers``, each with ``result_available`` (``result_available_column``): a query less
+    for a list."""
+    return dossiers.annotate(result_available=result_available_column())
 
 
 def results_of_dossier(dossier: Dossier) -> list[Result]:
