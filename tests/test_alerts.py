@@ -445,7 +445,8 @@ def test_the_partial_index_conditions_are_the_migrations():
 
 def test_every_scan_query_on_the_dossiers_reads_a_partial_index(procedure, justice, people):
     """The scan must not read the history: each of its queries on the dossier table is planned
-    on one of the alert scan's partial indexes, with the parameters as the scan binds them."""
+    on a partial index of the open dossiers (the alert scan's own, or the reception queue's),
+    with the parameters as the scan binds them."""
     from django.db import connection
 
     make(procedure, justice, people, state="examining", submitted=at(2027, 1, 28, 9),
@@ -472,4 +473,6 @@ def test_every_scan_query_on_the_dossiers_reads_a_partial_index(procedure, justi
             else:
                 cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
             plan = " ".join(str(cell) for row in cursor.fetchall() for cell in row)
-            assert "alert_dossier_" in plan, (sql, plan)
+            # The reception queue's index (dossiers/0015) holds the same submitted dossiers as
+            # the scan's own, and a planner may take either.
+            assert "alert_dossier_" in plan or "reception_queue" in plan, (sql, plan)
