@@ -51,17 +51,20 @@ def unnest_select(types: Sequence[str]) -> str:
 
 
 def insert_ignoring_conflicts(objs: Sequence[Any]) -> None:
-    """PostgreSQL: ``objs`` (unsaved instances of one model, ids from its sequence) inserted in
-    one statement, a row conflicting with a unique constraint skipped, as
-    ``bulk_create(ignore_conflicts=True)`` does, without preparing each value through the
-    driver. Values as :meth:`Field.pre_save` gives them (``auto_now_add`` set); JSON as its
-    text."""
+    """``objs`` (unsaved instances of one model, ids from its sequence) inserted, a row
+    conflicting with a unique constraint skipped, as ``bulk_create(ignore_conflicts=True)``
+    does, which it is on other databases. PostgreSQL: in one statement, without preparing each
+    value through the driver; values as :meth:`Field.pre_save` gives them (``auto_now_add``
+    set), JSON as its text."""
     if not objs:
         return
     from django.db import connection
     from django.db.models import JSONField
 
     meta = type(objs[0])._meta
+    if connection.vendor != "postgresql":
+        meta.model.objects.bulk_create(objs, ignore_conflicts=True)
+        return
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     columns: list[list[Any]] = [[] for _ in fields]
     for obj in objs:

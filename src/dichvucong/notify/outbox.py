@@ -25,7 +25,7 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,10 +98,7 @@ def enqueue_many(messages: Iterable[dict[str, Any]]) -> int:
         fresh = [row for row in batch if (row.dedupe_key, row.channel) not in existing]
         # A concurrent twin wins the unique constraint. PostgreSQL: without the driver quoting
         # every value (core/bulk.py; the alert scan's thousands of messages).
-        if connection.vendor == "postgresql":
-            bulk.insert_ignoring_conflicts(fresh)
-        else:
-            Notification.objects.bulk_create(fresh, ignore_conflicts=True)
+        bulk.insert_ignoring_conflicts(fresh)
     if any(row.status == Status.PENDING for row in rows):
         kicks.after_commit(kick)
     return len(rows)

@@ -46,12 +46,6 @@ def result_available_column() -> Exists:
     return Exists(_downloadable().filter(dossier_id=OuterRef("pk")))
 
 
-def with_result_available(dossiers: QuerySet[Dossier]) -> QuerySet[Dossier]:
-    """``dossiers``, each with ``result_available`` (``result_available_column``): a query less
-    for a list."""
-    return dossiers.annotate(result_available=result_available_column())
-
-
 def results_of_dossier(dossier: Dossier) -> list[Result]:
     # No replacement joined: the panels that list them do not show it (results/manage.html,
     # which does, reads its one result itself).
