@@ -11,9 +11,17 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dichvucong.settings_test")
 os.environ.setdefault("DICHVUCONG_MODE", "test")
+
+# Tests assert behaviour, never time: Hypothesis's own clocks (a deadline per example, the check
+# that inputs are generated fast enough) failed tests for the shared machine's load.
+hypothesis_settings.register_profile(
+    "dichvucong", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("dichvucong")
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 

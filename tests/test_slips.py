@@ -467,6 +467,47 @@ def test_the_slips_use_be_vietnam_pro():
     assert b"BeVietnamPro" in content
 
 
+def test_the_slips_typeface_is_used_without_the_tables_the_pdfs_drop(settings, tmp_path):
+    """fontTools decoded the layout tables again at every subsetting, though fpdf2 drops them."""
+    from fontTools.ttLib import TTFont
+
+    settings.DATA_DIR = tmp_path
+    fonts.font_set.cache_clear()
+    try:
+        lean = fonts.font_set().files
+        for style, path in lean.items():
+            assert path.parent == tmp_path / "fonts"
+            font = TTFont(str(path))
+            assert not set(fonts.UNUSED_TABLES) & set(font.keys()), style
+            assert "glyf" in font and len(font.getGlyphOrder()) > 300
+        before = {path: path.stat().st_mtime_ns for path in lean.values()}
+        fonts.font_set.cache_clear()
+        assert fonts.font_set().files == lean  # made once, found again by the next process
+        assert {path: path.stat().st_mtime_ns for path in lean.values()} == before
+        text = pdf_text(render.render_reception_slip(received_dossier()))
+        assert NAME in text and HAI_CHAU in text
+    finally:
+        fonts.font_set.cache_clear()
+
+
+@pytest.mark.parametrize("text", ["Họ, chữ đệm, tên người yêu cầu: ", "Nguyễn Thị Ánh Tuyết",
+                                  "Số định danh cá nhân: 001234567890", "Đà Nẵng"])
+@pytest.mark.parametrize("x", [25.0, 120.0])
+def test_a_text_that_fits_is_drawn_where_fpdf2s_line_breaking_would_put_it(text, x):
+    """``SlipPDF.write`` skips fpdf2's line breaking for a text that fits: the same drawing."""
+    from fpdf import FPDF
+
+    pages = []
+    for write in (render.SlipPDF.write, FPDF.write):
+        pdf = render.SlipPDF("01", "t")
+        pdf.set_font(fonts.FAMILY, "B", render.BODY_SIZE)
+        pdf.set_x(x)
+        write(pdf, 6, text)
+        write(pdf, 6, "; ")
+        pages.append((pdf.pages[1].contents, pdf.get_x(), pdf.get_y()))
+    assert pages[0] == pages[1]
+
+
 def test_dejavu_stands_in_when_the_font_package_is_missing(monkeypatch):
     if not (fonts.DEJAVU / "DejaVuSans.ttf").is_file():
         pytest.skip("Debian's fonts-dejavu-core is not installed")

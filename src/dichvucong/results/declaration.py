@@ -199,8 +199,7 @@ def _top(pdf: DeclarationPDF, paper: Paper) -> None:
         width = pdf.epw * 0.6
         pdf.set_x(pdf.l_margin + pdf.epw - width)
         pdf.set_font(FAMILY, "I", 9)
-        pdf.multi_cell(width, 4.2, paper.reference, align=Align.R, new_x=XPos.LMARGIN,
-                       new_y=YPos.NEXT)
+        pdf.one_or_more_lines(width, 4.2, paper.reference, Align.R, XPos.LMARGIN, YPos.NEXT)
         pdf.ln(2)
     pdf.centered(pdf.epw, NATION, style="B", size=pdf.fit_size(NATION, pdf.epw, 12, "B"))
     pdf.centered(pdf.epw, MOTTO, style="B", size=12.5, height=5.8)

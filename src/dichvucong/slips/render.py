@@ -104,14 +104,39 @@ class SlipPDF(FPDF):
             letters = style.style if isinstance(style, TextEmphasis) else style
             key = "".join(sorted(ch for ch in letters.upper() if ch in "BI"))
             if key not in self._fonts_added:
-                self.add_font(FAMILY, key, str(self._font_files[key]))
-                # The subset's glyphs as the typeface has them: fpdf2 opens it with fontTools'
-                # default, which decodes and re-encodes every glyph kept to recompute bounds
-                # the subset does not change (fontTools' own subsetter does not by default).
-                # Most of a declaration's rendering time went there.
-                self.fonts[f"{FAMILY.lower()}{key}"].ttfont.recalcBBoxes = False
+                self._add_typeface(key)
                 self._fonts_added.add(key)
         super().set_font(family, style, size)
+
+    def _add_typeface(self, style: str) -> None:
+        self.add_font(FAMILY, style, str(self._font_files[style]))
+        # The subset's glyphs as the typeface has them: fpdf2 opens it with fontTools'
+        # default, which decodes and re-encodes every glyph kept to recompute bounds the
+        # subset does not change (fontTools' own subsetter does not by default). Keeping the
+        # parsed file once per process was tried twice: 3–8 % less, as the subsetting then
+        # reads the tables the parsing had read.
+        self.fonts[f"{FAMILY.lower()}{style}"].ttfont.recalcBBoxes = False
+
+    # fpdf2's line breaking measures the line again from its start at each letter, which made
+    # most of a declaration's layout time; a text that fits on the line is drawn as a cell,
+    # which puts the same glyphs at the same place (the same text-line routine draws both).
+
+    def _fits(self, text: str, width: float) -> bool:
+        return ("\n" not in text and "\u00ad" not in text
+                and self.get_string_width(text) + 2 * self.c_margin < width - 0.01)
+
+    def write(self, h=None, text="", link="", print_sh=False, wrapmode=WrapMode.WORD) -> bool:
+        if h is not None and not link and self._fits(text, self.w - self.r_margin - self.x):
+            return self.cell(None, h, text, new_x=XPos.WCONT, new_y=YPos.TOP)
+        return super().write(h, text, link, print_sh, wrapmode)
+
+    def one_or_more_lines(self, width: float, height: float, text: str, align: Align,
+                          new_x: XPos, new_y: YPos) -> None:
+        """``multi_cell`` as the slips call it: a cell when the text fits on one line."""
+        if align in (Align.L, Align.C, Align.R) and self._fits(text, width):
+            self.cell(width, height, text, align=align, new_x=new_x, new_y=new_y)
+        else:
+            self.multi_cell(width, height, text, align=align, new_x=new_x, new_y=new_y)
 
     def footer(self) -> None:
         self.set_y(-13)
@@ -138,15 +163,14 @@ class SlipPDF(FPDF):
     def centered(self, width: float, text: str, style: str = "", size: float = BODY_SIZE,
                  height: float = 5.2) -> None:
         self.set_font(FAMILY, style, size)
-        self.multi_cell(width, height, text, align=Align.C, new_x=XPos.LEFT, new_y=YPos.NEXT)
+        self.one_or_more_lines(width, height, text, Align.C, XPos.LEFT, YPos.NEXT)
 
     def paragraph(self, text: str, style: str = "", indent: float = 0,
                   align: Align = Align.J, after: float = 1.2, *, line: float = LINE,
                   size: float = BODY_SIZE) -> None:
         self.set_font(FAMILY, style, size)
         self.set_x(self.l_margin + indent)
-        self.multi_cell(self.epw - indent, line, text, align=align, new_x=XPos.LMARGIN,
-                        new_y=YPos.NEXT)
+        self.one_or_more_lines(self.epw - indent, line, text, align, XPos.LMARGIN, YPos.NEXT)
         self.ln(after)
 
     def field(self, label: str, value: str, value_style: str = "", *, line: float = LINE,
