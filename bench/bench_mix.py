@@ -109,6 +109,17 @@ def prepare(env: dict[str, str]) -> None:
                        stdout=subprocess.DEVNULL)
         print(f"generated {DOSSIERS - have:,} dossiers of history in "
               f"{time.perf_counter() - started:.0f} s")
+    # The generated history has no declarations' PDFs: the worker's sweeper would render the
+    # last three days' of them, fifty every five minutes, inside whichever rounds ran then.
+    from django.utils import timezone
+
+    from dichvucong.results import declaration
+
+    done: set[int] = set()
+    while found := set(declaration.missing(timezone.now(), batch=500)) - done:
+        for dossier_id in found:
+            declaration.attach(dossier_id)
+        done |= found
 
 
 @contextmanager

@@ -162,7 +162,8 @@ def test_a_change_that_rolls_back_leaves_no_record(portal):
 def test_faults_then_recovery_every_record_arrives_exactly_once(portal, admin_client):
     dossier = make_dossier("received")  # submit and receive: four records
     portal.control("faults", mode="http500", count=3)
-    deliver()
+    for _ in range(4):  # a run stops at a failed request: one attempt a run
+        deliver()
     first = SyncRecord.objects.filter(dossier=dossier).first()
     assert first.state == SyncState.SYNCED and first.attempts == 4
     assert first.response["error_code"] == "0"
@@ -172,6 +173,7 @@ def test_faults_then_recovery_every_record_arrives_exactly_once(portal, admin_cl
     actions.perform(dossier.pk, Action.assign, User.objects.get(username="lanhdao.haichau"),
                     LifecycleRole.leader)
     portal.control("faults", mode="silent", count=1, delay=1.5)
+    deliver()
     deliver()
     silent = SyncRecord.objects.filter(dossier=dossier).order_by("id")[4]
     assert silent.state == SyncState.SYNCED and silent.attempts == 2
@@ -203,6 +205,28 @@ def test_faults_then_recovery_every_record_arrives_exactly_once(portal, admin_cl
     keys = [r["key"] for r in sent_for(received, dossier.code)]
     assert keys == list(SyncRecord.objects.filter(dossier=dossier).values_list("key", flat=True))
     assert received["refused"] == []
+
+
+def test_a_run_stops_at_the_first_request_the_portal_does_not_answer(portal, settings):
+    """While the portal is down, a run makes one request, not one for every due record (it
+    spent seconds of the worker's CPU a minute); the others wait, their attempts not counted."""
+    settings.NATIONAL_SYNC_BATCH = 1  # a request a record: three dossiers, three requests due
+    dossiers = [make_dossier("submitted") for _ in range(3)]
+    builders.derive()
+    records = SyncRecord.objects.filter(dossier__in=dossiers)
+    portal.control("faults", mode="http500", count=5)
+    report = worker.deliver_due()
+    assert records.filter(attempts__gt=0).count() == 1
+    assert report.held_back and (report.retried, report.synced) == (1, 0)
+    tried = records.get(attempts=1)
+    assert tried.next_attempt_at is not None and tried.state == SyncState.PENDING
+    assert records.exclude(pk=tried.pk).filter(attempts=0, state=SyncState.PENDING,
+                                               lease_token="", lease_until=None).count() == (
+        records.count() - 1)
+    portal.control("faults", mode="http500", count=0)
+    report = worker.deliver_due()
+    assert not report.held_back and report.synced == records.count()
+    assert set(records.values_list("state", flat=True)) == {SyncState.SYNCED}
 
 
 def test_the_operator_list_is_for_staff_with_the_permission(portal, client):

@@ -47,6 +47,7 @@ class Report:
     synced: int = 0
     retried: int = 0
     failed: int = 0
+    held_back: bool = False  # the run stopped at a failed request, the rest left for the next
 
     @property
     def handled(self) -> int:
@@ -100,7 +101,15 @@ def deliver_due(max_rounds: int = 1000) -> Report:
             if not rows:
                 break
             for group in batches(rows):
-                deliver(group, token, session, report)
+                if not deliver(group, token, session, report):
+                    # No usable answer: the portal is down or failing. The run's other records
+                    # wait for the next run (a minute, or the next filing's kick) instead of each
+                    # failing in turn: while the portal was down, every run tried every due
+                    # record, seconds of the worker's CPU a minute.
+                    SyncRecord.objects.filter(lease_token=token).update(
+                        state=SyncState.PENDING, lease_token="", lease_until=None)
+                    report.held_back = True
+                    return report
     return report
 
 
@@ -116,8 +125,9 @@ def batches(rows: list[SyncRecord]) -> list[list[SyncRecord]]:
 
 
 def deliver(rows: list[SyncRecord], token: str, session: requests.Session,
-            report: Report) -> None:
-    """Send ``rows`` in one request and record the answer on each of them."""
+            report: Report) -> bool:
+    """Send ``rows`` in one request and record the answer on each of them. False when the
+    portal gave no usable answer (the rows then wait for their retry)."""
     for row in rows:
         if not row.payload.get("MaHoSo"):
             # Filed through the API, the dossier gets its code after its event: fill it in
@@ -131,7 +141,7 @@ def deliver(rows: list[SyncRecord], token: str, session: requests.Session,
         held = set(mine.values_list("pk", flat=True))
         rows = [row for row in rows if row.pk in held]
         if not rows:
-            return
+            return True
         mine = SyncRecord.objects.filter(pk__in=held, lease_token=token)
     for row in rows:
         row.attempts += 1
@@ -144,14 +154,15 @@ def deliver(rows: list[SyncRecord], token: str, session: requests.Session,
             mine.update(attempts=F("attempts") - 1)
             for row in rows:
                 row.attempts -= 1
-                deliver([row], token, session, report)
-            return
+                if not deliver([row], token, session, report):
+                    return False
+            return True
         mine.update(state=SyncState.FAILED, last_error=str(exc)[:1000], response=exc.answer,
                     lease_token="", lease_until=None, next_attempt_at=None,
                     last_attempt_at=timezone.now())
         report.failed += 1
         log.warning("nationalsync: record %s refused by the portal", rows[0].pk)
-        return
+        return True
     except Unreachable as exc:
         now = timezone.now()
         for row in rows:  # each its own delay: the jitter spreads them out
@@ -165,11 +176,12 @@ def deliver(rows: list[SyncRecord], token: str, session: requests.Session,
                 report.failed += 1
             else:
                 report.retried += 1
-        return
+        return False
     now = timezone.now()
     report.synced += mine.update(
         state=SyncState.SYNCED, synced_at=now, response=answer, last_attempt_at=now,
         last_error="", lease_token="", lease_until=None, next_attempt_at=None)
+    return True
 
 
 def retry_ceiling(attempts: int) -> float:
