@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
+from django.db import connection
 from django.db.models import Exists
 
 from dichvucong.accounts.models import User
@@ -34,19 +35,28 @@ ResultFlag = Callable[[], Exists]
 
 
 @lru_cache(maxsize=256)  # a few shapes: the page's and the API's, its limits (1–100)
-def own_with_result_flag(columns: tuple[str, ...], related: tuple[str, ...], limit: int,
-                         older: bool, result_flag: ResultFlag) -> Prepared:
-    """The user's dossiers filed (not drafts), newest first, ``limit`` of them, each with
-    ``result_available``; ``older``: older than a given dossier (keyset paging)."""
+def own_values_with_result_flag(values: tuple[str, ...], limit: int, older: bool,
+                                result_flag: ResultFlag) -> Prepared:
+    """The user's dossiers filed (not drafts), newest first, ``limit`` of them, as rows of
+    ``values``, ``result_available`` among them; ``older``: older than a given dossier (keyset
+    paging). Rows, not instances: a list makes three a row otherwise (a third of its CPU)."""
     def build():
-        rows = (_own().exclude(state="draft").select_related(*related).only(*columns)
-                .annotate(result_available=result_flag()).order_by("-id"))
+        rows = (_own().exclude(state="draft").annotate(result_available=result_flag())
+                .order_by("-id").values_list(*values))
         return (rows.filter(id__lt=_BEFORE) if older else rows)[:limit]
     return Prepared(build, _USER, _BEFORE) if older else Prepared(build, _USER)
 
 
-def own_rows(prepared: Prepared, user_id: int, before: int | None) -> list[Dossier]:
-    return prepared.objects(user_id, before) if before is not None else prepared.objects(user_id)
+def own_rows(prepared: Prepared, user_id: int, before: int | None) -> list[tuple]:
+    """``prepared`` (``own_values_with_result_flag``) for ``user_id``, older than ``before`` if
+    given."""
+    if before is None:
+        return prepared.rows(user_id)
+    # Within the column's range, as the ORM bounds a comparison with an integer out of it
+    # (every dossier is older than a key past the largest; none than one below the smallest):
+    # the driver refuses such a number.
+    low, high = connection.ops.integer_field_range(Dossier._meta.pk.get_internal_type())
+    return prepared.rows(user_id, max(low, min(high, before)))
 
 
 DRAFTS = Prepared(
