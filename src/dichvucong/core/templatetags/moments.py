@@ -1,7 +1,7 @@
 """``{{ moment|moment }}``: a date and time as the portal shows it, ``08:30 07/12/2026``, in the
-portal's time zone: what ``date:"H:i d/m/Y"`` writes, for a twentieth of its CPU (Django's
-formatter builds a formatter object and reads the format letter by letter for each value: about
-40 µs a value, most of «Hồ sơ của tôi»'s twenty rows)."""
+portal's time zone: what ``date:"H:i d/m/Y"`` writes, for a fraction of its CPU (Django's
+formatter builds a formatter object and reads the format letter by letter for each value: 42 µs
+a value in a template's loop against 11 µs with this one, load 7; «Hồ sơ của tôi» has twenty)."""
 
 from __future__ import annotations
 
