@@ -25,7 +25,9 @@ def _dossiers(applicant_id: int):
 def test_objects_are_the_orms_with_related_rows_and_annotations(django_assert_num_queries):
     prepared = Prepared(lambda: _dossiers(-1), -1)
     citizen = User.objects.get(username="congdan")
-    builders.filed(), builders.filed()
+    builders.row(state="submitted", code="000.00.48.H17-261207-0001", channel="online")
+    builders.row(state="received", code="000.00.48.H17-261207-0002", channel="agent",
+                 submitted_by=User.objects.get(username="motcua.haichau"))
     expected = list(_dossiers(citizen.pk))
     assert expected
     for _ in range(2):  # composed at the first call, reused at the second
@@ -39,7 +41,7 @@ def test_objects_are_the_orms_with_related_rows_and_annotations(django_assert_nu
 
 
 def test_the_querys_constants_are_kept_and_only_placeholders_change():
-    citizen = builders.filed().applicant
+    citizen = builders.row(state="submitted", code="000.00.48.H17-261207-0003").applicant
     # "draft" is the query's constant, not a parameter the caller gives.
     drafts = Prepared(lambda: Dossier.objects.filter(applicant_id=-1, state="draft")
                       .values_list("state", flat=True), -1)
