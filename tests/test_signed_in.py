@@ -51,9 +51,9 @@ def test_the_user_is_read_as_the_orm_reads_them():
 def test_a_wrong_placeholder_is_refused_before_any_query():
     with pytest.raises(ImproperlyConfigured):
         Prepared(lambda: User.objects.filter(date_joined=timezone.now()), timezone.now())
-    wrong = Prepared(lambda: User.objects.filter(pk=0, username="?"), 0)
-    with pytest.raises(ImproperlyConfigured):  # the SQL takes (0, "?"), not (0,)
-        wrong.rows(1)
+    wrong = Prepared(lambda: User.objects.filter(pk=0), 0, "?")
+    with pytest.raises(ImproperlyConfigured):  # the SQL takes (0,), not (0, "?")
+        wrong.rows(1, "congdan")
 
 
 def test_a_signed_in_api_read_reads_the_session_and_the_user_once(client,

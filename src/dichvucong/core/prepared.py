@@ -1,54 +1,132 @@
-"""Queries every request makes (the session, the signed-in user), composed by the ORM once per
-database connection instead of at each request.
+"""Queries every request makes (the session, the signed-in user, a citizen's dossiers), composed
+by the ORM once per database connection instead of at each request.
 
-Composing a query (filters, joins, the SQL text) is most of the CPU of a small one: the user's
-row cost 0.55–0.68 ms through ``User.objects.get`` and 0.18 ms with the same SQL composed once
-(PostgreSQL, docs/performance.md). ``Prepared`` keeps the ORM's own SQL and its converters
-(JSON, dates and booleans as each backend returns them), so nothing is written by hand that a
-field's change could leave behind; only the parameters change between calls.
+Composing a query (filters, joins, the SQL text, the converters of its columns) is most of the
+CPU of a small one: the user's row cost 0.55–0.68 ms through ``User.objects.get`` and 0.18 ms
+with the same SQL composed once (PostgreSQL, docs/performance.md). ``Prepared`` keeps the ORM's
+own SQL, its converters (JSON, dates and booleans as each backend returns them) and, for model
+instances, the ORM's recipe for making them (``select_related``'s related rows, annotations), so
+nothing is written by hand that a field's change could leave behind; only the parameters change
+between calls.
 
-The parameters are passed to the database as they are: only integers and strings, whose
-database value is themselves (no date or decimal that a backend would adapt).
+The parameters given are passed to the database as they are: only integers and strings, whose
+database value is themselves (no date or decimal that a backend would adapt). The query's other
+parameters (a state it excludes, say) are its constants, kept as the ORM made them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
+from django.db.models.query import get_related_populators
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    compiler: Any
+    sql: str
+    # Each of the SQL's parameters: the index of the caller's value (int) or a constant.
+    params: tuple[tuple[bool, Any], ...]
+    converters: dict
+    columns: int  # the columns a row keeps (an ordering's extra columns dropped)
+    make: Callable[[tuple], Model] | None  # a model instance from a row (``objects``)
 
 
 class Prepared:
-    """``build()`` returns the query with ``placeholders`` as its parameters, in the order its
-    SQL takes them (checked once); ``rows(*params)`` runs it with ``params`` instead."""
+    """``build()`` returns the query with ``placeholders`` among its parameters (each at least
+    once; checked once): ``rows(*params)`` runs it with ``params`` in their places, as tuples
+    (a ``values_list`` query), ``objects(*params)`` as model instances the ORM would make.
+
+    Placeholders are values no constant of the query takes (``-1``, ``"?"``): a parameter equal
+    to one is taken for it."""
 
     def __init__(self, build: Callable[[], QuerySet], *placeholders: int | str) -> None:
         for value in placeholders:
             if isinstance(value, bool) or not isinstance(value, int | str):
                 raise ImproperlyConfigured(f"a prepared query's parameter: {value!r}")
+        if len(set(placeholders)) != len(placeholders):
+            raise ImproperlyConfigured(f"a prepared query's placeholders repeat: {placeholders}")
         self._build, self._placeholders = build, placeholders
         # Per connection: a connection belongs to one thread, and the SQL to one backend.
         self._compiled: WeakKeyDictionary = WeakKeyDictionary()
 
     def rows(self, *params: int | str, using: str = DEFAULT_DB_ALIAS) -> list[tuple]:
+        compiled, fetched = self._run(params, using, objects=False)
+        return list(map(tuple, self._converted(compiled, fetched)))
+
+    def objects(self, *params: int | str, using: str = DEFAULT_DB_ALIAS) -> list[Model]:
+        compiled, fetched = self._run(params, using, objects=True)
+        return [compiled.make(row) for row in self._converted(compiled, fetched)]
+
+    def _run(self, params: tuple, using: str, *, objects: bool) -> tuple[_Compiled, list]:
+        if len(params) != len(self._placeholders):
+            raise TypeError(f"the prepared query takes {len(self._placeholders)} parameters")
         connection = connections[using]
         compiled = self._compiled.get(connection)
         if compiled is None:
-            compiler = self._build().query.get_compiler(using=using)
-            sql, placeholders = compiler.as_sql()
-            if tuple(placeholders) != self._placeholders:
-                raise ImproperlyConfigured(
-                    f"the prepared query takes {placeholders!r}, not {self._placeholders!r}")
-            compiled = self._compiled[connection] = (compiler, sql)
-        compiler, sql = compiled
+            compiled = self._compiled[connection] = self._compile(using, objects)
+        if objects != (compiled.make is not None):
+            raise ImproperlyConfigured("a prepared query gives rows or objects, not both")
+        values = [params[value] if slot else value for slot, value in compiled.params]
         with connection.cursor() as cursor:  # Django's cursor: logged, counted in tests
-            cursor.execute(sql, params)
+            cursor.execute(compiled.sql, values)
             fetched = cursor.fetchall()
-        return list(compiler.results_iter(results=[fetched], tuple_expected=True))
+        if len(fetched) and len(fetched[0]) > compiled.columns:
+            fetched = [row[:compiled.columns] for row in fetched]
+        return compiled, fetched
+
+    @staticmethod
+    def _converted(compiled: _Compiled, fetched: list):
+        if compiled.converters:
+            return compiled.compiler.apply_converters(fetched, compiled.converters)
+        return fetched
+
+    def _compile(self, using: str, objects: bool) -> _Compiled:
+        queryset = self._build()
+        compiler = queryset.query.get_compiler(using=using)
+        sql, built = compiler.as_sql()
+        places = []
+        for value in built:
+            slot = (type(value) in (int, str) and value in self._placeholders)
+            places.append((True, self._placeholders.index(value)) if slot else (False, value))
+        if {index for slot, index in places if slot} != set(range(len(self._placeholders))):
+            raise ImproperlyConfigured(
+                f"the prepared query takes {tuple(built)!r}, not all of {self._placeholders!r}")
+        fields = [column[0] for column in compiler.select[:compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise ImproperlyConfigured("a prepared query reads no composite field")
+        return _Compiled(compiler, sql, tuple(places), compiler.get_converters(fields),
+                         compiler.col_count, _maker(queryset, compiler, using) if objects
+                         else None)
+
+
+def _maker(queryset: QuerySet, compiler, using: str) -> Callable[[tuple], Model]:
+    """What ``ModelIterable`` does with each row, its recipe made once: the model's fields, the
+    related rows of ``select_related``, the annotations."""
+    if queryset._known_related_objects or queryset._prefetch_related_lookups:
+        raise ImproperlyConfigured("a prepared query's objects know no related objects")
+    select, klass_info = compiler.select, compiler.klass_info
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, using)
+    annotations = tuple(compiler.annotation_col_map.items())
+
+    def make(row) -> Model:
+        obj = model.from_db(using, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for name, position in annotations:
+            setattr(obj, name, row[position])
+        return obj
+
+    return make
 
 
 def instance(model: type[Model], field_names: list[str], values: tuple[Any, ...],

@@ -64,9 +64,14 @@ def followed_dossiers(user: User) -> QuerySet[Dossier]:
     """What the dossier pages and API show ``user``: their own, and those they follow as agent.
     Without an agent role (most citizens) ``consented`` holds for no dossier: the query is the
     own dossiers' alone (the roles are read once per request, ``User.held_roles``)."""
-    if not any(role in AGENT_ROLES for _agency, role, *_ in user.held_roles()):
+    if follows_own_only(user):
         return own_dossiers(user)
     return Dossier.objects.filter(Q(applicant=user) | consented(user))
+
+
+def follows_own_only(user: User) -> bool:
+    """``followed_dossiers`` is ``own_dossiers``: ``user`` holds no agent role."""
+    return not any(role in AGENT_ROLES for _agency, role, *_ in user.held_roles())
 
 
 def is_agent_for(user: User, dossier: Dossier) -> bool:

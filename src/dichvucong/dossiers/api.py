@@ -17,7 +17,7 @@ from typing import Annotated
 
 from django.db import transaction
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import File, Form, Router, Schema, Status
@@ -33,7 +33,7 @@ from dichvucong.catalog.formengine import validate
 from dichvucong.core import storage
 from dichvucong.core.apidoc import Problem
 from dichvucong.datastore import hooks as store_hooks
-from dichvucong.dossiers import access, actions, agents, citizen_view, submission
+from dichvucong.dossiers import access, actions, agents, citizen_view, reads, submission
 from dichvucong.dossiers.agent_views import _may_send
 from dichvucong.dossiers.lifecycle import SUPPLEMENT_STATES, Action, LifecycleRole, TransitionError
 from dichvucong.dossiers.models import AgentConsent, Dossier, DossierChannel
@@ -90,22 +90,42 @@ class DossierDetailOut(DossierOut):
 OUT_FIELDS = ("code", "procedure__code", "procedure__name", "agency__name", "state",
               "national_status", "submitted_at", "received_at", "due_at", "fee_amount",
               "channel", "applicant_name", "submitted_by__full_name", "submitted_by__username")
+OUT_RELATED = ("procedure", "agency", "submitted_by")
+
+
+# The same as a row's values, in ``_answer``'s order: a citizen's list reads these, without
+# making three model instances a row (a third of the list's CPU).
+OUT_VALUES = ("id", "code", "procedure__code", "procedure__name", "agency__name", "state",
+              "national_status", "submitted_at", "received_at", "due_at", "fee_amount",
+              "channel", "applicant_name", "submitted_by_id", "submitted_by__full_name",
+              "submitted_by__username", "result_available")
 
 
 def _out(dossier: Dossier, result_available: bool = False) -> dict:
-    """``state_label`` is the status written for the citizen (``citizen_view``)."""
+    filer = dossier.submitted_by if dossier.submitted_by_id else None
+    return _answer(dossier.pk, dossier.code, dossier.procedure.code, dossier.procedure.name,
+                   dossier.agency.name, dossier.state, dossier.national_status,
+                   dossier.submitted_at, dossier.received_at, dossier.due_at,
+                   dossier.fee_amount, dossier.channel, dossier.applicant_name,
+                   dossier.submitted_by_id, filer and filer.full_name,
+                   filer and filer.username, result_available)
+
+
+def _answer(pk, code, procedure_code, procedure_name, agency, state, national_status,
+            submitted_at, received_at, due_at, fee_amount, channel, applicant_name, filer_id,
+            filer_full_name, filer_username, result_available) -> dict:
+    """``state_label`` is the status written for the citizen (``citizen_view``); the filer is
+    named (as ``User.__str__``) for a dossier filed by a service agent only."""
     return {
-        "id": dossier.pk, "code": dossier.code, "procedure_code": dossier.procedure.code,
-        "procedure_name": dossier.procedure.name, "agency": dossier.agency.name,
-        "state": dossier.state,
-        "state_label": citizen_view.status(dossier.state, result_available=result_available),
-        "national_status": dossier.national_status, "submitted_at": dossier.submitted_at,
-        "received_at": dossier.received_at, "due_at": dossier.due_at,
-        "fee_amount": dossier.fee_amount, "channel": dossier.channel,
-        "national_channel": DossierChannel(dossier.channel).national_code,
-        "applicant_name": dossier.applicant_name,
-        "submitted_by": (str(dossier.submitted_by) if dossier.submitted_by_id
-                         and dossier.channel == DossierChannel.SERVICE_AGENT else None),
+        "id": pk, "code": code, "procedure_code": procedure_code,
+        "procedure_name": procedure_name, "agency": agency, "state": state,
+        "state_label": citizen_view.status(state, result_available=result_available),
+        "national_status": national_status, "submitted_at": submitted_at,
+        "received_at": received_at, "due_at": due_at, "fee_amount": fee_amount,
+        "channel": channel, "national_channel": DossierChannel(channel).national_code,
+        "applicant_name": applicant_name,
+        "submitted_by": ((filer_full_name or filer_username) if filer_id
+                         and channel == DossierChannel.SERVICE_AGENT else None),
     }
 
 
@@ -193,12 +213,23 @@ def list_dossiers(request, before: int | None = None, limit: int = 20):
     of the previous page. For an agent: also the dossiers they filed for citizens under a
     consent that stands."""
     limit = max(1, min(limit, 100))
+    if _own_only(request):  # most callers: a citizen's own, read by a query composed once
+        rows = reads.own_rows(reads.own_values_with_result_flag(OUT_VALUES, limit,
+                                                                before is not None,
+                                                                result_available_column),
+                              request.user.pk, before)
+        return [_answer(*row) for row in rows]
     qs = (_visible(request).exclude(state="draft")
-          .select_related("procedure", "agency", "submitted_by").only(*OUT_FIELDS)
+          .select_related(*OUT_RELATED).only(*OUT_FIELDS)
           .annotate(result_available=result_available_column()).order_by("-id"))
     if before is not None:
         qs = qs.filter(id__lt=before)
     return [_out(d, d.result_available) for d in qs[:limit]]
+
+
+def _own_only(request) -> bool:
+    """The caller sees their own dossiers alone (``_visible`` is ``access.own_dossiers``)."""
+    return system_call(request) is None and access.follows_own_only(request.user)
 
 
 def _visible(request):
@@ -222,11 +253,16 @@ def _mine(request, code: str, *only: str, **annotations) -> Dossier:
 @router.get("/{code}", response=DossierDetailOut, auth=READ,
             summary="A dossier with its events")
 def get_dossier(request, code: str):
-    dossier = _mine(request, code, *OUT_FIELDS, "form_data",
-                    result_available=result_available_column())
+    own = (reads.own_one_with_result_flag((*OUT_FIELDS, "form_data"), OUT_RELATED,
+                                          result_available_column)
+           .objects(request.user.pk, code) if _own_only(request) else None)
+    if own == []:
+        raise Http404
+    dossier = own[0] if own else _mine(request, code, *OUT_FIELDS, "form_data",
+                                       result_available=result_available_column())
     # The citizen's timeline: no internal steps, no officers' notes to each other.
     events = [{"action": e.kind, "label": e.label, "to_state": e.state, "at": e.at,
-               "note": e.note} for e in citizen_view.timeline(dossier.events.all())]
+               "note": e.note} for e in citizen_view.timeline(reads.EVENTS.objects(dossier.pk))]
     return {**_out(dossier, dossier.result_available), "form_data": dossier.form_data,
             "events": events}
 

@@ -36,6 +36,7 @@ from dichvucong.dossiers import (
     journey,
     paperreading,
     prefill,
+    reads,
     resumable,
     submission,
 )
@@ -46,7 +47,7 @@ from dichvucong.dossiers.lifecycle import (
     TransitionError,
     allowed_actions,
 )
-from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierEvent
+from dichvucong.dossiers.models import Attachment, Delivery, Dossier, DossierChannel
 from dichvucong.dossiers.uploads import UploadError
 from dichvucong.ratings.services import rating_context
 from dichvucong.results import declaration_signing
@@ -341,9 +342,11 @@ def _consent(request: HttpRequest, procedure, draft):
 
 
 MY_DOSSIERS_PAGE = 20
-# What a row of «Hồ sơ của tôi» shows (dossiers/my_dossiers.html, ``citizen_statuses``).
-MY_DOSSIERS_COLUMNS = ("code", "state", "channel", "due_at", "procedure__name",
-                       "submitted_by__full_name", "submitted_by__username")
+# What a row of «Hồ sơ của tôi» shows (dossiers/my_dossiers.html, ``_listed``), read as values:
+# the ORM's cost grows with the columns it reads and the instances it makes (three a row).
+MY_DOSSIERS_VALUES = ("id", "code", "state", "channel", "due_at", "procedure__name",
+                      "submitted_by_id", "submitted_by__full_name", "submitted_by__username",
+                      "result_available")
 
 
 @login_required
@@ -351,21 +354,29 @@ def my_dossiers(request: HttpRequest) -> HttpResponse:
     """The citizen's dossiers, newest first, a page at a time by key (``?truoc=<id>``: older than
     that dossier; no COUNT, so a business with thousands of dossiers costs what a person does)."""
     before = request.GET.get("truoc", "")
-    # Only the columns the list shows: the ORM's cost grows with the columns it reads (three
-    # tables' worth was most of this page's CPU).
-    rows = (access.own_dossiers(request.user).exclude(state="draft")
-            .select_related("procedure", "submitted_by").only(*MY_DOSSIERS_COLUMNS)
-            .annotate(result_available=result_available_column()).order_by("-id"))
-    if before.isdigit():
-        rows = rows.filter(id__lt=int(before))
-    page = list(rows[:MY_DOSSIERS_PAGE + 1])
-    older = page[MY_DOSSIERS_PAGE - 1].pk if len(page) > MY_DOSSIERS_PAGE else None
-    drafts = [] if before else list(
-        access.own_dossiers(request.user).filter(state="draft").select_related("procedure")
-        .only("updated_at", "procedure__code", "procedure__name").order_by("-updated_at")[:20])
+    rows = reads.own_values_with_result_flag(MY_DOSSIERS_VALUES, MY_DOSSIERS_PAGE + 1,
+                                             before.isdigit(), result_available_column)
+    page = _listed(reads.own_rows(rows, request.user.pk,
+                                  int(before) if before.isdigit() else None))
+    older = page[MY_DOSSIERS_PAGE - 1]["pk"] if len(page) > MY_DOSSIERS_PAGE else None
+    drafts = [] if before else reads.DRAFTS.objects(request.user.pk)
     return render(request, "dossiers/my_dossiers.html", {
-        "dossiers": citizen_statuses(page[:MY_DOSSIERS_PAGE]), "drafts": drafts,
+        "dossiers": page[:MY_DOSSIERS_PAGE], "drafts": drafts,
         "older": older, "paged": before.isdigit(), "draft_days": settings.DRAFT_RETENTION_DAYS})
+
+
+def _listed(rows) -> list[dict]:
+    """Each row (``MY_DOSSIERS_VALUES``) as the list shows it: the status written for the
+    citizen (``citizen_view.status``), the page's address, and the agent who filed it for a
+    dossier filed by a service agent (named as ``User.__str__`` names them)."""
+    page_url = _page_urls()
+    return [{"pk": pk, "code": code, "page_url": page_url(code), "procedure_name": procedure,
+             "citizen_status": citizen_view.status(state, result_available=available),
+             "filer": (full_name or username) if filer_id
+             and channel == DossierChannel.SERVICE_AGENT else "",
+             "due_at": due_at}
+            for (pk, code, state, channel, due_at, procedure, filer_id, full_name, username,
+                 available) in rows]
 
 
 def citizen_statuses(dossiers) -> list:
@@ -399,11 +410,6 @@ def _page_urls():
     return lambda code: f"{prefix}{quote(code, safe=_URL_SAFE)}{suffix}"
 
 
-# What the dossier page's list of papers shows (dossiers/detail.html), and the requirement that
-# sets the agencies' results apart.
-ATTACHMENT_COLUMNS = ("dossier_id", "requirement", "original_name", "size", "declaration")
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
@@ -411,17 +417,16 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
     # and a subquery, costly to build) only when that finds none. The fee and the rating (one
     # row each or none) come joined: the fee parts and the rating prompt read them from the
     # dossier instead of a query each.
-    related = ("procedure", "agency", "fee", "rating")
-    own = list(access.own_dossiers(request.user).select_related(*related).filter(code=code)[:1])
+    own = reads.OWN_PAGE_DOSSIER.objects(request.user.pk, code)
     dossier = own[0] if own else get_object_or_404(
-        access.followed_dossiers(request.user).select_related(*related), code=code)
+        access.followed_dossiers(request.user).select_related(*reads.PAGE_RELATED), code=code)
     is_applicant = dossier.applicant_id == request.user.pk
     error = ""
     # One query for the events: the timeline, the supplement asked and the slips list read it.
     # Without their actors: the citizen's timeline names no official, and the slips list needs
     # none. Read before a POST is handled: a POST that changes the dossier redirects, one that
     # fails changed nothing.
-    events = list(DossierEvent.objects.filter(dossier=dossier))
+    events = reads.EVENTS.objects(dossier.pk)
     request_event = None
     if dossier.state in SUPPLEMENT_STATES:
         request_event = next((e for e in reversed(events)
@@ -457,7 +462,7 @@ def dossier_detail(request: HttpRequest, code: str) -> HttpResponse:
         except (UploadError, TransitionError, actions.StaleDossier) as exc:
             error = getattr(exc, "message", None) or str(exc)
     # The columns the list shows: not the papers' reading (JSON, parsed for nothing).
-    attachments: list[Attachment] = list(dossier.attachments.only(*ATTACHMENT_COLUMNS))
+    attachments: list[Attachment] = reads.ATTACHMENTS.objects(dossier.pk)
     # Read once: the status and the results panel (results/_citizen_dossier.html) share them.
     results = citizen_results_of_dossier(dossier)
     available = result_available(results)

@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from dichvucong.accounts.models import User
 from dichvucong.core import storage
+from dichvucong.core.prepared import Prepared
 from dichvucong.dossiers.access import OFFICIAL_ROLES, own_dossiers
 from dichvucong.dossiers.models import Dossier
 
@@ -61,7 +62,13 @@ CITIZEN_COLUMNS = ("dossier_id", "title", "number", "status", "token", "qr_paylo
 def citizen_results_of_dossier(dossier: Dossier) -> list[Result]:
     """``results_of_dossier`` with the columns the citizen's panel reads only (not the body, the
     signing's bookkeeping)."""
-    return list(dossier.results.only(*CITIZEN_COLUMNS).order_by("-created_at"))
+    return _CITIZEN_RESULTS.objects(dossier.pk)
+
+
+# Composed once per connection (``core.prepared``), the dossier's id its placeholder.
+_CITIZEN_RESULTS = Prepared(
+    lambda: Result.objects.filter(dossier_id=-1).only(*CITIZEN_COLUMNS).order_by("-created_at"),
+    -1)
 
 
 def result_available(results: list[Result]) -> bool:
