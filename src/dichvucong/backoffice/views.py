@@ -141,6 +141,7 @@ def home(request: HttpRequest) -> HttpResponse:
         next_url = f"?{following.urlencode()}"
     return render(request, "backoffice/home.html", {
         **_nav(request), "links": links, "page": current, "queue": chosen, "filters": filters,
+        "rows": presenters.queue_rows(current.rows),
         "count": counts.get(chosen.key, 0), "next_url": next_url,
         "first_url": f"?{params.urlencode()}", "channels": DossierChannel.choices,
         # The tracking register (Mẫu 07) of each agency the official works in.
