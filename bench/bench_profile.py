@@ -1,6 +1,7 @@
 """Where a request's milliseconds go, in one process (no server, no network): the CPU of each
 kind of request of the load kit's mix beside the floor (``/healthz/live``) measured in the same
-run, and with ``--profile`` the functions that take the most of it (cProfile, cumulative).
+run (on PostgreSQL, its backend's CPU beside it), and with ``--profile`` the functions that take
+the most of it (cProfile, cumulative).
 Then the pipeline's worker on the submissions made: CPU per entry, batched (the facts once per
 batch, the events read in one query, the delivery workers kicked once) and, for comparison, as
 before: one entry at a time.
@@ -39,12 +40,30 @@ def _profiler() -> cProfile.Profile:
     return cProfile.Profile(time.process_time)
 
 
+def _backend_cpu() -> float:
+    """CPU seconds used so far by this process's PostgreSQL backend (/proc, 10 ms ticks: read
+    it over many requests); 0 on SQLite, whose work is this process's."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        stat = harness._proc_stat(cursor.fetchone()[0])
+    return stat[1] if stat else 0.0
+
+
 def _cpu_per_call(call: Callable[[], object], runs: int) -> float:
     call()  # warm: templates compiled, caches filled
-    started = time.process_time()
+    backend, started = _backend_cpu(), time.process_time()
     for _ in range(runs):
         call()
-    return (time.process_time() - started) * 1000 / runs
+    used = time.process_time() - started
+    _database[0] = (_backend_cpu() - backend) * 1000 / runs
+    return used * 1000 / runs
+
+
+_database = [0.0]  # the last _cpu_per_call's PostgreSQL backend CPU per call, ms
 
 
 def _profile(label: str, call: Callable[[], object], runs: int) -> None:
@@ -162,7 +181,8 @@ def main() -> None:
             continue
         runs = REQUESTS if label != "API submission" else max(REQUESTS // 4, 10)
         cost = _cpu_per_call(call, runs)
-        print(f"{label:34} {cost:8.2f} ms  ×{cost / floor:.1f} the floor")
+        database = f"  + PostgreSQL {_database[0]:.2f} ms" if _database[0] else ""
+        print(f"{label:34} {cost:8.2f} ms  ×{cost / floor:.1f} the floor{database}")
         if "--profile" in sys.argv:
             _profile(label, call, max(runs // 4, 5))
     print(f"load after: {os.getloadavg()[0]:.2f}")

@@ -214,6 +214,30 @@ def test_search_by_procedure_name_without_diacritics():
     assert marriage.code in marriages and birth.code not in marriages
 
 
+def test_queue_rows_read_the_dossiers_table_alone_and_show_what_they_name_escaped():
+    dossier = make_dossier("examining", assignee="chuyenvien.haichau",
+                           name="<b>Lê</b> Thị Hoa", now=timezone.now() - timedelta(days=900))
+    specialist = client_for("chuyenvien.haichau")
+    with CaptureQueriesContext(connection) as queries:
+        html = specialist.get("/mot-cua/?hang-doi=tham-dinh").content.decode()
+    # Joined to the procedures and users, PostgreSQL's planner may read every dossier waiting
+    # at the desk before keeping twenty; alone, the dossiers' table is read in the page's order.
+    rows = [q["sql"] for q in queries.captured_queries
+            if 'FROM "dossiers_dossier"' in q["sql"] and "LIMIT 21" in q["sql"]]
+    assert len(rows) == 1 and "JOIN" not in rows[0]
+    card = html.split(f"/mot-cua/ho-so/{dossier.code}/")[1].split("</li>")[0]
+    assert "Người nộp: &lt;b&gt;Lê&lt;/b&gt; Thị Hoa" in card and "<b>Lê" not in card
+    assert f"Chuyên viên: {user('chuyenvien.haichau')}" in card and "Giao cho tôi" in card
+    procedure = Procedure.objects.get(pk=dossier.procedure_id)
+    assert f'<span class="meta">{procedure.name}</span>' in card
+    # The procedure's name is the catalogue's of the moment, not the one this process read.
+    procedure.name = "Đăng ký khai sinh (tên mới)"
+    procedure.save(update_fields=["name"])
+    html = specialist.get("/mot-cua/?hang-doi=tham-dinh").content.decode()
+    card = html.split(f"/mot-cua/ho-so/{dossier.code}/")[1].split("</li>")[0]
+    assert '<span class="meta">Đăng ký khai sinh (tên mới)</span>' in card
+
+
 def test_examine_queue_puts_mine_first_and_pages_by_key():
     mine = make_dossier("examining", now=timezone.now() - timedelta(days=730))
     theirs = {make_dossier("examining", assignee="lanhdao.haichau").code for _ in range(21)}

@@ -134,3 +134,22 @@ def test_any_writes_leave_the_counts_equal_to_the_dossiers(steps):
             case ("fold",):
                 queuecounts.fold()
         assert right()
+
+
+def test_the_counts_query_is_composed_once_per_shape(monkeypatch):
+    here, there = agency(HAI_CHAU), agency(JUSTICE)
+    filed()
+    expected = queuecounts.counted([there.pk, here.pk], STATES)
+    assert expected[(here.pk, "submitted", "")] >= 1
+    assert queuecounts.counted([here.pk], ["submitted"]) == {
+        key: n for key, n in expected.items() if key[0] == here.pk and key[1] == "submitted"}
+
+    def composed(*args, **kwargs):
+        raise AssertionError("the counts' query composed again")
+
+    # Every back-office page reads the counts: the ORM does not build their query again, and
+    # the agencies passed at each call are those counted.
+    monkeypatch.setattr(QueueCount.objects, "filter", composed)
+    assert queuecounts.counted([here.pk, there.pk], STATES) == expected
+    assert queuecounts.counted([there.pk, 10**9], STATES) == {
+        key: n for key, n in expected.items() if key[0] == there.pk}

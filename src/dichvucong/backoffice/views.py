@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import wraps
 from operator import attrgetter, itemgetter
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -125,24 +126,23 @@ def home(request: HttpRequest) -> HttpResponse:
         chosen = next((q for q in visible if counts.get(q.key)), visible[0])
     current = queues.page(request.user, held, chosen, filters, calendar, now,
                           cursor=request.GET.get("sau", ""))
+    # The filters, encoded once for every queue's link: the queue goes last.
     params = request.GET.copy()
-    params.pop("sau", None)
-    params["hang-doi"] = chosen.key
-    links = []
-    for queue in visible:
-        link = params.copy()
-        link["hang-doi"] = queue.key
-        links.append({"queue": queue, "count": counts.get(queue.key, 0),
-                      "url": f"?{link.urlencode()}", "current": queue == chosen})
+    for name in ("sau", "hang-doi"):
+        params.pop(name, None)
+    kept = f"?{params.urlencode()}&" if params else "?"
+    links = [{"queue": queue, "count": counts.get(queue.key, 0),
+              "url": f"{kept}hang-doi={queue.key}", "current": queue == chosen}
+             for queue in visible]
+    first_url = f"{kept}hang-doi={chosen.key}"
     next_url = ""
     if current.next_cursor:
-        following = params.copy()
-        following["sau"] = current.next_cursor
-        next_url = f"?{following.urlencode()}"
+        next_url = f"{first_url}&sau={quote(current.next_cursor)}"
     return render(request, "backoffice/home.html", {
         **_nav(request), "links": links, "page": current, "queue": chosen, "filters": filters,
-        "count": counts.get(chosen.key, 0), "next_url": next_url,
-        "first_url": f"?{params.urlencode()}", "channels": DossierChannel.choices,
+        "rows": presenters.queue_rows(current.rows),
+        "count": counts.get(chosen.key, 0), "next_url": next_url, "first_url": first_url,
+        "channels": DossierChannel.choices,
         # The tracking register (Mẫu 07) of each agency the official works in.
         "registers": sorted_vietnamese(queues.registers(held), itemgetter(1)),
     })

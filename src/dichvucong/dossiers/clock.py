@@ -10,6 +10,7 @@ from functools import lru_cache
 from django.db.models import Q
 
 from dichvucong.catalog.definition import Channel, ProcedureDefinition, TimeUnit
+from dichvucong.core.prepared import Prepared
 from dichvucong.workflow.deadlines import TimeLimitSpec, WorkingCalendar
 from dichvucong.workflow.models import CalendarOverride
 
@@ -27,12 +28,21 @@ def _calendar(first_year: int, last_year: int, overrides: tuple) -> WorkingCalen
                                    extra_working_days=extra_working)
 
 
+# Every page with a clock reads the overrides (the back-office queue, a dossier, a filing):
+# composed once per connection (``core/prepared.py``), not by the ORM at each request.
+_OVERRIDE = ("day", "is_working", "agency_id")
+_CITY_WIDE = Prepared(lambda: CalendarOverride.objects.filter(agency__isnull=True)
+                      .values_list(*_OVERRIDE).order_by())
+_WITH_AGENCY = Prepared(lambda: CalendarOverride.objects.filter(
+    Q(agency__isnull=True) | Q(agency_id=-1)).values_list(*_OVERRIDE).order_by(), -1)
+
+
 def calendar_for(moment: datetime, agency_id: int | None = None) -> WorkingCalendar:
     """The working calendar around ``moment`` with the administrators' overrides: the
     city-wide ones, and those of ``agency_id``, which win for the same day."""
-    rows = CalendarOverride.objects.filter(Q(agency__isnull=True) | Q(agency_id=agency_id))
+    rows = _CITY_WIDE.rows() if agency_id is None else _WITH_AGENCY.rows(agency_id)
     days: dict = {}
-    for day, working, own in rows.values_list("day", "is_working", "agency_id"):
+    for day, working, own in rows:
         if own is not None or day not in days:
             days[day] = working
     overrides = tuple(sorted(days.items()))

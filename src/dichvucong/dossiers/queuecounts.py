@@ -18,19 +18,41 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.db.models import Count, Sum
 
+from dichvucong.core.prepared import Prepared
 from dichvucong.dossiers.lifecycle import State
 from dichvucong.dossiers.models import Dossier, QueueCount
 
 Key = tuple[int, str, str]  # (agency id, state, step role)
 
 
+# The back-office queue reads the counts at every page: its query composed once per connection
+# for each shape (how many agencies, which states: an official's roles give a few), the agencies
+# its parameters (``core/prepared.py``).
+_COUNTED: dict[tuple[int, tuple[str, ...]], Prepared] = {}
+
+
+def _counted_query(agencies: int, states: tuple[str, ...]) -> Prepared:
+    shape = (agencies, states)
+    found = _COUNTED.get(shape)
+    if found is None:
+        placeholders = tuple(range(-agencies, 0))  # stand-ins in the SQL's order
+        found = Prepared(lambda: QueueCount.objects.filter(
+            agency_id__in=placeholders, state__in=states).values_list(
+            "agency_id", "state", "step_role").annotate(total=Sum("n")).order_by(),
+            *placeholders, *states)
+        if len(_COUNTED) >= 256:  # shapes no role set gives: never kept without bound
+            _COUNTED.clear()
+        _COUNTED[shape] = found
+    return found
+
+
 def counted(agency_ids: Iterable[int], states: Iterable[str]) -> dict[Key, int]:
     """The number of dossiers of each key at ``agency_ids`` in ``states``: one query over the
     counts' index, whatever the number of dossiers."""
-    rows = (QueueCount.objects.filter(agency_id__in=sorted(set(agency_ids)),
-                                      state__in=sorted(set(states)))
-            .values_list("agency_id", "state", "step_role").annotate(total=Sum("n"))
-            .order_by())
+    agencies, wanted = sorted(set(agency_ids)), tuple(sorted(set(states)))
+    if not agencies or not wanted:
+        return {}
+    rows = _counted_query(len(agencies), wanted).rows(*agencies, *wanted)
     return {(agency, state, role): total for agency, state, role, total in rows if total}
 
 
