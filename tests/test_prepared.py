@@ -56,3 +56,14 @@ def test_a_prepared_query_gives_rows_or_objects_not_both():
     users.objects(1)
     with pytest.raises(ImproperlyConfigured):
         users.rows(1)
+
+
+def test_a_placeholder_the_database_adapter_wraps_is_still_a_placeholder():
+    """On PostgreSQL the ORM hands an integer field's values over typed (psycopg's ``Int4``):
+    the placeholder was not recognised, and every back-office page failed after a merge."""
+    bound = 2_000_000_001  # within the field's range, or the ORM drops the condition
+    prepared = Prepared(lambda: User.objects.filter(pk=-1, qr_counter__lt=bound)
+                        .values_list("username"), -1, bound)
+    citizen = User.objects.get(username="congdan")
+    assert prepared.rows(citizen.pk, citizen.qr_counter + 1) == [("congdan",)]
+    assert prepared.rows(citizen.pk, citizen.qr_counter) == []

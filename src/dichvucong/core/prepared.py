@@ -31,7 +31,8 @@ from django.db.models.query import get_related_populators
 class _Compiled:
     compiler: Any
     sql: str
-    # Each of the SQL's parameters: the index of the caller's value (int) or a constant.
+    # Each of the SQL's parameters: (True, (the index of the caller's value, the type the ORM
+    # gave the placeholder)) or (False, a constant).
     params: tuple[tuple[bool, Any], ...]
     converters: dict
     columns: int  # the columns a row keeps (an ordering's extra columns dropped)
@@ -73,7 +74,8 @@ class Prepared:
             compiled = self._compiled[connection] = self._compile(using, objects)
         if objects != (compiled.make is not None):
             raise ImproperlyConfigured("a prepared query gives rows or objects, not both")
-        values = [params[value] if slot else value for slot, value in compiled.params]
+        values = [(params[value[0]] if value[1] in (int, str) else value[1](params[value[0]]))
+                  if slot else value for slot, value in compiled.params]
         with connection.cursor() as cursor:  # Django's cursor: logged, counted in tests
             cursor.execute(compiled.sql, values)
             fetched = cursor.fetchall()
@@ -93,9 +95,14 @@ class Prepared:
         sql, built = compiler.as_sql()
         places = []
         for value in built:
-            slot = (type(value) in (int, str) and value in self._placeholders)
-            places.append((True, self._placeholders.index(value)) if slot else (False, value))
-        if {index for slot, index in places if slot} != set(range(len(self._placeholders))):
+            # An integer may come wrapped with its database type (psycopg's ``Int4`` in an
+            # ``IN`` list on PostgreSQL): the caller's value is wrapped the same way.
+            slot = (not isinstance(value, bool) and isinstance(value, int | str)
+                    and value in self._placeholders)
+            places.append((True, (self._placeholders.index(value), type(value))) if slot
+                          else (False, value))
+        if ({value[0] for slot, value in places if slot}
+                != set(range(len(self._placeholders)))):
             raise ImproperlyConfigured(
                 f"the prepared query takes {tuple(built)!r}, not all of {self._placeholders!r}")
         fields = [column[0] for column in compiler.select[:compiler.col_count]]
