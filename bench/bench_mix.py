@@ -97,9 +97,6 @@ def prepare(env: dict[str, str]) -> None:
         for command in (["load_reference_data"], ["load_catalog"], ["create_demo_accounts"]):
             _run(env, *command)
     _run(env, "collectstatic", "--noinput")
-    # The demo CA and the trust list's signer, which a deployment configures: without them the
-    # worker's periodic refresh of the trust list failed in production mode every 15 minutes.
-    _run(env, "result_keys", "--demo")
 
     have = Dossier.objects.count()
     if have < DOSSIERS:
@@ -136,14 +133,10 @@ def production_server() -> Iterator[harness.Server]:
     demo = {**os.environ, "DICHVUCONG_MODE": "demo", "DICHVUCONG_DATA_DIR": str(data_dir),
             "DJANGO_SETTINGS_MODULE": "dichvucong.settings"}
     prepare(demo)
-    from dichvucong.results import pki
-
     env = {**demo, "DICHVUCONG_MODE": "production", "SECRET_KEY": secrets.token_urlsafe(40),
            "ALLOWED_HOSTS": "127.0.0.1", "SECURE_SSL_REDIRECT": "0", "SECURE_HSTS_SECONDS": "0",
            "DICHVUCONG_TWO_FACTOR_FOR_OFFICIALS": "0", "DICHVUCONG_LOCAL_REGISTRATION": "1",
-           "DEBUG": "0",
-           "DICHVUCONG_RESULTS_TRUST_LIST_KEY": str(data_dir / "pki" / pki.TRUST_LIST_KEY_FILE),
-           "DICHVUCONG_RESULTS_TRUST_LIST_CERT": str(data_dir / "pki" / pki.TRUST_LIST_CERT_FILE)}
+           "DEBUG": "0"}
     if REDIS_URL:
         env["REDIS_URL"] = REDIS_URL
     port = harness.free_port()
