@@ -48,10 +48,19 @@ def record_event(event) -> list[SyncRecord]:
     return _record(event)
 
 
+def _loaded_dossier(event) -> Dossier | None:
+    """The event's dossier when it came with what the records read (the pipeline's events:
+    ``pipeline/steps.py:preload``), else None."""
+    dossier = event._state.fields_cache.get("dossier")
+    if dossier is None or not {"procedure", "agency"} <= dossier._state.fields_cache.keys():
+        return None
+    return dossier
+
+
 def _record(event) -> list[SyncRecord]:
-    # What the records read, in one query (the event's dossier has none of it loaded).
-    dossier = Dossier.objects.select_related("procedure__field", "agency").get(
-        pk=event.dossier_id)
+    # What the records read, in one query, unless the event came with it.
+    dossier = _loaded_dossier(event) or Dossier.objects.select_related(
+        "procedure__field", "agency").get(pk=event.dossier_id)
     # A dossier taken in from the portal (intake.py) is known there from the start: an update.
     known = (SyncRecord.objects.filter(dossier=dossier, service=shape.DOSSIER_SERVICE).exists()
              or dossier.channel == DossierChannel.NATIONAL_PORTAL)

@@ -92,7 +92,12 @@ class Step:
 
 
 def _events() -> QuerySet[DossierEvent]:
-    return DossierEvent.objects.select_related("dossier", "dossier__procedure_version")
+    # With what the steps read of it (the store: the version and procedure; the notifications:
+    # the applicant, procedure and agency; the sync: the actor, field and agency), so that no
+    # step reads the dossier again (``preload``: once for a batch).
+    return DossierEvent.objects.select_related(
+        "actor", "dossier__procedure_version", "dossier__procedure__field", "dossier__agency",
+        "dossier__applicant")
 
 
 def _event(entry: PipelineEntry) -> DossierEvent | None:
@@ -121,11 +126,12 @@ def _collect(entry: PipelineEntry) -> None:
         if result is not None:
             store.collect_result(result)
         return
-    dossier = (Dossier.objects.select_related("procedure_version", "procedure")
-               .filter(pk=entry.dossier_id).first())
+    event = _event(entry) if entry.kind == EntryKind.EVENT else None
+    dossier = event.dossier if event is not None else (
+        Dossier.objects.select_related("procedure_version", "procedure")
+        .filter(pk=entry.dossier_id).first())
     if dossier is None:
         return
-    event = _event(entry) if entry.kind == EntryKind.EVENT else None
     if event is not None and event.action == Action.issue_result.value:
         # The other agencies' results (liên thông) join the store with the dossier's own.
         store.collect_handovers(dossier)

@@ -53,6 +53,7 @@ class Report:
     done: int = 0  # steps done
     failed: int = 0  # steps that failed this time (tried again later)
     by_step: dict[str, int] = field(default_factory=dict)
+    claimed: int = 0  # entries claimed (a run that claimed less than its batch saw all due)
 
 
 def _claimable(now: datetime) -> Q:
@@ -202,6 +203,7 @@ def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
     if not claimed:
         return report
     entries = list(PipelineEntry.objects.filter(lease_token=token).order_by("id"))
+    report.claimed = len(entries)
     lease = settings.PIPELINE_LEASE_SECONDS
     renewed = [timezone.now()]
 
@@ -225,6 +227,14 @@ def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:
     return report
 
 
+def _add(total: Report, report: Report) -> Report:
+    total.done += report.done
+    total.failed += report.failed
+    for name, count in report.by_step.items():
+        total.by_step[name] = total.by_step.get(name, 0) + count
+    return report
+
+
 def drain(*, only: Iterable[str] | None = None, max_batches: int = 1000) -> Report:
     """Run the due entries until none is left (or ``max_batches``). ``only``: these steps alone
     (the others stay pending). Every fast step due first, then the slow ones (``Step.slow``)
@@ -233,15 +243,22 @@ def drain(*, only: Iterable[str] | None = None, max_batches: int = 1000) -> Repo
     fast = [name for name in wanted if name not in SLOW]
     slow = [name for name in wanted if name in SLOW]
     total = Report()
+    fast_due = bool(fast)
     for _ in range(max_batches):
-        report = run_due(only=fast) if fast else Report()
-        if not report.done and slow:
-            report = run_due(only=slow, batch=SLOW_BATCH)
-        total.done += report.done
-        total.failed += report.failed
-        for name, count in report.by_step.items():
-            total.by_step[name] = total.by_step.get(name, 0) + count
-        if not report.done:
+        done = 0
+        if fast_due:
+            report = _add(total, run_due(only=fast))
+            done = report.done
+            # Less than a batch claimed: every fast step due was seen (the steps write no
+            # entries; a request's commit meanwhile comes with a kick of its own). No claim
+            # again only to find nothing: the slow steps next.
+            fast_due = report.claimed >= BATCH
+        if slow and (not fast_due or not done):
+            report = _add(total, run_due(only=slow, batch=SLOW_BATCH))
+            if report.done:
+                fast_due = bool(fast)  # looking for fast work again after each
+            done += report.done
+        if not done:
             break
     # One lock of the chain's head for every entry the requests appended since the last seal
     # (the dossier events drained here among them), in the order they were written.
