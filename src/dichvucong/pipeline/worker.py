@@ -254,11 +254,10 @@ def drain(*, only: Iterable[str] | None = None, max_batches: int = 1000) -> Repo
             # again only to find nothing: the slow steps next.
             fast_due = report.claimed >= BATCH
         if slow and (not fast_due or not done):
-            report = _add(total, run_due(only=slow, batch=SLOW_BATCH))
-            if report.done:
-                fast_due = bool(fast)  # looking for fast work again after each
-            done += report.done
-        if not done:
+            if not _add(total, run_due(only=slow, batch=SLOW_BATCH)).done:
+                break  # nothing slow due, and the fast work all seen
+            fast_due = bool(fast)  # looking for fast work again after each
+        elif not done:
             break
     # One lock of the chain's head for every entry the requests appended since the last seal
     # (the dossier events drained here among them), in the order they were written.
