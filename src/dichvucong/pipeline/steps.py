@@ -23,9 +23,10 @@ declaration owed, so a filing writes one row to the task queue, not two; the per
 every minute picks up whatever a kick missed, ``results.file_missing_declarations`` a
 declaration lost with its kick.
 
-Derived later by the worker (``worker.py``), from the entry, in this order, each step in its own
-transaction with the entry's update, so each runs exactly once and a failing step is retried
-without holding up the others (``DERIVED``):
+Derived later by the worker (``worker.py``), from the entry, in this order, each step in a
+transaction with the entry's update (a batch's fast steps in one, ``worker.run_together``; after
+a failure each step alone), so each runs exactly once and a failing step is retried without
+holding up the others (``DERIVED``):
 - ``facts``: the monitoring facts of the dossier (``monitor/facts.py:refresh_dossier``; equal to
   ``facts.rebuild``), for the worker's whole batch of entries at once (``refresh_dossiers``);
 - ``store``: the files into the applicant's personal data store

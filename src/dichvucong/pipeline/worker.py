@@ -1,12 +1,16 @@
-"""The pipeline's worker: claims due entries, runs each entry's pending steps in the order of
-``steps.DERIVED``, each in a transaction of its own together with the entry's update.
+"""The pipeline's worker: claims due entries, runs their pending steps in the order of
+``steps.DERIVED``, each step's data in one transaction with the entry's update: normally a
+batch's fast steps in one transaction with one write of the entries (``run_together``), after a
+failure each step of each entry alone (``run_batched``, ``run_entry``).
 
 - Exactly once: a step's data and the removal of its name from ``pending`` commit together,
   and only while this worker holds the entry's lease (the update checks the token; a worker
   that lost it rolls the step back). A killed worker's entries are claimed again when the
   lease ends (``PIPELINE_LEASE_SECONDS``).
-- Independent steps: a step that fails is rolled back alone, counted in ``failures`` and tried
-  again after a backoff; the entry's other steps go on, and so do the other entries.
+- Independent steps: a step that fails rolls back the batch's transaction, then the entries
+  go one step at a time: there it is rolled back alone, counted in ``failures`` and tried
+  again after a backoff; the entry's other steps go on, and so do the other entries. An entry
+  with a failure on record goes one step at a time from the start.
 - Order: entries are claimed by id, so one worker derives in the order of the changes.
 - Batches: a step with a ``run_batch`` (the facts) runs once for the claimed batch's entries
   that owe it first, in one transaction with their updates; if it fails, or a lease was lost,
