@@ -50,10 +50,10 @@ def record_event(event) -> list[SyncRecord]:
     return _record(event, known)
 
 
-def _loaded_dossier(event) -> Dossier | None:
-    """The event's dossier when it came with what the records read (the pipeline's events:
-    ``pipeline/steps.py:preload``), else None."""
-    dossier = event._state.fields_cache.get("dossier")
+def _loaded_dossier(row) -> Dossier | None:
+    """The dossier of an event or file when it came with what the records read (the
+    pipeline's: ``pipeline/steps.py:preload``), else None."""
+    dossier = row._state.fields_cache.get("dossier")
     if dossier is None or not {"procedure", "agency"} <= dossier._state.fields_cache.keys():
         return None
     return dossier
@@ -93,8 +93,8 @@ def record_file(attachment) -> SyncRecord | None:
               .select_related("event").order_by("-id").first())
     if latest is None:
         return None
-    dossier = Dossier.objects.select_related("procedure__field", "agency").get(
-        pk=attachment.dossier_id)
+    dossier = _loaded_dossier(attachment) or Dossier.objects.select_related(
+        "procedure__field", "agency").get(pk=attachment.dossier_id)
     at = latest.event.created_at if latest.event else latest.created_at
     payload = records.dossier_record(dossier, at)
     payload["MaHoSo"] = payload["MaHoSo"] or latest.payload.get("MaHoSo")

@@ -108,6 +108,7 @@ def _event(entry: PipelineEntry) -> DossierEvent | None:
 
 
 PRELOADED = "_pipeline_event"
+PRELOADED_FILE = "_pipeline_attachment"
 
 
 def preload(entries: list[PipelineEntry]) -> None:
@@ -119,6 +120,18 @@ def preload(entries: list[PipelineEntry]) -> None:
     for entry in entries:
         if entry.event_id is not None:
             entry.__dict__[PRELOADED] = found.get(entry.event_id)
+    # The files the sync step rewrites the dossier's record with (a filing's declaration), with
+    # what the record reads of their dossier: one query, not two per file.
+    files = [entry.object_id for entry in entries
+             if entry.kind == EntryKind.ATTACHMENT and " sync " in entry.pending]
+    if files:
+        from dichvucong.dossiers.models import Attachment
+
+        stored = {attachment.pk: attachment for attachment in Attachment.objects.select_related(
+            "dossier__procedure__field", "dossier__agency").filter(pk__in=files)}
+        for entry in entries:
+            if entry.kind == EntryKind.ATTACHMENT and entry.object_id in stored:
+                entry.__dict__[PRELOADED_FILE] = stored[entry.object_id]
 
 
 def _collect(entry: PipelineEntry) -> None:
@@ -149,7 +162,8 @@ def _sync(entry: PipelineEntry) -> None:
     if entry.kind == EntryKind.ATTACHMENT:
         from dichvucong.dossiers.models import Attachment
 
-        attachment = Attachment.objects.filter(pk=entry.object_id).first()
+        attachment = (entry.__dict__.get(PRELOADED_FILE)
+                      or Attachment.objects.filter(pk=entry.object_id).first())
         if attachment is not None:
             sync.record_file(attachment)
     elif (event := _event(entry)) is not None:
