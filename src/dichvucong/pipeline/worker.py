@@ -211,10 +211,14 @@ def _claim(candidates: QuerySet[PipelineEntry], batch: int) -> tuple[str, list[P
     table = PipelineEntry._meta.db_table
     with transaction.atomic():  # one statement; FOR UPDATE is composed only in a transaction
         sql, params = due.query.sql_with_params()
+        # The rows chosen once (MATERIALIZED): as ``id IN (subquery)`` the planner may run the
+        # subquery again per row, each run taking another row past its LIMIT (a worker then
+        # claimed its batch and more, and another found nothing).
         entries = list(PipelineEntry.objects.raw(
-            f'UPDATE "{table}" SET "lease_token" = %s, "lease_until" = %s '  # noqa: S608
-            f'WHERE "id" IN ({sql}) RETURNING *',
-            (token, now + timedelta(seconds=lease), *params)))
+            f'WITH due AS MATERIALIZED ({sql}) '  # noqa: S608
+            f'UPDATE "{table}" SET "lease_token" = %s, "lease_until" = %s '
+            f'FROM due WHERE "{table}"."id" = due."pk" RETURNING "{table}".*',
+            (*params, token, now + timedelta(seconds=lease))))
     entries.sort(key=lambda entry: entry.pk)
     return token, entries
 
