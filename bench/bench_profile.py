@@ -138,11 +138,14 @@ def pipeline(batched: bool) -> str:
     if not hasattr(worker, "preload"):  # a release from before batches: as it is
         batched = False
     saved = worker.DERIVED, getattr(worker, "preload", None), getattr(worker, "kicks", None)
+    together = getattr(worker, "run_together", None)
     if not batched and saved[1] is not None:
         # as before batches: each entry's steps alone, each commit kicking
         worker.DERIVED = tuple(replace(step, run_batch=None) for step in saved[0])
         worker.preload = lambda entries: None
         worker.kicks = SimpleNamespace(held=contextlib.nullcontext)
+        if together is not None:
+            worker.run_together = lambda entries, *args: entries
     try:
         owed = PipelineEntry.objects.count()
         profiler = _profiler() if "--profile" in sys.argv else None
@@ -159,6 +162,8 @@ def pipeline(batched: bool) -> str:
     finally:
         if saved[1] is not None:
             worker.DERIVED, worker.preload, worker.kicks = saved
+        if together is not None:
+            worker.run_together = together
     return (f"pipeline worker, {'batched' if batched else 'one entry at a time'}: {owed} "
             f"entries, {report.done} steps, {report.failed} failed, "
             f"{used * 1000 / max(owed, 1):.2f} ms of CPU per entry (this process)")

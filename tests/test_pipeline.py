@@ -229,6 +229,26 @@ def test_the_facts_of_a_batch_are_refreshed_at_once_and_equal_a_rebuild(monkeypa
     assert snapshot() == derived
 
 
+def test_a_batch_is_derived_in_one_transaction_without_reading_its_dossiers_again():
+    """The worker's statements per entry (the load kit: about 26): each step of each entry
+    wrote its own update of the entry, and the store and sync steps each read the dossier
+    again. Now the batch's fast steps commit together with one write of the entries, and the
+    steps take the dossier from the batch's one read of the events."""
+    from django.test.utils import CaptureQueriesContext
+
+    for dossier in (builders.filed(), builders.filed(), builders.filed()):
+        _receive(dossier)
+    with CaptureQueriesContext(connection) as captured:
+        report = worker.drain()
+    assert report.failed == 0 and report.by_step["notify"] == 3
+    sql = [q["sql"] for q in captured.captured_queries]
+    bookkeeping = [q for q in sql if q.startswith(('UPDATE "pipeline_pipelineentry" SET "pending"',
+                                                   'DELETE FROM "pipeline_pipelineentry"'))]
+    assert len(bookkeeping) == 1
+    assert not [q for q in sql if q.startswith('SELECT "dossiers_dossier"."id", ')]
+    assert not PipelineEntry.objects.exists()
+
+
 def test_the_delivery_workers_are_kicked_once_per_batch_and_never_lost(monkeypatch):
     from dichvucong.core import kicks
 

@@ -19,7 +19,7 @@ import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from dichvucong.core import kicks
@@ -39,22 +39,33 @@ def record_event(event) -> list[SyncRecord]:
     An event another listener writes while this one is being saved (the payments app's fee
     request, from its own ``post_save``) reaches this function first: the dossier's earlier
     events not recorded yet are recorded before it, so the records follow the events' order."""
-    last = (SyncRecord.objects.filter(dossier_id=event.dossier_id, event__isnull=False)
-            .aggregate(last=Max("event_id"))["last"] or 0)
-    for earlier in (DossierEvent.objects.filter(dossier_id=event.dossier_id, id__gt=last,
-                                                id__lt=event.pk)
+    # The last event recorded and whether the portal knows the dossier, in one query.
+    seen = SyncRecord.objects.filter(dossier_id=event.dossier_id).aggregate(
+        last=Max("event_id"), known=Count("id", filter=Q(service=shape.DOSSIER_SERVICE)))
+    known = bool(seen["known"])
+    for earlier in (DossierEvent.objects.filter(dossier_id=event.dossier_id,
+                                                id__gt=seen["last"] or 0, id__lt=event.pk)
                     .exclude(to_state=State.draft.value).order_by("id")):
-        _record(earlier)
-    return _record(event)
+        known = bool(_record(earlier, known)) or known
+    return _record(event, known)
 
 
-def _record(event) -> list[SyncRecord]:
-    # What the records read, in one query (the event's dossier has none of it loaded).
-    dossier = Dossier.objects.select_related("procedure__field", "agency").get(
-        pk=event.dossier_id)
+def _loaded_dossier(row) -> Dossier | None:
+    """The dossier of an event or file when it came with what the records read (the
+    pipeline's: ``pipeline/steps.py:preload``), else None."""
+    dossier = row._state.fields_cache.get("dossier")
+    if dossier is None or not {"procedure", "agency"} <= dossier._state.fields_cache.keys():
+        return None
+    return dossier
+
+
+def _record(event, known: bool) -> list[SyncRecord]:
+    """``known``: the dossier has a record already (its next one is an update)."""
+    # What the records read, in one query, unless the event came with it.
+    dossier = _loaded_dossier(event) or Dossier.objects.select_related(
+        "procedure__field", "agency").get(pk=event.dossier_id)
     # A dossier taken in from the portal (intake.py) is known there from the start: an update.
-    known = (SyncRecord.objects.filter(dossier=dossier, service=shape.DOSSIER_SERVICE).exists()
-             or dossier.channel == DossierChannel.NATIONAL_PORTAL)
+    known = known or dossier.channel == DossierChannel.NATIONAL_PORTAL
     rows = [
         SyncRecord(dossier=dossier, event=event, service=shape.DOSSIER_SERVICE,
                    is_updating=known, payload=records.dossier_record(dossier, event.created_at),
@@ -82,8 +93,8 @@ def record_file(attachment) -> SyncRecord | None:
               .select_related("event").order_by("-id").first())
     if latest is None:
         return None
-    dossier = Dossier.objects.select_related("procedure__field", "agency").get(
-        pk=attachment.dossier_id)
+    dossier = _loaded_dossier(attachment) or Dossier.objects.select_related(
+        "procedure__field", "agency").get(pk=attachment.dossier_id)
     at = latest.event.created_at if latest.event else latest.created_at
     payload = records.dossier_record(dossier, at)
     payload["MaHoSo"] = payload["MaHoSo"] or latest.payload.get("MaHoSo")

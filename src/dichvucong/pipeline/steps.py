@@ -23,9 +23,10 @@ declaration owed, so a filing writes one row to the task queue, not two; the per
 every minute picks up whatever a kick missed, ``results.file_missing_declarations`` a
 declaration lost with its kick.
 
-Derived later by the worker (``worker.py``), from the entry, in this order, each step in its own
-transaction with the entry's update, so each runs exactly once and a failing step is retried
-without holding up the others (``DERIVED``):
+Derived later by the worker (``worker.py``), from the entry, in this order, each step in a
+transaction with the entry's update (a batch's fast steps in one, ``worker.run_together``; after
+a failure each step alone), so each runs exactly once and a failing step is retried without
+holding up the others (``DERIVED``):
 - ``facts``: the monitoring facts of the dossier (``monitor/facts.py:refresh_dossier``; equal to
   ``facts.rebuild``), for the worker's whole batch of entries at once (``refresh_dossiers``);
 - ``store``: the files into the applicant's personal data store
@@ -92,7 +93,12 @@ class Step:
 
 
 def _events() -> QuerySet[DossierEvent]:
-    return DossierEvent.objects.select_related("dossier", "dossier__procedure_version")
+    # With what the steps read of it (the store: the version and procedure; the notifications:
+    # the applicant, procedure and agency; the sync: the actor, field and agency), so that no
+    # step reads the dossier again (``preload``: once for a batch).
+    return DossierEvent.objects.select_related(
+        "actor", "dossier__procedure_version", "dossier__procedure__field", "dossier__agency",
+        "dossier__applicant")
 
 
 def _event(entry: PipelineEntry) -> DossierEvent | None:
@@ -102,6 +108,7 @@ def _event(entry: PipelineEntry) -> DossierEvent | None:
 
 
 PRELOADED = "_pipeline_event"
+PRELOADED_FILE = "_pipeline_attachment"
 
 
 def preload(entries: list[PipelineEntry]) -> None:
@@ -113,6 +120,18 @@ def preload(entries: list[PipelineEntry]) -> None:
     for entry in entries:
         if entry.event_id is not None:
             entry.__dict__[PRELOADED] = found.get(entry.event_id)
+    # The files the sync step rewrites the dossier's record with (a filing's declaration), with
+    # what the record reads of their dossier: one query, not two per file.
+    files = [entry.object_id for entry in entries
+             if entry.kind == EntryKind.ATTACHMENT and " sync " in entry.pending]
+    if files:
+        from dichvucong.dossiers.models import Attachment
+
+        stored = {attachment.pk: attachment for attachment in Attachment.objects.select_related(
+            "dossier__procedure__field", "dossier__agency").filter(pk__in=files)}
+        for entry in entries:
+            if entry.kind == EntryKind.ATTACHMENT and entry.object_id in stored:
+                entry.__dict__[PRELOADED_FILE] = stored[entry.object_id]
 
 
 def _collect(entry: PipelineEntry) -> None:
@@ -121,11 +140,12 @@ def _collect(entry: PipelineEntry) -> None:
         if result is not None:
             store.collect_result(result)
         return
-    dossier = (Dossier.objects.select_related("procedure_version", "procedure")
-               .filter(pk=entry.dossier_id).first())
+    event = _event(entry) if entry.kind == EntryKind.EVENT else None
+    dossier = event.dossier if event is not None else (
+        Dossier.objects.select_related("procedure_version", "procedure")
+        .filter(pk=entry.dossier_id).first())
     if dossier is None:
         return
-    event = _event(entry) if entry.kind == EntryKind.EVENT else None
     if event is not None and event.action == Action.issue_result.value:
         # The other agencies' results (liên thông) join the store with the dossier's own.
         store.collect_handovers(dossier)
@@ -142,7 +162,8 @@ def _sync(entry: PipelineEntry) -> None:
     if entry.kind == EntryKind.ATTACHMENT:
         from dichvucong.dossiers.models import Attachment
 
-        attachment = Attachment.objects.filter(pk=entry.object_id).first()
+        attachment = (entry.__dict__.get(PRELOADED_FILE)
+                      or Attachment.objects.filter(pk=entry.object_id).first())
         if attachment is not None:
             sync.record_file(attachment)
     elif (event := _event(entry)) is not None:
