@@ -57,18 +57,14 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
-from dichvucong.accounts.assurance import IdentitySource
 from dichvucong.adminunits.models import AdministrativeUnit
 from dichvucong.agencies.models import Agency
-from dichvucong.backoffice import services as backoffice
 from dichvucong.catalog.models import Field, Procedure
 from dichvucong.core.text import vietnamese_key
-from dichvucong.datastore.models import AttachmentOrigin, Kind, StoredDocument
-from dichvucong.dossiers import exchange
-from dichvucong.dossiers.models import ApplicantType, Attachment, Dossier
+from dichvucong.dossiers.models import Dossier
 from dichvucong.feedback import services as feedback
 from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
@@ -170,6 +166,11 @@ class Figures:
     rateable: int = 0
     rated: int = 0
     not_satisfied: int = 0
+    digitised: int = 0
+    reused: int = 0
+    shared: int = 0
+    citizen_received: int = 0
+    population_data: int = 0
     open: int = 0
     overdue: int = 0
 
@@ -622,15 +623,11 @@ def _procedure_counts(scope: Scope, complete: bool = True) -> dict[int | None, d
 
 # --- digitisation and reuse (766 indicators 4.2 to 4.5, the ward indicators) -------------------
 
-# The files officials attach as the result (``backoffice.services``, ``dossiers.exchange``) are
-# not dossier components.
-_RESULT_FILES = (Q(requirement__startswith=backoffice.RESULT_REQUIREMENT)
-                 | Q(requirement__startswith=exchange.RESULT_REQUIREMENT))
 DIGITAL_QUANTITIES = ("digitised", "reused", "shared", "population_data", "citizen_received")
 
 
 def digital_counts(scope: Scope, by: str = "agency_id") -> dict[Any, dict[str, int]]:
-    """Per value of ``by`` (a column of the dossier facts), over the dossiers of the scope:
+    """Per value of ``by`` (a column of :data:`BY`), over the dossiers of the scope:
 
     * ``digitised`` (4.2): finished in the period with a result, at least one attachment (filed
       online or digitised at reception) and an electronic result;
@@ -641,41 +638,16 @@ def digital_counts(scope: Scope, by: str = "agency_id") -> dict[Any, dict[str, i
     * ``citizen_received``, ``population_data`` (4.5, per dossier): received in the period from a
       citizen, and of those filed from a VNeID-verified account or reusing the store.
 
-    One query over the dossier facts received or finished in the period (by their day
-    indexes), testing each one's attachments and store documents by key."""
-    received, finished = facts.measure("received"), facts.measure("digital_result")
-    in_received = received.q() & scope.days(received.anchor)
-    in_finished = finished.q() & scope.days(finished.anchor)
-    from_store = Q(from_store=True)
-    citizen = Q(dossier__applicant_type=ApplicantType.CITIZEN)
-    vneid = Q(dossier__applicant__identity_source__in=(IdentitySource.VNEID_1,
-                                                       IdentitySource.VNEID_2))
-    rows = (DossierFact.objects.filter(in_received | in_finished, scope.dimensions())
-            .alias(from_store=Exists(AttachmentOrigin.objects.filter(
-                       attachment__dossier_id=OuterRef("dossier_id"))),
-                   result_in_store=Exists(StoredDocument.objects.filter(
-                       kind=Kind.RESULT, source_dossier_id=OuterRef("dossier_id"))),
-                   component=Exists(Attachment.objects.filter(
-                       dossier_id=OuterRef("dossier_id")).exclude(_RESULT_FILES)))
-            .values(by).order_by(by)
-            .annotate(reused=Count("pk", filter=in_received & from_store),
-                      shared=Count("pk", filter=in_received & (from_store
-                                                               | Q(result_in_store=True))),
-                      citizen_received=Count("pk", filter=in_received & citizen),
-                      population_data=Count("pk", filter=in_received & citizen
-                                            & (vneid | from_store)),
-                      digitised=Count("pk", filter=in_finished & Q(component=True))))
-    return {row.pop(by): dict(row) for row in rows}
-
-
-def _total(per_key: Mapping[Any, Mapping[str, int]]) -> dict[str, int]:
-    return {name: sum(c.get(name, 0) for c in per_key.values()) for name in DIGITAL_QUANTITIES}
+    Sums of the facts like every other figure (``facts.MEASURES``: each dossier fact decides
+    them once per change of its dossier), one query per part of the period."""
+    names = {column: name for name, column in BY.items()}
+    return {key: {name: sums.get(f"s_{name}", 0) for name in DIGITAL_QUANTITIES}
+            for key, sums in _grouped(scope, by, names[by]).items()}
 
 
 def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
                 now: dt.datetime, not_synced: int = 0,
-                feedback_counts: feedback.Counts | None = None,
-                digital: Mapping[str, int] | None = None) -> dict[str, int]:
+                feedback_counts: feedback.Counts | None = None) -> dict[str, int]:
     # The index is "real time": when the period reaches today, dossiers still being processed
     # count too, on time while not past their due time (766 technical specification, 2.1).
     current = scope.end >= timezone.localdate(now)
@@ -694,7 +666,6 @@ def _quantities(scope: Scope, figs: Figures, procedures: Mapping[str, int],
                     "feedback_on_time": feedback_counts.on_time,
                     "feedback_satisfied": feedback_counts.satisfied})
     out.update(procedures)
-    out.update({name: (digital or {}).get(name, 0) for name in DIGITAL_QUANTITIES})
     return out
 
 
@@ -705,14 +676,12 @@ def _needs(table: Sequence[Indicator]) -> set[str]:
 def quantities(scope: Scope, now: dt.datetime | None = None,
                needed: set[str] | None = None) -> dict[str, int]:
     """The numbers indicators may name as numerator or denominator; with ``needed``, the
-    costlier ones (1.3, 4.2 to 4.5) only if named there (an older table does not)."""
+    costlier one (1.3) only if named there (an older table does not)."""
     now = now or timezone.now()
     not_synced = sum(sum(c) for c in _not_synced(scope).values())
-    digital = (_total(digital_counts(scope))
-               if needed is None or needed & set(DIGITAL_QUANTITIES) else None)
     procedures = _procedure_counts(scope, needed is None or "procedures_complete" in needed)
     return _quantities(scope, figures(scope, now), procedures[None], now, not_synced,
-                       _feedback_counts(scope, now), digital)
+                       _feedback_counts(scope, now))
 
 
 def _score(available: Mapping[str, int], table: Sequence[Indicator], on: dt.date
@@ -758,11 +727,10 @@ def index_by_agency(scope: Scope, now: dt.datetime | None = None,
     not_synced = _not_synced(scope)
     answered = (feedback.counts_by_agency(scope.start, scope.end, [r.key for r in rows], now)
                 if _feedback_applies(scope) else {})
-    digital = digital_counts(scope) if needed & set(DIGITAL_QUANTITIES) else {}
     return {r.key: _score(_quantities(scope, r.figures, procedures[r.key], now,
                                       sum(not_synced.get(r.key, (0, 0))),
                                       answered.get(r.key, feedback.Counts())
-                                      if answered else None, digital.get(r.key)),
+                                      if answered else None),
                           table, scope.end)
             for r in rows}
 
