@@ -52,11 +52,13 @@ Definitions (each rate is a percentage rounded to 2 decimals, ``None`` when its 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -547,16 +549,37 @@ def _published_in_full(agency_id: int | None, processing: Any, parts: Sequence[A
             and (agency_id is not None or any(agency_text)))
 
 
+def _definition_parts(active: QuerySet) -> Iterable[Sequence[Any]]:
+    """Per procedure of ``active``: its agency, ``at_commune``, then the keys ``processing``,
+    COMPLETE_PARTS and AGENCY_PARTS of its current definition (None where missing)."""
+    keys = ("processing", *COMPLETE_PARTS, *AGENCY_PARTS)
+    if connection.vendor != "postgresql":
+        return active.values_list("agency_id", "at_commune",
+                                  *(f"current_version__definition__{k}" for k in keys))
+    # PostgreSQL decompresses a large jsonb value again for each key read from it: the eight
+    # keys of 1,610 definitions took 150 ms; decompressed once in a fenced subquery, 48 ms.
+    paths = ["".join(f"->{p}" if p.isdigit() else f"->'{p}'" for p in k.split("__"))
+             for k in keys]
+    inner, params = (active.values_list("agency_id", "at_commune", "current_version_id")
+                     .query.sql_with_params())
+    sql = (f"SELECT q.agency_id, q.at_commune, {', '.join(f'x.d{p}' for p in paths)} "  # noqa: S608
+           f"FROM ({inner}) q LEFT JOIN LATERAL (SELECT v.definition || '{{}}'::jsonb AS d "
+           "FROM catalog_procedureversion v WHERE v.id = q.current_version_id OFFSET 0) x "
+           "ON TRUE")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        # The keys come as JSON text (Django leaves jsonb undecoded for its JSON fields).
+        return [(agency_id, at_commune, *(None if v is None else json.loads(v) for v in rest))
+                for agency_id, at_commune, *rest in cursor.fetchall()]
+
+
 def _complete_procedures(active: QuerySet) -> tuple[dict[int, int], int, int]:
     """Per agency, its own active procedures published in full; the commune procedures shared by
     every commune agency published in full; all published in full. One query, reading only
     those keys of each current definition."""
-    keys = [f"current_version__definition__{k}"
-            for k in ("processing", *COMPLETE_PARTS, *AGENCY_PARTS)]
     own: dict[int, int] = {}
     shared = total = 0
-    for agency_id, at_commune, processing, *row in active.values_list("agency_id", "at_commune",
-                                                                      *keys):
+    for agency_id, at_commune, processing, *row in _definition_parts(active):
         if not _published_in_full(agency_id, processing, row):
             continue
         total += 1
