@@ -9,6 +9,7 @@ Public API (stable):
 * :func:`figures` ``(scope, now=None) -> Figures``: every headline figure of the scope.
 * :func:`breakdown` ``(scope, by, now=None) -> list[Row]``: the same figures per agency, field,
   procedure, ward or channel (``by``), each row with its ``key`` and ``label``.
+* :func:`total` ``(rows) -> Figures``: a breakdown's rows summed, the figures of its scope.
 * :func:`trend` ``(scope, unit="week") -> list[Point]``: the figures per day, week or month.
 * :func:`weekly_targets` ``(week_start, agency_ids=None) -> TargetReport``: the city's weekly
   targets (on time ≥ 99 %, online ≥ 80 %, paid online ≥ 60 %) and the units that miss them.
@@ -102,6 +103,7 @@ __all__ = [
     "national_index",
     "rate",
     "sync_rate",
+    "total",
     "trend",
     "weekly_targets",
 ]
@@ -351,6 +353,20 @@ def breakdown(scope: Scope, by: str, now: dt.datetime | None = None) -> list[Row
     return rows
 
 
+def total(rows: Iterable[Row]) -> Figures:
+    """The sum of a breakdown's rows: :func:`figures` of its scope, by agency as by any other
+    dimension (every fact has one value of each), without reading the facts again (the whole
+    history's sums read 61,000 monthly rows a time at 1.1 million dossiers)."""
+    sums: dict[str, int] = {}
+    by_channel: dict[str, int] = {}
+    for row in rows:
+        for name in (*SUMS, *NOW_MEASURES):
+            sums[name] = sums.get(name, 0) + getattr(row.figures, name)
+        for channel, value in row.figures.by_channel.items():
+            by_channel[channel] = by_channel.get(channel, 0) + value
+    return Figures(by_channel={c: by_channel.get(c, 0) for c in CHANNELS}, **sums)
+
+
 # --- trends -------------------------------------------------------------------------------------
 
 
@@ -436,9 +452,9 @@ def weekly_targets(week_start: dt.date, agency_ids: Sequence[int] | None = None,
     monday = week_start - dt.timedelta(days=week_start.weekday())
     scope = Scope(monday, monday + dt.timedelta(days=6),
                   agency_ids=tuple(agency_ids) if agency_ids is not None else None)
-    city = figures(scope, now)
-    units = [TargetMiss(r.key, r.label, m, r.figures)
-             for r in breakdown(scope, "agency", now) if (m := misses(r.figures))]
+    rows = breakdown(scope, "agency", now)
+    city = total(rows)
+    units = [TargetMiss(r.key, r.label, m, r.figures) for r in rows if (m := misses(r.figures))]
     units.sort(key=lambda u: (-len(u.misses), vietnamese_key(u.agency)))
     return TargetReport(scope.start, scope.end, city, misses(city), tuple(units))
 
