@@ -33,12 +33,15 @@ from dichvucong.datastore.models import (
 from dichvucong.dossiers import submission
 from dichvucong.dossiers.lifecycle import Action, LifecycleRole
 from dichvucong.dossiers.models import Attachment, Dossier
+from dichvucong.monitor import facts
+from dichvucong.monitor.models import DossierFact
 from tests import builders
 from tests.builders import HAI_CHAU, user
 from tests.business_forms import HOUSEHOLD_CHANGE, household_change_form
 from tests.filing import check_then_file
 from tests.procedure_flow import api_form
 from tests.residence_forms import LICENCE_REISSUE, licence_form
+from tests.test_monitor import snapshot as monitor_snapshot
 
 pytestmark = pytest.mark.django_db
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -173,6 +176,17 @@ def test_an_issued_result_enters_the_store_with_its_agency():
         b"%PDF-1.4 issued licence")
     assert reprint["Content-Disposition"].startswith("inline")
     assert AccessRecord.objects.filter(action=Access.DOWNLOAD, document=result).exists()
+
+
+def test_a_result_stored_after_its_facts_counts_as_shared_data_as_a_rebuild_says():
+    # The facts step runs before the store step: the issued result enters the store after its
+    # dossier's fact was decided, and the store step decides it again (766 indicator 4.4).
+    dossier, _result = issued_business_licence()
+    fact = DossierFact.objects.get(dossier=dossier)
+    assert fact.shares_data and fact.has_component and fact.citizen
+    incremental = monitor_snapshot()
+    facts.rebuild()
+    assert monitor_snapshot() == incremental
 
 
 # --- reuse ----------------------------------------------------------------------------------

@@ -119,6 +119,17 @@ def test_dimensions_and_breakdowns(fx):
     assert (week.received, week.resolved, week.on_time, week.late) == (10, 3, 2, 1)
 
 
+def test_a_breakdowns_rows_add_up_to_the_figures_of_its_scope(fx):
+    # The city's page and the weekly targets sum the agencies' rows instead of reading the
+    # facts a second time: equal, whatever the dimension, the period or the scope.
+    for scope in (Scope(*MARCH), justice_march(fx), Scope(date(2025, 2, 20), date(2025, 4, 2)),
+                  Scope(*MARCH, channel="online")):
+        expected = metrics.figures(scope, now=NOW)
+        assert expected.received and expected.open
+        for by in metrics.BY:
+            assert metrics.total(metrics.breakdown(scope, by, now=NOW)) == expected, (scope, by)
+
+
 def test_trend_by_week(fx):
     points = metrics.trend(justice_march(fx), unit="week")
     assert [p.start for p in points] == [date(2025, 3, 1), date(2025, 3, 3), date(2025, 3, 10),

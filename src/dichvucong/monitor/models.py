@@ -72,6 +72,14 @@ class DossierFact(models.Model):
     rateable = models.BooleanField(default=False)
     rated = models.BooleanField(default=False)
     not_satisfied = models.BooleanField(default=False)
+    # Digitisation and reuse (766 indicators 4.2 to 4.5, ``facts.py``): decided here once per
+    # change of the dossier, so that their figures are sums like the others, not tests of
+    # every dossier's files at each reading.
+    has_component = models.BooleanField(default=False)
+    from_store = models.BooleanField(default=False)
+    shares_data = models.BooleanField(default=False)
+    citizen = models.BooleanField(default=False)
+    population_data = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -115,6 +123,12 @@ class FactMeasures(models.Model):
     rateable = models.IntegerField(default=0)
     rated = models.IntegerField(default=0)
     not_satisfied = models.IntegerField(default=0)
+    # Digitisation and reuse (766 indicators 4.2 to 4.5): received, except ``digitised``.
+    digitised = models.IntegerField(default=0)
+    reused = models.IntegerField(default=0)
+    shared = models.IntegerField(default=0)
+    citizen_received = models.IntegerField(default=0)
+    population_data = models.IntegerField(default=0)
 
     class Meta:
         abstract = True

@@ -248,8 +248,8 @@ def city(request: HttpRequest) -> HttpResponse:
     if scope_agencies is not None and scope.agency_ids is None:
         scope = metrics.with_scope(scope, agency_ids=scope_agencies)
     now = timezone.now()
-    figs = metrics.figures(scope, now)
     rows = metrics.breakdown(scope, "agency", now)
+    figs = metrics.total(rows)
     points = metrics.trend(scope, "month" if (scope.end - scope.start).days > 92 else "week")
     week = metrics.weekly_targets(timezone.localdate(), agency_ids=scope.agency_ids, now=now)
     return render(request, "monitor/city.html", {

@@ -145,7 +145,6 @@ def ward_indicators(year: int, month: int, ward_ids: Sequence[int] | None = None
     units = {u.pk: u for u in AdministrativeUnit.objects.filter(pk__in=list(agencies))}
     scope = Scope(start, end)
     figures = {r.key: r.figures for r in metrics.breakdown(scope, "ward", now)}
-    digital = metrics.digital_counts(scope, by="ward_id")
     answered = feedback.counts_by_agency(start, end, [a for ids in agencies.values()
                                                       for a in ids], now)
     accounts = _accounts({u.code: pk for pk, u in units.items()}, end, start)
@@ -157,7 +156,7 @@ def ward_indicators(year: int, month: int, ward_ids: Sequence[int] | None = None
         total, opened = accounts.get(pk, (0, 0))
         out.append(WardIndicators(
             ward_id=pk, code=unit.code, name=unit.name, figures=figures.get(pk, Figures()),
-            reused=digital.get(pk, {}).get("reused", 0), accounts=total, accounts_opened=opened,
+            reused=figures.get(pk, Figures()).reused, accounts=total, accounts_opened=opened,
             feedback=counts))
     out.sort(key=lambda w: vietnamese_key(w.name))
     return out

@@ -56,6 +56,8 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from dichvucong.datastore import services as store
+from dichvucong.datastore.models import Kind as StoreKind
+from dichvucong.datastore.models import StoredDocument
 from dichvucong.datastore.services import RESULT_REQUIREMENT
 from dichvucong.dossiers import paperreading
 from dichvucong.dossiers.lifecycle import Action, State
@@ -135,22 +137,34 @@ def preload(entries: list[PipelineEntry]) -> None:
 
 
 def _collect(entry: PipelineEntry) -> None:
+    _results_stored(_stored(entry))
+
+
+def _stored(entry: PipelineEntry) -> list[StoredDocument]:
     if entry.kind == EntryKind.RESULT:
         result = Result.objects.select_related("dossier").filter(pk=entry.object_id).first()
-        if result is not None:
-            store.collect_result(result)
-        return
+        stored = store.collect_result(result) if result is not None else None
+        return [stored] if stored is not None else []
     event = _event(entry) if entry.kind == EntryKind.EVENT else None
     dossier = event.dossier if event is not None else (
         Dossier.objects.select_related("procedure_version", "procedure")
         .filter(pk=entry.dossier_id).first())
     if dossier is None:
-        return
+        return []
     if event is not None and event.action == Action.issue_result.value:
         # The other agencies' results (liên thông) join the store with the dossier's own.
-        store.collect_handovers(dossier)
-        return
-    store.collect_dossier(dossier)
+        return store.collect_handovers(dossier)
+    return store.collect_dossier(dossier)
+
+
+def _results_stored(documents: list[StoredDocument]) -> None:
+    """A result put into its holder's store counts for its dossier's «shared» figure (766
+    indicator 4.4, ``monitor/facts.py``): the dossier's fact, decided by the ``facts`` step
+    before this one, is decided again, in this step's transaction."""
+    dossiers = {d.source_dossier_id for d in documents
+                if d.kind == StoreKind.RESULT and d.source_dossier_id is not None}
+    if dossiers:
+        facts.refresh_dossiers(dossiers)
 
 
 def _notify(entry: PipelineEntry) -> None:
