@@ -189,6 +189,23 @@ def test_a_result_stored_after_its_facts_counts_as_shared_data_as_a_rebuild_says
     assert monitor_snapshot() == incremental
 
 
+def test_a_file_added_after_the_filing_counts_as_a_component_as_a_rebuild_says():
+    """The declaration's PDF, which the worker renders after the filing, made a dossier filed
+    without files one with a component (766 indicator 4.2), but its fact stayed as the filing
+    decided it: the load kit found 38 facts unlike a rebuild's."""
+    from dichvucong.results import declaration
+
+    dossier = builders.filed()  # a birth registration, no file attached
+    if not dossier.attachments.filter(declaration=True).exists():
+        declaration.attach(dossier.pk)
+        builders.derive()
+    assert dossier.attachments.filter(declaration=True).exists()
+    assert DossierFact.objects.get(dossier=dossier).has_component
+    incremental = monitor_snapshot()
+    facts.rebuild()
+    assert monitor_snapshot() == incremental
+
+
 # --- reuse ----------------------------------------------------------------------------------
 
 
