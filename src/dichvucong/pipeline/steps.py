@@ -212,10 +212,11 @@ def _filed(attachment) -> bool:
 
 
 DERIVED: tuple[Step, ...] = (
-    # A file changes its dossier's fact too: a component, a file from the store (766 4.2–4.4;
-    # the declaration's PDF comes after the filing's event).
-    Step("facts", lambda kind, row: kind in (EntryKind.EVENT, EntryKind.RATING,
-                                             EntryKind.ATTACHMENT),
+    # A filed dossier's file changes its fact too: a component, a file from the store (766
+    # 4.2–4.4; the declaration's PDF comes after the filing's event). A draft's uploads are
+    # counted by the filing's own event.
+    Step("facts", lambda kind, row: kind in (EntryKind.EVENT, EntryKind.RATING)
+         or (kind == EntryKind.ATTACHMENT and _filed(row)),
          lambda entry: facts.refresh_dossier(entry.dossier_id),
          # A dossier's fact is recomputed from the dossier as it is now: once for all the
          # batch's entries of it, and the batch's dossiers in one set of statements.
