@@ -364,3 +364,21 @@ def test_sequences_only_grow_and_old_issues_are_pruned(keys):
         services.issue_trust_list("test")
     assert TrustListIssue.objects.count() == services.KEEP_ISSUES
     assert TrustListIssue.objects.first().sequence == sequences[-1] + services.KEEP_ISSUES
+
+
+def test_production_without_a_trust_list_signer_is_said_at_start(settings, tmp_path):
+    """The periodic refresh failed every quarter of an hour in production without a signer (the
+    demo signer is made only outside production); the system check says it at start instead."""
+    from dichvucong.results.checks import results_checks
+
+    settings.MODE, settings.RESULTS_PKI_DIR = "production", str(tmp_path)
+    settings.RESULTS_TRUST_LIST_KEY = settings.RESULTS_TRUST_LIST_CERT = ""
+    assert [p.id for p in results_checks(None)] == ["dichvucong.results.W001"]
+    (tmp_path / "signer.key").write_text("key")
+    (tmp_path / "signer.pem").write_text("cert")
+    settings.RESULTS_TRUST_LIST_KEY = str(tmp_path / "signer.key")
+    settings.RESULTS_TRUST_LIST_CERT = str(tmp_path / "signer.pem")
+    assert results_checks(None) == []
+    settings.MODE = "demo"
+    settings.RESULTS_TRUST_LIST_KEY = settings.RESULTS_TRUST_LIST_CERT = ""
+    assert results_checks(None) == []

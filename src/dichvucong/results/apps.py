@@ -8,6 +8,6 @@ class ResultsConfig(AppConfig):
 
     def ready(self) -> None:
         from dichvucong.core import operations
-        from dichvucong.results import signing_jobs
+        from dichvucong.results import checks, signing_jobs  # noqa: F401 - registers checks
 
         operations.register(signing_jobs.samples)

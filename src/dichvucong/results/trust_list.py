@@ -38,12 +38,18 @@ def trust_roots_pem() -> list[str]:
 
 
 
+def trust_list_signer_paths() -> tuple[Path, Path]:
+    """Where the trust-list signer's (private key, certificate) PEM files are configured to be."""
+    folder = Path(settings.RESULTS_PKI_DIR)
+    return (Path(settings.RESULTS_TRUST_LIST_KEY or folder / pki.TRUST_LIST_KEY_FILE),
+            Path(settings.RESULTS_TRUST_LIST_CERT or folder / pki.TRUST_LIST_CERT_FILE))
+
+
 def trust_list_signer_files() -> tuple[Path, Path]:
     """(private key, certificate) PEM files of the trust-list signer. Outside production a demo
     signer is made beside the demo CA when there is none."""
     folder = Path(settings.RESULTS_PKI_DIR)
-    key_file = Path(settings.RESULTS_TRUST_LIST_KEY or folder / pki.TRUST_LIST_KEY_FILE)
-    cert_file = Path(settings.RESULTS_TRUST_LIST_CERT or folder / pki.TRUST_LIST_CERT_FILE)
+    key_file, cert_file = trust_list_signer_paths()
     if not (key_file.is_file() and cert_file.is_file()):
         if settings.MODE == "production" or settings.RESULTS_TRUST_LIST_KEY:
             raise ResultError("Chưa cấu hình khóa ký danh sách tin cậy "
