@@ -84,7 +84,8 @@ def test_on_postgresql_the_statement_is_prepared_on_the_server_once(django_asser
             return [sql for (sql,) in cursor.fetchall() if '"email"' in sql]
 
     for _ in range(3):
-        with django_assert_num_queries(1):  # still Django's cursor: counted, logged
+        with django_assert_num_queries(1) as logged:  # still Django's cursor: counted, logged
             assert users.rows(citizen.pk, "congdan") == [(citizen.email,)]
+        assert "'congdan'" in logged.captured_queries[0]["sql"]  # with its values
         assert users.rows(citizen.pk, "someone else") == []
     assert len(prepared()) == 1

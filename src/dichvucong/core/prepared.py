@@ -40,7 +40,8 @@ def statement_cursor(connection):
     connection.ensure_connection()
     with connection.wrap_database_errors:
         # What ``connection.cursor()`` does with the cursor it makes: wrapped, logged if asked.
-        return connection._prepare_cursor(_preparing_cursor()(connection.connection))
+        preparing = _preparing_cursors()[connection.queries_logged]
+        return connection._prepare_cursor(preparing(connection.connection))
 
 
 def _prepares(connection) -> bool:
@@ -48,14 +49,26 @@ def _prepares(connection) -> bool:
 
 
 @cache
-def _preparing_cursor() -> type:
+def _preparing_cursors() -> tuple[type, type]:
+    """The cursor, and the one for a connection whose queries are logged (tests, ``DEBUG``):
+    Django logs the statement psycopg last sent with its values, which a prepared statement's
+    run does not keep, so that one composes it as Django's own cursors do."""
     from django.db.backends.postgresql.base import ServerBindingCursor
+    from psycopg._queries import PostgresClientQuery
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
 
-    return PreparingCursor
+    class LoggedPreparingCursor(PreparingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            result = super().execute(query, params, binary=binary)
+            composed = PostgresClientQuery(self._tx)
+            composed.convert(query, params)
+            self._query = composed  # what Django's log reads (``last_executed_query``)
+            return result
+
+    return PreparingCursor, LoggedPreparingCursor
 
 
 @dataclass(frozen=True, slots=True)
