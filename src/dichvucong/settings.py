@@ -150,6 +150,8 @@ TEMPLATES = [
                 "dichvucong.core.context_processors.platform",
                 "dichvucong.notify.context_processors.inbox",
             ],
+            # Django's i18n tags, a constant {% translate %} kept once per language.
+            "libraries": {"i18n": "dichvucong.core.templatetags.translations"},
         },
     }
 ]
