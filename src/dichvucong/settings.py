@@ -155,6 +155,8 @@ TEMPLATES = [
         },
     }
 ]
+# That "i18n" names two libraries, Django's and the one above, is meant.
+SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 
 # Database: SQLite (WAL) by default, PostgreSQL through DATABASE_URL=postgres://…
 DATABASES = {
@@ -178,7 +180,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A covering index's included columns are PostgreSQL's (``monitor_open_newest_due``); on
     # SQLite the same index without them is what is wanted, not a fault to report.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 elif env_bool("DB_PREPARED_STATEMENTS", True):
     # The queries every request makes (``core.prepared``) are prepared on the server once per
     # connection: PostgreSQL parses and plans each statement anew otherwise, about two thirds of
