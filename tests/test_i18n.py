@@ -78,3 +78,32 @@ def test_a_message_with_two_meanings_reads_right_in_each_place():
     for template in ("payments/_panel.html", "payments/_office_panel.html"):
         assert '{% translate "Đã nộp" context "fee" %}' in (
             SRC / "payments/templates" / template).read_text(encoding="utf-8")
+
+
+def test_a_constant_translate_tag_is_kept_per_language_and_escaping(monkeypatch):
+    """A constant ``{% translate %}`` was looked up, localised and escaped at each rendering
+    (issue #19): kept once per language and escaping, the same text."""
+    from django.template import Context, Template
+    from django.template.base import Variable
+
+    page = Template('{% load i18n %}{% translate "Hồ sơ của tôi" %}|{% translate "A & B" %}|'
+                    '{% autoescape off %}{% translate "A & B" %}{% endautoescape %}|'
+                    '{% translate text %}|{% translate "Hồ sơ của tôi" as kept %}{{ kept }}')
+
+    def rendered() -> dict[str, str]:
+        out = {}
+        for language in ("vi", "en"):
+            with translation.override(language):
+                out[language] = page.render(Context({"text": "Hồ sơ của tôi"}))
+        return out
+
+    expected = {"vi": "Hồ sơ của tôi|A & B|A & B|Hồ sơ của tôi|Hồ sơ của tôi",  # literals: safe
+                "en": "My dossiers|A & B|A & B|My dossiers|My dossiers"}
+    assert rendered() == expected
+    resolve = Variable.resolve
+    looked_up = []
+    monkeypatch.setattr(Variable, "resolve", lambda self, context: (
+        looked_up.append(self.var), resolve(self, context))[1])
+    assert rendered() == expected
+    # Only the variable and the one kept ``as`` (a context variable) are looked up again.
+    assert sorted(set(looked_up)) == ["'Hồ sơ của tôi'", "kept", "text"]

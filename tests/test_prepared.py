@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from dichvucong.accounts.models import User
 from dichvucong.core.prepared import Prepared
@@ -67,3 +68,24 @@ def test_a_placeholder_the_database_adapter_wraps_is_still_a_placeholder():
     citizen = User.objects.get(username="congdan")
     assert prepared.rows(citizen.pk, citizen.qr_counter + 1) == [("congdan",)]
     assert prepared.rows(citizen.pk, citizen.qr_counter) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+def test_on_postgresql_the_statement_is_prepared_on_the_server_once(django_assert_num_queries):
+    """PostgreSQL parsed and planned each of these statements at every request (Django binds
+    on the client): they are prepared at their first run on a connection and reused."""
+    users = Prepared(lambda: User.objects.filter(pk=-1, username="?").values_list("email"),
+                     -1, "?")
+    citizen = User.objects.get(username="congdan")
+
+    def prepared() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT statement FROM pg_prepared_statements")
+            return [sql for (sql,) in cursor.fetchall() if '"email"' in sql]
+
+    for _ in range(3):
+        with django_assert_num_queries(1) as logged:  # still Django's cursor: counted, logged
+            assert users.rows(citizen.pk, "congdan") == [(citizen.email,)]
+        assert "'congdan'" in logged.captured_queries[0]["sql"]  # with its values
+        assert users.rows(citizen.pk, "someone else") == []
+    assert len(prepared()) == 1

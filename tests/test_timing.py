@@ -79,3 +79,25 @@ def test_overdue_requires_the_apology_until_it_is_sent():
     assert need(vn(2026, 3, 11, 8, 0), due=None) == ApologyNeed.none
     # While the clock is paused for a supplement, what counts is the time left at the pause.
     assert need(vn(2026, 3, 20, 8, 0), paused_at=vn(2026, 3, 10, 9, 0)) == ApologyNeed.available
+
+
+def test_durations_are_written_once_per_language(monkeypatch):
+    """The queue's rows looked their clocks' words up in the catalogue at every page (issue
+    #19): each text is kept per language, and the language still decides it."""
+    from dichvucong.backoffice import timing
+
+    def written() -> list[str]:
+        out = []
+        for language in ("vi", "en"):
+            with translation.override(language):
+                out += [timing.duration(-(450 * 2 + 95), 450), timing.remaining(95, 450),
+                        timing.reception_clock(CAL, vn(2026, 12, 7, 9), vn(2026, 12, 4, 15)).text]
+        return out
+
+    first = written()
+    assert first[:3] == ["2 ngày 1 giờ 35 phút", "1 giờ 35 phút", "Đã chờ 3 giờ 30 phút làm việc"]
+    assert first[3:] == ["2 days 1 hour 35 minutes", "1 hour 35 minutes",
+                         "Waiting for 3 hours 30 minutes of working time"]
+    monkeypatch.setattr(timing, "ngettext", lambda *a: pytest.fail("looked up again"))
+    monkeypatch.setattr(timing, "_", lambda *a: pytest.fail("looked up again"))
+    assert written() == first

@@ -150,9 +150,13 @@ TEMPLATES = [
                 "dichvucong.core.context_processors.platform",
                 "dichvucong.notify.context_processors.inbox",
             ],
+            # Django's i18n tags, a constant {% translate %} kept once per language.
+            "libraries": {"i18n": "dichvucong.core.templatetags.translations"},
         },
     }
 ]
+# That "i18n" names two libraries, Django's and the one above, is meant.
+SILENCED_SYSTEM_CHECKS = ["templates.W003"]
 
 # Database: SQLite (WAL) by default, PostgreSQL through DATABASE_URL=postgres://…
 DATABASES = {
@@ -176,7 +180,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # A covering index's included columns are PostgreSQL's (``monitor_open_newest_due``); on
     # SQLite the same index without them is what is wanted, not a fault to report.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
+elif env_bool("DB_PREPARED_STATEMENTS", True):
+    # The queries every request makes (``core.prepared``) are prepared on the server once per
+    # connection: PostgreSQL parses and plans each statement anew otherwise, about two thirds of
+    # its CPU on a signed-in page (docs/performance.md). psycopg prepares only when asked
+    # (Django's cursors bind on the client and never prepare): the threshold is never reached.
+    # Off (``0``) behind a pooler that shares server connections between transactions.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from dichvucong.workflow.deadlines import WorkingCalendar, remaining_working_minutes
 from dichvucong.workflow.ledger import Hold
@@ -40,7 +41,14 @@ def minutes_per_day(calendar: WorkingCalendar) -> int:
 def duration(minutes: int, per_day: int) -> str:
     """``minutes`` of working time in working days, hours and minutes (absolute value); with
     ``per_day`` 0, in hours and minutes only."""
-    minutes = abs(int(minutes))
+    return _duration(get_language(), abs(int(minutes)), per_day)
+
+
+# Each of the back-office queue's twenty rows wrote its clock and its due time through three to
+# four catalogue lookups (about 8 µs each, issue #19); the same few values recur from page to
+# page, and the text depends on the language only.
+@lru_cache(maxsize=4096)
+def _duration(language: str | None, minutes: int, per_day: int) -> str:
     days, rest = divmod(minutes, per_day) if per_day else (0, minutes)
     hours, mins = divmod(rest, 60)
     parts = []
@@ -124,8 +132,13 @@ def reception_clock(calendar: WorkingCalendar, now: datetime,
     if submitted_at is None:
         return None
     waited = max(calendar.working_minutes_between(submitted_at, now), 0)
-    text = _("Đã chờ %(time)s làm việc") % {"time": duration(waited, minutes_per_day(calendar))}
+    text = _waited(get_language(), waited, minutes_per_day(calendar))
     return ReceptionClock(waited, waited > RECEPTION_LIMIT_MINUTES, text)
+
+
+@lru_cache(maxsize=4096)
+def _waited(language: str | None, minutes: int, per_day: int) -> str:
+    return _("Đã chờ %(time)s làm việc") % {"time": _duration(language, minutes, per_day)}
 
 
 @dataclass(frozen=True)

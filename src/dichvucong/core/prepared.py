@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -25,6 +26,49 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
+
+
+def statement_cursor(connection):
+    """Django's cursor (logged, counted in tests, its errors Django's), for a fixed statement run
+    at many requests: on PostgreSQL with prepared statements on (``DB_PREPARED_STATEMENTS``) it
+    binds its parameters on the server and prepares the statement at its first run on the
+    connection, so the server neither parses nor plans it again (about 0.1–0.3 ms of its CPU
+    per statement; Django's own cursors bind on the client and cannot prepare)."""
+    if connection.vendor != "postgresql" or not _prepares(connection):
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        # What ``connection.cursor()`` does with the cursor it makes: wrapped, logged if asked.
+        preparing = _preparing_cursors()[connection.queries_logged]
+        return connection._prepare_cursor(preparing(connection.connection))
+
+
+def _prepares(connection) -> bool:
+    return connection.settings_dict.get("OPTIONS", {}).get("prepare_threshold") is not None
+
+
+@cache
+def _preparing_cursors() -> tuple[type, type]:
+    """The cursor, and the one for a connection whose queries are logged (tests, ``DEBUG``):
+    Django logs the statement psycopg last sent with its values, which a prepared statement's
+    run does not keep, so that one composes it as Django's own cursors do."""
+    from django.db.backends.postgresql.base import ServerBindingCursor
+    from psycopg._queries import PostgresClientQuery
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    class LoggedPreparingCursor(PreparingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            result = super().execute(query, params, binary=binary)
+            composed = PostgresClientQuery(self._tx)
+            composed.convert(query, params)
+            self._query = composed  # what Django's log reads (``last_executed_query``)
+            return result
+
+    return PreparingCursor, LoggedPreparingCursor
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +120,7 @@ class Prepared:
             raise ImproperlyConfigured("a prepared query gives rows or objects, not both")
         values = [(params[value[0]] if value[1] in (int, str) else value[1](params[value[0]]))
                   if slot else value for slot, value in compiled.params]
-        with connection.cursor() as cursor:  # Django's cursor: logged, counted in tests
+        with statement_cursor(connection) as cursor:
             cursor.execute(compiled.sql, values)
             fetched = cursor.fetchall()
         if len(fetched) and len(fetched[0]) > compiled.columns:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.utils import timezone
 
+from dichvucong.core.prepared import statement_cursor
 from dichvucong.notify.models import Notification, NotificationChannel
 
 PAGE_SIZE = 20
@@ -32,7 +33,7 @@ def unread_count(user_id: int, cap: int | None = None) -> int:
             "AND read_at IS NULL")
     if cap is not None:
         rows += f" LIMIT {int(cap)}"
-    with connection.cursor() as cursor:
+    with statement_cursor(connection) as cursor:  # on every page: prepared once
         cursor.execute(f"SELECT COUNT(*) FROM ({rows}) AS unread",  # noqa: S608
                        [user_id, NotificationChannel.INAPP.value])
         return cursor.fetchone()[0]
