@@ -19,6 +19,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TextEmphasis, WrapMode, XPos, YPos
 
 from dichvucong.slips import data
+from dichvucong.slips.embedded import FixedSubsetOutput, pick_fixed, typeface
 from dichvucong.slips.fonts import FAMILY, font_set
 
 # fontTools logs every font subset at INFO level: a hundred lines per PDF.
@@ -109,13 +110,14 @@ class SlipPDF(FPDF):
         super().set_font(family, style, size)
 
     def _add_typeface(self, style: str) -> None:
-        self.add_font(FAMILY, style, str(self._font_files[style]))
-        # The subset's glyphs as the typeface has them: fpdf2 opens it with fontTools'
-        # default, which decodes and re-encodes every glyph kept to recompute bounds the
-        # subset does not change (fontTools' own subsetter does not by default). Keeping the
-        # parsed file once per process was tried twice: 3–8 % less, as the subsetting then
-        # reads the tables the parsing had read.
-        self.fonts[f"{FAMILY.lower()}{style}"].ttfont.recalcBBoxes = False
+        # Parsed once per process, and given the subset every PDF embeds, which fpdf2 writes
+        # once per process too (``embedded.py``: a declaration's 55 ms were about 12 of parsing
+        # and 28 of subsetting and writing the typeface).
+        pick_fixed(typeface(self, FAMILY, style, self._font_files[style]))
+
+    def output(self, *args, **kwargs):
+        kwargs.setdefault("output_producer_class", FixedSubsetOutput)
+        return super().output(*args, **kwargs)
 
     # fpdf2's line breaking measures the line again from its start at each letter, which made
     # most of a declaration's layout time; a text that fits on the line is drawn as a cell,
