@@ -534,6 +534,21 @@ def test_a_letter_outside_the_fixed_subset_is_embedded_too():
     assert {ord("ç"), ord("ñ"), ord("ễ")} <= set(bold.getBestCmap())
 
 
+@pytest.mark.parametrize("text", ["Nguyễn Thị Ánh Tuyết", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                                  "«Đà Nẵng» – 12/3 ☃ ç"])
+def test_the_typeface_measures_a_text_as_fpdf2_does(text):
+    from fpdf.fonts import TTFFont
+
+    from dichvucong.slips import embedded
+
+    pdf = render.SlipPDF("01", "t")
+    font = pdf.fonts[fonts.FAMILY.lower()]
+    assert isinstance(font, embedded.Typeface)
+    for size in (9, 11.5, 14):
+        assert (font.get_text_width(text, size, None)
+                == TTFFont.get_text_width(font, text, size, None))
+
+
 def test_the_fixed_subsets_copies_draw_what_fpdf2_writes_itself():
     """The objects fpdf2 wrote once, copied into each PDF, against fpdf2 writing them there."""
     from fpdf.output import OutputProducer
