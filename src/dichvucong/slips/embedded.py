@@ -10,7 +10,8 @@ that used a character outside the set is written by fpdf2 as before, the set and
 
 Parsing a style's file (its metrics, its characters' widths) took another 4 ms a PDF: each PDF
 gets a copy of a font parsed once (``typeface``), with its own subset map and its own handle on
-the file (opened lazily: only fpdf2's own subsetting reads it).
+the file (its tables are read only if fpdf2's own subsetting runs, for a character outside the
+set).
 
 The cost: the embedded subsets are larger (about 25 KB a style compressed, against 9–10 KB for
 the few dozen glyphs of a typical slip).
