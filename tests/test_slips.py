@@ -549,6 +549,20 @@ def test_the_typeface_measures_a_text_as_fpdf2_does(text):
                 == TTFFont.get_text_width(font, text, size, None))
 
 
+def test_a_result_embeds_only_the_glyphs_it_uses():
+    """Kept and signed for years, a result keeps its PDF small: no fixed subset."""
+    from fontTools.ttLib import TTFont
+
+    from dichvucong.results.render import ResultPDF
+
+    pdf = ResultPDF("12/2025", "Giấy khai sinh")
+    pdf.paragraph("Giấy khai sinh của Nguyễn Thị Ánh")
+    embedded = _embedded_fonts(bytes(pdf.output()))
+    regular = TTFont(io.BytesIO(embedded["/MPDFAA+BeVietnamPro"]))
+    assert ord("Á") in regular.getBestCmap() and ord("Ỹ") not in regular.getBestCmap()
+    assert len(regular.getBestCmap()) < 40
+
+
 def test_the_fixed_subsets_copies_draw_what_fpdf2_writes_itself():
     """The objects fpdf2 wrote once, copied into each PDF, against fpdf2 writing them there."""
     from fpdf.output import OutputProducer

@@ -109,14 +109,20 @@ class SlipPDF(FPDF):
                 self._fonts_added.add(key)
         super().set_font(family, style, size)
 
+    # Every PDF embeds the same subset of each style, written once per process (``embedded.py``:
+    # a declaration's 55 ms were about 12 of parsing the typeface and 28 of subsetting and
+    # writing it): about 25 KB a style against 9–10 for the glyphs a slip uses. False: the
+    # glyphs this PDF uses, subset for it (the typeface is still parsed once per process).
+    fixed_subset = True
+
     def _add_typeface(self, style: str) -> None:
-        # Parsed once per process, and given the subset every PDF embeds, which fpdf2 writes
-        # once per process too (``embedded.py``: a declaration's 55 ms were about 12 of parsing
-        # and 28 of subsetting and writing the typeface).
-        pick_fixed(typeface(self, FAMILY, style, self._font_files[style]))
+        font = typeface(self, FAMILY, style, self._font_files[style])
+        if self.fixed_subset:
+            pick_fixed(font)
 
     def output(self, *args, **kwargs):
-        kwargs.setdefault("output_producer_class", FixedSubsetOutput)
+        if self.fixed_subset:
+            kwargs.setdefault("output_producer_class", FixedSubsetOutput)
         return super().output(*args, **kwargs)
 
     # fpdf2's line breaking measures the line again from its start at each letter, which made
