@@ -125,7 +125,8 @@ def main() -> None:
                 if dossier_id is not None:
                     before, label_started = counted.label, time.process_time()
                     counted.label = "declaration"
-                    steps.file_declaration(dossier_id)
+                    with tasks.drained_after():  # as the huey task does
+                        steps.file_declaration(dossier_id)
                     counted.cpu["declaration"] += time.process_time() - label_started
                     counted.label = before
                 worker.drain()

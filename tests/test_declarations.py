@@ -86,3 +86,29 @@ def test_a_filed_declaration_is_rendered_outside_the_transaction_that_keeps_it(
     assert "Lê Gia Bảo" in text and f"Tờ khai điện tử của hồ sơ {dossier.code}" in text
     assert declaration.attach(dossier.pk) == kept  # once
     assert depths == [outside, outside + 1]
+
+
+def test_a_declaration_is_kept_in_four_statements(client, citizen):  # noqa: F811
+    """The dossier and whether it has its declaration's file read together, outside and again
+    under its lock (they were two queries each: six statements with the file and its entry)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dichvucong.dossiers.models import Dossier
+    from dichvucong.results import declaration
+    from tests.filing import check_then_file
+    from tests.test_dossier_submission import birth_post
+
+    assert check_then_file(client, "/thu-tuc/1.001193/nop-ho-so/",
+                           birth_post()).status_code == 302
+    dossier = Dossier.objects.get(applicant=citizen)
+    dossier.attachments.filter(declaration=True).delete()  # as if its job had not run yet
+    with CaptureQueriesContext(connection) as captured:
+        kept = declaration.attach(dossier.pk)
+    statements = [q["sql"] for q in captured.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) == 4, statements  # two reads, the file, its pipeline entry
+    assert kept.declaration and kept.dossier_id == dossier.pk
+    with CaptureQueriesContext(connection) as captured:
+        assert declaration.attach(dossier.pk) == kept  # once: found by the first read
+    assert len(captured.captured_queries) == 2

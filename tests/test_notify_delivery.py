@@ -8,6 +8,8 @@ import random
 from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from dichvucong.accounts.models import User
@@ -291,6 +293,22 @@ def test_a_claim_is_exclusive_until_its_lease_ends(settings, esms):
     worker.deliver_one(rows[0], token)
     assert Notification.objects.get(pk=rows[0].pk).lease_token == third
     assert not esms.requests
+
+
+def test_a_claim_is_one_statement_on_postgresql(esms):
+    """The rows chosen, leased and returned by one ``UPDATE … RETURNING`` (there were three:
+    the candidates read, the lease written, the rows read back)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads, leases and reads back: three statements")
+    received(person(email=""))
+    with CaptureQueriesContext(connection) as captured:
+        token, rows = worker.claim()
+    statements = [q["sql"] for q in captured.captured_queries
+                  if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    assert len(statements) == 1, statements  # the test's transaction adds the savepoint
+    assert rows and all(row.lease_token == token and row.status == Status.SENDING
+                        for row in rows)
+    assert not worker.claim()[1]
 
 
 def test_a_worker_that_lost_its_lease_hands_nothing_over(esms):

@@ -155,6 +155,23 @@ def test_a_failing_step_holds_up_no_other_and_is_tried_again(client, admin_clien
     assert received.exists() and received.count() == len({n.channel for n in received})
 
 
+def test_the_filings_run_drains_the_declarations_file_and_queues_no_other_run(
+        django_capture_on_commit_callbacks):
+    """The run a filing queued renders the declaration, then drains: its file's entry among
+    what it drains. The file's own kick queued another run, which found nothing to do."""
+    from dichvucong.pipeline import tasks
+
+    dossier = builders.filed(builders.procedure(BIRTH), form_data=birth_form_json())
+    with mock.patch.object(HUEY, "_immediate", False), \
+            mock.patch.object(HUEY, "storage", MemoryStorage("pipeline-declaration")):
+        with django_capture_on_commit_callbacks(execute=True):
+            tasks.run_pipeline.call_local(dossier.pk)
+        queued = [task.name for task in HUEY.pending()]
+    assert queued == []
+    assert dossier.attachments.filter(declaration=True).exists()
+    assert not PipelineEntry.objects.filter(dossier_id=dossier.pk).exists()
+
+
 def test_a_killed_workers_entries_are_taken_over_and_a_lost_lease_writes_nothing(client):
     dossier = builders.filed()
     event = _receive(dossier)
@@ -301,7 +318,7 @@ def test_a_batch_that_outlasts_its_lease_keeps_it_for_the_entries_ahead(monkeypa
                  .values_list("pk", flat=True)[:3])
     assert len(batch) == 3
     report = worker.run_due(batch=3, only=["notify"])
-    assert taken_over[2] is False  # nothing claimable: the batch still holds its entries
+    assert taken_over[2] == []  # nothing claimable: the batch still holds its entries
     assert report.by_step == {"notify": 3}
 
 

@@ -79,14 +79,11 @@ def claim(batch: int | None = None) -> tuple[str, list[SyncRecord]]:
     """The first unsynced record of up to ``batch`` dossiers, when it is due."""
     earlier = (SyncRecord.objects.filter(dossier=OuterRef("dossier"), id__lt=OuterRef("id"))
                .exclude(state=SyncState.SYNCED))
-    token, found = leases.claim(
+    return leases.claim(
         SyncRecord.objects.exclude(Exists(earlier)).order_by("id"), _claimable,
         batch=batch or settings.NATIONAL_SYNC_BATCH,
-        lease_seconds=settings.NATIONAL_SYNC_LEASE_SECONDS, state=SyncState.SENDING)
-    if not found:
-        return token, []
-    return token, list(SyncRecord.objects.filter(lease_token=token).select_related("dossier")
-                       .order_by("id"))
+        lease_seconds=settings.NATIONAL_SYNC_LEASE_SECONDS, related=["dossier"],
+        state=SyncState.SENDING)
 
 
 def deliver_due(max_rounds: int = 1000) -> Report:

@@ -81,12 +81,10 @@ def _claimable(now) -> Q:
 
 
 def claim(batch: int | None = None) -> tuple[str, list[Notification]]:
-    token, found = leases.claim(
+    return leases.claim(
         Notification.objects.order_by("next_attempt_at", "id"), _claimable,
         batch=batch or settings.NOTIFY_BATCH, lease_seconds=settings.NOTIFY_LEASE_SECONDS,
         status=Status.SENDING)
-    rows = list(Notification.objects.filter(lease_token=token).order_by("id")) if found else []
-    return token, rows
 
 
 def deliver_due(max_batches: int = 50) -> Report:

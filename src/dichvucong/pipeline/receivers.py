@@ -10,13 +10,13 @@ from dichvucong.dossiers.models import DossierEvent
 from dichvucong.payments import services as payments
 from dichvucong.pipeline.models import EntryKind
 from dichvucong.pipeline.steps import owed_declaration, record
-from dichvucong.pipeline.tasks import kick
+from dichvucong.pipeline.tasks import drain_follows, kick
 
 
 def _record(kind: str, row, dossier_id: int | None) -> None:
     # A kick per entry, not one per transaction: a kick registered in a savepoint that rolls
     # back is dropped with it (the worker's run drains whatever is due, so two kicks cost one).
-    if record(kind, row, dossier_id) is not None:
+    if record(kind, row, dossier_id) is not None and not drain_follows():
         transaction.on_commit(kick)
 
 

@@ -3,6 +3,8 @@
 embedded default runs huey's consumer beside the web server (``dichvucong serve``)."""
 
 import logging
+import threading
+from contextlib import contextmanager
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
@@ -11,6 +13,24 @@ from dichvucong.pipeline import worker
 from dichvucong.pipeline.steps import file_declaration
 
 log = logging.getLogger(__name__)
+_run = threading.local()
+
+
+@contextmanager
+def drained_after():
+    """Inside, the entries recorded are drained by this run right after: no kick for them.
+    (The declaration's file, attached in the run, kicked another run that found its entry
+    drained already: a queue write, a claim, the audit seal's look and the counts' fold
+    again per filing.)"""
+    _run.draining = True
+    try:
+        yield
+    finally:
+        _run.draining = False
+
+
+def drain_follows() -> bool:
+    return getattr(_run, "draining", False)
 
 
 @db_task(name="pipeline.run")
@@ -18,7 +38,8 @@ def run_pipeline(declaration: int | None = None) -> int:
     """``declaration``: a filed dossier whose declaration to render first (``steps.py``, step
     4), so that its file's entry is drained in the same run."""
     if declaration is not None:
-        file_declaration(declaration)
+        with drained_after():
+            file_declaration(declaration)
     return worker.drain().done
 
 

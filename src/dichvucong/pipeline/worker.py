@@ -25,7 +25,6 @@ requests that wrote them took no lock on the chain's head."""
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -197,30 +196,9 @@ def run_together(entries: list[PipelineEntry], token: str, report: Report,
 
 def _claim(candidates: QuerySet[PipelineEntry], batch: int) -> tuple[str, list[PipelineEntry]]:
     """Lease up to ``batch`` due ``candidates`` in the order of their ids: the token and the
-    entries. PostgreSQL: one statement (the claimable rows locked, skipping those another
-    worker is claiming, leased and returned), instead of ``leases.claim``'s three with the
-    read back."""
-    lease = settings.PIPELINE_LEASE_SECONDS
-    if connection.vendor != "postgresql":
-        token, claimed = leases.claim(candidates, _claimable, batch=batch, lease_seconds=lease)
-        return token, (list(PipelineEntry.objects.filter(lease_token=token).order_by("id"))
-                       if claimed else [])
-    token, now = secrets.token_hex(16), timezone.now()
-    due = (candidates.filter(_claimable(now)).select_for_update(skip_locked=True)
-           .values("pk")[:batch])
-    table = PipelineEntry._meta.db_table
-    with transaction.atomic():  # one statement; FOR UPDATE is composed only in a transaction
-        sql, params = due.query.sql_with_params()
-        # The rows chosen once (MATERIALIZED): as ``id IN (subquery)`` the planner may run the
-        # subquery again per row, each run taking another row past its LIMIT (a worker then
-        # claimed its batch and more, and another found nothing).
-        entries = list(PipelineEntry.objects.raw(
-            f'WITH due AS MATERIALIZED ({sql}) '  # noqa: S608
-            f'UPDATE "{table}" SET "lease_token" = %s, "lease_until" = %s '
-            f'FROM due WHERE "{table}"."id" = due."pk" RETURNING "{table}".*',
-            (*params, token, now + timedelta(seconds=lease))))
-    entries.sort(key=lambda entry: entry.pk)
-    return token, entries
+    entries (one statement on PostgreSQL)."""
+    return leases.claim(candidates, _claimable, batch=batch,
+                        lease_seconds=settings.PIPELINE_LEASE_SECONDS)
 
 
 def run_due(*, batch: int = BATCH, only: Iterable[str] | None = None) -> Report:

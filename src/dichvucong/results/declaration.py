@@ -24,6 +24,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from fpdf.enums import Align, XPos, YPos
 
@@ -263,8 +264,16 @@ def file_name(code: str | None) -> str:
 
 
 def _filed_dossier(dossier_id: int, *, lock: bool = False) -> Dossier:
-    found = Dossier.objects.select_related("agency__administrative_unit", "procedure_version")
+    """The dossier, and whether it has its declaration's file (``declared``) in the same
+    query."""
+    found = (Dossier.objects.select_related("agency__administrative_unit", "procedure_version")
+             .annotate(declared=Exists(Attachment.objects.filter(dossier=OuterRef("pk"),
+                                                                  declaration=True))))
     return (found.select_for_update(of=("self",)) if lock else found).get(pk=dossier_id)
+
+
+def _declaration_file(dossier: Dossier) -> Attachment | None:
+    return dossier.attachments.filter(declaration=True).first() if dossier.declared else None
 
 
 def attach(dossier_id: int) -> Attachment | None:
@@ -277,9 +286,8 @@ def attach(dossier_id: int) -> Attachment | None:
     (no rendering) and kept only if it is still the one rendered; a concurrent run that kept
     one first wins."""
     dossier = _filed_dossier(dossier_id)
-    existing = dossier.attachments.filter(declaration=True).first()
-    if existing is not None or dossier.code is None:
-        return existing
+    if dossier.declared or dossier.code is None:
+        return _declaration_file(dossier)
     definition = dossier.procedure_version.parsed()
     if not definition.form:
         return None
@@ -287,9 +295,8 @@ def attach(dossier_id: int) -> Attachment | None:
     content = render(paper)
     with transaction.atomic():
         dossier = _filed_dossier(dossier_id, lock=True)
-        existing = dossier.attachments.filter(declaration=True).first()
-        if existing is not None:
-            return existing
+        if dossier.declared:
+            return _declaration_file(dossier)
         definition = dossier.procedure_version.parsed()
         if (now := filled(dossier, definition)) != paper:  # changed meanwhile: as it is now
             content = render(now)

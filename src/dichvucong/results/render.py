@@ -81,6 +81,10 @@ def fill_template(template: str, values: resulttemplate.Values) -> str:
 
 
 class ResultPDF(SlipPDF):
+    # A result is rendered once and kept, signed, for years: the few glyphs it uses, not the
+    # slips' larger fixed subset that saves CPU on PDFs rendered at every filing or download.
+    fixed_subset = False
+
     def __init__(self, number: str, title: str) -> None:
         self.number = number
         super().__init__("", title)

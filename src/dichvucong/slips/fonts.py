@@ -25,6 +25,15 @@ DEJAVU_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf", "I": "DejaVuSa
 # them), which fontTools nevertheless decodes again at each PDF's subsetting: about a third of a
 # declaration's output time. The PDFs use copies of the files without them.
 UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "DSIG")
+# The characters every PDF's subset of a style holds, in this order (``embedded.py``): printable
+# ASCII, the Vietnamese letters with every tone, and the punctuation the slips and forms write.
+VIETNAMESE_LETTERS = (
+    "ăâđêôơưĂÂĐÊÔƠƯ"
+    "àáãảạằắẵẳặầấẫẩậèéẽẻẹềếễểệìíĩỉịòóõỏọồốỗổộờớỡởợùúũủụừứữửựỳýỹỷỵ"
+    "ÀÁÃẢẠẰẮẴẲẶẦẤẪẨẬÈÉẼẺẸỀẾỄỂỆÌÍĨỈỊÒÓÕỎỌỒỐỖỔỘỜỚỠỞỢÙÚŨỦỤỪỨỮỬỰỲÝỸỶỴ"
+)
+FIXED_CHARACTERS = ("".join(chr(code) for code in range(0x20, 0x7F)) + VIETNAMESE_LETTERS
+                    + "«»–—…•·→“”‘’°₫€×")
 
 
 @dataclass(frozen=True)

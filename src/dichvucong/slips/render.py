@@ -19,6 +19,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import Align, TextEmphasis, WrapMode, XPos, YPos
 
 from dichvucong.slips import data
+from dichvucong.slips.embedded import FixedSubsetOutput, pick_fixed, typeface
 from dichvucong.slips.fonts import FAMILY, font_set
 
 # fontTools logs every font subset at INFO level: a hundred lines per PDF.
@@ -108,14 +109,21 @@ class SlipPDF(FPDF):
                 self._fonts_added.add(key)
         super().set_font(family, style, size)
 
+    # Every PDF embeds the same subset of each style, written once per process (``embedded.py``:
+    # a declaration's 55 ms were about 12 of parsing the typeface and 28 of subsetting and
+    # writing it): about 25 KB a style against 9–10 for the glyphs a slip uses. False: the
+    # glyphs this PDF uses, subset for it (the typeface is still parsed once per process).
+    fixed_subset = True
+
     def _add_typeface(self, style: str) -> None:
-        self.add_font(FAMILY, style, str(self._font_files[style]))
-        # The subset's glyphs as the typeface has them: fpdf2 opens it with fontTools'
-        # default, which decodes and re-encodes every glyph kept to recompute bounds the
-        # subset does not change (fontTools' own subsetter does not by default). Keeping the
-        # parsed file once per process was tried twice: 3–8 % less, as the subsetting then
-        # reads the tables the parsing had read.
-        self.fonts[f"{FAMILY.lower()}{style}"].ttfont.recalcBBoxes = False
+        font = typeface(self, FAMILY, style, self._font_files[style])
+        if self.fixed_subset:
+            pick_fixed(font)
+
+    def output(self, *args, **kwargs):
+        if self.fixed_subset:
+            kwargs.setdefault("output_producer_class", FixedSubsetOutput)
+        return super().output(*args, **kwargs)
 
     # fpdf2's line breaking measures the line again from its start at each letter, which made
     # most of a declaration's layout time; a text that fits on the line is drawn as a cell,

@@ -60,13 +60,10 @@ def claim(batch: int = 50) -> tuple[str, list[Delivery]]:
     earlier = (Delivery.objects.filter(subscription=OuterRef("subscription"),
                                        dossier=OuterRef("dossier"), id__lt=OuterRef("id"))
                .exclude(state=DeliveryState.DELIVERED))
-    token, found = leases.claim(
+    return leases.claim(
         Delivery.objects.exclude(Exists(earlier)).order_by("id"), _claimable, batch=batch,
-        lease_seconds=settings.WEBHOOK_LEASE_SECONDS, state=DeliveryState.SENDING)
-    if not found:
-        return token, []
-    return token, list(Delivery.objects.filter(lease_token=token)
-                       .select_related("subscription", "dossier"))
+        lease_seconds=settings.WEBHOOK_LEASE_SECONDS, related=["subscription", "dossier"],
+        state=DeliveryState.SENDING)
 
 
 def deliver_due(max_rounds: int = 1000) -> Report:
