@@ -26,6 +26,7 @@ from dichvucong.monitor import facts, metrics
 from dichvucong.monitor.models import (
     AgencyDailyFact,
     AgencyMonthlyFact,
+    AgencyYearlyFact,
     DailyFact,
     DossierFact,
     FieldMonthlyFact,
@@ -45,6 +46,7 @@ def snapshot() -> tuple[dict, dict]:
     for table, model, keys in (("daily", DailyFact, ("day", *facts.KEY_FIELDS)),
                                ("agency", AgencyDailyFact, ("day", "agency_id", "channel")),
                                ("month", AgencyMonthlyFact, ("month", "agency_id", "channel")),
+                               ("year", AgencyYearlyFact, ("year", "agency_id", "channel")),
                                ("field month", FieldMonthlyFact,
                                 ("month", "agency_id", "field_id", "ward_id", "channel"))):
         for r in model.objects.values(*keys, *measures):
