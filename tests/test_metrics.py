@@ -313,6 +313,45 @@ def test_periods_of_whole_months_read_monthly_sums_that_agree_with_the_days(db):
         assert end - start < timedelta(days=400)
 
 
+def test_periods_of_whole_years_read_yearly_sums_that_agree_with_the_days(db):
+    """The city's figures over years (the whole history) read the whole calendar years from the
+    yearly sums per agency, the months and days at the ends as before; they equal the daily
+    facts' sums, per agency too; a range rebuild leaves the years as the upserts made them. With
+    2024's monthly rows gone, 2024 still counts: it is read from the year."""
+    from django.db.models import Sum
+
+    from dichvucong.devdata.history import generate
+    from dichvucong.monitor.models import AgencyMonthlyFact, AgencyYearlyFact, DailyFact
+
+    generate(300, start=date(2023, 11, 20), end=date(2025, 2, 10), seed=7)
+    assert AgencyYearlyFact.objects.filter(year=date(2024, 1, 1)).exists()
+    names = [m.name for m in facts.MEASURES]
+    yearly = {(r["year"], r["agency_id"], r["channel"]): r
+              for r in AgencyYearlyFact.objects.values("year", "agency_id", "channel", *names)}
+    facts.rebuild(date(2024, 6, 1), date(2024, 6, 30))
+    assert {(r["year"], r["agency_id"], r["channel"]): r for r in AgencyYearlyFact.objects
+            .values("year", "agency_id", "channel", *names)} == yearly
+    periods = [(date(2023, 11, 25), date(2025, 2, 5)), (date(2024, 1, 1), date(2024, 12, 31)),
+               (date(2023, 12, 1), date(2025, 1, 31))]
+    expected = {}
+    for start, end in periods:
+        days = DailyFact.objects.filter(day__gte=start, day__lte=end)
+        sums = days.aggregate(**{n: Sum(n) for n in names})
+        figs = metrics.figures(Scope(start, end), now=NOW)
+        assert {n: getattr(figs, n) for n in names} == {n: sums[n] or 0 for n in names}
+        expected[start, end] = figs.received
+        per_agency = {r["agency_id"]: r["n"] for r in days.values("agency_id").annotate(
+            n=Sum("received")) if r["n"]}
+        assert {r.key: r.figures.received for r in metrics.breakdown(Scope(start, end), "agency")
+                if r.figures.received} == per_agency
+        points = metrics.trend(Scope(start, end), "month")
+        assert sum(p.figures.received for p in points) == figs.received
+    AgencyMonthlyFact.objects.filter(month__gte=date(2024, 1, 1),
+                                     month__lt=date(2025, 1, 1)).delete()
+    whole = metrics.figures(Scope(*periods[0]), now=NOW)
+    assert whole.received == expected[periods[0]] > 0
+
+
 def test_a_fields_and_the_wards_whole_months_read_the_monthly_sums_per_field(db):
     """A field's period, and the fields' and wards' breakdowns, read whole months from the
     monthly sums per field and only the ragged ends from the days; their figures equal the

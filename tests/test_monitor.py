@@ -26,6 +26,7 @@ from dichvucong.monitor import facts, metrics
 from dichvucong.monitor.models import (
     AgencyDailyFact,
     AgencyMonthlyFact,
+    AgencyYearlyFact,
     DailyFact,
     DossierFact,
     FieldMonthlyFact,
@@ -45,6 +46,7 @@ def snapshot() -> tuple[dict, dict]:
     for table, model, keys in (("daily", DailyFact, ("day", *facts.KEY_FIELDS)),
                                ("agency", AgencyDailyFact, ("day", "agency_id", "channel")),
                                ("month", AgencyMonthlyFact, ("month", "agency_id", "channel")),
+                               ("year", AgencyYearlyFact, ("year", "agency_id", "channel")),
                                ("field month", FieldMonthlyFact,
                                 ("month", "agency_id", "field_id", "ward_id", "channel"))):
         for r in model.objects.values(*keys, *measures):
@@ -439,3 +441,27 @@ def test_reports_as_xlsx_and_pdf(client):
     assert "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in text
     assert "Sở Tư pháp" in text and "Tỷ lệ giải quyết đúng hạn" in text
     assert client.get(f"/giam-sat/bao-cao/{fx.justice.pk}.doc").status_code == 404
+
+
+def test_drill_links_are_the_scope_with_the_changes_over_it():
+    """``views.drill_url`` encodes the scope's part and the path once (a cache): the link is
+    still exactly urlencode's of the scope's parameters with the changes over them, under the
+    request's script prefix."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse, set_script_prefix
+
+    from dichvucong.monitor import views
+
+    scope = metrics.Scope(date(2026, 1, 1), date(2026, 1, 31), agency_ids=(7,), field_id=3,
+                          channel="online")
+    expected = {"start": "2026-01-01", "end": "2026-01-31", "agency": 9, "field": 3,
+                "channel": "counter", "measure": "received"}
+    assert views.drill_url(scope, "received", agency=9, channel="counter", ward=None) == (
+        f"{reverse('monitor:dossiers')}?{urlencode(expected)}")
+    assert views.drill_url(scope, "late").endswith("&field=3&channel=online&measure=late")
+    try:
+        set_script_prefix("/cong-dich-vu/")
+        assert views.drill_url(scope, "late").startswith("/cong-dich-vu/giam-sat/ho-so/?")
+    finally:
+        set_script_prefix("/")

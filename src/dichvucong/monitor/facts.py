@@ -12,7 +12,7 @@ Public API (stable; the history generator and the open-data export call it):
   and ratings with set-based SQL (``INSERT … SELECT … GROUP BY``), for every dossier (no
   arguments) or for the dossiers received or finished in ``[start, end]`` (local dates,
   inclusive), the daily facts of those days and the monthly sums (per agency; per agency,
-  field and ward) of their months. Runs the
+  field and ward) of their months and the yearly sums per agency of their years. Runs the
   same on SQLite and PostgreSQL. Command:
   ``dichvucong rebuild_facts [--start YYYY-MM-DD] [--end YYYY-MM-DD]``.
 * :data:`MEASURES`: the one definition of every daily measure: the day it is anchored on, the
@@ -74,6 +74,7 @@ from dichvucong.dossiers.models import ApplicantType, Dossier
 from dichvucong.monitor.models import (
     AgencyDailyFact,
     AgencyMonthlyFact,
+    AgencyYearlyFact,
     DailyFact,
     DossierFact,
     FieldMonthlyFact,
@@ -360,6 +361,7 @@ _KEY_COLUMNS = ("day", *KEY_FIELDS)
 _AGENCY_KEY_COLUMNS = ("day", "agency_id", "channel")
 _MONTHLY_KEY_COLUMNS = ("month", "agency_id", "channel")
 _FIELD_MONTHLY_KEY_COLUMNS = ("month", "agency_id", "field_id", "ward_id", "channel")
+_YEARLY_KEY_COLUMNS = ("year", "agency_id", "channel")
 
 
 def _upsert(table: str, keys: tuple[str, ...], deltas: Mapping[tuple, Mapping[str, int]]
@@ -385,17 +387,20 @@ def _apply(deltas: Mapping[Key, Mapping[str, int]]) -> None:
     by_agency: dict[tuple, dict[str, int]] = {}
     by_month: dict[tuple, dict[str, int]] = {}
     by_field_month: dict[tuple, dict[str, int]] = {}
+    by_year: dict[tuple, dict[str, int]] = {}
     for key, sums in deltas.items():
         day, agency, _procedure, field_id, ward, channel = key
         month = day.replace(day=1)
         for target in (by_agency.setdefault((day, agency, channel), {}),
                        by_month.setdefault((month, agency, channel), {}),
-                       by_field_month.setdefault((month, agency, field_id, ward, channel), {})):
+                       by_field_month.setdefault((month, agency, field_id, ward, channel), {}),
+                       by_year.setdefault((month.replace(month=1), agency, channel), {})):
             for name, value in sums.items():
                 target[name] = target.get(name, 0) + value
     _upsert("monitor_agencydailyfact", _AGENCY_KEY_COLUMNS, by_agency)
     _upsert("monitor_agencymonthlyfact", _MONTHLY_KEY_COLUMNS, by_month)
     _upsert("monitor_fieldmonthlyfact", _FIELD_MONTHLY_KEY_COLUMNS, by_field_month)
+    _upsert("monitor_agencyyearlyfact", _YEARLY_KEY_COLUMNS, by_year)
 
 
 def _difference(old: Mapping[Key, Mapping[str, int]], new: Mapping[Key, Mapping[str, int]]
@@ -589,6 +594,33 @@ def _month_of(column: str) -> str:
     return f"date({column}, 'start of month')"
 
 
+def _year_of(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(date_trunc('year', {column}) AS date)"
+    return f"date({column}, 'start of year')"
+
+
+def _rebuild_years(start: dt.date | None, end: dt.date | None) -> None:
+    """The yearly sums per agency of every year touching ``start`` … ``end``, whole, from the
+    monthly sums per agency (rebuilt first: the months of those years outside the range are as
+    they were)."""
+    years, bounds, params = Q(), "", []
+    if start is not None:
+        low = start.replace(month=1, day=1)
+        years &= Q(year__gte=low)
+        bounds += " AND month >= %s"
+        params.append(connection.ops.adapt_datefield_value(low))
+    if end is not None:
+        high = dt.date(end.year + 1, 1, 1)
+        years &= Q(year__lt=high)
+        bounds += " AND month < %s"
+        params.append(connection.ops.adapt_datefield_value(high))
+    AgencyYearlyFact.objects.filter(years).delete()
+    _insert_sums("monitor_agencyyearlyfact", _YEARLY_KEY_COLUMNS,
+                 (_year_of("month"), "agency_id", "channel"), "monitor_agencymonthlyfact",
+                 bounds, params)
+
+
 def _rebuild_months(start: dt.date | None, end: dt.date | None) -> None:
     """The monthly sums of every month touching ``start`` … ``end``, whole: per agency from the
     per-agency daily facts, per field from the daily facts (the days of those months outside
@@ -612,3 +644,4 @@ def _rebuild_months(start: dt.date | None, end: dt.date | None) -> None:
     _insert_sums("monitor_fieldmonthlyfact", _FIELD_MONTHLY_KEY_COLUMNS,
                  (_month_of("day"), "agency_id", "field_id", "ward_id", "channel"),
                  "monitor_dailyfact", bounds, params)
+    _rebuild_years(start, end)

@@ -73,6 +73,7 @@ from dichvucong.monitor import facts
 from dichvucong.monitor.models import (
     AgencyDailyFact,
     AgencyMonthlyFact,
+    AgencyYearlyFact,
     ChannelBucket,
     DailyFact,
     DossierFact,
@@ -259,7 +260,9 @@ def _parts(scope: Scope, by: str | None = None) -> list[QuerySet]:
     when they need fields or wards but no procedure (a field's dashboard, the fields, the
     wards), the months per field and the daily facts at the edges; a procedure, or
     ``by="day"``, the daily facts alone. ``by="month"`` groups by month (its first day, as
-    ``day``)."""
+    ``day``). The city's pages read a period's whole calendar years from the yearly sums per
+    agency, the months before and after them monthly (the whole history: ten years' rows
+    instead of 120 months')."""
     coarse = (scope.procedure_id is None and scope.field_id is None and scope.ward_id is None
               and by in (None, "agency", "channel", "day", "month"))
     by_field = (scope.procedure_id is None
@@ -271,10 +274,20 @@ def _parts(scope: Scope, by: str | None = None) -> list[QuerySet]:
     if by == "day" or whole_from >= whole_until or not (coarse or by_field):
         return [daily.objects.filter(scope.days(), scope.dimensions())]
     monthly = AgencyMonthlyFact if coarse else FieldMonthlyFact
-    parts = [monthly.objects.filter(scope.dimensions(), month__gte=whole_from,
-                                    month__lt=whole_until)]
-    if by == "month":
-        parts[0] = parts[0].annotate(day=F("month"))
+    # The city's whole calendar years from the yearly sums, the months around them monthly.
+    years_from = (whole_from if whole_from.month == 1
+                  else dt.date(whole_from.year + 1, 1, 1))
+    years_until = dt.date(whole_until.year, 1, 1)  # exclusive
+    parts: list[QuerySet] = []
+    months = [(whole_from, whole_until)]
+    if coarse and by != "month" and years_from < years_until:
+        parts.append(AgencyYearlyFact.objects.filter(scope.dimensions(), year__gte=years_from,
+                                                     year__lt=years_until))
+        months = [(whole_from, years_from), (years_until, whole_until)]
+    for low, high in months:
+        if low < high:
+            part = monthly.objects.filter(scope.dimensions(), month__gte=low, month__lt=high)
+            parts.append(part.annotate(day=F("month")) if by == "month" else part)
     for low, high in ((scope.start, whole_from), (whole_until, after)):
         if low < high:
             parts.append(daily.objects.filter(scope.dimensions(), day__gte=low, day__lt=high))

@@ -209,6 +209,29 @@ class AgencyMonthlyFact(FactMeasures):
         return f"{self.month:%Y-%m} {self.agency_id} {self.channel}"
 
 
+class AgencyYearlyFact(FactMeasures):
+    """The per-agency sums of whole calendar years (``year`` is its first day), summed from the
+    monthly ones: a period of many years (the city's whole history) reads one row per year ×
+    agency × channel for its whole years, the monthly sums only for the months at its ends
+    (``metrics._parts``; the whole history's ten years read 75,000 monthly rows, 86 ms)."""
+
+    year = models.DateField()
+    # No index of its own: the (agency, …) indexes below lead with it.
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.CASCADE, related_name="+",
+                               db_index=False)
+    channel = models.CharField(max_length=10, choices=ChannelBucket.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["year", "agency", "channel"],
+                                    name="monitor_one_agency_yearly_fact"),
+        ]
+        indexes = [models.Index(fields=["agency", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.year:%Y} {self.agency_id} {self.channel}"
+
+
 class FieldMonthlyFact(FactMeasures):
     """The daily facts summed over procedures and days: per calendar month (``month`` is its
     first day) × agency × field × ward × channel. A field's, a ward's or the fields' figures

@@ -5,9 +5,10 @@ drill-down links (every number on a dashboard is a link to the dossiers it count
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
@@ -114,11 +115,31 @@ def scope_params(scope: Scope) -> dict[str, Any]:
     return params
 
 
+def _pair(key: str, value: Any) -> str:
+    """``key=value`` as ``urlencode`` writes it."""
+    return f"{quote_plus(str(key))}={quote_plus(str(value))}"
+
+
+@functools.lru_cache(maxsize=256)
+def _scope_pairs(scope: Scope) -> dict[str, str]:
+    return {key: _pair(key, value) for key, value in scope_params(scope).items()}
+
+
+@functools.lru_cache(maxsize=16)
+def _dossiers_path(prefix: str, urlconf: Any) -> str:
+    # ``prefix`` and ``urlconf``: what ``reverse`` reads besides its arguments, as the cache's key.
+    return reverse("monitor:dossiers")
+
+
 def drill_url(scope: Scope, measure: str, **changes: Any) -> str:
-    params = scope_params(scope)
-    params.update({k: v for k, v in changes.items() if v is not None})
-    params["measure"] = measure
-    return f"{reverse('monitor:dossiers')}?{urlencode(params)}"
+    """The drill-down list behind a number: the scope's parameters, ``changes`` over them. A
+    dashboard has hundreds of numbers (the city's ranking: three per agency), so the scope's
+    part and the path are encoded once (urlencode and reverse were 60 ms of the city's page)."""
+    pairs = dict(_scope_pairs(scope))
+    pairs.update({k: _pair(k, v) for k, v in changes.items() if v is not None})
+    pairs["measure"] = _pair("measure", measure)
+    path = _dossiers_path(get_script_prefix(), get_urlconf())
+    return f"{path}?{'&'.join(pairs.values())}"
 
 
 # --- numbers with links -------------------------------------------------------------------------
