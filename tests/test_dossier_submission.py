@@ -130,6 +130,22 @@ def test_codes_follow_the_national_format():
     assert CODE.match("000.00.12.H56-240108-0012")
 
 
+def test_a_filed_dossiers_code_is_written_as_format_code_writes_it():
+    """``number_inserted`` (the API's filing: PostgreSQL pads the number in SQL) takes the
+    number as ``next_sequence`` does and pads it as ``format_code`` does, past 9,999 too."""
+    from dichvucong.dossiers.codes import number_inserted
+    from dichvucong.dossiers.models import DossierCodeSequence
+    from tests import builders
+
+    agency, day = hai_chau(), date(2030, 5, 8)
+    DossierCodeSequence.objects.create(agency=agency, day=day, last=9998)
+    codes = [number_inserted(builders.row(state="submitted").pk, agency, day) for _ in range(3)]
+    assert codes == [format_code(agency.code, day, n) for n in (9999, 10000, 10001)]
+    assert codes[1].endswith("-10000") and CODE.match(codes[0])
+    assert set(Dossier.objects.filter(code__in=codes).values_list("code", flat=True)) == set(codes)
+    assert next_sequence(agency.pk, day) == 10002
+
+
 def test_sequences_restart_daily_per_unit():
     agency = hai_chau()
     other = Agency.objects.get(name="Sở Tư pháp")

@@ -87,6 +87,28 @@ def test_the_api_answers_every_filing_error_by_field():
     assert not Dossier.objects.exists()
 
 
+def test_the_receiving_agency_is_one_that_takes_the_procedure():
+    """``receiving_agency`` (a query composed once per connection) finds what
+    ``receiving_agencies`` lists: the province agency of a province procedure, whether active or
+    not as before; an active committee for a commune one; nothing for any other number."""
+    from dichvucong.catalog.models import Procedure
+    from dichvucong.dossiers.submission import receiving_agencies, receiving_agency
+
+    commune = Procedure.objects.get(code=BIRTH)
+    province = Procedure.objects.filter(at_province=True, agency__isnull=False).first()
+    own = province.agency
+    assert receiving_agency(commune, hai_chau().pk) == hai_chau()
+    assert receiving_agency(commune, str(hai_chau().pk)) == hai_chau()
+    assert receiving_agency(province, own.pk) == own
+    assert receiving_agency(province, hai_chau().pk) is None
+    assert receiving_agency(commune, own.pk) is None  # not a committee
+    for wrong in ("abc", "", 2**40, -(2**40)):
+        assert receiving_agency(commune, wrong) is None
+    Agency.objects.filter(pk__in=[hai_chau().pk, own.pk]).update(is_active=False)
+    assert receiving_agency(commune, hai_chau().pk) is None
+    assert receiving_agency(province, own.pk) == own == receiving_agencies(province).get()
+
+
 def test_the_page_refuses_an_unknown_delivery_as_the_api_does():
     """The page used to file an unknown delivery as «online» where the API refused it."""
     client = logged_in("congdan")

@@ -64,12 +64,14 @@ def test_a_submission_writes_one_entry_per_event_and_the_worker_derives_the_rest
     # the filing's own transaction (nested in the test's), the session read and never written;
     # the event's audit entry (core/audit.py) is one of them. 17 until the filing kept the
     # procedure's version it had loaded (the fee re-read it) and stopped looking for the fee of
-    # a dossier it had just inserted; 15 now, the test's own agency lookup among them.
+    # a dossier it had just inserted; 15, the test's own agency lookup among them. On
+    # PostgreSQL 14 now: the code's number taken and written in one statement.
     # After the commit, one task-queue write (the worker's kick, carrying the declaration to
     # render): there were two, the kick and the declaration's own job.
     with mock.patch.object(HUEY, "_immediate", False), \
             mock.patch.object(HUEY, "storage", MemoryStorage("pipeline-test")):
-        with django_assert_max_num_queries(15) as captured, \
+        with django_assert_max_num_queries(14 if connection.vendor == "postgresql" else 15) \
+                as captured, \
                 django_capture_on_commit_callbacks(execute=True):
             response = client.post("/api/v1/dossiers", {
                 "procedure": BIRTH, "agency": builders.agency().pk,

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from dichvucong.agencies.models import Agency
 from dichvucong.catalog.models import Field, Procedure
 from dichvucong.catalog.search import SearchDocument, SearchIndex
+from dichvucong.core.prepared import Prepared
 from dichvucong.core.text import sorted_vietnamese, vietnamese_key
 
 LIST_COLUMNS = ("id", "code", "name", "field__name", "field__slug", "at_province", "at_commune",
@@ -17,6 +18,20 @@ LIST_COLUMNS = ("id", "code", "name", "field__name", "field__slug", "at_province
 
 def active_procedures() -> QuerySet[Procedure]:
     return Procedure.objects.filter(is_active=True, current_version__isnull=False)
+
+
+# A filing's procedure (``filing_procedure``), composed once per database connection
+# (``core/prepared.py``): through the ORM at each API submission it cost 1.4 ms of CPU.
+_FILING_PROCEDURE = Prepared(
+    lambda: active_procedures().select_related("current_version")
+    .defer("current_version__definition").filter(code="?")[:1], "?")
+
+
+def filing_procedure(code: str) -> Procedure | None:
+    """The active procedure ``code`` names, with its current version but not the version's
+    definition (``ProcedureVersion.parsed`` keeps it parsed once per process); None if none."""
+    found = _FILING_PROCEDURE.objects(code)
+    return found[0] if found else None
 
 
 def popular_procedures(limit: int) -> list[Procedure]:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from dichvucong.accounts.models import User
 from dichvucong.dossiers import lifecycle
 from dichvucong.dossiers.clock import calendar_for, time_limit
-from dichvucong.dossiers.codes import next_code
+from dichvucong.dossiers.codes import next_code, number_inserted
 from dichvucong.dossiers.lifecycle import Action, ClockEffect, State
 from dichvucong.dossiers.models import Dossier, DossierEvent, Handover, HandoverOutcome
 from dichvucong.workflow.deadlines import compute_due, resume_due
@@ -99,8 +99,7 @@ def submit_new(dossier: Dossier, actor: User | None, role: lifecycle.LifecycleRo
         to_state=result.target.value, actor=actor, actor_role=str(result.role),
         data=data or {}, created_at=now)
     if not dossier.code:  # one taken in from the national portal keeps the portal's code
-        dossier.code = next_code(dossier.agency, timezone.localdate(now))
-        Dossier.objects.filter(pk=dossier.pk).update(code=dossier.code)
+        dossier.code = number_inserted(dossier.pk, dossier.agency, timezone.localdate(now))
     return ActionOutcome(dossier=dossier, event=event)
 
 

@@ -145,10 +145,9 @@ def create_dossier(request, procedure: Form[Code], agency: Form[int], form: Form
     An agent filing for a citizen passes ``consent``, the id of the consent the citizen gave
     (``POST /consents/requests`` then ``…/confirm``): the citizen is the applicant, the dossier's
     channel is ``agent`` and ``submitted_by`` names the agent."""
-    # The version's definition is parsed once per process (ProcedureVersion.parsed): no need
-    # to fetch and decode its JSON on every submission.
-    proc = get_object_or_404(catalog_queries.active_procedures().select_related(
-        "current_version").defer("current_version__definition"), code=procedure)
+    proc = catalog_queries.filing_procedure(procedure)
+    if proc is None:
+        raise Http404
     given = None
     if consent is not None:
         try:
