@@ -432,6 +432,7 @@ def facts_against_rebuild() -> tuple[dict[str, tuple[int, int]], float]:
               "monitor_agencydailyfact": (("day", "agency_id", "channel", *measures), nonzero),
               "monitor_agencymonthlyfact": (("month", "agency_id", "channel", *measures),
                                             nonzero),
+              "monitor_agencyyearlyfact": (("year", "agency_id", "channel", *measures), nonzero),
               "monitor_fieldmonthlyfact": (("month", "agency_id", "field_id", "ward_id",
                                             "channel", *measures), nonzero)}
     differences = {}
