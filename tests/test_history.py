@@ -294,6 +294,25 @@ def test_copies_extend_the_history_back_with_facts_equal_to_a_rebuild(db):
     assert snapshot() == copied_facts
 
 
+def test_copies_before_the_year_2000_are_refused_before_anything_is_written(db):
+    """A copy before 2000 would get a code of a century later (two-digit year): the command
+    refuses the count that needs one, with nothing copied, and accepts the count that fits."""
+    from dichvucong.devdata.copies import SOURCE_STATES, copy_history
+
+    end = timezone.localdate() - timedelta(days=400)
+    generate(60, start=end - timedelta(days=3000), end=end, seed=5, rebuild=False)
+    available = Dossier.objects.filter(state__in=SOURCE_STATES).count()
+    before = Dossier.objects.count()
+    # Eight years a copy from about 2017: the third copy would start before 2000.
+    with pytest.raises(ValueError, match="trước năm 2000"):
+        copy_history(3 * available, rebuild=False)
+    assert Dossier.objects.count() == before
+    copied = copy_history(available, rebuild=False)
+    assert copied.copies == 1
+    oldest = min(Dossier.objects.values_list("created_at", flat=True))
+    assert timezone.localdate(oldest).year >= 2000
+
+
 def test_small_history_is_consistent(db):
     """One run of 2,000 dossiers, checked from every side (one run: it takes seconds)."""
     history = _history()

@@ -47,6 +47,7 @@ from dichvucong.ratings.models import Rating
 SOURCE_STATES = ("done", "refused", "withdrawn", "rejected")
 # ``dossiers.codes.CODE``: a 13-character unit, the day as yyMMdd, the daily sequence.
 CODE_SHAPE = "_____________-______-%"
+MIN_YEAR = 2000  # the code's yy
 
 
 @dataclass
@@ -116,6 +117,16 @@ def copy_history(count: int, *, rebuild: bool = True,
     low_day, high_day = timezone.localdate(low), timezone.localdate(high)
     # Whole weeks, enough that the first copy's newest day is before the oldest dossier's.
     week_span = -(-((high_day - timezone.localdate(everything["low"])).days + 1) // 7) * 7
+    # The code's year has two digits (``dossiers.codes``): a copy before 2000 would be coded as
+    # a century later and its day no longer found from its code. Refused before anything is
+    # written (the 1.1M benchmark's fifteen years, copied to 5M, would have reached 1996).
+    copies_needed = -(-count // available)
+    oldest_copied = low_day - timedelta(days=week_span * copies_needed)
+    if oldest_copied.year < MIN_YEAR:
+        raise ValueError(
+            f"Sao chép {count:,} hồ sơ cần {copies_needed} bản sao về trước, bản cũ nhất đến "
+            f"{oldest_copied:%d/%m/%Y}: mã hồ sơ chỉ có hai chữ số năm, không hỗ trợ trước năm "
+            f"{MIN_YEAR}. Hãy sao chép ít hơn hoặc sinh lịch sử ngắn hơn trước.")
     offset = everything["top"]
     # The newest first: a partial last copy stays next to the copy before it.
     ids = []
