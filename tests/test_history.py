@@ -303,9 +303,11 @@ def test_copies_before_the_year_2000_are_refused_before_anything_is_written(db):
     generate(60, start=end - timedelta(days=3000), end=end, seed=5, rebuild=False)
     available = Dossier.objects.filter(state__in=SOURCE_STATES).count()
     before = Dossier.objects.count()
-    # Eight years a copy from about 2017: the third copy would start before 2000.
-    with pytest.raises(ValueError, match="trước năm 2000"):
-        copy_history(3 * available, rebuild=False)
+    # Eight years a copy from about 2017: the third copy would start before 2000. Asked as an
+    # operator asks it, through the command.
+    with pytest.raises(CommandError, match="trước năm 2000"):
+        call_command("generate_history", dossiers=3 * available, by_copying=True,
+                     no_facts=True)
     assert Dossier.objects.count() == before
     copied = copy_history(available, rebuild=False)
     assert copied.copies == 1
